@@ -1,0 +1,642 @@
+/*
+ * mtl.h -- the public interface of libmtl, a library for multi-task learning.
+ *
+ * This header is the whole API and its reference documentation.  Everything
+ * under src/ is private.
+ *
+ * Conventions
+ * -----------
+ *  - T tasks, d features.  The model is W = [w_1 .. w_T], a d x T matrix
+ *    stored COLUMN-MAJOR (column t, the weights of task t, is contiguous:
+ *    W[t*d + j]).  Every matrix argument states its layout.
+ *  - Task data X_t (n_t x d) is stored ROW-MAJOR (sample i is contiguous:
+ *    X[i*d + j]) when dense, or as CSR (rows = samples).
+ *  - Fallible calls return int: 0 (MTL_OK) on success, a negative MTL_E*
+ *    code on failure.  The failing call also leaves a message in a
+ *    thread-local buffer, read with mtl_last_error(); messages name the file,
+ *    line, task, parameter and value at fault.  Positive values are states,
+ *    not errors (MTL_CONVERGED, MTL_MAXITER).
+ *  - Handles are opaque; each _create/_read has a _free, and _free(NULL) is a
+ *    no-op.  A handle may be used from one thread at a time unless stated;
+ *    distinct handles are independent.  The library has no global mutable
+ *    state, never prints to stdout/stderr, and never calls exit/abort.
+ *  - Parameter structs are filled with defaults by their *_params_init()
+ *    function and copied by the library; the caller's struct may be freed
+ *    right after the call.
+ */
+#ifndef MTL_H
+#define MTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(MTL_BUILDING_SHARED)
+#define MTL_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define MTL_API __attribute__((visibility("default")))
+#else
+#define MTL_API
+#endif
+
+#define MTL_VERSION_MAJOR 0
+#define MTL_VERSION_MINOR 1
+#define MTL_VERSION_PATCH 0
+#define MTL_VERSION_STRING "0.1.0"
+
+/** Returns the library version string, e.g. "0.1.0". */
+MTL_API const char *mtl_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* X(NAME, value, message).  The single table from which the codes, their
+ * names (mtl_errname) and messages (mtl_strerror) are generated. */
+#define MTL_ERRNO_MAP(X)                                                       \
+  X(NOMEM, -1, "out of memory")                                                \
+  X(INVAL, -2, "invalid argument")                                             \
+  X(IO, -3, "input/output error")                                              \
+  X(FORMAT, -4, "malformed input")                                             \
+  X(DIM, -5, "dimension mismatch")                                             \
+  X(NUMERIC, -6, "numerical failure (NaN, Inf or breakdown)")                  \
+  X(LINALG, -7, "linear algebra routine failed")                               \
+  X(CANCELLED, -8, "cancelled by callback or interrupt")                       \
+  X(UNSUPPORTED, -9, "unsupported combination or build feature")               \
+  X(NOTFOUND, -10, "not found")
+
+enum {
+  MTL_OK = 0,
+#define MTL__ERRENUM(name, val, msg) MTL_E##name = (val),
+  MTL_ERRNO_MAP(MTL__ERRENUM)
+#undef MTL__ERRENUM
+};
+
+/* Iteration states returned by solvers; not errors. */
+enum {
+  MTL_CONTINUE = 1,  /* internal: iteration goes on */
+  MTL_CONVERGED = 2, /* a stopping tolerance was met */
+  MTL_MAXITER = 3    /* max_iter reached before any tolerance */
+};
+
+/** Message for an error code ("out of memory").  Never NULL. */
+MTL_API const char *mtl_strerror(int code);
+/** Name of an error code ("MTL_ENOMEM").  Never NULL. */
+MTL_API const char *mtl_errname(int code);
+/** Detailed message of the last failing call in this thread ("" if none).
+ *  Valid until the next failing libmtl call in the same thread. */
+MTL_API const char *mtl_last_error(void);
+/** Clears this thread's last error message. */
+MTL_API void mtl_clear_error(void);
+
+/** Logging callback: level 0 = note, 1 = warning.  Used by handles that
+ *  accept one; never global. */
+typedef void (*mtl_log_fn)(void *ctx, int level, const char *msg);
+
+/* ------------------------------------------------------------------------ */
+/* Datasets                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct mtl_dataset mtl_dataset;
+
+/* Kind of a task's targets. */
+typedef enum {
+  MTL_TASK_REGRESSION = 0,     /* real targets */
+  MTL_TASK_CLASSIFICATION = 1  /* targets in {-1, +1} */
+} mtl_task_kind;
+
+/** Creates an empty dataset of dimension d (d >= 1); tasks are added with
+ *  mtl_dataset_add_*.  Returns NULL on failure (see mtl_last_error). */
+MTL_API mtl_dataset *mtl_dataset_create(int d);
+MTL_API void mtl_dataset_free(mtl_dataset *ds);
+
+/** Adds a task with dense row-major X (n x d) and targets y (n).  Data is
+ *  copied.  kind: MTL_TASK_REGRESSION or MTL_TASK_CLASSIFICATION, or -1 to
+ *  infer (labels all in {-1,+1} or all in {0,1} -> classification, {0,1}
+ *  mapped to {-1,+1} with a note in mtl_dataset_notes).  name may be NULL.
+ *  Rejects n < 1, NaN/Inf in X or y, and labels outside {-1,+1} for
+ *  classification.  Returns the new task index (>= 0) or an error code. */
+MTL_API int mtl_dataset_add_dense(mtl_dataset *ds, int n, const double *X,
+                                  const double *y, int kind, const char *name);
+
+/** Adds a task with CSR X: indptr[n+1], indices[nnz] (0-based columns,
+ *  < d), values[nnz].  Copied.  Otherwise as mtl_dataset_add_dense. */
+MTL_API int mtl_dataset_add_csr(mtl_dataset *ds, int n, const int64_t *indptr,
+                                const int32_t *indices, const double *values,
+                                const double *y, int kind, const char *name);
+
+/** Shared design ("multi-output"): all T tasks share one dense row-major X
+ *  (n x d), stored once; Y is column-major n x T (column t = targets of task
+ *  t).  The dataset must be empty.  Returns MTL_OK or an error. */
+MTL_API int mtl_dataset_set_shared(mtl_dataset *ds, int n, const double *X,
+                                   int T, const double *Y, int kind);
+
+/** Sets task t's weight c_t (> 0, finite; default 1). */
+MTL_API int mtl_dataset_set_weight(mtl_dataset *ds, int t, double c);
+
+MTL_API int mtl_dataset_ntasks(const mtl_dataset *ds);
+MTL_API int mtl_dataset_dim(const mtl_dataset *ds);
+/** Samples of task t (or -1 if t is out of range). */
+MTL_API int mtl_dataset_task_n(const mtl_dataset *ds, int t);
+/** Total samples over tasks (shared design counts n per task). */
+MTL_API int64_t mtl_dataset_total_n(const mtl_dataset *ds);
+MTL_API mtl_task_kind mtl_dataset_task_kind(const mtl_dataset *ds, int t);
+MTL_API double mtl_dataset_task_weight(const mtl_dataset *ds, int t);
+/** Task name ("task1" style default).  Valid while ds lives. */
+MTL_API const char *mtl_dataset_task_name(const mtl_dataset *ds, int t);
+/** Pointer to the n targets of task t.  Valid while ds lives. */
+MTL_API const double *mtl_dataset_task_y(const mtl_dataset *ds, int t);
+/** 1 if task t is stored sparse (CSR), 0 if dense. */
+MTL_API int mtl_dataset_task_is_sparse(const mtl_dataset *ds, int t);
+/** 1 if the dataset is in shared-design mode. */
+MTL_API int mtl_dataset_is_shared(const mtl_dataset *ds);
+/** Copies sample i of task t into x (length d, dense). */
+MTL_API int mtl_dataset_get_row(const mtl_dataset *ds, int t, int i,
+                                double *x);
+/** Notes collected while building/reading (label mappings, conversions),
+ *  newline separated; "" if none.  Valid while ds lives. */
+MTL_API const char *mtl_dataset_notes(const mtl_dataset *ds);
+
+/* --- Readers and writers ------------------------------------------------ */
+
+typedef enum {
+  MTL_FMT_AUTO = 0, /* by extension: .mat .npz .npy .csv; else text */
+  MTL_FMT_MAT,      /* MATLAB v4/v5/v7.3 via matio */
+  MTL_FMT_NPZ,      /* NumPy .npz (zip of .npy) */
+  MTL_FMT_TEXT,     /* "task label idx:val ..." per line (see below) */
+  MTL_FMT_CSV       /* CSV with header, a task column and a label column */
+} mtl_format;
+
+/* How samples are laid out in .mat / .npz files. */
+typedef enum {
+  MTL_LAYOUT_AUTO = 0,  /* guess from the variables found */
+  MTL_LAYOUT_CELL,      /* one cell per task: X{t} (n_t x d), Y{t} (n_t) */
+  MTL_LAYOUT_TASK_START,/* one X (N x d), y (N), 1-based start row per task */
+  MTL_LAYOUT_TASK_ID,   /* one X, y, and a per-sample task id vector */
+  MTL_LAYOUT_ONEVSREST, /* one shared X, multiclass y -> one task per class */
+  MTL_LAYOUT_STACKED    /* 3-D array X (T x n x d) and Y (T x n) (.npz) */
+} mtl_layout;
+
+typedef struct mtl_read_params {
+  mtl_format format;     /* default MTL_FMT_AUTO */
+  mtl_layout layout;     /* default MTL_LAYOUT_AUTO */
+  const char *x_var;     /* name of the X variable; NULL = try X, x, feature,
+                            xs, data (default NULL) */
+  const char *y_var;     /* name of the y variable; NULL = try Y, y, label,
+                            ys (default NULL) */
+  const char *task_var;  /* task-start / task-id variable; NULL = try
+                            task_indexes, task_index, task (default NULL) */
+  int samples_in_columns;/* 1 = X is d x N (Argyriou School); -1 = guess
+                            from y's length (default -1) */
+  int task_col;          /* CSV: 0-based column of the task id; -1 = column
+                            named "task" (default -1) */
+  int label_col;         /* CSV: 0-based column of the label; -1 = column
+                            named "label" or "y" (default -1) */
+  int sparse;            /* text: 1 = store CSR, 0 = dense, -1 = CSR when
+                            density < 25% (default -1) */
+  int dim;               /* text: feature dimension; 0 = max index seen
+                            (default 0) */
+  int kind;              /* -1 infer per task (default), or mtl_task_kind */
+} mtl_read_params;
+
+MTL_API void mtl_read_params_init(mtl_read_params *p);
+
+/** Reads a multi-task dataset.  p may be NULL for defaults.  On error
+ *  returns a code, *out = NULL, and mtl_last_error() names the file and the
+ *  line (text/CSV) or the variable and cell (.mat/.npz), the bad value and
+ *  the reason.
+ *
+ *  Text format: one sample per line, "task label idx:val idx:val ...";
+ *  task is a 1-based integer or any name without spaces (tasks are ordered
+ *  by first appearance; integer ids are ordered numerically), label a real
+ *  number, idx 1-based feature indices in increasing order.  Empty lines and
+ *  lines starting with '#' are ignored. */
+MTL_API int mtl_dataset_read(const char *path, const mtl_read_params *p,
+                             mtl_dataset **out);
+
+/** Writes ds in the text format above (all tasks, %.17g values, 1-based
+ *  task ids and feature indices, zeros omitted).  Writes to a temporary file
+ *  and renames it over path, so a failure leaves no half-written file. */
+MTL_API int mtl_dataset_write_text(const mtl_dataset *ds, const char *path);
+
+/* --- Splits, folds, subsets --------------------------------------------- */
+
+/** Per-task random split: each task keeps round(ratio * n_t) samples (at
+ *  least 1 in each part when n_t >= 2) for *train, the rest for *test.
+ *  Deterministic for a seed.  ratio in (0, 1). */
+MTL_API int mtl_dataset_split(const mtl_dataset *ds, double ratio,
+                              uint64_t seed, mtl_dataset **train,
+                              mtl_dataset **test);
+
+/** Per-task k-fold: samples of each task are shuffled by seed and dealt
+ *  into k folds; fold `fold` (0..k-1) is *test, the rest *train. */
+MTL_API int mtl_dataset_kfold(const mtl_dataset *ds, int k, int fold,
+                              uint64_t seed, mtl_dataset **train,
+                              mtl_dataset **test);
+
+/** Subset by global sample index: idx[m] are 0-based positions in the
+ *  concatenation of all tasks' samples (task 0 first) -- the convention of
+ *  the School split files (after subtracting 1).  A task left with no
+ *  samples is an error naming it; an index out of range is an error naming
+ *  its position and value. */
+MTL_API int mtl_dataset_subset(const mtl_dataset *ds, const int64_t *idx,
+                               int64_t m, mtl_dataset **out);
+
+/** Reads an index file of a given split: a .mat holding 1-based index
+ *  vectors (var: e.g. "tr" or "tst"), or a text file of 1-based integers.
+ *  *idx (malloc'd, caller frees with mtl_free) receives 0-based indices. */
+MTL_API int mtl_read_index_file(const char *path, const char *var,
+                                int64_t **idx, int64_t *m);
+
+/** Returns a copy of the tasks listed in tasks[0..k-1] (in that order). */
+MTL_API int mtl_dataset_select_tasks(const mtl_dataset *ds, const int *tasks,
+                                     int k, mtl_dataset **out);
+
+/** Frees memory returned by the library (index vectors, strings). */
+MTL_API void mtl_free(void *p);
+
+/* --- Preprocessing ------------------------------------------------------ */
+
+/* Feature preprocessing, fitted on training data and stored in the model:
+ * x' = (x - mean) / scale, then an optional constant 1 appended as the last
+ * feature (the bias, not penalized unless asked). */
+typedef struct mtl_scaler {
+  int d;          /* input dimension */
+  int standardize;/* 1 if mean/scale are applied */
+  int bias;       /* 1 if a bias feature is appended (output dim d+1) */
+  double *mean;   /* d entries (0 if !standardize) */
+  double *scale;  /* d entries (1 if !standardize); constant features get 1 */
+} mtl_scaler;
+
+/** Fits mean and scale (population std over all tasks' samples pooled) of
+ *  ds.  Sparse data is scaled but not centered (mean = 0) to keep it
+ *  sparse.  s must be freed with mtl_scaler_clear. */
+MTL_API int mtl_scaler_fit(const mtl_dataset *ds, int standardize, int bias,
+                           mtl_scaler *s);
+/** Returns a transformed copy of ds (dimension d + bias). */
+MTL_API int mtl_scaler_apply(const mtl_scaler *s, const mtl_dataset *ds,
+                             mtl_dataset **out);
+MTL_API void mtl_scaler_clear(mtl_scaler *s);
+
+/* --- Synthetic generators ----------------------------------------------- */
+
+typedef enum {
+  MTL_GEN_SPARSE = 0, /* shared sparse support: s of d features nonzero in
+                         every task (L2,1 / MTFL ground truth) */
+  MTL_GEN_LOWRANK,    /* W = U V' of rank r (trace-norm ground truth) */
+  MTL_GEN_CLUSTERED,  /* tasks in k clusters around cluster centers */
+  MTL_GEN_MEAN        /* w_t = w0 + small deviation (mean-regularized) */
+} mtl_gen_kind;
+
+typedef struct mtl_gen_params {
+  mtl_gen_kind kind;  /* default MTL_GEN_SPARSE */
+  int T;              /* tasks (default 20) */
+  int d;              /* features (default 50) */
+  int n;              /* samples per task (default 60) */
+  int n_min;          /* if > 0, task sizes uniform in [n_min, n] (default 0)*/
+  int support;        /* MTL_GEN_SPARSE: nonzero features (default 10) */
+  int rank;           /* MTL_GEN_LOWRANK: rank (default 3) */
+  int clusters;       /* MTL_GEN_CLUSTERED: clusters (default 3) */
+  double noise;       /* std of additive Gaussian noise (default 0.5) */
+  double deviation;   /* task deviation from shared structure (default 0.1) */
+  int classification; /* 1 = labels sign(x'w + noise) (default 0) */
+  int sparse_x;       /* 1 = X stored CSR with density `density` (default 0)*/
+  double density;     /* (default 0.1) */
+  int shared_design;  /* 1 = one X for all tasks (default 0) */
+  uint64_t seed;      /* (default 1) */
+} mtl_gen_params;
+
+MTL_API void mtl_gen_params_init(mtl_gen_params *p);
+/** Generates a dataset; if W_true is non-NULL it receives a malloc'd d x T
+ *  column-major copy of the true weights (free with mtl_free). */
+MTL_API int mtl_generate(const mtl_gen_params *p, mtl_dataset **out,
+                         double **W_true);
+
+/* ------------------------------------------------------------------------ */
+/* Losses and regularizers (layer 3)                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+  MTL_LOSS_AUTO = -1,    /* squared for regression tasks, logistic for
+                            classification tasks */
+  MTL_LOSS_SQUARED = 0,  /* l(z, y) = (z - y)^2 / 2 */
+  MTL_LOSS_LOGISTIC,     /* l(z, y) = log(1 + exp(-y z)) */
+  MTL_LOSS_SQHINGE,      /* l(z, y) = max(0, 1 - y z)^2 / 2 */
+  MTL_LOSS_HINGE         /* l(z, y) = max(0, 1 - y z); subgradient only:
+                            for online methods, not for FISTA */
+} mtl_loss;
+
+/* How each task's per-sample losses are combined into loss_t(w):
+ *   loss_t(w) = c_t * s(n_t) * sum_i l(x_i'w, y_i)
+ * with the factor s below.  Note l already holds the 1/2 of the squared
+ * loss, so MTL_SCALE_SUM gives 1/2 ||Xw - y||^2 (MALSAR's least squares). */
+typedef enum {
+  MTL_SCALE_SUM = 0,  /* s = 1        (MALSAR: 1/2 ||Xw - y||^2)          */
+  MTL_SCALE_MEAN,     /* s = 1 / n_t  (default; scikit-learn: 1/(2n)||.||^2;
+                         Lee et al. use 2 x this for squared loss)          */
+  MTL_SCALE_DOUBLE_SUM, /* s = 2    (||Xw - y||^2, Bai et al. (4.4))      */
+  MTL_SCALE_DOUBLE_MEAN /* s = 2/n_t ((1/n)||Xw - y||^2, Lee et al.)       */
+} mtl_scaling;
+
+MTL_API const char *mtl_loss_name(mtl_loss l);
+/** Parses "squared"|"logistic"|"sqhinge"|"hinge"|"auto"; -1 if unknown
+ *  (compare with MTL_LOSS_AUTO: "auto" returns MTL_LOSS_AUTO and *ok = 1). */
+MTL_API int mtl_loss_parse(const char *s, int *ok);
+
+/** Per-sample loss value sum_i l(z_i, y_i) and derivative dl/dz_i (g may be
+ *  NULL).  Hinge returns a subgradient.  Returns the sum. */
+MTL_API double mtl_loss_eval(mtl_loss l, const double *z, const double *y,
+                             int n, double *g);
+/** Lipschitz constant of dl/dz (1 squared, 1/4 logistic, 1 sqhinge;
+ *  0 for hinge which has none). */
+MTL_API double mtl_loss_lipschitz(mtl_loss l);
+
+typedef enum {
+  MTL_REG_NONE = 0,
+  MTL_REG_RIDGE,  /* ||W||_F^2 */
+  MTL_REG_L1,     /* sum_jt |W_jt|                       (Lasso)              */
+  MTL_REG_L21,    /* sum_j ||W_j.||_2 (rows = features)  (joint feature sel.) */
+  MTL_REG_TRACE,  /* sum of singular values              (low rank)           */
+  MTL_REG_MEAN,   /* sum_t ||w_t - mean_s w_s||^2        (mean-regularized)   */
+  MTL_REG_GRAPH   /* ||W R||_F^2, R given (T x E)        (SRMTL)              */
+} mtl_reg_type;
+
+/* A regularizer lambda * g(W) + ridge * ||W||_F^2. */
+typedef struct mtl_reg {
+  mtl_reg_type type;  /* default MTL_REG_L21 */
+  double lambda;      /* >= 0 (default 0.1) */
+  double ridge;       /* extra ridge coefficient >= 0 (default 0) */
+  const double *R;    /* MTL_REG_GRAPH: T x E column-major; copied where
+                         stored (default NULL) */
+  int R_cols;         /* E (default 0) */
+} mtl_reg;
+
+MTL_API void mtl_reg_init(mtl_reg *r);
+MTL_API const char *mtl_reg_name(mtl_reg_type t);
+/** Parses "none"|"ridge"|"l1"|"lasso"|"l21"|"trace"|"nuclear"|"mean"|
+ *  "graph"; returns the type or -1 if unknown. */
+MTL_API int mtl_reg_parse(const char *s);
+
+/** lambda * g(W) + ridge * ||W||_F^2 for W d x T column-major. */
+MTL_API double mtl_reg_value(const mtl_reg *r, const double *W, int d, int T);
+
+/** Exact proximal operator:
+ *    out = argmin_U  1/(2 step) ||U - V||_F^2 + lambda g(U) + ridge ||U||_F^2
+ *  V and out are d x T column-major and may alias.  Trace norm uses a thin
+ *  SVD of the smaller side; graph solves with (I + 2 step lambda R R').
+ *  Returns MTL_OK or an error (MTL_ELINALG if the SVD fails). */
+MTL_API int mtl_reg_prox(const mtl_reg *r, double step, const double *V,
+                         int d, int T, double *out);
+
+/** Dual norm of G (d x T) for the norm regularizers: max|G| (L1), max row
+ *  2-norm (L21), spectral norm (trace).  MTL_EUNSUPPORTED for others. */
+MTL_API int mtl_reg_dual_norm(const mtl_reg *r, const double *G, int d, int T,
+                              double *out);
+
+/* ------------------------------------------------------------------------ */
+/* Problems: sum_t c_t loss_t(w_t) + reg(W) on a dataset                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct mtl_problem mtl_problem;
+
+typedef struct mtl_problem_params {
+  mtl_loss loss;           /* loss for every task (default MTL_LOSS_AUTO) */
+  const int *task_loss;    /* optional per-task losses (T entries, copied),
+                              overriding `loss` (default NULL) */
+  mtl_scaling scaling;     /* default MTL_SCALE_MEAN */
+  mtl_reg reg;             /* default: see mtl_reg_init */
+  int unpenalized_last;    /* 1 = the last feature (the bias added by a
+                              scaler) is not regularized (default 0) */
+  int gram;                /* squared-loss tasks with n_t > d use the
+                              precomputed X_t'X_t, X_t'y_t: -1 auto (when
+                              n_t > d and dense), 0 never, 1 always
+                              (default -1) */
+  int threads;             /* worker threads for per-task work; 0 = number
+                              of online CPUs (default 1).  Results are
+                              bitwise identical for a given thread count. */
+} mtl_problem_params;
+
+MTL_API void mtl_problem_params_init(mtl_problem_params *p);
+
+/** Builds a problem on ds (which must outlive it): validates parameters
+ *  (one message per bad field), precomputes Gram matrices and Lipschitz
+ *  bounds, starts worker threads. */
+MTL_API int mtl_problem_create(const mtl_dataset *ds,
+                               const mtl_problem_params *p,
+                               mtl_problem **out);
+MTL_API void mtl_problem_free(mtl_problem *pb);
+MTL_API int mtl_problem_dim(const mtl_problem *pb);
+MTL_API int mtl_problem_ntasks(const mtl_problem *pb);
+
+/** Smooth part f(W) = sum_t c_t loss_t(w_t); grad (d x T, may be NULL). */
+MTL_API int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
+                             double *grad);
+/** Full objective f(W) + reg(W). */
+MTL_API int mtl_problem_objective(mtl_problem *pb, const double *W,
+                                  double *obj);
+/** Upper bound on the Lipschitz constant of grad f (per task max). */
+MTL_API double mtl_problem_lipschitz(const mtl_problem *pb);
+/** Smallest lambda for which W = 0 is optimal (norm regularizers, ridge =
+ *  0), i.e. the dual norm of grad f(0). */
+MTL_API int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max);
+/** Changes lambda (for paths) without recomputing precomputed data. */
+MTL_API int mtl_problem_set_lambda(mtl_problem *pb, double lambda);
+
+/* Optimality certificate of a point W. */
+typedef struct mtl_certificate {
+  double primal;    /* objective at W */
+  double dual;      /* dual objective at the scaled dual point (NaN when no
+                       closed-form dual: only squared loss with L1, L21 or
+                       trace, any ridge, has one) */
+  double gap;       /* primal - dual (>= 0 up to rounding; NaN if none) */
+  double residual;  /* proximal-gradient fixed-point residual
+                       ||W - prox_{g/L}(W - grad f(W)/L)||_F * L, which is
+                       0 exactly at a minimizer */
+} mtl_certificate;
+
+MTL_API int mtl_problem_certificate(mtl_problem *pb, const double *W,
+                                    mtl_certificate *cert);
+
+/** Sets the interrupt flag: a solver running on pb returns MTL_ECANCELLED
+ *  at its next iteration.  Safe to call from any thread or signal handler.
+ *  Solvers clear the flag when they start. */
+MTL_API void mtl_problem_interrupt(mtl_problem *pb);
+
+/* ------------------------------------------------------------------------ */
+/* Batch solver: accelerated proximal gradient (FISTA)                      */
+/* ------------------------------------------------------------------------ */
+
+/* Progress callback: called once per iteration; return non-zero to cancel
+ * (the solver then returns MTL_ECANCELLED with the current iterate). */
+typedef int (*mtl_progress_fn)(void *ctx, int iter, double obj,
+                               double rel_change, double residual);
+
+typedef enum {
+  MTL_SOLVER_FISTA = 0, /* accelerated proximal gradient (default) */
+  MTL_SOLVER_ISTA,      /* plain proximal gradient with backtracking */
+  MTL_SOLVER_BCD        /* block coordinate descent over feature rows
+                           (squared loss with L1/L21/ridge/none only) */
+} mtl_solver_kind;
+
+typedef struct mtl_solver_params {
+  mtl_solver_kind solver;  /* default MTL_SOLVER_FISTA */
+  int max_iter;            /* >= 1 (default 10000) */
+  double tol_obj;          /* stop when |F_k - F_{k-1}| <= tol_obj |F_k|
+                              (default 1e-10; 0 disables) */
+  double tol_res;          /* stop when the fixed-point residual <= tol_res
+                              * max(1, ||grad f||) (default 0 = off) */
+  double tol_gap;          /* stop when gap <= tol_gap * primal, checked
+                              every gap_every iterations where a dual
+                              exists (default 0 = off) */
+  int gap_every;           /* default 10 */
+  int restart;             /* adaptive restart: 0 none, 1 function value,
+                              2 gradient (O'Donoghue & Candes) (default 2) */
+  double L0;               /* initial Lipschitz estimate; 0 = from the data
+                              bound / 16 (default 0) */
+  double backtrack;        /* step growth factor > 1 (default 2) */
+  int record_trace;        /* 1 = keep objective per iteration (default 1) */
+  mtl_progress_fn progress;/* default NULL */
+  void *progress_ctx;
+} mtl_solver_params;
+
+MTL_API void mtl_solver_params_init(mtl_solver_params *p);
+
+typedef struct mtl_solve_info {
+  int status;        /* MTL_CONVERGED or MTL_MAXITER */
+  int iterations;
+  int restarts;
+  double objective;
+  double L;          /* final step-size Lipschitz estimate */
+  double seconds;    /* wall time of the solve */
+  mtl_certificate cert; /* certificate of the returned W */
+  double *trace;     /* objective per iteration (iterations entries) if
+                        record_trace; owned by the caller: mtl_free */
+} mtl_solve_info;
+
+/** Minimizes the problem starting from W (d x T column-major, in: warm
+ *  start, out: solution).  info may be NULL.  Returns MTL_CONVERGED or
+ *  MTL_MAXITER (both non-negative: W holds the last iterate), or an error. */
+MTL_API int mtl_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                      mtl_solve_info *info);
+
+/* Regularization path over a decreasing lambda grid with warm starts. */
+typedef struct mtl_path {
+  int nlambda;
+  double *lambdas;   /* nlambda */
+  double *W;         /* nlambda blocks of d x T */
+  double *objective; /* nlambda */
+  int *iterations;   /* nlambda */
+} mtl_path;
+
+/** Solves for lambdas[0..n-1] (or, if lambdas is NULL, a geometric grid of
+ *  n values from lambda_max down to lambda_max * ratio).  Frees with
+ *  mtl_path_clear. */
+MTL_API int mtl_solve_path(mtl_problem *pb, const mtl_solver_params *sp,
+                           const double *lambdas, int n, double ratio,
+                           mtl_path *path);
+MTL_API void mtl_path_clear(mtl_path *path);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct mtl_model mtl_model;
+
+/** Creates a model holding W (d x T column-major, copied) and the
+ *  formulation.  scaler may be NULL (identity); it is copied.  d here is
+ *  the dimension of W, i.e. the scaler's output dimension. */
+MTL_API mtl_model *mtl_model_create(int d, int T, const double *W,
+                                    const mtl_problem_params *pp,
+                                    const mtl_scaler *scaler);
+MTL_API void mtl_model_free(mtl_model *m);
+MTL_API int mtl_model_dim(const mtl_model *m);          /* rows of W */
+MTL_API int mtl_model_input_dim(const mtl_model *m);    /* raw features */
+MTL_API int mtl_model_ntasks(const mtl_model *m);
+MTL_API const double *mtl_model_W(const mtl_model *m);
+/** The loss of task t (decides predict's output: value or score). */
+MTL_API mtl_loss mtl_model_task_loss(const mtl_model *m, int t);
+
+/** Key/value metadata (method, reg, lambda, ...).  Keys: [a-z0-9_.-]+,
+ *  values: one line of text.  set replaces an existing key. */
+MTL_API int mtl_model_set_meta(mtl_model *m, const char *key,
+                               const char *value);
+/** NULL if absent.  Valid until the key is set again or m is freed. */
+MTL_API const char *mtl_model_get_meta(const mtl_model *m, const char *key);
+
+/** Named extra matrices learned by a method (Omega, B, ...), rows x cols
+ *  column-major, copied. */
+MTL_API int mtl_model_set_matrix(mtl_model *m, const char *name, int rows,
+                                 int cols, const double *A);
+MTL_API const double *mtl_model_get_matrix(const mtl_model *m,
+                                           const char *name, int *rows,
+                                           int *cols);
+
+/** Saves in the libmtl text model format (see docs/model-format.md),
+ *  atomically (temporary file + rename). */
+MTL_API int mtl_model_save(const mtl_model *m, const char *path);
+MTL_API int mtl_model_load(const char *path, mtl_model **out);
+
+/** Predictions for every sample of every task of ds (raw features; the
+ *  model's scaler is applied).  out: task t's predictions start at
+ *  out[offset_t] with offsets in task order (mtl_dataset_total_n entries).
+ *  Regression: x'w; classification: the score x'w (sign = class).
+ *  ds must have the model's input dimension and task count. */
+MTL_API int mtl_model_predict(const mtl_model *m, const mtl_dataset *ds,
+                              double *out);
+
+/* ------------------------------------------------------------------------ */
+/* Evaluation metrics                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct mtl_metrics {
+  int n;
+  /* regression */
+  double rmse, mse, mae, explained_variance, r2;
+  /* classification (labels +-1, scores real; threshold 0) */
+  double accuracy, error, auc, f1, precision, recall;
+} mtl_metrics;
+
+/** Metrics of scores/predictions p against targets y (n).  Classification
+ *  fields are computed when kind is MTL_TASK_CLASSIFICATION, regression
+ *  fields otherwise; the others are NaN.  AUC handles ties (midrank) and is
+ *  NaN if one class is absent. */
+MTL_API int mtl_metrics_compute(mtl_task_kind kind, const double *y,
+                                const double *p, int n, mtl_metrics *out);
+
+/** Per-task metrics (T entries in per_task, may be NULL), their unweighted
+ *  mean over tasks in *mean, and pooled over all samples in *pooled (may be
+ *  NULL).  pred as returned by mtl_model_predict. */
+MTL_API int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
+                                mtl_metrics *per_task, mtl_metrics *mean,
+                                mtl_metrics *pooled);
+
+/* ------------------------------------------------------------------------ */
+/* Cross-validation                                                         */
+/* ------------------------------------------------------------------------ */
+
+typedef struct mtl_cv_result {
+  int nlambda;
+  double *lambdas;      /* nlambda */
+  double *mean_error;   /* nlambda: mean over folds of the task-averaged
+                           error (RMSE for regression, error rate for
+                           classification) */
+  double *std_error;    /* nlambda */
+  int best;             /* index of the lambda with the smallest error */
+} mtl_cv_result;
+
+/** k-fold CV (per-task folds, seeded) of the regularization path on ds with
+ *  problem parameters pp; lambdas as in mtl_solve_path (grid from the full
+ *  data's lambda_max when NULL). */
+MTL_API int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
+                   const mtl_solver_params *sp, int k, uint64_t seed,
+                   const double *lambdas, int nlambda, double ratio,
+                   mtl_cv_result *res);
+MTL_API void mtl_cv_result_clear(mtl_cv_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MTL_H */

@@ -1,0 +1,185 @@
+/*
+ * internal.h -- private declarations shared by the library's modules.
+ * Not installed.  Internal non-static functions are named mtl__<x>.
+ */
+#ifndef MTL_INTERNAL_H
+#define MTL_INTERNAL_H
+
+#include "mtl.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* ---- errors (error.c) ---------------------------------------------------- */
+
+/* Sets this thread's last error message (printf-style) and returns code, so
+ * that callers can write `return mtl__err(MTL_EINVAL, "...", ...)`. */
+int mtl__err(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prepends "prefix: " to the current last error (for context), returns code. */
+int mtl__err_prefix(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- memory -------------------------------------------------------------- */
+void *mtl__malloc(size_t n);            /* sets MTL_ENOMEM message on failure */
+void *mtl__calloc(size_t n, size_t sz); /* idem */
+char *mtl__strdup(const char *s);
+
+/* ---- random numbers (rng.c): xoshiro256**, seeded by splitmix64 ---------- */
+typedef struct mtl__rng {
+  uint64_t s[4];
+  int has_gauss;
+  double gauss;
+} mtl__rng;
+void mtl__rng_seed(mtl__rng *r, uint64_t seed);
+uint64_t mtl__rng_u64(mtl__rng *r);
+double mtl__rng_uniform(mtl__rng *r);    /* [0, 1) */
+double mtl__rng_normal(mtl__rng *r);     /* N(0, 1) */
+uint64_t mtl__rng_below(mtl__rng *r, uint64_t n); /* uniform in [0, n) */
+void mtl__rng_shuffle_int(mtl__rng *r, int *a, int n);
+
+/* ---- dataset (data.c) ---------------------------------------------------- */
+
+/* One task.  Dense X is row-major n x d; sparse X is CSR.  In shared-design
+ * mode every task's X points to the dataset's shared matrix (owns_X = 0). */
+typedef struct mtl__task {
+  int n;
+  double *X;          /* dense, n x d row-major, or NULL */
+  int64_t *indptr;    /* CSR row pointers (n + 1), or NULL */
+  int32_t *indices;   /* CSR column indices */
+  double *values;     /* CSR values */
+  int owns_X;         /* 1 if X/CSR arrays belong to this task */
+  double *y;          /* n targets (always owned) */
+  double weight;      /* c_t */
+  mtl_task_kind kind;
+  char *name;
+} mtl__task;
+
+struct mtl_dataset {
+  int d;
+  int T;
+  int cap;            /* allocated entries of tasks */
+  mtl__task *tasks;
+  int shared;         /* shared design: tasks[t].X == shared_X */
+  double *shared_X;   /* n x d row-major (owned) */
+  char *notes;        /* newline-separated notes, or NULL */
+};
+
+/* Appends a note line to ds->notes (printf-style). */
+void mtl__dataset_note(mtl_dataset *ds, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Adds a task taking ownership of the given arrays (no copy, no checks
+ * other than shapes).  On failure the arrays are freed.  Returns index. */
+int mtl__dataset_adopt_dense(mtl_dataset *ds, int n, double *X, double *y,
+                             mtl_task_kind kind, const char *name);
+int mtl__dataset_adopt_csr(mtl_dataset *ds, int n, int64_t *indptr,
+                           int32_t *indices, double *values, double *y,
+                           mtl_task_kind kind, const char *name);
+/* Infers/validates the label kind of y (n); maps {0,1} to {-1,+1} in place
+ * when classification.  `want` is -1 (infer) or a mtl_task_kind.  *mapped is
+ * set to 1 when {0,1} labels were mapped.  `where` names the task for
+ * messages.  Returns the kind (>= 0) or an error code. */
+int mtl__labels_check(double *y, int n, int want, int *mapped,
+                      const char *where);
+/* z = X_t w (n entries); dense or CSR. */
+void mtl__task_matvec(const mtl_dataset *ds, int t, const double *w,
+                      double *z);
+/* g += alpha * X_t' r (d entries). */
+void mtl__task_matvec_t(const mtl_dataset *ds, int t, double alpha,
+                        const double *r, double *g);
+
+/* ---- linear algebra (linalg.c): the only module calling CBLAS/LAPACKE ---- */
+/* All matrices are column-major with leading dimension unless named
+ * "_rm" (row-major).  Functions return MTL_OK or MTL_ELINALG/MTL_ENOMEM
+ * with a message. */
+double mtl__dot(int n, const double *x, const double *y);
+double mtl__nrm2(int n, const double *x);
+void mtl__axpy(int n, double a, const double *x, double *y);
+void mtl__scal(int n, double a, double *x);
+/* y = alpha * op(A) x + beta * y, A column-major m x n with lda. */
+void mtl__gemv(int trans, int m, int n, double alpha, const double *A,
+               int lda, const double *x, double beta, double *y);
+/* y = alpha * op(A) x + beta * y, A ROW-major m x n with lda (task X). */
+void mtl__gemv_rm(int trans, int m, int n, double alpha, const double *A,
+                  int lda, const double *x, double beta, double *y);
+/* C = alpha op(A) op(B) + beta C, column-major. */
+void mtl__gemm(int transa, int transb, int m, int n, int k, double alpha,
+               const double *A, int lda, const double *B, int ldb,
+               double beta, double *C, int ldc);
+/* C (n x n, column-major, full symmetric) = alpha * A' A + beta C for A
+ * ROW-major m x n with lda (i.e. the Gram matrix X'X of a task). */
+void mtl__gram_rm(int m, int n, double alpha, const double *A, int lda,
+                  double beta, double *C);
+/* Thin SVD of A (m x n, column-major, overwritten): A = U diag(s) Vt with
+ * k = min(m, n); U m x k, s k, Vt k x n.  U or Vt may be NULL (not
+ * computed).  Uses dgesdd, falling back to dgesvd on failure. */
+int mtl__svd(int m, int n, double *A, double *U, double *s, double *Vt);
+/* Singular values only. */
+int mtl__svd_values(int m, int n, const double *A, double *s);
+/* Symmetric eigendecomposition of A (n x n, column-major, overwritten by
+ * eigenvectors); w ascending eigenvalues. */
+int mtl__syev(int n, double *A, double *w);
+/* Cholesky A = L L' in place (lower); MTL_ENUMERIC if not SPD. */
+int mtl__potrf(int n, double *A);
+/* Solves A X = B with the factor from mtl__potrf; B n x nrhs. */
+int mtl__potrs(int n, int nrhs, const double *L, double *B, int ldb);
+/* Solves A X = B for general square A (overwritten by LU); B n x nrhs. */
+int mtl__gesv(int n, int nrhs, double *A, double *B, int ldb);
+/* Symmetric PSD square root S = A^{1/2} (A n x n, input preserved). */
+int mtl__sqrtm_psd(int n, const double *A, double *S);
+/* Moore-Penrose pseudo-inverse of symmetric A (n x n) with tolerance rcond
+ * relative to the largest eigenvalue. */
+int mtl__pinv_sym(int n, const double *A, double rcond, double *P);
+/* Largest singular value (spectral norm) of A m x n column-major. */
+int mtl__spectral_norm(int m, int n, const double *A, double *out);
+
+/* ---- thread pool (pool.c) ------------------------------------------------ */
+/* A fixed set of worker threads that run fn(ctx, lo, hi, worker) over a
+ * static partition of [0, n): chunk w gets [w*n/P, (w+1)*n/P).  The caller
+ * participates as worker 0.  Deterministic: the partition depends only on
+ * n and the thread count.  Not reentrant: one parallel_for at a time per
+ * pool.  Thread-safety: a pool is used by the thread that created it. */
+typedef struct mtl__pool mtl__pool;
+typedef void (*mtl__range_fn)(void *ctx, int lo, int hi, int worker);
+int mtl__pool_create(int threads, mtl__pool **out);
+void mtl__pool_free(mtl__pool *p);
+int mtl__pool_size(const mtl__pool *p);
+void mtl__pool_run(mtl__pool *p, int n, mtl__range_fn fn, void *ctx);
+
+/* ---- timing -------------------------------------------------------------- */
+double mtl__now(void); /* monotonic seconds */
+
+/* ---- problem internals (problem.c), used by solvers ---------------------- */
+
+struct mtl_problem {
+  const mtl_dataset *ds;
+  int d, T;
+  mtl_problem_params p;     /* copy; p.task_loss and p.reg.R point below */
+  int *task_loss;           /* T resolved losses */
+  double *R;                /* copy of graph R (T x E) or NULL */
+  double *scale;            /* T: c_t * s(n_t) */
+  /* Gram data for squared-loss tasks (NULL entries when not used) */
+  double **G;               /* d x d per task (shared: all point to G[0]) */
+  double **b;               /* X_t' y_t (d) */
+  double *yy;               /* y_t' y_t */
+  int *use_gram;            /* per task */
+  double L;                 /* Lipschitz bound of grad f */
+  double *Lt;               /* per task bound */
+  mtl__pool *pool;
+  /* per-task scratch for residuals: max n_t per worker */
+  double **zbuf;            /* per worker, max_n entries */
+  double *task_f;           /* per task loss value */
+  int max_n;
+  int d_pen;                /* penalized rows: d or d - 1 */
+  atomic_int interrupt;
+};
+
+/* Proximal step on the penalized rows only (the unpenalized last row, if
+ * any, is copied).  out = prox_{step * reg}(V). */
+int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
+                      double *out);
+/* Regularizer value on the penalized rows. */
+double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
+
+#endif /* MTL_INTERNAL_H */
