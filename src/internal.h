@@ -172,8 +172,19 @@ struct mtl_problem {
   double *task_f;           /* per task loss value */
   int max_n;
   int d_pen;                /* penalized rows: d or d - 1 */
+  int shared_gram;          /* 1: G[t] all alias one shared matrix */
+  double *scratch;          /* d x T workspace for the prox of d_pen rows */
+  double *dzbuf_all;        /* per worker loss-derivative buffers (owned) */
+  double *zbuf_all;         /* per worker residual buffers (owned) */
+  double **dzbuf;           /* per worker, block entries */
+  double *task_rr;          /* per task ||X_t w_t - y_t||^2 (certificate) */
+  double *task_yr;          /* per task y_t'(y_t - X_t w_t) */
   atomic_int interrupt;
 };
+
+/* Row-block size of the fused raw-data gradient pass: rows of X_t are
+ * streamed once from memory; each block is reused from cache for X'r. */
+#define MTL__BLOCK_ROWS 256
 
 /* Proximal step on the penalized rows only (the unpenalized last row, if
  * any, is copied).  out = prox_{step * reg}(V). */
@@ -181,5 +192,76 @@ int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
                       double *out);
 /* Regularizer value on the penalized rows. */
 double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
+
+/* ---- bcd.c --------------------------------------------------------------- */
+/* Block coordinate descent over feature rows for squared loss with reg NONE,
+ * RIDGE, L1 or L21 (MTL_EUNSUPPORTED otherwise).  W (d x T column-major) is
+ * the warm start in, the solution out.  Fills info (cert left zero) as
+ * mtl_solve documents; returns MTL_CONVERGED, MTL_MAXITER or an error
+ * (MTL_ECANCELLED on interrupt/progress cancel, W then holds the iterate). */
+int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                   mtl_solve_info *info);
+
+/* ---- readers (io.c, io_mat.c, io_npz.c, io_text.c) [io helper] ---------- */
+/* A variable read from a .mat or .npz file, converted to double.  Readers
+ * never fail on an unsupported class: they return MTL__ARR_OTHER with the
+ * class named in cls, and the layout code reports it with its context. */
+typedef enum {
+  MTL__ARR_NUM = 0, /* numeric array: data[numel], strided by colmajor */
+  MTL__ARR_CELL,    /* cell array: cells[numel], column-major */
+  MTL__ARR_SPARSE,  /* sparse matrix, CSC: dims[0] x dims[1] */
+  MTL__ARR_OTHER    /* anything else (struct, char, complex, object...) */
+} mtl__arr_kind;
+
+#define MTL__ARR_MAXRANK 8
+typedef struct mtl__arr {
+  mtl__arr_kind kind;
+  int rank;
+  size_t dims[MTL__ARR_MAXRANK];
+  int colmajor;          /* 1: first index fastest (MATLAB, Fortran) */
+  char cls[32];          /* class / dtype name, for messages */
+  double *data;          /* NUM */
+  struct mtl__arr *cells;/* CELL */
+  int64_t *jc;           /* SPARSE: column pointers (dims[1] + 1) */
+  int64_t *ir;           /* SPARSE: row indices (jc[dims[1]]) */
+  double *sv;            /* SPARSE: values */
+} mtl__arr;
+void mtl__arr_clear(mtl__arr *a);
+size_t mtl__arr_numel(const mtl__arr *a);
+
+/* A file of named variables (.mat or .npz).  load reads one variable;
+ * both return MTL_OK or an error naming the file. */
+typedef struct mtl__varsrc {
+  const char *path;
+  int nvars;
+  char **names;
+  void *h;
+  int (*load)(struct mtl__varsrc *s, const char *name, mtl__arr *out);
+  void (*close)(struct mtl__varsrc *s);
+} mtl__varsrc;
+int mtl__mat_open(const char *path, mtl__varsrc *s);
+int mtl__npz_open(const char *path, mtl__varsrc *s);
+
+/* One task under construction: dense X (n x d row-major) or CSR. */
+typedef struct mtl__io_task {
+  int n;
+  double *X;
+  int64_t *indptr;
+  int32_t *indices;
+  double *values;
+  double *y;
+  char *name;            /* NULL = default name */
+} mtl__io_task;
+/* Builds *out from tasks[0..T-1], taking ownership of every array (freed on
+ * failure too, and the tasks array itself).  kind: -1 infers one kind from
+ * all labels pooled, else forced; task_kinds (T entries) overrides kind per
+ * task when not NULL.  Label errors name the file and task. */
+int mtl__io_finish(const char *path, int d, mtl__io_task *tasks, int T,
+                   int kind, const int *task_kinds, mtl_dataset **out);
+int mtl__read_text(const char *path, const mtl_read_params *p,
+                   mtl_dataset **out);
+int mtl__read_csv(const char *path, const mtl_read_params *p,
+                  mtl_dataset **out);
+/* ---- end of readers block ------------------------------------------------ */
 
 #endif /* MTL_INTERNAL_H */

@@ -1,0 +1,152 @@
+/*
+ * cv.c -- k-fold cross-validation of the regularization path.  Folds are
+ * per task (every task appears in every fold), the path is warm-started
+ * from the largest lambda, and the error is averaged over tasks first (each
+ * task counts once, whatever its size), then over folds.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Task-averaged validation error of W on ds: RMSE for regression tasks,
+ * misclassification rate for classification tasks. */
+static int task_avg_error(const mtl_dataset *ds, const double *W,
+                          double *err) {
+  int d = ds->d;
+  int64_t maxn = 0;
+  for (int t = 0; t < ds->T; t++)
+    if (ds->tasks[t].n > maxn)
+      maxn = ds->tasks[t].n;
+  double *z = mtl__malloc((size_t)maxn * sizeof(double));
+  if (!z)
+    return MTL_ENOMEM;
+  double s = 0;
+  for (int t = 0; t < ds->T; t++) {
+    const mtl__task *tk = &ds->tasks[t];
+    mtl__task_matvec(ds, t, W + (size_t)t * d, z);
+    double e = 0;
+    if (tk->kind == MTL_TASK_CLASSIFICATION) {
+      for (int i = 0; i < tk->n; i++)
+        e += (z[i] > 0 ? 1.0 : -1.0) != tk->y[i];
+      e /= tk->n;
+    } else {
+      for (int i = 0; i < tk->n; i++)
+        e += (z[i] - tk->y[i]) * (z[i] - tk->y[i]);
+      e = sqrt(e / tk->n);
+    }
+    s += e;
+  }
+  free(z);
+  *err = s / ds->T;
+  return MTL_OK;
+}
+
+int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
+           const mtl_solver_params *sp, int k, uint64_t seed,
+           const double *lambdas, int nlambda, double ratio,
+           mtl_cv_result *res) {
+  if (!ds || !pp || !res)
+    return mtl__err(MTL_EINVAL, "mtl_cv: NULL argument");
+  memset(res, 0, sizeof *res);
+  if (k < 2)
+    return mtl__err(MTL_EINVAL, "cv: folds = %d must be >= 2", k);
+  if (nlambda < 1)
+    return mtl__err(MTL_EINVAL, "cv: nlambda = %d must be >= 1", nlambda);
+  for (int t = 0; t < ds->T; t++)
+    if (ds->tasks[t].n < k)
+      return mtl__err(MTL_EINVAL,
+                      "cv: task %d (%s) has %d samples, fewer than %d folds",
+                      t + 1, ds->tasks[t].name, ds->tasks[t].n, k);
+  mtl_solver_params sdef;
+  if (!sp) {
+    mtl_solver_params_init(&sdef);
+    sp = &sdef;
+  }
+  int rc = MTL_ENOMEM;
+  double *errs = NULL;
+  mtl_problem *full = NULL;
+  res->nlambda = nlambda;
+  res->lambdas = mtl__malloc((size_t)nlambda * sizeof(double));
+  res->mean_error = mtl__calloc((size_t)nlambda, sizeof(double));
+  res->std_error = mtl__calloc((size_t)nlambda, sizeof(double));
+  errs = mtl__malloc((size_t)nlambda * k * sizeof(double));
+  if (!res->lambdas || !res->mean_error || !res->std_error || !errs)
+    goto fail;
+  if (lambdas) {
+    memcpy(res->lambdas, lambdas, (size_t)nlambda * sizeof(double));
+  } else {
+    /* grid from the full training data's lambda_max */
+    double lmax;
+    if (!(ratio > 0 && ratio < 1)) {
+      rc = mtl__err(MTL_EINVAL, "cv: ratio = %g must be in (0, 1)", ratio);
+      goto fail;
+    }
+    rc = mtl_problem_create(ds, pp, &full);
+    if (rc)
+      goto fail;
+    rc = mtl_problem_lambda_max(full, &lmax);
+    mtl_problem_free(full);
+    full = NULL;
+    if (rc)
+      goto fail;
+    if (!(lmax > 0))
+      lmax = 1.0;
+    for (int i = 0; i < nlambda; i++)
+      res->lambdas[i] = nlambda == 1
+                            ? lmax
+                            : lmax * pow(ratio, (double)i / (nlambda - 1));
+  }
+  for (int f = 0; f < k; f++) {
+    mtl_dataset *tr = NULL, *te = NULL;
+    mtl_problem *pb = NULL;
+    mtl_path path;
+    memset(&path, 0, sizeof path);
+    rc = mtl_dataset_kfold(ds, k, f, seed, &tr, &te);
+    if (!rc)
+      rc = mtl_problem_create(tr, pp, &pb);
+    if (!rc)
+      rc = mtl_solve_path(pb, sp, res->lambdas, nlambda, ratio, &path);
+    for (int i = 0; !rc && i < nlambda; i++)
+      rc = task_avg_error(te, path.W + (size_t)i * ds->d * ds->T,
+                          &errs[(size_t)i * k + f]);
+    mtl_path_clear(&path);
+    mtl_problem_free(pb);
+    mtl_dataset_free(tr);
+    mtl_dataset_free(te);
+    if (rc) {
+      mtl__err_prefix(rc, "cv fold %d of %d", f + 1, k);
+      goto fail;
+    }
+  }
+  res->best = 0;
+  for (int i = 0; i < nlambda; i++) {
+    double m = 0, v = 0;
+    for (int f = 0; f < k; f++)
+      m += errs[(size_t)i * k + f];
+    m /= k;
+    for (int f = 0; f < k; f++)
+      v += (errs[(size_t)i * k + f] - m) * (errs[(size_t)i * k + f] - m);
+    res->mean_error[i] = m;
+    res->std_error[i] = sqrt(v / (k - 1));
+    /* strict <: ties go to the earlier (larger, simpler) lambda */
+    if (m < res->mean_error[res->best])
+      res->best = i;
+  }
+  free(errs);
+  return MTL_OK;
+fail:
+  free(errs);
+  mtl_cv_result_clear(res);
+  return rc;
+}
+
+void mtl_cv_result_clear(mtl_cv_result *res) {
+  if (!res)
+    return;
+  free(res->lambdas);
+  free(res->mean_error);
+  free(res->std_error);
+  memset(res, 0, sizeof *res);
+}
