@@ -430,6 +430,9 @@ MTL_API int mtl_problem_create(const mtl_dataset *ds,
 MTL_API void mtl_problem_free(mtl_problem *pb);
 MTL_API int mtl_problem_dim(const mtl_problem *pb);
 MTL_API int mtl_problem_ntasks(const mtl_problem *pb);
+/** The resolved loss of task t (MTL_LOSS_AUTO replaced by the task kind's
+ *  default). */
+MTL_API mtl_loss mtl_problem_task_loss(const mtl_problem *pb, int t);
 
 /** Smooth part f(W) = sum_t c_t loss_t(w_t); grad (d x T, may be NULL). */
 MTL_API int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
@@ -484,13 +487,15 @@ typedef enum {
 typedef struct mtl_solver_params {
   mtl_solver_kind solver;  /* default MTL_SOLVER_FISTA */
   int max_iter;            /* >= 1 (default 10000) */
-  double tol_obj;          /* stop when |F_k - F_{k-1}| <= tol_obj |F_k|
+  double tol_obj;          /* stop when |F_k - F_{k-10}| <= tol_obj |F_k|
+                              and F_k <= F_{k-1} (a window of 10
+                              iterations, since FISTA is not monotone)
                               (default 1e-10; 0 disables) */
   double tol_res;          /* stop when the fixed-point residual <= tol_res
                               * max(1, ||grad f||) (default 0 = off) */
   double tol_gap;          /* stop when gap <= tol_gap * primal, checked
                               every gap_every iterations where a dual
-                              exists (default 0 = off) */
+                              exists (default 1e-9; 0 = off) */
   int gap_every;           /* default 10 */
   int restart;             /* adaptive restart: 0 none, 1 function value,
                               2 gradient (O'Donoghue & Candes) (default 2) */
@@ -546,8 +551,12 @@ MTL_API void mtl_path_clear(mtl_path *path);
 typedef struct mtl_model mtl_model;
 
 /** Creates a model holding W (d x T column-major, copied) and the
- *  formulation.  scaler may be NULL (identity); it is copied.  d here is
- *  the dimension of W, i.e. the scaler's output dimension. */
+ *  formulation.  pp may be NULL (squared loss, no regularizer recorded);
+ *  task t's loss is pp->task_loss[t] when given, else pp->loss (pass the
+ *  problem's resolved losses, see mtl_problem_task_loss, so that AUTO is
+ *  not stored).  scaler may be NULL (identity); it is copied.  d here is
+ *  the dimension of W, i.e. the scaler's output dimension (input dim + 1
+ *  when the scaler adds a bias). */
 MTL_API mtl_model *mtl_model_create(int d, int T, const double *W,
                                     const mtl_problem_params *pp,
                                     const mtl_scaler *scaler);

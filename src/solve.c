@@ -11,17 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* bcd.c */
-int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
-                   mtl_solve_info *info);
-
 void mtl_solver_params_init(mtl_solver_params *p) {
   *p = (mtl_solver_params){
       .solver = MTL_SOLVER_FISTA,
       .max_iter = 10000,
       .tol_obj = 1e-10,
       .tol_res = 0,
-      .tol_gap = 0,
+      .tol_gap = 1e-9,
       .gap_every = 10,
       .restart = 2,
       .L0 = 0,
@@ -71,6 +67,8 @@ static int check_solver_params(const mtl_solver_params *sp) {
  * L by 10% (step-size adaptation), so that a pessimistic early L does not
  * slow down the whole run; a failed probe costs one extra function value.
  * All work arrays are allocated before the first iteration. */
+#define OBJ_WINDOW 10
+
 static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                      mtl_solve_info *info, int accelerate) {
   int d = pb->d, T = pb->T;
@@ -99,7 +97,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     }
   double t0 = mtl__now();
   double L = sp->L0 > 0 ? sp->L0 : pb->L / 16;
-  double tk = 1.0, F, fY, fX;
+  double tk = 1.0, F, fY, fX, hist[OBJ_WINDOW];
   int restarts = 0, status = MTL_MAXITER, it = 0;
   /* make the start point feasible for the prox (e.g. finite) */
   for (size_t k = 0; k < dT; k++)
@@ -162,7 +160,11 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     double Fn = fX + mtl__problem_reg_value(pb, Xn);
     if (trace)
       trace[it] = Fn;
-    double rel = fabs(Fn - F) / (fabs(Fn) > 1e-300 ? fabs(Fn) : 1e-300);
+    /* relative change over a window of OBJ_WINDOW iterations: FISTA is not
+     * monotone, and a single small step says little about convergence */
+    double Fback = it >= OBJ_WINDOW ? hist[it % OBJ_WINDOW] : HUGE_VAL;
+    hist[it % OBJ_WINDOW] = Fn;
+    double rel = fabs(Fback - Fn) / (fabs(Fn) > 1e-300 ? fabs(Fn) : 1e-300);
     double res = L * sqrt(dist2); /* gradient mapping at Y */
     /* momentum */
     int restart_now = 0;
@@ -199,8 +201,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
       goto done;
     }
     /* stopping rules; the objective rule needs a non-increasing step */
-    if (sp->tol_obj > 0 && rel <= sp->tol_obj && Fn <= Fprev &&
-        !restart_now) {
+    if (sp->tol_obj > 0 && rel <= sp->tol_obj && Fn <= Fprev) {
       status = MTL_CONVERGED;
       it++;
       break;

@@ -1,0 +1,488 @@
+/*
+ * bcd.c -- block coordinate descent over feature rows, an independent second
+ * solver for squared-loss problems.
+ *
+ * Minimizes, with W_pen the first d_pen rows of W,
+ *   F(W) = sum_t scale_t/2 ||X_t w_t - y_t||^2
+ *          + lambda g(W_pen) + mu ||W_pen||_F^2,
+ * g = 0, the L1 norm or the L2,1 row norm, mu = ridge (+ lambda for
+ * MTL_REG_RIDGE).  The smooth part is written with each task's Gram data,
+ * scale_t (w'G_t w/2 - b_t'w + yy_t/2), so a pass costs O(d) per changed
+ * coordinate whatever n_t is.
+ *
+ * One pass visits rows j = 0..d-1 cyclically.  Restricted to row j, the
+ * smooth part is sum_t (h_t/2 w_t^2 - c_t w_t) + const with
+ *   h_t = scale_t G_t[j,j] + 2 mu,  c_t = scale_t (b_t[j] - q_t[j]) + h'_t w_jt
+ * (h'_t = scale_t G_t[j,j]; mu = 0 on the unpenalized row), q_t = G_t w_t kept
+ * up to date with one axpy of a Gram column per changed coordinate.  The row
+ * subproblem is solved exactly: a soft threshold per coordinate for L1 (Tseng
+ * 2001, cyclic convergence for separable nonsmooth terms), and for L2,1 the
+ * group update of Friedman, Hastie & Tibshirani (2010, "A note on the group
+ * lasso and a sparse group lasso") with a task-dependent curvature h_t, which
+ * reduces to a scalar equation in r = ||w|| (see row_l21).
+ *
+ * Workspace is allocated once before the first pass; passes do not allocate
+ * except to grow the optional objective trace (amortized doubling).
+ * Thread-safety: uses pb from the calling thread only.
+ */
+#include "internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The pass-to-pass coordinate change below which the iterate is a fixed
+ * point to rounding (relative to max |W|). */
+#define CHANGE_TOL 1e-14
+/* q_t = G_t w_t is recomputed from scratch every REFRESH passes so that the
+ * rounding of the incremental updates cannot accumulate. */
+#define REFRESH 16
+
+typedef struct work {
+  int d, T, d_pen;
+  mtl_reg_type reg;
+  double lambda, mu;
+  const double **G;  /* T Gram matrices (d x d column-major, full) */
+  const double **b;  /* T vectors X_t'y_t */
+  double *yy;        /* T values y_t'y_t */
+  double *scale;     /* T */
+  double *q;         /* d x T: q_t = G_t w_t */
+  double *c, *h, *w; /* T each: row subproblem */
+  double *own;       /* Gram matrices and b vectors computed here */
+  double *z;         /* max_n: residual buffer for the final objective */
+} work;
+
+/* Gram matrix, X'y and y'y of task t computed from the data (used when the
+ * problem did not precompute them, e.g. n_t <= d or CSR tasks). */
+static void task_gram(const mtl_dataset *ds, int t, double *G, double *b,
+                      double *yy, int want_G) {
+  const mtl__task *tk = &ds->tasks[t];
+  int d = ds->d;
+  if (want_G) {
+    if (tk->X) {
+      mtl__gram_rm(tk->n, d, 1.0, tk->X, d, 0.0, G);
+    } else {
+      memset(G, 0, (size_t)d * d * sizeof(double));
+      for (int i = 0; i < tk->n; i++)
+        for (int64_t p = tk->indptr[i]; p < tk->indptr[i + 1]; p++) {
+          double v = tk->values[p];
+          size_t col = (size_t)tk->indices[p] * d;
+          for (int64_t r = tk->indptr[i]; r < tk->indptr[i + 1]; r++)
+            G[col + tk->indices[r]] += v * tk->values[r];
+        }
+    }
+  }
+  memset(b, 0, (size_t)d * sizeof(double));
+  mtl__task_matvec_t(ds, t, 1.0, tk->y, b);
+  *yy = mtl__dot(tk->n, tk->y, tk->y);
+}
+
+/* Points wk->G/b/yy at the problem's Gram data where present and computes
+ * the missing ones into wk->own (a shared design needs one Gram only). */
+static int setup_gram(const mtl_problem *pb, work *wk) {
+  const mtl_dataset *ds = pb->ds;
+  int d = wk->d, T = wk->T;
+  size_t dd = (size_t)d * d;
+  int nG = 0, nb = 0;
+  for (int t = 0; t < T; t++) {
+    int have = pb->G && pb->G[t] && pb->b && pb->b[t] && pb->yy;
+    if (!have) {
+      nb++;
+      if (!ds->shared || nG == 0)
+        nG++;
+    }
+  }
+  if (nb) {
+    if (dd > SIZE_MAX / sizeof(double) / (size_t)(nG + 1))
+      return mtl__err(MTL_ENOMEM,
+                      "bcd: %d Gram matrices of %d x %d do not fit in memory",
+                      nG, d, d);
+    wk->own = mtl__malloc((dd * nG + (size_t)d * nb) * sizeof(double));
+    if (!wk->own)
+      return MTL_ENOMEM;
+  }
+  double *nextG = wk->own, *nextb = wk->own + dd * nG;
+  const double *sharedG = NULL;
+  for (int t = 0; t < T; t++) {
+    if (pb->G && pb->G[t] && pb->b && pb->b[t] && pb->yy) {
+      wk->G[t] = pb->G[t];
+      wk->b[t] = pb->b[t];
+      wk->yy[t] = pb->yy[t];
+      continue;
+    }
+    int want_G = !(ds->shared && sharedG);
+    double *G = want_G ? nextG : NULL;
+    task_gram(ds, t, G, nextb, &wk->yy[t], want_G);
+    if (want_G) {
+      nextG += dd;
+      if (ds->shared)
+        sharedG = G;
+      wk->G[t] = G;
+    } else {
+      wk->G[t] = sharedG;
+    }
+    wk->b[t] = nextb;
+    nextb += d;
+  }
+  return MTL_OK;
+}
+
+/* q_t = G_t w_t for every task. */
+static void refresh_q(work *wk, const double *W) {
+  int d = wk->d;
+  for (int t = 0; t < wk->T; t++)
+    mtl__gemv(0, d, d, 1.0, wk->G[t], d, W + (size_t)t * d, 0.0,
+              wk->q + (size_t)t * d);
+}
+
+/* Regularizer value on the penalized rows. */
+static double reg_value(const work *wk, const double *W) {
+  int d = wk->d, T = wk->T;
+  double sq = 0, l1 = 0, l21 = 0;
+  for (int j = 0; j < wk->d_pen; j++) {
+    double row = 0;
+    for (int t = 0; t < T; t++) {
+      double v = W[(size_t)t * d + j];
+      row += v * v;
+      l1 += fabs(v);
+    }
+    sq += row;
+    l21 += sqrt(row);
+  }
+  double g = wk->reg == MTL_REG_L1 ? l1 : wk->reg == MTL_REG_L21 ? l21 : 0;
+  return wk->lambda * g + wk->mu * sq;
+}
+
+/* Objective from the Gram data and the current q (cheap, used per pass). */
+static double objective_gram(const work *wk, const double *W) {
+  int d = wk->d;
+  double f = 0;
+  for (int t = 0; t < wk->T; t++) {
+    const double *w = W + (size_t)t * d;
+    double lt = 0.5 * mtl__dot(d, w, wk->q + (size_t)t * d) -
+                mtl__dot(d, wk->b[t], w) + 0.5 * wk->yy[t];
+    f += wk->scale[t] * (lt > 0 ? lt : 0); /* >= 0 up to cancellation */
+  }
+  return f + reg_value(wk, W);
+}
+
+/* Objective from the residuals X_t w_t - y_t (exact, used for the result). */
+static double objective_data(const mtl_problem *pb, const work *wk,
+                             const double *W) {
+  const mtl_dataset *ds = pb->ds;
+  double f = 0;
+  for (int t = 0; t < wk->T; t++) {
+    const mtl__task *tk = &ds->tasks[t];
+    mtl__task_matvec(ds, t, W + (size_t)t * wk->d, wk->z);
+    double s = 0;
+    for (int i = 0; i < tk->n; i++) {
+      double r = wk->z[i] - tk->y[i];
+      s += r * r;
+    }
+    f += 0.5 * wk->scale[t] * s;
+  }
+  return f + reg_value(wk, W);
+}
+
+/* s(r) = (sum_t c_t^2 / (h_t r + lambda)^2)^(-1/2) and its derivative. */
+static double row_s(const double *c, const double *h, int T, double lambda,
+                    double r, double *ds) {
+  double S = 0, S1 = 0;
+  for (int t = 0; t < T; t++) {
+    if (c[t] == 0)
+      continue;
+    double u = 1.0 / (h[t] * r + lambda);
+    double a = c[t] * c[t] * u * u;
+    S += a;
+    S1 += a * h[t] * u;
+  }
+  double s = 1.0 / sqrt(S);
+  *ds = S1 * s * s * s;
+  return s;
+}
+
+/* Exact minimizer of sum_t (h_t/2 w_t^2 - c_t w_t) + lambda ||w||_2.
+ *
+ * Optimality: w = 0 iff ||c|| <= lambda; otherwise c_t - h_t w_t =
+ * lambda w_t / r with r = ||w|| > 0, so w_t = c_t r / (h_t r + lambda) and r
+ * solves sum_t c_t^2 / (h_t r + lambda)^2 = 1, i.e. phi(r) = 0 for the
+ * brief's phi(r) = sum_t c_t^2/(h_t + lambda/r)^2 - r^2 divided by r^2.  The
+ * left side decreases strictly in r, so the root is unique and lies in
+ * [(||c|| - lambda)/h_max, (||c|| - lambda)/h_min] (replace every h_t by
+ * h_max, resp. h_min).  We solve s(r) = 1 for s = (left side)^(-1/2), which
+ * is increasing and exactly linear when one task is active or all h_t are
+ * equal, by Newton safeguarded with bisection on the bracket, to 1e-15
+ * relative.  Tasks with h_t = 0 have c_t = 0 (an all-zero feature) and get
+ * w_t = 0; c is cleaned to that effect in place. */
+static void row_l21(double *c, const double *h, int T, double lambda,
+                    double *w) {
+  double nc2 = 0, hmin = INFINITY, hmax = 0;
+  for (int t = 0; t < T; t++) {
+    if (!(h[t] > 0))
+      c[t] = 0.0;
+    if (c[t] != 0) {
+      nc2 += c[t] * c[t];
+      hmin = h[t] < hmin ? h[t] : hmin;
+      hmax = h[t] > hmax ? h[t] : hmax;
+    }
+  }
+  double nc = sqrt(nc2);
+  if (nc <= lambda || nc2 == 0) {
+    for (int t = 0; t < T; t++)
+      w[t] = 0;
+    return;
+  }
+  if (lambda == 0) {
+    for (int t = 0; t < T; t++)
+      w[t] = c[t] != 0 ? c[t] / h[t] : 0.0;
+    return;
+  }
+  double lo = (nc - lambda) / hmax, hi = (nc - lambda) / hmin;
+  double r = lo;
+  if (hi > lo) {
+    for (int it = 0; it < 200; it++) {
+      double dsr, s = row_s(c, h, T, lambda, r, &dsr);
+      if (s == 1.0)
+        break;
+      if (s < 1.0)
+        lo = r;
+      else
+        hi = r;
+      double rn = dsr > 0 ? r - (s - 1.0) / dsr : -1.0;
+      if (!(rn > lo && rn < hi))
+        rn = 0.5 * (lo + hi); /* Newton left the bracket: bisect */
+      double step = fabs(rn - r);
+      r = rn;
+      if (step <= 1e-15 * r || hi - lo <= 1e-15 * r)
+        break;
+    }
+  }
+  for (int t = 0; t < T; t++)
+    w[t] = c[t] != 0 ? c[t] * r / (h[t] * r + lambda) : 0.0;
+}
+
+/* One cyclic pass over the rows; returns the largest coordinate change. */
+static double pass(work *wk, double *W) {
+  int d = wk->d, T = wk->T;
+  double maxchange = 0;
+  for (int j = 0; j < d; j++) {
+    int pen = j < wk->d_pen;
+    double mu2 = pen ? 2.0 * wk->mu : 0.0;
+    for (int t = 0; t < T; t++) {
+      const double *G = wk->G[t];
+      double gjj = G[(size_t)j * d + j];
+      double s = wk->scale[t] * gjj;
+      double wold = W[(size_t)t * d + j];
+      wk->h[t] = s + mu2;
+      wk->c[t] =
+          wk->scale[t] * (wk->b[t][j] - wk->q[(size_t)t * d + j]) + s * wold;
+    }
+    if (pen && wk->reg == MTL_REG_L21) {
+      row_l21(wk->c, wk->h, T, wk->lambda, wk->w);
+    } else {
+      double lam = pen && wk->reg == MTL_REG_L1 ? wk->lambda : 0.0;
+      for (int t = 0; t < T; t++) {
+        double c = wk->c[t], hh = wk->h[t], v = 0;
+        if (hh > 0) {
+          if (c > lam)
+            v = (c - lam) / hh;
+          else if (c < -lam)
+            v = (c + lam) / hh;
+        }
+        wk->w[t] = v;
+      }
+    }
+    for (int t = 0; t < T; t++) {
+      double *wj = &W[(size_t)t * d + j];
+      double delta = wk->w[t] - *wj;
+      if (delta == 0)
+        continue;
+      *wj = wk->w[t];
+      mtl__axpy(d, delta, wk->G[t] + (size_t)j * d, wk->q + (size_t)t * d);
+      if (fabs(delta) > maxchange)
+        maxchange = fabs(delta);
+    }
+  }
+  return maxchange;
+}
+
+/* Validates the arguments and checks that the problem is one this solver
+ * handles (before any allocation). */
+static int check_args(const mtl_problem *pb, const mtl_solver_params *sp,
+                      const double *W) {
+  if (!pb || !sp || !W)
+    return mtl__err(MTL_EINVAL, "bcd solver: %s is NULL",
+                    !pb   ? "problem"
+                    : !sp ? "solver params"
+                          : "W");
+  if (sp->max_iter < 1)
+    return mtl__err(MTL_EINVAL, "bcd solver: max_iter = %d must be >= 1",
+                    sp->max_iter);
+  if (!(sp->tol_obj >= 0) || !isfinite(sp->tol_obj))
+    return mtl__err(MTL_EINVAL,
+                    "bcd solver: tol_obj = %g must be finite and >= 0",
+                    sp->tol_obj);
+  mtl_reg_type rt = pb->p.reg.type;
+  if (rt != MTL_REG_NONE && rt != MTL_REG_RIDGE && rt != MTL_REG_L1 &&
+      rt != MTL_REG_L21)
+    return mtl__err(MTL_EUNSUPPORTED,
+                    "bcd solver: regularizer '%s' is not supported (only "
+                    "none, ridge, l1, l21); use the fista solver",
+                    mtl_reg_name(rt));
+  for (int t = 0; t < pb->T; t++)
+    if (pb->task_loss[t] != MTL_LOSS_SQUARED)
+      return mtl__err(MTL_EUNSUPPORTED,
+                      "bcd solver: task %d (%s) uses the %s loss; only the "
+                      "squared loss is supported; use the fista solver",
+                      t + 1, mtl_dataset_task_name(pb->ds, t),
+                      mtl_loss_name((mtl_loss)pb->task_loss[t]));
+  int d = pb->d;
+  for (int t = 0; t < pb->T; t++)
+    for (int j = 0; j < d; j++)
+      if (!isfinite(W[(size_t)t * d + j]))
+        return mtl__err(MTL_EINVAL,
+                        "bcd solver: initial W[%d, %d] (feature %d, task %d) "
+                        "is %g (not finite)",
+                        j, t, j + 1, t + 1, W[(size_t)t * d + j]);
+  return MTL_OK;
+}
+
+/* Solves by cyclic passes until the coordinate fixed point (largest change
+ * <= CHANGE_TOL max|W|), the relative objective change tol_obj, or
+ * max_iter passes.  The progress callback receives the largest coordinate
+ * change of the pass as its `residual`. */
+int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                   mtl_solve_info *info) {
+  double t0 = mtl__now();
+  work wk;
+  memset(&wk, 0, sizeof wk);
+  double *trace = NULL;
+  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0, max_n = 1;
+  double F = NAN, Fprev;
+  int rc;
+
+  if (info)
+    memset(info, 0, sizeof *info);
+  if ((rc = check_args(pb, sp, W)) < 0)
+    goto done;
+  d = pb->d;
+  T = pb->T;
+  atomic_store(&pb->interrupt, 0);
+
+  wk.d = d;
+  wk.T = T;
+  wk.d_pen = pb->d_pen;
+  wk.reg = pb->p.reg.type;
+  wk.lambda = wk.reg == MTL_REG_NONE ? 0.0 : pb->p.reg.lambda;
+  wk.mu = pb->p.reg.ridge + (wk.reg == MTL_REG_RIDGE ? pb->p.reg.lambda : 0);
+  if (wk.reg == MTL_REG_RIDGE)
+    wk.lambda = 0; /* its lambda is folded into mu */
+  wk.scale = pb->scale;
+  for (int t = 0; t < T; t++)
+    if (pb->ds->tasks[t].n > max_n)
+      max_n = pb->ds->tasks[t].n;
+  wk.G = mtl__calloc((size_t)T, sizeof *wk.G);
+  wk.b = mtl__calloc((size_t)T, sizeof *wk.b);
+  wk.yy = mtl__malloc((size_t)T * sizeof(double));
+  wk.q = mtl__malloc((size_t)T * d * sizeof(double));
+  wk.c = mtl__malloc((size_t)3 * T * sizeof(double));
+  wk.z = mtl__malloc((size_t)max_n * sizeof(double));
+  if (!wk.G || !wk.b || !wk.yy || !wk.q || !wk.c || !wk.z) {
+    rc = MTL_ENOMEM;
+    goto done;
+  }
+  wk.h = wk.c + T;
+  wk.w = wk.c + 2 * T;
+  if (sp->record_trace) {
+    cap = sp->max_iter < 1024 ? sp->max_iter : 1024;
+    trace = mtl__malloc((size_t)cap * sizeof(double));
+    if (!trace) {
+      rc = MTL_ENOMEM;
+      goto done;
+    }
+  }
+  if ((rc = setup_gram(pb, &wk)) < 0)
+    goto done;
+
+  refresh_q(&wk, W);
+  Fprev = objective_gram(&wk, W);
+  rc = MTL_MAXITER;
+  while (iter < sp->max_iter) {
+    if (atomic_load(&pb->interrupt)) {
+      rc = mtl__err(MTL_ECANCELLED, "bcd solver: interrupted at iteration %d",
+                    iter);
+      break;
+    }
+    if (iter > 0 && iter % REFRESH == 0)
+      refresh_q(&wk, W);
+    double change = pass(&wk, W);
+    iter++;
+    F = objective_gram(&wk, W);
+    if (!isfinite(F)) {
+      rc = mtl__err(MTL_ENUMERIC,
+                    "bcd solver: objective is %g at iteration %d (data or "
+                    "parameters too large?)",
+                    F, iter);
+      break;
+    }
+    double rel = fabs(F - Fprev) / (fabs(F) > DBL_MIN ? fabs(F) : DBL_MIN);
+    Fprev = F;
+    if (trace) {
+      if (ntrace == cap) {
+        int ncap = cap > sp->max_iter / 2 ? sp->max_iter : 2 * cap;
+        double *nt = realloc(trace, (size_t)ncap * sizeof(double));
+        if (!nt) {
+          rc = mtl__err(MTL_ENOMEM,
+                        "bcd solver: out of memory growing the "
+                        "objective trace to %d entries",
+                        ncap);
+          break;
+        }
+        trace = nt;
+        cap = ncap;
+      }
+      trace[ntrace++] = F;
+    }
+    if (sp->progress &&
+        sp->progress(sp->progress_ctx, iter, F, rel, change) != 0) {
+      rc = mtl__err(MTL_ECANCELLED,
+                    "bcd solver: cancelled by the progress callback at "
+                    "iteration %d",
+                    iter);
+      break;
+    }
+    double wmax = 0;
+    for (size_t k = 0; k < (size_t)T * d; k++)
+      if (fabs(W[k]) > wmax)
+        wmax = fabs(W[k]);
+    if (change <= CHANGE_TOL * wmax ||
+        (sp->tol_obj > 0 && rel <= sp->tol_obj)) {
+      rc = MTL_CONVERGED;
+      break;
+    }
+  }
+  if (rc == MTL_CONVERGED || rc == MTL_MAXITER || rc == MTL_ECANCELLED)
+    F = objective_data(pb, &wk, W);
+
+done:
+  if (info && pb && W) {
+    info->status = rc >= 0 ? rc : 0;
+    info->iterations = iter;
+    info->objective = F;
+    info->seconds = mtl__now() - t0;
+    if (rc >= 0) {
+      info->trace = trace;
+      trace = NULL;
+    }
+  }
+  free(trace);
+  free(wk.G);
+  free(wk.b);
+  free(wk.yy);
+  free(wk.q);
+  free(wk.c);
+  free(wk.z);
+  free(wk.own);
+  return rc;
+}
