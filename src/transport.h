@@ -1,0 +1,104 @@
+/*
+ * transport.h -- layer 5: how nodes (a server, task nodes, graph
+ * neighbours) talk.  Private to the library.
+ *
+ * Solvers that run on several nodes (async, SMTL, C-ADMM, D-ADMM) are
+ * written once, as role functions that receive one endpoint (`mtl__tr`) and
+ * exchange messages through the calls below.  They never call pthreads or
+ * MPI directly.  Two implementations sit behind the interface:
+ *   - in-process (transport_inproc.c): every rank is a thread of this
+ *     process; messages are copied into per-rank mailboxes;
+ *   - MPI (transport_mpi.c, when built with Open MPI): every rank is an MPI
+ *     process.
+ *
+ * Message model (a subset of MPI point-to-point semantics, so both
+ * implementations agree):
+ *   - a message is an array of doubles (integers such as counters travel
+ *     exactly as doubles up to 2^53) with a source rank and a tag >= 0;
+ *   - send is buffered: it returns once the payload is copied, never waiting
+ *     for the receiver;
+ *   - messages from one source with one tag are received in the order sent
+ *     (non-overtaking); no order is promised across sources;
+ *   - recv blocks until a message matching (src, tag) is available, where
+ *     MTL__ANY matches any source or tag; try_recv never blocks.
+ *
+ * Delay injection for experiments lives here: an endpoint may hold a delay
+ * model applied before each of its sends (the node "waits offset + random
+ * after its forward step", Baytas et al. IV-A), measured and reported back
+ * to the caller so that delay-adaptive steps can use it.
+ *
+ * Thread-safety: one endpoint is used by one thread (its node).  Distinct
+ * endpoints of one in-process transport may be used concurrently.
+ */
+#ifndef MTL_TRANSPORT_H
+#define MTL_TRANSPORT_H
+
+#include "internal.h"
+
+#define MTL__ANY (-1)
+
+typedef struct mtl__tr mtl__tr;
+
+/* Delay model of one endpoint: before each send, sleep
+ *   offset_ms + jitter_ms * X,  X ~ Uniform(0,1) (dist 0) or Exp(1) (dist 1).
+ * A zero model (the default) sleeps never. */
+typedef struct mtl__delay {
+  double offset_ms;
+  double jitter_ms;
+  int dist;
+  uint64_t seed;
+} mtl__delay;
+
+typedef struct mtl__tr_vtbl {
+  int (*send)(mtl__tr *tr, int dest, int tag, const double *buf, int n);
+  /* blocking if !nonblock; returns 1 when a message was received, 0 when
+   * nonblock and none was available, or a negative error. */
+  int (*recv)(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
+              int *from, int *tag_out, int nonblock);
+} mtl__tr_vtbl;
+
+struct mtl__tr {
+  const mtl__tr_vtbl *v;
+  int rank;
+  int size;
+  void *impl;           /* implementation data (shared hub, communicator) */
+  mtl__delay delay;
+  mtl__rng delay_rng;
+  double last_delay_ms; /* delay injected before the last send */
+  uint64_t bytes_sent;  /* payload bytes sent by this endpoint */
+  uint64_t msgs_sent;
+};
+
+/* Sends n doubles to dest with tag (>= 0), after the endpoint's injected
+ * delay if any.  Returns MTL_OK or an error. */
+int mtl__tr_send(mtl__tr *tr, int dest, int tag, const double *buf, int n);
+/* Receives one matching message into buf (capacity cap doubles; a longer
+ * message is an MTL_EDIM error and is consumed).  *n, *from, *tag_out may be
+ * NULL.  Returns MTL_OK or an error. */
+int mtl__tr_recv(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
+                 int *from, int *tag_out);
+/* Like recv but returns 1 if a message was received, 0 if none is waiting. */
+int mtl__tr_try_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
+                     int *n, int *from, int *tag_out);
+/* Sets the delay model of an endpoint (copied; seeds its generator). */
+void mtl__tr_set_delay(mtl__tr *tr, const mtl__delay *d);
+
+/* ---- in-process transport ------------------------------------------------ */
+
+typedef struct mtl__hub mtl__hub;
+/* Creates `size` connected endpoints (ranks 0..size-1) sharing one hub. */
+int mtl__hub_create(int size, mtl__hub **out);
+void mtl__hub_free(mtl__hub *h);
+mtl__tr *mtl__hub_endpoint(mtl__hub *h, int rank);
+
+/* Runs role(ctx, endpoint) on `size` threads, one per rank, and joins them.
+ * Returns the first negative return value of a role (by rank), else 0.  A
+ * role that fails should make its peers stop (the protocols send a stop
+ * message); as a last resort, a failing role closes the hub, which makes
+ * every blocked recv return MTL_ECANCELLED. */
+typedef int (*mtl__role_fn)(void *ctx, mtl__tr *tr);
+int mtl__hub_run(mtl__hub *h, mtl__role_fn role, void *ctx);
+/* Closes the hub: pending and future recvs return MTL_ECANCELLED. */
+void mtl__hub_close(mtl__hub *h);
+
+#endif /* MTL_TRANSPORT_H */
