@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PKGS=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev
-      libmatio-dev libzip-dev)
+      libmatio-dev libzip-dev libopenmpi-dev openmpi-bin)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 deps() {

@@ -101,4 +101,14 @@ int mtl__hub_run(mtl__hub *h, mtl__role_fn role, void *ctx);
 /* Closes the hub: pending and future recvs return MTL_ECANCELLED. */
 void mtl__hub_close(mtl__hub *h);
 
+#ifdef MTL_HAVE_MPI
+/* ---- MPI transport (transport_mpi.c) ------------------------------------- */
+#include <mpi.h>
+/* Wraps a duplicate of comm as this process's endpoint (rank and size of
+ * comm).  MPI must be initialized. */
+int mtl__tr_mpi_create(MPI_Comm comm, mtl__tr **out);
+/* Waits for pending sends, frees the duplicate communicator. */
+void mtl__tr_mpi_free(mtl__tr *tr);
+#endif
+
 #endif /* MTL_TRANSPORT_H */
