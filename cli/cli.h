@@ -1,0 +1,172 @@
+/*
+ * cli.h -- helpers shared by the `mtl` commands: error reporting, the data
+ * reading and training option groups, preprocessing, progress and interrupt
+ * handling, atomic output files, metrics printing and JSON.
+ *
+ * Only the public header mtl.h is used.  Every helper that can fail prints
+ * its own `mtl: error: ...` line and returns an exit code (CLI_FAIL for data
+ * and runtime errors, CLI_USAGE for bad options), so commands just propagate.
+ */
+#ifndef MTL_CLI_H
+#define MTL_CLI_H
+
+#include "mtl.h"
+#include "opts.h"
+
+#include <stdio.h>
+
+enum {
+  CLI_OK = 0,
+  CLI_FAIL = 1,          /* runtime or data error */
+  CLI_USAGE = 2,         /* bad command line */
+  CLI_INTERRUPTED = 130  /* SIGINT during a solve */
+};
+
+extern int cli_quiet; /* -q: no diagnostics on stderr */
+
+/* "mtl: error: <msg>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error for command cmd, with the --help hint; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Library failure rc: "mtl: error: <context>: <mtl_last_error()>"; returns
+ * CLI_INTERRUPTED for MTL_ECANCELLED after Ctrl-C, CLI_FAIL otherwise. */
+int cli_lib_error(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Diagnostics ("mtl: ..." on stderr) unless -q. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- data reading options (--format, --layout, ...) ---------------------- */
+
+typedef struct cli_read {
+  const char *format, *layout, *storage, *kind;
+  const char *x_var, *y_var, *task_var;
+  int orient; /* -1 guess, 1 samples in columns, 0 in rows */
+  int task_col, label_col, dim;
+} cli_read;
+
+void cli_read_init(cli_read *r);
+void cli_read_opts(opts *o, cli_read *r);
+/* Reads path.  want_dim > 0 fixes the dimension of text files (so that a
+ * test file whose last features are all zero still matches the model) unless
+ * --dim was given.  Prints notes and errors.  Returns CLI_OK or CLI_FAIL. */
+int cli_load(const char *path, const cli_read *r, int want_dim,
+             mtl_dataset **out);
+
+/* ---- model and solver options (--loss, --reg, --lambda, ...) ------------- */
+
+typedef struct cli_fit {
+  const char *loss, *scaling, *reg, *solver, *graph_file;
+  double lambda, ridge, tol, tol_gap;
+  int max_iter, threads, no_standardize, no_bias;
+  /* filled by cli_fit_finish */
+  mtl_problem_params pp;
+  mtl_solver_params sp;
+  double *R; /* graph matrix, T x E column-major */
+  int *task_loss;
+} cli_fit;
+
+void cli_fit_init(cli_fit *f);
+/* with_lambda: add --lambda (train) or not (cv chooses it). */
+void cli_fit_opts(opts *o, cli_fit *f, int with_lambda);
+/* Checks option combinations that need no data.  CLI_OK or CLI_USAGE. */
+int cli_fit_check(const cli_fit *f, const char *cmd);
+/* Maps the option strings to pp/sp and loads --graph-file for T tasks.
+ * Returns CLI_OK, CLI_USAGE or CLI_FAIL. */
+int cli_fit_finish(cli_fit *f, const char *cmd, int T);
+void cli_fit_clear(cli_fit *f);
+/* Human-readable one-line summary of the formulation. */
+void cli_fit_describe(const cli_fit *f, int with_lambda, char *buf,
+                      size_t cap);
+
+/* Fits the scaler on train (per --no-standardize/--no-bias) and returns the
+ * transformed copy.  Returns CLI_OK or CLI_FAIL. */
+int cli_preprocess(const cli_fit *f, const mtl_dataset *train,
+                   mtl_scaler *sc, mtl_dataset **scaled);
+/* Model with W (pb's dimension x T), the resolved per-task losses of pb and
+ * the scaler; standard metadata set.  NULL after printing an error. */
+mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
+                           const mtl_scaler *sc, const char *tool);
+/* Sets metadata key to a printf-formatted value (control characters are
+ * replaced).  Returns the library code. */
+int cli_meta(mtl_model *m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A geometric grid of n lambdas from hi down to hi * ratio (malloc'd). */
+double *cli_grid(double hi, double ratio, int n);
+/* Default lambda grid start for regularizers without lambda_max (ridge,
+ * mean, graph): the Lipschitz bound of the loss, the scale at which the
+ * penalty's curvature matches the data's. */
+double cli_grid_top(mtl_problem *pb, mtl_reg_type type);
+/* 1 for regularizers with a lambda_max (l1, l21, trace). */
+int cli_reg_has_lambda_max(mtl_reg_type type);
+
+/* ---- progress and interrupt ---------------------------------------------- */
+
+typedef struct cli_progress {
+  int show;        /* stderr is a terminal and not -q */
+  double last;     /* time of the last line */
+  const char *label;
+  int drawn;
+} cli_progress;
+
+/* SIGINT makes the running solver stop at its next iteration. */
+void cli_signals_install(void);
+int cli_interrupted(void);
+void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
+                         const char *label);
+void cli_progress_done(cli_progress *pc);
+double cli_now(void);
+
+/* ---- atomic output files -------------------------------------------------- */
+
+typedef struct cli_out {
+  FILE *f;
+  char *tmp;        /* temporary name, NULL for stdout */
+  const char *path; /* final name */
+} cli_out;
+
+/* path NULL or "-" means stdout.  Returns CLI_OK or CLI_FAIL. */
+int cli_out_open(cli_out *o, const char *path);
+/* Flushes, closes and renames over the final name.  CLI_OK or CLI_FAIL. */
+int cli_out_commit(cli_out *o);
+/* Removes the temporary file. */
+void cli_out_abort(cli_out *o);
+
+/* "a,b,c" -> malloc'd doubles (> 0).  Returns CLI_OK or CLI_USAGE. */
+int cli_parse_list(const char *cmd, const char *opt_name, const char *s,
+                   double **out, int *n);
+
+/* ---- metrics --------------------------------------------------------------- */
+
+enum { CLI_KIND_REG = 1, CLI_KIND_CLS = 2 };
+/* Bit set of the task kinds present in ds. */
+int cli_kinds(const mtl_dataset *ds);
+/* The headline error: RMSE for regression, error rate for classification
+ * (RMSE when both kinds are present). */
+double cli_headline(const mtl_metrics *m, int kinds);
+const char *cli_headline_name(int kinds);
+/* Predicts ds with m and computes metrics (per_task may be NULL). */
+int cli_evaluate(const mtl_model *m, const mtl_dataset *ds,
+                 mtl_metrics *per_task, mtl_metrics *mean,
+                 mtl_metrics *pooled);
+/* "RMSE 1.23  MSE 1.5  MAE 0.9  EV 0.8" for the kinds present. */
+void cli_metrics_text(FILE *f, const mtl_metrics *m, int kinds);
+void cli_metrics_json(FILE *f, const mtl_metrics *m, int kinds);
+/* Checks that ds has the model's task count and input dimension. */
+int cli_check_match(const mtl_model *m, const mtl_dataset *ds,
+                    const char *path);
+
+/* ---- JSON -------------------------------------------------------------- */
+void cli_json_str(FILE *f, const char *s);
+void cli_json_num(FILE *f, double v); /* NaN/Inf -> null */
+
+/* ---- commands ----------------------------------------------------------- */
+int cmd_train(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_cv(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif /* MTL_CLI_H */

@@ -1,0 +1,515 @@
+/*
+ * common.c -- error reporting, the data-reading and training option groups,
+ * preprocessing and model building shared by the commands.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_quiet = 0;
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("mtl: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("mtl: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n       (see 'mtl %s --help')\n", cmd);
+  va_end(ap);
+  return CLI_USAGE;
+}
+
+int cli_lib_error(int rc, const char *fmt, ...) {
+  if (rc == MTL_ECANCELLED && cli_interrupted()) {
+    cli_error("interrupted; nothing was written");
+    return CLI_INTERRUPTED;
+  }
+  const char *msg = mtl_last_error();
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("mtl: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, ": %s\n", msg && *msg ? msg : mtl_strerror(rc));
+  va_end(ap);
+  return CLI_FAIL;
+}
+
+void cli_note(const char *fmt, ...) {
+  if (cli_quiet)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("mtl: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+/* ---- data reading ---------------------------------------------------------- */
+
+#define FORMATS "auto|mat|npz|text|csv"
+#define LAYOUTS "auto|cell|task-start|task-id|onevsrest|stacked"
+#define STORAGES "auto|sparse|dense"
+#define KINDS "auto|regression|classification"
+
+void cli_read_init(cli_read *r) {
+  mtl_read_params p;
+  mtl_read_params_init(&p);
+  memset(r, 0, sizeof *r);
+  r->format = "auto";
+  r->layout = "auto";
+  r->storage = "auto";
+  r->kind = "auto";
+  r->x_var = p.x_var;
+  r->y_var = p.y_var;
+  r->task_var = p.task_var;
+  r->orient = p.samples_in_columns;
+  r->task_col = p.task_col;
+  r->label_col = p.label_col;
+  r->dim = p.dim;
+}
+
+void cli_read_opts(opts *o, cli_read *r) {
+  opts_section(o, "Data reading");
+  opts_choice(o, "format", 0, &r->format, FORMATS,
+              "file format; auto = by extension (.mat .npz .csv, else text)");
+  opts_choice(o, "layout", 0, &r->layout, LAYOUTS,
+              "layout of the tasks in .mat/.npz files");
+  opts_string(o, "x-var", 0, &r->x_var, "NAME", "name of the X variable")
+      ->def = "try X, x, feature, xs, data";
+  opts_string(o, "y-var", 0, &r->y_var, "NAME", "name of the y variable")
+      ->def = "try Y, y, label, ys";
+  opts_string(o, "task-var", 0, &r->task_var, "NAME",
+              "task start / task id variable")
+      ->def = "try task_indexes, task_index, task";
+  opts_flag(o, "samples-in-columns", 0, &r->orient, 1,
+            "X is d x N (one sample per column, Argyriou's School)")
+      ->def = "guess from y's length";
+  opts_flag(o, "samples-in-rows", 0, &r->orient, 0,
+            "X is N x d (one sample per row)")
+      ->def = "guess from y's length";
+  opts_int(o, "task-col", 0, &r->task_col, "K", -1, 1e9,
+           "CSV: 0-based column of the task id")
+      ->def = "the column named task";
+  opts_int(o, "label-col", 0, &r->label_col, "K", -1, 1e9,
+           "CSV: 0-based column of the label")
+      ->def = "the column named label or y";
+  opts_int(o, "dim", 0, &r->dim, "D", 0, 1e9,
+           "text: feature dimension (0 = largest index seen; predict/eval "
+           "use the model's)");
+  opts_choice(o, "storage", 0, &r->storage, STORAGES,
+              "text: keep X sparse (CSR) or dense; auto = CSR below 25% "
+              "density");
+  opts_choice(o, "task-kind", 0, &r->kind, KINDS,
+              "target kind; auto = classification when labels are all "
+              "-1/+1 or 0/1");
+}
+
+/* 1 if path would be read by the text reader. */
+static int is_text(const char *path, mtl_format fmt) {
+  if (fmt != MTL_FMT_AUTO)
+    return fmt == MTL_FMT_TEXT;
+  const char *dot = strrchr(path, '.');
+  if (!dot)
+    return 1;
+  static const char *other[] = {".mat", ".npz", ".npy", ".csv"};
+  for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
+    const char *a = dot, *b = other[i];
+    while (*a && *b && tolower((unsigned char)*a) == *b)
+      a++, b++;
+    if (!*a && !*b)
+      return 0;
+  }
+  return 1;
+}
+
+int cli_load(const char *path, const cli_read *r, int want_dim,
+             mtl_dataset **out) {
+  static const int storage_val[] = {-1, 1, 0};
+  static const int kind_val[] = {-1, MTL_TASK_REGRESSION,
+                                 MTL_TASK_CLASSIFICATION};
+  mtl_read_params p;
+  mtl_read_params_init(&p);
+  p.format = (mtl_format)opts_choice_index(FORMATS, r->format);
+  p.layout = (mtl_layout)opts_choice_index(LAYOUTS, r->layout);
+  p.x_var = r->x_var;
+  p.y_var = r->y_var;
+  p.task_var = r->task_var;
+  p.samples_in_columns = r->orient;
+  p.task_col = r->task_col;
+  p.label_col = r->label_col;
+  p.sparse = storage_val[opts_choice_index(STORAGES, r->storage)];
+  p.kind = kind_val[opts_choice_index(KINDS, r->kind)];
+  p.dim = r->dim;
+  if (p.dim == 0 && want_dim > 0 && is_text(path, p.format))
+    p.dim = want_dim;
+  *out = NULL;
+  int rc = mtl_dataset_read(path, &p, out);
+  if (rc < 0)
+    return cli_lib_error(rc, "cannot read data '%s'", path);
+  const char *notes = mtl_dataset_notes(*out);
+  while (notes && *notes && !cli_quiet) {
+    const char *nl = strchr(notes, '\n');
+    int len = nl ? (int)(nl - notes) : (int)strlen(notes);
+    fprintf(stderr, "mtl: note: %s: %.*s\n", path, len, notes);
+    notes = nl ? nl + 1 : NULL;
+  }
+  return CLI_OK;
+}
+
+/* ---- training options ----------------------------------------------------- */
+
+#define LOSSES "auto|squared|logistic|sqhinge"
+static const int loss_val[] = {MTL_LOSS_AUTO, MTL_LOSS_SQUARED,
+                               MTL_LOSS_LOGISTIC, MTL_LOSS_SQHINGE};
+#define SCALINGS "sum|mean|double-sum|double-mean"
+static const int scaling_val[] = {MTL_SCALE_SUM, MTL_SCALE_MEAN,
+                                  MTL_SCALE_DOUBLE_SUM, MTL_SCALE_DOUBLE_MEAN};
+#define REGS "none|ridge|l1|l21|trace|mean|graph|lasso|nuclear"
+static const int reg_val[] = {MTL_REG_NONE,  MTL_REG_RIDGE, MTL_REG_L1,
+                              MTL_REG_L21,   MTL_REG_TRACE, MTL_REG_MEAN,
+                              MTL_REG_GRAPH, MTL_REG_L1,    MTL_REG_TRACE};
+#define SOLVERS "fista|ista|bcd"
+static const int solver_val[] = {MTL_SOLVER_FISTA, MTL_SOLVER_ISTA,
+                                 MTL_SOLVER_BCD};
+
+/* The k-th word of a '|' list (into buf); for defaults shown in --help. */
+static const char *word(const char *list, int k, char *buf, size_t cap) {
+  const char *c = list;
+  for (int i = 0; i < k && c; i++) {
+    c = strchr(c, '|');
+    if (c)
+      c++;
+  }
+  if (!c)
+    return "?";
+  size_t n = strcspn(c, "|");
+  if (n >= cap)
+    n = cap - 1;
+  memcpy(buf, c, n);
+  buf[n] = '\0';
+  return buf;
+}
+
+static int lookup(const int *vals, int n, int v) {
+  for (int i = 0; i < n; i++)
+    if (vals[i] == v)
+      return i;
+  return 0;
+}
+
+/* Static storage for the default words: cli_fit points into them. */
+static char def_loss[16], def_scaling[16], def_reg[16], def_solver[16];
+
+void cli_fit_init(cli_fit *f) {
+  memset(f, 0, sizeof *f);
+  mtl_problem_params_init(&f->pp);
+  mtl_solver_params_init(&f->sp);
+  f->loss = word(LOSSES, lookup(loss_val, 4, f->pp.loss), def_loss,
+                 sizeof def_loss);
+  f->scaling = word(SCALINGS, lookup(scaling_val, 4, f->pp.scaling),
+                    def_scaling, sizeof def_scaling);
+  f->reg = word(REGS, lookup(reg_val, 7, f->pp.reg.type), def_reg,
+                sizeof def_reg);
+  f->solver = word(SOLVERS, lookup(solver_val, 3, f->sp.solver), def_solver,
+                   sizeof def_solver);
+  f->lambda = f->pp.reg.lambda;
+  f->ridge = f->pp.reg.ridge;
+  f->tol = f->sp.tol_obj;
+  f->tol_gap = f->sp.tol_gap;
+  f->max_iter = f->sp.max_iter;
+  f->threads = f->pp.threads;
+}
+
+void cli_fit_opts(opts *o, cli_fit *f, int with_lambda) {
+  opts_section(o, "Model");
+  opts_choice(o, "loss", 0, &f->loss, LOSSES,
+              "per-sample loss; auto = squared for regression tasks, "
+              "logistic for classification tasks");
+  opts_choice(o, "scaling", 0, &f->scaling, SCALINGS,
+              "per-task loss weighting: sum = 1/2||Xw-y||^2, mean = "
+              "1/(2n)||Xw-y||^2, double-* = twice those");
+  opts_choice(o, "reg", 0, &f->reg, REGS,
+              "regularizer g(W): l1 = independent Lassos, l21 = joint "
+              "feature selection, trace = low rank, mean, graph ||WR||^2");
+  if (with_lambda)
+    opts_double(o, "lambda", 0, &f->lambda, "X", 0, HUGE_VAL,
+                "regularization strength");
+  opts_double(o, "ridge", 0, &f->ridge, "X", 0, HUGE_VAL,
+              "extra ridge term ridge * ||W||_F^2");
+  opts_string(o, "graph-file", 0, &f->graph_file, "FILE",
+              "--reg graph: text matrix R, T rows (tasks) x E columns "
+              "(edges), numbers separated by blanks or commas");
+  opts_flag(o, "no-standardize", 0, &f->no_standardize, 1,
+            "do not standardize features (zero mean, unit variance, fitted "
+            "on the training part)")
+      ->def = "standardize";
+  opts_flag(o, "no-bias", 0, &f->no_bias, 1,
+            "do not append an unpenalized bias feature")
+      ->def = "bias";
+  opts_section(o, "Solver");
+  opts_choice(o, "solver", 0, &f->solver, SOLVERS,
+              "fista = accelerated proximal gradient, ista = plain, bcd = "
+              "block coordinate descent (squared loss; none/ridge/l1/l21)");
+  opts_int(o, "max-iter", 0, &f->max_iter, "N", 1, 1e9,
+           "maximum iterations (per lambda)");
+  opts_double(o, "tol", 0, &f->tol, "X", 0, HUGE_VAL,
+              "stop when the relative objective change <= X (0 = off)");
+  opts_double(o, "tol-gap", 0, &f->tol_gap, "X", 0, HUGE_VAL,
+              "stop when duality gap <= X * objective, where a dual exists "
+              "(0 = off)");
+  opts_int(o, "threads", 0, &f->threads, "N", 0, 4096,
+           "worker threads for per-task work (0 = all CPUs)");
+}
+
+/* Reads the graph matrix R (T rows x E columns) from a text file into a
+ * column-major array.  Errors name the file, line and value. */
+static int read_graph(const char *path, int T, double **out, int *E) {
+  FILE *fp = fopen(path, "r");
+  if (!fp) {
+    cli_error("cannot open graph file '%s': %s", path, strerror(errno));
+    return CLI_FAIL;
+  }
+  int rc = CLI_FAIL, rows = 0, cols = -1, lineno = 0;
+  size_t cap = 0, cnt = 0;
+  double *rowmajor = NULL;
+  char *line = NULL;
+  size_t lcap = 0;
+  while (getline(&line, &lcap, fp) != -1) {
+    lineno++;
+    char *s = line;
+    while (isspace((unsigned char)*s))
+      s++;
+    if (*s == '\0' || *s == '#')
+      continue;
+    int c = 0;
+    for (;;) {
+      while (isspace((unsigned char)*s) || *s == ',')
+        s++;
+      if (*s == '\0')
+        break;
+      char *end;
+      errno = 0;
+      double v = strtod(s, &end);
+      if (end == s || errno == ERANGE || !isfinite(v) ||
+          (*end && !isspace((unsigned char)*end) && *end != ',')) {
+        size_t n = strcspn(s, " \t\r\n,");
+        cli_error("%s:%d: bad number '%.*s' in column %d (graph matrix R)",
+                  path, lineno, (int)n, s, c + 1);
+        goto done;
+      }
+      if (cnt == cap) {
+        cap = cap ? 2 * cap : 64;
+        double *nr = realloc(rowmajor, cap * sizeof *nr);
+        if (!nr) {
+          cli_error("out of memory reading '%s'", path);
+          goto done;
+        }
+        rowmajor = nr;
+      }
+      rowmajor[cnt++] = v;
+      c++;
+      s = end;
+    }
+    if (cols >= 0 && c != cols) {
+      cli_error("%s:%d: row has %d columns, the first row has %d", path,
+                lineno, c, cols);
+      goto done;
+    }
+    cols = c;
+    rows++;
+  }
+  if (ferror(fp)) {
+    cli_error("error reading graph file '%s'", path);
+    goto done;
+  }
+  if (rows == 0) {
+    cli_error("graph file '%s' holds no matrix (expected %d rows)", path, T);
+    goto done;
+  }
+  if (rows != T) {
+    cli_error("graph file '%s' has %d rows but the data has %d tasks "
+              "(R is T x E: one row per task)",
+              path, rows, T);
+    goto done;
+  }
+  double *R = malloc((size_t)rows * (size_t)cols * sizeof *R);
+  if (!R) {
+    cli_error("out of memory reading '%s'", path);
+    goto done;
+  }
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++)
+      R[(size_t)j * (size_t)rows + (size_t)i] =
+          rowmajor[(size_t)i * (size_t)cols + (size_t)j];
+  *out = R;
+  *E = cols;
+  rc = CLI_OK;
+done:
+  free(line);
+  free(rowmajor);
+  fclose(fp);
+  return rc;
+}
+
+int cli_fit_check(const cli_fit *f, const char *cmd) {
+  int graph = reg_val[opts_choice_index(REGS, f->reg)] == MTL_REG_GRAPH;
+  if (graph && !f->graph_file)
+    return cli_usage(cmd, "--reg graph needs --graph-file FILE (the T x E "
+                          "matrix R)");
+  if (f->graph_file && !graph)
+    return cli_usage(cmd, "--graph-file is only used with --reg graph "
+                          "(got --reg %s)",
+                     f->reg);
+  return CLI_OK;
+}
+
+int cli_fit_finish(cli_fit *f, const char *cmd, int T) {
+  f->pp.loss = (mtl_loss)loss_val[opts_choice_index(LOSSES, f->loss)];
+  f->pp.scaling =
+      (mtl_scaling)scaling_val[opts_choice_index(SCALINGS, f->scaling)];
+  f->pp.reg.type = (mtl_reg_type)reg_val[opts_choice_index(REGS, f->reg)];
+  f->pp.reg.lambda = f->lambda;
+  f->pp.reg.ridge = f->ridge;
+  f->pp.unpenalized_last = f->no_bias ? 0 : 1;
+  f->pp.threads = f->threads;
+  f->sp.solver =
+      (mtl_solver_kind)solver_val[opts_choice_index(SOLVERS, f->solver)];
+  f->sp.max_iter = f->max_iter;
+  f->sp.tol_obj = f->tol;
+  f->sp.tol_gap = f->tol_gap;
+  f->sp.record_trace = 0;
+  int rc = cli_fit_check(f, cmd);
+  if (rc != CLI_OK)
+    return rc;
+  if (f->graph_file) {
+    int E = 0;
+    rc = read_graph(f->graph_file, T, &f->R, &E);
+    if (rc != CLI_OK)
+      return rc;
+    f->pp.reg.R = f->R;
+    f->pp.reg.R_cols = E;
+  }
+  return CLI_OK;
+}
+
+void cli_fit_clear(cli_fit *f) {
+  free(f->R);
+  free(f->task_loss);
+  f->R = NULL;
+  f->task_loss = NULL;
+}
+
+void cli_fit_describe(const cli_fit *f, int with_lambda, char *buf,
+                      size_t cap) {
+  char lam[64] = ", lambda path";
+  if (with_lambda)
+    snprintf(lam, sizeof lam, ", lambda %g", f->pp.reg.lambda);
+  snprintf(buf, cap, "%s loss (%s scaling), %s regularizer%s%s", f->loss,
+           f->scaling, f->reg, lam,
+           f->pp.reg.ridge > 0 ? " + ridge" : "");
+}
+
+int cli_preprocess(const cli_fit *f, const mtl_dataset *train,
+                   mtl_scaler *sc, mtl_dataset **scaled) {
+  memset(sc, 0, sizeof *sc);
+  *scaled = NULL;
+  int rc = mtl_scaler_fit(train, f->no_standardize ? 0 : 1,
+                          f->no_bias ? 0 : 1, sc);
+  if (rc < 0)
+    return cli_lib_error(rc, "cannot fit the feature scaler");
+  rc = mtl_scaler_apply(sc, train, scaled);
+  if (rc < 0) {
+    mtl_scaler_clear(sc);
+    memset(sc, 0, sizeof *sc);
+    return cli_lib_error(rc, "cannot standardize the data");
+  }
+  return CLI_OK;
+}
+
+int cli_meta(mtl_model *m, const char *key, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  for (char *c = buf; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f)
+      *c = '?';
+  return mtl_model_set_meta(m, key, buf);
+}
+
+mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
+                           const mtl_scaler *sc, const char *tool) {
+  int d = mtl_problem_dim(pb), T = mtl_problem_ntasks(pb);
+  free(f->task_loss);
+  f->task_loss = malloc((size_t)T * sizeof *f->task_loss);
+  if (!f->task_loss) {
+    cli_error("out of memory building the model");
+    return NULL;
+  }
+  for (int t = 0; t < T; t++)
+    f->task_loss[t] = (int)mtl_problem_task_loss(pb, t);
+  mtl_problem_params pp = f->pp;
+  pp.task_loss = f->task_loss;
+  mtl_model *m = mtl_model_create(d, T, W, &pp, sc);
+  if (!m) {
+    cli_lib_error(MTL_ENOMEM, "cannot create the model");
+    return NULL;
+  }
+  int rc = 0;
+  rc = rc < 0 ? rc : cli_meta(m, "tool", "%s (mtl %s)", tool, mtl_version());
+  rc = rc < 0 ? rc : cli_meta(m, "reg", "%s", mtl_reg_name(pp.reg.type));
+  rc = rc < 0 ? rc : cli_meta(m, "lambda", "%.17g", pp.reg.lambda);
+  rc = rc < 0 ? rc : cli_meta(m, "ridge", "%.17g", pp.reg.ridge);
+  int uniform = 1;
+  for (int t = 1; t < T; t++)
+    uniform &= f->task_loss[t] == f->task_loss[0];
+  rc = rc < 0 ? rc
+              : cli_meta(m, "loss", "%s",
+                         uniform ? mtl_loss_name((mtl_loss)f->task_loss[0])
+                                 : "per task");
+  rc = rc < 0 ? rc : cli_meta(m, "scaling", "%s", f->scaling);
+  rc = rc < 0 ? rc : cli_meta(m, "solver", "%s", f->solver);
+  if (rc < 0) {
+    cli_lib_error(rc, "cannot set model metadata");
+    mtl_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+double *cli_grid(double hi, double ratio, int n) {
+  double *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
+  if (!g)
+    return NULL;
+  for (int i = 0; i < n; i++)
+    g[i] = n == 1 ? hi : hi * pow(ratio, (double)i / (double)(n - 1));
+  return g;
+}
+
+int cli_reg_has_lambda_max(mtl_reg_type type) {
+  return type == MTL_REG_L1 || type == MTL_REG_L21 || type == MTL_REG_TRACE;
+}
+
+double cli_grid_top(mtl_problem *pb, mtl_reg_type type) {
+  double lmax = 0;
+  if (cli_reg_has_lambda_max(type) && mtl_problem_lambda_max(pb, &lmax) >= 0 &&
+      lmax > 0 && isfinite(lmax))
+    return lmax;
+  double L = mtl_problem_lipschitz(pb);
+  return L > 0 && isfinite(L) ? L : 1.0;
+}

@@ -1,0 +1,62 @@
+/*
+ * main.c -- `mtl`, the libmtl command-line tool: dispatches to a command.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"demo", cmd_demo,
+     "single-task vs multi-task learning on generated data (no files needed)"},
+    {"train", cmd_train, "train a regularized multi-task model on a dataset"},
+    {"predict", cmd_predict, "write a model's predictions as CSV"},
+    {"eval", cmd_eval, "per-task and mean metrics of a model on a dataset"},
+    {"cv", cmd_cv, "choose lambda by k-fold cross-validation"},
+    {"gen", cmd_gen, "generate a synthetic multi-task dataset"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: mtl COMMAND [options]   (mtl COMMAND --help for its "
+             "options)\n\nCommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    fprintf(f, "  %-8s  %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nOther:\n  mtl --version   print the version\n"
+             "  mtl --help      this text\n\n"
+             "Start with 'mtl demo'.  Exit status: 0 ok, 1 data or runtime "
+             "error, 2 usage error.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+      strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return CLI_OK;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 ||
+      strcmp(cmd, "version") == 0) {
+    printf("mtl %s (libmtl %s)\n", MTL_VERSION_STRING, mtl_version());
+    return CLI_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp(cmd, commands[i].name) == 0) {
+      cli_signals_install();
+      return commands[i].run(argc - 2, argv + 2);
+    }
+  if (cmd[0] == '-')
+    cli_error("unknown option '%s' (options go after the command)", cmd);
+  else
+    cli_error("unknown command '%s'", cmd);
+  fprintf(stderr, "       (see 'mtl --help' for the commands)\n");
+  return CLI_USAGE;
+}

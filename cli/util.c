@@ -1,0 +1,338 @@
+/*
+ * util.c -- progress display and Ctrl-C, atomic output files, lists,
+ * metrics printing and JSON for the commands.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- progress and interrupt ------------------------------------------------ */
+
+static volatile sig_atomic_t interrupted = 0;
+
+/* The first Ctrl-C asks the solver to stop (through the progress callback,
+ * which returns non-zero); SA_RESETHAND makes a second one kill at once. */
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+void cli_signals_install(void) {
+  struct sigaction sa, old;
+  /* An ignored SIGINT (a background job, nohup) stays ignored. */
+  if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+    return;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, NULL);
+}
+
+int cli_interrupted(void) { return interrupted != 0; }
+
+double cli_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Solver progress: redraws one status line on a terminal at most 10 times a
+ * second; cancels the solve after Ctrl-C. */
+static int progress_cb(void *ctx, int iter, double obj, double rel_change,
+                       double residual) {
+  cli_progress *pc = ctx;
+  if (pc->show) {
+    double now = cli_now();
+    if (now - pc->last >= 0.1) {
+      pc->last = now;
+      pc->drawn = 1;
+      fprintf(stderr, "\r\033[K%s iter %d  objective %.10g  change %.2e",
+              pc->label ? pc->label : "", iter, obj, rel_change);
+      fflush(stderr);
+    }
+  }
+  (void)residual;
+  return interrupted ? 1 : 0;
+}
+
+void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
+                         const char *label) {
+  memset(pc, 0, sizeof *pc);
+  pc->show = !cli_quiet && isatty(STDERR_FILENO);
+  pc->last = cli_now();
+  pc->label = label;
+  sp->progress = progress_cb;
+  sp->progress_ctx = pc;
+}
+
+void cli_progress_done(cli_progress *pc) {
+  if (pc->drawn) {
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    pc->drawn = 0;
+  }
+}
+
+/* ---- atomic output files ----------------------------------------------------- */
+
+int cli_out_open(cli_out *o, const char *path) {
+  memset(o, 0, sizeof *o);
+  o->path = path;
+  if (!path || strcmp(path, "-") == 0) {
+    o->f = stdout;
+    return CLI_OK;
+  }
+  size_t n = strlen(path);
+  o->tmp = malloc(n + 16);
+  if (!o->tmp) {
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  memcpy(o->tmp, path, n);
+  memcpy(o->tmp + n, ".tmpXXXXXX", 11);
+  int fd = mkstemp(o->tmp);
+  if (fd < 0) {
+    cli_error("cannot create '%s': %s", path, strerror(errno));
+    free(o->tmp);
+    o->tmp = NULL;
+    return CLI_FAIL;
+  }
+  /* mkstemp creates 0600; give the file the usual 0666 & ~umask. */
+  mode_t um = umask(0);
+  umask(um);
+  if (fchmod(fd, 0666 & ~um) != 0) {
+    /* not fatal: the file is just more private */
+  }
+  o->f = fdopen(fd, "w");
+  if (!o->f) {
+    cli_error("cannot open '%s': %s", path, strerror(errno));
+    close(fd);
+    unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
+int cli_out_commit(cli_out *o) {
+  if (!o->tmp) { /* stdout */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+      cli_error("cannot write to standard output: %s", strerror(errno));
+      return CLI_FAIL;
+    }
+    return CLI_OK;
+  }
+  int bad = fflush(o->f) != 0 || ferror(o->f);
+  int err = errno;
+  if (fclose(o->f) != 0 && !bad) {
+    bad = 1;
+    err = errno;
+  }
+  o->f = NULL;
+  if (!bad && rename(o->tmp, o->path) != 0) {
+    bad = 1;
+    err = errno;
+  }
+  if (bad) {
+    cli_error("cannot write '%s': %s", o->path, strerror(err));
+    unlink(o->tmp);
+  }
+  free(o->tmp);
+  o->tmp = NULL;
+  return bad ? CLI_FAIL : CLI_OK;
+}
+
+void cli_out_abort(cli_out *o) {
+  if (o->tmp) {
+    if (o->f)
+      fclose(o->f);
+    unlink(o->tmp);
+    free(o->tmp);
+  }
+  o->f = NULL;
+  o->tmp = NULL;
+}
+
+/* ---- lists ------------------------------------------------------------------- */
+
+int cli_parse_list(const char *cmd, const char *opt_name, const char *s,
+                   double **out, int *n) {
+  int cnt = 1;
+  for (const char *c = s; *c; c++)
+    cnt += *c == ',';
+  double *v = malloc((size_t)cnt * sizeof *v);
+  if (!v) {
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  char item[64];
+  const char *c = s;
+  for (int i = 0; i < cnt; i++) {
+    size_t len = strcspn(c, ",");
+    if (len == 0 || len >= sizeof item) {
+      free(v);
+      return cli_usage(cmd, "--%s: item %d of '%s' is %s", opt_name, i + 1, s,
+                       len ? "too long" : "empty");
+    }
+    memcpy(item, c, len);
+    item[len] = '\0';
+    if (opts_parse_double(item, &v[i]) != 0 || !(v[i] > 0)) {
+      free(v);
+      return cli_usage(cmd,
+                       "--%s: item %d '%s' is not a positive number", opt_name,
+                       i + 1, item);
+    }
+    c += len + (c[len] == ',');
+  }
+  *out = v;
+  *n = cnt;
+  return CLI_OK;
+}
+
+/* ---- metrics ----------------------------------------------------------------- */
+
+int cli_kinds(const mtl_dataset *ds) {
+  int k = 0, T = mtl_dataset_ntasks(ds);
+  for (int t = 0; t < T; t++)
+    k |= mtl_dataset_task_kind(ds, t) == MTL_TASK_CLASSIFICATION
+             ? CLI_KIND_CLS
+             : CLI_KIND_REG;
+  return k;
+}
+
+double cli_headline(const mtl_metrics *m, int kinds) {
+  return (kinds & CLI_KIND_REG) ? m->rmse : m->error;
+}
+
+const char *cli_headline_name(int kinds) {
+  return (kinds & CLI_KIND_REG) ? "RMSE" : "error rate";
+}
+
+int cli_check_match(const mtl_model *m, const mtl_dataset *ds,
+                    const char *path) {
+  int T = mtl_dataset_ntasks(ds), mt = mtl_model_ntasks(m);
+  int d = mtl_dataset_dim(ds), md = mtl_model_input_dim(m);
+  if (T != mt) {
+    cli_error("'%s' has %d tasks but the model has %d (tasks are matched by "
+              "position)",
+              path, T, mt);
+    return CLI_FAIL;
+  }
+  if (d != md) {
+    cli_error("'%s' has %d features but the model expects %d", path, d, md);
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
+int cli_evaluate(const mtl_model *m, const mtl_dataset *ds,
+                 mtl_metrics *per_task, mtl_metrics *mean,
+                 mtl_metrics *pooled) {
+  int64_t N = mtl_dataset_total_n(ds);
+  double *pred = malloc((size_t)(N > 0 ? N : 1) * sizeof *pred);
+  if (!pred) {
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  int rc = mtl_model_predict(m, ds, pred);
+  if (rc < 0) {
+    free(pred);
+    return cli_lib_error(rc, "prediction failed");
+  }
+  rc = mtl_metrics_dataset(ds, pred, per_task, mean, pooled);
+  free(pred);
+  if (rc < 0)
+    return cli_lib_error(rc, "cannot compute metrics");
+  return CLI_OK;
+}
+
+void cli_metrics_text(FILE *f, const mtl_metrics *m, int kinds) {
+  const char *sep = "";
+  if (kinds & CLI_KIND_REG) {
+    fprintf(f, "RMSE %.6g  MSE %.6g  MAE %.6g  EV %.4f", m->rmse, m->mse,
+            m->mae, m->explained_variance);
+    sep = "  ";
+  }
+  if (kinds & CLI_KIND_CLS)
+    fprintf(f, "%saccuracy %.4f  AUC %.4f  F1 %.4f", sep, m->accuracy,
+            m->auc, m->f1);
+}
+
+void cli_metrics_json(FILE *f, const mtl_metrics *m, int kinds) {
+  fprintf(f, "{\"n\": %d", m->n);
+  if (kinds & CLI_KIND_REG) {
+    fputs(", \"rmse\": ", f);
+    cli_json_num(f, m->rmse);
+    fputs(", \"mse\": ", f);
+    cli_json_num(f, m->mse);
+    fputs(", \"mae\": ", f);
+    cli_json_num(f, m->mae);
+    fputs(", \"explained_variance\": ", f);
+    cli_json_num(f, m->explained_variance);
+    fputs(", \"r2\": ", f);
+    cli_json_num(f, m->r2);
+  }
+  if (kinds & CLI_KIND_CLS) {
+    fputs(", \"accuracy\": ", f);
+    cli_json_num(f, m->accuracy);
+    fputs(", \"error\": ", f);
+    cli_json_num(f, m->error);
+    fputs(", \"auc\": ", f);
+    cli_json_num(f, m->auc);
+    fputs(", \"f1\": ", f);
+    cli_json_num(f, m->f1);
+    fputs(", \"precision\": ", f);
+    cli_json_num(f, m->precision);
+    fputs(", \"recall\": ", f);
+    cli_json_num(f, m->recall);
+  }
+  fputc('}', f);
+}
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+void cli_json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+    switch (*c) {
+    case '"':
+      fputs("\\\"", f);
+      break;
+    case '\\':
+      fputs("\\\\", f);
+      break;
+    case '\n':
+      fputs("\\n", f);
+      break;
+    case '\r':
+      fputs("\\r", f);
+      break;
+    case '\t':
+      fputs("\\t", f);
+      break;
+    default:
+      if (*c < 0x20 || *c == 0x7f)
+        fprintf(f, "\\u%04x", *c);
+      else
+        fputc(*c, f);
+    }
+  }
+  fputc('"', f);
+}
+
+void cli_json_num(FILE *f, double v) {
+  if (isfinite(v))
+    fprintf(f, "%.17g", v);
+  else
+    fputs("null", f);
+}
