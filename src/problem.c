@@ -200,6 +200,34 @@ static int build_gram(mtl_problem *pb) {
   return MTL_OK;
 }
 
+/* For an unpenalized last feature z_t = X_t e_{d-1}: X_t'z_t, z_t'z_t and
+ * z_t'y_t per task, used to make the dual point satisfy the equality
+ * constraint z_t'theta_t = 0 that the unpenalized row imposes. */
+static int build_bias_stats(mtl_problem *pb) {
+  int d = pb->d, T = pb->T;
+  pb->gz = mtl__calloc((size_t)d * T, sizeof(double));
+  pb->zz = mtl__calloc((size_t)T, sizeof(double));
+  pb->zy = mtl__calloc((size_t)T, sizeof(double));
+  double *e = mtl__calloc((size_t)d, sizeof(double));
+  double *z = mtl__malloc((size_t)pb->max_n * sizeof(double));
+  int rc = MTL_ENOMEM;
+  if (!pb->gz || !pb->zz || !pb->zy || !e || !z)
+    goto done;
+  e[d - 1] = 1.0;
+  for (int t = 0; t < T; t++) {
+    const mtl__task *tk = &pb->ds->tasks[t];
+    mtl__task_matvec(pb->ds, t, e, z);
+    mtl__task_matvec_t(pb->ds, t, 1.0, z, pb->gz + (size_t)t * d);
+    pb->zz[t] = mtl__dot(tk->n, z, z);
+    pb->zy[t] = mtl__dot(tk->n, z, tk->y);
+  }
+  rc = MTL_OK;
+done:
+  free(e);
+  free(z);
+  return rc;
+}
+
 int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
                        mtl_problem **out) {
   mtl_problem_params defaults;
@@ -276,6 +304,11 @@ int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
   rc = build_gram(pb);
   if (rc)
     goto fail;
+  if (pb->d_pen < d) {
+    rc = build_bias_stats(pb);
+    if (rc)
+      goto fail;
+  }
   rc = mtl__pool_create(p->threads, &pb->pool);
   if (rc)
     goto fail;
@@ -340,6 +373,9 @@ void mtl_problem_free(mtl_problem *pb) {
   free(pb->task_rr);
   free(pb->task_yr);
   free(pb->scratch);
+  free(pb->gz);
+  free(pb->zz);
+  free(pb->zy);
   free(pb->zbuf);
   free(pb->dzbuf);
   free(pb->zbuf_all);
@@ -519,11 +555,12 @@ int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
 
 /* ---- regularizer on the penalized rows ------------------------------------ */
 
-/* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T). */
+/* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T); dst may be W
+ * (columns move towards the front, so memmove in task order is safe). */
 static void pack_rows(const mtl_problem *pb, const double *W, double *dst) {
   for (int t = 0; t < pb->T; t++)
-    memcpy(dst + (size_t)t * pb->d_pen, W + (size_t)t * pb->d,
-           (size_t)pb->d_pen * sizeof(double));
+    memmove(dst + (size_t)t * pb->d_pen, W + (size_t)t * pb->d,
+            (size_t)pb->d_pen * sizeof(double));
 }
 
 double mtl__problem_reg_value(const mtl_problem *pb, const double *W) {
@@ -573,6 +610,25 @@ int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max) {
   int rc = MTL_ENOMEM;
   if (!W || !G)
     goto done;
+  mtl_reg_type rt = pb->p.reg.type;
+  if (pb->d_pen < pb->d &&
+      (rt == MTL_REG_L1 || rt == MTL_REG_L21 || rt == MTL_REG_TRACE)) {
+    /* W0 = the best fit of the unpenalized row alone (every penalized row
+     * zero, as an infinite lambda forces), by proximal gradient */
+    double lam = pb->p.reg.lambda;
+    mtl_solver_params sp;
+    mtl_solver_params_init(&sp);
+    sp.record_trace = 0;
+    sp.tol_obj = 0;
+    sp.tol_gap = 0;
+    sp.tol_res = 1e-13;
+    sp.max_iter = 100000;
+    pb->p.reg.lambda = 1e300;
+    rc = mtl_solve(pb, &sp, W, NULL);
+    pb->p.reg.lambda = lam;
+    if (rc < 0)
+      goto done;
+  }
   rc = loss_impl(pb, W, &f, G, 0);
   if (rc)
     goto done;
@@ -675,22 +731,42 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
   cert->dual = NAN;
   cert->gap = NAN;
   mtl_reg_type ty = pb->p.reg.type;
-  int has_dual = (ty == MTL_REG_L1 || ty == MTL_REG_L21 ||
-                  ty == MTL_REG_TRACE) && pb->d_pen == pb->d;
+  int has_dual =
+      ty == MTL_REG_L1 || ty == MTL_REG_L21 || ty == MTL_REG_TRACE;
   for (int t = 0; t < pb->T && has_dual; t++)
     has_dual = pb->task_loss[t] == MTL_LOSS_SQUARED;
   if (has_dual) {
-    /* dual point theta_t = s a_t (y_t - X_t w_t); X'theta = -s grad. */
-    for (size_t k = 0; k < dT; k++)
-      P[k] = -G[k];
+    /* Dual point theta_t = s a_t (r_t - alpha_t z_t), r_t = y_t - X_t w_t,
+     * where alpha_t = z_t'r_t / z_t'z_t projects out the unpenalized last
+     * feature z_t (alpha = 0 when every row is penalized).  Then
+     * X_t'theta_t = s (-grad_t - a_t alpha_t X_t'z_t), whose last entry is
+     * 0 as the unpenalized row's conjugate demands, and
+     *   theta'y = s a (y'r - alpha z'y),
+     *   ||theta||^2 = s^2 a^2 (r'r - alpha z'r). */
+    int d = pb->d, dp = pb->d_pen;
+    double *alpha = pb->task_f; /* reused: per-task scratch */
+    for (int t = 0; t < pb->T; t++) {
+      double a = pb->scale[t], al = 0;
+      const double *g = G + (size_t)t * d;
+      if (dp < d && pb->zz[t] > 0)
+        al = (-g[d - 1] / a) / pb->zz[t];
+      alpha[t] = al;
+      for (int j = 0; j < d; j++)
+        P[j + (size_t)t * d] =
+            -g[j] - (dp < d ? a * al * pb->gz[j + (size_t)t * d] : 0.0);
+    }
+    pack_rows(pb, P, P); /* penalized rows, in place (forward copy) */
     double s, hstar;
     rc = dual_conj(pb, P, &s, &hstar);
     if (rc)
       goto done;
     double D = -hstar;
     for (int t = 0; t < pb->T; t++) {
-      double a = pb->scale[t];
-      D += a * s * pb->task_yr[t] - 0.5 * a * s * s * pb->task_rr[t];
+      double a = pb->scale[t], al = alpha[t];
+      double zr = dp < d ? -G[(size_t)t * d + d - 1] / a : 0.0;
+      double ty_ = pb->task_yr[t] - (dp < d ? al * pb->zy[t] : 0.0);
+      double tt = pb->task_rr[t] - al * zr;
+      D += a * s * ty_ - 0.5 * a * s * s * tt;
     }
     cert->dual = D;
     cert->gap = cert->primal - D;

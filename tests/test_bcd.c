@@ -722,6 +722,7 @@ static void test_vs_fista(void) {
     mtl_solver_params_init(&sp);
     sp.max_iter = 100000;
     sp.tol_obj = 1e-15;
+    sp.tol_gap = 1e-15; /* W to 1e-5 needs a far smaller gap than 1e-9 */
     mtl_solve_info fi, bi;
     CHECK_OK(mtl_solve(pb, &sp, Wf, &fi));
     tight(&sp);

@@ -426,11 +426,79 @@ static void test_unpenalized_bias(void) {
     mtl_solver_params sp;
     mtl_solver_params_init(&sp);
     sp.tol_obj = 0;
+    sp.tol_gap = 0; /* W to 1e-9 needs more than a 1e-9 relative gap */
     sp.tol_res = 1e-12;
     sp.record_trace = 0;
     CHECK(mtl_solve(pb, &sp, W, NULL) == MTL_CONVERGED);
     CHECK_CLOSE(W[t * d + 0], 0.0, 1e-12);
     CHECK_CLOSE(W[t * d + 2], mean, 1e-9);
+    mtl_problem_free(pb);
+  }
+  mtl_dataset_free(ds);
+}
+
+/* With an unpenalized bias feature: the duality gap is available (the
+ * dual point is projected to satisfy the bias row's equality), is
+ * non-negative at arbitrary points and closes at the solution; lambda_max
+ * accounts for the fitted bias (all penalized rows vanish just above it,
+ * not just below). */
+static void test_bias_certificate(void) {
+  int d = 6, T = 5, n = 25;
+  mtl_dataset *ds = mtl_dataset_create(d);
+  double X[150], y[25];
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < d - 1; j++)
+        X[i * d + j] = check_rand(&seed);
+      X[i * d + d - 1] = 1.0;
+      y[i] = 2.0 + t + X[i * d] - 0.5 * X[i * d + 1] + 0.2 * check_rand(&seed);
+    }
+    mtl_dataset_add_dense(ds, n, X, y, 0, NULL);
+  }
+  mtl_reg_type types[3] = {MTL_REG_L1, MTL_REG_L21, MTL_REG_TRACE};
+  for (int r = 0; r < 3; r++) {
+    mtl_problem_params pp;
+    mtl_problem_params_init(&pp);
+    pp.unpenalized_last = 1;
+    pp.reg.type = types[r];
+    mtl_problem *pb = NULL;
+    CHECK_OK(mtl_problem_create(ds, &pp, &pb));
+    double lmax, W[30];
+    CHECK_OK(mtl_problem_lambda_max(pb, &lmax));
+    mtl_solver_params sp;
+    mtl_solver_params_init(&sp);
+    sp.record_trace = 0;
+    sp.tol_obj = 0;
+    sp.tol_gap = 0;
+    sp.tol_res = 1e-12;
+    for (int side = 0; side < 2; side++) {
+      mtl_problem_set_lambda(pb, lmax * (side ? 0.95 : 1.0001));
+      memset(W, 0, sizeof W);
+      CHECK(mtl_solve(pb, &sp, W, NULL) == MTL_CONVERGED);
+      double mx = 0;
+      for (int t = 0; t < T; t++)
+        for (int j = 0; j < d - 1; j++)
+          mx = fmax(mx, fabs(W[t * d + j]));
+      if (side)
+        CHECK(mx > 1e-8);
+      else
+        CHECK_LE(mx, 1e-10);
+    }
+    mtl_problem_set_lambda(pb, 0.2 * lmax);
+    rand_W(W, 30);
+    mtl_certificate c;
+    CHECK_OK(mtl_problem_certificate(pb, W, &c));
+    CHECK(isfinite(c.gap));
+    CHECK(c.gap >= -1e-12 * fabs(c.primal));
+    memset(W, 0, sizeof W);
+    mtl_solver_params_init(&sp);
+    sp.record_trace = 0;
+    sp.tol_obj = 0;
+    sp.tol_gap = 1e-11;
+    mtl_solve_info info;
+    CHECK(mtl_solve(pb, &sp, W, &info) == MTL_CONVERGED);
+    CHECK_LE(info.cert.gap, 1e-11 * info.cert.primal);
+    CHECK(info.cert.gap >= -1e-12 * info.cert.primal);
     mtl_problem_free(pb);
   }
   mtl_dataset_free(ds);
@@ -642,6 +710,7 @@ int main(void) {
   test_lambda_max();
   test_logistic_all_regs();
   test_unpenalized_bias();
+  test_bias_certificate();
   test_shared_design();
   test_reproducible();
   test_cancel_and_errors();
