@@ -303,6 +303,20 @@ int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
     if (rc)
       goto fail;
   }
+  if (ds->shared && !pb->shared_gram) {
+    int any_gram = 0;
+    for (int t = 0; t < T; t++)
+      any_gram |= pb->use_gram[t];
+    if (!any_gram) {
+      size_t nT = (size_t)ds->tasks[0].n * T;
+      pb->Zs = mtl__malloc(nT * sizeof(double));
+      pb->DZs = mtl__malloc(nT * sizeof(double));
+      if (!pb->Zs || !pb->DZs) {
+        rc = MTL_ENOMEM;
+        goto fail;
+      }
+    }
+  }
   rc = mtl__pool_create(p->threads, &pb->pool);
   if (rc)
     goto fail;
@@ -370,6 +384,8 @@ void mtl_problem_free(mtl_problem *pb) {
   free(pb->task_yr);
   free(pb->scratch);
   free(pb->gz);
+  free(pb->Zs);
+  free(pb->DZs);
   free(pb->zz);
   free(pb->zy);
   free(pb->zbuf);
@@ -524,10 +540,43 @@ static void shared_gram_loss(mtl_problem *pb, const double *W, double *grad,
   }
 }
 
+/* Shared design from raw data: Z = X W and grad = X' D as two matrix
+ * products, reading X twice per evaluation whatever T is (per-task passes
+ * would read it 2T times).  X is row-major n x d, i.e. column-major d x n. */
+static void shared_raw_loss(mtl_problem *pb, const double *W, double *grad,
+                            int stats) {
+  const mtl_dataset *ds = pb->ds;
+  int d = pb->d, T = pb->T, n = ds->tasks[0].n;
+  double *Z = pb->Zs, *D = pb->DZs;
+  mtl__gemm(1, 0, n, T, d, 1.0, ds->shared_X, d, W, d, 0.0, Z, n);
+  for (int t = 0; t < T; t++) {
+    const double *z = Z + (size_t)t * n, *y = ds->tasks[t].y;
+    double *dz = D + (size_t)t * n;
+    pb->task_f[t] = pb->scale[t] * mtl_loss_eval((mtl_loss)pb->task_loss[t],
+                                                 z, y, n, grad ? dz : NULL);
+    if (grad)
+      mtl__scal(n, pb->scale[t], dz);
+    if (stats) {
+      double rr = 0, yr = 0;
+      for (int i = 0; i < n; i++) {
+        double r = y[i] - z[i];
+        rr += r * r;
+        yr += y[i] * r;
+      }
+      pb->task_rr[t] = rr;
+      pb->task_yr[t] = yr;
+    }
+  }
+  if (grad)
+    mtl__gemm(0, 0, d, T, n, 1.0, ds->shared_X, d, D, n, 0.0, grad, d);
+}
+
 static int loss_impl(mtl_problem *pb, const double *W, double *f,
                      double *grad, int stats) {
   if (pb->shared_gram) {
     shared_gram_loss(pb, W, grad, stats);
+  } else if (pb->Zs) {
+    shared_raw_loss(pb, W, grad, stats);
   } else {
     loss_job job = {.pb = pb, .W = W, .grad = grad, .stats = stats};
     mtl__pool_run(pb->pool, pb->T, loss_range, &job);
