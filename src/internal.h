@@ -177,6 +177,9 @@ struct mtl_problem {
   /* unpenalized last feature z_t = X_t e_{d-1} (for the dual point):
    * gz = X_t' z_t (d x T), zz_t = z_t'z_t, zy_t = z_t'y_t */
   double *gz, *zz, *zy;
+  /* shared design without a Gram matrix: Z = X W and its loss derivative
+   * (n x T each), so that one pass over X serves every task */
+  double *Zs, *DZs;
   double *dzbuf_all;        /* per worker loss-derivative buffers (owned) */
   double *zbuf_all;         /* per worker residual buffers (owned) */
   double **dzbuf;           /* per worker, block entries */
