@@ -645,6 +645,158 @@ MTL_API int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
                    mtl_cv_result *res);
 MTL_API void mtl_cv_result_clear(mtl_cv_result *res);
 
+/* ------------------------------------------------------------------------ */
+/* Asynchronous MTL: AMTL and SMTL (Baytas et al., ICDM 2016)               */
+/* ------------------------------------------------------------------------ */
+/*
+ * Solves  min_W  sum_t loss_t(w_t) + lambda g(W) + ridge ||W||_F^2  (the
+ * problem of mtl_problem_params: any loss and scaling of the core; g =
+ * trace norm (the paper's case), L2,1, L1, ridge, none, mean or graph) on
+ * a star network: a server (rank 0) holds the auxiliary matrix V (d x T);
+ * task nodes (ranks 1..nodes, task t on node t % nodes + 1) own their
+ * tasks' data, which never leaves them.  AMTL (eq. III.4, ARock KM step):
+ * a node receives p = column t of Prox_{eta (lambda g + ridge)}(V) computed
+ * from the V the server holds at that moment, and sends back
+ *     v_t <- v_t + c_tk eta_k (p - eta grad loss_t(p) - v_t);
+ * the server applies each write at once and never waits for the others.
+ * SMTL: the same node work, but the server waits for all T writes, then
+ * applies the full prox and sends every column (proximal gradient when
+ * eta_k = 1).  The final model is W = Prox(V).  Nodes and server talk only
+ * through messages (in-process threads here; MPI later) -- docs/async.md.
+ *
+ * Delay (ARock's tau): the number of server updates applied between the
+ * read of a column and the write of its update (a count).  Step rule
+ * (Theorem 1): eta_k = max(eta_min, c / (2 tau_k / sqrt(T) + 1)), tau_k =
+ * max(tau_guess, largest tau observed so far) (or tau_guess, tau_adapt).  Dynamic step (III.5-6):
+ * c_tk = ln(max(mean of the node's last dyn_window + 1 measured delays in
+ * MILLISECONDS, dyn_floor_ms)) (the paper's unit is seconds with floor 10);
+ * c_tk eta_k is capped at dyn_cap.  A measured delay is the wall time from
+ * the end of a node's forward step to the arrival of its next column
+ * (injected delay + queueing at the server).
+ */
+
+typedef enum {
+  MTL_ASYNC_AMTL = 0,  /* asynchronous (default) */
+  MTL_ASYNC_SMTL = 1   /* synchronous baseline */
+} mtl_async_mode;
+
+typedef struct mtl_async_params {
+  mtl_async_mode mode;  /* default MTL_ASYNC_AMTL */
+  int nodes;            /* task nodes (threads) >= 1; 0 = one per task; at
+                           most T (default 0) */
+  int max_iter;         /* updates per task >= 1: the run ends when every
+                           task has been updated max_iter times (an SMTL
+                           iteration = one update of every task) (default
+                           1000) */
+  double tol;           /* also stop when every task's last update changed
+                           v_t by <= tol max(1, ||v_t||); 0 = off (default
+                           1e-10, >= 0) */
+  double eta;           /* forward step in (0, 2/L); 0 = eta_factor / L,
+                           L = max_t Lipschitz constant of grad loss_t
+                           (default 0) */
+  double eta_factor;    /* in (0, 2) (default 1) */
+  double km_step;       /* fixed KM step eta_k in (0, 2); 0 = Theorem 1's
+                           rule for AMTL and 1 for SMTL (default 0) */
+  double c;             /* Theorem 1's c in (0, 1) (default 0.9) */
+  double eta_min;       /* lower bound of eta_k, > 0 (default 1e-3) */
+  int tau_guess;        /* tau assumed before larger delays are observed;
+                           -1 = nodes - 1 (default -1, >= -1) */
+  int tau_adapt;        /* 1 = tau_k = max(tau_guess, largest tau observed
+                           so far) (Theorem 1 with the measured maximum);
+                           0 = tau_k = tau_guess (a typical delay: one
+                           descheduled thread can make the maximum 10x the
+                           mean and the step 10x smaller) (default 1) */
+  int dynamic;          /* 1 = dynamic step (III.5-6) (default 0) */
+  int dyn_window;       /* k of III.6: mean of the last k + 1 delays
+                           (default 5, >= 0) */
+  double dyn_floor_ms;  /* floor of the mean delay, ms (default 10, > 0) */
+  double dyn_cap;       /* cap of c_tk eta_k; 0 = no cap (default 1, >= 0) */
+  double delay_ms;      /* injected delay before each node's send: offset
+                           in ms (default 0, >= 0) */
+  double jitter_ms;     /* plus jitter_ms * X, X ~ U(0,1) or Exp(1)
+                           (default 0, >= 0) */
+  int jitter_exp;       /* 1 = X ~ Exp(1) (default 0) */
+  int stragglers;       /* nodes 1..stragglers (the first ones) get their
+                           offset and jitter multiplied by straggle
+                           (default 0, in [0, nodes]) */
+  double straggle;      /* (default 10, >= 1) */
+  const double *node_delay_ms; /* optional per-node offsets (nodes
+                           entries, ms, copied), overriding delay_ms
+                           (default NULL) */
+  uint64_t seed;        /* delay generator seed (default 1) */
+  int osvd_refresh;     /* trace norm: full SVD every osvd_refresh online
+                           updates; 0 = never; 1 = full SVD per update
+                           (default 100, >= 0) */
+  int record_every;     /* snapshot V every record_every server updates
+                           (with its wall time) for the trace; 0 = T
+                           (default 0, >= 0) */
+  int max_records;      /* snapshots kept at most (then every other one is
+                           dropped and the period doubles) (default 1000,
+                           >= 2) */
+  mtl_progress_fn progress; /* on each snapshot: (updates, NaN -- the server
+                           holds no data --, largest relative change of the
+                           last T updates, largest tau so far); non-zero
+                           return cancels (MTL_ECANCELLED, W = Prox(V) of
+                           the state reached) (default NULL) */
+  void *progress_ctx;
+} mtl_async_params;
+
+MTL_API void mtl_async_params_init(mtl_async_params *p);
+
+typedef struct mtl_async_info {
+  int status;          /* MTL_CONVERGED (tol met), MTL_MAXITER */
+  int64_t updates;     /* server updates applied */
+  double seconds;      /* wall time of the optimization (evaluation of the
+                          trace excluded) */
+  double objective;    /* F(W) at the returned W */
+  double L, eta;       /* Lipschitz bound used, forward step */
+  int tau_max;         /* largest tau observed */
+  double tau_mean;     /* mean tau over updates */
+  double eta_k_last;   /* KM step of Theorem 1 at the end */
+  double eta_k_bound;  /* c / (2 tau_max / sqrt(T) + 1): Theorem 1's bound
+                          with the final tau_max */
+  int64_t over_bound;  /* updates whose effective step c_tk eta_k exceeded
+                          Theorem 1's bound with the largest tau observed
+                          up to that update */
+  int64_t capped;      /* dynamic steps clipped at dyn_cap */
+  int nodes, T;
+  int64_t *node_updates;   /* nodes: activations per node */
+  double *node_delay_ms;   /* nodes: mean measured delay per node, ms */
+  double *node_inject_ms;  /* nodes: mean injected delay per node, ms */
+  double *node_mult;       /* nodes: mean dynamic multiplier c_tk (1 when
+                              dynamic = 0) */
+  int64_t *task_updates;   /* T: updates per task */
+  int nrecords;            /* trace: snapshots (incl. start and end) */
+  double *rec_time;        /* seconds since start */
+  double *rec_updates;     /* server updates at the snapshot */
+  double *rec_obj;         /* F(Prox(V_snapshot)), losses computed by the
+                              nodes */
+  int64_t osvd_refreshes;  /* full SVDs of the online SVD */
+  double osvd_drift;       /* largest relative singular value drift found
+                              at a refresh */
+} mtl_async_info;
+
+/** Runs AMTL or SMTL on ds with the problem pp (loss, scaling, reg,
+ *  unpenalized_last, gram; threads is ignored: each node is one thread)
+ *  and ap (NULL = defaults), in-process: one thread per rank, any number of
+ *  nodes on any number of cores.  W (d x T column-major) receives
+ *  Prox(V); it is not used as a start (V starts at 0).  info may be NULL;
+ *  otherwise free it with mtl_async_info_clear.  Returns MTL_CONVERGED,
+ *  MTL_MAXITER, MTL_ECANCELLED (W and info filled) or an error naming the
+ *  bad parameter.  Thread-safe on distinct outputs. */
+MTL_API int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
+                          const mtl_async_params *ap, double *W,
+                          mtl_async_info *info);
+MTL_API void mtl_async_info_clear(mtl_async_info *info);
+
+/** Model from a result: W with pp's resolved task losses and reg, meta
+ *  "method" = "amtl"|"smtl", "reg", "lambda", "eta", "updates", and the
+ *  matrix "node_updates" (1 x nodes) when info is given (may be NULL). */
+MTL_API int mtl_async_to_model(const mtl_dataset *ds,
+                               const mtl_problem_params *pp,
+                               const mtl_async_params *ap, const double *W,
+                               const mtl_async_info *info, mtl_model **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -271,4 +271,70 @@ int mtl__read_csv(const char *path, const mtl_read_params *p,
 /* ---- end of readers block ------------------------------------------------ */
 
 
+/* ---- online SVD and asynchronous MTL (osvd.c, async.c) [async helper] --- */
+/* Exact online thin SVD A = U diag(s) Q' (d x T, k = min(d, T), never
+ * truncated) under column replacement (Brand 2003); see osvd.c.  U d x k,
+ * Q T x k, column-major.  A full SVD every `refresh` replacements (0 =
+ * never); `drift` is the largest |s_online - s_full| / s_max seen then. */
+typedef struct mtl__osvd {
+  int d, T, k;
+  int refresh, since, valid;
+  long updates, refreshes;
+  double drift;
+  double *A;                  /* d x T, the exact matrix tracked */
+  double *U, *Q, *s;          /* the factorization */
+  double *work;               /* one allocation holding everything below */
+  double *Unew, *Qnew, *full_A, *full_Vt, *full_s, *K, *Uk, *Vkt, *sk;
+  double *mm, *nn, *p, *q;
+} mtl__osvd;
+/* A may be NULL (zero matrix). */
+int mtl__osvd_init(mtl__osvd *o, int d, int T, const double *A, int refresh);
+void mtl__osvd_clear(mtl__osvd *o);
+/* A[:, t] <- col (d entries); updates the factorization. */
+int mtl__osvd_replace(mtl__osvd *o, int t, const double *col);
+/* Full SVD of the tracked A now (also records the drift). */
+int mtl__osvd_recompute(mtl__osvd *o);
+/* Column t (d entries) / all of U diag(max(s - thr, 0) scale) Q'. */
+void mtl__osvd_prox_col(const mtl__osvd *o, double thr, double scale, int t,
+                        double *out);
+void mtl__osvd_prox(const mtl__osvd *o, double thr, double scale,
+                    double *out);
+
+/* What one task node holds: its own tasks only (global indices), each as a
+ * one-task dataset with a loss-only problem (value, gradient, Lipschitz
+ * bound through mtl_problem_loss / mtl_problem_lipschitz). */
+typedef struct mtl__async_node {
+  int ntasks;
+  int *tasks;            /* global task indices (owned) */
+  mtl_dataset **ds;      /* one-task copies (owned) */
+  mtl_problem **pb;      /* loss-only problems on them (owned) */
+} mtl__async_node;
+/* Builds node state for tasks[0..ntasks-1] of ds (copied: the node reads
+ * nothing else afterwards). */
+int mtl__async_node_init(mtl__async_node *nd, const mtl_dataset *ds,
+                         const mtl_problem_params *pp, const int *tasks,
+                         int ntasks);
+void mtl__async_node_clear(mtl__async_node *nd);
+
+/* The context of the async / SMTL role function.  Rank 0 (the server)
+ * reads d, T, reg, unpenalized_last, ap and writes W / info; rank r >= 1
+ * reads ap and node[r - 1] only.  An MPI driver fills only its rank's
+ * part.  Task t belongs to the node given by mtl__async_owner. */
+typedef struct mtl__async_ctx {
+  mtl_async_params ap;   /* copy; pointer fields are not used by roles */
+  int d, T, nodes;
+  mtl_reg reg;
+  int unpenalized_last;
+  mtl__async_node *node; /* nodes entries (index r - 1) */
+  double *W;             /* server out: d x T, Prox(V) at the end */
+  mtl_async_info *info;  /* server out (may be NULL) */
+  int status;            /* server out: MTL_CONVERGED / MTL_MAXITER /
+                            MTL_ECANCELLED */
+} mtl__async_ctx;
+/* Rank (1..nodes) of the node owning task t: round robin t % nodes + 1. */
+int mtl__async_owner(int t, int nodes);
+struct mtl__tr;
+int mtl__async_role(void *ctx, struct mtl__tr *tr);
+/* ---- end of async block -------------------------------------------------- */
+
 #endif /* MTL_INTERNAL_H */
