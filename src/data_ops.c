@@ -523,7 +523,7 @@ static int read_index_text(const char *path, ivec *v) {
                       (int)(len > 40 ? 40 : len), p);
         goto cleanup;
       }
-      int64_t ix;
+      int64_t ix = 0;
       if ((rc = index_value(x, where, &ix)) || (rc = ivec_push(v, ix)))
         goto cleanup;
       p = end;
@@ -623,7 +623,7 @@ static int read_index_mat(const char *path, const char *var, ivec *v) {
   }
   for (size_t k = 0; k < len; k++) {
     char where[4096 + 128];
-    int64_t ix;
+    int64_t ix = 0;
     snprintf(where, sizeof where, "%s:%s: entry %zu", path, var, k + 1);
     if ((rc = index_value(mat_elem(mv, k), where, &ix)) ||
         (rc = ivec_push(v, ix)))
