@@ -797,6 +797,234 @@ MTL_API int mtl_async_to_model(const mtl_dataset *ds,
                                const mtl_async_params *ap, const double *W,
                                const mtl_async_info *info, mtl_model **out);
 
+/* ------------------------------------------------------------------------ */
+/* Sign-regularized MTL: SRML / SSML (Bai et al., SDM 2023)                 */
+/* ------------------------------------------------------------------------ */
+/*
+ * Tasks linked in a "sign graph" (default: the chain t -- t+1 of the paper)
+ * are encouraged (SRML) or forced (SSML) to give each feature the same sign:
+ *
+ *   min_W  sum_t loss_t(w_t) + lambda sum_t Omega(w_t)
+ *          + c sum_{(s,t) in E} sum_j ReLU(-W_js W_jt)            (SRML, 4.3)
+ *   min_W  sum_t loss_t(w_t) + lambda sum_t Omega(w_t)
+ *          s.t. W_js W_jt >= 0 for every (s,t) in E, every j      (SSML, 3.1)
+ *
+ * with Omega = ||w||_2^2 (eq. 4.4) or ||w||_1 (eq. 5.5) and loss_t scaled
+ * as mtl_scaling says (default MTL_SCALE_DOUBLE_SUM = ||X_t w - y_t||^2 as
+ * in (4.4); (5.5) averages: MTL_SCALE_MEAN with T folded into lambda).
+ * Solved by non-convex ADMM on W = U (docs/srml.md): a w-step per task
+ * (cached Cholesky factor for squared loss, damped Newton for logistic), a
+ * u-step per feature row (exact 1-D piecewise-quadratic minimisers swept
+ * over the tasks; for SSML an exact projection on forests), a dual step.
+ * The u-step of SRML is convex when rho >= c * (max degree of the graph)
+ * (2c on a chain); below that its sweeps give a coordinate-wise minimum
+ * (reported in mtl_srml_result.u_convex and through the log callback).
+ * Theorem 5.2 asks rho > 2H (H: the largest Lipschitz constant of a task's
+ * loss gradient); that is not enforced (it makes the sign term inert on raw
+ * data), only reported (H, log warning).
+ */
+
+typedef struct mtl_srml_params {
+  int strict;          /* 0 = SRML (slack penalty c), 1 = SSML (hard sign
+                          constraint; c unused) (default 0) */
+  mtl_loss loss;       /* MTL_LOSS_AUTO (squared for regression tasks,
+                          logistic for classification), MTL_LOSS_SQUARED or
+                          MTL_LOSS_LOGISTIC (default AUTO) */
+  mtl_scaling scaling; /* loss scaling (default MTL_SCALE_DOUBLE_SUM, the
+                          paper's (4.4)) */
+  mtl_reg_type omega;  /* MTL_REG_RIDGE (lambda ||w_t||^2, in the w-step) or
+                          MTL_REG_L1 (lambda ||w_t||_1, a prox in the u-step)
+                          (default MTL_REG_RIDGE) */
+  double lambda;       /* >= 0 (default 0.1) */
+  double c;            /* sign penalty >= 0 (default 1) */
+  double rho;          /* ADMM penalty > 0 (default 1) */
+  const int *pairs;    /* sign graph: npairs edges (pairs[2e], pairs[2e+1]),
+                          0-based distinct tasks; copied.  NULL = chain
+                          (t, t+1), t = 0..T-2 (default NULL) */
+  int npairs;          /* edges in pairs (default 0) */
+  int standardize;     /* 1 = fit on X centered per task and divided by
+                          the pooled within-task std of each feature and,
+                          for regression tasks, y centered per task and
+                          divided by the pooled std of the centered
+                          targets (= an unpenalized per-task intercept);
+                          the result is mapped back to raw features plus
+                          per-task intercepts b (default 1, as the
+                          authors' code standardises) */
+  int max_iter;        /* ADMM iterations >= 1 (default 2000) */
+  double tol_abs;      /* Boyd et al. stopping: ||W - U|| <= sqrt(dT) tol_abs
+                          + tol_rel max(||W||, ||U||) and rho ||U - U_prev||
+                          <= sqrt(dT) tol_abs + tol_rel ||Y|| (default 1e-6,
+                          >= 0) */
+  double tol_rel;      /* (default 1e-5, >= 0; both 0 = run max_iter) */
+  int u_sweeps;        /* max coordinate sweeps per SRML u-step (default
+                          200, >= 1) */
+  double u_tol;        /* sweep stop: max |change| <= u_tol max(1, |u|)
+                          (default 1e-12, >= 0) */
+  int newton_iter;     /* logistic w-step: max Newton steps (default 50) */
+  double newton_tol;   /* logistic w-step: stop when ||grad|| <= newton_tol
+                          (default 1e-10, > 0) */
+  int order;          /* 0 = w-step, u-step, dual (the paper's order);
+                          1 = u-step, w-step, dual (the smooth block last,
+                          so that y = -grad loss(w) after each iteration,
+                          the order the non-convex ADMM theory needs)
+                          (default 0) */
+  int adapt_rho;       /* continuation: rho doubles when ||W - U|| has not
+                          halved over the last 50 iterations (and is above
+                          tolerance), at most adapt_rho times; 0 = fixed
+                          rho (default 20) */
+  int record_trace;    /* 1 = keep objective/residuals per iteration
+                          (default 1) */
+  mtl_progress_fn progress; /* per iteration (obj, rel. change of obj,
+                          primal residual); non-zero return cancels
+                          (MTL_ECANCELLED, result holds the iterate)
+                          (default NULL) */
+  void *progress_ctx;
+  mtl_log_fn log;      /* warnings (rho below 2H, non-convex u-step)
+                          (default NULL) */
+  void *log_ctx;
+} mtl_srml_params;
+
+MTL_API void mtl_srml_params_init(mtl_srml_params *p);
+
+typedef struct mtl_srml_result {
+  int d, T;           /* raw feature dimension, tasks */
+  double *W;          /* d x T column-major: the split variable U at exit
+                         (exact sign structure, exact zeros for L1),
+                         mapped back to raw features */
+  double *b;          /* T intercepts (0 when standardize = 0; for
+                         classification only the centering shift) */
+  int status;         /* MTL_CONVERGED or MTL_MAXITER */
+  int iterations;
+  double objective;   /* (4.3) objective at U in the fitting space */
+  double primal_res;  /* ||W - U||_F at exit */
+  double dual_res;    /* rho ||U - U_prev||_F at exit (order 1: W) */
+  double rho;         /* rho at exit (differs from the parameter only with
+                         adapt_rho) */
+  double H;           /* max_t Lipschitz constant of grad loss_t (fitting
+                         space); Theorem 5.2 wants rho > 2H */
+  int u_convex;       /* 1 if the SRML u-step is convex (rho >= c max deg),
+                         so each u-step is solved to u_tol; SSML: 1 if the
+                         projection is exact (graph is a forest) */
+  int sign_violations;/* pairs (j, edge) with W_js W_jt < 0 at exit */
+  double seconds;
+  int npairs;         /* the sign graph used */
+  int *pairs;         /* 2 x npairs */
+  double *trace_obj;  /* iterations entries each (record_trace), else NULL */
+  double *trace_primal;
+  double *trace_dual;
+} mtl_srml_result;
+
+/** Fits SRML (p->strict = 0) or SSML (1) on ds; p may be NULL (defaults).
+ *  Validates every field first (one message naming it).  Returns
+ *  MTL_CONVERGED or MTL_MAXITER with *res filled, MTL_ECANCELLED (res
+ *  filled with the current iterate) or an error (res left empty).  Free
+ *  with mtl_srml_result_clear.  Thread-safe on distinct results. */
+MTL_API int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *p,
+                         mtl_srml_result *res);
+MTL_API void mtl_srml_result_clear(mtl_srml_result *res);
+
+/** Builds a model from a result: W_model = [W; b] ((d+1) x T) with an
+ *  identity scaler that appends the bias feature, the resolved task losses,
+ *  meta "method" = "srml"|"ssml", "omega", "lambda", "c", "rho", "scaling",
+ *  "sign_graph" ("chain" or "pairs"), and the matrix "sign_graph" (2 x E,
+ *  0-based task indices as doubles).  ds gives the task kinds. */
+MTL_API int mtl_srml_to_model(const mtl_srml_result *res,
+                              const mtl_srml_params *p, const mtl_dataset *ds,
+                              mtl_model **out);
+
+/** Reads a sign graph: one edge per line "s t" (1-based task numbers),
+ *  '#' comments and blank lines ignored.  *pairs (0-based, 2 x *npairs) is
+ *  malloc'd: mtl_free.  Errors name file:line and the value. */
+MTL_API int mtl_srml_read_graph(const char *path, int T, int **pairs,
+                                int *npairs);
+
+/* --- Building blocks (exposed for testing and reuse) -------------------- */
+
+/** Exact minimiser of the 1-D convex piecewise quadratic
+ *    rho/2 (x - v)^2 + lambda |x| + P max(0, -x) + N max(0, x)
+ *  (P, N, lambda >= 0, rho > 0): the SRML u-step for one entry, with
+ *  P = c * sum of positive neighbour values, N = c * sum of |negative|. */
+MTL_API double mtl_srml_prox1d(double v, double rho, double lambda, double P,
+                               double N);
+
+/** SRML u-step for one feature row: approximately minimises over u (T)
+ *    rho/2 ||u - v||^2 + lambda ||u||_1 + c sum_e ReLU(-u_s u_t)
+ *  by sweeps of mtl_srml_prox1d (u in: start, out: result) until the
+ *  largest change is <= tol max(1, |u|) or max_sweeps.  Exact minimum when
+ *  rho >= c * max degree; else a coordinate-wise minimum.  Returns the
+ *  number of sweeps (>= 1) or an error. */
+MTL_API int mtl_srml_ustep(int T, const double *v, double rho, double lambda,
+                           double c, const int *pairs, int npairs,
+                           int max_sweeps, double tol, double *u);
+
+/** SSML u-step for one feature row: u = argmin rho/2 ||u - v||^2 +
+ *  lambda ||u||_1 subject to u_s u_t >= 0 on every edge.  Exact (dynamic
+ *  programme over the states +, 0, - per task) when the graph is a forest
+ *  (a chain included); on a graph with cycles, a feasible point from the
+ *  tree solution of a spanning forest, repaired and improved by
+ *  conditional-mode sweeps (returns 1 instead of 0 to say "not exact"). */
+MTL_API int mtl_ssml_project(int T, const double *v, double rho,
+                             double lambda, const int *pairs, int npairs,
+                             double *u);
+
+/** The SRML w-step of task t alone (fitting space = ds as given, no
+ *  standardization): w = argmin loss_t(w) + lambda_ridge ||w||^2
+ *  + ydual'w + rho/2 ||w - u||^2, loss/scaling as in mtl_srml_params
+ *  (squared: one Cholesky solve; logistic: damped Newton to newton_tol).
+ *  w (d) in: start (logistic), out: the minimiser. */
+MTL_API int mtl_srml_wstep(const mtl_dataset *ds, int t, mtl_loss loss,
+                           mtl_scaling scaling, double lambda_ridge,
+                           double rho, const double *u, const double *ydual,
+                           double *w);
+
+/* --- Sign patterns (for `mtl signs`) ------------------------------------ */
+
+typedef struct mtl_signs {
+  int d, T;          /* features (bias row excluded), tasks */
+  int *sign;         /* d x T column-major: -1, 0 (|W_jt| <= tol), +1 */
+  int npairs;        /* the sign graph */
+  int *pairs;        /* 2 x npairs, 0-based */
+  int ndisagree;     /* (feature, edge) with strictly opposite signs */
+  int *disagree;     /* 3 x ndisagree: feature j, task s, task t */
+  int *feature_ok;   /* d: 1 if feature j has no disagreeing pair */
+} mtl_signs;
+
+/** Sign pattern of W (d x T column-major) on the graph (NULL = chain). */
+MTL_API int mtl_signs_compute(const double *W, int d, int T, const int *pairs,
+                              int npairs, double tol, mtl_signs *out);
+/** Same from a model: its W without the bias row (when the scaler adds
+ *  one) and its "sign_graph" matrix (chain when absent). */
+MTL_API int mtl_model_signs(const mtl_model *m, double tol, mtl_signs *out);
+MTL_API void mtl_signs_clear(mtl_signs *s);
+
+/* --- Synthetic data as the authors' notebooks build it ------------------ */
+
+typedef struct mtl_srml_gen_params {
+  int T, n, d;        /* tasks, samples per task, features (default 20,
+                         100, 25: Synthetic Dataset 1) */
+  int classification; /* 0 regression, 1 classification (default 0) */
+  double alpha;       /* X scale: X_t = alpha N(0,1) + offset_t (default
+                         1) */
+  double alpha_w;     /* weight scale: w_tj = s_j |N(0,1)| alpha_w
+                         (default 1) */
+  double flip;        /* probability of flipping each entry's sign (polarity
+                         noise) (default 0.1) */
+  double offset;      /* regression: offset_t ~ offset * N(0,1), one per
+                         task, added to every entry of X_t (default 1;
+                         classification ignores it) */
+  double noise;       /* std of the Gaussian noise on X w (default 0.1) */
+  uint64_t seed;      /* (default 1) */
+} mtl_srml_gen_params;
+
+/** Defaults for regression (Synthetic 1); classification = 1 with
+ *  T = 5, flip = 0.05, alpha = 1, alpha_w = 0.9 gives Synthetic 2. */
+MTL_API void mtl_srml_gen_params_init(mtl_srml_gen_params *p);
+/** y = X w + noise N(0,1) (regression) or y = +1 if sigmoid(X w + noise
+ *  N(0,1)) > 0.5 else -1.  s (d), the shared sign of each feature, and
+ *  W_true (d x T) are returned if non-NULL (malloc'd: mtl_free). */
+MTL_API int mtl_srml_generate(const mtl_srml_gen_params *p, mtl_dataset **out,
+                              double **W_true, int **s);
+
 #ifdef __cplusplus
 }
 #endif
