@@ -1025,6 +1025,181 @@ MTL_API void mtl_srml_gen_params_init(mtl_srml_gen_params *p);
 MTL_API int mtl_srml_generate(const mtl_srml_gen_params *p, mtl_dataset **out,
                               double **W_true, int **s);
 
+/* ------------------------------------------------------------------------ */
+/* Asymmetric multi-task learning (Lee, Yang & Hwang, ICML 2016) [asym]     */
+/* ------------------------------------------------------------------------ */
+
+/* AMTL learns W (d x T) and a sparse, non-negative, directed transfer graph
+ * B (T x T, column-major: B[s + t*T] = B_st = weight of the edge s -> t,
+ * i.e. how much w_s is used to reconstruct w_t; B_tt = 0 always) from
+ *
+ *   F(W, B) = sum_t (1 + mu ||b_t^o||_1) L_t(w_t)
+ *             + lambda ||P(w_t - sum_s B_st w_s)||^2             (paper, (1))
+ *
+ * where b_t^o = (B_ts)_{s != t} are task t's outgoing edges, L_t(w) =
+ * e_t * loss_t(w) is task t's loss as defined by the mtl_problem (c_t, the
+ * dataset weight, and the scaling included) times e_t = 1/sqrt(n_t) when
+ * `imbalance` is set (AMTL-imbalance) and 1 otherwise, and P keeps the
+ * penalized rows (all rows, or all but the last when the problem has
+ * unpenalized_last).  For the paper's losses build the problem with
+ * MTL_SCALE_DOUBLE_MEAN for squared loss ((1/n)||y - Xw||^2) and
+ * MTL_SCALE_MEAN for logistic.  User task weights: mtl_dataset_set_weight.
+ * The problem's regularizer (pp.reg) is ignored.  See docs/asym.md. */
+typedef enum {
+  MTL_ASYM_ALTERNATING = 0,  /* Algorithm 1: alternate the W-step (2), an
+                                accelerated gradient method on all tasks,
+                                and the B-step (3), a non-negative weighted
+                                Lasso per column (coordinate descent) */
+  MTL_ASYM_CURRICULUM,       /* Algorithm 2: greedy task order by (5), each
+                                task trained once by (6) */
+  MTL_ASYM_NOLOSS,           /* AMTL-noLoss: Algorithm 1 on
+                                sum_t L_t + lambda ||.||^2 + mu ||B||_1 */
+  MTL_ASYM_SYMMETRIC,        /* SMTL: Algorithm 1 with B = B' >= 0 (the
+                                paper's PSD B with zero diagonal is B = 0;
+                                deviation documented in docs/asym.md) */
+  MTL_ASYM_CURRICULUM_SIMPLE /* Pentina et al. 2015: greedy order by the
+                                task's own objective, each task regularized
+                                towards its predecessor only (B_prev,t = 1)*/
+} mtl_asym_variant;
+
+typedef struct mtl_asym_params {
+  mtl_asym_variant variant; /* default MTL_ASYM_ALTERNATING */
+  double lambda;       /* reconstruction weight, > 0 (default 1) */
+  double mu;           /* sparsity / loss-weighting of outgoing edges,
+                          >= 0 (default 0.1) */
+  int imbalance;       /* 1: e_t = 1/sqrt(n_t) (AMTL-imbalance), 0: e_t = 1
+                          (default 0) */
+  int max_outer;       /* outer (W, B) iterations, >= 1 (default 50) */
+  double tol;          /* stop when (F_{k-1} - F_k) <= tol |F_k| between
+                          outer iterations, >= 0 (default 1e-6) */
+  int w_max_iter;      /* W-step iterations per solve, >= 1 (default 3000) */
+  double w_tol;        /* W-step: relative objective change over 10
+                          iterations, >= 0 (default 1e-12) */
+  int b_max_sweeps;    /* B-step coordinate sweeps per column, >= 1
+                          (default 10000) */
+  double b_tol;        /* B-step: max KKT violation relative to
+                          max(1, 2 lambda max|W'W|, mu max L), > 0
+                          (default 1e-12) */
+  mtl_progress_fn progress; /* per outer iteration / curriculum step:
+                          (ctx, iter, F, rel_change, 0); non-zero cancels
+                          (default NULL) */
+  void *progress_ctx;
+} mtl_asym_params;
+
+MTL_API void mtl_asym_params_init(mtl_asym_params *p);
+/** Parses "asym"|"alternating", "asym-curriculum"|"curriculum",
+ *  "asym-noloss"|"noloss", "smtl"|"symmetric", "curriculum-simple";
+ *  returns the variant or -1. */
+MTL_API int mtl_asym_variant_parse(const char *s);
+MTL_API const char *mtl_asym_variant_name(mtl_asym_variant v);
+
+typedef struct mtl_asym_result {
+  int d, T;
+  int status;        /* MTL_CONVERGED or MTL_MAXITER (curriculum variants:
+                        MTL_CONVERGED) */
+  double *W;         /* d x T column-major */
+  double *B;         /* T x T column-major, B[s + t*T] = edge s -> t */
+  double *W_stl;     /* d x T: the single-task start (B = 0 solution of
+                        (2): L_t(w) + lambda ||P w||^2) */
+  double *task_loss; /* T: L_t(w_t) at the returned W */
+  int *order;        /* T: 0-based task order (curriculum variants), else
+                        NULL */
+  int ntrace;
+  double *trace;     /* ntrace objective values F(W, B): trace[0] at the
+                        start (STL, B = 0), then one per outer iteration
+                        (alternating: non-increasing) or per curriculum
+                        step */
+  int iterations;    /* outer iterations or curriculum steps */
+  int w_iterations;  /* total W-step / single-task solver iterations */
+  double objective;  /* F at the returned (W, B) */
+  double seconds;
+} mtl_asym_result;
+
+/** Fits AMTL (or a variant) on the problem pb (loss, scaling, task weights,
+ *  threads, unpenalized_last are taken from it).  Parameters are validated
+ *  first, one message per bad field.  Returns MTL_CONVERGED or MTL_MAXITER
+ *  with res filled (free with mtl_asym_result_clear), MTL_ECANCELLED (res
+ *  holds the last iterate) on interrupt (mtl_problem_interrupt) or callback
+ *  cancel, or an error (res left empty). */
+MTL_API int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
+                         mtl_asym_result *res);
+MTL_API void mtl_asym_result_clear(mtl_asym_result *res);
+
+/** F(W, B) of the variant in p (alternating/curriculum/symmetric: (1);
+ *  noloss: sum_t L_t + lambda ||.||^2 + mu sum B) and, if grad is not
+ *  NULL, its gradient in W (d x T).  B is T x T as above. */
+MTL_API int mtl_asym_objective(mtl_problem *pb, const mtl_asym_params *p,
+                               const double *W, const double *B, double *obj,
+                               double *grad);
+
+/** The B-step (3) for one column t:
+ *    b = argmin_{b >= 0, b_t = 0}  mu sum_s cost_s b_s + lambda ||w_t - W b||^2
+ *  given the Gram matrix G = W'W (T x T, column-major, of the penalized
+ *  rows) and cost (T, >= 0: the task losses, or 1 for noloss).  b (T) is
+ *  the warm start in and the solution out.  Cyclic coordinate descent to a
+ *  max KKT violation <= tol * max(1, 2 lambda max|G|, mu max cost).
+ *  Returns MTL_CONVERGED, MTL_MAXITER or an error. */
+MTL_API int mtl_asym_solve_column(int T, const double *G, const double *cost,
+                                  double lambda, double mu, int t, double tol,
+                                  int max_sweeps, double *b);
+
+/** Curriculum edge (5): the minimizer over B_ts >= 0 of
+ *    mu loss_t B_ts + lambda ||r_s - B_ts w_t||^2
+ *  = max(0, (2 lambda w_t'r_s - mu loss_t) / (2 lambda ||w_t||^2)), 0 when
+ *  w_t = 0.  w_t and r_s have dp entries. */
+MTL_API double mtl_asym_edge(int dp, const double *w_t, const double *r_s,
+                             double loss_t, double lambda, double mu);
+
+/** Builds a model from a result: W, matrices "B" (T x T) and "task_loss"
+ *  (1 x T), meta method (asym, asym-curriculum, ...), lambda, mu, order
+ *  (1-based, comma separated, curriculum only).  Losses from pb.  scaler
+ *  may be NULL.  *out freed with mtl_model_free. */
+MTL_API int mtl_asym_to_model(const mtl_asym_result *res,
+                              const mtl_problem *pb, const mtl_asym_params *p,
+                              const mtl_scaler *scaler, mtl_model **out);
+
+/** Writes the transfer graph in Graphviz DOT: one node per task (width
+ *  scaled by task_loss, may be NULL), one edge s -> t per B_st > min_weight
+ *  (label and penwidth by weight).  names (T strings) may be NULL ("t1"..).
+ *  Atomic (temporary file + rename). */
+MTL_API int mtl_asym_write_dot(int T, const double *B, const double *task_loss,
+                               const char *const *names, double min_weight,
+                               const char *path);
+/** Writes B as CSV (header "source,t1,..,tT", one row per source task s:
+ *  B_s1 .. B_sT).  Atomic. */
+MTL_API int mtl_asym_write_csv(int T, const double *B,
+                               const char *const *names, const char *path);
+/** DOT of a model holding matrix "B" (and optionally "task_loss"), as
+ *  written by mtl_asym_to_model; MTL_ENOTFOUND if it has no B. */
+MTL_API int mtl_asym_model_write_dot(const mtl_model *m, double min_weight,
+                                     const char *path);
+
+/* GO-MTL (Kumar & Daume III, ICML 2012), a baseline for AMTL:
+ *   min_{L, S} sum_t loss_t(L s_t) + mu ||S||_1 + lambda ||L||_F^2
+ * with a shared basis L (d x k) and sparse codes S (k x T), alternating an
+ * accelerated proximal step on S and an accelerated gradient step on L,
+ * started from the top-k SVD of ridge single-task models. */
+typedef struct mtl_gomtl_params {
+  int k;            /* basis size, 1 <= k <= min(d, T) (default 3) */
+  double lambda;    /* ||L||_F^2 weight, > 0 (default 0.1) */
+  double mu;        /* ||S||_1 weight, >= 0 (default 0.1) */
+  double ridge;     /* ridge of the single-task start, > 0 (default 1e-2) */
+  int max_outer;    /* >= 1 (default 50) */
+  double tol;       /* relative objective change, >= 0 (default 1e-6) */
+  int inner_iter;   /* iterations per step, >= 1 (default 500) */
+  mtl_progress_fn progress; /* per outer iteration (default NULL) */
+  void *progress_ctx;
+} mtl_gomtl_params;
+
+MTL_API void mtl_gomtl_params_init(mtl_gomtl_params *p);
+/** Fits GO-MTL on pb.  W (d x T), L (d x k) and S (k x T) are caller
+ *  arrays (L, S may be NULL); trace (max_outer + 1 entries, may be NULL)
+ *  receives the objective at the start and after each outer iteration,
+ *  *ntrace their count.  Returns MTL_CONVERGED, MTL_MAXITER or an error. */
+MTL_API int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p,
+                          double *W, double *L, double *S, double *trace,
+                          int *ntrace);
+
 #ifdef __cplusplus
 }
 #endif
