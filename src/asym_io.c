@@ -14,48 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef void (*write_fn)(FILE *f, void *ctx);
-
-/* Writes through write(f, ctx) into path.tmp.PID, then renames it. */
-static int write_atomic(const char *path, const char *what, write_fn write,
-                        void *ctx) {
-  if (!path || !*path)
-    return mtl__err(MTL_EINVAL, "asym: %s: empty output path", what);
-  int rc = MTL_OK;
-  size_t cap = strlen(path) + 32;
-  char *tmp = mtl__malloc(cap);
-  if (!tmp)
-    return MTL_ENOMEM;
-  snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    rc = mtl__err(MTL_EIO, "cannot write %s '%s': cannot create '%s': %s",
-                  what, path, tmp, strerror(errno));
-    goto done;
-  }
-  write(f, ctx);
-  int werr = ferror(f) || fflush(f) != 0;
-  int err = errno;
-  if (fclose(f) != 0 && !werr) {
-    werr = 1;
-    err = errno;
-  }
-  if (werr) {
-    rc = mtl__err(MTL_EIO, "cannot write %s '%s': error writing '%s': %s",
-                  what, path, tmp, strerror(err));
-    remove(tmp);
-    goto done;
-  }
-  if (rename(tmp, path) != 0) {
-    rc = mtl__err(MTL_EIO, "cannot write %s '%s': rename from '%s': %s", what,
-                  path, tmp, strerror(errno));
-    remove(tmp);
-  }
-done:
-  free(tmp);
-  return rc;
-}
-
 typedef struct graph_ctx {
   int T;
   const double *B, *loss;
@@ -79,7 +37,7 @@ static void put_name(FILE *f, const graph_ctx *g, int t) {
   fputc('"', f);
 }
 
-static void write_dot(FILE *f, void *vctx) {
+static void dot_body(FILE *f, void *vctx) {
   const graph_ctx *g = vctx;
   int T = g->T;
   double lmin = INFINITY, lmax = -INFINITY, bmax = 0;
@@ -131,6 +89,11 @@ static int check_B(int T, const double *B, const char *what) {
   return MTL_OK;
 }
 
+static int write_dot(FILE *f, void *ctx) {
+  dot_body(f, ctx);
+  return MTL_OK;
+}
+
 int mtl_asym_write_dot(int T, const double *B, const double *task_loss,
                        const char *const *names, double min_weight,
                        const char *path) {
@@ -142,10 +105,10 @@ int mtl_asym_write_dot(int T, const double *B, const double *task_loss,
                     min_weight);
   graph_ctx g = {.T = T, .B = B, .loss = task_loss, .names = names,
                  .min_weight = min_weight};
-  return write_atomic(path, "DOT graph", write_dot, &g);
+  return mtl__write_atomic(path, "DOT graph", write_dot, &g);
 }
 
-static void write_csv(FILE *f, void *vctx) {
+static void csv_body(FILE *f, void *vctx) {
   const graph_ctx *g = vctx;
   int T = g->T;
   fputs("source", f);
@@ -168,6 +131,11 @@ static void write_csv(FILE *f, void *vctx) {
   }
 }
 
+static int write_csv(FILE *f, void *ctx) {
+  csv_body(f, ctx);
+  return MTL_OK;
+}
+
 int mtl_asym_write_csv(int T, const double *B, const char *const *names,
                        const char *path) {
   int rc = check_B(T, B, "CSV of B");
@@ -181,7 +149,7 @@ int mtl_asym_write_csv(int T, const double *B, const char *const *names,
                         "quote or newline",
                         t + 1, names[t]);
   graph_ctx g = {.T = T, .B = B, .names = names};
-  return write_atomic(path, "CSV of B", write_csv, &g);
+  return mtl__write_atomic(path, "CSV of B", write_csv, &g);
 }
 
 int mtl_asym_model_write_dot(const mtl_model *m, double min_weight,

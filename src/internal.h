@@ -26,6 +26,17 @@ void *mtl__malloc(size_t n);            /* sets MTL_ENOMEM message on failure */
 void *mtl__calloc(size_t n, size_t sz); /* idem */
 char *mtl__strdup(const char *s);
 
+/* ---- atomic file output (fileio.c) --------------------------------------- */
+/* Writes the content produced by fn(f, ctx) (MTL_OK or an error code, which
+ * aborts the write) to "<path>.tmp.<pid>", fsyncs it and renames it over
+ * path; on any failure the temporary file is removed and an existing file
+ * at path is left untouched.  `what` names the content in messages
+ * ("model", "dataset", "transfer graph"). */
+#include <stdio.h>
+typedef int (*mtl__writer_fn)(FILE *f, void *ctx);
+int mtl__write_atomic(const char *path, const char *what, mtl__writer_fn fn,
+                      void *ctx);
+
 /* ---- random numbers (rng.c): xoshiro256**, seeded by splitmix64 ---------- */
 typedef struct mtl__rng {
   uint64_t s[4];
@@ -192,6 +203,8 @@ struct mtl_problem {
  * streamed once from memory; each block is reused from cache for X'r. */
 #define MTL__BLOCK_ROWS 256
 
+/* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
+double mtl__scaling_factor(mtl_scaling s, int n);
 /* Proximal step on the penalized rows only (the unpenalized last row, if
  * any, is copied).  out = prox_{step * reg}(V). */
 int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
@@ -269,7 +282,6 @@ int mtl__read_text(const char *path, const mtl_read_params *p,
 int mtl__read_csv(const char *path, const mtl_read_params *p,
                   mtl_dataset **out);
 /* ---- end of readers block ------------------------------------------------ */
-
 
 /* ---- online SVD and asynchronous MTL (osvd.c, async.c) [async helper] --- */
 /* Exact online thin SVD A = U diag(s) Q' (d x T, k = min(d, T), never

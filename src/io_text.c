@@ -720,51 +720,14 @@ static int write_all(const mtl_dataset *ds, FILE *f) {
   return ferror(f) ? -1 : 0;
 }
 
+static int text_writer(FILE *f, void *ctx) {
+  return write_all(ctx, f) != 0 ? mtl__err(MTL_EIO, "write failed") : MTL_OK;
+}
+
 int mtl_dataset_write_text(const mtl_dataset *ds, const char *path) {
   if (!ds || !path)
     return mtl__err(MTL_EINVAL, "mtl_dataset_write_text: NULL argument");
   if (ds->T < 1)
     return mtl__err(MTL_EINVAL, "%s: dataset has no tasks to write", path);
-  size_t n = strlen(path);
-  char *tmp = mtl__malloc(n + 16);
-  if (!tmp)
-    return MTL_ENOMEM;
-  snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-  int rc = MTL_OK;
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    rc = mtl__err(MTL_EIO, "%s: cannot create a temporary file next to it: "
-                           "%s", path, strerror(errno));
-    free(tmp);
-    return rc;
-  }
-  (void)fchmod(fd, 0644);
-  FILE *f = fdopen(fd, "w");
-  if (!f) {
-    rc = mtl__err(MTL_EIO, "%s: cannot write: %s", path, strerror(errno));
-    close(fd);
-    goto fail;
-  }
-  errno = 0;
-  if (write_all(ds, f) != 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-    int e = errno ? errno : EIO;
-    fclose(f);
-    rc = mtl__err(MTL_EIO, "%s: cannot write: %s", path, strerror(e));
-    goto fail;
-  }
-  if (fclose(f) != 0) {
-    rc = mtl__err(MTL_EIO, "%s: cannot write: %s", path, strerror(errno));
-    goto fail;
-  }
-  if (rename(tmp, path) != 0) {
-    rc = mtl__err(MTL_EIO, "%s: cannot rename the temporary file over it: "
-                           "%s", path, strerror(errno));
-    goto fail;
-  }
-  free(tmp);
-  return MTL_OK;
-fail:
-  unlink(tmp);
-  free(tmp);
-  return rc;
+  return mtl__write_atomic(path, "dataset", text_writer, (void *)ds);
 }

@@ -486,45 +486,15 @@ static void write_model(FILE *f, const mtl_model *m) {
   fputs("end\n", f);
 }
 
+static int model_writer(FILE *f, void *ctx) {
+  write_model(f, ctx);
+  return MTL_OK;
+}
+
 int mtl_model_save(const mtl_model *m, const char *path) {
   if (!m || !path || !*path)
     return mtl__err(MTL_EINVAL, "mtl_model_save: NULL model or empty path");
-  int rc = MTL_OK;
-  size_t cap = strlen(path) + 32;
-  char *tmp = mtl__malloc(cap);
-  if (!tmp)
-    return MTL_ENOMEM;
-  snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    rc = mtl__err(MTL_EIO,
-                  "cannot save model to '%s': cannot create temporary file "
-                  "'%s': %s",
-                  path, tmp, strerror(errno));
-    goto done;
-  }
-  write_model(f, m);
-  int werr = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
-  int err = errno;
-  if (fclose(f) != 0 && !werr) {
-    werr = 1;
-    err = errno;
-  }
-  if (werr) {
-    rc = mtl__err(MTL_EIO, "cannot save model to '%s': error writing '%s': %s",
-                  path, tmp, strerror(err));
-    remove(tmp);
-    goto done;
-  }
-  if (rename(tmp, path) != 0) {
-    rc = mtl__err(MTL_EIO,
-                  "cannot save model to '%s': rename from '%s' failed: %s",
-                  path, tmp, strerror(errno));
-    remove(tmp);
-  }
-done:
-  free(tmp);
-  return rc;
+  return mtl__write_atomic(path, "model", model_writer, (void *)m);
 }
 
 /* ---- load -------------------------------------------------------------- */

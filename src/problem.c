@@ -28,7 +28,7 @@ void mtl_problem_params_init(mtl_problem_params *p) {
   mtl_reg_init(&p->reg);
 }
 
-static double scaling_factor(mtl_scaling s, int n) {
+double mtl__scaling_factor(mtl_scaling s, int n) {
   switch (s) {
   case MTL_SCALE_SUM:
     return 1.0;
@@ -291,7 +291,7 @@ int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
     }
     pb->task_loss[t] = l;
     pb->scale[t] =
-        ds->tasks[t].weight * scaling_factor(p->scaling, ds->tasks[t].n);
+        ds->tasks[t].weight * mtl__scaling_factor(p->scaling, ds->tasks[t].n);
     if (ds->tasks[t].n > pb->max_n)
       pb->max_n = ds->tasks[t].n;
   }

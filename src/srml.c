@@ -364,19 +364,6 @@ int mtl_ssml_project(int T, const double *v, double rho, double lambda,
 
 /* ---- w-step -------------------------------------------------------------- */
 
-static double scale_of(mtl_scaling s, int n) {
-  switch (s) {
-  case MTL_SCALE_SUM:
-    return 1.0;
-  case MTL_SCALE_MEAN:
-    return 1.0 / n;
-  case MTL_SCALE_DOUBLE_SUM:
-    return 2.0;
-  case MTL_SCALE_DOUBLE_MEAN:
-    return 2.0 / n;
-  }
-  return 1.0;
-}
 
 /* One task in the fitting space.  loss_t(w) = a * sum_i l(x_i'w, y_i).
  * Squared: keeps X'X, X'y, y'y and the Cholesky factor of
@@ -629,7 +616,7 @@ int mtl_srml_wstep(const mtl_dataset *ds, int t, mtl_loss loss,
   rc = task_dense(ds, t, NULL, NULL, &X);
   if (rc)
     goto done;
-  double a = mtl_dataset_task_weight(ds, t) * scale_of(scaling, n);
+  double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(scaling, n);
   rc = task_ws_init(&w_ws, n, d, X, y, l, a, lambda_ridge, rho);
   if (l == MTL_LOSS_LOGISTIC)
     X = y = NULL; /* owned by w_ws now */
@@ -923,7 +910,7 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
       free(y);
       goto done;
     }
-    double a = mtl_dataset_task_weight(ds, t) * scale_of(p.scaling, n);
+    double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(p.scaling, n);
     rc = task_ws_init(&tw[t], n, d, X, y, losses[t], a, lambda_r, p.rho);
     double Ht = 0;
     if (!rc) {
