@@ -87,6 +87,10 @@ int cli_preprocess(const cli_fit *f, const mtl_dataset *train,
  * the scaler; standard metadata set.  NULL after printing an error. */
 mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
                            const mtl_scaler *sc, const char *tool);
+/* The same with pp = f->pp as given (record its reg/lambda yourself) and
+ * only the metadata tool, loss and scaling: for the non-batch methods. */
+mtl_model *cli_model_build_plain(cli_fit *f, mtl_problem *pb, const double *W,
+                                 const mtl_scaler *sc, const char *tool);
 /* Sets metadata key to a printf-formatted value (control characters are
  * replaced).  Returns the library code. */
 int cli_meta(mtl_model *m, const char *key, const char *fmt, ...)
@@ -115,6 +119,11 @@ void cli_signals_install(void);
 int cli_interrupted(void);
 void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
                          const char *label);
+/* For the other solvers' params (same mtl_progress_fn signature): start pc,
+ * then pass cli_progress_cb with pc as its context. */
+void cli_progress_start(cli_progress *pc, const char *label);
+int cli_progress_cb(void *ctx, int iter, double obj, double rel_change,
+                    double residual);
 void cli_progress_done(cli_progress *pc);
 double cli_now(void);
 
@@ -168,5 +177,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_cv(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_signs(int argc, char **argv);
 
 #endif /* MTL_CLI_H */

@@ -452,8 +452,10 @@ int cli_meta(mtl_model *m, const char *key, const char *fmt, ...) {
   return mtl_model_set_meta(m, key, buf);
 }
 
-mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
-                           const mtl_scaler *sc, const char *tool) {
+/* Model with the resolved per-task losses of pb and the metadata every
+ * method shares (tool, loss, scaling). */
+mtl_model *cli_model_build_plain(cli_fit *f, mtl_problem *pb, const double *W,
+                                 const mtl_scaler *sc, const char *tool) {
   int d = mtl_problem_dim(pb), T = mtl_problem_ntasks(pb);
   free(f->task_loss);
   f->task_loss = malloc((size_t)T * sizeof *f->task_loss);
@@ -472,9 +474,6 @@ mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
   }
   int rc = 0;
   rc = rc < 0 ? rc : cli_meta(m, "tool", "%s (mtl %s)", tool, mtl_version());
-  rc = rc < 0 ? rc : cli_meta(m, "reg", "%s", mtl_reg_name(pp.reg.type));
-  rc = rc < 0 ? rc : cli_meta(m, "lambda", "%.17g", pp.reg.lambda);
-  rc = rc < 0 ? rc : cli_meta(m, "ridge", "%.17g", pp.reg.ridge);
   int uniform = 1;
   for (int t = 1; t < T; t++)
     uniform &= f->task_loss[t] == f->task_loss[0];
@@ -483,6 +482,23 @@ mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
                          uniform ? mtl_loss_name((mtl_loss)f->task_loss[0])
                                  : "per task");
   rc = rc < 0 ? rc : cli_meta(m, "scaling", "%s", f->scaling);
+  if (rc < 0) {
+    cli_lib_error(rc, "cannot set model metadata");
+    mtl_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
+                           const mtl_scaler *sc, const char *tool) {
+  mtl_model *m = cli_model_build_plain(f, pb, W, sc, tool);
+  if (!m)
+    return NULL;
+  int rc = 0;
+  rc = rc < 0 ? rc : cli_meta(m, "reg", "%s", mtl_reg_name(f->pp.reg.type));
+  rc = rc < 0 ? rc : cli_meta(m, "lambda", "%.17g", f->pp.reg.lambda);
+  rc = rc < 0 ? rc : cli_meta(m, "ridge", "%.17g", f->pp.reg.ridge);
   rc = rc < 0 ? rc : cli_meta(m, "solver", "%s", f->solver);
   if (rc < 0) {
     cli_lib_error(rc, "cannot set model metadata");

@@ -19,6 +19,12 @@ static const command commands[] = {
     {"eval", cmd_eval, "per-task and mean metrics of a model on a dataset"},
     {"cv", cmd_cv, "choose lambda by k-fold cross-validation"},
     {"gen", cmd_gen, "generate a synthetic multi-task dataset"},
+    {"graph", cmd_graph,
+     "transfer graph B of an asymmetric model as DOT (and PNG) and CSV"},
+    {"signs", cmd_signs,
+     "per-feature sign pattern of a model across tasks, disagreeing pairs"},
+    /* "online" (online ADMM methods on streams) is added here with its
+     * cmd_online. */
 };
 
 static void usage(FILE *f) {

@@ -378,9 +378,9 @@ void opts_help(const opts *o, FILE *f) {
       continue;
     }
     char left[192], meta[128] = "", def[128], text[1024];
-    if (p->type == OPT_CHOICE)
+    if (p->type == OPT_CHOICE && strcmp(p->meta, "WORD") == 0)
       snprintf(meta, sizeof meta, " %s", p->choices);
-    else if (p->type != OPT_FLAG)
+    else if (p->type != OPT_FLAG) /* a choice may name its value */
       snprintf(meta, sizeof meta, " %s", p->meta ? p->meta : "VALUE");
     if (p->shrt)
       snprintf(left, sizeof left, "-%c, --%s%s", p->shrt, p->name, meta);

@@ -30,7 +30,9 @@ typedef struct opt {
   char shrt;           /* short letter, 0 if none */
   opt_type type;
   void *dest;
-  const char *meta;    /* value placeholder in --help ("N", "FILE") */
+  const char *meta;    /* value placeholder in --help ("N", "FILE"); a
+                          choice shows its words unless meta is changed
+                          from "WORD" (for long lists spelled out in help) */
   const char *help;
   const char *def;     /* default as shown in --help; NULL = from *dest */
   const char *choices; /* OPT_CHOICE: "a|b|c" */
@@ -39,7 +41,7 @@ typedef struct opt {
   int seen;            /* set by opts_parse when given */
 } opt;
 
-#define OPTS_MAX 96
+#define OPTS_MAX 160
 #define OPTS_MAXPOS 8
 
 typedef struct opts {

@@ -47,16 +47,21 @@ double cli_now(void) {
 
 /* Solver progress: redraws one status line on a terminal at most 10 times a
  * second; cancels the solve after Ctrl-C. */
-static int progress_cb(void *ctx, int iter, double obj, double rel_change,
-                       double residual) {
+int cli_progress_cb(void *ctx, int iter, double obj, double rel_change,
+                    double residual) {
   cli_progress *pc = ctx;
   if (pc->show) {
     double now = cli_now();
     if (now - pc->last >= 0.1) {
       pc->last = now;
       pc->drawn = 1;
-      fprintf(stderr, "\r\033[K%s iter %d  objective %.10g  change %.2e",
-              pc->label ? pc->label : "", iter, obj, rel_change);
+      /* The async server holds no data: its objective is NaN. */
+      if (isnan(obj))
+        fprintf(stderr, "\r\033[K%s update %d  change %.2e",
+                pc->label ? pc->label : "", iter, rel_change);
+      else
+        fprintf(stderr, "\r\033[K%s iter %d  objective %.10g  change %.2e",
+                pc->label ? pc->label : "", iter, obj, rel_change);
       fflush(stderr);
     }
   }
@@ -64,13 +69,17 @@ static int progress_cb(void *ctx, int iter, double obj, double rel_change,
   return interrupted ? 1 : 0;
 }
 
-void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
-                         const char *label) {
+void cli_progress_start(cli_progress *pc, const char *label) {
   memset(pc, 0, sizeof *pc);
   pc->show = !cli_quiet && isatty(STDERR_FILENO);
   pc->last = cli_now();
   pc->label = label;
-  sp->progress = progress_cb;
+}
+
+void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
+                         const char *label) {
+  cli_progress_start(pc, label);
+  sp->progress = cli_progress_cb;
   sp->progress_ctx = pc;
 }
 

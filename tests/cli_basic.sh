@@ -19,7 +19,7 @@ holds() { awk "BEGIN { exit !($1) }"; }
 # ---- version and help ------------------------------------------------------
 "$MTL" --version | grep -q '^mtl [0-9]\+\.[0-9]\+\.[0-9]\+' || fail "--version"
 "$MTL" --help | grep -q 'demo' || fail "mtl --help lists commands"
-for c in demo train predict eval cv gen; do
+for c in demo train predict eval cv gen graph signs; do
   "$MTL" "$c" --help >help.txt || fail "mtl $c --help exits non-zero"
   grep -q "^usage: mtl $c" help.txt || fail "mtl $c --help: no usage line"
   # every option line (all but -h/--help) shows its default

@@ -1,0 +1,248 @@
+/*
+ * cmd_graph.c -- `mtl graph MODEL`: the transfer graph B of an asymmetric
+ * model (mtl train --method asym*) as Graphviz DOT, rendered to PNG when
+ * Graphviz `dot` is installed, and B as CSV.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* MODEL with its extension replaced by ext (malloc'd). */
+static char *with_ext(const char *path, const char *ext) {
+  const char *slash = strrchr(path, '/');
+  const char *dot = strrchr(path, '.');
+  size_t n = dot && (!slash || dot > slash) && dot != path &&
+                     (!slash || dot != slash + 1)
+                 ? (size_t)(dot - path)
+                 : strlen(path);
+  char *s = malloc(n + strlen(ext) + 1);
+  if (!s)
+    return NULL;
+  memcpy(s, path, n);
+  strcpy(s + n, ext);
+  return s;
+}
+
+/* 1 if an executable `name` is in a directory of $PATH. */
+static int on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path || !*path)
+    return 0;
+  char buf[4096];
+  while (*path) {
+    size_t n = strcspn(path, ":");
+    const char *dir = n ? path : ".";
+    int len = snprintf(buf, sizeof buf, "%.*s/%s", (int)(n ? n : 1), dir,
+                       name);
+    if (len > 0 && (size_t)len < sizeof buf && access(buf, X_OK) == 0)
+      return 1;
+    path += n;
+    if (*path == ':')
+      path++;
+  }
+  return 0;
+}
+
+/* Runs `dot -Tpng -o TMP DOTFILE` (argv, no shell) and renames TMP over
+ * png, so that a failed render leaves no partial image. */
+static int render_png(const char *dotfile, const char *png) {
+  size_t n = strlen(png);
+  char *tmp = malloc(n + 16);
+  if (!tmp) {
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  memcpy(tmp, png, n);
+  memcpy(tmp + n, ".tmpXXXXXX", 11);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    cli_error("cannot create '%s': %s", png, strerror(errno));
+    free(tmp);
+    return CLI_FAIL;
+  }
+  close(fd);
+  int rc = CLI_FAIL;
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    cli_error("cannot start Graphviz dot: %s", strerror(errno));
+    goto done;
+  }
+  if (pid == 0) {
+    char *const argv[] = {"dot", "-Tpng", "-o", tmp, (char *)dotfile, NULL};
+    execvp("dot", argv);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      cli_error("waiting for Graphviz dot: %s", strerror(errno));
+      goto done;
+    }
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    cli_error("Graphviz 'dot -Tpng %s' failed (%s %d); the DOT file is kept",
+              dotfile, WIFEXITED(status) ? "exit status" : "signal",
+              WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    goto done;
+  }
+  if (rename(tmp, png) != 0) {
+    cli_error("cannot write '%s': %s", png, strerror(errno));
+    goto done;
+  }
+  rc = CLI_OK;
+done:
+  if (rc != CLI_OK)
+    unlink(tmp);
+  free(tmp);
+  return rc;
+}
+
+int cmd_graph(int argc, char **argv) {
+  const char *out = NULL, *csv = NULL;
+  double min_weight = 0;
+  int no_png = 0;
+  opts o;
+  opts_init(&o, "graph", "MODEL [options]",
+            "Writes the transfer graph of a model trained with --method "
+            "asym,\nasym-curriculum, asym-noloss, asym-symmetric or "
+            "curriculum-simple as Graphviz\nDOT: one node per task (width "
+            "by its loss), one edge s -> t per\nB_st > --min-weight (w_s "
+            "helps reconstruct w_t).  Renders OUT.png with\nGraphviz 'dot' "
+            "when it is on PATH.");
+  opts_section(&o, "Output");
+  opts_string(&o, "output", 'o', &out, "OUT.dot",
+              "DOT file ('-' = standard output, not rendered)")
+      ->def = "MODEL with .dot";
+  opts_double(&o, "min-weight", 0, &min_weight, "X", 0, 1e300,
+              "draw only edges with B_st > X");
+  opts_string(&o, "csv", 0, &csv, "FILE",
+              "also write B as CSV (header source,t1..tT; row s = edges "
+              "out of task s)")
+      ->def = "none";
+  opts_flag(&o, "no-png", 0, &no_png, 1,
+            "do not render OUT.png even if Graphviz is installed")
+      ->def = "render when dot is on PATH";
+  opts_flag(&o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
+  int rc = opts_parse(&o, argc, argv);
+  if (rc != 0)
+    return rc == OPTS_HELP ? CLI_OK : rc;
+  if (o.npos == 0)
+    return cli_usage("graph", "missing the MODEL argument");
+  if (o.npos > 1)
+    return cli_usage("graph", "unexpected argument '%s'", o.pos[1]);
+  const char *mpath = o.pos[0];
+
+  mtl_model *m = NULL;
+  char *dotname = NULL, *png = NULL;
+  rc = CLI_FAIL;
+  int lr = mtl_model_load(mpath, &m);
+  if (lr < 0) {
+    rc = cli_lib_error(lr, "cannot load model '%s'", mpath);
+    goto done;
+  }
+  int rows = 0, cols = 0, T = mtl_model_ntasks(m);
+  const double *B = mtl_model_get_matrix(m, "B", &rows, &cols);
+  if (!B) {
+    const char *method = mtl_model_get_meta(m, "method");
+    cli_error("model '%s' has no transfer graph B (method %s; train with "
+              "--method asym or another asymmetric variant)",
+              mpath, method ? method : "batch");
+    goto done;
+  }
+  if (rows != T || cols != T) {
+    cli_error("model '%s': matrix B is %d x %d but the model has %d tasks",
+              mpath, rows, cols, T);
+    goto done;
+  }
+  int to_stdout = out && strcmp(out, "-") == 0;
+  if (!out) {
+    dotname = with_ext(mpath, ".dot");
+    if (!dotname) {
+      cli_error("out of memory");
+      goto done;
+    }
+    out = dotname;
+  }
+  int edges = 0;
+  for (int t = 0; t < T; t++)
+    for (int s = 0; s < T; s++)
+      edges += s != t && B[(size_t)s + (size_t)t * (size_t)T] > min_weight;
+  if (to_stdout) {
+    /* The library writes files; write a temporary one and copy it. */
+    const char *dir = getenv("TMPDIR");
+    char tname[4096];
+    snprintf(tname, sizeof tname, "%s/mtl-graph-XXXXXX",
+             dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tname);
+    if (fd < 0) {
+      cli_error("cannot create a temporary file '%s': %s", tname,
+                strerror(errno));
+      goto done;
+    }
+    close(fd);
+    int wr = mtl_asym_model_write_dot(m, min_weight, tname);
+    FILE *f = wr < 0 ? NULL : fopen(tname, "r");
+    if (!f) {
+      if (wr < 0)
+        cli_lib_error(wr, "cannot write the graph");
+      else
+        cli_error("cannot read back '%s': %s", tname, strerror(errno));
+      unlink(tname);
+      goto done;
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+      fwrite(buf, 1, n, stdout);
+    fclose(f);
+    unlink(tname);
+  } else {
+    int wr = mtl_asym_model_write_dot(m, min_weight, out);
+    if (wr < 0) {
+      rc = cli_lib_error(wr, "cannot write the graph to '%s'", out);
+      goto done;
+    }
+  }
+  if (csv) {
+    int wr = mtl_asym_write_csv(T, B, NULL, csv);
+    if (wr < 0) {
+      rc = cli_lib_error(wr, "cannot write B to '%s'", csv);
+      goto done;
+    }
+  }
+  if (!to_stdout) {
+    printf("wrote %s: %d tasks, %d edges with B_st > %g\n", out, T, edges,
+           min_weight);
+    if (csv)
+      printf("wrote %s: B, %d x %d (row = source task)\n", csv, T, T);
+  }
+  if (!to_stdout && !no_png) {
+    png = with_ext(out, ".png");
+    if (!png) {
+      cli_error("out of memory");
+      goto done;
+    }
+    if (!on_path("dot")) {
+      cli_note("Graphviz 'dot' is not on PATH: %s not rendered (install "
+               "Graphviz, then: dot -Tpng %s -o %s)",
+               png, out, png);
+    } else {
+      if (render_png(out, png) != CLI_OK)
+        goto done;
+      printf("wrote %s\n", png);
+    }
+  }
+  rc = CLI_OK;
+done:
+  free(dotname);
+  free(png);
+  mtl_model_free(m);
+  return rc;
+}
