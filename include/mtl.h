@@ -20,6 +20,10 @@
  *    no-op.  A handle may be used from one thread at a time unless stated;
  *    distinct handles are independent.  The library has no global mutable
  *    state, never prints to stdout/stderr, and never calls exit/abort.
+ *  - Threads: where libmtl runs threads of its own (problem threads > 1,
+ *    asynchronous and online methods run in-process), it sets OpenBLAS to
+ *    one thread per call (openblas_set_num_threads(1), process-wide), since
+ *    OpenBLAS threads nested in ours oversubscribe the cores and can stall.
  *  - Parameter structs are filled with defaults by their *_params_init()
  *    function and copied by the library; the caller's struct may be freed
  *    right after the call.
@@ -342,6 +346,8 @@ typedef enum {
 } mtl_scaling;
 
 MTL_API const char *mtl_loss_name(mtl_loss l);
+/** "sum", "mean", "double-sum" or "double-mean" ("unknown" otherwise). */
+MTL_API const char *mtl_scaling_name(mtl_scaling s);
 /** Parses "squared"|"logistic"|"sqhinge"|"hinge"|"auto"; -1 if unknown
  *  (compare with MTL_LOSS_AUTO: "auto" returns MTL_LOSS_AUTO and *ok = 1). */
 MTL_API int mtl_loss_parse(const char *s, int *ok);
@@ -644,158 +650,6 @@ MTL_API int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
                    const double *lambdas, int nlambda, double ratio,
                    mtl_cv_result *res);
 MTL_API void mtl_cv_result_clear(mtl_cv_result *res);
-
-/* ------------------------------------------------------------------------ */
-/* Asynchronous MTL: AMTL and SMTL (Baytas et al., ICDM 2016)               */
-/* ------------------------------------------------------------------------ */
-/*
- * Solves  min_W  sum_t loss_t(w_t) + lambda g(W) + ridge ||W||_F^2  (the
- * problem of mtl_problem_params: any loss and scaling of the core; g =
- * trace norm (the paper's case), L2,1, L1, ridge, none, mean or graph) on
- * a star network: a server (rank 0) holds the auxiliary matrix V (d x T);
- * task nodes (ranks 1..nodes, task t on node t % nodes + 1) own their
- * tasks' data, which never leaves them.  AMTL (eq. III.4, ARock KM step):
- * a node receives p = column t of Prox_{eta (lambda g + ridge)}(V) computed
- * from the V the server holds at that moment, and sends back
- *     v_t <- v_t + c_tk eta_k (p - eta grad loss_t(p) - v_t);
- * the server applies each write at once and never waits for the others.
- * SMTL: the same node work, but the server waits for all T writes, then
- * applies the full prox and sends every column (proximal gradient when
- * eta_k = 1).  The final model is W = Prox(V).  Nodes and server talk only
- * through messages (in-process threads here; MPI later) -- docs/async.md.
- *
- * Delay (ARock's tau): the number of server updates applied between the
- * read of a column and the write of its update (a count).  Step rule
- * (Theorem 1): eta_k = max(eta_min, c / (2 tau_k / sqrt(T) + 1)), tau_k =
- * max(tau_guess, largest tau observed so far) (or tau_guess, tau_adapt).  Dynamic step (III.5-6):
- * c_tk = ln(max(mean of the node's last dyn_window + 1 measured delays in
- * MILLISECONDS, dyn_floor_ms)) (the paper's unit is seconds with floor 10);
- * c_tk eta_k is capped at dyn_cap.  A measured delay is the wall time from
- * the end of a node's forward step to the arrival of its next column
- * (injected delay + queueing at the server).
- */
-
-typedef enum {
-  MTL_ASYNC_AMTL = 0,  /* asynchronous (default) */
-  MTL_ASYNC_SMTL = 1   /* synchronous baseline */
-} mtl_async_mode;
-
-typedef struct mtl_async_params {
-  mtl_async_mode mode;  /* default MTL_ASYNC_AMTL */
-  int nodes;            /* task nodes (threads) >= 1; 0 = one per task; at
-                           most T (default 0) */
-  int max_iter;         /* updates per task >= 1: the run ends when every
-                           task has been updated max_iter times (an SMTL
-                           iteration = one update of every task) (default
-                           1000) */
-  double tol;           /* also stop when every task's last update changed
-                           v_t by <= tol max(1, ||v_t||); 0 = off (default
-                           1e-10, >= 0) */
-  double eta;           /* forward step in (0, 2/L); 0 = eta_factor / L,
-                           L = max_t Lipschitz constant of grad loss_t
-                           (default 0) */
-  double eta_factor;    /* in (0, 2) (default 1) */
-  double km_step;       /* fixed KM step eta_k in (0, 2); 0 = Theorem 1's
-                           rule for AMTL and 1 for SMTL (default 0) */
-  double c;             /* Theorem 1's c in (0, 1) (default 0.9) */
-  double eta_min;       /* lower bound of eta_k, > 0 (default 1e-3) */
-  int tau_guess;        /* tau assumed before larger delays are observed;
-                           -1 = nodes - 1 (default -1, >= -1) */
-  int tau_adapt;        /* 1 = tau_k = max(tau_guess, largest tau observed
-                           so far) (Theorem 1 with the measured maximum);
-                           0 = tau_k = tau_guess (a typical delay: one
-                           descheduled thread can make the maximum 10x the
-                           mean and the step 10x smaller) (default 1) */
-  int dynamic;          /* 1 = dynamic step (III.5-6) (default 0) */
-  int dyn_window;       /* k of III.6: mean of the last k + 1 delays
-                           (default 5, >= 0) */
-  double dyn_floor_ms;  /* floor of the mean delay, ms (default 10, > 0) */
-  double dyn_cap;       /* cap of c_tk eta_k; 0 = no cap (default 1, >= 0) */
-  double delay_ms;      /* injected delay before each node's send: offset
-                           in ms (default 0, >= 0) */
-  double jitter_ms;     /* plus jitter_ms * X, X ~ U(0,1) or Exp(1)
-                           (default 0, >= 0) */
-  int jitter_exp;       /* 1 = X ~ Exp(1) (default 0) */
-  int stragglers;       /* nodes 1..stragglers (the first ones) get their
-                           offset and jitter multiplied by straggle
-                           (default 0, in [0, nodes]) */
-  double straggle;      /* (default 10, >= 1) */
-  const double *node_delay_ms; /* optional per-node offsets (nodes
-                           entries, ms, copied), overriding delay_ms
-                           (default NULL) */
-  uint64_t seed;        /* delay generator seed (default 1) */
-  int osvd_refresh;     /* trace norm: full SVD every osvd_refresh online
-                           updates; 0 = never; 1 = full SVD per update
-                           (default 100, >= 0) */
-  int record_every;     /* snapshot V every record_every server updates
-                           (with its wall time) for the trace; 0 = T
-                           (default 0, >= 0) */
-  int max_records;      /* snapshots kept at most (then every other one is
-                           dropped and the period doubles) (default 1000,
-                           >= 2) */
-  mtl_progress_fn progress; /* on each snapshot: (updates, NaN -- the server
-                           holds no data --, largest relative change of the
-                           last T updates, largest tau so far); non-zero
-                           return cancels (MTL_ECANCELLED, W = Prox(V) of
-                           the state reached) (default NULL) */
-  void *progress_ctx;
-} mtl_async_params;
-
-MTL_API void mtl_async_params_init(mtl_async_params *p);
-
-typedef struct mtl_async_info {
-  int status;          /* MTL_CONVERGED (tol met), MTL_MAXITER */
-  int64_t updates;     /* server updates applied */
-  double seconds;      /* wall time of the optimization (evaluation of the
-                          trace excluded) */
-  double objective;    /* F(W) at the returned W */
-  double L, eta;       /* Lipschitz bound used, forward step */
-  int tau_max;         /* largest tau observed */
-  double tau_mean;     /* mean tau over updates */
-  double eta_k_last;   /* KM step of Theorem 1 at the end */
-  double eta_k_bound;  /* c / (2 tau_max / sqrt(T) + 1): Theorem 1's bound
-                          with the final tau_max */
-  int64_t over_bound;  /* updates whose effective step c_tk eta_k exceeded
-                          Theorem 1's bound with the largest tau observed
-                          up to that update */
-  int64_t capped;      /* dynamic steps clipped at dyn_cap */
-  int nodes, T;
-  int64_t *node_updates;   /* nodes: activations per node */
-  double *node_delay_ms;   /* nodes: mean measured delay per node, ms */
-  double *node_inject_ms;  /* nodes: mean injected delay per node, ms */
-  double *node_mult;       /* nodes: mean dynamic multiplier c_tk (1 when
-                              dynamic = 0) */
-  int64_t *task_updates;   /* T: updates per task */
-  int nrecords;            /* trace: snapshots (incl. start and end) */
-  double *rec_time;        /* seconds since start */
-  double *rec_updates;     /* server updates at the snapshot */
-  double *rec_obj;         /* F(Prox(V_snapshot)), losses computed by the
-                              nodes */
-  int64_t osvd_refreshes;  /* full SVDs of the online SVD */
-  double osvd_drift;       /* largest relative singular value drift found
-                              at a refresh */
-} mtl_async_info;
-
-/** Runs AMTL or SMTL on ds with the problem pp (loss, scaling, reg,
- *  unpenalized_last, gram; threads is ignored: each node is one thread)
- *  and ap (NULL = defaults), in-process: one thread per rank, any number of
- *  nodes on any number of cores.  W (d x T column-major) receives
- *  Prox(V); it is not used as a start (V starts at 0).  info may be NULL;
- *  otherwise free it with mtl_async_info_clear.  Returns MTL_CONVERGED,
- *  MTL_MAXITER, MTL_ECANCELLED (W and info filled) or an error naming the
- *  bad parameter.  Thread-safe on distinct outputs. */
-MTL_API int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
-                          const mtl_async_params *ap, double *W,
-                          mtl_async_info *info);
-MTL_API void mtl_async_info_clear(mtl_async_info *info);
-
-/** Model from a result: W with pp's resolved task losses and reg, meta
- *  "method" = "amtl"|"smtl", "reg", "lambda", "eta", "updates", and the
- *  matrix "node_updates" (1 x nodes) when info is given (may be NULL). */
-MTL_API int mtl_async_to_model(const mtl_dataset *ds,
-                               const mtl_problem_params *pp,
-                               const mtl_async_params *ap, const double *W,
-                               const mtl_async_info *info, mtl_model **out);
 
 /* ------------------------------------------------------------------------ */
 /* Sign-regularized MTL: SRML / SSML (Bai et al., SDM 2023)                 */
@@ -1199,6 +1053,418 @@ MTL_API void mtl_gomtl_params_init(mtl_gomtl_params *p);
 MTL_API int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p,
                           double *W, double *L, double *S, double *trace,
                           int *ntrace);
+
+/* ------------------------------------------------------------------------ */
+/* Asynchronous MTL: AMTL and SMTL (Baytas et al., ICDM 2016)               */
+/* ------------------------------------------------------------------------ */
+/*
+ * Solves  min_W  sum_t loss_t(w_t) + lambda g(W) + ridge ||W||_F^2  (the
+ * problem of mtl_problem_params: any loss and scaling of the core; g =
+ * trace norm (the paper's case), L2,1, L1, ridge, none, mean or graph) on
+ * a star network: a server (rank 0) holds the auxiliary matrix V (d x T);
+ * task nodes (ranks 1..nodes, task t on node t % nodes + 1) own their
+ * tasks' data, which never leaves them.  AMTL (eq. III.4, ARock KM step):
+ * a node receives p = column t of Prox_{eta (lambda g + ridge)}(V) computed
+ * from the V the server holds at that moment, and sends back
+ *     v_t <- v_t + c_tk eta_k (p - eta grad loss_t(p) - v_t);
+ * the server applies each write at once and never waits for the others.
+ * SMTL: the same node work, but the server waits for all T writes, then
+ * applies the full prox and sends every column (proximal gradient when
+ * eta_k = 1).  The final model is W = Prox(V).  Nodes and server talk only
+ * through messages (in-process threads here; MPI later) -- docs/async.md.
+ *
+ * Delay (ARock's tau): the number of server updates applied between the
+ * read of a column and the write of its update (a count).  Step rule
+ * (Theorem 1): eta_k = max(eta_min, c / (2 tau_k / sqrt(T) + 1)), tau_k =
+ * max(tau_guess, largest tau observed so far) (or tau_guess, tau_adapt).  Dynamic step (III.5-6):
+ * c_tk = ln(max(mean of the node's last dyn_window + 1 measured delays in
+ * MILLISECONDS, dyn_floor_ms)) (the paper's unit is seconds with floor 10);
+ * c_tk eta_k is capped at dyn_cap.  A measured delay is the wall time from
+ * the end of a node's forward step to the arrival of its next column
+ * (injected delay + queueing at the server).
+ */
+
+typedef enum {
+  MTL_ASYNC_AMTL = 0,  /* asynchronous (default) */
+  MTL_ASYNC_SMTL = 1   /* synchronous baseline */
+} mtl_async_mode;
+
+typedef struct mtl_async_params {
+  mtl_async_mode mode;  /* default MTL_ASYNC_AMTL */
+  int nodes;            /* task nodes (threads) >= 1; 0 = one per task; at
+                           most T (default 0) */
+  int max_iter;         /* updates per task >= 1: the run ends when every
+                           task has been updated max_iter times (an SMTL
+                           iteration = one update of every task) (default
+                           1000) */
+  double tol;           /* also stop when every task's last update changed
+                           v_t by <= tol max(1, ||v_t||); 0 = off (default
+                           1e-10, >= 0) */
+  double eta;           /* forward step in (0, 2/L); 0 = eta_factor / L,
+                           L = max_t Lipschitz constant of grad loss_t
+                           (default 0) */
+  double eta_factor;    /* in (0, 2) (default 1) */
+  double km_step;       /* fixed KM step eta_k in (0, 2); 0 = Theorem 1's
+                           rule for AMTL and 1 for SMTL (default 0) */
+  double c;             /* Theorem 1's c in (0, 1) (default 0.9) */
+  double eta_min;       /* lower bound of eta_k, > 0 (default 1e-3) */
+  int tau_guess;        /* tau assumed before larger delays are observed;
+                           -1 = nodes - 1 (default -1, >= -1) */
+  int tau_adapt;        /* 1 = tau_k = max(tau_guess, largest tau observed
+                           so far) (Theorem 1 with the measured maximum);
+                           0 = tau_k = tau_guess (a typical delay: one
+                           descheduled thread can make the maximum 10x the
+                           mean and the step 10x smaller) (default 1) */
+  int dynamic;          /* 1 = dynamic step (III.5-6) (default 0) */
+  int dyn_window;       /* k of III.6: mean of the last k + 1 delays
+                           (default 5, >= 0) */
+  double dyn_floor_ms;  /* floor of the mean delay, ms (default 10, > 0) */
+  double dyn_cap;       /* cap of c_tk eta_k; 0 = no cap (default 1, >= 0) */
+  double delay_ms;      /* injected delay before each node's send: offset
+                           in ms (default 0, >= 0) */
+  double jitter_ms;     /* plus jitter_ms * X, X ~ U(0,1) or Exp(1)
+                           (default 0, >= 0) */
+  int jitter_exp;       /* 1 = X ~ Exp(1) (default 0) */
+  int stragglers;       /* nodes 1..stragglers (the first ones) get their
+                           offset and jitter multiplied by straggle
+                           (default 0, in [0, nodes]) */
+  double straggle;      /* (default 10, >= 1) */
+  const double *node_delay_ms; /* optional per-node offsets (nodes
+                           entries, ms, copied), overriding delay_ms
+                           (default NULL) */
+  uint64_t seed;        /* delay generator seed (default 1) */
+  int osvd_refresh;     /* trace norm: full SVD every osvd_refresh online
+                           updates; 0 = never; 1 = full SVD per update
+                           (default 100, >= 0) */
+  int record_every;     /* snapshot V every record_every server updates
+                           (with its wall time) for the trace; 0 = T
+                           (default 0, >= 0) */
+  int max_records;      /* snapshots kept at most (then every other one is
+                           dropped and the period doubles) (default 1000,
+                           >= 2) */
+  mtl_progress_fn progress; /* on each snapshot: (updates, NaN -- the server
+                           holds no data --, largest relative change of the
+                           last T updates, largest tau so far); non-zero
+                           return cancels (MTL_ECANCELLED, W = Prox(V) of
+                           the state reached) (default NULL) */
+  void *progress_ctx;
+} mtl_async_params;
+
+MTL_API void mtl_async_params_init(mtl_async_params *p);
+
+typedef struct mtl_async_info {
+  int status;          /* MTL_CONVERGED (tol met), MTL_MAXITER */
+  int64_t updates;     /* server updates applied */
+  double seconds;      /* wall time of the optimization (evaluation of the
+                          trace excluded) */
+  double objective;    /* F(W) at the returned W */
+  double L, eta;       /* Lipschitz bound used, forward step */
+  int tau_max;         /* largest tau observed */
+  double tau_mean;     /* mean tau over updates */
+  double eta_k_last;   /* KM step of Theorem 1 at the end */
+  double eta_k_bound;  /* c / (2 tau_max / sqrt(T) + 1): Theorem 1's bound
+                          with the final tau_max */
+  int64_t over_bound;  /* updates whose effective step c_tk eta_k exceeded
+                          Theorem 1's bound with the largest tau observed
+                          up to that update */
+  int64_t capped;      /* dynamic steps clipped at dyn_cap */
+  int nodes, T;
+  int64_t *node_updates;   /* nodes: activations per node */
+  double *node_delay_ms;   /* nodes: mean measured delay per node, ms */
+  double *node_inject_ms;  /* nodes: mean injected delay per node, ms */
+  double *node_mult;       /* nodes: mean dynamic multiplier c_tk (1 when
+                              dynamic = 0) */
+  int64_t *task_updates;   /* T: updates per task */
+  int nrecords;            /* trace: snapshots (incl. start and end) */
+  double *rec_time;        /* seconds since start */
+  double *rec_updates;     /* server updates at the snapshot */
+  double *rec_obj;         /* F(Prox(V_snapshot)), losses computed by the
+                              nodes */
+  int64_t osvd_refreshes;  /* full SVDs of the online SVD */
+  double osvd_drift;       /* largest relative singular value drift found
+                              at a refresh */
+} mtl_async_info;
+
+/** Runs AMTL or SMTL on ds with the problem pp (loss, scaling, reg,
+ *  unpenalized_last, gram; threads is ignored: each node is one thread)
+ *  and ap (NULL = defaults), in-process: one thread per rank, any number of
+ *  nodes on any number of cores.  W (d x T column-major) receives
+ *  Prox(V); it is not used as a start (V starts at 0).  info may be NULL;
+ *  otherwise free it with mtl_async_info_clear.  Returns MTL_CONVERGED,
+ *  MTL_MAXITER, MTL_ECANCELLED (W and info filled) or an error naming the
+ *  bad parameter.  Thread-safe on distinct outputs. */
+MTL_API int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
+                          const mtl_async_params *ap, double *W,
+                          mtl_async_info *info);
+MTL_API void mtl_async_info_clear(mtl_async_info *info);
+
+/** Model from a result: W with pp's resolved task losses and reg, meta
+ *  "method" = "amtl"|"smtl", "reg", "lambda", "eta", "updates", and the
+ *  matrix "node_updates" (1 x nodes) when info is given (may be NULL). */
+MTL_API int mtl_async_to_model(const mtl_dataset *ds,
+                               const mtl_problem_params *pp,
+                               const mtl_async_params *ap, const double *W,
+                               const mtl_async_info *info, mtl_model **out);
+
+/* ------------------------------------------------------------------------ */
+/* Online multi-task relationship learning via ADMM (Li et al., 2024):     */
+/* C-ADMM, D-ADMM and baselines on streams                                  */
+/* ------------------------------------------------------------------------ */
+/*
+ * Binary tasks arrive as a stream.  Round t brings the t-th instance of
+ * every task that still has one (tasks with fewer samples stop appearing).
+ * For each instance the learner predicts sign(w_k . x) (score 0: -1, or +1
+ * with zero_positive), sees the label, suffers the hinge loss and updates.  The model is
+ * w_k = u + v_k (shared + task-specific), tied by ADMM; Omega (K x K) is the
+ * task covariance of eq. (18).  Per round (Algorithm 1):
+ *   w_k <- eta/(rho+eta) w_k + rho/(rho+eta)(u + v_k)
+ *          - (g_k + z_k)/(rho+eta)                      (10), g_k: hinge
+ *          subgradient at the prediction (0 for a task absent this round)
+ *   u, V  (variant EXACT: block minimizers of (6) for fixed Omega,
+ *          u = sum_k (z_k + rho (w_k - v_k)) / (lambda2 + rho K),
+ *          V = (Z + rho (W - u 1')) ((l1 + l3 + rho) I + l4 Omega^-1)^-1,
+ *          computed as (Z + rho(W - u1')) Omega ((l1+l3+rho) Omega + l4 I)^-1
+ *          with a Cholesky solve, no inverse of Omega;
+ *          variant PAPER: eqs. (14) and (12) exactly as printed)
+ *   z_k <- z_k + rho (w_k - u - v_k)                     (15)
+ *   Omega = (V'V + eps I)^{1/2} / tr(.)                   (18), regularised;
+ *          I/K while V = 0; recomputed every omega_every rounds.
+ * C-ADMM runs a server (rank 0: u, V, Omega) and one task node per task over
+ * the library's message transport; D-ADMM runs one node per task on a
+ * graph, each with its own u, its neighbours' fresh (s_j = z_j + rho w_j,
+ * v_j) and other nodes' older ones learned by gossip (forwarded each round),
+ * so Omega and the V update use every column (docs/omtl.md).
+ * Round-synchronous D-ADMM is deterministic, and on a fully connected graph
+ * makes exactly the predictions of C-ADMM.
+ */
+
+/* Methods run by mtl_omtl_run. */
+typedef enum {
+  MTL_OMTL_CADMM = 0, /* centralized ADMM (server + task nodes) */
+  MTL_OMTL_DADMM,     /* decentralized ADMM on a graph */
+  MTL_OMTL_SINGLE,    /* ADMM-Single: the same ADMM with K = 1 per task */
+  MTL_OMTL_DPSGD,     /* D-PSGD (Lian et al. 2017): local hinge subgradient
+                         step + averaging with graph neighbours */
+  MTL_OMTL_OGD        /* plain online (sub)gradient descent per task */
+} mtl_omtl_method;
+
+typedef enum {
+  MTL_OMTL_EXACT = 0, /* true block minimizers of (6) for fixed Omega */
+  MTL_OMTL_PAPER      /* eqs. (14) and (12) as printed */
+} mtl_omtl_variant;
+
+/* Graph topologies for D-ADMM / D-PSGD. */
+typedef enum {
+  MTL_GRAPH_RING = 0,  /* k -- k+1 mod K */
+  MTL_GRAPH_FULL,      /* every pair */
+  MTL_GRAPH_STAR,      /* 0 -- k */
+  MTL_GRAPH_REGULAR,   /* random d-regular (degree, seed), connected */
+  MTL_GRAPH_EDGES      /* an edge list (mtl_graph_read_edges) */
+} mtl_graph_kind;
+
+typedef struct mtl_graph mtl_graph;
+
+/** Builds a graph on K nodes.  degree: REGULAR only (2 <= degree < K,
+ *  K * degree even); seed: REGULAR only (pairing model, redrawn up to 1000
+ *  times until simple and connected).  EDGES: use mtl_graph_from_edges or
+ *  mtl_graph_read_edges.  Graphs are undirected, connected, neighbour lists
+ *  sorted. */
+MTL_API int mtl_graph_create(mtl_graph_kind kind, int K, int degree,
+                             uint64_t seed, mtl_graph **out);
+/** From edges (2 x nedges, 0-based, pairs[2e], pairs[2e+1]); duplicate and
+ *  self edges are errors; must be connected. */
+MTL_API int mtl_graph_from_edges(int K, const int *pairs, int nedges,
+                                 mtl_graph **out);
+/** Reads "s t" per line (1-based nodes, '#' comments); errors name
+ *  file:line. */
+MTL_API int mtl_graph_read_edges(const char *path, int K, mtl_graph **out);
+MTL_API void mtl_graph_free(mtl_graph *g);
+MTL_API int mtl_graph_nodes(const mtl_graph *g);
+/** Neighbours of node k (ascending); returns the count, *nb valid while g
+ *  lives. */
+MTL_API int mtl_graph_neighbors(const mtl_graph *g, int k, const int **nb);
+/** Hop distance between nodes (BFS). */
+MTL_API int mtl_graph_distance(const mtl_graph *g, int a, int b);
+MTL_API int mtl_graph_diameter(const mtl_graph *g);
+
+/* --- Streams ------------------------------------------------------------ */
+
+typedef struct mtl_stream mtl_stream;
+
+/** Text stream "task label idx:val ..." (the mtl_dataset_read text format,
+ *  one sample per line, in arrival order), read incrementally from path
+ *  ("-" = stdin).  K: tasks (ids 1..K); d: dimension (indices 1..d).
+ *  Label must be +-1 (0/1 accepted: 0 -> -1).  Errors name file:line. */
+MTL_API int mtl_stream_open_text(const char *path, int K, int d,
+                                 mtl_stream **out);
+/** A dataset (classification tasks) replayed: each task's samples in a
+ *  seeded random order (seed 0: stored order), one per task per round, the
+ *  tasks of a round arriving in a seeded random order.  ds must outlive the
+ *  stream. */
+MTL_API int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
+                                    mtl_stream **out);
+MTL_API void mtl_stream_free(mtl_stream *s);
+MTL_API int mtl_stream_ntasks(const mtl_stream *s);
+MTL_API int mtl_stream_dim(const mtl_stream *s);
+/** Rounds in the stream (max samples of a task), or -1 if unknown (text). */
+MTL_API int64_t mtl_stream_rounds(const mtl_stream *s);
+/** Next sample in arrival order: *task (0-based), x (d, dense), *y (+-1).
+ *  Returns 1, 0 at the end, or an error (file:line). */
+MTL_API int mtl_stream_next(mtl_stream *s, int *task, double *x, double *y);
+/** Writes the remaining samples in the text format (arrival order). */
+MTL_API int mtl_stream_write_text(mtl_stream *s, const char *path);
+
+/* --- Parameters ---------------------------------------------------------- */
+
+typedef struct mtl_omtl_params {
+  mtl_omtl_method method;   /* default MTL_OMTL_CADMM */
+  mtl_omtl_variant variant; /* default MTL_OMTL_EXACT (measured better:
+                               bench/omtl/RESULTS.md) */
+  double rho;      /* ADMM penalty > 0 (default 0.1, the paper) */
+  double lambda1;  /* ||v_k||^2 weight >= 0 (default 0.01) */
+  double lambda2;  /* ||u||^2 weight > 0 (default 0.1) */
+  double lambda3;  /* tr(V V') weight >= 0 (default 0.01) */
+  double lambda4;  /* tr(V Omega^-1 V') weight >= 0 (default 0.01) */
+  double eta;      /* step control > 0 in (10); 0 = sqrt(horizon)
+                      (default 0) */
+  int64_t horizon; /* T for eta = sqrt(T); 0 = the stream's round count
+                      (an error for an open text stream) (default 0) */
+  int learn_omega; /* 1 = update Omega by (18); 0 = Omega fixed at I/K (the
+                      "W/O RL" ablation) (default 1) */
+  double eps;      /* Omega regulariser: (V'V + eps I)^{1/2}, >= 0; > 0
+                      needed by the PAPER variant when rank V < K
+                      (default 1e-8) */
+  int omega_every; /* recompute Omega every m rounds, >= 1 (default 1) */
+  int normalize;   /* 1 = scale every instance to unit 2-norm (as the
+                      authors' code) (default 1) */
+  int zero_positive; /* prediction at score 0: 1 = +1 (the authors' code),
+                      0 = -1 (default 0) */
+  int mistake_driven; /* 1 = the loss gradient is -y x only when the
+                      prediction is wrong (the authors' code evaluates the
+                      hinge at the predicted label: a perceptron step);
+                      0 = hinge subgradient at the margin, -y x when
+                      y w.x < 1 (default 0) */
+  mtl_graph_kind topology; /* D-ADMM / D-PSGD graph (default RING) */
+  int degree;      /* REGULAR degree (default 3) */
+  uint64_t graph_seed; /* REGULAR (default 1) */
+  const mtl_graph *graph; /* overrides topology when non-NULL; must have K
+                      nodes and outlive the call (default NULL) */
+  int async;       /* D-ADMM / D-PSGD: 0 = round-synchronous (deterministic),
+                      1 = asynchronous: nodes use the latest messages they
+                      have (default 0) */
+  int staleness;   /* async: a node waits while a neighbour's latest
+                      message is more than this many rounds old, >= 0
+                      (default 8) */
+  double step0;    /* OGD / D-PSGD step gamma_t = step0 / sqrt(t), t >= 1
+                      (default 1) */
+  int64_t max_rounds; /* stop after this many rounds; 0 = whole stream
+                      (default 0) */
+  int record_predictions; /* 1 = keep every prediction (rounds x K)
+                      (default 0) */
+  mtl_progress_fn progress; /* called every progress_every rounds by rank
+                      0 with (round, averaged cumulative error, 0, 0); the
+                      error is NaN for D-ADMM / D-PSGD, whose node 0 does
+                      not see other tasks' predictions until the end;
+                      non-zero cancels (MTL_ECANCELLED) (default NULL) */
+  void *progress_ctx;
+  int progress_every; /* default 100 */
+} mtl_omtl_params;
+
+MTL_API void mtl_omtl_params_init(mtl_omtl_params *p);
+/** Applies a named preset on top of p: "paper" (rho = lambda2 = 0.1,
+ *  lambda1 = lambda3 = lambda4 = 0.01, eta = sqrt(T)) or "code" (the
+ *  authors' released values: rho = 0.5, eta = 240, lambda2 = 20, other
+ *  lambdas 0.01).  MTL_EINVAL for another name. */
+MTL_API int mtl_omtl_params_preset(mtl_omtl_params *p, const char *name);
+/** Parses "cadmm"|"dadmm"|"single"|"dpsgd"|"ogd"; -1 if unknown. */
+MTL_API int mtl_omtl_method_parse(const char *s);
+/** Parses "ring"|"full"|"star"|"regular"; -1 if unknown. */
+MTL_API int mtl_graph_kind_parse(const char *s);
+
+/* --- Results ------------------------------------------------------------- */
+
+typedef struct mtl_omtl_result {
+  int K, d;
+  int64_t rounds;      /* rounds processed */
+  double eta;          /* the eta used */
+  int64_t *n_seen;     /* K: instances of task k */
+  int64_t *mistakes;   /* K: mistakes of task k */
+  double *err_task;    /* rounds x K, row-major: cumulative error rate of
+                          task k after round t (NaN before its first
+                          instance) */
+  double *err_avg;     /* rounds: mean over tasks seen so far of err_task */
+  double *round_sec;   /* rounds: wall time of each round (seconds; C-ADMM:
+                          at the server, D-ADMM/D-PSGD: node 0) */
+  signed char *pred;   /* rounds x K (record_predictions): +1/-1, 0 when
+                          the task had no instance; else NULL */
+  double *W;           /* d x K column-major: final w_k */
+  double *V;           /* d x K: final v_k (ADMM methods; else NULL) */
+  double *u;           /* d: final u (C-ADMM; D-ADMM: node 0's copy) */
+  double *Omega;       /* K x K: final Omega (ADMM methods) */
+  int *gossip_first;   /* D-ADMM sync: K x K, [i*K + j] = first round
+                          (0-based) at whose end node i held an entry of
+                          node j (-1 never; i == j: 0) */
+  double seconds;      /* wall time of the whole run */
+  uint64_t bytes_sent; /* payload bytes over the transport, all ranks */
+} mtl_omtl_result;
+
+/** Runs method p->method over stream s (read to its end or p->max_rounds;
+ *  p may be NULL for defaults).  Validates every parameter first (a message
+ *  naming it).  C-ADMM runs K + 1 threads (server + one per task), D-ADMM
+ *  and D-PSGD K threads, over the in-process transport; SINGLE and OGD run
+ *  in the calling thread.  Returns MTL_OK with *res filled, or
+ *  MTL_ECANCELLED (progress callback) or an error (stream errors name
+ *  file:line) with *res empty.  Free with mtl_omtl_result_clear.
+ *  Thread-safe on distinct streams and results. */
+MTL_API int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *p,
+                         mtl_omtl_result *res);
+MTL_API void mtl_omtl_result_clear(mtl_omtl_result *res);
+
+/** Writes the curves as CSV: "round,avg,task1..taskK" (1-based round,
+ *  every `every`-th round plus the last). */
+MTL_API int mtl_omtl_write_csv(const mtl_omtl_result *res, const char *path,
+                               int every);
+/** SVG line plot of err_avg of n results with their labels. */
+MTL_API int mtl_omtl_write_svg(const mtl_omtl_result *const *res,
+                               const char *const *labels, int n,
+                               const char *title, const char *path);
+/** SVG heatmap of a K x K matrix (Omega). */
+MTL_API int mtl_omtl_write_heatmap(const double *A, int K, const char *title,
+                                   const char *path);
+/** Model from a result: W (d x K, identity scaler, hinge loss per task),
+ *  meta "method", "variant", "rho", "lambda1".."lambda4", "eta", matrices
+ *  "Omega" (K x K), "V" (d x K), "u" (d x 1) where present. */
+MTL_API int mtl_omtl_to_model(const mtl_omtl_result *res,
+                              const mtl_omtl_params *p, mtl_model **out);
+
+/* --- Building blocks (exposed for testing) ------------------------------- */
+
+/** u-step over K tasks from s_k = z_k + rho w_k and v_k (d each, column-
+ *  major d x K): EXACT u = sum_k (s_k - rho v_k)/(lambda2 + rho K); PAPER
+ *  (14).  u: d. */
+MTL_API void mtl_omtl_ustep(const mtl_omtl_params *p, int d, int K,
+                            const double *S, const double *V, double *u);
+/** V-step.  EXACT: Vnew = (S - rho u 1') Omega ((l1+l3+rho) Omega + l4 I)^-1
+ *  (= (Z + rho(W - u1')) ((l1+l3+rho) I + l4 Omega^-1)^-1);  PAPER (12):
+ *  Vnew_k = lambda2 s_k / (lambda2(l1+l3+rho) + rho K (l1+l3))
+ *  + l4/2 [V Omega^-1 + V Omega^-T]_k with the old V.  Vnew: d x K. */
+MTL_API int mtl_omtl_vstep(const mtl_omtl_params *p, int d, int K,
+                           const double *S, const double *u, const double *V,
+                           const double *Omega, double *Vnew);
+/** Omega = (V'V + eps I)^{1/2} / tr(.)  (I/K if V == 0).  Omega: K x K. */
+MTL_API int mtl_omtl_omega(int d, int K, const double *V, double eps,
+                           double *Omega);
+
+/* --- Synthetic data of the paper ---------------------------------------- */
+
+/** The paper's synthetic set (Li, Hoi et al. 2014 as the authors' code):
+ *  x uniform in (-3,3)^2, cubic expansion (9 features: x1, x2, x1x2, x1^2,
+ *  x2^2, x1^3, x2^3, x1x2^2, x1^2x2), task k's boundary a Fourier curve
+ *  rotated by theta_k; a_k, theta_k a Gaussian random walk over tasks with
+ *  step sigma (a) and sigma pi/4 (theta).  K tasks x n samples, labels +-1.
+ *  Not normalized (normalize in the params). */
+MTL_API int mtl_omtl_gen_synthetic(int K, int n, double sigma, uint64_t seed,
+                                   mtl_dataset **out);
 
 #ifdef __cplusplus
 }

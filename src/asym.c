@@ -37,7 +37,8 @@ void mtl_asym_params_init(mtl_asym_params *p) {
 }
 
 static const char *const variant_names[] = {
-    "asym", "asym-curriculum", "asym-noloss", "smtl", "curriculum-simple"};
+    "asym", "asym-curriculum", "asym-noloss", "asym-symmetric",
+    "curriculum-simple"};
 
 const char *mtl_asym_variant_name(mtl_asym_variant v) {
   if ((int)v < 0 || (int)v > MTL_ASYM_CURRICULUM_SIMPLE)
@@ -53,12 +54,11 @@ int mtl_asym_variant_parse(const char *s) {
     int v;
   } tab[] = {{"asym", MTL_ASYM_ALTERNATING},
              {"alternating", MTL_ASYM_ALTERNATING},
-             {"amtl", MTL_ASYM_ALTERNATING},
              {"asym-curriculum", MTL_ASYM_CURRICULUM},
              {"curriculum", MTL_ASYM_CURRICULUM},
              {"asym-noloss", MTL_ASYM_NOLOSS},
              {"noloss", MTL_ASYM_NOLOSS},
-             {"smtl", MTL_ASYM_SYMMETRIC},
+             {"asym-symmetric", MTL_ASYM_SYMMETRIC},
              {"symmetric", MTL_ASYM_SYMMETRIC},
              {"curriculum-simple", MTL_ASYM_CURRICULUM_SIMPLE}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -678,7 +678,7 @@ static int fit_curriculum(mtl_problem *pb, const mtl_asym_params *p,
       int u = res->order[j];
       mtl__axpy(dp, B[u + (size_t)t * T], W + (size_t)u * d, ws->v);
     }
-    double fval, loss;
+    double fval = 0, loss = 0;
     int e = solve_single(pb, p, t, (1 + mu * out) * ws->e[t], ws->v,
                          W + (size_t)t * d, ws->z, ws->gz, &fval, &loss,
                          &res->w_iterations);

@@ -104,6 +104,9 @@ void mtl__task_matvec_t(const mtl_dataset *ds, int t, double alpha,
 /* All matrices are column-major with leading dimension unless named
  * "_rm" (row-major).  Functions return MTL_OK or MTL_ELINALG/MTL_ENOMEM
  * with a message. */
+/* Makes OpenBLAS single-threaded (process-wide); called when libmtl starts
+ * threads of its own (thread pool with > 1 thread, in-process transport). */
+void mtl__blas_single_thread(void);
 double mtl__dot(int n, const double *x, const double *y);
 double mtl__nrm2(int n, const double *x);
 void mtl__axpy(int n, double a, const double *x, double *y);

@@ -13,6 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* libmtl parallelizes over tasks and nodes itself.  OpenBLAS's own
+ * threads inside calls made from several of our threads at once oversubscribe
+ * the cores and, in Debian's pthread build, collapse (measured: 20 K x K
+ * eigendecompositions from 4 threads took 4.9 s instead of 0.03 s).  So
+ * whenever libmtl starts threads of its own it makes OpenBLAS run each call
+ * on the calling thread.  This is a process-wide OpenBLAS setting; it is
+ * documented in mtl.h. */
+void mtl__blas_single_thread(void) {
+  if (openblas_get_num_threads() != 1)
+    openblas_set_num_threads(1);
+}
+
 double mtl__dot(int n, const double *x, const double *y) {
   return cblas_ddot(n, x, 1, y, 1);
 }

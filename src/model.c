@@ -50,6 +50,10 @@ static const char *const loss_names[] = {"auto", "squared", "logistic",
                                          "sqhinge", "hinge"};
 static const char *const scaling_names[] = {"sum", "mean", "double-sum",
                                             "double-mean"};
+
+const char *mtl_scaling_name(mtl_scaling s) {
+  return ((int)s >= 0 && (int)s < 4) ? scaling_names[s] : "unknown";
+}
 static const char *const reg_names[] = {"none",  "ridge", "l1",   "l21",
                                         "trace", "mean",  "graph"};
 #define NLOSS ((int)(sizeof loss_names / sizeof *loss_names))

@@ -1191,9 +1191,8 @@ int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
   snprintf(buf, sizeof buf, "%.17g", p->rho);
   if (!rc)
     rc = mtl_model_set_meta(m, "rho", buf);
-  snprintf(buf, sizeof buf, "%d", (int)p->scaling);
   if (!rc)
-    rc = mtl_model_set_meta(m, "scaling", buf);
+    rc = mtl_model_set_meta(m, "scaling", mtl_scaling_name(p->scaling));
   if (!rc)
     rc = mtl_model_set_meta(m, "sign_graph", p->pairs ? "pairs" : "chain");
   for (int e = 0; e < 2 * res->npairs; e++)

@@ -183,8 +183,11 @@ int mtl_srml_read_graph(const char *path, int T, int **pairs, int *npairs) {
       if (end == c || errno || v[k] < 1 || v[k] > T) {
         rc = mtl__err(MTL_EFORMAT,
                       "%s:%d: expected two task numbers in 1..%d, got "
-                      "\"%.40s\"",
-                      path, line, T, c);
+                      "\"%.*s\"",
+                      path, line, T, 
+                      (int)(strcspn(c, "\r\n") < 40 ? strcspn(c, "\r\n")
+                                                       : 40),
+                      c);
         goto done;
       }
       c = end;
@@ -192,8 +195,9 @@ int mtl_srml_read_graph(const char *path, int T, int **pairs, int *npairs) {
     while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')
       c++;
     if (*c && *c != '#') {
-      rc = mtl__err(MTL_EFORMAT, "%s:%d: trailing text \"%.40s\"", path,
-                    line, c);
+      int len = (int)strcspn(c, "\r\n");
+      rc = mtl__err(MTL_EFORMAT, "%s:%d: trailing text \"%.*s\"", path,
+                    line, len < 40 ? len : 40, c);
       goto done;
     }
     if (v[0] == v[1]) {

@@ -252,6 +252,8 @@ static void *role_main(void *p) {
 
 int mtl__hub_run(mtl__hub *h, mtl__role_fn role, void *ctx) {
   int P = h->size;
+  if (P > 1)
+    mtl__blas_single_thread();
   pthread_t *th = mtl__calloc((size_t)P, sizeof *th);
   thread_arg *args = mtl__calloc((size_t)P, sizeof *args);
   if (!th || !args) {

@@ -434,7 +434,11 @@ static void test_alternating(void) {
   CHECK_MSG("imbalance");
   CHECK_ERR(mtl_asym_fit(NULL, &p, &r), MTL_EINVAL);
   CHECK(mtl_asym_variant_parse("asym-curriculum") == MTL_ASYM_CURRICULUM);
-  CHECK(mtl_asym_variant_parse("smtl") == MTL_ASYM_SYMMETRIC);
+  CHECK(mtl_asym_variant_parse("asym-symmetric") == MTL_ASYM_SYMMETRIC);
+  CHECK(mtl_asym_variant_parse("symmetric") == MTL_ASYM_SYMMETRIC);
+  /* the async method's names are not asym variants */
+  CHECK(mtl_asym_variant_parse("smtl") == -1);
+  CHECK(mtl_asym_variant_parse("amtl") == -1);
   CHECK(mtl_asym_variant_parse("bogus") == -1);
   CHECK(strcmp(mtl_asym_variant_name(MTL_ASYM_NOLOSS), "asym-noloss") == 0);
   mtl_problem_free(pb);

@@ -1,0 +1,472 @@
+/*
+ * stream.c -- online sample sources for the OMTL methods (src/omtl.c):
+ * a text stream "task label idx:val ..." parsed one line at a time (file or
+ * stdin, arrival order), and a dataset replayed round by round in a seeded
+ * random interleaving.  Errors name file:line.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mtl_stream {
+  int K, d;
+  /* text source */
+  FILE *f;
+  int own_f;
+  char *path;
+  char *line;
+  size_t line_cap;
+  int64_t lineno;
+  /* dataset source */
+  const mtl_dataset *ds;
+  int **order;    /* K permutations of each task's samples */
+  int *perm;      /* K: task order of the current round */
+  int64_t round;  /* current round */
+  int pos;        /* next position in perm */
+  int64_t rounds; /* max n_k */
+  mtl__rng rng;   /* draws the task order of each round */
+  int shuffle;    /* 1 if seed != 0 */
+};
+
+int mtl_stream_open_text(const char *path, int K, int d, mtl_stream **out) {
+  if (!out)
+    return mtl__err(MTL_EINVAL, "stream: out is NULL");
+  *out = NULL;
+  if (!path)
+    return mtl__err(MTL_EINVAL, "stream: path is NULL");
+  if (K < 1 || d < 1)
+    return mtl__err(MTL_EINVAL,
+                    "stream %s: tasks K = %d and dimension d = %d must be >= 1",
+                    path, K, d);
+  mtl_stream *s = mtl__calloc(1, sizeof *s);
+  if (!s)
+    return MTL_ENOMEM;
+  s->K = K;
+  s->d = d;
+  s->rounds = -1;
+  s->path = mtl__strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+  if (!s->path) {
+    free(s);
+    return MTL_ENOMEM;
+  }
+  if (strcmp(path, "-") == 0) {
+    s->f = stdin;
+  } else {
+    s->f = fopen(path, "r");
+    s->own_f = 1;
+    if (!s->f) {
+      int e = errno;
+      free(s->path);
+      free(s);
+      return mtl__err(MTL_EIO, "stream %s: cannot open: %s", path,
+                      strerror(e));
+    }
+  }
+  *out = s;
+  return MTL_OK;
+}
+
+int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
+                            mtl_stream **out) {
+  if (!out)
+    return mtl__err(MTL_EINVAL, "stream: out is NULL");
+  *out = NULL;
+  if (!ds || ds->T < 1)
+    return mtl__err(MTL_EINVAL, "stream: dataset is NULL or has no task");
+  for (int k = 0; k < ds->T; k++)
+    if (ds->tasks[k].kind != MTL_TASK_CLASSIFICATION)
+      return mtl__err(MTL_EINVAL,
+                      "stream: task %d (%s) is not a classification task "
+                      "(online methods need labels +-1)",
+                      k + 1, ds->tasks[k].name ? ds->tasks[k].name : "?");
+  mtl_stream *s = mtl__calloc(1, sizeof *s);
+  if (!s)
+    return MTL_ENOMEM;
+  s->K = ds->T;
+  s->d = ds->d;
+  s->ds = ds;
+  s->order = mtl__calloc((size_t)s->K, sizeof *s->order);
+  s->perm = mtl__malloc((size_t)s->K * sizeof *s->perm);
+  int rc = MTL_OK;
+  if (!s->order || !s->perm) {
+    rc = MTL_ENOMEM;
+    goto done;
+  }
+  mtl__rng rng;
+  mtl__rng_seed(&rng, seed);
+  for (int k = 0; k < s->K; k++) {
+    int n = ds->tasks[k].n;
+    if (n > s->rounds)
+      s->rounds = n;
+    s->order[k] = mtl__malloc((size_t)n * sizeof(int));
+    if (!s->order[k]) {
+      rc = MTL_ENOMEM;
+      goto done;
+    }
+    for (int i = 0; i < n; i++)
+      s->order[k][i] = i;
+    if (seed)
+      mtl__rng_shuffle_int(&rng, s->order[k], n);
+  }
+  /* the round orders continue from the same generator */
+  s->rng = rng;
+  s->shuffle = seed != 0;
+  s->pos = s->K; /* forces a new round permutation on the first call */
+  s->round = -1;
+done:
+  if (rc) {
+    mtl_stream_free(s);
+    return rc;
+  }
+  *out = s;
+  return MTL_OK;
+}
+
+void mtl_stream_free(mtl_stream *s) {
+  if (!s)
+    return;
+  if (s->ds) {
+    if (s->order)
+      for (int k = 0; k < s->K; k++)
+        free(s->order[k]);
+    free(s->order);
+    free(s->perm);
+  } else if (s->own_f && s->f) {
+    fclose(s->f);
+  }
+  free(s->line);
+  free(s->path);
+  free(s);
+}
+
+int mtl_stream_ntasks(const mtl_stream *s) { return s ? s->K : 0; }
+int mtl_stream_dim(const mtl_stream *s) { return s ? s->d : 0; }
+int64_t mtl_stream_rounds(const mtl_stream *s) { return s ? s->rounds : -1; }
+
+/* Next sample of a dataset stream: round r holds sample order[k][r] of each
+ * task k with n_k > r, in a random task order drawn per round. */
+static int next_dataset(mtl_stream *s, int *task, double *x, double *y) {
+  for (;;) {
+    if (s->pos >= s->K) {
+      s->round++;
+      if (s->round >= s->rounds)
+        return 0;
+      for (int k = 0; k < s->K; k++)
+        s->perm[k] = k;
+      if (s->shuffle)
+        mtl__rng_shuffle_int(&s->rng, s->perm, s->K);
+      s->pos = 0;
+    }
+    int k = s->perm[s->pos++];
+    if (s->round >= s->ds->tasks[k].n)
+      continue;
+    int i = s->order[k][s->round];
+    int rc = mtl_dataset_get_row(s->ds, k, i, x);
+    if (rc)
+      return rc;
+    *task = k;
+    *y = s->ds->tasks[k].y[i];
+    return 1;
+  }
+}
+
+/* Parses one text line into (task, x, y); 0 for a blank/comment line, 1 for
+ * a sample, or an error naming path:line. */
+static int parse_line(mtl_stream *s, char *p, int *task, double *x,
+                      double *y) {
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+    return 0;
+  char *end;
+  errno = 0;
+  long t = strtol(p, &end, 10);
+  if (end == p || errno || (*end != ' ' && *end != '\t'))
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%lld: task id must be an integer 1..%d", s->path,
+                    (long long)s->lineno, s->K);
+  if (t < 1 || t > s->K)
+    return mtl__err(MTL_EFORMAT, "%s:%lld: task id %ld out of range 1..%d",
+                    s->path, (long long)s->lineno, t, s->K);
+  p = end;
+  errno = 0;
+  double lab = strtod(p, &end);
+  if (end == p || errno)
+    return mtl__err(MTL_EFORMAT, "%s:%lld: task %ld: missing or bad label",
+                    s->path, (long long)s->lineno, t);
+  if (lab == 0)
+    lab = -1;
+  if (lab != 1 && lab != -1)
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%lld: task %ld: label %g is not +-1 (or 0/1)",
+                    s->path, (long long)s->lineno, t, lab);
+  p = end;
+  memset(x, 0, (size_t)s->d * sizeof(double));
+  long prev = 0;
+  for (;;) {
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+      p++;
+    if (*p == '\0' || *p == '#')
+      break;
+    errno = 0;
+    long j = strtol(p, &end, 10);
+    if (end == p || *end != ':' || errno)
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%lld: task %ld: expected idx:val, got '%.20s'",
+                      s->path, (long long)s->lineno, t, p);
+    if (j < 1 || j > s->d)
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%lld: task %ld: feature index %ld out of range "
+                      "1..%d",
+                      s->path, (long long)s->lineno, t, j, s->d);
+    if (j <= prev)
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%lld: task %ld: feature index %ld not increasing "
+                      "(after %ld)",
+                      s->path, (long long)s->lineno, t, j, prev);
+    p = end + 1;
+    errno = 0;
+    double v = strtod(p, &end);
+    if (end == p || errno || !isfinite(v))
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%lld: task %ld: bad value for feature %ld", s->path,
+                      (long long)s->lineno, t, j);
+    x[j - 1] = v;
+    prev = j;
+    p = end;
+  }
+  *task = (int)t - 1;
+  *y = lab;
+  return 1;
+}
+
+int mtl_stream_next(mtl_stream *s, int *task, double *x, double *y) {
+  if (!s || !task || !x || !y)
+    return mtl__err(MTL_EINVAL, "stream_next: NULL argument");
+  if (s->ds)
+    return next_dataset(s, task, x, y);
+  for (;;) {
+    ssize_t len = getline(&s->line, &s->line_cap, s->f);
+    if (len < 0) {
+      if (ferror(s->f))
+        return mtl__err(MTL_EIO, "%s:%lld: read error", s->path,
+                        (long long)s->lineno + 1);
+      return 0;
+    }
+    s->lineno++;
+    if ((size_t)len != strlen(s->line))
+      return mtl__err(MTL_EFORMAT, "%s:%lld: NUL byte in line", s->path,
+                      (long long)s->lineno);
+    int rc = parse_line(s, s->line, task, x, y);
+    if (rc != 0)
+      return rc;
+  }
+}
+
+int mtl_stream_write_text(mtl_stream *s, const char *path) {
+  if (!s || !path)
+    return mtl__err(MTL_EINVAL, "stream_write_text: NULL argument");
+  double *x = mtl__malloc((size_t)s->d * sizeof(double));
+  if (!x)
+    return MTL_ENOMEM;
+  int rc = MTL_OK;
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    rc = mtl__err(MTL_EIO, "%s: cannot open for writing: %s", path,
+                  strerror(errno));
+    goto done;
+  }
+  for (;;) {
+    int k;
+    double y;
+    int r = mtl_stream_next(s, &k, x, &y);
+    if (r < 0) {
+      rc = r;
+      break;
+    }
+    if (r == 0)
+      break;
+    fprintf(f, "%d %g", k + 1, y);
+    for (int j = 0; j < s->d; j++)
+      if (x[j] != 0)
+        fprintf(f, " %d:%.17g", j + 1, x[j]);
+    fputc('\n', f);
+  }
+  if (fclose(f) != 0 && rc == MTL_OK)
+    rc = mtl__err(MTL_EIO, "%s: write error", path);
+done:
+  free(x);
+  return rc;
+}
+
+/* ---- round feeder (omtl_impl.h) ------------------------------------------ */
+
+#include "omtl_impl.h"
+
+#include <pthread.h>
+
+typedef struct fq {
+  int64_t *round;
+  double *x; /* cap x d */
+  double *y;
+  int head, len, cap;
+} fq;
+
+struct mtl__feed {
+  pthread_mutex_t mu;
+  mtl_stream *s;
+  int K, d;
+  int64_t max_rounds;
+  fq *q;             /* K queues */
+  int64_t *next;     /* K: round of the next instance of task k */
+  int64_t maxnext;   /* max of next */
+  int eof;
+  int err;           /* sticky error code */
+  char errmsg[512];
+  double *xbuf;
+};
+
+int mtl__feed_create(mtl_stream *s, int64_t max_rounds, mtl__feed **out) {
+  *out = NULL;
+  mtl__feed *f = mtl__calloc(1, sizeof *f);
+  if (!f)
+    return MTL_ENOMEM;
+  f->s = s;
+  f->K = s->K;
+  f->d = s->d;
+  f->max_rounds = max_rounds;
+  f->q = mtl__calloc((size_t)f->K, sizeof *f->q);
+  f->next = mtl__calloc((size_t)f->K, sizeof *f->next);
+  f->xbuf = mtl__malloc((size_t)f->d * sizeof(double));
+  if (!f->q || !f->next || !f->xbuf || pthread_mutex_init(&f->mu, NULL)) {
+    free(f->q);
+    free(f->next);
+    free(f->xbuf);
+    free(f);
+    return mtl__err(MTL_ENOMEM, "out of memory");
+  }
+  *out = f;
+  return MTL_OK;
+}
+
+void mtl__feed_free(mtl__feed *f) {
+  if (!f)
+    return;
+  for (int k = 0; k < f->K; k++) {
+    free(f->q[k].round);
+    free(f->q[k].x);
+    free(f->q[k].y);
+  }
+  free(f->q);
+  free(f->next);
+  free(f->xbuf);
+  pthread_mutex_destroy(&f->mu);
+  free(f);
+}
+
+
+static int fq_push(fq *q, int d, int64_t round, const double *x, double y) {
+  if (q->len == q->cap) {
+    int nc = q->cap ? 2 * q->cap : 16;
+    int64_t *r = mtl__malloc((size_t)nc * sizeof *r);
+    double *xx = mtl__malloc((size_t)nc * (size_t)d * sizeof(double));
+    double *yy = mtl__malloc((size_t)nc * sizeof(double));
+    if (!r || !xx || !yy) {
+      free(r);
+      free(xx);
+      free(yy);
+      return MTL_ENOMEM;
+    }
+    for (int i = 0; i < q->len; i++) {
+      int j = (q->head + i) % q->cap;
+      r[i] = q->round[j];
+      yy[i] = q->y[j];
+      memcpy(xx + (size_t)i * d, q->x + (size_t)j * d, (size_t)d * sizeof(double));
+    }
+    free(q->round);
+    free(q->x);
+    free(q->y);
+    q->round = r;
+    q->x = xx;
+    q->y = yy;
+    q->head = 0;
+    q->cap = nc;
+  }
+  int j = (q->head + q->len) % q->cap;
+  q->round[j] = round;
+  q->y[j] = y;
+  memcpy(q->x + (size_t)j * d, x, (size_t)d * sizeof(double));
+  q->len++;
+  return MTL_OK;
+}
+
+int mtl__feed_get(mtl__feed *f, int k, int64_t t, double *x, double *y) {
+  int rc;
+  pthread_mutex_lock(&f->mu);
+  if (f->err) {
+    rc = mtl__err(f->err, "%s", f->errmsg);
+    goto done;
+  }
+  for (;;) {
+    if (f->max_rounds > 0 && t >= f->max_rounds) {
+      rc = 2;
+      break;
+    }
+    fq *q = &f->q[k];
+    if (q->len > 0) {
+      if (q->round[q->head] == t) {
+        memcpy(x, q->x + (size_t)q->head * f->d, (size_t)f->d * sizeof(double));
+        *y = q->y[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
+        rc = 1;
+      } else {
+        rc = 0; /* next instance belongs to a later round */
+      }
+      break;
+    }
+    if (f->next[k] > t) {
+      rc = 0;
+      break;
+    }
+    if (f->eof) {
+      rc = t >= f->maxnext ? 2 : 0;
+      break;
+    }
+    if (f->maxnext > t + MTL__FEED_LOOKAHEAD) {
+      f->next[k] = t + 1; /* declared absent at round t */
+      rc = 0;
+      break;
+    }
+    int j;
+    double yy;
+    int r = mtl_stream_next(f->s, &j, f->xbuf, &yy);
+    if (r < 0) {
+      f->err = r;
+      snprintf(f->errmsg, sizeof f->errmsg, "%s", mtl_last_error());
+      rc = r;
+      break;
+    }
+    if (r == 0) {
+      f->eof = 1;
+      continue;
+    }
+    r = fq_push(&f->q[j], f->d, f->next[j], f->xbuf, yy);
+    if (r) {
+      f->err = r;
+      snprintf(f->errmsg, sizeof f->errmsg, "out of memory");
+      rc = mtl__err(r, "out of memory");
+      break;
+    }
+    f->next[j]++;
+    if (f->next[j] > f->maxnext)
+      f->maxnext = f->next[j];
+  }
+done:
+  pthread_mutex_unlock(&f->mu);
+  return rc;
+}
