@@ -495,7 +495,9 @@ typedef struct mtl_solver_params {
   int max_iter;            /* >= 1 (default 10000) */
   double tol_obj;          /* stop when |F_k - F_{k-10}| <= tol_obj |F_k|
                               and F_k <= F_{k-1} (a window of 10
-                              iterations, since FISTA is not monotone)
+                              iterations, since FISTA is not monotone);
+                              not used when tol_gap > 0 and the problem
+                              has a duality gap (the gap then decides)
                               (default 1e-10; 0 disables) */
   double tol_res;          /* stop when the fixed-point residual <= tol_res
                               * max(1, ||grad f||) (default 0 = off) */

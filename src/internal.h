@@ -206,6 +206,9 @@ struct mtl_problem {
  * streamed once from memory; each block is reused from cache for X'r. */
 #define MTL__BLOCK_ROWS 256
 
+/* 1 if the certificate has a closed-form dual (duality gap): squared loss
+ * on every task with an L1, L2,1 or trace-norm regularizer. */
+int mtl__problem_has_dual(const mtl_problem *pb);
 /* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
 double mtl__scaling_factor(mtl_scaling s, int n);
 /* Proximal step on the penalized rows only (the unpenalized last row, if

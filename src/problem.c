@@ -747,6 +747,14 @@ static int dual_conj(mtl_problem *pb, double *M, double *s, double *hstar) {
   return MTL_OK;
 }
 
+int mtl__problem_has_dual(const mtl_problem *pb) {
+  mtl_reg_type ty = pb->p.reg.type;
+  int has = ty == MTL_REG_L1 || ty == MTL_REG_L21 || ty == MTL_REG_TRACE;
+  for (int t = 0; t < pb->T && has; t++)
+    has = pb->task_loss[t] == MTL_LOSS_SQUARED;
+  return has;
+}
+
 int mtl_problem_certificate(mtl_problem *pb, const double *W,
                             mtl_certificate *cert) {
   if (!pb || !W || !cert)
@@ -775,12 +783,7 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
   cert->residual = L * sqrt(res);
   cert->dual = NAN;
   cert->gap = NAN;
-  mtl_reg_type ty = pb->p.reg.type;
-  int has_dual =
-      ty == MTL_REG_L1 || ty == MTL_REG_L21 || ty == MTL_REG_TRACE;
-  for (int t = 0; t < pb->T && has_dual; t++)
-    has_dual = pb->task_loss[t] == MTL_LOSS_SQUARED;
-  if (has_dual) {
+  if (mtl__problem_has_dual(pb)) {
     /* Dual point theta_t = s a_t (r_t - alpha_t z_t), r_t = y_t - X_t w_t,
      * where alpha_t = z_t'r_t / z_t'z_t projects out the unpenalized last
      * feature z_t (alpha = 0 when every row is penalized).  Then

@@ -97,6 +97,10 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     }
   double t0 = mtl__now();
   double L = sp->L0 > 0 ? sp->L0 : pb->L / 16;
+  /* Where a duality gap exists and is asked for, it alone decides: the
+   * objective can stall to 1e-12 while the certificate is still loose. */
+  int use_obj_rule =
+      sp->tol_obj > 0 && !(sp->tol_gap > 0 && mtl__problem_has_dual(pb));
   double tk = 1.0, F, fY, fX, hist[OBJ_WINDOW];
   int restarts = 0, status = MTL_MAXITER, it = 0;
   /* make the start point feasible for the prox (e.g. finite) */
@@ -201,7 +205,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
       goto done;
     }
     /* stopping rules; the objective rule needs a non-increasing step */
-    if (sp->tol_obj > 0 && rel <= sp->tol_obj && Fn <= Fprev) {
+    if (use_obj_rule && rel <= sp->tol_obj && Fn <= Fprev) {
       status = MTL_CONVERGED;
       it++;
       break;
