@@ -621,6 +621,40 @@ static int cancel_at_5(void *ctx, int iter, double obj, double rel,
   return iter >= 5;
 }
 
+/* mtl_problem_interrupt (here from the progress callback, as a signal
+ * handler or another thread would) stops the solver at its next iteration;
+ * a new solve clears a stale flag. */
+static int interrupt_at_3(void *ctx, int iter, double obj, double rel,
+                          double res) {
+  (void)obj;
+  (void)rel;
+  (void)res;
+  if (iter == 3)
+    mtl_problem_interrupt((mtl_problem *)ctx);
+  return 0;
+}
+
+static void test_interrupt(void) {
+  mtl_dataset *ds = make_dense(3, 4, 10, 0);
+  mtl_problem *pb = NULL;
+  CHECK_OK(mtl_problem_create(ds, NULL, &pb));
+  double W[12] = {0};
+  mtl_solver_params sp;
+  mtl_solver_params_init(&sp);
+  sp.tol_obj = 0;
+  sp.tol_gap = 0;
+  sp.progress = interrupt_at_3;
+  sp.progress_ctx = pb;
+  mtl_solve_info info;
+  CHECK_ERR(mtl_solve(pb, &sp, W, &info), MTL_ECANCELLED);
+  CHECK_MSG("interrupted at iteration 3");
+  mtl_problem_interrupt(pb); /* stale flag from before the next solve */
+  mtl_solver_params_init(&sp);
+  CHECK(mtl_solve(pb, &sp, W, NULL) >= 0);
+  mtl_problem_free(pb);
+  mtl_dataset_free(ds);
+}
+
 static void test_cancel_and_errors(void) {
   mtl_dataset *ds = make_dense(3, 4, 10, 0);
   mtl_problem_params pp;
@@ -752,6 +786,7 @@ int main(void) {
   test_shared_design();
   test_reproducible();
   test_cancel_and_errors();
+  test_interrupt();
   test_path_and_cv();
   CHECK_DONE();
 }
