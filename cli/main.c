@@ -23,8 +23,8 @@ static const command commands[] = {
      "transfer graph B of an asymmetric model as DOT (and PNG) and CSV"},
     {"signs", cmd_signs,
      "per-feature sign pattern of a model across tasks, disagreeing pairs"},
-    /* "online" (online ADMM methods on streams) is added here with its
-     * cmd_online. */
+    {"online", cmd_online,
+     "online multi-task learning on a stream (C-ADMM, D-ADMM, baselines)"},
 };
 
 static void usage(FILE *f) {
