@@ -1422,8 +1422,11 @@ MTL_API int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *p,
                          mtl_omtl_result *res);
 MTL_API void mtl_omtl_result_clear(mtl_omtl_result *res);
 
-/** Writes the curves as CSV: "round,avg,task1..taskK" (1-based round,
- *  every `every`-th round plus the last). */
+/** Writes the curves as CSV: "round,avg,round_us,task1..taskK" (1-based
+ *  round, averaged and per-task cumulative error, wall time of the round
+ *  in microseconds), every `every`-th round plus the last.  Like every
+ *  writer of the library (SVG plots below included), writes a temporary
+ *  file and renames it over path. */
 MTL_API int mtl_omtl_write_csv(const mtl_omtl_result *res, const char *path,
                                int every);
 /** SVG line plot of err_avg of n results with their labels. */

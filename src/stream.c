@@ -216,8 +216,11 @@ static int parse_line(mtl_stream *s, char *p, int *task, double *x,
     long j = strtol(p, &end, 10);
     if (end == p || *end != ':' || errno)
       return mtl__err(MTL_EFORMAT,
-                      "%s:%lld: task %ld: expected idx:val, got '%.20s'",
-                      s->path, (long long)s->lineno, t, p);
+                      "%s:%lld: task %ld: expected idx:val, got '%.*s'",
+                      s->path, (long long)s->lineno, t,
+                      (int)(strcspn(p, "\r\n") < 20 ? strcspn(p, "\r\n")
+                                                      : 20),
+                      p);
     if (j < 1 || j > s->d)
       return mtl__err(MTL_EFORMAT,
                       "%s:%lld: task %ld: feature index %ld out of range "
@@ -252,9 +255,14 @@ int mtl_stream_next(mtl_stream *s, int *task, double *x, double *y) {
   for (;;) {
     ssize_t len = getline(&s->line, &s->line_cap, s->f);
     if (len < 0) {
+      if (ferror(s->f) && errno == EINTR) {
+        clearerr(s->f); /* a signal, e.g. Ctrl-C: the caller decides */
+        return mtl__err(MTL_ECANCELLED, "%s:%lld: read interrupted by a "
+                        "signal", s->path, (long long)s->lineno + 1);
+      }
       if (ferror(s->f))
-        return mtl__err(MTL_EIO, "%s:%lld: read error", s->path,
-                        (long long)s->lineno + 1);
+        return mtl__err(MTL_EIO, "%s:%lld: read error: %s", s->path,
+                        (long long)s->lineno + 1, strerror(errno));
       return 0;
     }
     s->lineno++;
@@ -267,39 +275,37 @@ int mtl_stream_next(mtl_stream *s, int *task, double *x, double *y) {
   }
 }
 
-int mtl_stream_write_text(mtl_stream *s, const char *path) {
-  if (!s || !path)
-    return mtl__err(MTL_EINVAL, "stream_write_text: NULL argument");
-  double *x = mtl__malloc((size_t)s->d * sizeof(double));
-  if (!x)
-    return MTL_ENOMEM;
-  int rc = MTL_OK;
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    rc = mtl__err(MTL_EIO, "%s: cannot open for writing: %s", path,
-                  strerror(errno));
-    goto done;
-  }
+typedef struct wt_ctx {
+  mtl_stream *s;
+  double *x;
+} wt_ctx;
+
+static int write_text_body(FILE *f, void *vctx) {
+  wt_ctx *c = vctx;
   for (;;) {
     int k;
     double y;
-    int r = mtl_stream_next(s, &k, x, &y);
-    if (r < 0) {
-      rc = r;
-      break;
-    }
+    int r = mtl_stream_next(c->s, &k, c->x, &y);
+    if (r < 0)
+      return r;
     if (r == 0)
-      break;
+      return MTL_OK;
     fprintf(f, "%d %g", k + 1, y);
-    for (int j = 0; j < s->d; j++)
-      if (x[j] != 0)
-        fprintf(f, " %d:%.17g", j + 1, x[j]);
+    for (int j = 0; j < c->s->d; j++)
+      if (c->x[j] != 0)
+        fprintf(f, " %d:%.17g", j + 1, c->x[j]);
     fputc('\n', f);
   }
-  if (fclose(f) != 0 && rc == MTL_OK)
-    rc = mtl__err(MTL_EIO, "%s: write error", path);
-done:
-  free(x);
+}
+
+int mtl_stream_write_text(mtl_stream *s, const char *path) {
+  if (!s || !path)
+    return mtl__err(MTL_EINVAL, "stream_write_text: NULL argument");
+  wt_ctx c = {s, mtl__malloc((size_t)s->d * sizeof(double))};
+  if (!c.x)
+    return MTL_ENOMEM;
+  int rc = mtl__write_atomic(path, "stream", write_text_body, &c);
+  free(c.x);
   return rc;
 }
 
