@@ -931,8 +931,8 @@ static void bench_sklearn_peer(char **av) {
     snprintf(key, sizeof key, "peer.mtl.%s.iters", vs[v].name);
     jnum(key, bestit);
   }
-  /* Where the setup goes: the same X with ONE task.  problem_create's
-   * Gram build is the same; its per-task Lipschitz estimate is done once. */
+  /* Where the setup goes: the same X with ONE task (the Gram build and the
+   * Lipschitz estimate are done once for a shared X in both cases). */
   double t1best = INFINITY;
   for (int r = 0; r < reps_solve; r++) {
     double t0 = now();
@@ -950,7 +950,7 @@ static void bench_sklearn_peer(char **av) {
     mtl_dataset_free(d1);
   }
   printf("  setup (dataset + problem create, Gram) with T = 1 on the same X: "
-         "%.4f s; with T = %d the Lipschitz estimate is redone per task\n",
+         "%.4f s (T = %d shares the Gram matrix and the Lipschitz estimate)\n",
          t1best, T);
   jnum("peer.mtl.setup_T1_seconds", t1best);
   mtl_dataset_free(ds);

@@ -83,9 +83,9 @@ checked against a row-by-row reference; 1 and 2 threads are bitwise equal.
 (b) FISTA to gap <= 1e-6 x objective in raw mode and in Gram mode (gram =
 -1: X_t'X_t, 0.2 GB, then each gradient is a 500x500 gemv per task: 4x less
 data per pass).  Problem create is included in the totals: in Gram mode it
-is the syrk of every task plus an eigendecomposition of every Gram matrix
-for the Lipschitz bound; in raw mode, 50 power iterations per task (100
-passes over X_t, from cache).  2-thread numbers need both cores idle: on a
+is the syrk of every task plus 30 power iterations on every Gram matrix
+for the Lipschitz estimate; in raw mode, 8 power iterations per task (16
+passes over X_t).  2-thread numbers need both cores idle: on a
 shared machine a busy second core stalls the static task partition." \
   "$B" --json "$WORK/large.json" large
 
@@ -117,10 +117,9 @@ the largest tol in a 1e-3, 3e-4, ... grid whose result reaches the target.
 Every objective is re-checked against the target.  Limits: sklearn's
 coordinate descent costs O(n T) per feature and pass on raw X; libmtl builds
 X'X once (O(n d^2), syrk) and then iterates in O(d^2 T) per gradient, so it
-wins when many iterations are needed, loses when few are; its setup is
-currently dominated by the per-task Lipschitz estimate, redone for each of
-the T tasks although they share X (compare the setup with T = 1 printed
-below)."
+wins when many iterations are needed, loses when few are.  Its setup is
+the Gram matrix (syrk) and one Lipschitz estimate for the shared X (the
+setup with T = 1 on the same X is printed below for comparison)."
 
 peer isotropic "$PEERTEXT" --n 4000 --d 400 --T 30 --rho 0 --frac 0.1
 peer correlated "$PEERTEXT" --n 4000 --d 400 --T 30 --rho 0.9 --frac 0.02
