@@ -53,6 +53,9 @@ typedef struct online_args {
   uint64_t seed;
   const char *csv, *plot, *model, *omega, *heatmap, *write_stream;
   int json;
+  /* --transport mpi [mpi]: checkpoints, resume; this process's rank */
+  const char *checkpoint, *resume;
+  int checkpoint_every, rank;
   /* resolved */
   mtl_omtl_method method;
   transport_kind tr;
@@ -121,17 +124,32 @@ static opt *find_opt(opts *o, const char *name) {
  * instead (each rank reading its own tasks of the stream, rank 0 alone
  * printing and writing the outputs). */
 static int transport_check(const online_args *a) {
-  if (a->tr == TRANSPORT_MPI) {
-#ifdef MTL_HAVE_MPI
-    return cli_usage("online", "--transport mpi: the MPI transport is not "
-                               "wired into 'mtl online' yet (use --transport "
-                               "inproc)");
-#else
+  if (a->tr != TRANSPORT_MPI) {
+    if (a->checkpoint || a->resume)
+      return cli_usage("online", "--checkpoint and --resume need --transport "
+                                 "mpi");
+    return CLI_OK;
+  }
+  if (!mtl_mpi_available())
     return cli_usage("online", "--transport mpi: this mtl was built without "
                                "MPI support (rebuild with -DMTL_WITH_MPI=ON; "
                                "use --transport inproc)");
-#endif
-  }
+  if (a->method != MTL_OMTL_DADMM)
+    return cli_usage("online", "--transport mpi runs --method dadmm (one "
+                               "process per task on the graph), not %s",
+                     a->method_name);
+  if (!a->stream || !strstr(a->stream, "%d"))
+    return cli_usage("online", "--transport mpi: give each rank its own "
+                               "task's stream, --stream FILE with %%d "
+                               "standing for the rank (0-based), e.g. "
+                               "task%%d.txt; a rank reads nothing else");
+  if ((a->checkpoint || a->resume) && a->p.async)
+    return cli_usage("online", "--checkpoint/--resume need the "
+                               "round-synchronous mode (no --async)");
+  if (a->stream && a->p.max_rounds == 0)
+    return cli_usage("online", "--transport mpi: give --max-rounds N, the "
+                               "round count every rank runs (a stream's "
+                               "length is unknown in advance)");
   return CLI_OK;
 }
 
@@ -142,7 +160,15 @@ static int online_run(const online_args *a, mtl_stream *s,
   switch (a->tr) {
   case TRANSPORT_INPROC:
     return mtl_omtl_run(s, &a->p, res);
-  case TRANSPORT_MPI: /* refused by transport_check until wired */
+  case TRANSPORT_MPI: { /* [mpi] rank 0 gets the result */
+    mtl_mpi_params mp;
+    mtl_mpi_params_init(&mp);
+    mp.checkpoint = a->checkpoint;
+    if (a->checkpoint_every > 0)
+      mp.checkpoint_every = a->checkpoint_every;
+    mp.resume = a->resume;
+    return mtl_omtl_run_mpi(s, &a->p, &mp, res);
+  }
   default:
     return MTL_EINVAL;
   }
@@ -273,8 +299,17 @@ static void add_opts(opts *o, online_args *a) {
               "alone, dpsgd = decentralized parallel SGD (consensus), ogd = "
               "online gradient descent per task");
   opts_choice(o, "transport", 0, &a->transport, TRANSPORTS,
-              "how the nodes talk: inproc = threads in this process (mpi: "
-              "not available yet)");
+              "inproc = threads of this process; mpi = one process per "
+              "task under mpirun (dadmm; docs/mpi.md)");
+  opts_string(o, "checkpoint", 0, &a->checkpoint, "FILE",
+              "mpi: rank 0 gathers every rank's state and writes it to FILE "
+              "every --checkpoint-every rounds (round-synchronous only), and "
+              "the rank-to-tasks map to FILE.ranks");
+  opts_int(o, "checkpoint-every", 0, &a->checkpoint_every, "N", 1, INT_MAX,
+           "mpi: rounds between checkpoints");
+  opts_string(o, "resume", 0, &a->resume, "FILE",
+              "mpi: continue from this checkpoint (same streams, options and "
+              "-np): the same predictions as an uninterrupted run");
 
   opts_section(o, "Source (DATA or --stream)");
   opts_string(o, "data", 0, &a->data, "FILE",
@@ -767,7 +802,7 @@ int cmd_online(int argc, char **argv) {
   memset(&res, 0, sizeof res);
   stage st;
   memset(&st, 0, sizeof st);
-  int lr;
+  int lr, mpi_started = 0;
   if (a.data) {
     if ((rc = cli_load(a.data, &a.rd, 0, &ds)) != CLI_OK)
       goto done;
@@ -775,10 +810,27 @@ int cmd_online(int argc, char **argv) {
       rc = cli_lib_error(lr, "cannot replay '%s' as a stream", a.data);
       goto done;
     }
-  } else if ((lr = mtl_stream_open_text(a.stream, a.tasks, a.rd.dim, &s)) <
-             0) {
-    rc = cli_lib_error(lr, "cannot open the stream");
-    goto done;
+  } else {
+    const char *spath = a.stream;
+    char rpath[4096];
+    if (a.tr == TRANSPORT_MPI) { /* [mpi] this rank's own stream */
+      if ((lr = mtl_mpi_init(NULL, NULL)) < 0) {
+        rc = cli_lib_error(lr, "--transport mpi: cannot start MPI");
+        goto done;
+      }
+      mpi_started = 1;
+      a.rank = mtl_mpi_rank();
+      if (a.rank != 0)
+        cli_quiet = 1;
+      const char *pc = strstr(a.stream, "%d");
+      snprintf(rpath, sizeof rpath, "%.*s%d%s", (int)(pc - a.stream),
+               a.stream, a.rank, pc + 2);
+      spath = rpath;
+    }
+    if ((lr = mtl_stream_open_text(spath, a.tasks, a.rd.dim, &s)) < 0) {
+      rc = cli_lib_error(lr, "cannot open the stream '%s'", spath);
+      goto done;
+    }
   }
   if (a.edges) {
     if ((lr = mtl_graph_read_edges(a.edges, mtl_stream_ntasks(s), &g)) < 0) {
@@ -809,6 +861,10 @@ int cmd_online(int argc, char **argv) {
                                                     : a.stream);
     goto done;
   }
+  if (a.rank != 0) { /* [mpi] rank 0 alone reports and writes */
+    rc = CLI_OK;
+    goto done;
+  }
   if (res.rounds == 0) {
     rc = CLI_FAIL;
     cli_error("'%s' holds no instance", a.data ? a.data : a.stream);
@@ -836,5 +892,7 @@ done:
   mtl_stream_free(s);
   mtl_graph_free(g);
   mtl_dataset_free(ds);
+  if (mpi_started)
+    mtl_mpi_finalize();
   return rc;
 }

@@ -468,6 +468,11 @@ static const struct {
     {"osvd-refresh", M_ASYNCS},
     {"record-every", M_ASYNCS},
     {"nodes-csv", M_ASYNCS},
+    {"transport", M_ASYNCS},
+    {"checkpoint", M_ASYNCS},
+    {"checkpoint-every", M_ASYNCS},
+    {"resume", M_ASYNCS},
+    {"rank-map", M_ASYNCS},
     {"c", M_ASYNCS | M_SRML},
     {"sign-graph", M_SRMLS},
     {"rho", M_SRMLS},
@@ -586,6 +591,24 @@ static void method_opts(opts *o, train_args *a) {
   opts_string(o, "nodes-csv", 0, &a->nodes_csv, "FILE",
               "write per-node statistics as CSV: node, updates, "
               "mean_delay_ms, injected_ms, multiplier");
+  opts_choice(o, "transport", 0, &a->transport, "inproc|mpi",
+              "inproc = one thread per node in this process; mpi = one "
+              "process per rank under mpirun -np N (rank 0 the server, "
+              "ranks 1..N-1 the task nodes, each reading only its own tasks "
+              "of DATA; docs/mpi.md)");
+  opts_string(o, "checkpoint", 0, &a->checkpoint, "FILE",
+              "mpi: rank 0 writes the run's state to FILE every "
+              "--checkpoint-every units, and the rank-to-tasks map to "
+              "FILE.ranks at start-up");
+  opts_int(o, "checkpoint-every", 0, &a->checkpoint_every, "N", 1, 1e9,
+           "mpi: server updates (async) or iterations (smtl) between "
+           "checkpoints");
+  opts_string(o, "resume", 0, &a->resume, "FILE",
+              "mpi: continue from this checkpoint (same DATA, options and "
+              "-np); smtl then ends exactly as an uninterrupted run");
+  opts_string(o, "rank-map", 0, &a->rank_map, "FILE",
+              "mpi: where to write the rank-to-tasks map")
+      ->def = "FILE.ranks of --checkpoint, else none";
 
   mtl_srml_params *sp = &a->sp;
   opts_section(o, "Sign-regularized: --method srml|ssml (also --max-iter; "
@@ -697,6 +720,8 @@ int cmd_train(int argc, char **argv) {
   mtl_asym_params_init(&a.asp);
   mtl_gomtl_params_init(&a.gp);
   a.c = a.sp.c;
+  a.transport = "inproc";
+  a.checkpoint_every = 100;
 
   opts o;
   opts_init(&o, "train", "DATA [options]",
@@ -806,6 +831,27 @@ int cmd_train(int argc, char **argv) {
       return rc;
     a.path_n = a.ngrid;
   }
+
+  if (strcmp(a.transport, "mpi") == 0) { /* [mpi] */
+    if (a.test || a.split > 0 || a.split_file)
+      return cli_usage("train", "--transport mpi trains on all of DATA (each "
+                                "rank reads only its own tasks); evaluate "
+                                "the saved model with 'mtl eval'");
+    if (a.trace || a.nodes_csv)
+      return cli_usage("train", "--trace and --nodes-csv are not available "
+                                "with --transport mpi");
+    if (!mtl_mpi_available())
+      return cli_usage("train", "--transport mpi: this mtl was built without "
+                                "MPI (rebuild with Open MPI installed, "
+                                "-DMTL_WITH_MPI=ON)");
+    rc = train_async_mpi(&a, path);
+    cli_fit_clear(&a.fit);
+    return rc;
+  }
+  if (a.checkpoint || a.resume || a.rank_map ||
+      opts_seen(&o, "checkpoint-every"))
+    return cli_usage("train", "--checkpoint, --checkpoint-every, --resume "
+                              "and --rank-map need --transport mpi");
 
   parts p;
   mtl_scaler sc;

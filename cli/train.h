@@ -51,6 +51,9 @@ typedef struct train_args {
   double c;
   mtl_asym_params asp;
   mtl_gomtl_params gp;
+  /* --transport mpi (async/smtl): MPI run, checkpoints, resume [mpi] */
+  const char *transport, *checkpoint, *resume, *rank_map;
+  int checkpoint_every;
 } train_args;
 
 /* Train and test parts of the data, whichever way they were obtained. */
@@ -78,6 +81,10 @@ int train_used_features(const double *W, int d, int T, int d_in);
 /* Runners of the non-batch methods: fit on p->train, build and save the
  * model, print the report.  CLI_OK, CLI_FAIL or CLI_INTERRUPTED. */
 int train_async(train_args *a, const char *path, parts *p);
+/* --method async|smtl --transport mpi, under mpirun: every rank reads only
+ * its own tasks of path (rank 0, the server, none); rank 0 saves the model
+ * and prints the report. */
+int train_async_mpi(train_args *a, const char *path);
 int train_srml(train_args *a, const char *path, parts *p);
 int train_asym(train_args *a, const char *path, parts *p);
 int train_gomtl(train_args *a, const char *path, parts *p);

@@ -348,11 +348,88 @@ typedef struct mtl__async_ctx {
   mtl_async_info *info;  /* server out (may be NULL) */
   int status;            /* server out: MTL_CONVERGED / MTL_MAXITER /
                             MTL_ECANCELLED */
+  struct mtl__ckpt *ckpt; /* [mpi] server checkpoint/resume, NULL = none
+                            (in-process runs) */
 } mtl__async_ctx;
 /* Rank (1..nodes) of the node owning task t: round robin t % nodes + 1. */
 int mtl__async_owner(int t, int nodes);
 struct mtl__tr;
 int mtl__async_role(void *ctx, struct mtl__tr *tr);
 /* ---- end of async block -------------------------------------------------- */
+
+/* ---- checkpoints (checkpoint.c) [mpi helper] ----------------------------- */
+/* A checkpoint is a set of named double arrays under a kind string, written
+ * atomically (mtl__write_atomic) as text with exact hexadecimal floats, so
+ * a resumed run continues from bit-identical state. */
+typedef struct mtl__ckvar {
+  char name[32];
+  int64_t n;
+  double *x;
+} mtl__ckvar;
+typedef struct mtl__ckfile {
+  char kind[32];         /* "smtl", "amtl", "dadmm", ... */
+  int nvar, cap;
+  mtl__ckvar *v;
+} mtl__ckfile;
+/* Appends a copy of x[0..n-1] under name. */
+int mtl__ck_put(mtl__ckfile *f, const char *name, const double *x, int64_t n);
+int mtl__ck_put1(mtl__ckfile *f, const char *name, double x);
+int mtl__ck_write(const mtl__ckfile *f, const char *path);
+/* Reads path; errors name the file and line. */
+int mtl__ck_read(const char *path, mtl__ckfile *f);
+/* Array `name` of exactly n entries (n < 0: any), or NULL with an error
+ * naming the checkpoint file `path`, the variable and the sizes. */
+const double *mtl__ck_get(const mtl__ckfile *f, const char *path,
+                          const char *name, int64_t n);
+void mtl__ck_clear(mtl__ckfile *f);
+
+/* The checkpoint hook of a role (async server, D-ADMM): write every `every`
+ * units (async: server updates, SMTL: iterations, D-ADMM: rounds) to path
+ * (NULL = never); resume from `resume` (NULL = fresh start). */
+typedef struct mtl__ckpt {
+  const char *path;
+  int every;
+  const char *resume;
+  int64_t written;       /* checkpoints written (out) */
+} mtl__ckpt;
+/* ---- end of checkpoint block ---------------------------------------------- */
+
+/* ---- MPI drivers (mpi_core.c, mpi_async.c, mpi_omtl.c) [mpi helper] ------ */
+/* Defined only when built with MPI (MTL_HAVE_MPI); no MPI type appears here
+ * so that modules need not include mpi.h. */
+struct mtl__tr;
+/* MPI initialized and not finalized: *rank, *size of MPI_COMM_WORLD, else
+ * an error naming `who`. */
+int mtl__mpi_ready(const char *who, int *rank, int *size);
+/* Agreement after a local step: every rank passes its rc; if any rank
+ * failed, returns the local error on the failing ranks and an MTL_EINVAL
+ * naming the lowest failing rank elsewhere; else MTL_OK. */
+int mtl__mpi_agree(int rc, const char *who);
+/* Wraps an endpoint: the same messages, plus the test-only kill hook: when
+ * the environment says MTL_TEST_KILL_RANK = this rank, the process raises
+ * SIGKILL before its (MTL_TEST_KILL_AFTER + 1)-th send (default 10), the
+ * way a crashed machine disappears.  The wrapper owns neither inner nor
+ * its delay (set the delay on the wrapper). */
+int mtl__tr_wrap(struct mtl__tr *inner, struct mtl__tr **out);
+void mtl__tr_wrap_free(struct mtl__tr *w);
+/* Rank 0 writes the rank-to-tasks map: line "RANK ROLE t1 t2 ..." per rank
+ * (1-based task ids) after a comment header; ids[off[r] .. off[r+1]-1]. */
+int mtl__mpi_write_rank_map(const char *path, int size, const char *role0,
+                            const char *role, const int *off, const int *ids);
+/* [mpi hooks in async.c] parameter checks of mtl_async_fit; FIN to nodes
+ * 1..P so that they return after a server failure. */
+int mtl__async_check_params(const mtl_async_params *p, int T);
+int mtl__async_release_nodes(struct mtl__tr *tr, int P);
+/* [mpi hook in omtl.c] One rank's part of mtl_omtl_run over an external
+ * endpoint tr (rank = node, size = K): D-ADMM roles with the agreed round
+ * count `rounds` (every rank runs exactly that many rounds; a task whose
+ * stream ended is absent), checkpoints ck (NULL = none; rank 0 gathers
+ * every rank's state at the end of each checkpoint round).  Rank 0 fills
+ * res as mtl_omtl_run; other ranks leave it zeroed.  bytes_sent is this
+ * endpoint's only. */
+int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *p,
+                     struct mtl__tr *tr, int64_t rounds, mtl__ckpt *ck,
+                     mtl_omtl_result *res);
+/* ---- end of MPI drivers block --------------------------------------------- */
 
 #endif /* MTL_INTERNAL_H */

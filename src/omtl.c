@@ -35,7 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TAG_DATA = 1, TAG_REPLY = 2, TAG_FINAL = 3 };
+enum { TAG_DATA = 1, TAG_REPLY = 2, TAG_FINAL = 3,
+       TAG_CKPT = 4 /* [mpi] D-ADMM state to rank 0 / back on resume */ };
 
 void mtl_omtl_params_init(mtl_omtl_params *p) {
   *p = (mtl_omtl_params){
@@ -375,6 +376,9 @@ typedef struct run_ctx {
   double *W, *V, *u, *Om;
   int *first;         /* K x K gossip first-known rounds */
   int64_t nseen_err[2];
+  /* [mpi] hooks (mtl__omtl_run_tr), zero in-process: */
+  int64_t agreed_rounds; /* > 0: every node runs exactly this many rounds */
+  mtl__ckpt *ck;         /* D-ADMM checkpoints / resume (rank 0 writes) */
 } run_ctx;
 
 /* Rank 0: appends one round of codes (K doubles) and its time. */
@@ -666,6 +670,179 @@ static int dnode_merge(dnode *n, const double *q, int len) {
   return MTL_OK;
 }
 
+/* ---- [mpi] D-ADMM checkpoints -------------------------------------------------
+ * A node's state at the end of round t: [k, t, w, z, u (d each), its table
+ * (K x 2d), stamps (K), first-known rounds (K), Omega (K x K), its codes of
+ * rounds 0..t].  In round-synchronous mode the end of round t is a
+ * consistent cut (every round-t message has been received), so rank 0
+ * gathers all K states after its own round t and writes one file; P is
+ * recomputed from Omega.  On resume rank 0 reads the file and sends each
+ * node its state back. */
+static int64_t dstate_len(int K, int d, int64_t t) {
+  return 2 + 3 * (int64_t)d + (int64_t)K * 2 * d + 2 * (int64_t)K +
+         (int64_t)K * K + t + 1;
+}
+
+static void dstate_pack(double *b, int K, int d, int k, int64_t t,
+                        const double *w, const double *z, const double *u,
+                        const dnode *n, const double *Om,
+                        const double *codes) {
+  size_t KK = (size_t)K * K;
+  b[0] = k;
+  b[1] = (double)t;
+  double *q = b + 2;
+  memcpy(q, w, (size_t)d * sizeof(double));
+  memcpy(q + d, z, (size_t)d * sizeof(double));
+  memcpy(q + 2 * d, u, (size_t)d * sizeof(double));
+  q += 3 * d;
+  memcpy(q, n->tab, (size_t)K * 2 * d * sizeof(double));
+  q += (size_t)K * 2 * d;
+  for (int j = 0; j < K; j++) {
+    q[j] = (double)n->stamp[j];
+    q[K + j] = n->first[j];
+  }
+  q += 2 * K;
+  memcpy(q, Om, KK * sizeof(double));
+  q += KK;
+  memcpy(q, codes, (size_t)(t + 1) * sizeof(double));
+}
+
+static void dstate_unpack(const double *b, int K, int d, int64_t t,
+                          double *w, double *z, double *u, dnode *n,
+                          double *Om, double *codes) {
+  size_t KK = (size_t)K * K;
+  const double *q = b + 2;
+  memcpy(w, q, (size_t)d * sizeof(double));
+  memcpy(z, q + d, (size_t)d * sizeof(double));
+  memcpy(u, q + 2 * d, (size_t)d * sizeof(double));
+  q += 3 * d;
+  memcpy(n->tab, q, (size_t)K * 2 * d * sizeof(double));
+  q += (size_t)K * 2 * d;
+  for (int j = 0; j < K; j++) {
+    n->stamp[j] = (int64_t)q[j];
+    n->first[j] = (int)q[K + j];
+  }
+  q += 2 * K;
+  memcpy(Om, q, KK * sizeof(double));
+  q += KK;
+  memcpy(codes, q, (size_t)(t + 1) * sizeof(double));
+}
+
+/* Every node: its state of round t to rank 0; rank 0: gathers them (its
+ * own first) and writes the checkpoint.  buf holds dstate_len doubles. */
+static int dadmm_ckpt(run_ctx *c, mtl__tr *tr, double *buf, int64_t t) {
+  int K = c->K, d = c->d, rc = MTL_OK;
+  int64_t len = dstate_len(K, d, t);
+  if (tr->rank != 0)
+    return mtl__tr_send(tr, 0, TAG_CKPT, buf, (int)len);
+  mtl__ckfile f;
+  memset(&f, 0, sizeof f);
+  snprintf(f.kind, sizeof f.kind, "dadmm");
+  double hdr[5] = {K, d, (double)t, c->eta, c->p.rho};
+  rc = mtl__ck_put(&f, "header", hdr, 5);
+  char name[32];
+  for (int j = 0; j < K && !rc; j++) {
+    int n;
+    if (j > 0 && (rc = mtl__tr_recv(tr, j, TAG_CKPT, buf, (int)len, &n, NULL,
+                                    NULL)))
+      break;
+    if (j > 0 && (n != len || (int)buf[0] != j || buf[1] != (double)t)) {
+      rc = mtl__err(MTL_EFORMAT, "dadmm checkpoint: node %d sent a bad state "
+                                 "for round %lld",
+                    j + 1, (long long)t + 1);
+      break;
+    }
+    snprintf(name, sizeof name, "node%d", j);
+    rc = mtl__ck_put(&f, name, buf, len);
+  }
+  if (!rc)
+    rc = mtl__ck_write(&f, c->ck->path);
+  if (!rc)
+    c->ck->written++;
+  mtl__ck_clear(&f);
+  return rc;
+}
+
+/* Rank 0 reads the checkpoint and sends node j its state (TAG_CKPT); every
+ * node receives its own into buf (capacity cap).  Returns the round t of
+ * the checkpoint (>= 0) or an error. */
+static int64_t dadmm_resume(run_ctx *c, mtl__tr *tr, double **buf,
+                            int64_t *cap) {
+  int K = c->K, d = c->d, rc = MTL_OK;
+  int64_t t = -1;
+  if (tr->rank == 0) {
+    mtl__ckfile f;
+    const char *path = c->ck->resume;
+    if ((rc = mtl__ck_read(path, &f)))
+      return rc;
+    const double *h = mtl__ck_get(&f, path, "header", 5);
+    if (!h)
+      rc = MTL_EFORMAT;
+    else if (strcmp(f.kind, "dadmm") || h[0] != K || h[1] != d ||
+             h[3] != c->eta || h[4] != c->p.rho)
+      rc = mtl__err(MTL_EINVAL, "checkpoint '%s' is of a %s run with K = %g, "
+                                "d = %g, eta = %g, rho = %g; this D-ADMM run "
+                                "has K = %d, d = %d, eta = %g, rho = %g",
+                    path, f.kind, h[0], h[1], h[3], h[4], K, d, c->eta,
+                    c->p.rho);
+    else
+      t = (int64_t)h[2];
+    int64_t len = t >= 0 ? dstate_len(K, d, t) : 0;
+    char name[32];
+    for (int j = K - 1; j >= 0 && !rc; j--) {
+      snprintf(name, sizeof name, "node%d", j);
+      const double *x = mtl__ck_get(&f, path, name, len);
+      if (!x) {
+        rc = MTL_EFORMAT;
+        break;
+      }
+      if (j > 0) {
+        rc = mtl__tr_send(tr, j, TAG_CKPT, x, (int)len);
+      } else {
+        if (len > *cap) {
+          double *nb = realloc(*buf, (size_t)len * sizeof(double));
+          if (!nb) {
+            rc = mtl__err(MTL_ENOMEM, "out of memory");
+            break;
+          }
+          *buf = nb;
+          *cap = len;
+        }
+        memcpy(*buf, x, (size_t)len * sizeof(double));
+      }
+    }
+    mtl__ck_clear(&f);
+    if (rc) { /* release the nodes waiting for their state */
+      double none = -1;
+      for (int j = 1; j < K; j++)
+        mtl__tr_send(tr, j, TAG_CKPT, &none, 1);
+      return rc;
+    }
+    return t;
+  }
+  /* a node: the state's length depends on t; take the largest possible */
+  int64_t len = dstate_len(K, d, c->agreed_rounds > 0 ? c->agreed_rounds : 0);
+  if (len > *cap) {
+    double *nb = realloc(*buf, (size_t)len * sizeof(double));
+    if (!nb)
+      return mtl__err(MTL_ENOMEM, "out of memory");
+    *buf = nb;
+    *cap = len;
+  }
+  int n;
+  if ((rc = mtl__tr_recv(tr, 0, TAG_CKPT, *buf, (int)*cap, &n, NULL, NULL)))
+    return rc;
+  if (n == 1)
+    return mtl__err(MTL_ECANCELLED, "dadmm node %d: rank 0 could not read "
+                                    "the checkpoint",
+                    tr->rank + 1);
+  t = (int64_t)(*buf)[1];
+  if ((int)(*buf)[0] != tr->rank || n != dstate_len(K, d, t))
+    return mtl__err(MTL_EFORMAT, "dadmm node %d: bad resumed state",
+                    tr->rank + 1);
+  return t;
+}
+
 static int dadmm_node(run_ctx *c, mtl__tr *tr) {
   const mtl_omtl_params *p = &c->p;
   int d = c->d, K = c->K, k = tr->rank;
@@ -684,8 +861,8 @@ static int dadmm_node(run_ctx *c, mtl__tr *tr) {
   double *work = mtl__malloc(2 * KK * sizeof(double));
   const double **s = mtl__malloc((size_t)K * sizeof *s);
   const double **v = mtl__malloc((size_t)K * sizeof *v);
-  double *codes = NULL, *fin = NULL;
-  int64_t ncodes = 0, capc = 0;
+  double *codes = NULL, *fin = NULL, *ckb = NULL;
+  int64_t ncodes = 0, capc = 0, ckcap = 0, t0 = 0;
   int rc = MTL_ENOMEM;
   if (!n.tab || !n.stamp || !n.first || !n.msg || !n.in || !st || !P ||
       !Om || !work || !s || !v)
@@ -700,18 +877,60 @@ static int dadmm_node(run_ctx *c, mtl__tr *tr) {
     Om[j + (size_t)j * K] = 1.0 / K;
   }
   n.first[k] = 0;
+  if (c->ck && c->ck->resume) { /* [mpi] resume hook */
+    int64_t tc = dadmm_resume(c, tr, &ckb, &ckcap);
+    if (tc < 0) {
+      rc = (int)tc;
+      goto done;
+    }
+    capc = tc + 1 > 1024 ? tc + 1 : 1024;
+    codes = mtl__malloc((size_t)capc * sizeof(double));
+    if (!codes) {
+      rc = MTL_ENOMEM;
+      goto done;
+    }
+    dstate_unpack(ckb, K, d, tc, w, z, u, &n, Om, codes);
+    ncodes = tc + 1;
+    t0 = tc + 1;
+    /* replay the feeder over the rounds already done (same stream) */
+    for (int64_t r = 0; r < t0; r++) {
+      double yy;
+      int e = mtl__feed_get(c->feed, k, r, x, &yy);
+      if (e < 0) {
+        rc = e;
+        goto done;
+      }
+    }
+    if (k == 0) /* rounds before the checkpoint: no timings */
+      for (int64_t r = 0; r < t0; r++) {
+        if (c->rounds == c->cap) {
+          int64_t nc = c->cap ? 2 * c->cap : 1024;
+          double *r2 = realloc(c->round_sec, (size_t)nc * sizeof(double));
+          if (!r2) {
+            rc = mtl__err(MTL_ENOMEM, "out of memory");
+            goto done;
+          }
+          c->round_sec = r2;
+          c->cap = nc;
+        }
+        c->round_sec[c->rounds++] = 0;
+      }
+  }
   rc = coef_prepare(p, K, Om, P, work);
   if (rc)
     goto done;
   double tprev = mtl__now();
   int64_t t;
-  for (t = 0;; t++) {
+  for (t = t0;; t++) {
     double y, gcoef = 0, code = 0;
     int sst = mtl__feed_get(c->feed, k, t, x, &y);
     if (sst < 0) {
       rc = sst;
       goto done;
     }
+    /* [mpi] agreed round count: a rank's own stream may end earlier */
+    if (c->agreed_rounds > 0)
+      sst = t >= c->agreed_rounds ? 2 : sst == 2 ? 0 : sst;
     if (sst == 2)
       break;
     if (sst == 1) {
@@ -814,6 +1033,23 @@ static int dadmm_node(run_ctx *c, mtl__tr *tr) {
       if ((rc = report(c, t, NAN)))
         goto done;
     }
+    /* [mpi] checkpoint hook: the end of round t is a consistent cut */
+    if (c->ck && c->ck->path && c->ck->every > 0 && !p->async &&
+        (t + 1) % c->ck->every == 0) {
+      int64_t len = dstate_len(K, d, t);
+      if (len > ckcap) {
+        double *nb = realloc(ckb, (size_t)len * sizeof(double));
+        if (!nb) {
+          rc = mtl__err(MTL_ENOMEM, "out of memory");
+          goto done;
+        }
+        ckb = nb;
+        ckcap = len;
+      }
+      dstate_pack(ckb, K, d, k, t, w, z, u, &n, Om, codes);
+      if ((rc = dadmm_ckpt(c, tr, ckb, t)))
+        goto done;
+    }
   }
   /* final: (k, w, v, u, first (K), codes (rounds)) to node 0 */
   int flen = 1 + 3 * d + K + (int)t;
@@ -886,6 +1122,7 @@ done:
   free(v);
   free(codes);
   free(fin);
+  free(ckb);
   return rc;
 }
 
@@ -1267,6 +1504,44 @@ static int finish(run_ctx *c, mtl_omtl_result *r) {
   return MTL_OK;
 }
 
+/* Moves rank 0's collected state into res (curves, W, V, u, Omega). */
+static int take_result(run_ctx *c, const mtl_omtl_params *p,
+                       mtl_omtl_result *res) {
+  int K = c->K, d = c->d, rc;
+  res->K = K;
+  res->d = d;
+  res->eta = c->eta;
+  if ((rc = finish(c, res)))
+    return rc;
+  res->W = c->W;
+  c->W = NULL;
+  if (p->method != MTL_OMTL_DPSGD && p->method != MTL_OMTL_OGD) {
+    res->V = c->V;
+    c->V = NULL;
+    res->Omega = mtl__malloc((size_t)K * K * sizeof(double));
+    if (!res->Omega) {
+      return MTL_ENOMEM;
+    }
+    if (p->method == MTL_OMTL_SINGLE || !p->learn_omega) {
+      memset(res->Omega, 0, (size_t)K * K * sizeof(double));
+      for (int k = 0; k < K; k++)
+        res->Omega[k + (size_t)k * K] = p->method == MTL_OMTL_SINGLE ? 1.0
+                                                                   : 1.0 / K;
+    } else if ((rc = mtl_omtl_omega(d, K, res->V, p->eps, res->Omega))) {
+      return rc;
+    }
+    if (p->method != MTL_OMTL_SINGLE) {
+      res->u = c->u;
+      c->u = NULL;
+    }
+  }
+  if (p->method == MTL_OMTL_DADMM && !p->async) {
+    res->gossip_first = c->first;
+    c->first = NULL;
+  }
+  return MTL_OK;
+}
+
 int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
                  mtl_omtl_result *res) {
   if (!res)
@@ -1301,6 +1576,8 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
     c.eta = p.eta;
   } else if (T > 0) {
     c.eta = sqrt((double)T);
+  } else if (p.method == MTL_OMTL_OGD || p.method == MTL_OMTL_DPSGD) {
+    c.eta = 1; /* unused: these use step0 / sqrt(t) */
   } else {
     return mtl__err(MTL_EINVAL, "omtl: eta = 0 means sqrt(T), but the "
                                 "stream's length is unknown: set horizon "
@@ -1348,38 +1625,8 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
   }
   if (rc < 0)
     goto done;
-  res->K = K;
-  res->d = d;
-  res->eta = c.eta;
-  if ((rc = finish(&c, res)))
+  if ((rc = take_result(&c, &p, res)))
     goto done;
-  res->W = c.W;
-  c.W = NULL;
-  if (p.method != MTL_OMTL_DPSGD && p.method != MTL_OMTL_OGD) {
-    res->V = c.V;
-    c.V = NULL;
-    res->Omega = mtl__malloc((size_t)K * K * sizeof(double));
-    if (!res->Omega) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    if (p.method == MTL_OMTL_SINGLE || !p.learn_omega) {
-      memset(res->Omega, 0, (size_t)K * K * sizeof(double));
-      for (int k = 0; k < K; k++)
-        res->Omega[k + (size_t)k * K] = p.method == MTL_OMTL_SINGLE ? 1.0
-                                                                   : 1.0 / K;
-    } else if ((rc = mtl_omtl_omega(d, K, res->V, p.eps, res->Omega))) {
-      goto done;
-    }
-    if (p.method != MTL_OMTL_SINGLE) {
-      res->u = c.u;
-      c.u = NULL;
-    }
-  }
-  if (p.method == MTL_OMTL_DADMM && !p.async) {
-    res->gossip_first = c.first;
-    c.first = NULL;
-  }
   res->seconds = mtl__now() - t0;
   rc = MTL_OK;
 done:
@@ -1397,17 +1644,99 @@ done:
   return rc;
 }
 
+/* [mpi hook] One rank's part of an MPI D-ADMM run (internal.h, "MPI
+ * drivers" block): the same role as in-process, over the caller's endpoint,
+ * with the agreed round count and the checkpoint hook. */
+int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *pin,
+                     mtl__tr *tr, int64_t rounds, mtl__ckpt *ck,
+                     mtl_omtl_result *res) {
+  memset(res, 0, sizeof *res);
+  mtl_omtl_params p = *pin;
+  int rc = check_params(&p);
+  if (rc)
+    return rc;
+  if (p.method != MTL_OMTL_DADMM)
+    return mtl__err(MTL_EUNSUPPORTED, "omtl over MPI: method %s; only "
+                                      "dadmm runs over MPI",
+                    method_name(p.method));
+  int K = mtl_stream_ntasks(s), d = mtl_stream_dim(s);
+  if (tr->size != K)
+    return mtl__err(MTL_EINVAL, "omtl over MPI: %d ranks for K = %d tasks "
+                                "(D-ADMM needs one rank per task)",
+                    tr->size, K);
+  if (rounds < 1)
+    return mtl__err(MTL_EINVAL, "omtl over MPI: agreed round count %lld",
+                    (long long)rounds);
+  run_ctx c;
+  memset(&c, 0, sizeof c);
+  c.p = p;
+  c.K = K;
+  c.d = d;
+  c.agreed_rounds = rounds;
+  c.ck = ck;
+  mtl_graph *own_g = NULL;
+  double t0 = mtl__now();
+  c.eta = p.eta > 0 ? p.eta
+                    : sqrt((double)(p.horizon > 0 ? p.horizon : rounds));
+  if (p.graph) {
+    if (mtl_graph_nodes(p.graph) != K)
+      return mtl__err(MTL_EINVAL, "omtl: graph has %d nodes, stream has %d "
+                                  "tasks",
+                      mtl_graph_nodes(p.graph), K);
+    c.g = p.graph;
+  } else {
+    if ((rc = mtl_graph_create(p.topology, K, p.degree, p.graph_seed,
+                               &own_g)))
+      return mtl__err_prefix(rc, "omtl: topology");
+    c.g = own_g;
+  }
+  c.W = mtl__calloc((size_t)d * K, sizeof(double));
+  c.V = mtl__calloc((size_t)d * K, sizeof(double));
+  c.u = mtl__calloc((size_t)d, sizeof(double));
+  c.first = mtl__malloc((size_t)K * K * sizeof(int));
+  if (!c.W || !c.V || !c.u || !c.first) {
+    rc = MTL_ENOMEM;
+    goto done;
+  }
+  for (size_t i = 0; i < (size_t)K * K; i++)
+    c.first[i] = -1;
+  if ((rc = mtl__feed_create(s, rounds, &c.feed)))
+    goto done;
+  rc = dadmm_role(&c, tr);
+  if (rc < 0)
+    goto done;
+  if (tr->rank == 0) {
+    if ((rc = take_result(&c, &p, res)))
+      goto done;
+    res->seconds = mtl__now() - t0;
+  }
+  res->bytes_sent = tr->bytes_sent;
+  rc = MTL_OK;
+done:
+  if (rc < 0)
+    mtl_omtl_result_clear(res);
+  mtl__feed_free(c.feed);
+  mtl_graph_free(own_g);
+  free(c.codes);
+  free(c.round_sec);
+  free(c.W);
+  free(c.V);
+  free(c.u);
+  free(c.first);
+  return rc;
+}
+
 /* ---- outputs ---------------------------------------------------------------- */
 
-int mtl_omtl_write_csv(const mtl_omtl_result *r, const char *path,
-                       int every) {
-  if (!r || !path || !r->err_avg)
-    return mtl__err(MTL_EINVAL, "omtl_write_csv: empty result or NULL path");
-  if (every < 1)
-    every = 1;
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open for writing", path);
+typedef struct csv_ctx {
+  const mtl_omtl_result *r;
+  int every;
+} csv_ctx;
+
+static int csv_body(FILE *f, void *vctx) {
+  const csv_ctx *c = vctx;
+  const mtl_omtl_result *r = c->r;
+  int every = c->every;
   fprintf(f, "round,avg,round_us");
   for (int k = 0; k < r->K; k++)
     fprintf(f, ",task%d", k + 1);
@@ -1421,14 +1750,31 @@ int mtl_omtl_write_csv(const mtl_omtl_result *r, const char *path,
       fprintf(f, ",%.6g", r->err_task[t * r->K + k]);
     fputc('\n', f);
   }
-  if (fclose(f) != 0)
-    return mtl__err(MTL_EIO, "%s: write error", path);
   return MTL_OK;
+}
+
+int mtl_omtl_write_csv(const mtl_omtl_result *r, const char *path,
+                       int every) {
+  if (!r || !path || !r->err_avg)
+    return mtl__err(MTL_EINVAL, "omtl_write_csv: empty result or NULL path");
+  csv_ctx c = {r, every < 1 ? 1 : every};
+  return mtl__write_atomic(path, "error curves (CSV)", csv_body, &c);
 }
 
 static const char *palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                 "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                                 "#bcbd22", "#17becf"};
+
+typedef struct svg_ctx {
+  const mtl_omtl_result *const *res;
+  const char *const *labels;
+  int n;
+  const char *title;
+  int64_t R;
+  double ymax;
+} svg_ctx;
+
+static int svg_body(FILE *f, void *vctx);
 
 int mtl_omtl_write_svg(const mtl_omtl_result *const *res,
                        const char *const *labels, int n, const char *title,
@@ -1449,10 +1795,19 @@ int mtl_omtl_write_svg(const mtl_omtl_result *const *res,
   ymax = ymax > 0 ? ceil(ymax * 10 + 0.5) / 10 : 1;
   if (ymax > 1)
     ymax = 1;
+  svg_ctx c = {res, labels, n, title, R, ymax};
+  return mtl__write_atomic(path, "plot (SVG)", svg_body, &c);
+}
+
+static int svg_body(FILE *f, void *vctx) {
+  const svg_ctx *c = vctx;
+  const mtl_omtl_result *const *res = c->res;
+  const char *const *labels = c->labels;
+  const char *title = c->title;
+  int n = c->n;
+  int64_t R = c->R;
+  double ymax = c->ymax;
   const double W = 640, H = 400, L = 60, Rm = 170, Tm = 40, B = 50;
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open for writing", path);
   fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
              "height=\"%g\" font-family=\"sans-serif\" font-size=\"12\">\n",
           W, H);
@@ -1503,10 +1858,17 @@ int mtl_omtl_write_svg(const mtl_omtl_result *const *res,
             r->rounds ? r->err_avg[r->rounds - 1] : NAN);
   }
   fprintf(f, "</svg>\n");
-  if (fclose(f) != 0)
-    return mtl__err(MTL_EIO, "%s: write error", path);
   return MTL_OK;
 }
+
+typedef struct heat_ctx {
+  const double *A;
+  int K;
+  const char *title;
+  double amax;
+} heat_ctx;
+
+static int heat_body(FILE *f, void *vctx);
 
 int mtl_omtl_write_heatmap(const double *A, int K, const char *title,
                            const char *path) {
@@ -1518,10 +1880,17 @@ int mtl_omtl_write_heatmap(const double *A, int K, const char *title,
       amax = fabs(A[i]);
   if (amax == 0)
     amax = 1;
+  heat_ctx c = {A, K, title, amax};
+  return mtl__write_atomic(path, "heatmap (SVG)", heat_body, &c);
+}
+
+static int heat_body(FILE *f, void *vctx) {
+  const heat_ctx *c = vctx;
+  const double *A = c->A;
+  int K = c->K;
+  const char *title = c->title;
+  double amax = c->amax;
   double cell = K <= 10 ? 40 : 400.0 / K, off = 40;
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open for writing", path);
   fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" "
              "height=\"%g\" font-family=\"sans-serif\" font-size=\"11\">\n",
           off + cell * K + 20, off + cell * K + 20);
@@ -1539,8 +1908,6 @@ int mtl_omtl_write_heatmap(const double *A, int K, const char *title,
               lev, v >= 0 ? lev : 255, a + 1, b + 1, A[a + (size_t)b * K]);
     }
   fprintf(f, "</svg>\n");
-  if (fclose(f) != 0)
-    return mtl__err(MTL_EIO, "%s: write error", path);
   return MTL_OK;
 }
 

@@ -524,12 +524,20 @@ static void test_hand_computed(void) {
   CHECK(r.pred && r.pred[0] == 1 && r.pred[2] == 1 && r.pred[4] == -1);
   mtl_omtl_result_clear(&r);
   p.zero_positive = p.mistake_driven = 0;
-  /* eta = sqrt(T) on an open stream needs a horizon */
+  /* OGD does not use eta: an open stream needs no horizon */
   CHECK_OK(mtl_stream_open_text(path, 2, 2, &s));
   p.eta = 0;
   p.horizon = 0;
+  CHECK_OK(mtl_omtl_run(s, &p, &r));
+  CHECK(r.rounds == 3);
+  mtl_omtl_result_clear(&r);
+  mtl_stream_free(s);
+  /* eta = sqrt(T) of the ADMM methods on an open stream needs a horizon */
+  CHECK_OK(mtl_stream_open_text(path, 2, 2, &s));
+  p.method = MTL_OMTL_CADMM;
   CHECK_ERR(mtl_omtl_run(s, &p, &r), MTL_EINVAL);
   CHECK_MSG("horizon");
+  mtl_omtl_result_clear(&r);
   mtl_stream_free(s);
 }
 

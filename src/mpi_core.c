@@ -1,0 +1,365 @@
+/*
+ * mpi_core.c -- the thin MPI layer under the MPI drivers (mpi_async.c,
+ * mpi_omtl.c): initialization wrappers (so that the CLI never includes
+ * mpi.h), agreement on errors, the test-only kill hook, the rank-to-tasks
+ * map and the distributed scaler.  docs/mpi.md.
+ *
+ * Every public function exists in every build; without MPI they return
+ * MTL_EUNSUPPORTED.  Threads: MPI is initialized FUNNELED; every MPI call
+ * of libmtl is made by the thread that called the driver.
+ */
+#include "internal.h"
+#include "transport.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mtl_mpi_params_init(mtl_mpi_params *p) {
+  *p = (mtl_mpi_params){
+      .checkpoint = NULL,
+      .checkpoint_every = 100,
+      .resume = NULL,
+      .rank_map = NULL,
+  };
+}
+
+#ifdef MTL_HAVE_MPI
+
+#include <limits.h>
+#include <mpi.h>
+#include <signal.h>
+
+int mtl_mpi_available(void) { return 1; }
+
+int mtl_mpi_init(int *argc, char ***argv) {
+  int init = 0, fin = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  if (fin)
+    return mtl__err(MTL_EINVAL, "mtl_mpi_init: MPI was already finalized");
+  if (init)
+    return MTL_OK;
+  int provided = 0;
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) !=
+      MPI_SUCCESS)
+    return mtl__err(MTL_EIO, "mtl_mpi_init: MPI_Init_thread failed");
+  return MTL_OK;
+}
+
+int mtl_mpi_finalize(void) {
+  int init = 0, fin = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  if (init && !fin && MPI_Finalize() != MPI_SUCCESS)
+    return mtl__err(MTL_EIO, "mtl_mpi_finalize: MPI_Finalize failed");
+  return MTL_OK;
+}
+
+int mtl__mpi_ready(const char *who, int *rank, int *size) {
+  int init = 0, fin = 0;
+  MPI_Initialized(&init);
+  MPI_Finalized(&fin);
+  if (!init || fin)
+    return mtl__err(MTL_EINVAL, "%s: MPI is not initialized (call "
+                                "mtl_mpi_init first)",
+                    who);
+  int r = 0, s = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  MPI_Comm_size(MPI_COMM_WORLD, &s);
+  if (rank)
+    *rank = r;
+  if (size)
+    *size = s;
+  return MTL_OK;
+}
+
+int mtl_mpi_rank(void) {
+  int r = 0, rc = mtl__mpi_ready("mtl_mpi_rank", &r, NULL);
+  return rc ? rc : r;
+}
+
+int mtl_mpi_size(void) {
+  int s = 0, rc = mtl__mpi_ready("mtl_mpi_size", NULL, &s);
+  return rc ? rc : s;
+}
+
+int mtl_mpi_allreduce(double *x, int n, int op) {
+  int rc = mtl__mpi_ready("mtl_mpi_allreduce", NULL, NULL);
+  if (rc)
+    return rc;
+  if (n < 0 || (n > 0 && !x) || op < 0 || op > 2)
+    return mtl__err(MTL_EINVAL, "mtl_mpi_allreduce: n = %d, op = %d (0 sum, "
+                                "1 max, 2 min)",
+                    n, op);
+  MPI_Op o = op == 0 ? MPI_SUM : op == 1 ? MPI_MAX : MPI_MIN;
+  if (n && MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, o, MPI_COMM_WORLD) !=
+               MPI_SUCCESS)
+    return mtl__err(MTL_EIO, "mtl_mpi_allreduce: MPI_Allreduce failed");
+  return MTL_OK;
+}
+
+int mtl__mpi_agree(int rc, const char *who) {
+  int rank = 0, bad;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  int mine = rc < 0 ? rank : INT_MAX;
+  MPI_Allreduce(&mine, &bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (bad == INT_MAX)
+    return MTL_OK;
+  if (rc < 0)
+    return rc;
+  return mtl__err(MTL_EINVAL, "%s: rank %d failed (its message is on its "
+                              "stderr); this rank stops too",
+                  who, bad);
+}
+
+/* ---- wrapper endpoint with the test-only kill hook --------------------------- */
+
+typedef struct wrap {
+  mtl__tr *inner;
+  long sent, kill_after;
+} wrap;
+
+static int wrap_send(mtl__tr *tr, int dest, int tag, const double *buf,
+                     int n) {
+  wrap *w = tr->impl;
+  if (w->kill_after >= 0 && w->sent >= w->kill_after)
+    raise(SIGKILL); /* test only: MTL_TEST_KILL_RANK (docs/mpi.md) */
+  w->sent++;
+  return w->inner->v->send(w->inner, dest, tag, buf, n);
+}
+
+static int wrap_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
+                     int *n, int *from, int *tag_out, int nonblock) {
+  wrap *w = tr->impl;
+  return w->inner->v->recv(w->inner, src, tag, buf, cap, n, from, tag_out,
+                           nonblock);
+}
+
+static const mtl__tr_vtbl wrap_vtbl = {wrap_send, wrap_recv};
+
+int mtl__tr_wrap(mtl__tr *inner, mtl__tr **out) {
+  *out = NULL;
+  mtl__tr *tr = mtl__calloc(1, sizeof *tr);
+  wrap *w = mtl__calloc(1, sizeof *w);
+  if (!tr || !w) {
+    free(tr);
+    free(w);
+    return MTL_ENOMEM;
+  }
+  w->inner = inner;
+  w->kill_after = -1;
+  const char *kr = getenv("MTL_TEST_KILL_RANK");
+  if (kr && *kr && atoi(kr) == inner->rank) {
+    const char *ka = getenv("MTL_TEST_KILL_AFTER");
+    w->kill_after = ka && *ka ? atol(ka) : 10;
+  }
+  tr->v = &wrap_vtbl;
+  tr->rank = inner->rank;
+  tr->size = inner->size;
+  tr->impl = w;
+  *out = tr;
+  return MTL_OK;
+}
+
+void mtl__tr_wrap_free(mtl__tr *tr) {
+  if (!tr)
+    return;
+  free(tr->impl);
+  free(tr);
+}
+
+/* ---- rank-to-tasks map --------------------------------------------------------- */
+
+typedef struct mapctx {
+  int size;
+  const char *role0, *role;
+  const int *off, *ids;
+} mapctx;
+
+static int map_writer(FILE *f, void *ctx) {
+  const mapctx *m = ctx;
+  fprintf(f, "# mtl rank-to-tasks map, written by rank 0 at start-up\n"
+             "# RANK ROLE TASK... (1-based task ids)\n");
+  for (int r = 0; r < m->size; r++) {
+    fprintf(f, "%d %s", r, r == 0 && m->role0 ? m->role0 : m->role);
+    for (int i = m->off[r]; i < m->off[r + 1]; i++)
+      fprintf(f, " %d", m->ids[i] + 1);
+    fputc('\n', f);
+  }
+  return MTL_OK;
+}
+
+int mtl__mpi_write_rank_map(const char *path, int size, const char *role0,
+                            const char *role, const int *off,
+                            const int *ids) {
+  mapctx m = {size, role0, role, off, ids};
+  return mtl__write_atomic(path, "rank-to-tasks map", map_writer, &m);
+}
+
+/* ---- distributed scaler ---------------------------------------------------------- */
+
+/* Mirrors mtl_scaler_fit (data_ops.c) with the two passes' sums reduced
+ * over the ranks: pass 1 gives N, nnz, sum, min, max; pass 2 the squared
+ * deviations from the global mean. */
+int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
+                       int bias, mtl_scaler *s) {
+  int rc;
+  double *a = NULL, *mn = NULL, *mx = NULL;
+  if (!s)
+    return mtl__err(MTL_EINVAL, "mtl_scaler_fit_mpi: scaler is NULL");
+  memset(s, 0, sizeof *s);
+  rc = mtl__mpi_ready("mtl_scaler_fit_mpi", NULL, NULL);
+  if (rc)
+    return rc;
+  if (d < 1 || (local && local->d != d))
+    rc = mtl__err(MTL_EDIM, "mtl_scaler_fit_mpi: d = %d, local data has "
+                            "dimension %d",
+                  d, local ? local->d : -1);
+  else if ((standardize != 0 && standardize != 1) || (bias != 0 && bias != 1))
+    rc = mtl__err(MTL_EINVAL, "scaler: standardize = %d and bias = %d must "
+                              "be 0 or 1",
+                  standardize, bias);
+  if ((rc = mtl__mpi_agree(rc, "mtl_scaler_fit_mpi")))
+    return rc;
+  s->mean = mtl__calloc((size_t)d, sizeof(double));
+  s->scale = mtl__malloc((size_t)d * sizeof(double));
+  /* a: [N, any_sparse, nnz (d), sum (d), sq (d)] */
+  a = mtl__calloc((size_t)(2 + 3 * d), sizeof(double));
+  mn = mtl__malloc((size_t)d * sizeof(double));
+  mx = mtl__malloc((size_t)d * sizeof(double));
+  rc = (!s->mean || !s->scale || !a || !mn || !mx) ? MTL_ENOMEM : MTL_OK;
+  if ((rc = mtl__mpi_agree(rc, "mtl_scaler_fit_mpi")))
+    goto done;
+  s->d = d;
+  s->standardize = standardize;
+  s->bias = bias;
+  for (int j = 0; j < d; j++) {
+    s->scale[j] = 1.0;
+    mn[j] = INFINITY;
+    mx[j] = -INFINITY;
+  }
+  if (!standardize)
+    goto done;
+  double *nnz = a + 2, *sum = nnz + d, *sq = sum + d;
+  int T = !local ? 0 : local->shared ? 1 : local->T;
+  for (int t = 0; t < T; t++) {
+    const mtl__task *tk = &local->tasks[t];
+    a[0] += tk->n;
+    if (tk->X) {
+      for (int i = 0; i < tk->n; i++) {
+        const double *x = tk->X + (size_t)i * d;
+        for (int j = 0; j < d; j++) {
+          sum[j] += x[j];
+          mn[j] = fmin(mn[j], x[j]);
+          mx[j] = fmax(mx[j], x[j]);
+        }
+      }
+      for (int j = 0; j < d; j++)
+        nnz[j] += tk->n;
+    } else {
+      a[1] = 1;
+      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
+        int j = tk->indices[p];
+        sum[j] += tk->values[p];
+        mn[j] = fmin(mn[j], tk->values[p]);
+        mx[j] = fmax(mx[j], tk->values[p]);
+        nnz[j]++;
+      }
+    }
+  }
+  MPI_Allreduce(MPI_IN_PLACE, a, 2 + 2 * d, MPI_DOUBLE, MPI_SUM,
+                MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, mn, d, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, mx, d, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  double N = a[0];
+  if (!(N > 0)) {
+    rc = mtl__err(MTL_EINVAL, "mtl_scaler_fit_mpi: no samples on any rank");
+    goto done;
+  }
+  for (int j = 0; j < d; j++) {
+    s->mean[j] = sum[j] / N;
+    if (nnz[j] < N) {
+      mn[j] = fmin(mn[j], 0.0);
+      mx[j] = fmax(mx[j], 0.0);
+    }
+  }
+  for (int t = 0; t < T; t++) {
+    const mtl__task *tk = &local->tasks[t];
+    if (tk->X) {
+      for (int i = 0; i < tk->n; i++) {
+        const double *x = tk->X + (size_t)i * d;
+        for (int j = 0; j < d; j++)
+          sq[j] += (x[j] - s->mean[j]) * (x[j] - s->mean[j]);
+      }
+    } else {
+      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
+        int j = tk->indices[p];
+        double e = tk->values[p] - s->mean[j];
+        sq[j] += e * e;
+      }
+    }
+  }
+  MPI_Allreduce(MPI_IN_PLACE, sq, d, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  for (int j = 0; j < d; j++) {
+    double mu = s->mean[j];
+    double sd = sqrt((sq[j] + (N - nnz[j]) * mu * mu) / N);
+    if (mx[j] == mn[j] || !(sd > 1e-12 * fmax(fabs(mx[j]), fabs(mn[j]))))
+      sd = 1.0;
+    s->scale[j] = sd;
+    if (a[1] > 0)
+      s->mean[j] = 0.0;
+  }
+done:
+  free(a);
+  free(mn);
+  free(mx);
+  if (rc)
+    mtl_scaler_clear(s);
+  return rc;
+}
+
+#else /* !MTL_HAVE_MPI */
+
+static int no_mpi(const char *who) {
+  return mtl__err(MTL_EUNSUPPORTED, "%s: libmtl was built without MPI "
+                                    "(install Open MPI, e.g. Debian's "
+                                    "libopenmpi-dev, and rebuild)",
+                  who);
+}
+
+int mtl_mpi_available(void) { return 0; }
+int mtl_mpi_init(int *argc, char ***argv) { return no_mpi("mtl_mpi_init"); }
+int mtl_mpi_finalize(void) { return no_mpi("mtl_mpi_finalize"); }
+int mtl_mpi_rank(void) { return no_mpi("mtl_mpi_rank"); }
+int mtl_mpi_size(void) { return no_mpi("mtl_mpi_size"); }
+int mtl_mpi_allreduce(double *x, int n, int op) {
+  return no_mpi("mtl_mpi_allreduce");
+}
+int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
+                       int bias, mtl_scaler *s) {
+  if (s)
+    memset(s, 0, sizeof *s);
+  return no_mpi("mtl_scaler_fit_mpi");
+}
+int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
+                      const mtl_problem_params *pp,
+                      const mtl_async_params *ap, const mtl_mpi_params *mp,
+                      double *W, mtl_async_info *info) {
+  if (info)
+    memset(info, 0, sizeof *info);
+  return no_mpi("mtl_async_fit_mpi");
+}
+int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
+                        const mtl_problem_params *pp, int *task_loss) {
+  return no_mpi("mtl_mpi_task_losses");
+}
+int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *p,
+                     const mtl_mpi_params *mp, mtl_omtl_result *res) {
+  if (res)
+    memset(res, 0, sizeof *res);
+  return no_mpi("mtl_omtl_run_mpi");
+}
+
+#endif /* MTL_HAVE_MPI */
