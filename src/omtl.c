@@ -1542,6 +1542,50 @@ static int take_result(run_ctx *c, const mtl_omtl_params *p,
   return MTL_OK;
 }
 
+/* Set-up shared by the in-process and the MPI drivers: the graph (the
+ * caller's, or one built from the topology into *own_g) when `graph` is
+ * set, and the result buffers, each node's feeder over `rounds` (0 = the
+ * stream's).  On error the caller still calls run_ctx_clear. */
+static int run_ctx_setup(run_ctx *c, mtl_stream *s, int graph,
+                         int64_t rounds, mtl_graph **own_g) {
+  int K = c->K, d = c->d, rc;
+  if (graph) {
+    const mtl_omtl_params *p = &c->p;
+    if (p->graph) {
+      if (mtl_graph_nodes(p->graph) != K)
+        return mtl__err(MTL_EINVAL, "omtl: graph has %d nodes, stream has "
+                                    "%d tasks",
+                        mtl_graph_nodes(p->graph), K);
+      c->g = p->graph;
+    } else {
+      if ((rc = mtl_graph_create(p->topology, K, p->degree, p->graph_seed,
+                                 own_g)))
+        return mtl__err_prefix(rc, "omtl: topology");
+      c->g = *own_g;
+    }
+  }
+  c->W = mtl__calloc((size_t)d * K, sizeof(double));
+  c->V = mtl__calloc((size_t)d * K, sizeof(double));
+  c->u = mtl__calloc((size_t)d, sizeof(double));
+  c->first = mtl__malloc((size_t)K * K * sizeof(int));
+  if (!c->W || !c->V || !c->u || !c->first)
+    return MTL_ENOMEM;
+  for (size_t i = 0; i < (size_t)K * K; i++)
+    c->first[i] = -1;
+  return mtl__feed_create(s, rounds, &c->feed);
+}
+
+static void run_ctx_clear(run_ctx *c, mtl_graph *own_g) {
+  mtl__feed_free(c->feed);
+  mtl_graph_free(own_g);
+  free(c->codes);
+  free(c->round_sec);
+  free(c->W);
+  free(c->V);
+  free(c->u);
+  free(c->first);
+}
+
 int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
                  mtl_omtl_result *res) {
   if (!res)
@@ -1584,31 +1628,7 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
                                 "(or eta)");
   }
   int decentral = p.method == MTL_OMTL_DADMM || p.method == MTL_OMTL_DPSGD;
-  if (decentral) {
-    if (p.graph) {
-      if (mtl_graph_nodes(p.graph) != K)
-        return mtl__err(MTL_EINVAL, "omtl: graph has %d nodes, stream has "
-                                    "%d tasks",
-                        mtl_graph_nodes(p.graph), K);
-      c.g = p.graph;
-    } else {
-      if ((rc = mtl_graph_create(p.topology, K, p.degree, p.graph_seed,
-                                 &own_g)))
-        return mtl__err_prefix(rc, "omtl: topology");
-      c.g = own_g;
-    }
-  }
-  c.W = mtl__calloc((size_t)d * K, sizeof(double));
-  c.V = mtl__calloc((size_t)d * K, sizeof(double));
-  c.u = mtl__calloc((size_t)d, sizeof(double));
-  c.first = mtl__malloc((size_t)K * K * sizeof(int));
-  if (!c.W || !c.V || !c.u || !c.first) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  for (size_t i = 0; i < (size_t)K * K; i++)
-    c.first[i] = -1;
-  if ((rc = mtl__feed_create(s, p.max_rounds, &c.feed)))
+  if ((rc = run_ctx_setup(&c, s, decentral, p.max_rounds, &own_g)))
     goto done;
   if (p.method == MTL_OMTL_SINGLE || p.method == MTL_OMTL_OGD) {
     rc = sequential(&c);
@@ -1633,14 +1653,7 @@ done:
   if (rc < 0)
     mtl_omtl_result_clear(res);
   mtl__hub_free(hub);
-  mtl__feed_free(c.feed);
-  mtl_graph_free(own_g);
-  free(c.codes);
-  free(c.round_sec);
-  free(c.W);
-  free(c.V);
-  free(c.u);
-  free(c.first);
+  run_ctx_clear(&c, own_g);
   return rc;
 }
 
@@ -1678,29 +1691,7 @@ int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *pin,
   double t0 = mtl__now();
   c.eta = p.eta > 0 ? p.eta
                     : sqrt((double)(p.horizon > 0 ? p.horizon : rounds));
-  if (p.graph) {
-    if (mtl_graph_nodes(p.graph) != K)
-      return mtl__err(MTL_EINVAL, "omtl: graph has %d nodes, stream has %d "
-                                  "tasks",
-                      mtl_graph_nodes(p.graph), K);
-    c.g = p.graph;
-  } else {
-    if ((rc = mtl_graph_create(p.topology, K, p.degree, p.graph_seed,
-                               &own_g)))
-      return mtl__err_prefix(rc, "omtl: topology");
-    c.g = own_g;
-  }
-  c.W = mtl__calloc((size_t)d * K, sizeof(double));
-  c.V = mtl__calloc((size_t)d * K, sizeof(double));
-  c.u = mtl__calloc((size_t)d, sizeof(double));
-  c.first = mtl__malloc((size_t)K * K * sizeof(int));
-  if (!c.W || !c.V || !c.u || !c.first) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  for (size_t i = 0; i < (size_t)K * K; i++)
-    c.first[i] = -1;
-  if ((rc = mtl__feed_create(s, rounds, &c.feed)))
+  if ((rc = run_ctx_setup(&c, s, 1, rounds, &own_g)))
     goto done;
   rc = dadmm_role(&c, tr);
   if (rc < 0)
@@ -1715,14 +1706,7 @@ int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *pin,
 done:
   if (rc < 0)
     mtl_omtl_result_clear(res);
-  mtl__feed_free(c.feed);
-  mtl_graph_free(own_g);
-  free(c.codes);
-  free(c.round_sec);
-  free(c.W);
-  free(c.V);
-  free(c.u);
-  free(c.first);
+  run_ctx_clear(&c, own_g);
   return rc;
 }
 
