@@ -670,11 +670,104 @@ int mtl_read_index_file(const char *path, const char *var, int64_t **idx,
  * zeros take part: sum (x - mu)^2 = sum_nz (x - mu)^2 + (N - nnz_j) mu^2.
  * If any task is CSR, the mean is reported as 0 (data stays sparse) but the
  * scale is still the population std around the true mean. */
+/* The passes of a scaler fit, shared with the MPI version (mpi_core.c),
+ * which reduces the statistics over ranks between them.  Layout of a:
+ * [N, any_sparse, nnz (d), sum (d), sq (d)]; mn/mx start at +-inf.  A
+ * shared-design dataset counts its one X once. */
+void mtl__scaler_sums(const mtl_dataset *ds, int d, double *a, double *mn,
+                      double *mx) {
+  double *nnz = a + 2, *sum = nnz + d;
+  int T = !ds ? 0 : ds->shared ? 1 : ds->T;
+  for (int t = 0; t < T; t++) {
+    const mtl__task *tk = &ds->tasks[t];
+    a[0] += tk->n;
+    if (tk->X) {
+      for (int i = 0; i < tk->n; i++) {
+        const double *x = tk->X + (size_t)i * d;
+        for (int j = 0; j < d; j++) {
+          sum[j] += x[j];
+          mn[j] = fmin(mn[j], x[j]);
+          mx[j] = fmax(mx[j], x[j]);
+        }
+      }
+      for (int j = 0; j < d; j++)
+        nnz[j] += tk->n; /* dense rows: every entry is explicit */
+    } else {
+      a[1] = 1;
+      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
+        int j = tk->indices[p];
+        sum[j] += tk->values[p];
+        mn[j] = fmin(mn[j], tk->values[p]);
+        mx[j] = fmax(mx[j], tk->values[p]);
+        nnz[j]++;
+      }
+    }
+  }
+}
+
+/* Means from the (reduced) sums; implicit zeros of sparse data enter the
+ * range.  a[0] (N) must be > 0. */
+void mtl__scaler_means(mtl_scaler *s, const double *a, double *mn,
+                       double *mx) {
+  int d = s->d;
+  const double *nnz = a + 2, *sum = nnz + d;
+  for (int j = 0; j < d; j++) {
+    s->mean[j] = sum[j] / a[0];
+    if (nnz[j] < a[0]) {
+      mn[j] = fmin(mn[j], 0.0);
+      mx[j] = fmax(mx[j], 0.0);
+    }
+  }
+}
+
+/* Sums of squared deviations from s->mean into a's sq block (explicit
+ * entries only; the implicit zeros are added in mtl__scaler_scales). */
+void mtl__scaler_sqdev(const mtl_dataset *ds, const mtl_scaler *s,
+                       double *a) {
+  int d = s->d;
+  double *sq = a + 2 + 2 * d;
+  int T = !ds ? 0 : ds->shared ? 1 : ds->T;
+  for (int t = 0; t < T; t++) {
+    const mtl__task *tk = &ds->tasks[t];
+    if (tk->X) {
+      for (int i = 0; i < tk->n; i++) {
+        const double *x = tk->X + (size_t)i * d;
+        for (int j = 0; j < d; j++)
+          sq[j] += (x[j] - s->mean[j]) * (x[j] - s->mean[j]);
+      }
+    } else {
+      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
+        int j = tk->indices[p];
+        double e = tk->values[p] - s->mean[j];
+        sq[j] += e * e;
+      }
+    }
+  }
+}
+
+/* Population standard deviations from the (reduced) statistics; constant
+ * features (exactly, or up to rounding) keep scale 1; sparse data is not
+ * centered (mean 0) so that it stays sparse. */
+void mtl__scaler_scales(mtl_scaler *s, const double *a, const double *mn,
+                        const double *mx) {
+  int d = s->d;
+  double N = a[0];
+  const double *nnz = a + 2, *sq = a + 2 + 2 * d;
+  for (int j = 0; j < d; j++) {
+    double mu = s->mean[j];
+    double sd = sqrt((sq[j] + (N - nnz[j]) * mu * mu) / N);
+    if (mx[j] == mn[j] || !(sd > 1e-12 * fmax(fabs(mx[j]), fabs(mn[j]))))
+      sd = 1.0;
+    s->scale[j] = sd;
+    if (a[1] > 0)
+      s->mean[j] = 0.0;
+  }
+}
+
 int mtl_scaler_fit(const mtl_dataset *ds, int standardize, int bias,
                    mtl_scaler *s) {
   int rc;
-  double *sum = NULL, *sq = NULL, *mn = NULL, *mx = NULL;
-  int64_t *nnz = NULL;
+  double *a = NULL, *mn = NULL, *mx = NULL;
   if (!s)
     return mtl__err(MTL_EINVAL, "mtl_scaler_fit: scaler is NULL");
   memset(s, 0, sizeof *s);
@@ -699,12 +792,10 @@ int mtl_scaler_fit(const mtl_dataset *ds, int standardize, int bias,
     s->scale[j] = 1.0;
   if (!standardize)
     goto cleanup;
-  sum = mtl__calloc((size_t)d, sizeof *sum);
-  sq = mtl__calloc((size_t)d, sizeof *sq);
+  a = mtl__calloc((size_t)(2 + 3 * d), sizeof *a);
   mn = mtl__malloc((size_t)d * sizeof *mn);
   mx = mtl__malloc((size_t)d * sizeof *mx);
-  nnz = mtl__calloc((size_t)d, sizeof *nnz);
-  if (!sum || !sq || !mn || !mx || !nnz) {
+  if (!a || !mn || !mx) {
     rc = MTL_ENOMEM;
     goto cleanup;
   }
@@ -712,73 +803,14 @@ int mtl_scaler_fit(const mtl_dataset *ds, int standardize, int bias,
     mn[j] = INFINITY;
     mx[j] = -INFINITY;
   }
-  int64_t N = 0;
-  int any_sparse = 0;
-  int T = ds->shared ? 1 : ds->T;
-  for (int t = 0; t < T; t++) {
-    const mtl__task *tk = &ds->tasks[t];
-    N += tk->n;
-    if (tk->X) {
-      for (int i = 0; i < tk->n; i++) {
-        const double *x = tk->X + (size_t)i * d;
-        for (int j = 0; j < d; j++) {
-          sum[j] += x[j];
-          mn[j] = fmin(mn[j], x[j]);
-          mx[j] = fmax(mx[j], x[j]);
-        }
-      }
-      for (int j = 0; j < d; j++)
-        nnz[j] += tk->n; /* dense rows: every entry is explicit */
-    } else {
-      any_sparse = 1;
-      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
-        int j = tk->indices[p];
-        sum[j] += tk->values[p];
-        mn[j] = fmin(mn[j], tk->values[p]);
-        mx[j] = fmax(mx[j], tk->values[p]);
-        nnz[j]++;
-      }
-    }
-  }
-  for (int j = 0; j < d; j++) {
-    s->mean[j] = sum[j] / (double)N;
-    if (nnz[j] < N) { /* implicit zeros */
-      mn[j] = fmin(mn[j], 0.0);
-      mx[j] = fmax(mx[j], 0.0);
-    }
-  }
-  for (int t = 0; t < T; t++) {
-    const mtl__task *tk = &ds->tasks[t];
-    if (tk->X) {
-      for (int i = 0; i < tk->n; i++) {
-        const double *x = tk->X + (size_t)i * d;
-        for (int j = 0; j < d; j++)
-          sq[j] += (x[j] - s->mean[j]) * (x[j] - s->mean[j]);
-      }
-    } else {
-      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
-        int j = tk->indices[p];
-        double e = tk->values[p] - s->mean[j];
-        sq[j] += e * e;
-      }
-    }
-  }
-  for (int j = 0; j < d; j++) {
-    double mu = s->mean[j];
-    double sd = sqrt((sq[j] + (double)(N - nnz[j]) * mu * mu) / (double)N);
-    /* Constant features (exactly, or up to rounding) keep scale 1. */
-    if (mx[j] == mn[j] || !(sd > 1e-12 * fmax(fabs(mx[j]), fabs(mn[j]))))
-      sd = 1.0;
-    s->scale[j] = sd;
-    if (any_sparse)
-      s->mean[j] = 0.0;
-  }
+  mtl__scaler_sums(ds, d, a, mn, mx);
+  mtl__scaler_means(s, a, mn, mx);
+  mtl__scaler_sqdev(ds, s, a);
+  mtl__scaler_scales(s, a, mn, mx);
 cleanup:
-  free(sum);
-  free(sq);
+  free(a);
   free(mn);
   free(mx);
-  free(nnz);
   if (rc)
     mtl_scaler_clear(s);
   return rc;

@@ -209,6 +209,17 @@ struct mtl_problem {
 /* 1 if the certificate has a closed-form dual (duality gap): squared loss
  * on every task with an L1, L2,1 or trace-norm regularizer. */
 int mtl__problem_has_dual(const mtl_problem *pb);
+/* The passes of a scaler fit (data_ops.c), shared by mtl_scaler_fit and
+ * its MPI version, which reduces a, mn, mx over ranks between them.
+ * a = [N, any_sparse, nnz (d), sum (d), sq (d)], zeroed; mn/mx = +-inf. */
+void mtl__scaler_sums(const mtl_dataset *ds, int d, double *a, double *mn,
+                      double *mx);
+void mtl__scaler_means(mtl_scaler *s, const double *a, double *mn,
+                       double *mx);
+void mtl__scaler_sqdev(const mtl_dataset *ds, const mtl_scaler *s,
+                       double *a);
+void mtl__scaler_scales(mtl_scaler *s, const double *a, const double *mn,
+                        const double *mx);
 /* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
 double mtl__scaling_factor(mtl_scaling s, int n);
 /* Proximal step on the penalized rows only (the unpenalized last row, if

@@ -242,75 +242,20 @@ int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
   }
   if (!standardize)
     goto done;
-  double *nnz = a + 2, *sum = nnz + d, *sq = sum + d;
-  int T = !local ? 0 : local->shared ? 1 : local->T;
-  for (int t = 0; t < T; t++) {
-    const mtl__task *tk = &local->tasks[t];
-    a[0] += tk->n;
-    if (tk->X) {
-      for (int i = 0; i < tk->n; i++) {
-        const double *x = tk->X + (size_t)i * d;
-        for (int j = 0; j < d; j++) {
-          sum[j] += x[j];
-          mn[j] = fmin(mn[j], x[j]);
-          mx[j] = fmax(mx[j], x[j]);
-        }
-      }
-      for (int j = 0; j < d; j++)
-        nnz[j] += tk->n;
-    } else {
-      a[1] = 1;
-      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
-        int j = tk->indices[p];
-        sum[j] += tk->values[p];
-        mn[j] = fmin(mn[j], tk->values[p]);
-        mx[j] = fmax(mx[j], tk->values[p]);
-        nnz[j]++;
-      }
-    }
-  }
+  mtl__scaler_sums(local, d, a, mn, mx);
   MPI_Allreduce(MPI_IN_PLACE, a, 2 + 2 * d, MPI_DOUBLE, MPI_SUM,
                 MPI_COMM_WORLD);
   MPI_Allreduce(MPI_IN_PLACE, mn, d, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
   MPI_Allreduce(MPI_IN_PLACE, mx, d, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  double N = a[0];
-  if (!(N > 0)) {
+  if (!(a[0] > 0)) {
     rc = mtl__err(MTL_EINVAL, "mtl_scaler_fit_mpi: no samples on any rank");
     goto done;
   }
-  for (int j = 0; j < d; j++) {
-    s->mean[j] = sum[j] / N;
-    if (nnz[j] < N) {
-      mn[j] = fmin(mn[j], 0.0);
-      mx[j] = fmax(mx[j], 0.0);
-    }
-  }
-  for (int t = 0; t < T; t++) {
-    const mtl__task *tk = &local->tasks[t];
-    if (tk->X) {
-      for (int i = 0; i < tk->n; i++) {
-        const double *x = tk->X + (size_t)i * d;
-        for (int j = 0; j < d; j++)
-          sq[j] += (x[j] - s->mean[j]) * (x[j] - s->mean[j]);
-      }
-    } else {
-      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
-        int j = tk->indices[p];
-        double e = tk->values[p] - s->mean[j];
-        sq[j] += e * e;
-      }
-    }
-  }
-  MPI_Allreduce(MPI_IN_PLACE, sq, d, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-  for (int j = 0; j < d; j++) {
-    double mu = s->mean[j];
-    double sd = sqrt((sq[j] + (N - nnz[j]) * mu * mu) / N);
-    if (mx[j] == mn[j] || !(sd > 1e-12 * fmax(fabs(mx[j]), fabs(mn[j]))))
-      sd = 1.0;
-    s->scale[j] = sd;
-    if (a[1] > 0)
-      s->mean[j] = 0.0;
-  }
+  mtl__scaler_means(s, a, mn, mx);
+  mtl__scaler_sqdev(local, s, a);
+  MPI_Allreduce(MPI_IN_PLACE, a + 2 + 2 * d, d, MPI_DOUBLE, MPI_SUM,
+                MPI_COMM_WORLD);
+  mtl__scaler_scales(s, a, mn, mx);
 done:
   free(a);
   free(mn);
