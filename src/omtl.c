@@ -843,6 +843,20 @@ static int64_t dadmm_resume(run_ctx *c, mtl__tr *tr, double **buf,
   return t;
 }
 
+/* Appends one prediction code to a node's growing record (doubling). */
+static int push_code(double **codes, int64_t *n, int64_t *cap, double code) {
+  if (*n == *cap) {
+    int64_t nc = *cap ? 2 * *cap : 1024;
+    double *p = realloc(*codes, (size_t)nc * sizeof(double));
+    if (!p)
+      return mtl__err(MTL_ENOMEM, "out of memory recording predictions");
+    *codes = p;
+    *cap = nc;
+  }
+  (*codes)[(*n)++] = code;
+  return MTL_OK;
+}
+
 static int dadmm_node(run_ctx *c, mtl__tr *tr) {
   const mtl_omtl_params *p = &c->p;
   int d = c->d, K = c->K, k = tr->rank;
@@ -938,16 +952,8 @@ static int dadmm_node(run_ctx *c, mtl__tr *tr) {
         normalize(d, x);
       code = predict(p, d, w, x, y, &gcoef);
     }
-    if (ncodes == capc) {
-      capc = capc ? 2 * capc : 1024;
-      double *nc = realloc(codes, (size_t)capc * sizeof(double));
-      if (!nc) {
-        rc = mtl__err(MTL_ENOMEM, "out of memory");
-        goto done;
-      }
-      codes = nc;
-    }
-    codes[ncodes++] = code;
+    if ((rc = push_code(&codes, &ncodes, &capc, code)))
+      goto done;
     wstep(p, c->eta, d, w, u, myv, z, x, gcoef);
     for (int i = 0; i < d; i++)
       mys[i] = z[i] + p->rho * w[i];
@@ -1166,16 +1172,8 @@ static int dpsgd_node(run_ctx *c, mtl__tr *tr) {
         normalize(d, x);
       code = predict(p, d, w, x, y, &gcoef);
     }
-    if (ncodes == capc) {
-      capc = capc ? 2 * capc : 1024;
-      double *nc = realloc(codes, (size_t)capc * sizeof(double));
-      if (!nc) {
-        rc = mtl__err(MTL_ENOMEM, "out of memory");
-        goto done;
-      }
-      codes = nc;
-    }
-    codes[ncodes++] = code;
+    if ((rc = push_code(&codes, &ncodes, &capc, code)))
+      goto done;
     msg[0] = (double)t;
     memcpy(msg + 1, w, (size_t)d * sizeof(double));
     for (int e = 0; e < deg; e++)
