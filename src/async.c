@@ -806,18 +806,31 @@ static int srv_evaluate(srv *s, double *obj) {
         return rc;
       pending++;
     }
+  /* Replies arrive in any order; the losses are summed in task order
+   * afterwards so that the objective is reproducible to the last bit. */
+  double *loss = mtl__calloc((size_t)s->nrec * T, sizeof(double));
+  if (!loss)
+    return MTL_ENOMEM;
+  rc = MTL_OK;
   while (pending-- > 0) {
     int n;
     if ((rc = mtl__tr_recv(s->tr, MTL__ANY, TAG_EVALR, b, s->cap, &n, NULL,
                            NULL)))
-      return rc;
-    int r0 = (int)b[1], cnt = (int)b[2];
-    if (n != 3 + cnt || r0 < 0 || r0 + cnt > s->nrec)
-      return mtl__err(MTL_EFORMAT, "async server: bad evaluation reply");
+      break;
+    int t = (int)b[0], r0 = (int)b[1], cnt = (int)b[2];
+    if (n != 3 + cnt || t < 0 || t >= T || r0 < 0 || r0 + cnt > s->nrec) {
+      rc = mtl__err(MTL_EFORMAT, "async server: bad evaluation reply");
+      break;
+    }
     for (int r = 0; r < cnt; r++)
-      obj[r0 + r] += b[3 + r];
+      loss[(size_t)(r0 + r) * T + t] = b[3 + r];
   }
-  return MTL_OK;
+  if (rc == MTL_OK)
+    for (int r = 0; r < s->nrec; r++)
+      for (int t = 0; t < T; t++)
+        obj[r] += loss[(size_t)r * T + t];
+  free(loss);
+  return rc;
 }
 
 static int server_role(mtl__async_ctx *cx, mtl__tr *tr) {
