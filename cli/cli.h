@@ -136,6 +136,10 @@ typedef struct cli_out {
 } cli_out;
 
 /* path NULL or "-" means stdout.  Returns CLI_OK or CLI_FAIL. */
+/* A new empty temporary file next to path ("<path>.tmpXXXXXX", mode
+ * 0666 & ~umask); returns its malloc'd name and its descriptor in *fd, or
+ * NULL after printing an error. */
+char *cli_temp_next_to(const char *path, int *fd);
 int cli_out_open(cli_out *o, const char *path);
 /* Flushes, closes and renames over the final name.  CLI_OK or CLI_FAIL. */
 int cli_out_commit(cli_out *o);

@@ -51,20 +51,10 @@ static int on_path(const char *name) {
 /* Runs `dot -Tpng -o TMP DOTFILE` (argv, no shell) and renames TMP over
  * png, so that a failed render leaves no partial image. */
 static int render_png(const char *dotfile, const char *png) {
-  size_t n = strlen(png);
-  char *tmp = malloc(n + 16);
-  if (!tmp) {
-    cli_error("out of memory");
+  int fd;
+  char *tmp = cli_temp_next_to(png, &fd);
+  if (!tmp)
     return CLI_FAIL;
-  }
-  memcpy(tmp, png, n);
-  memcpy(tmp + n, ".tmpXXXXXX", 11);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    cli_error("cannot create '%s': %s", png, strerror(errno));
-    free(tmp);
-    return CLI_FAIL;
-  }
   close(fd);
   int rc = CLI_FAIL;
   fflush(stdout);

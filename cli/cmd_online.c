@@ -218,25 +218,10 @@ typedef struct stage {
 /* A fresh temporary name next to path (created empty, mode 0666 & ~umask).
  * Returns the staged entry or NULL after printing an error. */
 static staged *stage_add(stage *st, const char *path) {
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) {
-    cli_error("out of memory");
+  int fd;
+  char *tmp = cli_temp_next_to(path, &fd);
+  if (!tmp)
     return NULL;
-  }
-  memcpy(tmp, path, n);
-  memcpy(tmp + n, ".tmpXXXXXX", 11);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    cli_error("cannot create '%s': %s", path, strerror(errno));
-    free(tmp);
-    return NULL;
-  }
-  mode_t um = umask(0);
-  umask(um);
-  if (fchmod(fd, 0666 & ~um) != 0) {
-    /* not fatal: the file is just more private */
-  }
   close(fd);
   staged *e = &st->v[st->n++];
   e->path = path;

@@ -93,6 +93,30 @@ void cli_progress_done(cli_progress *pc) {
 
 /* ---- atomic output files ----------------------------------------------------- */
 
+char *cli_temp_next_to(const char *path, int *fd) {
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 16);
+  if (!tmp) {
+    cli_error("out of memory");
+    return NULL;
+  }
+  memcpy(tmp, path, n);
+  memcpy(tmp + n, ".tmpXXXXXX", 11); /* mkstemp template */
+  *fd = mkstemp(tmp);
+  if (*fd < 0) {
+    cli_error("cannot create '%s': %s", path, strerror(errno));
+    free(tmp);
+    return NULL;
+  }
+  /* mkstemp creates 0600; give the file the usual 0666 & ~umask. */
+  mode_t um = umask(0);
+  umask(um);
+  if (fchmod(*fd, 0666 & ~um) != 0) {
+    /* not fatal: the file is just more private */
+  }
+  return tmp;
+}
+
 int cli_out_open(cli_out *o, const char *path) {
   memset(o, 0, sizeof *o);
   o->path = path;
@@ -100,27 +124,10 @@ int cli_out_open(cli_out *o, const char *path) {
     o->f = stdout;
     return CLI_OK;
   }
-  size_t n = strlen(path);
-  o->tmp = malloc(n + 16);
-  if (!o->tmp) {
-    cli_error("out of memory");
+  int fd;
+  o->tmp = cli_temp_next_to(path, &fd);
+  if (!o->tmp)
     return CLI_FAIL;
-  }
-  memcpy(o->tmp, path, n);
-  memcpy(o->tmp + n, ".tmpXXXXXX", 11);
-  int fd = mkstemp(o->tmp);
-  if (fd < 0) {
-    cli_error("cannot create '%s': %s", path, strerror(errno));
-    free(o->tmp);
-    o->tmp = NULL;
-    return CLI_FAIL;
-  }
-  /* mkstemp creates 0600; give the file the usual 0666 & ~umask. */
-  mode_t um = umask(0);
-  umask(um);
-  if (fchmod(fd, 0666 & ~um) != 0) {
-    /* not fatal: the file is just more private */
-  }
   o->f = fdopen(fd, "w");
   if (!o->f) {
     cli_error("cannot open '%s': %s", path, strerror(errno));

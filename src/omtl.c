@@ -402,6 +402,21 @@ static int collect_round(run_ctx *c, const double *code, double sec) {
   return MTL_OK;
 }
 
+/* Rank 0 of the graph methods: appends the wall time of one round (the
+ * codes travel to rank 0 only at the end). */
+static int push_round_time(run_ctx *c, double sec) {
+  if (c->rounds == c->cap) {
+    int64_t nc = c->cap ? 2 * c->cap : 1024;
+    double *r2 = realloc(c->round_sec, (size_t)nc * sizeof(double));
+    if (!r2)
+      return mtl__err(MTL_ENOMEM, "out of memory");
+    c->round_sec = r2;
+    c->cap = nc;
+  }
+  c->round_sec[c->rounds++] = sec;
+  return MTL_OK;
+}
+
 /* Progress report from rank 0 (err: averaged cumulative error or NaN). */
 static int report(run_ctx *c, int64_t t, double err) {
   if (!c->p.progress || (t + 1) % c->p.progress_every != 0)
@@ -916,19 +931,9 @@ static int dadmm_node(run_ctx *c, mtl__tr *tr) {
       }
     }
     if (k == 0) /* rounds before the checkpoint: no timings */
-      for (int64_t r = 0; r < t0; r++) {
-        if (c->rounds == c->cap) {
-          int64_t nc = c->cap ? 2 * c->cap : 1024;
-          double *r2 = realloc(c->round_sec, (size_t)nc * sizeof(double));
-          if (!r2) {
-            rc = mtl__err(MTL_ENOMEM, "out of memory");
-            goto done;
-          }
-          c->round_sec = r2;
-          c->cap = nc;
-        }
-        c->round_sec[c->rounds++] = 0;
-      }
+      for (int64_t r = 0; r < t0; r++)
+        if ((rc = push_round_time(c, 0)))
+          goto done;
   }
   rc = coef_prepare(p, K, Om, P, work);
   if (rc)
@@ -1022,19 +1027,8 @@ static int dadmm_node(run_ctx *c, mtl__tr *tr) {
     zstep(p, d, z, w, u, myv);
     if (k == 0) {
       double now = mtl__now();
-      double *cd = vn; /* only codes[k] is known at node 0 */
-      (void)cd;
-      if (c->rounds == c->cap) {
-        int64_t nc = c->cap ? 2 * c->cap : 1024;
-        double *r2 = realloc(c->round_sec, (size_t)nc * sizeof(double));
-        if (!r2) {
-          rc = mtl__err(MTL_ENOMEM, "out of memory");
-          goto done;
-        }
-        c->round_sec = r2;
-        c->cap = nc;
-      }
-      c->round_sec[c->rounds++] = now - tprev;
+      if ((rc = push_round_time(c, now - tprev)))
+        goto done;
       tprev = now;
       if ((rc = report(c, t, NAN)))
         goto done;
@@ -1223,17 +1217,8 @@ static int dpsgd_node(run_ctx *c, mtl__tr *tr) {
       w[i] = wn[i] + self * w[i] - gam * (gcoef != 0 ? gcoef * x[i] : 0.0);
     if (k == 0) {
       double now = mtl__now();
-      if (c->rounds == c->cap) {
-        int64_t nc = c->cap ? 2 * c->cap : 1024;
-        double *r2 = realloc(c->round_sec, (size_t)nc * sizeof(double));
-        if (!r2) {
-          rc = mtl__err(MTL_ENOMEM, "out of memory");
-          goto done;
-        }
-        c->round_sec = r2;
-        c->cap = nc;
-      }
-      c->round_sec[c->rounds++] = now - tprev;
+      if ((rc = push_round_time(c, now - tprev)))
+        goto done;
       tprev = now;
       if ((rc = report(c, t, NAN)))
         goto done;
