@@ -6,7 +6,7 @@
  * messages exchanged in both directions at once (buffered sends must not
  * deadlock).
  */
-#include "../src/transport.h"
+#include "../src/transport/transport.h"
 #include "check.h"
 
 #define NMSG 300

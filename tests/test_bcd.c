@@ -1,5 +1,5 @@
 /*
- * test_bcd.c -- block coordinate descent (src/bcd.c) against closed forms
+ * test_bcd.c -- block coordinate descent (src/solvers/batch/bcd.c) against closed forms
  * (normal equations, soft thresholds, enumeration of L1 sign patterns),
  * KKT conditions computed here from the raw data, and the FISTA solver.
  */

@@ -1,5 +1,5 @@
 /*
- * test_osvd.c -- the online SVD of the async server (src/osvd.c): after
+ * test_osvd.c -- the online SVD of the async server (src/linalg/osvd.c): after
  * 10^4 random column replacements (refresh period 100, and never) its
  * singular values and its trace-norm prox match a full SVD / mtl_reg_prox
  * to 1e-9 relative; the rank stays min(d, T) through rank-deficient

@@ -4,7 +4,7 @@
  * more ranks than cores, oversized messages, closing a hub, and injected
  * delays.  Internal API: includes the private header.
  */
-#include "../src/transport.h"
+#include "../src/transport/transport.h"
 #include "check.h"
 
 #include <pthread.h>
