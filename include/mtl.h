@@ -654,6 +654,197 @@ MTL_API int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
 MTL_API void mtl_cv_result_clear(mtl_cv_result *res);
 
 /* ------------------------------------------------------------------------ */
+/* The one entry point: methods, parameters by name, mtl_fit, search        */
+/* ------------------------------------------------------------------------ */
+/*
+ * Every method of the library is trained the same way:
+ *
+ *   mtl_params *p = mtl_params_create("asym");      // defaults of "asym"
+ *   mtl_params_set(p, "lambda", "0.5");             // by name and string
+ *   mtl_model *m = NULL;
+ *   int st = mtl_fit(ds, p, NULL, &m, NULL);        // NULL: threads
+ *   ...  mtl_model_save(m, "asym.model"); mtl_model_predict(m, ...);
+ *   mtl_model_free(m); mtl_params_free(p);
+ *
+ * A method is a descriptor (name, summary, a table of parameters with
+ * types, defaults, ranges and help, a fit, and what it stores in the
+ * model); the list is mtl_method_count / mtl_method_at.  mtl_fit fits the
+ * feature scaler (parameters "standardize" and "bias", where the method
+ * has them) on ds, runs the method, and returns a complete model that
+ * predicts on RAW features: W, bias, scaler, the learned structure (matrix
+ * "B" of asym, "Omega"/"V" of the online methods, "L"/"S" of gomtl, the
+ * sign graph of srml/ssml), and the metadata: "method", every parameter as
+ * "param.NAME", and the fit's results (status, iterations, objective,
+ * seconds, the certificate, ...) under the same keys as in mtl_fit_info.
+ * Nothing here needs a C struct of the caller: a binding passes strings.
+ */
+
+typedef struct mtl_method mtl_method;
+typedef struct mtl_params mtl_params;
+typedef struct mtl_fit_info mtl_fit_info;
+/* The transport the distributed methods run on.  NULL = the in-process
+ * transport (one thread per node), the default and the only one libmtl
+ * itself contains; other transports come from their own libraries. */
+typedef struct mtl_transport mtl_transport;
+
+/** Number of methods, and method i (0 <= i < count; NULL otherwise). */
+MTL_API int mtl_method_count(void);
+MTL_API const mtl_method *mtl_method_at(int i);
+/** The method called name (an alias such as "amtl" gives its method).
+ *  NULL if there is none, with an error listing the valid names. */
+MTL_API const mtl_method *mtl_method_find(const char *name);
+MTL_API const char *mtl_method_name(const mtl_method *m);
+/** One line: what the method is and where it comes from. */
+MTL_API const char *mtl_method_summary(const mtl_method *m);
+
+/* Parameter types. */
+typedef enum {
+  MTL_PARAM_REAL = 0, /* a finite number within the parameter's range */
+  MTL_PARAM_INT,      /* an integer within the range */
+  MTL_PARAM_BOOL,     /* 0/1, true/false, yes/no, on/off */
+  MTL_PARAM_CHOICE,   /* one word of a list ("l1|l21|trace") */
+  MTL_PARAM_TEXT      /* free text (a file name, "chain") */
+} mtl_param_type;
+
+/** The method's parameters: count, and for parameter i its name, type,
+ *  default (as text), help line, the choices of a MTL_PARAM_CHOICE
+ *  ("a|b|c", else NULL) and the range of a number (lo, hi; infinite when
+ *  open).  Out of range i: NULL / -1. */
+MTL_API int mtl_method_nparams(const mtl_method *m);
+MTL_API const char *mtl_method_param_name(const mtl_method *m, int i);
+MTL_API int mtl_method_param_type(const mtl_method *m, int i);
+MTL_API const char *mtl_method_param_default(const mtl_method *m, int i);
+MTL_API const char *mtl_method_param_help(const mtl_method *m, int i);
+MTL_API const char *mtl_method_param_choices(const mtl_method *m, int i);
+MTL_API int mtl_method_param_range(const mtl_method *m, int i, double *lo,
+                                   double *hi);
+
+/** A parameter set of method `method` (a name as for mtl_method_find)
+ *  holding its defaults.  NULL on error (unknown method: the message lists
+ *  the valid names). */
+MTL_API mtl_params *mtl_params_create(const char *method);
+MTL_API mtl_params *mtl_params_copy(const mtl_params *p);
+MTL_API void mtl_params_free(mtl_params *p);
+MTL_API const mtl_method *mtl_params_method(const mtl_params *p);
+/** Sets parameter name from text.  Errors (MTL_EINVAL, nothing changed):
+ *  an unknown name (the message lists the method's parameters), a value
+ *  that does not parse, is out of range or not one of the choices (the
+ *  message names the parameter, the value and what is valid).  Dashes and
+ *  underscores are the same in names ("max-iter" = "max_iter"). */
+MTL_API int mtl_params_set(mtl_params *p, const char *name,
+                           const char *value);
+/** Numeric convenience: the same checks as mtl_params_set. */
+MTL_API int mtl_params_set_number(mtl_params *p, const char *name,
+                                  double value);
+/** The value as text (numbers with 17 significant digits); NULL for an
+ *  unknown name.  Valid until the parameter is set again. */
+MTL_API const char *mtl_params_get(const mtl_params *p, const char *name);
+/** The value as a number (booleans 0/1, choices their index); NaN for an
+ *  unknown name or a text parameter. */
+MTL_API double mtl_params_get_number(const mtl_params *p, const char *name);
+/** 1 if name was set explicitly (even to its default), 0 if not, -1 if the
+ *  method has no such parameter. */
+MTL_API int mtl_params_is_set(const mtl_params *p, const char *name);
+/** Progress callback, called by the method's iterations (as documented for
+ *  each method's own params); a non-zero return cancels the fit. */
+MTL_API void mtl_params_set_progress(mtl_params *p, mtl_progress_fn fn,
+                                     void *ctx);
+/** Warnings of the methods that give any (srml). */
+MTL_API void mtl_params_set_log(mtl_params *p, mtl_log_fn fn, void *ctx);
+
+/** Fits method p on ds over transport tr (NULL = in-process threads) and
+ *  returns the model in *model (free with mtl_model_free).  info may be
+ *  NULL; otherwise *info receives the fit's results (free with
+ *  mtl_fit_info_free).  Returns MTL_CONVERGED or MTL_MAXITER (the model
+ *  is complete in both cases; its meta "status" says which), or an error
+ *  code with nothing returned (MTL_ECANCELLED when the progress callback
+ *  cancelled).  Every parameter is checked first; errors name it. */
+MTL_API int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
+                    const mtl_transport *tr, mtl_model **model,
+                    mtl_fit_info **info);
+
+/* The results of a fit: an ordered list of named values (numbers or text):
+ * "method", "status" ("converged"|"max-iter"), "iterations" (the method's
+ * unit: solver iterations, updates per task, ADMM iterations, outer
+ * iterations, rounds), "objective", "seconds", "certificate" (what
+ * certifies the result: "duality gap", "fixed-point residual", "admm
+ * residuals" or "objective change"), its numbers ("gap", "relative_gap",
+ * "residual", "primal_residual", "dual_residual", "relative_change"),
+ * "features_used", and the method's own (e.g. tau_max of async, edges of
+ * asym, sign_violations of srml).  With the parameter "trace" set to 1, a
+ * table of the objective (and the method's other columns) per iteration. */
+MTL_API int mtl_fit_info_count(const mtl_fit_info *in);
+MTL_API const char *mtl_fit_info_key(const mtl_fit_info *in, int i);
+/** Value of item i as text; NULL out of range. */
+MTL_API const char *mtl_fit_info_text(const mtl_fit_info *in, int i);
+/** 1 if item i is a number (then mtl_fit_info_value gives it), else 0. */
+MTL_API int mtl_fit_info_is_number(const mtl_fit_info *in, int i);
+MTL_API double mtl_fit_info_value(const mtl_fit_info *in, int i);
+/** Item by key: text (NULL if absent) and number (NaN if absent or text). */
+MTL_API const char *mtl_fit_info_get(const mtl_fit_info *in,
+                                     const char *key);
+MTL_API double mtl_fit_info_number(const mtl_fit_info *in, const char *key);
+/** The trace table, if one was asked for: rows x cols, row-major in
+ *  *data, column names in header ("iter,objective"...).  MTL_ENOTFOUND
+ *  when there is none. */
+MTL_API int mtl_fit_info_trace(const mtl_fit_info *in, int *rows, int *cols,
+                               const char **header, const double **data);
+MTL_API void mtl_fit_info_free(mtl_fit_info *in);
+
+/* --- Parameter search: cross-validation, validation split, paths -------- */
+/*
+ * A grid over any of the method's parameters, written as text:
+ *   "lambda=0.01,0.1,1; mu=0.1,1"     lists (the grid is their product)
+ *   "lambda=1e-3:10:20"                20 values from 1e-3 to 10, log-spaced
+ *   "lambda=path:20:0.01"              20 values from lambda_max down to
+ *                                      0.01 lambda_max of the (scaled) data
+ *                                      (methods whose parameter "lambda"
+ *                                      weighs an l1/l21/trace regularizer)
+ * Each grid point is fitted with mtl_fit on the training part of every
+ * fold and scored on its held-out part by the task-averaged error (RMSE
+ * for regression tasks, error rate for classification; the mean over tasks
+ * of each task's error).  folds >= 2: k-fold within each task; folds = 0
+ * and 0 < holdout < 1: one split keeping `holdout` of each task for
+ * validation; folds = 0 and holdout = 0: no validation, every point is
+ * fitted on all of ds (a path: the fit results are kept).  The batch
+ * method warm-starts along lambda (largest first) within each fold. */
+typedef struct mtl_search mtl_search;
+
+MTL_API int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
+                           const mtl_transport *tr, const char *grid,
+                           int folds, double holdout, uint64_t seed,
+                           mtl_search **out);
+MTL_API void mtl_search_free(mtl_search *s);
+/** Grid points, and the parameters the grid varies. */
+MTL_API int mtl_search_npoints(const mtl_search *s);
+MTL_API int mtl_search_nvaried(const mtl_search *s);
+MTL_API const char *mtl_search_varied_name(const mtl_search *s, int j);
+/** Value of varied parameter j at point i (as text, and as a number). */
+MTL_API const char *mtl_search_value(const mtl_search *s, int i, int j);
+MTL_API double mtl_search_number(const mtl_search *s, int i, int j);
+/** Validation error at point i: mean over folds and its standard
+ *  deviation over folds (NaN without validation). */
+MTL_API double mtl_search_error(const mtl_search *s, int i);
+MTL_API double mtl_search_error_std(const mtl_search *s, int i);
+/** The fit results at point i summed up over folds: mean objective,
+ *  iterations and seconds; status "max-iter" if any fold stopped there. */
+MTL_API double mtl_search_objective(const mtl_search *s, int i);
+MTL_API double mtl_search_iterations(const mtl_search *s, int i);
+MTL_API double mtl_search_seconds(const mtl_search *s, int i);
+MTL_API int mtl_search_status(const mtl_search *s, int i);
+/** "rmse", "error_rate" or "rmse/error_rate" (mixed tasks). */
+MTL_API const char *mtl_search_metric(const mtl_search *s);
+/** Index of the point with the lowest validation error (the first such;
+ *  the last point of a path without validation). */
+MTL_API int mtl_search_best(const mtl_search *s);
+/** A copy of the searched parameters with point i's values set (free with
+ *  mtl_params_free): refit with mtl_fit. */
+MTL_API mtl_params *mtl_search_params(const mtl_search *s, int i);
+/** Without validation (folds = 0, holdout = 0): the model fitted at point
+ *  i (owned by s; valid while s lives).  NULL otherwise. */
+MTL_API const mtl_model *mtl_search_model(const mtl_search *s, int i);
+
+/* ------------------------------------------------------------------------ */
 /* Sign-regularized MTL: SRML / SSML (Bai et al., SDM 2023)                 */
 /* ------------------------------------------------------------------------ */
 /*

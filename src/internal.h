@@ -100,6 +100,12 @@ void mtl__task_matvec(const mtl_dataset *ds, int t, const double *w,
 void mtl__task_matvec_t(const mtl_dataset *ds, int t, double alpha,
                         const double *r, double *g);
 
+/* Dense matrix from a text file (text_matrix.c): one row per line, blanks
+ * or commas between numbers, '#' comments.  *out is column-major rows x
+ * cols (malloc'd).  Errors name path:line and the value. */
+int mtl__read_text_matrix(const char *path, double **out, int *rows,
+                          int *cols);
+
 /* ---- linear algebra (linalg.c): the only module calling CBLAS/LAPACKE ---- */
 /* All matrices are column-major with leading dimension unless named
  * "_rm" (row-major).  Functions return MTL_OK or MTL_ELINALG/MTL_ENOMEM

@@ -1,0 +1,218 @@
+/*
+ * api.h -- private header of layer 8 (src/api): method descriptors, the
+ * parameter sets built from their tables, the fit context every method's
+ * fit receives, and the fit results (mtl_fit_info).
+ *
+ * Adding a method = one descriptor (a static table of parameters and a fit
+ * function) in a methods_*.c file, and one line in methods.c's list.  The
+ * fit function reads its parameters through mtl__p_num / mtl__p_text, fits
+ * on the raw dataset it is given, and fills a mtl__fit_out: the model W
+ * with its problem parameters and scaler (or a ready model), its results
+ * in the info list, and the learned structure as model matrices.  mtl_fit
+ * does the rest in one place (api/fit.c): the metadata of every model,
+ * features used, status.
+ */
+#ifndef MTL_API_PRIVATE_H
+#define MTL_API_PRIVATE_H
+
+#include "internal.h"
+
+/* One parameter of a method's table. */
+typedef struct mtl__pdef {
+  const char *name;  /* lower case, '_' between words */
+  mtl_param_type type;
+  const char *def;   /* default as text */
+  double lo, hi;     /* range of REAL/INT (inclusive; lo_open/hi_open) */
+  int lo_open, hi_open;
+  const char *choices; /* CHOICE: "a|b|c" */
+  const char *help;
+} mtl__pdef;
+
+typedef struct mtl__fit_ctx mtl__fit_ctx;
+typedef struct mtl__fit_out mtl__fit_out;
+
+struct mtl_method {
+  const char *name;
+  const char *aliases;  /* "|"-separated other names, or NULL */
+  const char *summary;
+  const mtl__pdef *params;
+  int nparams;
+  /* Fits on c->ds; fills *o.  Returns MTL_CONVERGED/MTL_MAXITER or an
+   * error (o is then released by the caller). */
+  int (*fit)(const mtl__fit_ctx *c, mtl__fit_out *o);
+  /* Optional: fits the decreasing lambdas[0..n-1] on c->ds with warm
+   * starts, one output each (used by the search along "lambda"). */
+  int (*fit_path)(const mtl__fit_ctx *c, const double *lambdas, int n,
+                  mtl__fit_out *outs);
+  /* Optional: lambda_max of the method's problem on c->ds. */
+  int (*lambda_max)(const mtl__fit_ctx *c, double *out);
+};
+
+struct mtl_params {
+  const mtl_method *m;
+  double *num;         /* per parameter: the number (bool 0/1, choice idx) */
+  char **text;         /* per parameter: the value as text (owned) */
+  unsigned char *set;  /* per parameter: set explicitly */
+  mtl_progress_fn progress;
+  void *progress_ctx;
+  mtl_log_fn log;
+  void *log_ctx;
+};
+
+/* ---- parameters (params.c) ----------------------------------------------- */
+/* Index of parameter name in p's method (dashes = underscores), or -1. */
+int mtl__p_index(const mtl_params *p, const char *name);
+/* MTL_EINVAL: "METHOD has no parameter NAME (valid: ...)". */
+int mtl__p_unknown(const mtl_params *p, const char *name);
+/* Value of a parameter the method is known to have (its table). */
+double mtl__p_num(const mtl_params *p, const char *name);
+int mtl__p_int(const mtl_params *p, const char *name);
+const char *mtl__p_text(const mtl_params *p, const char *name);
+int mtl__p_is(const mtl_params *p, const char *name, const char *word);
+
+/* ---- fit results (info.c) ------------------------------------------------- */
+typedef struct mtl__item {
+  char *key, *text;
+  double value; /* NaN for text items */
+  int is_num;
+} mtl__item;
+
+struct mtl_fit_info {
+  int n, cap;
+  mtl__item *items;
+  int rows, cols;   /* trace table */
+  char *header;
+  double *trace;    /* rows x cols row-major */
+};
+
+mtl_fit_info *mtl__info_new(void);
+/* Sets (or replaces) an item.  MTL_OK or MTL_ENOMEM. */
+int mtl__info_num(mtl_fit_info *in, const char *key, double v);
+int mtl__info_text(mtl_fit_info *in, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Takes a trace table (copies header and data). */
+int mtl__info_trace(mtl_fit_info *in, const char *header, int rows, int cols,
+                    const double *data);
+
+/* ---- the fit context and output (fit.c) --------------------------------- */
+struct mtl__fit_ctx {
+  const mtl_dataset *ds;   /* raw training data */
+  const mtl_params *p;
+  const mtl_transport *tr;
+  const double *W0;        /* warm start (scaled space, d x T) or NULL */
+  int want_trace;
+};
+
+struct mtl__fit_out {
+  mtl_model *model;        /* the model (with its scaler), or NULL if the
+                              generic builder is to make it from: */
+  double *W;               /* d x T (owned), with */
+  int d, T;
+  mtl_problem_params pp;   /* formulation recorded (task_loss owned) */
+  int *task_loss;
+  mtl_scaler sc;           /* owned */
+  mtl_fit_info *info;      /* results (owned) */
+  /* learned structure stored as model matrices: */
+  int nmat;
+  struct {
+    char name[32];
+    int rows, cols;
+    double *A;
+  } mat[8];
+  double *R;               /* graph matrix referenced by pp (owned) */
+};
+
+/* The shared steps of the methods' fits. */
+/* Scaler fitted on ds per the parameters "standardize" and "bias" (absent
+ * = 0) and the scaled copy. */
+int mtl__fit_scale(const mtl_params *p, const mtl_dataset *ds,
+                   mtl_scaler *sc, mtl_dataset **scaled);
+/* Problem parameters of the shared parameters (loss, scaling, reg, lambda,
+ * ridge, graph_file, bias, threads, where the method has them).  *R (graph
+ * matrix) is malloc'd when read: free after use. */
+int mtl__fit_problem_params(const mtl_params *p, int T,
+                            mtl_problem_params *pp, double **R);
+/* Records the resolved losses of pb into o (for the model). */
+int mtl__fit_out_losses(mtl__fit_out *o, const mtl_problem *pb);
+/* Adds a model matrix (copied). */
+int mtl__fit_out_matrix(mtl__fit_out *o, const char *name, int rows,
+                        int cols, const double *A);
+void mtl__fit_out_clear(mtl__fit_out *o);
+/* The two halves of mtl__fit_run: o with fresh results ("method",
+ * "status"); then the results completed (seconds unless the method set
+ * them, status of st unless st < 0) and the model built: *out. */
+int mtl__fit_begin(mtl__fit_out *o, const mtl_method *m);
+int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
+                    double seconds, mtl_model **out);
+/* Runs one fit (c->p's method) and completes the model: *out.  o holds
+ * the results (o->info) afterwards; the caller clears o. */
+int mtl__fit_run(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_model **out);
+/* Items of a certificate ("certificate", "gap", "relative_gap",
+ * "residual"). */
+int mtl__info_cert(mtl_fit_info *in, const mtl_certificate *c);
+/* Certificate items of W on pb ("certificate", "gap", "relative_gap",
+ * "residual"). */
+int mtl__fit_certificate(mtl_problem *pb, const double *W,
+                         mtl_fit_info *in);
+/* The status word. */
+const char *mtl__status_word(int st);
+
+/* ---- parameter table entries shared by several methods ------------------ */
+#define MTL__INF INFINITY
+#define MTL__P_REAL(name, def, lo, hi, help)                                  \
+  { name, MTL_PARAM_REAL, def, lo, hi, 0, 0, NULL, help }
+#define MTL__P_POS(name, def, help) /* > 0 */                                 \
+  { name, MTL_PARAM_REAL, def, 0, MTL__INF, 1, 0, NULL, help }
+#define MTL__P_NONNEG(name, def, help)                                        \
+  { name, MTL_PARAM_REAL, def, 0, MTL__INF, 0, 0, NULL, help }
+#define MTL__P_INT(name, def, lo, hi, help)                                   \
+  { name, MTL_PARAM_INT, def, lo, hi, 0, 0, NULL, help }
+#define MTL__P_BOOL(name, def, help)                                          \
+  { name, MTL_PARAM_BOOL, def, 0, 1, 0, 0, NULL, help }
+#define MTL__P_CHOICE(name, def, choices, help)                               \
+  { name, MTL_PARAM_CHOICE, def, 0, 0, 0, 0, choices, help }
+#define MTL__P_TEXT(name, def, help)                                          \
+  { name, MTL_PARAM_TEXT, def, 0, 0, 0, 0, NULL, help }
+
+#define MTL__P_STANDARDIZE                                                    \
+  MTL__P_BOOL("standardize", "1", "standardize the features (zero mean, "    \
+              "unit variance, fitted on the training data)")
+#define MTL__P_BIAS                                                           \
+  MTL__P_BOOL("bias", "1", "append an unpenalized bias feature")
+#define MTL__LOSSES "auto|squared|logistic|sqhinge"
+#define MTL__P_LOSS                                                           \
+  MTL__P_CHOICE("loss", "auto", MTL__LOSSES,                                 \
+                "per-sample loss; auto = squared for regression tasks, "     \
+                "logistic for classification tasks")
+#define MTL__SCALINGS "sum|mean|double-sum|double-mean"
+#define MTL__P_SCALING(def)                                                   \
+  MTL__P_CHOICE("scaling", def, MTL__SCALINGS,                               \
+                "per-task loss weighting: sum = 1/2||Xw-y||^2, mean = "      \
+                "1/(2n)||Xw-y||^2, double-* = twice those")
+#define MTL__P_REG                                                            \
+  MTL__P_CHOICE("reg", "l21", "none|ridge|l1|l21|trace|mean|graph|lasso|"    \
+                "nuclear",                                                    \
+                "regularizer g(W): l1 = independent Lassos, l21 = joint "    \
+                "feature selection, trace = low rank, mean, graph ||WR||^2")
+#define MTL__P_RIDGE                                                          \
+  MTL__P_NONNEG("ridge", "0", "extra ridge term ridge * ||W||_F^2")
+#define MTL__P_GRAPH_FILE                                                     \
+  MTL__P_TEXT("graph_file", "", "reg graph: text matrix R, T rows (tasks) "  \
+              "x E columns (edges), numbers separated by blanks or commas")
+#define MTL__P_THREADS                                                        \
+  MTL__P_INT("threads", "1", 0, 4096, "worker threads for per-task work "    \
+             "(0 = all CPUs)")
+#define MTL__P_TRACE                                                          \
+  MTL__P_BOOL("trace", "0", "keep the objective per iteration (the fit "     \
+              "results' trace table)")
+#define MTL__NPARAMS(table) ((int)(sizeof table / sizeof *table))
+
+/* ---- the methods (methods_*.c), listed in methods.c --------------------- */
+extern const mtl_method mtl__method_batch, mtl__method_async,
+    mtl__method_smtl, mtl__method_srml, mtl__method_ssml, mtl__method_asym,
+    mtl__method_asym_curriculum, mtl__method_asym_noloss,
+    mtl__method_asym_symmetric, mtl__method_curriculum_simple,
+    mtl__method_gomtl, mtl__method_cadmm, mtl__method_dadmm,
+    mtl__method_dpsgd, mtl__method_ogd;
+
+#endif /* MTL_API_PRIVATE_H */

@@ -1,0 +1,289 @@
+/*
+ * fit.c -- mtl_fit, the one entry point for training, and the steps the
+ * methods' fits share (scaling, problem parameters, certificate).  The
+ * model's metadata is written here and nowhere else: the method's name,
+ * every parameter ("param.NAME"), and every fit result.
+ */
+#include "api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *mtl__status_word(int st) {
+  return st == MTL_CONVERGED ? "converged" : "max-iter";
+}
+
+int mtl__fit_scale(const mtl_params *p, const mtl_dataset *ds,
+                   mtl_scaler *sc, mtl_dataset **scaled) {
+  memset(sc, 0, sizeof *sc);
+  *scaled = NULL;
+  int stdz = mtl__p_index(p, "standardize") >= 0 &&
+             mtl__p_num(p, "standardize") != 0;
+  int bias = mtl__p_index(p, "bias") >= 0 && mtl__p_num(p, "bias") != 0;
+  int rc = mtl_scaler_fit(ds, stdz, bias, sc);
+  if (rc < 0)
+    return mtl__err_prefix(rc, "cannot fit the feature scaler");
+  rc = mtl_scaler_apply(sc, ds, scaled);
+  if (rc < 0) {
+    mtl_scaler_clear(sc);
+    memset(sc, 0, sizeof *sc);
+    return mtl__err_prefix(rc, "cannot standardize the data");
+  }
+  return MTL_OK;
+}
+
+/* The graph matrix R (T x E) of parameter graph_file. */
+static int read_graph_matrix(const mtl_params *p, int T, double **R,
+                             int *E) {
+  const char *path = mtl__p_text(p, "graph_file");
+  int rows = 0;
+  int rc = mtl__read_text_matrix(path, R, &rows, E);
+  if (rc < 0)
+    return mtl__err_prefix(rc, "graph matrix R");
+  if (rows != T) {
+    free(*R);
+    *R = NULL;
+    return mtl__err(MTL_EINVAL,
+                    "graph file '%s' has %d rows but the data has %d tasks "
+                    "(R is T x E: one row per task)",
+                    path, rows, T);
+  }
+  return MTL_OK;
+}
+
+int mtl__fit_problem_params(const mtl_params *p, int T,
+                            mtl_problem_params *pp, double **R) {
+  mtl_problem_params_init(pp);
+  *R = NULL;
+  if (mtl__p_index(p, "loss") >= 0) {
+    int ok = 0;
+    pp->loss = (mtl_loss)mtl_loss_parse(mtl__p_text(p, "loss"), &ok);
+  }
+  if (mtl__p_index(p, "scaling") >= 0)
+    pp->scaling = (mtl_scaling)mtl__p_int(p, "scaling");
+  if (mtl__p_index(p, "reg") >= 0)
+    pp->reg.type = (mtl_reg_type)mtl_reg_parse(mtl__p_text(p, "reg"));
+  else
+    pp->reg.type = MTL_REG_NONE;
+  pp->reg.lambda = mtl__p_index(p, "lambda") >= 0 ? mtl__p_num(p, "lambda")
+                                                   : 0.0;
+  pp->reg.ridge = mtl__p_num(p, "ridge");
+  pp->unpenalized_last = mtl__p_index(p, "bias") >= 0 &&
+                         mtl__p_num(p, "bias") != 0;
+  if (mtl__p_index(p, "threads") >= 0)
+    pp->threads = mtl__p_int(p, "threads");
+  const char *gf = mtl__p_text(p, "graph_file");
+  int graph = pp->reg.type == MTL_REG_GRAPH, has_file = gf && *gf;
+  if (graph && !has_file)
+    return mtl__err(MTL_EINVAL, "%s: reg graph needs the parameter "
+                                "graph_file (the T x E matrix R)",
+                    p->m->name);
+  if (has_file && !graph)
+    return mtl__err(MTL_EINVAL, "%s: graph_file is only used with reg "
+                                "graph (reg is %s)",
+                    p->m->name, mtl__p_text(p, "reg"));
+  if (graph) {
+    int rc = read_graph_matrix(p, T, R, &pp->reg.R_cols);
+    if (rc < 0)
+      return rc;
+    pp->reg.R = *R;
+  }
+  return MTL_OK;
+}
+
+int mtl__fit_out_losses(mtl__fit_out *o, const mtl_problem *pb) {
+  int T = mtl_problem_ntasks(pb);
+  free(o->task_loss);
+  o->task_loss = mtl__malloc((size_t)T * sizeof *o->task_loss);
+  if (!o->task_loss)
+    return MTL_ENOMEM;
+  for (int t = 0; t < T; t++)
+    o->task_loss[t] = (int)mtl_problem_task_loss(pb, t);
+  o->pp.task_loss = o->task_loss;
+  return MTL_OK;
+}
+
+int mtl__fit_out_matrix(mtl__fit_out *o, const char *name, int rows,
+                        int cols, const double *A) {
+  if (o->nmat >= (int)(sizeof o->mat / sizeof *o->mat))
+    return mtl__err(MTL_EINVAL, "internal: too many model matrices");
+  size_t n = (size_t)rows * (size_t)cols;
+  double *c = mtl__malloc((n ? n : 1) * sizeof *c);
+  if (!c)
+    return MTL_ENOMEM;
+  memcpy(c, A, n * sizeof *c);
+  snprintf(o->mat[o->nmat].name, sizeof o->mat[o->nmat].name, "%s", name);
+  o->mat[o->nmat].rows = rows;
+  o->mat[o->nmat].cols = cols;
+  o->mat[o->nmat].A = c;
+  o->nmat++;
+  return MTL_OK;
+}
+
+void mtl__fit_out_clear(mtl__fit_out *o) {
+  mtl_model_free(o->model);
+  free(o->W);
+  free(o->task_loss);
+  mtl_scaler_clear(&o->sc);
+  mtl_fit_info_free(o->info);
+  for (int i = 0; i < o->nmat; i++)
+    free(o->mat[i].A);
+  free(o->R);
+  memset(o, 0, sizeof *o);
+}
+
+int mtl__fit_certificate(mtl_problem *pb, const double *W, mtl_fit_info *in) {
+  mtl_certificate c;
+  int rc = mtl_problem_certificate(pb, W, &c);
+  if (rc < 0)
+    return mtl__err_prefix(rc, "cannot compute the certificate");
+  return mtl__info_cert(in, &c);
+}
+
+int mtl__info_cert(mtl_fit_info *in, const mtl_certificate *cp) {
+  mtl_certificate c = *cp;
+  int rc;
+  if (isfinite(c.gap)) {
+    rc = mtl__info_text(in, "certificate", "duality gap");
+    rc = rc < 0 ? rc : mtl__info_num(in, "gap", c.gap);
+    rc = rc < 0 ? rc
+                : mtl__info_num(in, "relative_gap",
+                                c.primal != 0 ? c.gap / fabs(c.primal) : c.gap);
+  } else {
+    rc = mtl__info_text(in, "certificate", "fixed-point residual");
+  }
+  return rc < 0 ? rc : mtl__info_num(in, "residual", c.residual);
+}
+
+/* ---- the model ------------------------------------------------------------ */
+
+/* Rows 0..d_in-1 of W (d x T) with a non-zero entry. */
+static int features_used(const mtl_model *m) {
+  int d = mtl_model_dim(m), T = mtl_model_ntasks(m);
+  int d_in = mtl_model_input_dim(m);
+  const double *W = mtl_model_W(m);
+  int k = 0;
+  for (int j = 0; j < d_in && j < d; j++)
+    for (int t = 0; t < T; t++)
+      if (W[(size_t)t * (size_t)d + (size_t)j] != 0.0) {
+        k++;
+        break;
+      }
+  return k;
+}
+
+static int meta_loss(mtl_model *m) {
+  int T = mtl_model_ntasks(m);
+  mtl_loss l0 = mtl_model_task_loss(m, 0);
+  for (int t = 1; t < T; t++)
+    if (mtl_model_task_loss(m, t) != l0)
+      return mtl_model_set_meta(m, "loss", "per task");
+  return mtl_model_set_meta(m, "loss", mtl_loss_name(l0));
+}
+
+/* The metadata of every model: tool, loss, parameters, results. */
+static int write_meta(mtl_model *m, const mtl_params *p,
+                      const mtl_fit_info *in) {
+  char key[160], tool[64];
+  snprintf(tool, sizeof tool, "libmtl %s", mtl_version());
+  int rc = mtl_model_set_meta(m, "tool", tool);
+  rc = rc < 0 ? rc : meta_loss(m);
+  for (int i = 0; rc >= 0 && i < p->m->nparams; i++) {
+    const char *v = p->text[i];
+    snprintf(key, sizeof key, "param.%s", p->m->params[i].name);
+    rc = mtl_model_set_meta(m, key, v);
+  }
+  for (int i = 0; rc >= 0 && i < in->n; i++)
+    rc = mtl_model_set_meta(m, in->items[i].key, in->items[i].text);
+  return rc;
+}
+
+/* The model of o (built from W unless the method made it), with its
+ * matrices and metadata. */
+static int build_model(mtl__fit_out *o, const mtl_params *p,
+                       mtl_model **out) {
+  mtl_model *m = o->model;
+  o->model = NULL;
+  if (!m) {
+    m = mtl_model_create(o->d, o->T, o->W, &o->pp, &o->sc);
+    if (!m)
+      return mtl__err_prefix(MTL_ENOMEM, "cannot create the model");
+  }
+  int rc = MTL_OK;
+  for (int i = 0; rc >= 0 && i < o->nmat; i++)
+    rc = mtl_model_set_matrix(m, o->mat[i].name, o->mat[i].rows,
+                              o->mat[i].cols, o->mat[i].A);
+  rc = rc < 0 ? rc : mtl__info_num(o->info, "features_used",
+                                   features_used(m));
+  rc = rc < 0 ? rc : write_meta(m, p, o->info);
+  if (rc < 0) {
+    mtl_model_free(m);
+    return mtl__err_prefix(rc, "cannot complete the model");
+  }
+  *out = m;
+  return MTL_OK;
+}
+
+int mtl__fit_begin(mtl__fit_out *o, const mtl_method *m) {
+  memset(o, 0, sizeof *o);
+  o->info = mtl__info_new();
+  if (!o->info)
+    return MTL_ENOMEM;
+  int rc = mtl__info_text(o->info, "method", "%s", m->name);
+  return rc < 0 ? rc : mtl__info_text(o->info, "status", "max-iter");
+}
+
+int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
+                    double seconds, mtl_model **out) {
+  int rc = MTL_OK;
+  if (isnan(mtl_fit_info_number(o->info, "seconds")))
+    rc = mtl__info_num(o->info, "seconds", seconds);
+  if (st >= 0)
+    rc = rc < 0 ? rc : mtl__info_text(o->info, "status", "%s",
+                                      mtl__status_word(st));
+  rc = rc < 0 ? rc : build_model(o, p, out);
+  return rc;
+}
+
+int mtl__fit_run(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_model **out) {
+  int rc = mtl__fit_begin(o, c->p->m);
+  if (rc < 0)
+    return rc;
+  double t0 = mtl__now();
+  int st = c->p->m->fit(c, o);
+  if (st < 0)
+    return st;
+  rc = mtl__fit_finish(o, c->p, st, mtl__now() - t0, out);
+  return rc < 0 ? rc : st;
+}
+
+int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
+            const mtl_transport *tr, mtl_model **model,
+            mtl_fit_info **info) {
+  if (model)
+    *model = NULL;
+  if (info)
+    *info = NULL;
+  if (!ds || !p || !model)
+    return mtl__err(MTL_EINVAL, "mtl_fit: NULL dataset, parameters or "
+                                "model pointer");
+  if (tr)
+    return mtl__err(MTL_EUNSUPPORTED,
+                    "mtl_fit: this transport is not available to %s in "
+                    "this build (use NULL: in-process threads)",
+                    p->m->name);
+  if (mtl_dataset_ntasks(ds) < 1)
+    return mtl__err(MTL_EINVAL, "%s: the dataset has no task", p->m->name);
+  mtl__fit_ctx c = {.ds = ds, .p = p, .tr = tr};
+  c.want_trace = mtl__p_index(p, "trace") >= 0 && mtl__p_num(p, "trace") != 0;
+  mtl__fit_out o;
+  int st = mtl__fit_run(&c, &o, model);
+  if (st >= 0 && info) {
+    *info = o.info;
+    o.info = NULL;
+  }
+  mtl__fit_out_clear(&o);
+  return st;
+}

@@ -1,0 +1,563 @@
+/*
+ * search.c -- a grid over any method's parameters, scored by k-fold
+ * cross-validation within each task, by one validation split, or fitted
+ * on all the data (a path).  Every grid point is fitted through the same
+ * mtl__fit_run as mtl_fit; methods with a fit_path (batch) run a grid over
+ * lambda alone as one warm-started path per fold.
+ */
+#include "api.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mtl_search {
+  mtl_params *base;
+  int nvar, npoints;
+  char **names;      /* nvar */
+  char **values;     /* npoints x nvar, row-major */
+  double *err, *err_sd, *obj, *iters, *secs;
+  int *status;
+  mtl_model **models; /* path mode: npoints */
+  int validated, best;
+  char metric[24];
+};
+
+void mtl_search_free(mtl_search *s) {
+  if (!s)
+    return;
+  for (int j = 0; s->names && j < s->nvar; j++)
+    free(s->names[j]);
+  for (int i = 0; s->values && i < s->npoints * s->nvar; i++)
+    free(s->values[i]);
+  for (int i = 0; s->models && i < s->npoints; i++)
+    mtl_model_free(s->models[i]);
+  free(s->names);
+  free(s->values);
+  free(s->models);
+  free(s->err);
+  free(s->err_sd);
+  free(s->obj);
+  free(s->iters);
+  free(s->secs);
+  free(s->status);
+  mtl_params_free(s->base);
+  free(s);
+}
+
+/* ---- the grid ------------------------------------------------------------- */
+
+/* One parameter's values as text (malloc'd array of malloc'd strings). */
+typedef struct axis {
+  char *name;
+  int n;
+  char **v;
+} axis;
+
+static void axis_clear(axis *a) {
+  for (int i = 0; i < a->n; i++)
+    free(a->v[i]);
+  free(a->v);
+  free(a->name);
+  memset(a, 0, sizeof *a);
+}
+
+static int axis_push(axis *a, const char *text) {
+  char **nv = realloc(a->v, (size_t)(a->n + 1) * sizeof *nv);
+  if (!nv)
+    return mtl__err(MTL_ENOMEM, "out of memory (grid)");
+  a->v = nv;
+  if (!(a->v[a->n] = mtl__strdup(text)))
+    return MTL_ENOMEM;
+  a->n++;
+  return MTL_OK;
+}
+
+static int axis_push_num(axis *a, double x) {
+  char buf[40];
+  snprintf(buf, sizeof buf, "%.17g", x);
+  return axis_push(a, buf);
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  char *e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1]))
+    *--e = '\0';
+  return s;
+}
+
+static int num(const char *s, double *x) {
+  char *end;
+  errno = 0;
+  *x = strtod(s, &end);
+  return end != s && *trim(end) == '\0' && errno != ERANGE && isfinite(*x);
+}
+
+/* "path:N:RATIO": N values from lambda_max down to RATIO lambda_max. */
+static int axis_path(const mtl__fit_ctx *c, axis *a, char *spec) {
+  const mtl_method *m = c->p->m;
+  double n = 0, ratio = 0, lmax = 0;
+  char *r = strchr(spec, ':');
+  if (!r)
+    return mtl__err(MTL_EINVAL, "grid: '%s=path:%s' must be path:N:RATIO",
+                    a->name, spec);
+  *r++ = '\0';
+  if (!num(spec, &n) || n < 1 || n != floor(n) || n > 1e6 ||
+      !num(r, &ratio) || !(ratio > 0 && ratio < 1))
+    return mtl__err(MTL_EINVAL, "grid: path:N:RATIO needs N >= 1 and 0 < "
+                                "RATIO < 1 (parameter '%s')",
+                    a->name);
+  if (strcmp(a->name, "lambda") != 0 || !m->lambda_max)
+    return mtl__err(MTL_EINVAL, "grid: path: is for the parameter lambda of "
+                                "a method with lambda_max (batch, async, "
+                                "smtl), not '%s' of %s",
+                    a->name, m->name);
+  int rc = m->lambda_max(c, &lmax);
+  if (rc < 0)
+    return rc;
+  if (!(lmax > 0) || !isfinite(lmax))
+    return mtl__err(MTL_EINVAL, "grid: lambda_max = %g: the regularizer %s "
+                                "has none (give the lambdas)",
+                    lmax, mtl__p_text(c->p, "reg"));
+  for (int i = 0; i < (int)n && rc >= 0; i++)
+    rc = axis_push_num(a, n == 1 ? lmax
+                                 : lmax * pow(ratio, (double)i / (n - 1)));
+  return rc;
+}
+
+/* "LO:HI:N": N values from LO to HI, log-spaced when both are > 0. */
+static int axis_range(axis *a, char *spec) {
+  char *b = strchr(spec, ':'), *r = b ? strchr(b + 1, ':') : NULL;
+  double lo, hi, n;
+  if (!r)
+    return mtl__err(MTL_EINVAL, "grid: '%s=%s' must be LO:HI:N", a->name,
+                    spec);
+  *b++ = '\0';
+  *r++ = '\0';
+  if (!num(spec, &lo) || !num(b, &hi) || !num(r, &n) || n < 1 ||
+      n != floor(n) || n > 1e6)
+    return mtl__err(MTL_EINVAL, "grid: '%s': LO:HI:N needs two numbers and "
+                                "N >= 1",
+                    a->name);
+  int lg = lo > 0 && hi > 0, rc = MTL_OK;
+  for (int i = 0; i < (int)n && rc >= 0; i++) {
+    double f = n == 1 ? 0 : (double)i / (n - 1);
+    rc = axis_push_num(a, lg ? lo * pow(hi / lo, f) : lo + (hi - lo) * f);
+  }
+  return rc;
+}
+
+/* One "name=spec" clause; every value is checked on a copy of p. */
+static int parse_axis(const mtl__fit_ctx *c, char *clause, axis *a) {
+  char *eq = strchr(clause, '=');
+  if (!eq)
+    return mtl__err(MTL_EINVAL, "grid: '%s' is not NAME=VALUES", clause);
+  *eq = '\0';
+  char *name = trim(clause), *spec = trim(eq + 1);
+  int i = mtl__p_index(c->p, name);
+  if (i < 0)
+    return mtl__p_unknown(c->p, name);
+  if (!(a->name = mtl__strdup(c->p->m->params[i].name)))
+    return MTL_ENOMEM;
+  int rc;
+  if (strncmp(spec, "path:", 5) == 0)
+    rc = axis_path(c, a, spec + 5);
+  else if (strchr(spec, ':'))
+    rc = axis_range(a, spec);
+  else {
+    rc = MTL_OK;
+    char *save = NULL;
+    for (char *tok = strtok_r(spec, ",", &save); tok && rc >= 0;
+         tok = strtok_r(NULL, ",", &save))
+      rc = axis_push(a, trim(tok));
+  }
+  if (rc >= 0 && a->n == 0)
+    rc = mtl__err(MTL_EINVAL, "grid: no value for '%s'", a->name);
+  mtl_params *chk = mtl_params_copy(c->p);
+  for (int k = 0; rc >= 0 && k < a->n; k++)
+    rc = chk ? mtl_params_set(chk, a->name, a->v[k]) : MTL_ENOMEM;
+  mtl_params_free(chk);
+  return rc;
+}
+
+/* The grid: the product of its axes, the last varying fastest. */
+static int build_grid(mtl_search *s, const mtl__fit_ctx *c,
+                      const char *grid) {
+  char *text = mtl__strdup(grid ? grid : "");
+  axis ax[16];
+  int nax = 0, rc = text ? MTL_OK : MTL_ENOMEM;
+  memset(ax, 0, sizeof ax);
+  char *save = NULL;
+  for (char *cl = text ? strtok_r(text, ";", &save) : NULL; cl && rc >= 0;
+       cl = strtok_r(NULL, ";", &save)) {
+    if (!*trim(cl))
+      continue;
+    if (nax == 16) {
+      rc = mtl__err(MTL_EINVAL, "grid: at most 16 parameters");
+      break;
+    }
+    rc = parse_axis(c, cl, &ax[nax++]);
+  }
+  if (rc >= 0 && nax == 0)
+    rc = mtl__err(MTL_EINVAL, "grid: empty (give NAME=VALUES, e.g. "
+                              "lambda=0.01,0.1,1)");
+  long long np = 1;
+  for (int j = 0; j < nax; j++)
+    np *= ax[j].n;
+  if (rc >= 0 && np > 100000)
+    rc = mtl__err(MTL_EINVAL, "grid: %lld points (at most 100000)", np);
+  if (rc >= 0) {
+    s->nvar = nax;
+    s->npoints = (int)np;
+    s->names = mtl__calloc((size_t)nax, sizeof *s->names);
+    s->values = mtl__calloc((size_t)np * (size_t)nax, sizeof *s->values);
+    rc = s->names && s->values ? MTL_OK : MTL_ENOMEM;
+  }
+  for (int j = 0; rc >= 0 && j < nax; j++) {
+    s->names[j] = ax[j].name;
+    ax[j].name = NULL;
+  }
+  for (long long i = 0; rc >= 0 && i < np; i++) {
+    long long r = i;
+    for (int j = nax - 1; j >= 0 && rc >= 0; j--) {
+      s->values[i * nax + j] = mtl__strdup(ax[j].v[r % ax[j].n]);
+      rc = s->values[i * nax + j] ? MTL_OK : MTL_ENOMEM;
+      r /= ax[j].n;
+    }
+  }
+  for (int j = 0; j < nax; j++)
+    axis_clear(&ax[j]);
+  free(text);
+  return rc;
+}
+
+/* ---- scoring --------------------------------------------------------------- */
+
+/* Mean over tasks of RMSE (regression) or error rate (classification). */
+static int task_avg_error(const mtl_model *m, const mtl_dataset *val,
+                          double *err) {
+  int64_t N = mtl_dataset_total_n(val);
+  double *pred = mtl__malloc((size_t)(N > 0 ? N : 1) * sizeof *pred);
+  if (!pred)
+    return MTL_ENOMEM;
+  int rc = mtl_model_predict(m, val, pred);
+  double sum = 0;
+  int64_t off = 0;
+  for (int t = 0; rc >= 0 && t < mtl_dataset_ntasks(val); t++) {
+    int n = mtl_dataset_task_n(val, t);
+    const double *y = mtl_dataset_task_y(val, t);
+    double e = 0;
+    if (mtl_dataset_task_kind(val, t) == MTL_TASK_CLASSIFICATION) {
+      for (int i = 0; i < n; i++)
+        e += (pred[off + i] > 0 ? 1.0 : -1.0) != y[i];
+      e /= n;
+    } else {
+      for (int i = 0; i < n; i++)
+        e += (pred[off + i] - y[i]) * (pred[off + i] - y[i]);
+      e = sqrt(e / n);
+    }
+    sum += e;
+    off += n;
+  }
+  free(pred);
+  *err = sum / mtl_dataset_ntasks(val);
+  return rc;
+}
+
+static void set_metric(mtl_search *s, const mtl_dataset *ds) {
+  int reg = 0, cls = 0;
+  for (int t = 0; t < mtl_dataset_ntasks(ds); t++)
+    if (mtl_dataset_task_kind(ds, t) == MTL_TASK_CLASSIFICATION)
+      cls = 1;
+    else
+      reg = 1;
+  snprintf(s->metric, sizeof s->metric, "%s",
+           reg && cls ? "rmse/error_rate" : (cls ? "error_rate" : "rmse"));
+}
+
+/* The parameters of point i over s->base. */
+mtl_params *mtl_search_params(const mtl_search *s, int i) {
+  if (!s || i < 0 || i >= s->npoints) {
+    mtl__err(MTL_EINVAL, "search: point %d out of range", i);
+    return NULL;
+  }
+  mtl_params *p = mtl_params_copy(s->base);
+  for (int j = 0; p && j < s->nvar; j++)
+    if (mtl_params_set(p, s->names[j], s->values[i * s->nvar + j]) < 0) {
+      mtl_params_free(p);
+      return NULL;
+    }
+  return p;
+}
+
+/* Records the results of point i on one part (fold). */
+static void account(mtl_search *s, int i, const mtl_fit_info *in,
+                    double err, double *sq) {
+  s->obj[i] += mtl_fit_info_number(in, "objective");
+  s->iters[i] += mtl_fit_info_number(in, "iterations");
+  s->secs[i] += mtl_fit_info_number(in, "seconds");
+  const char *st = mtl_fit_info_get(in, "status");
+  if (st && strcmp(st, "max-iter") == 0)
+    s->status[i] = MTL_MAXITER;
+  s->err[i] += err;
+  sq[i] += err * err;
+}
+
+/* Fits every point on train, scores on val (NULL: keeps the models). */
+static int run_points(mtl_search *s, const mtl__fit_ctx *c0,
+                      const mtl_dataset *train, const mtl_dataset *val,
+                      double *sq) {
+  int rc = MTL_OK;
+  for (int i = 0; i < s->npoints && rc >= 0; i++) {
+    mtl_params *p = mtl_search_params(s, i);
+    if (!p)
+      return MTL_ENOMEM;
+    mtl__fit_ctx c = *c0;
+    c.ds = train;
+    c.p = p;
+    mtl__fit_out o;
+    mtl_model *m = NULL;
+    double err = NAN;
+    rc = mtl__fit_run(&c, &o, &m);
+    if (rc >= 0 && val)
+      rc = task_avg_error(m, val, &err);
+    if (rc >= 0)
+      account(s, i, o.info, err, sq);
+    if (rc >= 0 && !val)
+      s->models[i] = m, m = NULL;
+    mtl_model_free(m);
+    mtl__fit_out_clear(&o);
+    mtl_params_free(p);
+  }
+  return rc;
+}
+
+/* The batch path: one warm-started run over the lambdas of the grid. */
+static int run_path(mtl_search *s, const mtl__fit_ctx *c0,
+                    const mtl_dataset *train, const mtl_dataset *val,
+                    double *sq) {
+  int n = s->npoints, rc = MTL_OK;
+  double *lam = mtl__malloc((size_t)n * sizeof *lam);
+  mtl__fit_out *outs = mtl__calloc((size_t)n, sizeof *outs);
+  if (!lam || !outs) {
+    rc = MTL_ENOMEM;
+    goto done;
+  }
+  for (int i = 0; i < n && rc >= 0; i++) {
+    lam[i] = strtod(s->values[i], NULL);
+    rc = mtl__fit_begin(&outs[i], s->base->m);
+  }
+  mtl__fit_ctx c = *c0;
+  c.ds = train;
+  c.p = s->base;
+  if (rc >= 0)
+    rc = s->base->m->fit_path(&c, lam, n, outs);
+  for (int i = 0; i < n && rc >= 0; i++) {
+    mtl_params *p = mtl_search_params(s, i);
+    mtl_model *m = NULL;
+    double err = NAN;
+    rc = p ? mtl__fit_finish(&outs[i], p, -1, NAN, &m) : MTL_ENOMEM;
+    if (rc >= 0 && val)
+      rc = task_avg_error(m, val, &err);
+    if (rc >= 0)
+      account(s, i, outs[i].info, err, sq);
+    if (rc >= 0 && !val)
+      s->models[i] = m, m = NULL;
+    mtl_model_free(m);
+    mtl_params_free(p);
+  }
+done:
+  for (int i = 0; outs && i < n; i++)
+    mtl__fit_out_clear(&outs[i]);
+  free(outs);
+  free(lam);
+  return rc;
+}
+
+/* The parts: fold f of k, the holdout split, or all of ds. */
+static int make_part(const mtl_dataset *ds, int folds, double holdout,
+                     uint64_t seed, int f, mtl_dataset **train,
+                     mtl_dataset **val) {
+  *train = *val = NULL;
+  if (folds >= 2)
+    return mtl_dataset_kfold(ds, folds, f, seed, train, val);
+  if (holdout > 0)
+    return mtl_dataset_split(ds, 1.0 - holdout, seed, train, val);
+  return MTL_OK;
+}
+
+static int check_args(const mtl_dataset *ds, const mtl_params *p,
+                      const mtl_transport *tr, int folds, double holdout,
+                      mtl_search **out) {
+  if (!ds || !p || !out)
+    return mtl__err(MTL_EINVAL, "mtl_search_run: NULL argument");
+  if (tr)
+    return mtl__err(MTL_EUNSUPPORTED, "mtl_search_run: this transport is "
+                                      "not available in this build");
+  if (folds == 1 || folds < 0 || folds > 1000)
+    return mtl__err(MTL_EINVAL, "search: folds = %d must be 0 or 2..1000",
+                    folds);
+  if (folds >= 2 && holdout != 0)
+    return mtl__err(MTL_EINVAL, "search: folds and holdout are "
+                                "alternatives");
+  if (!(holdout >= 0 && holdout < 1))
+    return mtl__err(MTL_EINVAL, "search: holdout = %g must be in [0, 1)",
+                    holdout);
+  for (int t = 0; folds >= 2 && t < mtl_dataset_ntasks(ds); t++)
+    if (mtl_dataset_task_n(ds, t) < folds)
+      return mtl__err(MTL_EINVAL, "search: task %d (%s) has %d samples, "
+                                  "fewer than %d folds",
+                      t + 1, mtl_dataset_task_name(ds, t),
+                      mtl_dataset_task_n(ds, t), folds);
+  return MTL_OK;
+}
+
+static int alloc_tables(mtl_search *s, int keep_models) {
+  size_t n = (size_t)s->npoints;
+  s->err = mtl__calloc(n, sizeof *s->err);
+  s->err_sd = mtl__calloc(n, sizeof *s->err_sd);
+  s->obj = mtl__calloc(n, sizeof *s->obj);
+  s->iters = mtl__calloc(n, sizeof *s->iters);
+  s->secs = mtl__calloc(n, sizeof *s->secs);
+  s->status = mtl__calloc(n, sizeof *s->status);
+  if (keep_models)
+    s->models = mtl__calloc(n, sizeof *s->models);
+  if (!s->err || !s->err_sd || !s->obj || !s->iters || !s->secs ||
+      !s->status || (keep_models && !s->models))
+    return MTL_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    s->status[i] = MTL_CONVERGED;
+  return MTL_OK;
+}
+
+/* Means over parts, standard deviations, the best point. */
+static void summarize(mtl_search *s, int parts, const double *sq) {
+  s->best = s->npoints - 1;
+  for (int i = 0; i < s->npoints; i++) {
+    s->obj[i] /= parts;
+    s->iters[i] /= parts;
+    s->secs[i] /= parts;
+    if (!s->validated) {
+      s->err[i] = s->err_sd[i] = NAN;
+      continue;
+    }
+    double m = s->err[i] / parts;
+    double v = sq[i] / parts - m * m;
+    s->err[i] = m;
+    s->err_sd[i] = parts > 1 ? sqrt(fmax(v, 0) * parts / (parts - 1)) : NAN;
+  }
+  if (!s->validated)
+    return;
+  s->best = 0;
+  for (int i = 1; i < s->npoints; i++)
+    if (s->err[i] < s->err[s->best] ||
+        (isnan(s->err[s->best]) && !isnan(s->err[i])))
+      s->best = i;
+}
+
+int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
+                   const mtl_transport *tr, const char *grid, int folds,
+                   double holdout, uint64_t seed, mtl_search **out) {
+  int rc = check_args(ds, p, tr, folds, holdout, out);
+  if (rc < 0)
+    return rc;
+  *out = NULL;
+  mtl_search *s = mtl__calloc(1, sizeof *s);
+  double *sq = NULL;
+  if (!s || !(s->base = mtl_params_copy(p))) {
+    mtl_search_free(s);
+    return MTL_ENOMEM;
+  }
+  mtl__fit_ctx c = {.ds = ds, .p = s->base, .tr = tr};
+  s->validated = folds >= 2 || holdout > 0;
+  set_metric(s, ds);
+  rc = build_grid(s, &c, grid);
+  rc = rc < 0 ? rc : alloc_tables(s, !s->validated);
+  if (rc >= 0 && !(sq = mtl__calloc((size_t)s->npoints, sizeof *sq)))
+    rc = MTL_ENOMEM;
+  int path = s->nvar == 1 && strcmp(s->names[0], "lambda") == 0 &&
+             p->m->fit_path;
+  int parts = folds >= 2 ? folds : 1;
+  for (int f = 0; f < parts && rc >= 0; f++) {
+    mtl_dataset *train = NULL, *val = NULL;
+    rc = make_part(ds, folds, holdout, seed, f, &train, &val);
+    const mtl_dataset *tds = train ? train : ds;
+    if (rc >= 0)
+      rc = path ? run_path(s, &c, tds, val, sq)
+                : run_points(s, &c, tds, val, sq);
+    mtl_dataset_free(train);
+    mtl_dataset_free(val);
+  }
+  if (rc >= 0)
+    summarize(s, parts, sq);
+  free(sq);
+  if (rc < 0) {
+    mtl_search_free(s);
+    return rc;
+  }
+  *out = s;
+  return MTL_OK;
+}
+
+/* ---- accessors ------------------------------------------------------------- */
+
+static int point_ok(const mtl_search *s, int i) {
+  return s && i >= 0 && i < s->npoints;
+}
+
+int mtl_search_npoints(const mtl_search *s) { return s ? s->npoints : 0; }
+int mtl_search_nvaried(const mtl_search *s) { return s ? s->nvar : 0; }
+
+const char *mtl_search_varied_name(const mtl_search *s, int j) {
+  return s && j >= 0 && j < s->nvar ? s->names[j] : NULL;
+}
+
+const char *mtl_search_value(const mtl_search *s, int i, int j) {
+  return point_ok(s, i) && j >= 0 && j < s->nvar ? s->values[i * s->nvar + j]
+                                                 : NULL;
+}
+
+double mtl_search_number(const mtl_search *s, int i, int j) {
+  const char *v = mtl_search_value(s, i, j);
+  int k = s ? mtl__p_index(s->base, mtl_search_varied_name(s, j)) : -1;
+  if (!v || k < 0)
+    return NAN;
+  mtl_params *tmp = mtl_params_copy(s->base);
+  double x = NAN;
+  if (tmp && mtl_params_set(tmp, s->names[j], v) == MTL_OK)
+    x = mtl_params_get_number(tmp, s->names[j]);
+  mtl_params_free(tmp);
+  return x;
+}
+
+double mtl_search_error(const mtl_search *s, int i) {
+  return point_ok(s, i) ? s->err[i] : NAN;
+}
+double mtl_search_error_std(const mtl_search *s, int i) {
+  return point_ok(s, i) ? s->err_sd[i] : NAN;
+}
+double mtl_search_objective(const mtl_search *s, int i) {
+  return point_ok(s, i) ? s->obj[i] : NAN;
+}
+double mtl_search_iterations(const mtl_search *s, int i) {
+  return point_ok(s, i) ? s->iters[i] : NAN;
+}
+double mtl_search_seconds(const mtl_search *s, int i) {
+  return point_ok(s, i) ? s->secs[i] : NAN;
+}
+int mtl_search_status(const mtl_search *s, int i) {
+  return point_ok(s, i) ? s->status[i] : MTL_EINVAL;
+}
+const char *mtl_search_metric(const mtl_search *s) {
+  return s ? s->metric : NULL;
+}
+int mtl_search_best(const mtl_search *s) { return s ? s->best : -1; }
+
+const mtl_model *mtl_search_model(const mtl_search *s, int i) {
+  return point_ok(s, i) && s->models ? s->models[i] : NULL;
+}
