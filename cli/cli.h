@@ -53,13 +53,13 @@ void cli_read_opts(opts *o, cli_read *r);
 int cli_load(const char *path, const cli_read *r, int want_dim,
              mtl_dataset **out);
 
-/* ---- model and solver options (--loss, --reg, --lambda, ...) ------------- */
+/* ---- the demo's formulation (`mtl demo` builds its problems itself; train
+ * and cv take the method's parameters: fitrun.h) -------------------------- */
 
 typedef struct cli_fit {
   const char *loss, *scaling, *reg, *solver, *graph_file;
   double lambda, ridge, tol, tol_gap;
   int max_iter, threads, no_standardize, no_bias;
-  /* filled by cli_fit_finish */
   mtl_problem_params pp;
   mtl_solver_params sp;
   double *R; /* graph matrix, T x E column-major */
@@ -67,28 +67,13 @@ typedef struct cli_fit {
 } cli_fit;
 
 void cli_fit_init(cli_fit *f);
-/* with_lambda: add --lambda (train) or not (cv chooses it). */
-void cli_fit_opts(opts *o, cli_fit *f, int with_lambda);
-/* Checks option combinations that need no data.  CLI_OK or CLI_USAGE. */
-int cli_fit_check(const cli_fit *f, const char *cmd);
-/* Maps the option strings to pp/sp and loads --graph-file for T tasks.
- * Returns CLI_OK, CLI_USAGE or CLI_FAIL. */
-int cli_fit_finish(cli_fit *f, const char *cmd, int T);
 void cli_fit_clear(cli_fit *f);
-/* Human-readable one-line summary of the formulation. */
-void cli_fit_describe(const cli_fit *f, int with_lambda, char *buf,
-                      size_t cap);
-
-/* Fits the scaler on train (per --no-standardize/--no-bias) and returns the
- * transformed copy.  Returns CLI_OK or CLI_FAIL. */
-int cli_preprocess(const cli_fit *f, const mtl_dataset *train,
-                   mtl_scaler *sc, mtl_dataset **scaled);
 /* Model with W (pb's dimension x T), the resolved per-task losses of pb and
  * the scaler; standard metadata set.  NULL after printing an error. */
 mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
                            const mtl_scaler *sc, const char *tool);
-/* The same with pp = f->pp as given (record its reg/lambda yourself) and
- * only the metadata tool, loss and scaling: for the non-batch methods. */
+/* The same with pp = f->pp as given and only the metadata tool, loss and
+ * scaling. */
 mtl_model *cli_model_build_plain(cli_fit *f, mtl_problem *pb, const double *W,
                                  const mtl_scaler *sc, const char *tool);
 /* Sets metadata key to a printf-formatted value (control characters are

@@ -1,218 +1,205 @@
 /*
- * cmd_cv.c -- `mtl cv DATA`: k-fold cross-validation of a lambda grid, the
- * CV table and best lambda; with -o, a refit on all of DATA at that lambda.
+ * cmd_cv.c -- `mtl cv DATA --method M`: k-fold cross-validation of a grid
+ * over any of the method's parameters (mtl_search_run), the table and the
+ * best point; with -o, a refit on all of DATA at that point (mtl_fit).
  */
-#include "cli.h"
+#include "fitrun.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_cv(int argc, char **argv) {
+typedef struct cv_args {
   cli_read rd;
-  cli_fit fit;
-  cli_read_init(&rd);
-  cli_fit_init(&fit);
-  int folds = 5, nlambda = 10, json = 0;
-  double ratio = 0.01;
-  uint64_t seed = 1;
-  const char *lambdas_s = NULL, *model_path = NULL;
+  fitrun fr;
+  int folds, json;
+  const char *model;
+} cv_args;
 
-  opts o;
-  opts_init(&o, "cv", "DATA [options]",
-            "Cross-validates a lambda grid: each task's samples are dealt "
-            "into K folds\n(seeded), the path is solved on K-1 folds and "
-            "scored on the held-out one\n(task-averaged RMSE for regression, "
-            "error rate for classification).  Prints\nthe table and the best "
-            "lambda; with -o, refits on all of DATA at that lambda\nand saves "
-            "the model.  Standardization is fitted once on all of DATA.");
-  cli_read_opts(&o, &rd);
-  cli_fit_opts(&o, &fit, 0);
-  opts_section(&o, "Cross-validation");
-  opts_int(&o, "folds", 'k', &folds, "K", 2, 1000, "number of folds");
-  opts_int(&o, "nlambda", 0, &nlambda, "N", 1, 10000,
-           "grid size, from lambda_max down (ridge/mean/graph: from the "
-           "loss's Lipschitz bound down)");
-  opts_double(&o, "lambda-ratio", 0, &ratio, "R", 0, 1,
-              "smallest / largest lambda of the grid");
-  opts_string(&o, "lambdas", 0, &lambdas_s, "LIST",
-              "explicit grid, comma separated (instead of --nlambda)");
-  opts_u64(&o, "seed", 0, &seed, "S", "seed of the fold assignment");
-  opts_section(&o, "Output");
-  opts_string(&o, "model", 'o', &model_path, "FILE",
-              "refit at the best lambda on all of DATA and save here");
-  opts_flag(&o, "json", 0, &json, 1, "print the results as JSON");
-  opts_flag(&o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
-  int rc = opts_parse(&o, argc, argv);
-  if (rc != 0)
-    return rc == OPTS_HELP ? CLI_OK : rc;
-  if (o.npos == 0)
-    return cli_usage("cv", "missing the DATA file");
-  if (o.npos > 1)
-    return cli_usage("cv", "unexpected argument '%s' (cv takes one DATA "
-                           "file)",
-                     o.pos[1]);
-  if (!(ratio > 0 && ratio < 1))
-    return cli_usage("cv", "--lambda-ratio %g must be strictly between 0 "
-                           "and 1",
-                     ratio);
-  if (lambdas_s && opts_seen(&o, "nlambda"))
-    return cli_usage("cv", "--lambdas and --nlambda are alternatives");
-  if ((rc = cli_fit_check(&fit, "cv")) != CLI_OK)
+static void add_options(opts *o, cv_args *a) {
+  opts_init(o, "cv", "DATA [options]",
+            "Cross-validates a grid over the parameters of --method: each "
+            "task's samples\nare dealt into K folds (seeded); every grid "
+            "point is fitted on K-1 folds\n(features standardized on them) "
+            "and scored on the held-out one (mean over\ntasks of the RMSE "
+            "for regression, the error rate for classification).\nPrints "
+            "the table and the best point; with -o, refits on all of DATA "
+            "there\nand saves the model.  The default grid is --nlambda "
+            "lambdas from lambda_max\ndown (batch, async, smtl).");
+  fitrun_method_opts(o, &a->fr);
+  cli_read_opts(o, &a->rd);
+  opts_section(o, "Cross-validation");
+  opts_int(o, "folds", 'k', &a->folds, "K", 2, 1000, "number of folds");
+  a->fr.path_n = 10;
+  fitrun_grid_opts(o, &a->fr, 0);
+  opts_u64(o, "seed", 0, &a->fr.seed, "S", "seed of the fold assignment");
+  opts_section(o, "Output");
+  opts_string(o, "model", 'o', &a->model, "FILE",
+              "refit at the best point on all of DATA and save here");
+  opts_flag(o, "json", 0, &a->json, 1, "print the results as JSON");
+  opts_flag(o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
+  fitrun_param_opts(o, &a->fr);
+}
+
+static void print_text(const cv_args *a, const char *path,
+                       const mtl_dataset *ds, const mtl_search *s,
+                       double secs, const mtl_fit_info *refit) {
+  int b = mtl_search_best(s);
+  printf("data:         %s (%d tasks, %lld samples, %d features)\n", path,
+         mtl_dataset_ntasks(ds), (long long)mtl_dataset_total_n(ds),
+         mtl_dataset_dim(ds));
+  printf("method:       %s\nparameters:   ", mtl_method_name(a->fr.method));
+  fitrun_print_params(stdout, a->fr.p);
+  printf("cv:           %d folds, %d points of %s, %.3f s\n\n", a->folds,
+         mtl_search_npoints(s), a->fr.grid_text, secs);
+  fitrun_print_table(stdout, s, b, NULL, NULL, 1);
+  printf("\n");
+  for (int j = 0; j < mtl_search_nvaried(s); j++) {
+    char key[64];
+    snprintf(key, sizeof key, "best %s:", mtl_search_varied_name(s, j));
+    double x = mtl_search_number(s, b, j);
+    if (isnan(x))
+      printf("%-14s%s", key, mtl_search_value(s, b, j));
+    else
+      printf("%-14s%.6g", key, x);
+    printf(j == mtl_search_nvaried(s) - 1 ? " (mean %s %.6g +- %.3g)\n"
+                                          : "\n",
+           mtl_search_metric(s), mtl_search_error(s, b),
+           mtl_search_error_std(s, b));
+  }
+  if (refit)
+    printf("refit:        %s after %s iterations, objective %.10g\n"
+           "model saved:  %s\n",
+           mtl_fit_info_get(refit, "status"),
+           mtl_fit_info_get(refit, "iterations"),
+           mtl_fit_info_number(refit, "objective"), a->model);
+}
+
+static void print_json(const cv_args *a, const char *path,
+                       const mtl_search *s, double secs,
+                       const mtl_fit_info *refit) {
+  printf("{\"command\": \"cv\", \"method\": ");
+  cli_json_str(stdout, mtl_method_name(a->fr.method));
+  printf(", \"data\": ");
+  cli_json_str(stdout, path);
+  printf(", \"parameters\": ");
+  fitrun_json_params(stdout, a->fr.p);
+  printf(", \"grid\": ");
+  cli_json_str(stdout, a->fr.grid_text);
+  printf(", \"folds\": %d, \"error\": ", a->folds);
+  cli_json_str(stdout, mtl_search_metric(s));
+  printf(", \"seconds\": ");
+  cli_json_num(stdout, secs);
+  printf(", \"table\": ");
+  fitrun_json_table(stdout, s, NULL, 1);
+  int b = mtl_search_best(s);
+  printf(", \"best\": %d, \"best_parameters\": {", b);
+  for (int j = 0; j < mtl_search_nvaried(s); j++) {
+    printf("%s", j ? ", " : "");
+    cli_json_str(stdout, mtl_search_varied_name(s, j));
+    printf(": ");
+    cli_json_str(stdout, mtl_search_value(s, b, j));
+  }
+  printf("}");
+  if (refit) {
+    printf(", \"refit\": {\"model\": ");
+    cli_json_str(stdout, a->model);
+    fitrun_json_info(stdout, refit);
+    printf("}");
+  }
+  printf("}\n");
+}
+
+/* The refit at the best point, saved. */
+static int refit(cv_args *a, const char *path, const mtl_dataset *ds,
+                 const mtl_search *s, mtl_fit_info **in) {
+  mtl_params *p = mtl_search_params(s, mtl_search_best(s));
+  mtl_model *m = NULL;
+  int rc = p ? MTL_OK : MTL_ENOMEM;
+  if (p) {
+    mtl_params_set_progress(p, cli_progress_cb, &a->fr.pc);
+    cli_progress_start(&a->fr.pc, "refit");
+    rc = mtl_fit(ds, p, NULL, &m, in);
+    cli_progress_done(&a->fr.pc);
+  }
+  int r = rc < 0 ? rc : cli_meta(m, "data", "%s", path);
+  r = r < 0 ? r : cli_meta(m, "cv_folds", "%d", a->folds);
+  r = r < 0 ? r : cli_meta(m, "cv_error", "%.17g",
+                          mtl_search_error(s, mtl_search_best(s)));
+  if (r < 0)
+    rc = cli_lib_error(r, "refit failed");
+  else if ((r = mtl_model_save(m, a->model)) < 0)
+    rc = cli_lib_error(r, "cannot save the model to '%s'", a->model);
+  else
+    rc = CLI_OK;
+  mtl_model_free(m);
+  mtl_params_free(p);
+  return rc;
+}
+
+static int run(cv_args *a, const char *path) {
+  mtl_dataset *ds = NULL;
+  mtl_search *s = NULL;
+  mtl_fit_info *in = NULL;
+  int rc = cli_load(path, &a->rd, 0, &ds);
+  if (rc != CLI_OK)
     return rc;
-  const char *path = o.pos[0];
-
-  mtl_dataset *ds = NULL, *scaled = NULL;
-  mtl_scaler sc;
-  memset(&sc, 0, sizeof sc);
-  mtl_problem *pb = NULL;
-  mtl_model *model = NULL;
-  double *grid = NULL, *W = NULL;
-  mtl_cv_result res;
-  memset(&res, 0, sizeof res);
-  mtl_solve_info info;
-  memset(&info, 0, sizeof info);
-  int n = nlambda, r;
-
-  if (lambdas_s &&
-      (rc = cli_parse_list("cv", "lambdas", lambdas_s, &grid, &n)) != CLI_OK)
-    goto done;
-  if ((rc = cli_load(path, &rd, 0, &ds)) != CLI_OK)
-    goto done;
-  if ((rc = cli_fit_finish(&fit, "cv", mtl_dataset_ntasks(ds))) != CLI_OK)
-    goto done;
-  if ((rc = cli_preprocess(&fit, ds, &sc, &scaled)) != CLI_OK)
-    goto done;
-  rc = CLI_FAIL;
   for (int t = 0; t < mtl_dataset_ntasks(ds); t++)
-    if (mtl_dataset_task_n(ds, t) < folds) {
+    if (mtl_dataset_task_n(ds, t) < a->folds) {
       cli_error("task %d ('%s') of '%s' has %d samples, fewer than --folds "
                 "%d",
                 t + 1, mtl_dataset_task_name(ds, t), path,
-                mtl_dataset_task_n(ds, t), folds);
-      goto done;
+                mtl_dataset_task_n(ds, t), a->folds);
+      mtl_dataset_free(ds);
+      return CLI_FAIL;
     }
-  if ((r = mtl_problem_create(scaled, &fit.pp, &pb)) < 0) {
-    rc = cli_lib_error(r, "cannot set up the problem on '%s'", path);
-    goto done;
-  }
-  if (!grid && !cli_reg_has_lambda_max(fit.pp.reg.type)) {
-    grid = cli_grid(cli_grid_top(pb, fit.pp.reg.type), ratio, n);
-    if (!grid) {
-      cli_error("out of memory");
-      goto done;
-    }
-  }
-  cli_progress pc;
-  cli_progress_attach(&fit.sp, &pc, "cv");
   double t0 = cli_now();
-  r = mtl_cv(scaled, &fit.pp, &fit.sp, folds, seed, grid, n, ratio, &res);
+  int r = mtl_search_run(ds, a->fr.p, NULL, a->fr.grid_text, a->folds, 0,
+                         a->fr.seed, &s);
   double secs = cli_now() - t0;
-  cli_progress_done(&pc);
-  if (r < 0) {
+  cli_progress_done(&a->fr.pc);
+  if (r < 0)
     rc = cli_lib_error(r, "cross-validation failed on '%s'", path);
-    goto done;
-  }
-  double best = res.lambdas[res.best];
-  int kinds = cli_kinds(ds), T = mtl_dataset_ntasks(ds);
-  int st = 0;
-  if (model_path) {
-    int d = mtl_problem_dim(pb);
-    W = calloc((size_t)d * (size_t)T, sizeof *W);
-    if (!W) {
-      cli_error("out of memory");
-      goto done;
-    }
-    fit.pp.reg.lambda = best;
-    if ((r = mtl_problem_set_lambda(pb, best)) < 0) {
-      rc = cli_lib_error(r, "cannot set lambda %g", best);
-      goto done;
-    }
-    cli_progress_attach(&fit.sp, &pc, "refit");
-    st = mtl_solve(pb, &fit.sp, W, &info);
-    cli_progress_done(&pc);
-    if (st < 0) {
-      rc = cli_lib_error(st, "refit at lambda %g failed", best);
-      goto done;
-    }
-    model = cli_model_build(&fit, pb, W, &sc, "mtl cv");
-    if (!model)
-      goto done;
-    r = cli_meta(model, "data", "%s", path);
-    r = r < 0 ? r : cli_meta(model, "cv_folds", "%d", folds);
-    r = r < 0 ? r : cli_meta(model, "cv_error", "%.17g",
-                             res.mean_error[res.best]);
-    r = r < 0 ? r : cli_meta(model, "iterations", "%d", info.iterations);
-    r = r < 0 ? r : cli_meta(model, "objective", "%.17g", info.objective);
-    if (r < 0) {
-      rc = cli_lib_error(r, "cannot set model metadata");
-      goto done;
-    }
-    if ((r = mtl_model_save(model, model_path)) < 0) {
-      rc = cli_lib_error(r, "cannot save the model to '%s'", model_path);
-      goto done;
-    }
-  }
-  const char *ename = cli_headline_name(kinds);
-  if (json) {
-    printf("{\"command\": \"cv\", \"data\": ");
-    cli_json_str(stdout, path);
-    printf(", \"reg\": ");
-    cli_json_str(stdout, fit.reg);
-    printf(", \"folds\": %d, \"error\": \"%s\", \"seconds\": ", folds,
-           (kinds & CLI_KIND_REG) ? "rmse" : "error_rate");
-    cli_json_num(stdout, secs);
-    printf(", \"table\": [");
-    for (int k = 0; k < res.nlambda; k++) {
-      printf("%s{\"lambda\": ", k ? ", " : "");
-      cli_json_num(stdout, res.lambdas[k]);
-      printf(", \"mean_error\": ");
-      cli_json_num(stdout, res.mean_error[k]);
-      printf(", \"std_error\": ");
-      cli_json_num(stdout, res.std_error[k]);
-      printf("}");
-    }
-    printf("], \"best\": %d, \"best_lambda\": ", res.best);
-    cli_json_num(stdout, best);
-    if (model_path) {
-      printf(", \"refit\": {\"iterations\": %d, \"objective\": ",
-             info.iterations);
-      cli_json_num(stdout, info.objective);
-      printf(", \"model\": ");
-      cli_json_str(stdout, model_path);
-      printf("}");
-    }
-    printf("}\n");
-  } else {
-    printf("data:         %s (%d tasks, %lld samples, %d features)\n", path,
-           T, (long long)mtl_dataset_total_n(ds), mtl_dataset_dim(ds));
-    printf("model:        %s loss (%s scaling), %s regularizer%s\n",
-           fit.loss, fit.scaling, fit.reg, fit.ridge > 0 ? " + ridge" : "");
-    printf("cv:           %d folds, %d lambdas, %.3f s\n\n", folds,
-           res.nlambda, secs);
-    printf("    %12s  %12s  %12s\n", "lambda", "mean error", "std");
-    for (int k = 0; k < res.nlambda; k++)
-      printf("  %c %12.6g  %12.6g  %12.6g\n", k == res.best ? '*' : ' ',
-             res.lambdas[k], res.mean_error[k], res.std_error[k]);
-    printf("\nbest lambda:  %.6g (mean %s %.6g +- %.3g)\n", best, ename,
-           res.mean_error[res.best], res.std_error[res.best]);
-    if (model_path)
-      printf("refit:        %s after %d iterations, objective %.10g\n"
-             "model saved:  %s\n",
-             st == MTL_CONVERGED ? "converged" : "max-iter", info.iterations,
-             info.objective, model_path);
-  }
-  rc = CLI_OK;
-done:
-  mtl_free(info.trace);
-  mtl_model_free(model);
-  mtl_cv_result_clear(&res);
-  mtl_problem_free(pb);
-  mtl_dataset_free(scaled);
+  else if (a->model)
+    rc = refit(a, path, ds, s, &in);
+  if (rc == CLI_OK && a->json)
+    print_json(a, path, s, secs, in);
+  else if (rc == CLI_OK)
+    print_text(a, path, ds, s, secs, in);
+  mtl_fit_info_free(in);
+  mtl_search_free(s);
   mtl_dataset_free(ds);
-  mtl_scaler_clear(&sc);
-  cli_fit_clear(&fit);
-  free(grid);
-  free(W);
+  return rc;
+}
+
+int cmd_cv(int argc, char **argv) {
+  cv_args a;
+  memset(&a, 0, sizeof a);
+  cli_read_init(&a.rd);
+  fitrun_init(&a.fr);
+  a.folds = 5;
+  opts o;
+  add_options(&o, &a);
+  int rc = opts_parse(&o, argc, argv);
+  if (rc != 0) {
+    fitrun_clear(&a.fr);
+    return rc == OPTS_HELP ? CLI_OK : rc;
+  }
+  if (o.npos == 0)
+    rc = cli_usage("cv", "missing the DATA file");
+  else if (o.npos > 1)
+    rc = cli_usage("cv", "unexpected argument '%s' (cv takes one DATA file)",
+                   o.pos[1]);
+  if (rc == CLI_OK)
+    rc = fitrun_params(&a.fr, &o, "cv");
+  if (rc == CLI_OK)
+    rc = fitrun_grid(&a.fr, &o, "cv", 10);
+  if (rc == CLI_OK && opts_seen(&o, "lambda") &&
+      strncmp(a.fr.grid_text, "lambda", 6) == 0)
+    rc = cli_usage("cv", "--lambda is a single value; cv chooses it from "
+                         "the grid");
+  if (rc == CLI_OK)
+    rc = run(&a, o.pos[0]);
+  fitrun_clear(&a.fr);
   return rc;
 }

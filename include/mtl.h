@@ -745,6 +745,10 @@ MTL_API double mtl_params_get_number(const mtl_params *p, const char *name);
 /** 1 if name was set explicitly (even to its default), 0 if not, -1 if the
  *  method has no such parameter. */
 MTL_API int mtl_params_is_set(const mtl_params *p, const char *name);
+/** Checks the rules between parameters that need no data (e.g. reg graph
+ *  needs graph_file); mtl_fit checks them too.  MTL_OK or MTL_EINVAL
+ *  naming the parameters. */
+MTL_API int mtl_params_check(const mtl_params *p);
 /** Progress callback, called by the method's iterations (as documented for
  *  each method's own params); a non-zero return cancels the fit. */
 MTL_API void mtl_params_set_progress(mtl_params *p, mtl_progress_fn fn,
@@ -798,8 +802,9 @@ MTL_API void mtl_fit_info_free(mtl_fit_info *in);
  *   "lambda=1e-3:10:20"                20 values from 1e-3 to 10, log-spaced
  *   "lambda=path:20:0.01"              20 values from lambda_max down to
  *                                      0.01 lambda_max of the (scaled) data
- *                                      (methods whose parameter "lambda"
- *                                      weighs an l1/l21/trace regularizer)
+ *                                      (batch, async, smtl; for ridge, mean
+ *                                      and graph, which have no lambda_max,
+ *                                      from the loss's Lipschitz bound)
  * Each grid point is fitted with mtl_fit on the training part of every
  * fold and scored on its held-out part by the task-averaged error (RMSE
  * for regression tasks, error rate for classification; the mean over tasks
@@ -1390,6 +1395,15 @@ MTL_API int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
                           const mtl_async_params *ap, double *W,
                           mtl_async_info *info);
 MTL_API void mtl_async_info_clear(mtl_async_info *info);
+
+/** The problem and async parameters of an "async" or "smtl" parameter set
+ *  (mtl_params_create), for the drivers that take them (the MPI driver).
+ *  T: the number of tasks (checks the graph file of reg graph, whose
+ *  matrix is malloc'd in *R: free it with mtl_free after the fit; NULL
+ *  otherwise).  The progress callback of p is copied into ap. */
+MTL_API int mtl_params_to_async(const mtl_params *p, int T,
+                                mtl_problem_params *pp,
+                                mtl_async_params *ap, double **R);
 
 /** Model from a result: W with pp's resolved task losses and reg, meta
  *  "method" = "amtl"|"smtl", "reg", "lambda", "eta", "updates", and the

@@ -67,8 +67,8 @@ expect 2 "need --split-file" train d.txt --split-var-train a
 expect 2 "item 2 of '1,,2' is empty" train d.txt --lambdas 1,,2
 expect 2 "item 1 'x' is not a positive number" cv d.txt --lambdas x,1
 expect 2 "item 2 '-1' is not a positive number" cv d.txt --lambdas 1,-1
-expect 2 "--reg graph needs --graph-file" train d.txt --reg graph
-expect 2 "only used with --reg graph" train d.txt --graph-file R.txt
+expect 2 "reg graph needs the parameter graph_file" train d.txt --reg graph
+expect 2 "graph_file is only used with reg graph" train d.txt --graph-file R.txt
 expect 2 "non-negative integer, got '-3'" train d.txt --seed -3
 expect 2 "out of range" cv d.txt --folds 1
 expect 2 "missing -o FILE" gen

@@ -11,6 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+int mtl_params_check(const mtl_params *p) {
+  if (!p)
+    return mtl__err(MTL_EINVAL, "mtl_params_check: NULL parameters");
+  const char *gf = mtl__p_text(p, "graph_file");
+  int graph = mtl__p_is(p, "reg", "graph"), has_file = gf && *gf;
+  if (graph && !has_file)
+    return mtl__err(MTL_EINVAL, "%s: reg graph needs the parameter "
+                                "graph_file (the T x E matrix R)",
+                    p->m->name);
+  if (has_file && !graph)
+    return mtl__err(MTL_EINVAL, "%s: graph_file is only used with reg "
+                                "graph (reg is %s)",
+                    p->m->name, mtl__p_text(p, "reg"));
+  return MTL_OK;
+}
+
 const char *mtl__status_word(int st) {
   return st == MTL_CONVERGED ? "converged" : "max-iter";
 }
@@ -74,19 +90,11 @@ int mtl__fit_problem_params(const mtl_params *p, int T,
                          mtl__p_num(p, "bias") != 0;
   if (mtl__p_index(p, "threads") >= 0)
     pp->threads = mtl__p_int(p, "threads");
-  const char *gf = mtl__p_text(p, "graph_file");
-  int graph = pp->reg.type == MTL_REG_GRAPH, has_file = gf && *gf;
-  if (graph && !has_file)
-    return mtl__err(MTL_EINVAL, "%s: reg graph needs the parameter "
-                                "graph_file (the T x E matrix R)",
-                    p->m->name);
-  if (has_file && !graph)
-    return mtl__err(MTL_EINVAL, "%s: graph_file is only used with reg "
-                                "graph (reg is %s)",
-                    p->m->name, mtl__p_text(p, "reg"));
-  if (graph) {
-    int rc = read_graph_matrix(p, T, R, &pp->reg.R_cols);
-    if (rc < 0)
+  int rc = mtl_params_check(p);
+  if (rc < 0)
+    return rc;
+  if (pp->reg.type == MTL_REG_GRAPH) {
+    if ((rc = read_graph_matrix(p, T, R, &pp->reg.R_cols)) < 0)
       return rc;
     pp->reg.R = *R;
   }
@@ -276,6 +284,9 @@ int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
                     p->m->name);
   if (mtl_dataset_ntasks(ds) < 1)
     return mtl__err(MTL_EINVAL, "%s: the dataset has no task", p->m->name);
+  int rc = mtl_params_check(p);
+  if (rc < 0)
+    return rc;
   mtl__fit_ctx c = {.ds = ds, .p = p, .tr = tr};
   c.want_trace = mtl__p_index(p, "trace") >= 0 && mtl__p_num(p, "trace") != 0;
   mtl__fit_out o;

@@ -148,6 +148,8 @@ static int asym_run(const mtl__fit_ctx *c, mtl__fit_out *o,
   }
   rc = mtl_asym_to_model(&res, pb, &ap, &o->sc, &o->model);
   rc = rc < 0 ? rc : asym_results(o, &res, c->ds);
+  rc = rc < 0 ? rc : mtl__info_text(o->info, "scaling", "%s",
+                                    mtl_scaling_name(o->pp.scaling));
   if (rc >= 0 && c->want_trace)
     rc = iter_trace(o->info, res.trace, res.ntrace);
   if (rc >= 0)

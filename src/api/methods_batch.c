@@ -55,8 +55,12 @@ static int lambda_max(const mtl__fit_ctx *c, double *out) {
   memset(&o, 0, sizeof o);
   prepared s;
   int rc = prepare(c, &o, &s);
-  if (rc >= 0)
+  mtl_reg_type t = o.pp.reg.type;
+  if (rc >= 0 && (t == MTL_REG_L1 || t == MTL_REG_L21 || t == MTL_REG_TRACE))
     rc = mtl_problem_lambda_max(s.pb, out);
+  else if (rc >= 0) /* no lambda_max: the scale where the penalty's
+                       curvature matches the data's */
+    *out = mtl_problem_lipschitz(s.pb);
   prepared_clear(&s);
   mtl__fit_out_clear(&o);
   return rc;
@@ -234,6 +238,20 @@ static void async_params(const mtl_params *p, int smtl, mtl_async_params *ap) {
   ap->progress_ctx = p->progress_ctx;
 }
 
+int mtl_params_to_async(const mtl_params *p, int T, mtl_problem_params *pp,
+                        mtl_async_params *ap, double **R) {
+  if (!p || !pp || !ap || !R)
+    return mtl__err(MTL_EINVAL, "mtl_params_to_async: NULL argument");
+  *R = NULL;
+  int smtl = p->m == &mtl__method_smtl;
+  if (!smtl && p->m != &mtl__method_async)
+    return mtl__err(MTL_EINVAL, "mtl_params_to_async: parameters of %s, "
+                                "not of async or smtl",
+                    p->m->name);
+  async_params(p, smtl, ap);
+  return mtl__fit_problem_params(p, T, pp, R);
+}
+
 static int async_results(mtl__fit_out *o, const mtl_async_info *in, int T) {
   mtl_fit_info *fi = o->info;
   /* iterations = updates per task (the max_iter unit) */
@@ -349,8 +367,9 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_INT("tau_guess", "-1", -1, 1e9, "delay tau assumed before "      \
                                             "larger ones are seen; -1 = "     \
                                             "nodes - 1"),                     \
-      MTL__P_BOOL("tau_adapt", "1", "tau_k = max(tau_guess, largest delay "   \
-                                    "seen); 0 = tau_guess only"),             \
+      MTL__P_INT("tau_adapt", "1", 0, 1, "1 = tau_k = max(tau_guess, "        \
+                                        "largest delay seen); 0 = tau_guess " \
+                                        "only"),                              \
       MTL__P_BOOL("dynamic", "0", "dynamic step c_tk = ln(mean measured "     \
                                   "delay in ms) (III.5-6)"),                  \
       MTL__P_INT("dyn_window", "5", 0, 1e6, "dynamic step: mean of the last " \

@@ -369,8 +369,12 @@ int mtl_params_set(mtl_params *p, const char *name, const char *value) {
 }
 
 int mtl_params_set_number(mtl_params *p, const char *name, double value) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.17g", value);
+  char buf[64]; /* the shortest text that reads back the same */
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(buf, sizeof buf, "%.*g", digits, value);
+    if (strtod(buf, NULL) == value)
+      break;
+  }
   return mtl_params_set(p, name, buf);
 }
 
