@@ -7,6 +7,7 @@
 #define MTL_CLI_TRAIN_H
 
 #include "cli.h"
+#include "mtl_mpi.h"
 
 /* --method values.  Each method is one bit so that an option can list the
  * methods it belongs to (see cmd_train.c's option_methods). */

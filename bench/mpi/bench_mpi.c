@@ -18,7 +18,7 @@
  * job before the MPI runs.  straggler_ms > 0 delays every send of rank 1
  * by that much (application-level straggler).
  */
-#include "mtl.h"
+#include "mtl_mpi.h"
 
 #include <math.h>
 #include <stdio.h>
