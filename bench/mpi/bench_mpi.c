@@ -1,8 +1,8 @@
 /*
  * bench_mpi.c -- AMTL vs SMTL as MPI programs (mtl_async_fit_mpi) next to
  * the in-process runs (mtl_async_fit), time to a target objective.  Built
- * and run by bench/mpi/run.sh (mpicc against libmtl.a), on the loopback or
- * with the task ranks behind netlab's delayed link.
+ * and run by bench/mpi/run.sh (mpicc against libmtl-mpi.a), on the loopback
+ * or with the task ranks behind netlab's delayed link.
  *
  *   mpirun -np P+1 bench_mpi [T d n straggler_ms label]
  *
