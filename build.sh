@@ -3,6 +3,7 @@
 #
 #   ./build.sh demo    build, then run the main job (`mtl demo`)
 #   ./build.sh test    build, then run the whole test suite (ctest)
+#   ./build.sh nompi   the same without MPI (-DMTL_WITH_MPI=OFF, build-nompi)
 #   ./build.sh asan    build with AddressSanitizer + UBSan, run the tests
 #   ./build.sh bench   build the benchmarks (see bench/README.md)
 #   ./build.sh deps    only check/install the Debian packages
@@ -54,6 +55,11 @@ case "${1:-}" in
     build build -DMTL_WERROR=ON
     ctest --test-dir build --output-on-failure -j"$JOBS"
     ;;
+  nompi)
+    deps
+    build build-nompi -DMTL_WERROR=ON -DMTL_WITH_MPI=OFF
+    ctest --test-dir build-nompi --output-on-failure -j"$JOBS"
+    ;;
   asan)
     deps
     build build-asan -DMTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -66,7 +72,7 @@ case "${1:-}" in
     echo "benchmarks built in build/; see bench/README.md" >&2
     ;;
   *)
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,13p' "$0" >&2
     exit 2
     ;;
 esac

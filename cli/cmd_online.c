@@ -13,6 +13,7 @@
  * failing or interrupted run leaves no file behind.
  */
 #include "cli.h"
+#include "mtl_mpi.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -6,6 +6,7 @@
 #define MTL_CLI_TRAIN_H
 
 #include "fitrun.h"
+#include "mtl_mpi.h"
 
 typedef struct train_args {
   cli_read rd;

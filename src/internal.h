@@ -411,28 +411,11 @@ typedef struct mtl__ckpt {
 } mtl__ckpt;
 /* ---- end of checkpoint block ---------------------------------------------- */
 
-/* ---- MPI drivers (mpi_core.c, mpi_async.c, mpi_omtl.c) [mpi helper] ------ */
-/* Defined only when built with MPI (MTL_HAVE_MPI); no MPI type appears here
- * so that modules need not include mpi.h. */
+/* ---- hooks for the MPI drivers (src/mpi/, libmtl-mpi only) --------------- */
+/* Defined in the core (solvers) so that the MPI drivers, which live in
+ * libmtl-mpi, reuse the in-process roles; no MPI type appears here.  The
+ * drivers' own declarations are in src/mpi/mpi_impl.h. */
 struct mtl__tr;
-/* MPI initialized and not finalized: *rank, *size of MPI_COMM_WORLD, else
- * an error naming `who`. */
-int mtl__mpi_ready(const char *who, int *rank, int *size);
-/* Agreement after a local step: every rank passes its rc; if any rank
- * failed, returns the local error on the failing ranks and an MTL_EINVAL
- * naming the lowest failing rank elsewhere; else MTL_OK. */
-int mtl__mpi_agree(int rc, const char *who);
-/* Wraps an endpoint: the same messages, plus the test-only kill hook: when
- * the environment says MTL_TEST_KILL_RANK = this rank, the process raises
- * SIGKILL before its (MTL_TEST_KILL_AFTER + 1)-th send (default 10), the
- * way a crashed machine disappears.  The wrapper owns neither inner nor
- * its delay (set the delay on the wrapper). */
-int mtl__tr_wrap(struct mtl__tr *inner, struct mtl__tr **out);
-void mtl__tr_wrap_free(struct mtl__tr *w);
-/* Rank 0 writes the rank-to-tasks map: line "RANK ROLE t1 t2 ..." per rank
- * (1-based task ids) after a comment header; ids[off[r] .. off[r+1]-1]. */
-int mtl__mpi_write_rank_map(const char *path, int size, const char *role0,
-                            const char *role, const int *off, const int *ids);
 /* [mpi hooks in async.c] parameter checks of mtl_async_fit; FIN to nodes
  * 1..P so that they return after a server failure. */
 int mtl__async_check_params(const mtl_async_params *p, int T);
@@ -447,6 +430,6 @@ int mtl__async_release_nodes(struct mtl__tr *tr, int P);
 int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *p,
                      struct mtl__tr *tr, int64_t rounds, mtl__ckpt *ck,
                      mtl_omtl_result *res);
-/* ---- end of MPI drivers block --------------------------------------------- */
+/* ---- end of MPI hooks block ----------------------------------------------- */
 
 #endif /* MTL_INTERNAL_H */

@@ -18,8 +18,10 @@ set -euo pipefail
 MTL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 WRAP=$(cd "$(dirname "$0")/.." && pwd)/scripts/mtl-mpirun
 command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
-if "$MTL" train x --method smtl --transport mpi 2>&1 |
-  grep -q "built without MPI"; then
+# (Output captured first: under pipefail, `mtl ... | grep -q` would take
+# mtl's non-zero exit status and never skip.)
+nompi=$("$MTL" train x --method smtl --transport mpi 2>&1 || true)
+if grep -q "built without MPI" <<<"$nompi"; then
   echo "mtl built without MPI: skipped"
   exit 77
 fi

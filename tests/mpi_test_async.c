@@ -13,6 +13,7 @@
  *     node count, missing checkpoint).
  */
 #include "check.h"
+#include "mtl_mpi.h"
 
 #include <mpi.h>
 #include <unistd.h>

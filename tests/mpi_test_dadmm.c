@@ -11,6 +11,7 @@
  *   - errors (rank count, async + checkpoint) on every rank.
  */
 #include "check.h"
+#include "mtl_mpi.h"
 
 #include <mpi.h>
 #include <unistd.h>

@@ -6,7 +6,7 @@
  * messages exchanged in both directions at once (buffered sends must not
  * deadlock).
  */
-#include "../src/transport/transport.h"
+#include "../src/mpi/mpi_impl.h"
 #include "check.h"
 
 #define NMSG 300

@@ -1,8 +1,8 @@
 /*
  * bench_mpi.c -- AMTL vs SMTL as MPI programs (mtl_async_fit_mpi) next to
  * the in-process runs (mtl_async_fit), time to a target objective.  Built
- * and run by bench/mpi/run.sh (mpicc against libmtl.a), on the loopback or
- * with the task ranks behind netlab's delayed link.
+ * and run by bench/mpi/run.sh (mpicc against libmtl-mpi.a), on the loopback
+ * or with the task ranks behind netlab's delayed link.
  *
  *   mpirun -np P+1 bench_mpi [T d n straggler_ms label]
  *
@@ -18,7 +18,7 @@
  * job before the MPI runs.  straggler_ms > 0 delays every send of rank 1
  * by that much (application-level straggler).
  */
-#include "mtl.h"
+#include "mtl_mpi.h"
 
 #include <math.h>
 #include <stdio.h>

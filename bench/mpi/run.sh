@@ -20,9 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -f "$build/libmtl.a" ] || { echo "no $build/libmtl.a: cmake -S $root -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build --target mtl_static" >&2; exit 1; }
+[ -f "$build/libmtl-mpi.a" ] || { echo "no $build/libmtl-mpi.a: cmake -S $root -B $build -DCMAKE_BUILD_TYPE=Release -DMTL_WITH_MPI=ON && cmake --build $build --target mtl_mpi_static" >&2; exit 1; }
 # shellcheck disable=SC2046
-mpicc -O2 -I"$root/include" "$here/bench_mpi.c" "$build/libmtl.a" \
+mpicc -O2 -I"$root/include" "$here/bench_mpi.c" "$build/libmtl-mpi.a" \
   $(pkg-config --libs openblas matio libzip) -llapacke -lpthread -lm \
   -o "$work/bench_mpi"
 B="$work/bench_mpi"

@@ -16,17 +16,13 @@
  * If the server role fails mid-run it releases the nodes (FIN) so that no
  * rank is left blocked; a rank that dies ends the job (Open MPI 4.1).
  */
-#include "internal.h"
-#include "transport.h"
+#include "mpi_impl.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef MTL_HAVE_MPI
-#include <mpi.h>
 
 /* Local checks of one rank's arguments (no communication). */
 static int check_local(int rank, int P, const mtl_dataset *local,
@@ -345,7 +341,3 @@ done:
   free(all);
   return rc;
 }
-
-#else
-typedef int mtl__mpi_async_unused;
-#endif /* MTL_HAVE_MPI */

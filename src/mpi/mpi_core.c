@@ -4,32 +4,18 @@
  * mpi.h), agreement on errors, the test-only kill hook, the rank-to-tasks
  * map and the distributed scaler.  docs/mpi.md.
  *
- * Every public function exists in every build; without MPI they return
- * MTL_EUNSUPPORTED.  Threads: MPI is initialized FUNNELED; every MPI call
- * of libmtl is made by the thread that called the driver.
+ * Part of libmtl-mpi only; libmtl has the no-MPI versions of the public
+ * functions instead (mpi_none.c).  Threads: MPI is initialized FUNNELED;
+ * every MPI call of libmtl is made by the thread that called the driver.
  */
-#include "internal.h"
-#include "transport.h"
+#include "mpi_impl.h"
 
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void mtl_mpi_params_init(mtl_mpi_params *p) {
-  *p = (mtl_mpi_params){
-      .checkpoint = NULL,
-      .checkpoint_every = 100,
-      .resume = NULL,
-      .rank_map = NULL,
-  };
-}
-
-#ifdef MTL_HAVE_MPI
-
-#include <limits.h>
-#include <mpi.h>
-#include <signal.h>
 
 int mtl_mpi_available(void) { return 1; }
 
@@ -264,47 +250,3 @@ done:
     mtl_scaler_clear(s);
   return rc;
 }
-
-#else /* !MTL_HAVE_MPI */
-
-static int no_mpi(const char *who) {
-  return mtl__err(MTL_EUNSUPPORTED, "%s: libmtl was built without MPI "
-                                    "(install Open MPI, e.g. Debian's "
-                                    "libopenmpi-dev, and rebuild)",
-                  who);
-}
-
-int mtl_mpi_available(void) { return 0; }
-int mtl_mpi_init(int *argc, char ***argv) { return no_mpi("mtl_mpi_init"); }
-int mtl_mpi_finalize(void) { return no_mpi("mtl_mpi_finalize"); }
-int mtl_mpi_rank(void) { return no_mpi("mtl_mpi_rank"); }
-int mtl_mpi_size(void) { return no_mpi("mtl_mpi_size"); }
-int mtl_mpi_allreduce(double *x, int n, int op) {
-  return no_mpi("mtl_mpi_allreduce");
-}
-int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
-                       int bias, mtl_scaler *s) {
-  if (s)
-    memset(s, 0, sizeof *s);
-  return no_mpi("mtl_scaler_fit_mpi");
-}
-int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
-                      const mtl_problem_params *pp,
-                      const mtl_async_params *ap, const mtl_mpi_params *mp,
-                      double *W, mtl_async_info *info) {
-  if (info)
-    memset(info, 0, sizeof *info);
-  return no_mpi("mtl_async_fit_mpi");
-}
-int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
-                        const mtl_problem_params *pp, int *task_loss) {
-  return no_mpi("mtl_mpi_task_losses");
-}
-int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *p,
-                     const mtl_mpi_params *mp, mtl_omtl_result *res) {
-  if (res)
-    memset(res, 0, sizeof *res);
-  return no_mpi("mtl_omtl_run_mpi");
-}
-
-#endif /* MTL_HAVE_MPI */

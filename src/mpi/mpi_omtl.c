@@ -8,17 +8,13 @@
  * checkpoints go to rank 0).  Each rank feeds only its own task's stream;
  * the ranks agree on the round count first, so that all end together.
  */
-#include "internal.h"
-#include "transport.h"
+#include "mpi_impl.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef MTL_HAVE_MPI
-#include <mpi.h>
 
 int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *pin,
                      const mtl_mpi_params *mp, mtl_omtl_result *res) {
@@ -188,7 +184,3 @@ done:
   free(mapbuf);
   return rc;
 }
-
-#else
-typedef int mtl__mpi_omtl_unused;
-#endif /* MTL_HAVE_MPI */

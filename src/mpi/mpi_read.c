@@ -13,6 +13,7 @@
  * reader parses it.  Other formats are read whole and the part kept.
  */
 #include "internal.h"
+#include "mtl_mpi.h"
 
 #include <ctype.h>
 #include <errno.h>

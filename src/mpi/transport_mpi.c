@@ -1,6 +1,6 @@
 /*
  * transport_mpi.c -- the MPI implementation of layer 5 (see transport.h).
- * Compiled only when libmtl is built with Open MPI (MTL_HAVE_MPI).
+ * Part of libmtl-mpi only (built when Open MPI is found).
  *
  * Every rank is one MPI process; an endpoint wraps a communicator (a
  * duplicate of the caller's, so our traffic never matches theirs).
@@ -18,11 +18,8 @@
  *     message is the one received even if another thread of the process
  *     probes too.
  */
-#ifdef MTL_HAVE_MPI
+#include "mpi_impl.h"
 
-#include "transport.h"
-
-#include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,8 +161,3 @@ void mtl__tr_mpi_free(mtl__tr *tr) {
   free(m);
   free(tr);
 }
-
-#else
-/* ISO C forbids an empty translation unit. */
-typedef int mtl__transport_mpi_unused;
-#endif /* MTL_HAVE_MPI */

@@ -8,8 +8,8 @@
  * MPI directly.  Two implementations sit behind the interface:
  *   - in-process (transport_inproc.c): every rank is a thread of this
  *     process; messages are copied into per-rank mailboxes;
- *   - MPI (transport_mpi.c, when built with Open MPI): every rank is an MPI
- *     process.
+ *   - MPI (src/mpi/transport_mpi.c, declared in src/mpi/mpi_impl.h; in
+ *     libmtl-mpi only): every rank is an MPI process.
  *
  * Message model (a subset of MPI point-to-point semantics, so both
  * implementations agree):
@@ -100,15 +100,5 @@ typedef int (*mtl__role_fn)(void *ctx, mtl__tr *tr);
 int mtl__hub_run(mtl__hub *h, mtl__role_fn role, void *ctx);
 /* Closes the hub: pending and future recvs return MTL_ECANCELLED. */
 void mtl__hub_close(mtl__hub *h);
-
-#ifdef MTL_HAVE_MPI
-/* ---- MPI transport (transport_mpi.c) ------------------------------------- */
-#include <mpi.h>
-/* Wraps a duplicate of comm as this process's endpoint (rank and size of
- * comm).  MPI must be initialized. */
-int mtl__tr_mpi_create(MPI_Comm comm, mtl__tr **out);
-/* Waits for pending sends, frees the duplicate communicator. */
-void mtl__tr_mpi_free(mtl__tr *tr);
-#endif
 
 #endif /* MTL_TRANSPORT_H */

@@ -1,0 +1,52 @@
+/*
+ * mpi_none.c -- the public MPI functions of libmtl, the library without
+ * MPI: mtl_mpi_available() is 0 and the others return MTL_EUNSUPPORTED,
+ * naming libmtl-mpi.  Part of libmtl only; libmtl-mpi has the real ones
+ * (mpi_core.c, mpi_async.c, mpi_omtl.c) instead, so that no symbol is
+ * defined twice.  Never includes mpi.h.
+ */
+#include "internal.h"
+#include "mtl_mpi.h"
+
+#include <string.h>
+
+static int no_mpi(const char *who) {
+  return mtl__err(MTL_EUNSUPPORTED,
+                  "%s: libmtl has no MPI (built without MPI); link "
+                  "libmtl-mpi instead (-lmtl-mpi, pkg-config libmtl-mpi), "
+                  "built when Open MPI is found (Debian: libopenmpi-dev)",
+                  who);
+}
+
+int mtl_mpi_available(void) { return 0; }
+int mtl_mpi_init(int *argc, char ***argv) { return no_mpi("mtl_mpi_init"); }
+int mtl_mpi_finalize(void) { return no_mpi("mtl_mpi_finalize"); }
+int mtl_mpi_rank(void) { return no_mpi("mtl_mpi_rank"); }
+int mtl_mpi_size(void) { return no_mpi("mtl_mpi_size"); }
+int mtl_mpi_allreduce(double *x, int n, int op) {
+  return no_mpi("mtl_mpi_allreduce");
+}
+int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
+                       int bias, mtl_scaler *s) {
+  if (s)
+    memset(s, 0, sizeof *s);
+  return no_mpi("mtl_scaler_fit_mpi");
+}
+int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
+                      const mtl_problem_params *pp,
+                      const mtl_async_params *ap, const mtl_mpi_params *mp,
+                      double *W, mtl_async_info *info) {
+  if (info)
+    memset(info, 0, sizeof *info);
+  return no_mpi("mtl_async_fit_mpi");
+}
+int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
+                        const mtl_problem_params *pp, int *task_loss) {
+  return no_mpi("mtl_mpi_task_losses");
+}
+int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *p,
+                     const mtl_mpi_params *mp, mtl_omtl_result *res) {
+  if (res)
+    memset(res, 0, sizeof *res);
+  return no_mpi("mtl_omtl_run_mpi");
+}
