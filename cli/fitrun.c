@@ -93,13 +93,17 @@ int fitrun_grid(fitrun *f, const opts *o, const char *cmd,
                           "and 1",
                      f->ratio);
   char buf[64];
-  if (!f->grid && !mtl_params_get(f->p, "lambda") &&
-      (f->lambdas || opts_seen(o, pn) || path_default > 0))
-    return cli_usage(cmd, "%s is an option of the methods with a parameter "
-                          "lambda, not of --method %s%s",
-                     f->lambdas ? "--lambdas" : opts_seen(o, pn) ? (path_default ? "--nlambda" : "--lambda-path") : "the default lambda grid",
-                     mtl_method_name(f->method),
-                     f->lambdas || opts_seen(o, pn) ? "" : ": give --grid");
+  if (!f->grid && !mtl_params_get(f->p, "lambda")) {
+    const char *mn = mtl_method_name(f->method);
+    if (f->lambdas || opts_seen(o, pn))
+      return cli_usage(cmd, "--%s is an option of the methods with a "
+                            "parameter lambda, not of --method %s",
+                       f->lambdas ? "lambdas" : pn, mn);
+    if (path_default > 0)
+      return cli_usage(cmd, "--method %s has no parameter lambda for the "
+                            "default grid: give --grid NAME=VALUES",
+                       mn);
+  }
   if (f->grid) {
     f->grid_text = strdup(f->grid);
   } else if (f->lambdas) {
