@@ -43,6 +43,10 @@ int train_mpi_wanted(const opts *o, const train_args *a) {
          a->rank_map || opts_seen(o, "checkpoint-every");
 }
 
+static const char *status_word(int st) {
+  return st == MTL_CONVERGED ? "converged" : "max-iter";
+}
+
 /* Rows 0..d_in-1 of W (d x T) with a non-zero entry. */
 static int used_features(const double *W, int d, int T, int d_in) {
   int k = 0;
@@ -106,88 +110,81 @@ static void mpi_read_params(const cli_read *r, mtl_read_params *p) {
   p->dim = r->dim;
 }
 
-/* The MPI run: rank r >= 1 reads part r - 1 of DATA (its tasks only), the
- * scaler is fitted from per-feature sums reduced over the ranks, the
- * solver runs as an MPI program, and rank 0 assembles and saves the model
- * (with the task losses gathered from the nodes) and prints the report.
- * There is no certificate: no rank holds all the data. */
-static int run_mpi(train_args *a, const char *path) {
-  const mtl_params *prm = a->fr.p;
-  int rc = CLI_FAIL, smtl = strcmp(mtl_method_name(a->fr.method), "smtl") == 0;
-  int stdz = mtl_params_get_number(prm, "standardize") != 0;
-  int bias = mtl_params_get_number(prm, "bias") != 0;
-  mtl_problem_params fpp;
-  mtl_async_params ap;
-  double *R = NULL;
-  const char *mname = smtl ? "smtl" : "async";
+/* The state of one MPI run, on every rank. */
+typedef struct mpi_run {
+  int rank, size, T, d_in, d, stdz, bias, smtl, st;
+  double samples;           /* over all ranks */
+  mtl_dataset *local, *scaled;
+  int *ids, *tl;
   mtl_scaler sc;
-  memset(&sc, 0, sizeof sc);
-  mtl_dataset *local = NULL, *scaled = NULL;
-  mtl_model *m = NULL;
-  int *ids = NULL, *tl = NULL;
-  double *W = NULL, *nu = NULL;
+  mtl_problem_params pp;
+  mtl_async_params ap;
+  double *R, *W;
   mtl_async_info info;
-  memset(&info, 0, sizeof info);
-  int e = mtl_mpi_init(NULL, NULL);
-  if (e < 0)
-    return cli_lib_error(e, "--transport mpi: cannot start MPI");
-  int rank = mtl_mpi_rank(), size = mtl_mpi_size();
-  if (rank != 0)
-    cli_quiet = 1; /* rank 0 reports; other ranks print only errors */
-  if (size < 2) {
-    cli_error("--transport mpi needs at least 2 ranks (mpirun -np N, N >= "
-              "2): rank 0 is the server, ranks 1..N-1 the task nodes");
-    goto done;
-  }
-  int P = size - 1, T = 0;
+} mpi_run;
+
+static void mpi_run_clear(mpi_run *r) {
+  mtl_async_info_clear(&r->info);
+  mtl_dataset_free(r->scaled);
+  mtl_dataset_free(r->local);
+  mtl_scaler_clear(&r->sc);
+  mtl_free(r->ids);
+  mtl_free(r->R);
+  free(r->tl);
+  free(r->W);
+}
+
+/* Rank r >= 1 reads part r - 1 of path (its tasks only); every rank
+ * agrees on failure, T, d and the sample count. */
+static int read_parts(const train_args *a, const char *path, mpi_run *r) {
   mtl_read_params rp;
   mpi_read_params(&a->rd, &rp);
-  if (rank > 0)
-    e = mtl_dataset_read_part(path, &rp, P, rank - 1, &local, &ids, &T);
-  else
-    e = MTL_OK;
-  /* agree: any rank failing to read stops all; T, d, samples */
-  double agg[4] = {e < 0 ? 1 : 0, T, local ? mtl_dataset_dim(local) : 0,
-                   local ? (double)mtl_dataset_total_n(local) : 0};
-  double big[3] = {agg[0], agg[1], agg[2]};
-  int e2 = mtl_mpi_allreduce(big, 3, 1);
+  int e = MTL_OK;
+  if (r->rank > 0)
+    e = mtl_dataset_read_part(path, &rp, r->size - 1, r->rank - 1, &r->local,
+                              &r->ids, &r->T);
+  double agg[4] = {e < 0 ? 1 : 0, r->T,
+                   r->local ? mtl_dataset_dim(r->local) : 0,
+                   r->local ? (double)mtl_dataset_total_n(r->local) : 0};
+  int e2 = mtl_mpi_allreduce(agg, 3, 1);
   int e3 = mtl_mpi_allreduce(agg + 3, 1, 0);
-  if (e < 0) {
-    cli_lib_error(e, "rank %d: cannot read its part of '%s'", rank, path);
-    goto done;
-  }
-  if (e2 < 0 || e3 < 0) {
-    cli_lib_error(e2 < 0 ? e2 : e3, "rank %d: MPI reduction failed", rank);
-    goto done;
-  }
-  if (big[0] > 0) {
+  if (e < 0)
+    return cli_lib_error(e, "rank %d: cannot read its part of '%s'", r->rank,
+                         path);
+  if (e2 < 0 || e3 < 0)
+    return cli_lib_error(e2 < 0 ? e2 : e3, "rank %d: MPI reduction failed",
+                         r->rank);
+  if (agg[0] > 0) {
     cli_error("rank %d: another rank could not read its part of '%s' (see "
               "its message)",
-              rank, path);
-    goto done;
+              r->rank, path);
+    return CLI_FAIL;
   }
-  T = (int)big[1];
-  int d_in = (int)big[2];
-  if ((e = mtl_params_to_async(prm, T, &fpp, &ap, &R)) < 0) {
-    cli_lib_error(e, "rank %d: bad parameters", rank);
-    goto done;
-  }
-  e = mtl_scaler_fit_mpi(local, d_in, stdz, bias, &sc);
-  if (e < 0) {
-    cli_lib_error(e, "rank %d: cannot fit the feature scaler", rank);
-    goto done;
-  }
-  if (local && (e = mtl_scaler_apply(&sc, local, &scaled)) < 0) {
+  r->T = (int)agg[1];
+  r->d_in = (int)agg[2];
+  r->samples = agg[3];
+  return CLI_OK;
+}
+
+/* The distributed scaler, the parameters, the fit, the task losses. */
+static int fit_parts(const train_args *a, const char *path, mpi_run *r) {
+  int e = mtl_params_to_async(a->fr.p, r->T, &r->pp, &r->ap, &r->R);
+  if (e < 0)
+    return cli_lib_error(e, "rank %d: bad parameters", r->rank);
+  if ((e = mtl_scaler_fit_mpi(r->local, r->d_in, r->stdz, r->bias,
+                              &r->sc)) < 0)
+    return cli_lib_error(e, "rank %d: cannot fit the feature scaler",
+                         r->rank);
+  if (r->local && (e = mtl_scaler_apply(&r->sc, r->local, &r->scaled)) < 0)
     /* the library agrees on errors at its next collective call */
-    cli_lib_error(e, "rank %d: cannot standardize its data", rank);
-  }
-  int d = d_in + bias;
-  if (rank == 0) {
-    W = calloc((size_t)d * (size_t)T, sizeof *W);
-    tl = malloc((size_t)T * sizeof *tl);
-    if (!W || !tl) {
-      cli_error("out of memory (W is %d x %d)", d, T);
-      goto done;
+    cli_lib_error(e, "rank %d: cannot standardize its data", r->rank);
+  r->d = r->d_in + r->bias;
+  if (r->rank == 0) {
+    r->W = calloc((size_t)r->d * (size_t)r->T, sizeof *r->W);
+    r->tl = malloc((size_t)r->T * sizeof *r->tl);
+    if (!r->W || !r->tl) {
+      cli_error("out of memory (W is %d x %d)", r->d, r->T);
+      return CLI_FAIL;
     }
   }
   mtl_mpi_params mp;
@@ -197,124 +194,148 @@ static int run_mpi(train_args *a, const char *path) {
   mp.resume = a->resume;
   mp.rank_map = a->rank_map;
   cli_progress pc;
-  if (rank == 0) {
+  const char *mname = r->smtl ? "smtl" : "async";
+  if (r->rank == 0) {
     cli_progress_start(&pc, mname);
-    ap.progress = cli_progress_cb;
-    ap.progress_ctx = &pc;
+    r->ap.progress = cli_progress_cb;
+    r->ap.progress_ctx = &pc;
   }
-  int st = mtl_async_fit_mpi(local ? scaled : NULL, ids, T, &fpp,
-                             &ap, &mp, W, rank == 0 ? &info : NULL);
-  if (rank == 0)
+  r->st = mtl_async_fit_mpi(r->local ? r->scaled : NULL, r->ids, r->T, &r->pp,
+                            &r->ap, &mp, r->W, r->rank == 0 ? &r->info : NULL);
+  if (r->rank == 0)
     cli_progress_done(&pc);
-  if (st < 0) {
-    cli_lib_error(st, "rank %d: %s over MPI failed on '%s'", rank,
-                  mname, path);
-    goto done;
-  }
-  e = mtl_mpi_task_losses(scaled, ids, T, &fpp, tl);
-  if (e < 0) {
-    cli_lib_error(e, "rank %d: cannot gather the task losses", rank);
-    goto done;
-  }
-  if (rank != 0) {
-    rc = CLI_OK;
-    goto done;
-  }
-  /* rank 0: the model, as mtl train --method async saves it */
-  mtl_problem_params pp = fpp;
-  pp.task_loss = tl;
-  m = mtl_model_create(d, T, W, &pp, &sc);
-  nu = malloc((size_t)(info.nodes > 0 ? info.nodes : 1) * sizeof *nu);
+  if (r->st < 0)
+    return cli_lib_error(r->st, "rank %d: %s over MPI failed on '%s'",
+                         r->rank, mname, path);
+  if ((e = mtl_mpi_task_losses(r->scaled, r->ids, r->T, &r->pp, r->tl)) < 0)
+    return cli_lib_error(e, "rank %d: cannot gather the task losses",
+                         r->rank);
+  return CLI_OK;
+}
+
+/* Rank 0: the model, as mtl train --method async saves it. */
+static int save_model(const train_args *a, const char *path,
+                      const mpi_run *r) {
+  const char *mname = r->smtl ? "smtl" : "async";
+  mtl_problem_params pp = r->pp;
+  pp.task_loss = r->tl;
+  mtl_model *m = mtl_model_create(r->d, r->T, r->W, &pp, &r->sc);
+  int K = r->info.nodes;
+  double *nu = malloc((size_t)(K > 0 ? K : 1) * sizeof *nu);
   if (!m || !nu) {
     cli_error("out of memory building the model");
-    goto done;
+    free(nu);
+    mtl_model_free(m);
+    return CLI_FAIL;
   }
-  for (int k = 0; k < info.nodes; k++)
-    nu[k] = (double)info.node_updates[k];
+  for (int k = 0; k < K; k++)
+    nu[k] = (double)r->info.node_updates[k];
   int mr = cli_meta(m, "tool", "mtl train --method %s --transport mpi (mtl "
                                "%s)",
                     mname, mtl_version());
-    mr = mr < 0 ? mr : cli_meta(m, "scaling", "%s", mtl_params_get(prm, "scaling"));
+  mr = mr < 0 ? mr : cli_meta(m, "scaling", "%s",
+                              mtl_params_get(a->fr.p, "scaling"));
   mr = mr < 0 ? mr : cli_meta(m, "method", "%s", mname);
   mr = mr < 0 ? mr : cli_meta(m, "transport", "mpi");
-  mr = mr < 0 ? mr : cli_meta(m, "reg", "%s", mtl_reg_name(pp.reg.type));
-  mr = mr < 0 ? mr : cli_meta(m, "lambda", "%.17g", pp.reg.lambda);
-  mr = mr < 0 ? mr : cli_meta(m, "eta", "%.17g", info.eta);
-  mr = mr < 0 ? mr : cli_meta(m, "nodes", "%d", info.nodes);
-  mr = mr < 0 ? mr : cli_meta(m, "updates", "%lld", (long long)info.updates);
-  mr = mr < 0 ? mr : mtl_model_set_matrix(m, "node_updates", 1, info.nodes, nu);
+  mr = mr < 0 ? mr : cli_meta(m, "eta", "%.17g", r->info.eta);
+  mr = mr < 0 ? mr : cli_meta(m, "nodes", "%d", K);
+  mr = mr < 0 ? mr : cli_meta(m, "updates", "%lld",
+                              (long long)r->info.updates);
+  mr = mr < 0 ? mr : mtl_model_set_matrix(m, "node_updates", 1, K, nu);
   mr = mr < 0 ? mr : cli_meta(m, "data", "%s", path);
   mr = mr < 0 ? mr : cli_meta(m, "iterations", "%lld",
-                              (long long)(info.updates / (T > 0 ? T : 1)));
-  mr = mr < 0 ? mr : cli_meta(m, "objective", "%.17g", info.objective);
-  mr = mr < 0 ? mr : cli_meta(m, "status", "%s", (st == MTL_CONVERGED ? "converged" : "max-iter"));
-  if (mr < 0) {
-    cli_lib_error(mr, "cannot set model metadata");
-    goto done;
-  }
-  e = mtl_model_save(m, a->model);
-  if (e < 0) {
-    cli_lib_error(e, "cannot save the model to '%s'", a->model);
-    goto done;
-  }
-  int used = used_features(W, d, T, d_in);
-  if (a->json) {
-    printf("{\"command\": \"train\", \"method\": \"%s\", \"transport\": "
-           "\"mpi\", \"data\": ",
-           mname);
-    cli_json_str(stdout, path);
-    printf(", \"tasks\": %d, \"samples\": %lld, \"features\": %d, \"ranks\": "
-           "%d, \"status\": \"%s\", \"updates\": %lld, \"seconds\": %.17g, "
-           "\"tau_max\": %d, \"tau_mean\": %.17g, \"eta\": %.17g, "
-           "\"objective\": %.17g, \"features_used\": %d, \"model\": ",
-           T, (long long)agg[3], d_in, size, (st == MTL_CONVERGED ? "converged" : "max-iter"),
-           (long long)info.updates, info.seconds, info.tau_max,
-           info.tau_mean, info.eta, info.objective, used);
-    cli_json_str(stdout, a->model);
-    printf("}\n");
-  } else {
-    printf("%-14s%s: %d tasks, %lld samples, %d features (MPI: %d task "
-           "ranks, each reading only its own tasks)\n",
-           "data:", path, T, (long long)agg[3], d_in, P);
-    printf("%-14s%s, %s regularizer, lambda %g%s; %s\n", "model:",
-           mtl_params_get(prm, "loss"), mtl_params_get(prm, "reg"),
-           pp.reg.lambda, pp.reg.ridge > 0 ? " + ridge" : "",
-           stdz ? (bias ? "standardized, bias" : "standardized, no bias")
-                : (bias ? "raw features, bias" : "raw features, no bias"));
-    printf("%-14s%s over MPI, %d nodes, %s after %lld updates (%.3f s)%s\n",
-           smtl ? "smtl:" : "async:",
-           smtl ? "synchronous (SMTL)" : "asynchronous (AMTL)", info.nodes,
-           (st == MTL_CONVERGED ? "converged" : "max-iter"), (long long)info.updates, info.seconds,
-           a->resume ? ", resumed" : "");
-    printf("%-14stau max %d, mean %.3g\n", "delays:", info.tau_max,
-           info.tau_mean);
-    printf("%-14s%.10g (losses summed by the nodes; no certificate: no "
-           "rank holds all the data)\n",
-           "objective:", info.objective);
-    printf("%-14s%d of %d used\n", "features:", used, d_in);
-    if (a->checkpoint)
-      printf("%-14s%s (every %d %s; rank map %s.ranks)\n", "checkpoint:",
-             a->checkpoint, a->checkpoint_every,
-             smtl ? "iterations" : "updates", a->checkpoint);
-    printf("model saved:  %s\n", a->model);
-  }
-  if (st == MTL_MAXITER)
-    cli_note("warning: stopped at --max-iter %d updates per task before "
-             "--tol was met",
-             ap.max_iter);
-  rc = CLI_OK;
-done:
-  mtl_async_info_clear(&info);
-  mtl_model_free(m);
-  mtl_dataset_free(scaled);
-  mtl_dataset_free(local);
-  mtl_scaler_clear(&sc);
-  mtl_free(ids);
-  free(tl);
-  free(W);
+                              (long long)(r->info.updates / r->T));
+  mr = mr < 0 ? mr : cli_meta(m, "objective", "%.17g", r->info.objective);
+  mr = mr < 0 ? mr : cli_meta(m, "status", "%s", status_word(r->st));
+  int rc = CLI_OK;
+  if (mr < 0)
+    rc = cli_lib_error(mr, "cannot set model metadata");
+  else if ((mr = mtl_model_save(m, a->model)) < 0)
+    rc = cli_lib_error(mr, "cannot save the model to '%s'", a->model);
   free(nu);
-  mtl_free(R);
-  mtl_mpi_finalize();
+  mtl_model_free(m);
   return rc;
 }
 
+static void report_json(const train_args *a, const char *path,
+                        const mpi_run *r, int used) {
+  printf("{\"command\": \"train\", \"method\": \"%s\", \"transport\": "
+         "\"mpi\", \"data\": ",
+         r->smtl ? "smtl" : "async");
+  cli_json_str(stdout, path);
+  printf(", \"tasks\": %d, \"samples\": %lld, \"features\": %d, \"ranks\": "
+         "%d, \"status\": \"%s\", \"updates\": %lld, \"seconds\": %.17g, "
+         "\"tau_max\": %d, \"tau_mean\": %.17g, \"eta\": %.17g, "
+         "\"objective\": %.17g, \"features_used\": %d, \"model\": ",
+         r->T, (long long)r->samples, r->d_in, r->size, status_word(r->st),
+         (long long)r->info.updates, r->info.seconds, r->info.tau_max,
+         r->info.tau_mean, r->info.eta, r->info.objective, used);
+  cli_json_str(stdout, a->model);
+  printf("}\n");
+}
+
+static void report_text(const train_args *a, const char *path,
+                        const mpi_run *r, int used) {
+  const mtl_params *prm = a->fr.p;
+  printf("%-14s%s: %d tasks, %lld samples, %d features (MPI: %d task "
+         "ranks, each reading only its own tasks)\n",
+         "data:", path, r->T, (long long)r->samples, r->d_in, r->size - 1);
+  printf("%-14s%s\nparameters:   ", "method:", r->smtl ? "smtl" : "async");
+  fitrun_print_params(stdout, prm);
+  printf("%-14s%s over MPI, %d nodes, %s after %lld updates (%.3f s)%s\n",
+         r->smtl ? "smtl:" : "async:",
+         r->smtl ? "synchronous (SMTL)" : "asynchronous (AMTL)",
+         r->info.nodes, status_word(r->st), (long long)r->info.updates,
+         r->info.seconds, a->resume ? ", resumed" : "");
+  printf("%-14stau max %d, mean %.3g\n", "delays:", r->info.tau_max,
+         r->info.tau_mean);
+  printf("%-14s%.10g (losses summed by the nodes; no certificate: no "
+         "rank holds all the data)\n",
+         "objective:", r->info.objective);
+  printf("%-14s%d of %d used\n", "features:", used, r->d_in);
+  if (a->checkpoint)
+    printf("%-14s%s (every %d %s; rank map %s.ranks)\n", "checkpoint:",
+           a->checkpoint, a->checkpoint_every,
+           r->smtl ? "iterations" : "updates", a->checkpoint);
+  printf("model saved:  %s\n", a->model);
+}
+
+/* The MPI run: rank r >= 1 reads part r - 1 of DATA (its tasks only), the
+ * scaler is fitted from per-feature sums reduced over the ranks, the
+ * solver runs as an MPI program, and rank 0 assembles and saves the model
+ * (with the task losses gathered from the nodes) and prints the report.
+ * There is no certificate: no rank holds all the data. */
+static int run_mpi(train_args *a, const char *path) {
+  mpi_run r;
+  memset(&r, 0, sizeof r);
+  r.smtl = strcmp(mtl_method_name(a->fr.method), "smtl") == 0;
+  r.stdz = mtl_params_get_number(a->fr.p, "standardize") != 0;
+  r.bias = mtl_params_get_number(a->fr.p, "bias") != 0;
+  int e = mtl_mpi_init(NULL, NULL);
+  if (e < 0)
+    return cli_lib_error(e, "--transport mpi: cannot start MPI");
+  r.rank = mtl_mpi_rank();
+  r.size = mtl_mpi_size();
+  if (r.rank != 0)
+    cli_quiet = 1; /* rank 0 reports; other ranks print only errors */
+  int rc = CLI_FAIL;
+  if (r.size < 2)
+    cli_error("--transport mpi needs at least 2 ranks (mpirun -np N, N >= "
+              "2): rank 0 is the server, ranks 1..N-1 the task nodes");
+  else if (read_parts(a, path, &r) == CLI_OK && fit_parts(a, path, &r) == CLI_OK)
+    rc = r.rank == 0 ? save_model(a, path, &r) : CLI_OK;
+  if (rc == CLI_OK && r.rank == 0) {
+    int used = used_features(r.W, r.d, r.T, r.d_in);
+    if (a->json)
+      report_json(a, path, &r, used);
+    else
+      report_text(a, path, &r, used);
+    if (r.st == MTL_MAXITER)
+      cli_note("warning: stopped at --max-iter %d updates per task before "
+               "--tol was met",
+               r.ap.max_iter);
+  }
+  mpi_run_clear(&r);
+  mtl_mpi_finalize();
+  return rc;
+}
