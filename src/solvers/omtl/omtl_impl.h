@@ -1,6 +1,6 @@
 /*
  * omtl_impl.h -- private pieces shared by the online multi-task modules
- * (stream.c, omtl.c).  Not installed.
+ * (omtl_feed.c, omtl*.c).  Not installed.
  */
 #ifndef MTL_OMTL_IMPL_H
 #define MTL_OMTL_IMPL_H
@@ -28,6 +28,5 @@ void mtl__feed_free(mtl__feed *f);
  * order): returns 1 (x (d), *y filled), 0 (task absent this round),
  * 2 (end of stream: no task has round t) or an error (file:line). */
 int mtl__feed_get(mtl__feed *f, int k, int64_t t, double *x, double *y);
-
 
 #endif /* MTL_OMTL_IMPL_H */
