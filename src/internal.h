@@ -100,6 +100,18 @@ void mtl__task_matvec(const mtl_dataset *ds, int t, const double *w,
 void mtl__task_matvec_t(const mtl_dataset *ds, int t, double alpha,
                         const double *r, double *g);
 
+/* ---- task graph (graph.c) ------------------------------------------------ */
+/* The one edge-list reader: one edge "a b" per line (1-based numbers in
+ * 1..K), '#' comments and blank lines skipped; bad numbers, trailing text,
+ * self loops and duplicate edges (either orientation) are MTL_EFORMAT
+ * errors naming path:line and the value (`what` names a node: "node",
+ * "task").  connected = 0 allows several components (distances between
+ * them are then -1).  The graph keeps the edges in file order. */
+int mtl__graph_read(const char *path, int K, const char *what, int connected,
+                    mtl_graph **out);
+/* The edges of g as given (2 x count, 0-based); returns the count. */
+int mtl__graph_edges(const mtl_graph *g, const int **pairs);
+
 /* ---- linear algebra (linalg.c): the only module calling CBLAS/LAPACKE ---- */
 /* All matrices are column-major with leading dimension unless named
  * "_rm" (row-major).  Functions return MTL_OK or MTL_ELINALG/MTL_ENOMEM
