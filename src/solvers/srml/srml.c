@@ -19,8 +19,12 @@
  * The u-step is convex when rho >= c * max degree, because
  * ReLU(-xy) + (x^2 + y^2)/2 = max((x^2 + y^2)/2, (x - y)^2/2) is convex.
  * All workspaces are allocated before the first iteration.
+ *
+ * Files: this one holds the parameters and their checks, the ADMM loop and
+ * the model; srml_ustep.c the sign graph and the u-step, srml_wstep.c the
+ * w-step, srml_signs.c the sign patterns and the sign-graph reader.
  */
-#include "internal.h"
+#include "srml_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,586 +56,6 @@ void mtl_srml_params_init(mtl_srml_params *p) {
                          .progress_ctx = NULL,
                          .log = NULL,
                          .log_ctx = NULL};
-}
-
-/* ---- sign graph ---------------------------------------------------------- */
-
-/* Adjacency (CSR) of the sign graph, its maximum degree, whether it is a
- * forest, and a BFS order with parents of a spanning forest (used by the
- * SSML dynamic programme, which is exact on forests). */
-typedef struct graph {
-  int T, E;
-  int *pairs;   /* 2E, owned */
-  int *ptr;     /* T + 1 */
-  int *adj;     /* 2E neighbour task ids */
-  int maxdeg;
-  int forest;   /* 1 if no cycle */
-  int *order;   /* T: BFS order, roots first in their component */
-  int *parent;  /* T: parent in the spanning forest, -1 for roots */
-  int *state;   /* T: SSML scratch labels */
-  double *cost; /* 3T: SSML scratch (node / subtree costs) */
-} graph;
-
-static void graph_clear(graph *g) {
-  free(g->pairs);
-  free(g->ptr);
-  free(g->adj);
-  free(g->order);
-  free(g->parent);
-  free(g->state);
-  free(g->cost);
-  memset(g, 0, sizeof *g);
-}
-
-/* Validates pairs (NULL = chain) and builds g. */
-static int graph_build(int T, const int *pairs, int npairs, graph *g) {
-  memset(g, 0, sizeof *g);
-  if (T < 1)
-    return mtl__err(MTL_EINVAL, "srml: T = %d tasks; need T >= 1", T);
-  if (npairs < 0)
-    return mtl__err(MTL_EINVAL, "srml: npairs = %d must be >= 0", npairs);
-  if (npairs > 0 && !pairs)
-    return mtl__err(MTL_EINVAL, "srml: npairs = %d but pairs is NULL",
-                    npairs);
-  int E = pairs ? npairs : T - 1;
-  int rc = MTL_OK;
-  g->T = T;
-  g->E = E;
-  g->pairs = mtl__malloc((size_t)(2 * E + 1) * sizeof(int));
-  g->ptr = mtl__calloc((size_t)T + 1, sizeof(int));
-  g->adj = mtl__malloc((size_t)(2 * E + 1) * sizeof(int));
-  g->order = mtl__malloc((size_t)T * sizeof(int));
-  g->parent = mtl__malloc((size_t)T * sizeof(int));
-  g->state = mtl__malloc((size_t)T * sizeof(int));
-  g->cost = mtl__malloc((size_t)T * 3 * sizeof(double));
-  int *fill = mtl__calloc((size_t)T, sizeof(int));
-  if (!g->pairs || !g->ptr || !g->adj || !g->order || !g->parent ||
-      !g->state || !g->cost || !fill) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  for (int e = 0; e < E; e++) {
-    int s = pairs ? pairs[2 * e] : e, t = pairs ? pairs[2 * e + 1] : e + 1;
-    if (s < 0 || s >= T || t < 0 || t >= T) {
-      rc = mtl__err(MTL_EINVAL,
-                    "srml: sign graph edge %d = (%d, %d): task index out of "
-                    "range [0, %d)",
-                    e, s, t, T);
-      goto done;
-    }
-    if (s == t) {
-      rc = mtl__err(MTL_EINVAL,
-                    "srml: sign graph edge %d = (%d, %d) is a self-loop", e,
-                    s, t);
-      goto done;
-    }
-    g->pairs[2 * e] = s;
-    g->pairs[2 * e + 1] = t;
-    g->ptr[s + 1]++;
-    g->ptr[t + 1]++;
-  }
-  for (int t = 0; t < T; t++) {
-    int deg = g->ptr[t + 1];
-    if (deg > g->maxdeg)
-      g->maxdeg = deg;
-    g->ptr[t + 1] += g->ptr[t];
-  }
-  for (int e = 0; e < E; e++) {
-    int s = g->pairs[2 * e], t = g->pairs[2 * e + 1];
-    g->adj[g->ptr[s] + fill[s]++] = t;
-    g->adj[g->ptr[t] + fill[t]++] = s;
-  }
-  /* BFS spanning forest; a graph is a forest iff E = T - components and no
-   * duplicate edge (duplicates count as a 2-cycle). */
-  for (int t = 0; t < T; t++)
-    g->parent[t] = -2;
-  int head = 0, tail = 0, comps = 0;
-  for (int r = 0; r < T; r++) {
-    if (g->parent[r] != -2)
-      continue;
-    comps++;
-    g->parent[r] = -1;
-    g->order[tail++] = r;
-    while (head < tail) {
-      int x = g->order[head++];
-      for (int k = g->ptr[x]; k < g->ptr[x + 1]; k++) {
-        int y = g->adj[k];
-        if (g->parent[y] == -2) {
-          g->parent[y] = x;
-          g->order[tail++] = y;
-        }
-      }
-    }
-  }
-  g->forest = (E == T - comps);
-done:
-  free(fill);
-  if (rc)
-    graph_clear(g);
-  return rc;
-}
-
-/* ---- u-step building blocks ---------------------------------------------- */
-
-/* rho/2 (x - v)^2 + lambda |x| + P max(0, -x) + N max(0, x) is convex with
- * one kink at 0; on x > 0 its minimiser is v - (lambda + N)/rho, on x < 0
- * it is v + (lambda + P)/rho; if neither lies in its half-line, 0. */
-double mtl_srml_prox1d(double v, double rho, double lambda, double P,
-                       double N) {
-  double hi = v - (lambda + N) / rho;
-  if (hi > 0)
-    return hi;
-  double lo = v + (lambda + P) / rho;
-  if (lo < 0)
-    return lo;
-  return 0.0;
-}
-
-/* One SRML u-step row: Gauss-Seidel sweeps of the exact 1-D minimiser
- * (Bai et al. Section 5.3 "minima for a univariate piecewise quadratic").
- * For entry t, ReLU(-u_t u_s) = u_s max(0, -u_t) when u_s > 0 and
- * |u_s| max(0, u_t) when u_s < 0, so the neighbours give P and N. */
-static int ustep_row(const graph *g, const double *v, double rho,
-                     double lambda, double c, int max_sweeps, double tol,
-                     double *u) {
-  int T = g->T, sweep = 0;
-  while (sweep < max_sweeps) {
-    sweep++;
-    double change = 0, size = 1;
-    for (int t = 0; t < T; t++) {
-      double P = 0, N = 0;
-      for (int k = g->ptr[t]; k < g->ptr[t + 1]; k++) {
-        double a = u[g->adj[k]];
-        if (a > 0)
-          P += a;
-        else
-          N -= a;
-      }
-      double x = mtl_srml_prox1d(v[t], rho, lambda, c * P, c * N);
-      double dx = fabs(x - u[t]);
-      if (dx > change)
-        change = dx;
-      if (fabs(x) > size)
-        size = fabs(x);
-      u[t] = x;
-    }
-    if (change <= tol * size || g->E == 0)
-      break;
-  }
-  return sweep;
-}
-
-int mtl_srml_ustep(int T, const double *v, double rho, double lambda,
-                   double c, const int *pairs, int npairs, int max_sweeps,
-                   double tol, double *u) {
-  if (!v || !u)
-    return mtl__err(MTL_EINVAL, "srml ustep: v or u is NULL");
-  if (!(rho > 0) || !isfinite(rho))
-    return mtl__err(MTL_EINVAL, "srml ustep: rho = %g must be > 0", rho);
-  if (!(lambda >= 0) || !isfinite(lambda))
-    return mtl__err(MTL_EINVAL, "srml ustep: lambda = %g must be >= 0",
-                    lambda);
-  if (!(c >= 0) || !isfinite(c))
-    return mtl__err(MTL_EINVAL, "srml ustep: c = %g must be >= 0", c);
-  if (max_sweeps < 1)
-    return mtl__err(MTL_EINVAL, "srml ustep: max_sweeps = %d must be >= 1",
-                    max_sweeps);
-  if (!(tol >= 0))
-    return mtl__err(MTL_EINVAL, "srml ustep: tol = %g must be >= 0", tol);
-  graph g;
-  int rc = graph_build(T, pairs, npairs, &g);
-  if (rc)
-    return rc;
-  rc = ustep_row(&g, v, rho, lambda, c, max_sweeps, tol, u);
-  graph_clear(&g);
-  return rc;
-}
-
-/* SSML: states 0 = '+' (x >= 0), 1 = '0', 2 = '-' (x <= 0); neighbours
- * may not be '+' and '-'.  Taking the closed half-lines for '+' and '-'
- * keeps the minimum exact: a '+' node whose best value is 0 is as good as
- * state '0' and compatible with everything. */
-static void node_costs(double v, double rho, double lambda, double *cst,
-                       double *xs) {
-  double xp = v - lambda / rho > 0 ? v - lambda / rho : 0;
-  double xn = v + lambda / rho < 0 ? v + lambda / rho : 0;
-  xs[0] = xp;
-  xs[1] = 0;
-  xs[2] = xn;
-  cst[0] = 0.5 * rho * (xp - v) * (xp - v) + lambda * xp;
-  cst[1] = 0.5 * rho * v * v;
-  cst[2] = 0.5 * rho * (xn - v) * (xn - v) - lambda * xn;
-}
-
-static int compatible(int a, int b) { return !((a == 0 && b == 2) ||
-                                               (a == 2 && b == 0)); }
-
-/* Exact on the spanning forest (dynamic programme, leaves to roots, then
- * assignment roots to leaves); on graphs with cycles the forest labelling
- * is repaired on non-tree edges (the endpoint cheaper to zero goes to
- * '0') and improved by conditional-mode sweeps, which keep feasibility.
- * Returns 0 (exact) or 1 (feasible, not certified). */
-static int ssml_row(graph *g, const double *v, double rho, double lambda,
-                    double *u) {
-  int T = g->T;
-  double *sub = g->cost; /* 3T subtree costs */
-  double xs[3], cst[3];
-  for (int t = 0; t < T; t++) {
-    node_costs(v[t], rho, lambda, cst, xs);
-    for (int k = 0; k < 3; k++)
-      sub[3 * t + k] = cst[k];
-  }
-  for (int i = T - 1; i >= 0; i--) {
-    int x = g->order[i], p = g->parent[x];
-    if (p < 0)
-      continue;
-    for (int a = 0; a < 3; a++) {
-      double best = INFINITY;
-      for (int b = 0; b < 3; b++)
-        if (compatible(a, b) && sub[3 * x + b] < best)
-          best = sub[3 * x + b];
-      sub[3 * p + a] += best;
-    }
-  }
-  for (int i = 0; i < T; i++) {
-    int x = g->order[i], p = g->parent[x];
-    int best = 1;
-    for (int b = 0; b < 3; b++)
-      if ((p < 0 || compatible(g->state[p], b)) &&
-          sub[3 * x + b] < sub[3 * x + best])
-        best = b;
-    g->state[x] = best;
-  }
-  int exact = g->forest;
-  if (!exact) {
-    for (int e = 0; e < g->E; e++) {
-      int s = g->pairs[2 * e], t = g->pairs[2 * e + 1];
-      if (compatible(g->state[s], g->state[t]))
-        continue;
-      double cs[3], ct[3];
-      node_costs(v[s], rho, lambda, cs, xs);
-      node_costs(v[t], rho, lambda, ct, xs);
-      if (cs[1] - cs[g->state[s]] <= ct[1] - ct[g->state[t]])
-        g->state[s] = 1;
-      else
-        g->state[t] = 1;
-    }
-    for (int sweep = 0; sweep < 100; sweep++) {
-      int moved = 0;
-      for (int t = 0; t < T; t++) {
-        node_costs(v[t], rho, lambda, cst, xs);
-        int best = g->state[t];
-        for (int b = 0; b < 3; b++) {
-          int ok = 1;
-          for (int k = g->ptr[t]; k < g->ptr[t + 1] && ok; k++)
-            ok = compatible(b, g->state[g->adj[k]]);
-          if (ok && cst[b] < cst[best] - 1e-15 * (1 + fabs(cst[best])))
-            best = b;
-        }
-        if (best != g->state[t]) {
-          g->state[t] = best;
-          moved = 1;
-        }
-      }
-      if (!moved)
-        break;
-    }
-  }
-  for (int t = 0; t < T; t++) {
-    node_costs(v[t], rho, lambda, cst, xs);
-    u[t] = xs[g->state[t]];
-  }
-  return exact ? 0 : 1;
-}
-
-int mtl_ssml_project(int T, const double *v, double rho, double lambda,
-                     const int *pairs, int npairs, double *u) {
-  if (!v || !u)
-    return mtl__err(MTL_EINVAL, "ssml project: v or u is NULL");
-  if (!(rho > 0) || !isfinite(rho))
-    return mtl__err(MTL_EINVAL, "ssml project: rho = %g must be > 0", rho);
-  if (!(lambda >= 0) || !isfinite(lambda))
-    return mtl__err(MTL_EINVAL, "ssml project: lambda = %g must be >= 0",
-                    lambda);
-  graph g;
-  int rc = graph_build(T, pairs, npairs, &g);
-  if (rc)
-    return rc;
-  rc = ssml_row(&g, v, rho, lambda, u);
-  graph_clear(&g);
-  return rc;
-}
-
-/* ---- w-step -------------------------------------------------------------- */
-
-
-/* One task in the fitting space.  loss_t(w) = a * sum_i l(x_i'w, y_i).
- * Squared: keeps X'X, X'y, y'y and the Cholesky factor of
- * a X'X + (2 lambda_r + rho) I (the system matrix never changes).
- * Logistic: keeps the dense X and y and a Hessian buffer. */
-typedef struct task_ws {
-  int n, d;
-  mtl_loss loss;
-  double a;     /* loss scale c_t s(n_t) */
-  double *X;    /* n x d row-major (logistic only) */
-  double *y;    /* n (logistic only) */
-  double *G;    /* X'X, d x d (squared only) */
-  double *Xty;  /* d (squared only) */
-  double yty;
-  double *F;    /* d x d Cholesky factor (squared) / Hessian (logistic) */
-} task_ws;
-
-static void task_ws_clear(task_ws *w) {
-  free(w->X);
-  free(w->y);
-  free(w->G);
-  free(w->Xty);
-  free(w->F);
-  memset(w, 0, sizeof *w);
-}
-
-/* Scratch shared by the w-steps (largest task). */
-typedef struct wscratch {
-  double *z, *dz, *Xs; /* max_n, max_n, max_n x d */
-  double *g, *step, *wt; /* d each */
-} wscratch;
-
-static void wscratch_clear(wscratch *s) {
-  free(s->z);
-  free(s->dz);
-  free(s->Xs);
-  free(s->g);
-  free(s->step);
-  free(s->wt);
-}
-
-static int wscratch_alloc(wscratch *s, int max_n, int d) {
-  memset(s, 0, sizeof *s);
-  size_t nd = (size_t)max_n * d;
-  s->z = mtl__malloc((size_t)max_n * sizeof(double));
-  s->dz = mtl__malloc((size_t)max_n * sizeof(double));
-  s->Xs = mtl__malloc(nd * sizeof(double));
-  s->g = mtl__malloc((size_t)d * sizeof(double));
-  s->step = mtl__malloc((size_t)d * sizeof(double));
-  s->wt = mtl__malloc((size_t)d * sizeof(double));
-  if (!s->z || !s->dz || !s->Xs || !s->g || !s->step || !s->wt) {
-    wscratch_clear(s);
-    return MTL_ENOMEM;
-  }
-  return MTL_OK;
-}
-
-/* Fills w from dense row-major X (n x d) and y (both borrowed for squared,
- * owned afterwards for logistic: the caller passes ownership). */
-static int task_ws_init(task_ws *w, int n, int d, double *X, double *y,
-                        mtl_loss loss, double a, double lambda_r, double rho) {
-  memset(w, 0, sizeof *w);
-  w->n = n;
-  w->d = d;
-  w->loss = loss;
-  w->a = a;
-  size_t dd = (size_t)d * d;
-  if (loss == MTL_LOSS_LOGISTIC) {
-    w->X = X;
-    w->y = y;
-  }
-  w->F = mtl__malloc(dd * sizeof(double));
-  if (!w->F)
-    return MTL_ENOMEM;
-  if (loss == MTL_LOSS_LOGISTIC)
-    return MTL_OK;
-  w->G = mtl__malloc(dd * sizeof(double));
-  w->Xty = mtl__malloc((size_t)d * sizeof(double));
-  if (!w->G || !w->Xty)
-    return MTL_ENOMEM;
-  mtl__gram_rm(n, d, 1.0, X, d, 0.0, w->G);
-  mtl__gemv_rm(1, n, d, 1.0, X, d, y, 0.0, w->Xty);
-  w->yty = mtl__dot(n, y, y);
-  for (size_t k = 0; k < dd; k++)
-    w->F[k] = a * w->G[k];
-  for (int j = 0; j < d; j++)
-    w->F[(size_t)j * d + j] += 2 * lambda_r + rho;
-  return mtl__potrf(d, w->F);
-}
-
-/* loss_t(w) (fitting space). */
-static double task_loss(const task_ws *w, const double *x, wscratch *s) {
-  int d = w->d;
-  if (w->loss == MTL_LOSS_LOGISTIC) {
-    mtl__gemv_rm(0, w->n, d, 1.0, w->X, d, x, 0.0, s->z);
-    return w->a * mtl_loss_eval(MTL_LOSS_LOGISTIC, s->z, w->y, w->n, NULL);
-  }
-  mtl__gemv(0, d, d, 1.0, w->G, d, x, 0.0, s->g);
-  double q = mtl__dot(d, x, s->g) - 2 * mtl__dot(d, w->Xty, x) + w->yty;
-  return 0.5 * w->a * (q > 0 ? q : 0);
-}
-
-/* phi(x) = loss(x) + lambda_r ||x||^2 + yd'x + rho/2 ||x - u||^2. */
-static double wphi(const task_ws *w, const double *x, double lambda_r,
-                   double rho, const double *u, const double *yd,
-                   wscratch *s) {
-  double f = task_loss(w, x, s);
-  for (int j = 0; j < w->d; j++)
-    f += lambda_r * x[j] * x[j] + yd[j] * x[j] +
-         0.5 * rho * (x[j] - u[j]) * (x[j] - u[j]);
-  return f;
-}
-
-/* The w-step.  Squared: one triangular solve pair with the cached factor.
- * Logistic: damped Newton (Hessian a X'DX + (2 lambda_r + rho) I, Armijo
- * backtracking) from the current x until ||grad|| <= tol max(1, a n). */
-static int wstep(task_ws *w, double lambda_r, double rho, const double *u,
-                 const double *yd, int newton_iter, double tol, wscratch *s,
-                 double *x) {
-  int d = w->d, n = w->n;
-  if (w->loss != MTL_LOSS_LOGISTIC) {
-    for (int j = 0; j < d; j++)
-      x[j] = w->a * w->Xty[j] + rho * u[j] - yd[j];
-    return mtl__potrs(d, 1, w->F, x, d);
-  }
-  double gscale = tol * (w->a * n > 1 ? w->a * n : 1);
-  for (int it = 0; it < newton_iter; it++) {
-    mtl__gemv_rm(0, n, d, 1.0, w->X, d, x, 0.0, s->z);
-    double f0 = w->a * mtl_loss_eval(MTL_LOSS_LOGISTIC, s->z, w->y, n, s->dz);
-    for (int j = 0; j < d; j++) {
-      f0 += lambda_r * x[j] * x[j] + yd[j] * x[j] +
-            0.5 * rho * (x[j] - u[j]) * (x[j] - u[j]);
-      s->g[j] = 2 * lambda_r * x[j] + yd[j] + rho * (x[j] - u[j]);
-    }
-    mtl__gemv_rm(1, n, d, w->a, w->X, d, s->dz, 1.0, s->g);
-    if (mtl__nrm2(d, s->g) <= gscale)
-      return MTL_OK;
-    /* Hessian weights l''(z) = p (1 - p), p = sigmoid(y z); rows scaled by
-     * sqrt(a l'') so that X_s'X_s = a X'DX. */
-    for (int i = 0; i < n; i++) {
-      double m = w->y[i] * s->z[i];
-      double p = m >= 0 ? 1 / (1 + exp(-m)) : exp(m) / (1 + exp(m));
-      double r = sqrt(w->a * p * (1 - p));
-      for (int j = 0; j < d; j++)
-        s->Xs[(size_t)i * d + j] = r * w->X[(size_t)i * d + j];
-    }
-    mtl__gram_rm(n, d, 1.0, s->Xs, d, 0.0, w->F);
-    for (int j = 0; j < d; j++)
-      w->F[(size_t)j * d + j] += 2 * lambda_r + rho;
-    int rc = mtl__potrf(d, w->F);
-    if (rc)
-      return rc;
-    for (int j = 0; j < d; j++)
-      s->step[j] = -s->g[j];
-    rc = mtl__potrs(d, 1, w->F, s->step, d);
-    if (rc)
-      return rc;
-    double slope = mtl__dot(d, s->g, s->step), t = 1;
-    if (!(slope < 0))
-      return MTL_OK; /* Newton decrement at rounding level */
-    int accepted = 0;
-    for (int ls = 0; ls < 40; ls++) {
-      for (int j = 0; j < d; j++)
-        s->wt[j] = x[j] + t * s->step[j];
-      double f1 = wphi(w, s->wt, lambda_r, rho, u, yd, s);
-      if (f1 <= f0 + 1e-4 * t * slope) {
-        accepted = 1;
-        break;
-      }
-      t *= 0.5;
-    }
-    if (!accepted)
-      return MTL_OK; /* no decrease representable: at the minimum */
-    memcpy(x, s->wt, (size_t)d * sizeof(double));
-  }
-  return MTL_OK;
-}
-
-/* Dense copy of task t of ds (standardized with mean/scale when given). */
-static int task_dense(const mtl_dataset *ds, int t, const double *mean,
-                      const double *scale, double **Xo) {
-  int n = mtl_dataset_task_n(ds, t), d = mtl_dataset_dim(ds);
-  double *X = mtl__malloc((size_t)n * d * sizeof(double));
-  if (!X)
-    return MTL_ENOMEM;
-  for (int i = 0; i < n; i++) {
-    double *row = X + (size_t)i * d;
-    int rc = mtl_dataset_get_row(ds, t, i, row);
-    if (rc) {
-      free(X);
-      return rc;
-    }
-    if (mean)
-      for (int j = 0; j < d; j++)
-        row[j] = (row[j] - mean[j]) / scale[j];
-  }
-  *Xo = X;
-  return MTL_OK;
-}
-
-static int resolve_loss(const mtl_dataset *ds, int t, mtl_loss want,
-                        mtl_loss *out) {
-  mtl_task_kind k = mtl_dataset_task_kind(ds, t);
-  if (want == MTL_LOSS_AUTO)
-    *out = k == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC : MTL_LOSS_SQUARED;
-  else
-    *out = want;
-  if (*out == MTL_LOSS_LOGISTIC && k != MTL_TASK_CLASSIFICATION)
-    return mtl__err(MTL_EINVAL,
-                    "srml: loss logistic needs labels in {-1,+1} but task %d "
-                    "(%s) is a regression task",
-                    t, mtl_dataset_task_name(ds, t));
-  return MTL_OK;
-}
-
-int mtl_srml_wstep(const mtl_dataset *ds, int t, mtl_loss loss,
-                   mtl_scaling scaling, double lambda_ridge, double rho,
-                   const double *u, const double *ydual, double *w) {
-  if (!ds || !u || !ydual || !w)
-    return mtl__err(MTL_EINVAL, "srml wstep: NULL argument");
-  if (t < 0 || t >= mtl_dataset_ntasks(ds))
-    return mtl__err(MTL_EINVAL, "srml wstep: task %d out of range [0, %d)",
-                    t, mtl_dataset_ntasks(ds));
-  if (loss != MTL_LOSS_AUTO && loss != MTL_LOSS_SQUARED &&
-      loss != MTL_LOSS_LOGISTIC)
-    return mtl__err(MTL_EUNSUPPORTED,
-                    "srml wstep: loss %d; only squared and logistic",
-                    (int)loss);
-  if ((int)scaling < MTL_SCALE_SUM || (int)scaling > MTL_SCALE_DOUBLE_MEAN)
-    return mtl__err(MTL_EINVAL, "srml wstep: scaling = %d is invalid",
-                    (int)scaling);
-  if (!(rho > 0) || !isfinite(rho))
-    return mtl__err(MTL_EINVAL, "srml wstep: rho = %g must be > 0", rho);
-  if (!(lambda_ridge >= 0) || !isfinite(lambda_ridge))
-    return mtl__err(MTL_EINVAL, "srml wstep: lambda_ridge = %g must be >= 0",
-                    lambda_ridge);
-  mtl_loss l;
-  int rc = resolve_loss(ds, t, loss, &l);
-  if (rc)
-    return rc;
-  int n = mtl_dataset_task_n(ds, t), d = mtl_dataset_dim(ds);
-  double *X = NULL, *y = mtl__malloc((size_t)n * sizeof(double));
-  task_ws w_ws;
-  wscratch s;
-  memset(&w_ws, 0, sizeof w_ws);
-  memset(&s, 0, sizeof s);
-  if (!y)
-    return MTL_ENOMEM;
-  memcpy(y, mtl_dataset_task_y(ds, t), (size_t)n * sizeof(double));
-  rc = task_dense(ds, t, NULL, NULL, &X);
-  if (rc)
-    goto done;
-  double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(scaling, n);
-  rc = task_ws_init(&w_ws, n, d, X, y, l, a, lambda_ridge, rho);
-  if (l == MTL_LOSS_LOGISTIC)
-    X = y = NULL; /* owned by w_ws now */
-  if (rc)
-    goto done;
-  rc = wscratch_alloc(&s, n, d);
-  if (rc)
-    goto done;
-  rc = wstep(&w_ws, lambda_ridge, rho, u, ydual, 100, 1e-12, &s, w);
-done:
-  free(X);
-  free(y);
-  task_ws_clear(&w_ws);
-  wscratch_clear(&s);
-  return rc;
 }
 
 /* ---- the ADMM ------------------------------------------------------------ */
@@ -723,13 +147,14 @@ static void logf_(const mtl_srml_params *p, int level, const char *fmt,
 
 /* Objective (4.3) at U in the fitting space (SSML: no sign term; U is
  * feasible there). */
-static double objective(task_ws *tw, const graph *g, const mtl_srml_params *p,
-                        const double *U, int d, wscratch *s) {
+static double objective(mtl__srml_task *tw, const mtl__srml_graph *g,
+                        const mtl_srml_params *p, const double *U, int d,
+                        mtl__srml_scratch *s) {
   int T = g->T;
   double f = 0;
   for (int t = 0; t < T; t++) {
     const double *u = U + (size_t)t * d;
-    f += task_loss(&tw[t], u, s);
+    f += mtl__srml_task_loss(&tw[t], u, s);
     for (int j = 0; j < d; j++)
       f += p->lambda * (p->omega == MTL_REG_L1 ? fabs(u[j]) : u[j] * u[j]);
   }
@@ -747,13 +172,13 @@ static double objective(task_ws *tw, const graph *g, const mtl_srml_params *p,
 }
 
 /* All w-steps (tasks are independent given U and Y). */
-static int wsteps(task_ws *tw, int T, int d, double lambda_r,
+static int wsteps(mtl__srml_task *tw, int T, int d, double lambda_r,
                   const mtl_srml_params *p, const double *U, const double *Y,
-                  wscratch *s, double *Wk, int it) {
+                  mtl__srml_scratch *s, double *Wk, int it) {
   for (int t = 0; t < T; t++) {
-    int rc = wstep(&tw[t], lambda_r, p->rho, U + (size_t)t * d,
-                   Y + (size_t)t * d, p->newton_iter, p->newton_tol, s,
-                   Wk + (size_t)t * d);
+    int rc = mtl__srml_w(&tw[t], lambda_r, p->rho, U + (size_t)t * d,
+                         Y + (size_t)t * d, p->newton_iter, p->newton_tol, s,
+                         Wk + (size_t)t * d);
     if (rc)
       return mtl__err_prefix(rc, "srml: w-step of task %d at iteration %d",
                              t, it + 1);
@@ -762,9 +187,9 @@ static int wsteps(task_ws *tw, int T, int d, double lambda_r,
 }
 
 /* All u-steps: feature rows are independent; v = w + y / rho. */
-static void usteps(graph *g, const mtl_srml_params *p, double lambda_u,
-                   const double *Wk, const double *Y, double *vrow,
-                   double *urow, int d, double *U) {
+static void usteps(mtl__srml_graph *g, const mtl_srml_params *p,
+                   double lambda_u, const double *Wk, const double *Y,
+                   double *vrow, double *urow, int d, double *U) {
   int T = g->T;
   for (int j = 0; j < d; j++) {
     for (int t = 0; t < T; t++) {
@@ -773,10 +198,10 @@ static void usteps(graph *g, const mtl_srml_params *p, double lambda_u,
       urow[t] = U[k];
     }
     if (p->strict)
-      ssml_row(g, vrow, p->rho, lambda_u, urow);
+      mtl__srml_ssml_row(g, vrow, p->rho, lambda_u, urow);
     else
-      ustep_row(g, vrow, p->rho, lambda_u, p->c, p->u_sweeps, p->u_tol,
-                urow);
+      mtl__srml_ustep_row(g, vrow, p->rho, lambda_u, p->c, p->u_sweeps,
+                          p->u_tol, urow);
     for (int t = 0; t < T; t++)
       U[(size_t)t * d + j] = urow[t];
   }
@@ -798,13 +223,13 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
   double t0 = mtl__now();
   int T = mtl_dataset_ntasks(ds), d = mtl_dataset_dim(ds);
   size_t dT = (size_t)d * T;
-  graph g;
+  mtl__srml_graph g;
   memset(&g, 0, sizeof g);
-  rc = graph_build(T, p.pairs, p.npairs, &g);
+  rc = mtl__srml_graph_build(T, p.pairs, p.npairs, &g);
   if (rc)
     return rc;
   double *xmean = NULL, *xscale = NULL;
-  task_ws *tw = mtl__calloc((size_t)T, sizeof(task_ws));
+  mtl__srml_task *tw = mtl__calloc((size_t)T, sizeof(mtl__srml_task));
   mtl_loss *losses = mtl__malloc((size_t)T * sizeof(mtl_loss));
   double *ymean = mtl__calloc((size_t)T, sizeof(double));
   double *ysc = mtl__malloc((size_t)T * sizeof(double));
@@ -814,7 +239,7 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
   double *Y = mtl__calloc(dT, sizeof(double));
   double *vrow = mtl__malloc((size_t)T * sizeof(double));
   double *urow = mtl__malloc((size_t)T * sizeof(double));
-  wscratch s;
+  mtl__srml_scratch s;
   memset(&s, 0, sizeof s);
   if (!tw || !losses || !ymean || !ysc || !Wk || !U || !Uold || !Y || !vrow ||
       !urow) {
@@ -823,7 +248,7 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
   }
   int max_n = 1;
   for (int t = 0; t < T; t++) {
-    rc = resolve_loss(ds, t, p.loss, &losses[t]);
+    rc = mtl__srml_resolve_loss(ds, t, p.loss, &losses[t]);
     if (rc)
       goto done;
     int n = mtl_dataset_task_n(ds, t);
@@ -904,14 +329,14 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
     const double *y0 = mtl_dataset_task_y(ds, t);
     for (int i = 0; i < n; i++)
       y[i] = (y0[i] - ymean[t]) / ysc[t];
-    rc = task_dense(ds, t, p.standardize ? xmean + (size_t)t * d : NULL,
-                    xscale, &X);
+    rc = mtl__srml_task_dense(
+        ds, t, p.standardize ? xmean + (size_t)t * d : NULL, xscale, &X);
     if (rc) {
       free(y);
       goto done;
     }
     double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(p.scaling, n);
-    rc = task_ws_init(&tw[t], n, d, X, y, losses[t], a, lambda_r, p.rho);
+    rc = mtl__srml_task_init(&tw[t], n, d, X, y, losses[t], a, lambda_r, p.rho);
     double Ht = 0;
     if (!rc) {
       /* ||X'X||_2 from the Gram (squared) or from X (logistic). */
@@ -943,7 +368,7 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
     if (Ht > H)
       H = Ht;
   }
-  rc = wscratch_alloc(&s, max_n, d);
+  rc = mtl__srml_scratch_alloc(&s, max_n, d);
   if (rc)
     goto done;
   res->d = d;
@@ -1108,7 +533,7 @@ done:
     mtl_srml_result_clear(res);
   if (tw)
     for (int t = 0; t < T; t++)
-      task_ws_clear(&tw[t]);
+      mtl__srml_task_clear(&tw[t]);
   free(tw);
   free(losses);
   free(ymean);
@@ -1119,10 +544,10 @@ done:
   free(Y);
   free(vrow);
   free(urow);
-  wscratch_clear(&s);
+  mtl__srml_scratch_clear(&s);
   free(xmean);
   free(xscale);
-  graph_clear(&g);
+  mtl__srml_graph_clear(&g);
   return rc;
 }
 
@@ -1158,7 +583,7 @@ int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
            (size_t)d * sizeof(double));
     Wm[(size_t)t * (d + 1) + d] = res->b[t];
     mtl_loss l;
-    rc = resolve_loss(ds, t, p->loss, &l);
+    rc = mtl__srml_resolve_loss(ds, t, p->loss, &l);
     if (rc)
       goto done;
     tl[t] = l;
