@@ -93,6 +93,11 @@ int mtl__dataset_adopt_csr(mtl_dataset *ds, int n, int64_t *indptr,
  * messages.  Returns the kind (>= 0) or an error code. */
 int mtl__labels_check(double *y, int n, int want, int *mapped,
                       const char *where);
+/* MTL_EINVAL naming the function fn when ds is NULL or has no task
+ * (data_ops.c). */
+int mtl__dataset_check(const mtl_dataset *ds, const char *fn);
+/* Copies the notes of src to dst (best effort, data_ops.c). */
+void mtl__dataset_copy_notes(const mtl_dataset *src, mtl_dataset *dst);
 /* z = X_t w (n entries); dense or CSR. */
 void mtl__task_matvec(const mtl_dataset *ds, int t, const double *w,
                       double *z);
@@ -221,7 +226,7 @@ struct mtl_problem {
 /* 1 if the certificate has a closed-form dual (duality gap): squared loss
  * on every task with an L1, L2,1 or trace-norm regularizer. */
 int mtl__problem_has_dual(const mtl_problem *pb);
-/* The passes of a scaler fit (data_ops.c), shared by mtl_scaler_fit and
+/* The passes of a scaler fit (data_scaler.c), shared by mtl_scaler_fit and
  * its MPI version, which reduces a, mn, mx over ranks between them.
  * a = [N, any_sparse, nnz (d), sum (d), sq (d)], zeroed; mn/mx = +-inf. */
 void mtl__scaler_sums(const mtl_dataset *ds, int d, double *a, double *mn,
