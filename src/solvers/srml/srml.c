@@ -207,97 +207,124 @@ static void usteps(mtl__srml_graph *g, const mtl_srml_params *p,
   }
 }
 
-int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
-                 mtl_srml_result *res) {
-  if (!res)
-    return mtl__err(MTL_EINVAL, "srml: result is NULL");
-  memset(res, 0, sizeof *res);
-  mtl_srml_params p;
-  if (pin)
-    p = *pin;
-  else
-    mtl_srml_params_init(&p);
-  int rc = check_params(ds, &p);
-  if (rc)
-    return rc;
-  double t0 = mtl__now();
-  int T = mtl_dataset_ntasks(ds), d = mtl_dataset_dim(ds);
-  size_t dT = (size_t)d * T;
+/* Everything one fit holds, in the fitting space (standardized features
+ * and targets). */
+typedef struct fit {
+  mtl_srml_params p;         /* copy; p.rho grows with adapt_rho */
+  const mtl_dataset *ds;
+  int T, d, max_n;
+  size_t dT;
   mtl__srml_graph g;
-  memset(&g, 0, sizeof g);
-  rc = mtl__srml_graph_build(T, p.pairs, p.npairs, &g);
-  if (rc)
-    return rc;
-  double *xmean = NULL, *xscale = NULL;
-  mtl__srml_task *tw = mtl__calloc((size_t)T, sizeof(mtl__srml_task));
-  mtl_loss *losses = mtl__malloc((size_t)T * sizeof(mtl_loss));
-  double *ymean = mtl__calloc((size_t)T, sizeof(double));
-  double *ysc = mtl__malloc((size_t)T * sizeof(double));
-  double *Wk = mtl__calloc(dT, sizeof(double));
-  double *U = mtl__calloc(dT, sizeof(double));
-  double *Uold = mtl__malloc(dT * sizeof(double));
-  double *Y = mtl__calloc(dT, sizeof(double));
-  double *vrow = mtl__malloc((size_t)T * sizeof(double));
-  double *urow = mtl__malloc((size_t)T * sizeof(double));
+  mtl__srml_task *tw;        /* T */
+  mtl_loss *losses;          /* T, resolved */
+  double *xmean, *xscale;    /* d x T and d (standardize only) */
+  double *ymean, *ysc;       /* T */
+  double *Wk, *U, *Uold, *Y; /* d x T each */
+  double *vrow, *urow;       /* T */
   mtl__srml_scratch s;
-  memset(&s, 0, sizeof s);
-  if (!tw || !losses || !ymean || !ysc || !Wk || !U || !Uold || !Y || !vrow ||
-      !urow) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  int max_n = 1;
+  double lambda_r, lambda_u; /* ridge (w-step) and L1 (u-step) weights */
+  double H;                  /* largest curvature bound of a task loss */
+} fit;
+
+static void fit_clear(fit *f) {
+  if (f->tw)
+    for (int t = 0; t < f->T; t++)
+      mtl__srml_task_clear(&f->tw[t]);
+  free(f->tw);
+  free(f->losses);
+  free(f->ymean);
+  free(f->ysc);
+  free(f->Wk);
+  free(f->U);
+  free(f->Uold);
+  free(f->Y);
+  free(f->vrow);
+  free(f->urow);
+  mtl__srml_scratch_clear(&f->s);
+  free(f->xmean);
+  free(f->xscale);
+  mtl__srml_graph_clear(&f->g);
+}
+
+/* Allocates the iterates and resolves every task's loss. */
+static int fit_alloc(fit *f) {
+  int T = f->T;
+  size_t dT = f->dT;
+  f->tw = mtl__calloc((size_t)T, sizeof(mtl__srml_task));
+  f->losses = mtl__malloc((size_t)T * sizeof(mtl_loss));
+  f->ymean = mtl__calloc((size_t)T, sizeof(double));
+  f->ysc = mtl__malloc((size_t)T * sizeof(double));
+  f->Wk = mtl__calloc(dT, sizeof(double));
+  f->U = mtl__calloc(dT, sizeof(double));
+  f->Uold = mtl__malloc(dT * sizeof(double));
+  f->Y = mtl__calloc(dT, sizeof(double));
+  f->vrow = mtl__malloc((size_t)T * sizeof(double));
+  f->urow = mtl__malloc((size_t)T * sizeof(double));
+  if (!f->tw || !f->losses || !f->ymean || !f->ysc || !f->Wk || !f->U ||
+      !f->Uold || !f->Y || !f->vrow || !f->urow)
+    return MTL_ENOMEM;
+  f->max_n = 1;
   for (int t = 0; t < T; t++) {
-    rc = mtl__srml_resolve_loss(ds, t, p.loss, &losses[t]);
+    int rc = mtl__srml_resolve_loss(f->ds, t, f->p.loss, &f->losses[t]);
     if (rc)
-      goto done;
-    int n = mtl_dataset_task_n(ds, t);
-    if (n > max_n)
-      max_n = n;
+      return rc;
+    int n = mtl_dataset_task_n(f->ds, t);
+    if (n > f->max_n)
+      f->max_n = n;
   }
-  if (p.standardize) {
-    /* Per-task centering of X and y is exactly an unpenalized per-task
-     * intercept for least squares; one pooled scale per feature (the
-     * within-task std) keeps the penalties comparable across features. */
-    xmean = mtl__calloc(dT, sizeof(double));
-    xscale = mtl__calloc((size_t)d, sizeof(double));
-    double *row = mtl__malloc((size_t)d * sizeof(double));
-    if (!xmean || !xscale || !row) {
-      free(row);
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    long long ntot = 0;
-    for (int t = 0; t < T; t++) {
-      int n = mtl_dataset_task_n(ds, t);
-      double *mu = xmean + (size_t)t * d;
-      for (int i = 0; i < n; i++) {
-        mtl_dataset_get_row(ds, t, i, row);
-        for (int j = 0; j < d; j++)
-          mu[j] += row[j];
-      }
-      for (int j = 0; j < d; j++)
-        mu[j] /= n;
-      for (int i = 0; i < n; i++) {
-        mtl_dataset_get_row(ds, t, i, row);
-        for (int j = 0; j < d; j++)
-          xscale[j] += (row[j] - mu[j]) * (row[j] - mu[j]);
-      }
-      ntot += n;
-    }
+  return MTL_OK;
+}
+
+/* Per-task centering of X and y is exactly an unpenalized per-task
+ * intercept for least squares; one pooled scale per feature (the
+ * within-task std) keeps the penalties comparable across features. */
+static int fit_scale_x(fit *f) {
+  const mtl_dataset *ds = f->ds;
+  int T = f->T, d = f->d;
+  f->xmean = mtl__calloc(f->dT, sizeof(double));
+  f->xscale = mtl__calloc((size_t)d, sizeof(double));
+  double *row = mtl__malloc((size_t)d * sizeof(double));
+  double *xmean = f->xmean, *xscale = f->xscale;
+  if (!xmean || !xscale || !row) {
     free(row);
-    for (int j = 0; j < d; j++) {
-      xscale[j] = sqrt(xscale[j] / (double)ntot);
-      if (!(xscale[j] > 1e-12 * (1 + fabs(xmean[j]))))
-        xscale[j] = 1; /* constant within every task */
-    }
+    return MTL_ENOMEM;
   }
-  /* Targets: per-task mean removed, pooled std of the centered targets. */
+  long long ntot = 0;
+  for (int t = 0; t < T; t++) {
+    int n = mtl_dataset_task_n(ds, t);
+    double *mu = xmean + (size_t)t * d;
+    for (int i = 0; i < n; i++) {
+      mtl_dataset_get_row(ds, t, i, row);
+      for (int j = 0; j < d; j++)
+        mu[j] += row[j];
+    }
+    for (int j = 0; j < d; j++)
+      mu[j] /= n;
+    for (int i = 0; i < n; i++) {
+      mtl_dataset_get_row(ds, t, i, row);
+      for (int j = 0; j < d; j++)
+        xscale[j] += (row[j] - mu[j]) * (row[j] - mu[j]);
+    }
+    ntot += n;
+  }
+  free(row);
+  for (int j = 0; j < d; j++) {
+    xscale[j] = sqrt(xscale[j] / (double)ntot);
+    if (!(xscale[j] > 1e-12 * (1 + fabs(xmean[j]))))
+      xscale[j] = 1; /* constant within every task */
+  }
+  return MTL_OK;
+}
+
+/* Targets: per-task mean removed, pooled std of the centered targets. */
+static void fit_scale_y(fit *f) {
+  const mtl_dataset *ds = f->ds;
+  int T = f->T, standardize = f->p.standardize;
   double ss = 0;
   long long nreg = 0;
   for (int t = 0; t < T; t++) {
-    ysc[t] = 1;
-    if (!p.standardize || losses[t] == MTL_LOSS_LOGISTIC ||
+    f->ysc[t] = 1;
+    if (!standardize || f->losses[t] == MTL_LOSS_LOGISTIC ||
         mtl_dataset_task_kind(ds, t) == MTL_TASK_CLASSIFICATION)
       continue;
     int n = mtl_dataset_task_n(ds, t);
@@ -306,150 +333,196 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
     for (int i = 0; i < n; i++)
       m += y[i];
     m /= n;
-    ymean[t] = m;
+    f->ymean[t] = m;
     for (int i = 0; i < n; i++)
       ss += (y[i] - m) * (y[i] - m);
     nreg += n;
   }
   double sy = nreg > 0 && ss > 0 ? sqrt(ss / (double)nreg) : 1;
   for (int t = 0; t < T; t++)
-    if (p.standardize && mtl_dataset_task_kind(ds, t) != MTL_TASK_CLASSIFICATION
-        && losses[t] != MTL_LOSS_LOGISTIC)
-      ysc[t] = sy;
-  double lambda_r = p.omega == MTL_REG_RIDGE ? p.lambda : 0;
-  double lambda_u = p.omega == MTL_REG_L1 ? p.lambda : 0;
-  double H = 0;
-  for (int t = 0; t < T; t++) {
-    int n = mtl_dataset_task_n(ds, t);
-    double *X = NULL, *y = mtl__malloc((size_t)n * sizeof(double));
-    if (!y) {
+    if (standardize && mtl_dataset_task_kind(ds, t) != MTL_TASK_CLASSIFICATION
+        && f->losses[t] != MTL_LOSS_LOGISTIC)
+      f->ysc[t] = sy;
+}
+
+/* Curvature bound of task t's loss: a ||X'X||_2 from the Gram (squared)
+ * or a ||X'X||_2 / 4 from X (logistic). */
+static int task_curvature(const fit *f, int t, const double *X, int n,
+                          double a, double *Ht) {
+  int d = f->d, rc;
+  if (f->losses[t] == MTL_LOSS_LOGISTIC) {
+    double *Gt = mtl__malloc((size_t)d * d * sizeof(double));
+    if (!Gt)
       rc = MTL_ENOMEM;
-      goto done;
+    else {
+      mtl__gram_rm(n, d, 1.0, X, d, 0.0, Gt);
+      rc = mtl__spectral_norm(d, d, Gt, Ht);
+      free(Gt);
     }
-    const double *y0 = mtl_dataset_task_y(ds, t);
-    for (int i = 0; i < n; i++)
-      y[i] = (y0[i] - ymean[t]) / ysc[t];
-    rc = mtl__srml_task_dense(
-        ds, t, p.standardize ? xmean + (size_t)t * d : NULL, xscale, &X);
-    if (rc) {
-      free(y);
-      goto done;
-    }
-    double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(p.scaling, n);
-    rc = mtl__srml_task_init(&tw[t], n, d, X, y, losses[t], a, lambda_r, p.rho);
-    double Ht = 0;
-    if (!rc) {
-      /* ||X'X||_2 from the Gram (squared) or from X (logistic). */
-      if (losses[t] == MTL_LOSS_LOGISTIC) {
-        double *Gt = mtl__malloc((size_t)d * d * sizeof(double));
-        if (!Gt)
-          rc = MTL_ENOMEM;
-        else {
-          mtl__gram_rm(n, d, 1.0, X, d, 0.0, Gt);
-          rc = mtl__spectral_norm(d, d, Gt, &Ht);
-          free(Gt);
-        }
-        Ht *= 0.25 * a;
-      } else {
-        rc = mtl__spectral_norm(d, d, tw[t].G, &Ht);
-        Ht *= a;
-      }
-    }
-    if (losses[t] != MTL_LOSS_LOGISTIC) {
-      free(X);
-      free(y);
-    }
-    if (rc) {
-      if (rc == MTL_ENUMERIC)
-        rc = mtl__err(MTL_ENUMERIC, "srml: task %d: the w-step matrix is "
-                      "not positive definite", t);
-      goto done;
-    }
-    if (Ht > H)
-      H = Ht;
+    *Ht *= 0.25 * a;
+  } else {
+    rc = mtl__spectral_norm(d, d, f->tw[t].G, Ht);
+    *Ht *= a;
   }
-  rc = mtl__srml_scratch_alloc(&s, max_n, d);
-  if (rc)
-    goto done;
-  res->d = d;
-  res->T = T;
-  res->H = H;
-  res->npairs = g.E;
-  res->pairs = mtl__malloc((size_t)(2 * g.E + 1) * sizeof(int));
-  res->W = mtl__malloc(dT * sizeof(double));
-  res->b = mtl__calloc((size_t)T, sizeof(double));
-  if (p.record_trace) {
-    res->trace_obj = mtl__malloc((size_t)p.max_iter * sizeof(double));
-    res->trace_primal = mtl__malloc((size_t)p.max_iter * sizeof(double));
-    res->trace_dual = mtl__malloc((size_t)p.max_iter * sizeof(double));
+  return rc;
+}
+
+/* Builds task t's workspace from its standardized data; *Ht: its
+ * curvature bound. */
+static int fit_task(fit *f, int t, double *Ht) {
+  const mtl_dataset *ds = f->ds;
+  int d = f->d, n = mtl_dataset_task_n(ds, t);
+  double *X = NULL, *y = mtl__malloc((size_t)n * sizeof(double));
+  *Ht = 0;
+  if (!y)
+    return MTL_ENOMEM;
+  const double *y0 = mtl_dataset_task_y(ds, t);
+  for (int i = 0; i < n; i++)
+    y[i] = (y0[i] - f->ymean[t]) / f->ysc[t];
+  int rc = mtl__srml_task_dense(
+      ds, t, f->p.standardize ? f->xmean + (size_t)t * d : NULL, f->xscale,
+      &X);
+  if (rc) {
+    free(y);
+    return rc;
+  }
+  double a =
+      mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(f->p.scaling, n);
+  rc = mtl__srml_task_init(&f->tw[t], n, d, X, y, f->losses[t], a,
+                           f->lambda_r, f->p.rho);
+  if (!rc)
+    rc = task_curvature(f, t, X, n, a, Ht);
+  if (f->losses[t] != MTL_LOSS_LOGISTIC) {
+    free(X);
+    free(y);
+  }
+  if (rc == MTL_ENUMERIC)
+    rc = mtl__err(MTL_ENUMERIC, "srml: task %d: the w-step matrix is "
+                  "not positive definite", t);
+  return rc;
+}
+
+/* Allocates the result and says what the parameters guarantee. */
+static int fit_result(const fit *f, mtl_srml_result *res) {
+  const mtl_srml_params *p = &f->p;
+  const mtl__srml_graph *g = &f->g;
+  res->d = f->d;
+  res->T = f->T;
+  res->H = f->H;
+  res->npairs = g->E;
+  res->pairs = mtl__malloc((size_t)(2 * g->E + 1) * sizeof(int));
+  res->W = mtl__malloc(f->dT * sizeof(double));
+  res->b = mtl__calloc((size_t)f->T, sizeof(double));
+  if (p->record_trace) {
+    res->trace_obj = mtl__malloc((size_t)p->max_iter * sizeof(double));
+    res->trace_primal = mtl__malloc((size_t)p->max_iter * sizeof(double));
+    res->trace_dual = mtl__malloc((size_t)p->max_iter * sizeof(double));
   }
   if (!res->pairs || !res->W || !res->b ||
-      (p.record_trace &&
-       (!res->trace_obj || !res->trace_primal || !res->trace_dual))) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  memcpy(res->pairs, g.pairs, (size_t)(2 * g.E) * sizeof(int));
-  res->u_convex = p.strict ? g.forest : (p.rho >= p.c * g.maxdeg);
-  if (p.rho <= 2 * H)
-    logf_(&p, 1,
+      (p->record_trace &&
+       (!res->trace_obj || !res->trace_primal || !res->trace_dual)))
+    return MTL_ENOMEM;
+  memcpy(res->pairs, g->pairs, (size_t)(2 * g->E) * sizeof(int));
+  res->u_convex = p->strict ? g->forest : (p->rho >= p->c * g->maxdeg);
+  if (p->rho <= 2 * f->H)
+    logf_(p, 1,
           "srml: rho = %g is below 2H = %g (Theorem 5.2's sufficient "
           "condition); kept as given",
-          p.rho, 2 * H);
-  if (!p.strict && !res->u_convex)
-    logf_(&p, 1,
+          p->rho, 2 * f->H);
+  if (!p->strict && !res->u_convex)
+    logf_(p, 1,
           "srml: rho = %g < c * max degree = %g: the u-step is non-convex; "
           "its sweeps return a coordinate-wise minimum",
-          p.rho, p.c * g.maxdeg);
-  if (p.strict && !g.forest)
-    logf_(&p, 1,
+          p->rho, p->c * g->maxdeg);
+  if (p->strict && !g->forest)
+    logf_(p, 1,
           "ssml: the sign graph has a cycle (%g edges, %g tasks): the "
           "projection is feasible but not certified exact",
-          (double)g.E, (double)T);
+          (double)g->E, (double)f->T);
+  return MTL_OK;
+}
 
-  /* ADMM (Boyd et al. 2011, Section 3.3 stopping rule). */
-  double prev_obj = NAN;
-  int nadapt = 0;
-  double r_mark = INFINITY;
-  int status = MTL_MAXITER, it;
-  double r = 0, sd = 0, obj = 0;
-  for (it = 0; it < p.max_iter; it++) {
-    /* Uold keeps the block updated second, for the dual residual. */
-    if (p.order == 0) {
-      rc = wsteps(tw, T, d, lambda_r, &p, U, Y, &s, Wk, it);
-      if (rc)
-        goto done;
-      memcpy(Uold, U, dT * sizeof(double));
-      usteps(&g, &p, lambda_u, Wk, Y, vrow, urow, d, U);
-    } else {
-      usteps(&g, &p, lambda_u, Wk, Y, vrow, urow, d, U);
-      memcpy(Uold, Wk, dT * sizeof(double));
-      rc = wsteps(tw, T, d, lambda_r, &p, U, Y, &s, Wk, it);
-      if (rc)
-        goto done;
+/* The two block updates of one iteration in the configured order; Uold
+ * keeps the block updated second, for the dual residual. */
+static int block_steps(fit *f, int it) {
+  if (f->p.order == 0) {
+    int rc = wsteps(f->tw, f->T, f->d, f->lambda_r, &f->p, f->U, f->Y, &f->s,
+                    f->Wk, it);
+    if (rc)
+      return rc;
+    memcpy(f->Uold, f->U, f->dT * sizeof(double));
+    usteps(&f->g, &f->p, f->lambda_u, f->Wk, f->Y, f->vrow, f->urow, f->d,
+           f->U);
+    return MTL_OK;
+  }
+  usteps(&f->g, &f->p, f->lambda_u, f->Wk, f->Y, f->vrow, f->urow, f->d,
+         f->U);
+  memcpy(f->Uold, f->Wk, f->dT * sizeof(double));
+  return wsteps(f->tw, f->T, f->d, f->lambda_r, &f->p, f->U, f->Y, &f->s,
+                f->Wk, it);
+}
+
+/* Dual step Y += rho (W - U) with the squared norms of the stopping rule:
+ * nrm = ||W||^2, ||U||^2, ||Y||^2, ||W - U||^2 and ||second - old||^2. */
+static void dual_step(fit *f, double nrm[5]) {
+  const double *second = f->p.order == 0 ? f->U : f->Wk;
+  const double *Wk = f->Wk, *U = f->U, *Uold = f->Uold;
+  double *Y = f->Y, rho = f->p.rho;
+  double nw = 0, nu = 0, ny = 0, r2 = 0, s2 = 0;
+  for (size_t k = 0; k < f->dT; k++) {
+    double dr = Wk[k] - U[k], du = second[k] - Uold[k];
+    Y[k] += rho * dr;
+    r2 += dr * dr;
+    s2 += du * du;
+    nw += Wk[k] * Wk[k];
+    nu += U[k] * U[k];
+    ny += Y[k] * Y[k];
+  }
+  nrm[0] = nw;
+  nrm[1] = nu;
+  nrm[2] = ny;
+  nrm[3] = r2;
+  nrm[4] = s2;
+}
+
+/* After rho changed: the squared-loss factors of a X'X + (2 lambda_r +
+ * rho) I.  Y is the unscaled dual, so it needs no rescaling. */
+static int refactor(fit *f) {
+  int d = f->d, rc = MTL_OK;
+  for (int t = 0; t < f->T && !rc; t++) {
+    mtl__srml_task *w = &f->tw[t];
+    if (w->G) {
+      size_t dd = (size_t)d * d;
+      for (size_t k = 0; k < dd; k++)
+        w->F[k] = w->a * w->G[k];
+      for (int j = 0; j < d; j++)
+        w->F[(size_t)j * d + j] += 2 * f->lambda_r + f->p.rho;
+      rc = mtl__potrf(d, w->F);
     }
-    const double *second = p.order == 0 ? U : Wk;
-    double nw = 0, nu = 0, ny = 0, r2 = 0, s2 = 0;
-    for (size_t k = 0; k < dT; k++) {
-      double dr = Wk[k] - U[k], du = second[k] - Uold[k];
-      Y[k] += p.rho * dr;
-      r2 += dr * dr;
-      s2 += du * du;
-      nw += Wk[k] * Wk[k];
-      nu += U[k] * U[k];
-      ny += Y[k] * Y[k];
-    }
-    r = sqrt(r2);
-    sd = p.rho * sqrt(s2);
-    obj = objective(tw, &g, &p, U, d, &s);
-    if (!isfinite(obj) || !isfinite(r)) {
-      rc = mtl__err(MTL_ENUMERIC,
-                    "srml: objective %g / primal residual %g not finite at "
-                    "iteration %d (rho = %g)",
-                    obj, r, it + 1, p.rho);
-      goto done;
-    }
-    if (p.record_trace) {
+  }
+  return rc;
+}
+
+/* ADMM (Boyd et al. 2011, Section 3.3 stopping rule): MTL_CONVERGED,
+ * MTL_MAXITER or an error (MTL_ECANCELLED keeps the iterate).  Fills the
+ * iteration count, the traces, the last objective and residuals. */
+static int admm(fit *f, mtl_srml_result *res) {
+  mtl_srml_params *p = &f->p;
+  double prev_obj = NAN, r_mark = INFINITY, sq = sqrt((double)f->dT);
+  int nadapt = 0, rc;
+  for (int it = 0; it < p->max_iter; it++) {
+    if ((rc = block_steps(f, it)))
+      return rc;
+    double nrm[5];
+    dual_step(f, nrm);
+    double r = sqrt(nrm[3]), sd = p->rho * sqrt(nrm[4]);
+    double obj = objective(f->tw, &f->g, p, f->U, f->d, &f->s);
+    if (!isfinite(obj) || !isfinite(r))
+      return mtl__err(MTL_ENUMERIC,
+                      "srml: objective %g / primal residual %g not finite at "
+                      "iteration %d (rho = %g)",
+                      obj, r, it + 1, p->rho);
+    if (p->record_trace) {
       res->trace_obj[it] = obj;
       res->trace_primal[it] = r;
       res->trace_dual[it] = sd;
@@ -459,95 +532,114 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
                                        (fabs(obj) > 1 ? fabs(obj) : 1);
     prev_obj = obj;
     res->iterations = it + 1;
-    if (p.progress && p.progress(p.progress_ctx, it + 1, obj, rel, r)) {
-      rc = mtl__err(MTL_ECANCELLED, "srml: cancelled by the progress "
-                    "callback at iteration %d", it + 1);
-      break;
-    }
-    double sq = sqrt((double)dT);
-    double eps_pri = sq * p.tol_abs + p.tol_rel * (nw > nu ? sqrt(nw)
-                                                           : sqrt(nu));
-    double eps_dual = sq * p.tol_abs + p.tol_rel * sqrt(ny);
-    if ((p.tol_abs > 0 || p.tol_rel > 0) && r <= eps_pri && sd <= eps_dual) {
-      status = MTL_CONVERGED;
-      break;
-    }
+    res->objective = obj;
+    res->primal_res = r;
+    res->dual_res = sd;
+    if (p->progress && p->progress(p->progress_ctx, it + 1, obj, rel, r))
+      return mtl__err(MTL_ECANCELLED, "srml: cancelled by the progress "
+                      "callback at iteration %d", it + 1);
+    double nw = nrm[0], nu = nrm[1];
+    double eps_pri = sq * p->tol_abs + p->tol_rel * (nw > nu ? sqrt(nw)
+                                                             : sqrt(nu));
+    double eps_dual = sq * p->tol_abs + p->tol_rel * sqrt(nrm[2]);
+    if ((p->tol_abs > 0 || p->tol_rel > 0) && r <= eps_pri && sd <= eps_dual)
+      return MTL_CONVERGED;
     /* Continuation: when ||W - U|| has not halved over 50 iterations, rho
-     * doubles (at most adapt_rho times).  Y is the unscaled dual, so it
-     * needs no rescaling; only the squared-loss factors depend on rho. */
+     * doubles (at most adapt_rho times). */
     int stalled = 0;
     if ((it + 1) % 50 == 0) {
       stalled = r > eps_pri && r > 0.5 * r_mark;
       r_mark = r;
     }
-    if (p.adapt_rho && nadapt < p.adapt_rho && stalled) {
-      p.rho *= 2;
+    if (p->adapt_rho && nadapt < p->adapt_rho && stalled) {
+      p->rho *= 2;
       nadapt++;
-      for (int t = 0; t < T && !rc; t++)
-        if (tw[t].G) {
-          size_t dd = (size_t)d * d;
-          for (size_t k = 0; k < dd; k++)
-            tw[t].F[k] = tw[t].a * tw[t].G[k];
-          for (int j = 0; j < d; j++)
-            tw[t].F[(size_t)j * d + j] += 2 * lambda_r + p.rho;
-          rc = mtl__potrf(d, tw[t].F);
-        }
-      if (rc)
-        goto done;
+      if ((rc = refactor(f)))
+        return rc;
     }
   }
-  res->status = status;
-  res->rho = p.rho;
-  if (!p.strict)
-    res->u_convex = p.rho >= p.c * g.maxdeg;
-  res->objective = obj;
-  res->primal_res = r;
-  res->dual_res = sd;
-  /* Back to raw features: W_raw = ysc U / scale, b = ymean - mean'W_raw. */
-  for (int t = 0; t < T; t++) {
-    double bt = ymean[t];
+  return MTL_MAXITER;
+}
+
+/* Back to raw features: W_raw = ysc U / scale, b = ymean - mean'W_raw;
+ * counts the sign violations along the graph. */
+static void fit_finish(const fit *f, mtl_srml_result *res) {
+  const mtl_srml_params *p = &f->p;
+  int d = f->d;
+  res->rho = p->rho;
+  if (!p->strict)
+    res->u_convex = p->rho >= p->c * f->g.maxdeg;
+  for (int t = 0; t < f->T; t++) {
+    double bt = f->ymean[t];
     for (int j = 0; j < d; j++) {
       size_t k = (size_t)t * d + j;
-      double w = U[k] * ysc[t];
-      if (p.standardize) {
-        w /= xscale[j];
-        bt -= xmean[(size_t)t * d + j] * w;
+      double w = f->U[k] * f->ysc[t];
+      if (p->standardize) {
+        w /= f->xscale[j];
+        bt -= f->xmean[(size_t)t * d + j] * w;
       }
       res->W[k] = w;
     }
     res->b[t] = bt;
   }
   int viol = 0;
-  for (int e = 0; e < g.E; e++)
+  const int *pairs = f->g.pairs;
+  for (int e = 0; e < f->g.E; e++)
     for (int j = 0; j < d; j++)
-      if (res->W[(size_t)g.pairs[2 * e] * d + j] *
-              res->W[(size_t)g.pairs[2 * e + 1] * d + j] <
+      if (res->W[(size_t)pairs[2 * e] * d + j] *
+              res->W[(size_t)pairs[2 * e + 1] * d + j] <
           0)
         viol++;
   res->sign_violations = viol;
+}
+
+int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
+                 mtl_srml_result *res) {
+  if (!res)
+    return mtl__err(MTL_EINVAL, "srml: result is NULL");
+  memset(res, 0, sizeof *res);
+  fit f;
+  memset(&f, 0, sizeof f);
+  if (pin)
+    f.p = *pin;
+  else
+    mtl_srml_params_init(&f.p);
+  int rc = check_params(ds, &f.p);
+  if (rc)
+    return rc;
+  double t0 = mtl__now();
+  f.ds = ds;
+  f.T = mtl_dataset_ntasks(ds);
+  f.d = mtl_dataset_dim(ds);
+  f.dT = (size_t)f.d * f.T;
+  rc = mtl__srml_graph_build(f.T, f.p.pairs, f.p.npairs, &f.g);
+  if (rc)
+    return rc;
+  if ((rc = fit_alloc(&f)) || (f.p.standardize && (rc = fit_scale_x(&f))))
+    goto done;
+  fit_scale_y(&f);
+  f.lambda_r = f.p.omega == MTL_REG_RIDGE ? f.p.lambda : 0;
+  f.lambda_u = f.p.omega == MTL_REG_L1 ? f.p.lambda : 0;
+  for (int t = 0; t < f.T; t++) {
+    double Ht;
+    if ((rc = fit_task(&f, t, &Ht)))
+      goto done;
+    if (Ht > f.H)
+      f.H = Ht;
+  }
+  if ((rc = mtl__srml_scratch_alloc(&f.s, f.max_n, f.d)) ||
+      (rc = fit_result(&f, res)))
+    goto done;
+  rc = admm(&f, res);
+  if (rc < 0 && rc != MTL_ECANCELLED)
+    goto done;
+  res->status = rc == MTL_ECANCELLED ? MTL_MAXITER : rc;
+  fit_finish(&f, res);
   res->seconds = mtl__now() - t0;
-  if (rc == MTL_OK)
-    rc = status;
 done:
   if (rc < 0 && rc != MTL_ECANCELLED)
     mtl_srml_result_clear(res);
-  if (tw)
-    for (int t = 0; t < T; t++)
-      mtl__srml_task_clear(&tw[t]);
-  free(tw);
-  free(losses);
-  free(ymean);
-  free(ysc);
-  free(Wk);
-  free(U);
-  free(Uold);
-  free(Y);
-  free(vrow);
-  free(urow);
-  mtl__srml_scratch_clear(&s);
-  free(xmean);
-  free(xscale);
-  mtl__srml_graph_clear(&g);
+  fit_clear(&f);
   return rc;
 }
 
