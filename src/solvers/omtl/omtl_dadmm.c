@@ -29,6 +29,16 @@ typedef struct dnode {
   int *first;      /* K: first round at whose end j's entry was held */
   double *msg, *in;
   int cap;         /* doubles in msg/in */
+  /* the node's own state (dadmm_node) */
+  double *st;                 /* 5d: w, z, u, x, vn */
+  double *w, *z, *u, *x, *vn; /* into st */
+  double *myv, *mys;          /* its own entry of tab */
+  double *P, *Om, *work;      /* K x K, K x K, 2 K x K */
+  const double **s, **v;      /* K: the columns s_j, v_j of tab */
+  double *codes;              /* its prediction codes: ncodes of capc */
+  int64_t ncodes, capc;
+  double *ckb;                /* [mpi] checkpoint state: ckcap doubles */
+  int64_t ckcap;
 } dnode;
 
 static int dnode_pack(dnode *n, const mtl_graph *g, int m, int64_t t,
@@ -264,77 +274,268 @@ int mtl__omtl_push_code(double **codes, int64_t *n, int64_t *cap, double code) {
   return MTL_OK;
 }
 
+/* Allocates node k's state: nothing heard yet (stamps -1, zero table),
+ * Omega = I / K. */
+static int dnode_init(dnode *n, const mtl__omtl_ctx *c, int k) {
+  int d = c->d, K = c->K;
+  size_t KK = (size_t)K * K;
+  *n = (dnode){.K = K, .d = d, .k = k};
+  n->deg = mtl_graph_neighbors(c->g, k, &n->nb);
+  n->cap = 4 + K * (2 + 2 * d);
+  n->tab = mtl__calloc((size_t)K * 2 * d, sizeof(double));
+  n->stamp = mtl__malloc((size_t)K * sizeof(int64_t));
+  n->first = mtl__malloc((size_t)K * sizeof(int));
+  n->msg = mtl__malloc((size_t)n->cap * sizeof(double));
+  n->in = mtl__malloc((size_t)n->cap * sizeof(double));
+  n->st = mtl__calloc((size_t)5 * d, sizeof(double));
+  n->P = mtl__malloc(KK * sizeof(double));
+  n->Om = mtl__calloc(KK, sizeof(double));
+  n->work = mtl__malloc(2 * KK * sizeof(double));
+  n->s = mtl__malloc((size_t)K * sizeof *n->s);
+  n->v = mtl__malloc((size_t)K * sizeof *n->v);
+  if (!n->tab || !n->stamp || !n->first || !n->msg || !n->in || !n->st ||
+      !n->P || !n->Om || !n->work || !n->s || !n->v)
+    return MTL_ENOMEM;
+  n->w = n->st;
+  n->z = n->w + d;
+  n->u = n->z + d;
+  n->x = n->u + d;
+  n->vn = n->x + d;
+  n->myv = n->tab + (size_t)k * 2 * d + d;
+  n->mys = n->myv - d;
+  for (int j = 0; j < K; j++) {
+    n->stamp[j] = -1;
+    n->first[j] = -1;
+    n->s[j] = n->tab + (size_t)j * 2 * d;
+    n->v[j] = n->tab + (size_t)j * 2 * d + d;
+    n->Om[j + (size_t)j * K] = 1.0 / K;
+  }
+  n->first[k] = 0;
+  return MTL_OK;
+}
+
+static void dnode_free(dnode *n) {
+  free(n->tab);
+  free(n->stamp);
+  free(n->first);
+  free(n->msg);
+  free(n->in);
+  free(n->st);
+  free(n->P);
+  free(n->Om);
+  free(n->work);
+  free(n->s);
+  free(n->v);
+  free(n->codes);
+  free(n->ckb);
+}
+
+/* [mpi] resume hook: the node's state at the end of the checkpoint's
+ * round, the feeder replayed over the rounds already done (same stream),
+ * rank 0's times of those rounds zero; *t0 = the next round. */
+static int dnode_resume(mtl__omtl_ctx *c, mtl__tr *tr, dnode *n,
+                        int64_t *t0) {
+  int64_t tc = dadmm_resume(c, tr, &n->ckb, &n->ckcap);
+  if (tc < 0)
+    return (int)tc;
+  n->capc = tc + 1 > 1024 ? tc + 1 : 1024;
+  n->codes = mtl__malloc((size_t)n->capc * sizeof(double));
+  if (!n->codes)
+    return MTL_ENOMEM;
+  dstate_unpack(n->ckb, n->K, n->d, tc, n->w, n->z, n->u, n, n->Om,
+                n->codes);
+  n->ncodes = tc + 1;
+  *t0 = tc + 1;
+  for (int64_t r = 0; r < *t0; r++) {
+    double yy;
+    int e = mtl__feed_get(c->feed, n->k, r, n->x, &yy);
+    if (e < 0)
+      return e;
+  }
+  if (n->k == 0) /* rounds before the checkpoint: no timings */
+    for (int64_t r = 0; r < *t0; r++) {
+      int rc = mtl__omtl_push_round_time(c, 0);
+      if (rc)
+        return rc;
+    }
+  return MTL_OK;
+}
+
+/* Round t's message to every neighbour (with the gossip entries for it). */
+static int dnode_send(const mtl__omtl_ctx *c, mtl__tr *tr, dnode *n,
+                      int64_t t, double code) {
+  for (int e = 0; e < n->deg; e++) {
+    int len = dnode_pack(n, c->g, n->nb[e], t, code);
+    int rc = mtl__tr_send(tr, n->nb[e], TAG_DATA, n->msg, len);
+    if (rc)
+      return rc;
+  }
+  return MTL_OK;
+}
+
+/* Round-synchronous: the round-t message of every neighbour. */
+static int dnode_recv_sync(mtl__tr *tr, dnode *n, int64_t t) {
+  for (int e = 0; e < n->deg; e++) {
+    int len, rc;
+    if ((rc = mtl__tr_recv(tr, n->nb[e], TAG_DATA, n->in, n->cap, &len, NULL,
+                           NULL)))
+      return rc;
+    if (n->in[0] != (double)t)
+      return mtl__err(MTL_EFORMAT, "dadmm node %d: round %lld: neighbour "
+                                   "%d sent round %g",
+                      n->k + 1, (long long)t, n->nb[e] + 1, n->in[0]);
+    if ((rc = dnode_merge(n, n->in, len)))
+      return rc;
+  }
+  return MTL_OK;
+}
+
+/* Asynchronous: whatever has arrived, then (bounded staleness) waits for a
+ * neighbour that is too far behind. */
+static int dnode_recv_async(mtl__tr *tr, dnode *n, int64_t t,
+                            const mtl_omtl_params *p) {
+  int rc;
+  for (;;) {
+    int len;
+    int r = mtl__tr_try_recv(tr, MTL__ANY, TAG_DATA, n->in, n->cap, &len,
+                             NULL, NULL);
+    if (r < 0)
+      return r;
+    if (r == 0)
+      break;
+    if ((rc = dnode_merge(n, n->in, len)))
+      return rc;
+  }
+  for (int e = 0; e < n->deg; e++) {
+    int m = n->nb[e];
+    while (n->stamp[m] < t - p->staleness) {
+      int len;
+      if ((rc = mtl__tr_recv(tr, m, TAG_DATA, n->in, n->cap, &len, NULL,
+                             NULL)) ||
+          (rc = dnode_merge(n, n->in, len)))
+        return rc;
+    }
+  }
+  return MTL_OK;
+}
+
+/* The end of round t once the messages are in: first-known rounds, Omega
+ * (from the view of V at the start of this round: on a full graph this is
+ * the server's end-of-previous-round Omega (18)), then the u-, v- and
+ * z-steps. */
+static int dnode_update(const mtl_omtl_params *p, dnode *n, int64_t t) {
+  int d = n->d, K = n->K;
+  for (int j = 0; j < K; j++)
+    if (n->first[j] < 0 && n->stamp[j] >= 0)
+      n->first[j] = (int)t;
+  if (p->learn_omega && t >= 1 && t % p->omega_every == 0) {
+    int rc = mtl__omtl_omega_update(d, K, n->v, p->eps, n->Om, n->work);
+    if (!rc)
+      rc = mtl__omtl_coef(p, K, n->Om, n->P, n->work);
+    if (rc)
+      return rc;
+  }
+  mtl__omtl_u(p, d, K, n->s, n->v, n->u);
+  mtl__omtl_vcol(p, d, K, n->k, n->s, n->u, n->v, n->P, n->vn);
+  memcpy(n->myv, n->vn, (size_t)d * sizeof(double));
+  mtl__omtl_z(p, d, n->z, n->w, n->u, n->myv);
+  return MTL_OK;
+}
+
+/* [mpi] checkpoint hook: the end of round t is a consistent cut. */
+static int dnode_ckpt(mtl__omtl_ctx *c, mtl__tr *tr, dnode *n, int64_t t) {
+  int64_t len = dstate_len(n->K, n->d, t);
+  if (len > n->ckcap) {
+    double *nb = realloc(n->ckb, (size_t)len * sizeof(double));
+    if (!nb)
+      return mtl__err(MTL_ENOMEM, "out of memory");
+    n->ckb = nb;
+    n->ckcap = len;
+  }
+  dstate_pack(n->ckb, n->K, n->d, n->k, t, n->w, n->z, n->u, n, n->Om,
+              n->codes);
+  return dadmm_ckpt(c, tr, n->ckb, t);
+}
+
+/* Node 0 assembles the result of t rounds: its own state, then every other
+ * node's final message (fin: flen doubles). */
+static int dnode_gather(mtl__omtl_ctx *c, mtl__tr *tr, const dnode *n,
+                        int64_t t, double *fin, int flen) {
+  int d = c->d, K = c->K;
+  c->rounds = 0;
+  signed char *cc = mtl__calloc((size_t)(t > 0 ? t : 1) * (size_t)K, 1);
+  if (!cc)
+    return MTL_ENOMEM;
+  free(c->codes);
+  c->codes = cc;
+  c->rounds = t;
+  memcpy(c->W, n->w, (size_t)d * sizeof(double));
+  memcpy(c->V, n->myv, (size_t)d * sizeof(double));
+  memcpy(c->u, n->u, (size_t)d * sizeof(double));
+  for (int i = 0; i < K; i++)
+    c->first[i] = n->first[i];
+  for (int64_t r = 0; r < t; r++)
+    cc[r * K] = (signed char)n->codes[r];
+  for (int j = 1; j < K; j++) {
+    int len, rc;
+    if ((rc = mtl__tr_recv(tr, j, TAG_FINAL, fin, flen, &len, NULL, NULL)))
+      return rc;
+    if (len != flen)
+      return mtl__err(MTL_EFORMAT, "dadmm: node %d ended after a different "
+                                   "number of rounds",
+                      j + 1);
+    memcpy(c->W + (size_t)j * d, fin + 1, (size_t)d * sizeof(double));
+    memcpy(c->V + (size_t)j * d, fin + 1 + d, (size_t)d * sizeof(double));
+    for (int i = 0; i < K; i++)
+      c->first[(size_t)j * K + i] = (int)fin[1 + 3 * d + i];
+    for (int64_t r = 0; r < t; r++)
+      cc[r * K + j] = (signed char)fin[1 + 3 * d + K + r];
+  }
+  return MTL_OK;
+}
+
+/* After t rounds: (k, w, v, u, first (K), codes (t)) to node 0, which
+ * assembles the result. */
+static int dnode_final(mtl__omtl_ctx *c, mtl__tr *tr, const dnode *n,
+                       int64_t t) {
+  int d = c->d, K = c->K, rc;
+  int flen = 1 + 3 * d + K + (int)t;
+  double *fin = mtl__malloc((size_t)flen * sizeof(double));
+  if (!fin)
+    return MTL_ENOMEM;
+  if (n->k != 0) {
+    fin[0] = n->k;
+    memcpy(fin + 1, n->w, (size_t)d * sizeof(double));
+    memcpy(fin + 1 + d, n->myv, (size_t)d * sizeof(double));
+    memcpy(fin + 1 + 2 * d, n->u, (size_t)d * sizeof(double));
+    for (int j = 0; j < K; j++)
+      fin[1 + 3 * d + j] = n->first[j];
+    if (t)
+      memcpy(fin + 1 + 3 * d + K, n->codes, (size_t)t * sizeof(double));
+    rc = mtl__tr_send(tr, 0, TAG_FINAL, fin, flen);
+  } else {
+    rc = dnode_gather(c, tr, n, t, fin, flen);
+  }
+  free(fin);
+  return rc;
+}
+
 static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
   const mtl_omtl_params *p = &c->p;
-  int d = c->d, K = c->K, k = tr->rank;
-  size_t KK = (size_t)K * K;
-  dnode n = {.K = K, .d = d, .k = k};
-  n.deg = mtl_graph_neighbors(c->g, k, &n.nb);
-  n.cap = 4 + K * (2 + 2 * d);
-  n.tab = mtl__calloc((size_t)K * 2 * d, sizeof(double));
-  n.stamp = mtl__malloc((size_t)K * sizeof(int64_t));
-  n.first = mtl__malloc((size_t)K * sizeof(int));
-  n.msg = mtl__malloc((size_t)n.cap * sizeof(double));
-  n.in = mtl__malloc((size_t)n.cap * sizeof(double));
-  double *st = mtl__calloc((size_t)5 * d, sizeof(double));
-  double *P = mtl__malloc(KK * sizeof(double));
-  double *Om = mtl__calloc(KK, sizeof(double));
-  double *work = mtl__malloc(2 * KK * sizeof(double));
-  const double **s = mtl__malloc((size_t)K * sizeof *s);
-  const double **v = mtl__malloc((size_t)K * sizeof *v);
-  double *codes = NULL, *fin = NULL, *ckb = NULL;
-  int64_t ncodes = 0, capc = 0, ckcap = 0, t0 = 0;
-  int rc = MTL_ENOMEM;
-  if (!n.tab || !n.stamp || !n.first || !n.msg || !n.in || !st || !P ||
-      !Om || !work || !s || !v)
-    goto done;
-  double *w = st, *z = w + d, *u = z + d, *x = u + d, *vn = x + d;
-  double *myv = n.tab + (size_t)k * 2 * d + d, *mys = myv - d;
-  for (int j = 0; j < K; j++) {
-    n.stamp[j] = -1;
-    n.first[j] = -1;
-    s[j] = n.tab + (size_t)j * 2 * d;
-    v[j] = n.tab + (size_t)j * 2 * d + d;
-    Om[j + (size_t)j * K] = 1.0 / K;
-  }
-  n.first[k] = 0;
-  if (c->ck && c->ck->resume) { /* [mpi] resume hook */
-    int64_t tc = dadmm_resume(c, tr, &ckb, &ckcap);
-    if (tc < 0) {
-      rc = (int)tc;
-      goto done;
-    }
-    capc = tc + 1 > 1024 ? tc + 1 : 1024;
-    codes = mtl__malloc((size_t)capc * sizeof(double));
-    if (!codes) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    dstate_unpack(ckb, K, d, tc, w, z, u, &n, Om, codes);
-    ncodes = tc + 1;
-    t0 = tc + 1;
-    /* replay the feeder over the rounds already done (same stream) */
-    for (int64_t r = 0; r < t0; r++) {
-      double yy;
-      int e = mtl__feed_get(c->feed, k, r, x, &yy);
-      if (e < 0) {
-        rc = e;
-        goto done;
-      }
-    }
-    if (k == 0) /* rounds before the checkpoint: no timings */
-      for (int64_t r = 0; r < t0; r++)
-        if ((rc = mtl__omtl_push_round_time(c, 0)))
-          goto done;
-  }
-  rc = mtl__omtl_coef(p, K, Om, P, work);
+  int d = c->d, k = tr->rank;
+  dnode n;
+  int64_t t0 = 0, t;
+  int rc = dnode_init(&n, c, k);
+  if (!rc && c->ck && c->ck->resume) /* [mpi] resume hook */
+    rc = dnode_resume(c, tr, &n, &t0);
+  if (!rc)
+    rc = mtl__omtl_coef(p, c->K, n.Om, n.P, n.work);
   if (rc)
     goto done;
   double tprev = mtl__now();
-  int64_t t;
   for (t = t0;; t++) {
     double y, gcoef = 0, code = 0;
-    int sst = mtl__feed_get(c->feed, k, t, x, &y);
+    int sst = mtl__feed_get(c->feed, k, t, n.x, &y);
     if (sst < 0) {
       rc = sst;
       goto done;
@@ -346,77 +547,20 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
       break;
     if (sst == 1) {
       if (p->normalize)
-        mtl__omtl_normalize(d, x);
-      code = mtl__omtl_predict(p, d, w, x, y, &gcoef);
+        mtl__omtl_normalize(d, n.x);
+      code = mtl__omtl_predict(p, d, n.w, n.x, y, &gcoef);
     }
-    if ((rc = mtl__omtl_push_code(&codes, &ncodes, &capc, code)))
+    if ((rc = mtl__omtl_push_code(&n.codes, &n.ncodes, &n.capc, code)))
       goto done;
-    mtl__omtl_w(p, c->eta, d, w, u, myv, z, x, gcoef);
+    mtl__omtl_w(p, c->eta, d, n.w, n.u, n.myv, n.z, n.x, gcoef);
     for (int i = 0; i < d; i++)
-      mys[i] = z[i] + p->rho * w[i];
+      n.mys[i] = n.z[i] + p->rho * n.w[i];
     n.stamp[k] = t;
-    for (int e = 0; e < n.deg; e++) {
-      int len = dnode_pack(&n, c->g, n.nb[e], t, code);
-      if ((rc = mtl__tr_send(tr, n.nb[e], TAG_DATA, n.msg, len)))
-        goto done;
-    }
-    if (!p->async) {
-      for (int e = 0; e < n.deg; e++) {
-        int len;
-        if ((rc = mtl__tr_recv(tr, n.nb[e], TAG_DATA, n.in, n.cap, &len, NULL,
-                               NULL)))
-          goto done;
-        if (n.in[0] != (double)t) {
-          rc = mtl__err(MTL_EFORMAT, "dadmm node %d: round %lld: neighbour "
-                                     "%d sent round %g",
-                        k + 1, (long long)t, n.nb[e] + 1, n.in[0]);
-          goto done;
-        }
-        if ((rc = dnode_merge(&n, n.in, len)))
-          goto done;
-      }
-    } else {
-      for (;;) {
-        int len;
-        int r = mtl__tr_try_recv(tr, MTL__ANY, TAG_DATA, n.in, n.cap, &len,
-                                 NULL, NULL);
-        if (r < 0) {
-          rc = r;
-          goto done;
-        }
-        if (r == 0)
-          break;
-        if ((rc = dnode_merge(&n, n.in, len)))
-          goto done;
-      }
-      /* bounded staleness: wait for a neighbour that is too far behind */
-      for (int e = 0; e < n.deg; e++) {
-        int m = n.nb[e];
-        while (n.stamp[m] < t - p->staleness) {
-          int len;
-          if ((rc = mtl__tr_recv(tr, m, TAG_DATA, n.in, n.cap, &len, NULL,
-                                 NULL)) ||
-              (rc = dnode_merge(&n, n.in, len)))
-            goto done;
-        }
-      }
-    }
-    for (int j = 0; j < K; j++)
-      if (n.first[j] < 0 && n.stamp[j] >= 0)
-        n.first[j] = (int)t;
-    /* Omega from the view of V at the start of this round: on a full graph
-     * this is the server's end-of-previous-round Omega (18). */
-    if (p->learn_omega && t >= 1 && t % p->omega_every == 0) {
-      rc = mtl__omtl_omega_update(d, K, v, p->eps, Om, work);
-      if (!rc)
-        rc = mtl__omtl_coef(p, K, Om, P, work);
-      if (rc)
-        goto done;
-    }
-    mtl__omtl_u(p, d, K, s, v, u);
-    mtl__omtl_vcol(p, d, K, k, s, u, v, P, vn);
-    memcpy(myv, vn, (size_t)d * sizeof(double));
-    mtl__omtl_z(p, d, z, w, u, myv);
+    if ((rc = dnode_send(c, tr, &n, t, code)) ||
+        (rc = p->async ? dnode_recv_async(tr, &n, t, p)
+                       : dnode_recv_sync(tr, &n, t)) ||
+        (rc = dnode_update(p, &n, t)))
+      goto done;
     if (k == 0) {
       double now = mtl__now();
       if ((rc = mtl__omtl_push_round_time(c, now - tprev)))
@@ -425,96 +569,13 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
       if ((rc = mtl__omtl_report(c, t, NAN)))
         goto done;
     }
-    /* [mpi] checkpoint hook: the end of round t is a consistent cut */
     if (c->ck && c->ck->path && c->ck->every > 0 && !p->async &&
-        (t + 1) % c->ck->every == 0) {
-      int64_t len = dstate_len(K, d, t);
-      if (len > ckcap) {
-        double *nb = realloc(ckb, (size_t)len * sizeof(double));
-        if (!nb) {
-          rc = mtl__err(MTL_ENOMEM, "out of memory");
-          goto done;
-        }
-        ckb = nb;
-        ckcap = len;
-      }
-      dstate_pack(ckb, K, d, k, t, w, z, u, &n, Om, codes);
-      if ((rc = dadmm_ckpt(c, tr, ckb, t)))
-        goto done;
-    }
-  }
-  /* final: (k, w, v, u, first (K), codes (rounds)) to node 0 */
-  int flen = 1 + 3 * d + K + (int)t;
-  fin = mtl__malloc((size_t)flen * sizeof(double));
-  if (!fin) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  if (k != 0) {
-    fin[0] = k;
-    memcpy(fin + 1, w, (size_t)d * sizeof(double));
-    memcpy(fin + 1 + d, myv, (size_t)d * sizeof(double));
-    memcpy(fin + 1 + 2 * d, u, (size_t)d * sizeof(double));
-    for (int j = 0; j < K; j++)
-      fin[1 + 3 * d + j] = n.first[j];
-    if (t)
-      memcpy(fin + 1 + 3 * d + K, codes, (size_t)t * sizeof(double));
-    rc = mtl__tr_send(tr, 0, TAG_FINAL, fin, flen);
-    goto done;
-  }
-  /* node 0 assembles the result */
-  c->rounds = 0;
-  signed char *cc = mtl__calloc((size_t)(t > 0 ? t : 1) * (size_t)K, 1);
-  if (!cc) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  free(c->codes);
-  c->codes = cc;
-  c->rounds = t;
-  for (int j = 0; j < K; j++) {
-    const double *src = fin;
-    if (j == 0) {
-      memcpy(c->W, w, (size_t)d * sizeof(double));
-      memcpy(c->V, myv, (size_t)d * sizeof(double));
-      memcpy(c->u, u, (size_t)d * sizeof(double));
-      for (int i = 0; i < K; i++)
-        c->first[i] = n.first[i];
-      for (int64_t r = 0; r < t; r++)
-        cc[r * K] = (signed char)codes[r];
-      continue;
-    }
-    int len;
-    if ((rc = mtl__tr_recv(tr, j, TAG_FINAL, fin, flen, &len, NULL, NULL)))
+        (t + 1) % c->ck->every == 0 && (rc = dnode_ckpt(c, tr, &n, t)))
       goto done;
-    if (len != flen) {
-      rc = mtl__err(MTL_EFORMAT, "dadmm: node %d ended after a different "
-                                 "number of rounds",
-                    j + 1);
-      goto done;
-    }
-    memcpy(c->W + (size_t)j * d, src + 1, (size_t)d * sizeof(double));
-    memcpy(c->V + (size_t)j * d, src + 1 + d, (size_t)d * sizeof(double));
-    for (int i = 0; i < K; i++)
-      c->first[(size_t)j * K + i] = (int)src[1 + 3 * d + i];
-    for (int64_t r = 0; r < t; r++)
-      cc[r * K + j] = (signed char)src[1 + 3 * d + K + r];
   }
+  rc = dnode_final(c, tr, &n, t);
 done:
-  free(n.tab);
-  free(n.stamp);
-  free(n.first);
-  free(n.msg);
-  free(n.in);
-  free(st);
-  free(P);
-  free(Om);
-  free(work);
-  free(s);
-  free(v);
-  free(codes);
-  free(fin);
-  free(ckb);
+  dnode_free(&n);
   return rc;
 }
 
