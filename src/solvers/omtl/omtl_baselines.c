@@ -13,29 +13,148 @@
 
 /* ---- D-PSGD (Lian et al. 2017) -------------------------------------------- */
 
+/* Node k of D-PSGD: its neighbours' latest w_j and its own w_k. */
+typedef struct pnode {
+  int d, k, deg;
+  const int *nb;
+  double *tab;          /* (deg + 1) x d: w_j of each neighbour, then w_k */
+  int64_t *stamp;       /* deg: round of each neighbour's latest w_j */
+  double *x, *msg, *wn; /* one allocation: x (d), msg (d + 2), wn (d + 1) */
+  double *w;            /* w_k (last row of tab) */
+  double *codes;        /* its prediction codes: ncodes of capc */
+  int64_t ncodes, capc;
+} pnode;
+
+/* Sends w_k stamped with round t to every neighbour and collects theirs:
+ * round-synchronous, or (async) the newest available, waiting only when a
+ * neighbour is more than `staleness` rounds behind. */
+static int pnode_exchange(mtl__tr *tr, const mtl_omtl_params *p, pnode *n,
+                          int64_t t) {
+  int d = n->d, rc;
+  n->msg[0] = (double)t;
+  memcpy(n->msg + 1, n->w, (size_t)d * sizeof(double));
+  for (int e = 0; e < n->deg; e++)
+    if ((rc = mtl__tr_send(tr, n->nb[e], TAG_DATA, n->msg, 1 + d)))
+      return rc;
+  for (int e = 0; e < n->deg; e++) {
+    int len;
+    if (!p->async) {
+      if ((rc = mtl__tr_recv(tr, n->nb[e], TAG_DATA, n->wn, 1 + d, &len, NULL,
+                             NULL)))
+        return rc;
+      memcpy(n->tab + (size_t)e * d, n->wn + 1, (size_t)d * sizeof(double));
+      continue;
+    }
+    for (;;) {
+      int r = mtl__tr_try_recv(tr, n->nb[e], TAG_DATA, n->wn, 1 + d, &len,
+                               NULL, NULL);
+      if (r < 0)
+        return r;
+      if (r == 0) {
+        if (n->stamp[e] >= t - p->staleness)
+          break;
+        if ((rc = mtl__tr_recv(tr, n->nb[e], TAG_DATA, n->wn, 1 + d, &len,
+                               NULL, NULL)))
+          return rc;
+      }
+      n->stamp[e] = (int64_t)n->wn[0];
+      memcpy(n->tab + (size_t)e * d, n->wn + 1, (size_t)d * sizeof(double));
+    }
+  }
+  return MTL_OK;
+}
+
+/* w_k <- sum_j M_kj w_j - gamma_t g (Metropolis weights, g = gcoef x). */
+static void pnode_mix(const mtl__omtl_ctx *c, pnode *n, int64_t t,
+                      double gcoef) {
+  int d = n->d, deg = n->deg;
+  double *wn = n->wn, *w = n->w;
+  double gam = c->p.step0 / sqrt((double)(t + 1));
+  double self = 1;
+  for (int i = 0; i < d; i++)
+    wn[i] = 0;
+  for (int e = 0; e < deg; e++) {
+    int dj = mtl_graph_neighbors(c->g, n->nb[e], NULL);
+    double m = 1.0 / (1 + (deg > dj ? deg : dj));
+    self -= m;
+    for (int i = 0; i < d; i++)
+      wn[i] += m * n->tab[(size_t)e * d + i];
+  }
+  for (int i = 0; i < d; i++)
+    w[i] = wn[i] + self * w[i] - gam * (gcoef != 0 ? gcoef * n->x[i] : 0.0);
+}
+
+/* After t rounds: (k, w, codes (t)) to node 0, which assembles the
+ * result. */
+static int pnode_final(mtl__omtl_ctx *c, mtl__tr *tr, const pnode *n,
+                       int64_t t) {
+  int d = c->d, K = c->K, rc = MTL_OK;
+  int flen = 1 + d + (int)t;
+  double *fin = mtl__malloc((size_t)flen * sizeof(double));
+  signed char *cc = NULL;
+  if (!fin)
+    return MTL_ENOMEM;
+  if (n->k != 0) {
+    fin[0] = n->k;
+    memcpy(fin + 1, n->w, (size_t)d * sizeof(double));
+    if (t)
+      memcpy(fin + 1 + d, n->codes, (size_t)t * sizeof(double));
+    rc = mtl__tr_send(tr, 0, TAG_FINAL, fin, flen);
+    goto done;
+  }
+  cc = mtl__calloc((size_t)(t > 0 ? t : 1) * (size_t)K, 1);
+  if (!cc) {
+    rc = MTL_ENOMEM;
+    goto done;
+  }
+  free(c->codes);
+  c->codes = cc;
+  c->rounds = t;
+  memcpy(c->W, n->w, (size_t)d * sizeof(double));
+  for (int64_t r = 0; r < t; r++)
+    cc[r * K] = (signed char)n->codes[r];
+  for (int j = 1; j < K && !rc; j++) {
+    int len;
+    if ((rc = mtl__tr_recv(tr, j, TAG_FINAL, fin, flen, &len, NULL, NULL)))
+      break;
+    if (len != flen) {
+      rc = mtl__err(MTL_EFORMAT, "dpsgd: node %d ended after a different "
+                                 "number of rounds",
+                    j + 1);
+      break;
+    }
+    memcpy(c->W + (size_t)j * d, fin + 1, (size_t)d * sizeof(double));
+    for (int64_t r = 0; r < t; r++)
+      cc[r * K + j] = (signed char)fin[1 + d + r];
+  }
+done:
+  free(fin);
+  return rc;
+}
+
 /* Node k: predicts with w_k, hinge subgradient g at w_k, sends w_k to its
  * neighbours, then w_k <- sum_j M_kj w_j - gamma_t g with Metropolis
  * weights M_kj = 1 / (1 + max(deg_k, deg_j)) (uniform 1/(deg+1) on regular
  * graphs), gamma_t = step0 / sqrt(t + 1).  Async: latest w_j received. */
 static int dpsgd_node(mtl__omtl_ctx *c, mtl__tr *tr) {
   const mtl_omtl_params *p = &c->p;
-  int d = c->d, K = c->K, k = tr->rank;
-  const int *nb;
-  int deg = mtl_graph_neighbors(c->g, k, &nb);
-  double *tab = mtl__calloc((size_t)(deg + 1) * d, sizeof(double));
-  int64_t *stamp = mtl__calloc((size_t)(deg + 1), sizeof(int64_t));
-  double *x = mtl__malloc((size_t)(3 * d + 3) * sizeof(double));
-  double *codes = NULL, *fin = NULL;
-  int64_t ncodes = 0, capc = 0;
+  int d = c->d, k = tr->rank;
+  pnode n = {.d = d, .k = k};
+  n.deg = mtl_graph_neighbors(c->g, k, &n.nb);
+  n.tab = mtl__calloc((size_t)(n.deg + 1) * d, sizeof(double));
+  n.stamp = mtl__calloc((size_t)(n.deg + 1), sizeof(int64_t));
+  n.x = mtl__malloc((size_t)(3 * d + 3) * sizeof(double));
   int rc = MTL_ENOMEM;
-  if (!tab || !stamp || !x)
+  if (!n.tab || !n.stamp || !n.x)
     goto done;
-  double *w = tab + (size_t)deg * d, *msg = x + d, *wn = msg + d + 2;
+  n.w = n.tab + (size_t)n.deg * d;
+  n.msg = n.x + d;
+  n.wn = n.msg + d + 2;
   double tprev = mtl__now();
   int64_t t;
   for (t = 0;; t++) {
     double y, gcoef = 0, code = 0;
-    int sst = mtl__feed_get(c->feed, k, t, x, &y);
+    int sst = mtl__feed_get(c->feed, k, t, n.x, &y);
     if (sst < 0) {
       rc = sst;
       goto done;
@@ -44,58 +163,13 @@ static int dpsgd_node(mtl__omtl_ctx *c, mtl__tr *tr) {
       break;
     if (sst == 1) {
       if (p->normalize)
-        mtl__omtl_normalize(d, x);
-      code = mtl__omtl_predict(p, d, w, x, y, &gcoef);
+        mtl__omtl_normalize(d, n.x);
+      code = mtl__omtl_predict(p, d, n.w, n.x, y, &gcoef);
     }
-    if ((rc = mtl__omtl_push_code(&codes, &ncodes, &capc, code)))
+    if ((rc = mtl__omtl_push_code(&n.codes, &n.ncodes, &n.capc, code)) ||
+        (rc = pnode_exchange(tr, p, &n, t)))
       goto done;
-    msg[0] = (double)t;
-    memcpy(msg + 1, w, (size_t)d * sizeof(double));
-    for (int e = 0; e < deg; e++)
-      if ((rc = mtl__tr_send(tr, nb[e], TAG_DATA, msg, 1 + d)))
-        goto done;
-    for (int e = 0; e < deg; e++) {
-      if (!p->async) {
-        int len;
-        if ((rc = mtl__tr_recv(tr, nb[e], TAG_DATA, wn, 1 + d, &len, NULL,
-                               NULL)))
-          goto done;
-        memcpy(tab + (size_t)e * d, wn + 1, (size_t)d * sizeof(double));
-      } else {
-        /* newest available; wait only when too stale */
-        for (;;) {
-          int len;
-          int r = mtl__tr_try_recv(tr, nb[e], TAG_DATA, wn, 1 + d, &len,
-                                   NULL, NULL);
-          if (r < 0) {
-            rc = r;
-            goto done;
-          }
-          if (r == 0) {
-            if (stamp[e] >= t - p->staleness)
-              break;
-            if ((rc = mtl__tr_recv(tr, nb[e], TAG_DATA, wn, 1 + d, &len,
-                                   NULL, NULL)))
-              goto done;
-          }
-          stamp[e] = (int64_t)wn[0];
-          memcpy(tab + (size_t)e * d, wn + 1, (size_t)d * sizeof(double));
-        }
-      }
-    }
-    double gam = p->step0 / sqrt((double)(t + 1));
-    double self = 1;
-    for (int i = 0; i < d; i++)
-      wn[i] = 0;
-    for (int e = 0; e < deg; e++) {
-      int dj = mtl_graph_neighbors(c->g, nb[e], NULL);
-      double m = 1.0 / (1 + (deg > dj ? deg : dj));
-      self -= m;
-      for (int i = 0; i < d; i++)
-        wn[i] += m * tab[(size_t)e * d + i];
-    }
-    for (int i = 0; i < d; i++)
-      w[i] = wn[i] + self * w[i] - gam * (gcoef != 0 ? gcoef * x[i] : 0.0);
+    pnode_mix(c, &n, t, gcoef);
     if (k == 0) {
       double now = mtl__now();
       if ((rc = mtl__omtl_push_round_time(c, now - tprev)))
@@ -105,52 +179,12 @@ static int dpsgd_node(mtl__omtl_ctx *c, mtl__tr *tr) {
         goto done;
     }
   }
-  int flen = 1 + d + (int)t;
-  fin = mtl__malloc((size_t)flen * sizeof(double));
-  if (!fin) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  if (k != 0) {
-    fin[0] = k;
-    memcpy(fin + 1, w, (size_t)d * sizeof(double));
-    if (t)
-      memcpy(fin + 1 + d, codes, (size_t)t * sizeof(double));
-    rc = mtl__tr_send(tr, 0, TAG_FINAL, fin, flen);
-    goto done;
-  }
-  signed char *cc = mtl__calloc((size_t)(t > 0 ? t : 1) * (size_t)K, 1);
-  if (!cc) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  free(c->codes);
-  c->codes = cc;
-  c->rounds = t;
-  memcpy(c->W, w, (size_t)d * sizeof(double));
-  for (int64_t r = 0; r < t; r++)
-    cc[r * K] = (signed char)codes[r];
-  for (int j = 1; j < K; j++) {
-    int len;
-    if ((rc = mtl__tr_recv(tr, j, TAG_FINAL, fin, flen, &len, NULL, NULL)))
-      goto done;
-    if (len != flen) {
-      rc = mtl__err(MTL_EFORMAT, "dpsgd: node %d ended after a different "
-                                 "number of rounds",
-                    j + 1);
-      goto done;
-    }
-    memcpy(c->W + (size_t)j * d, fin + 1, (size_t)d * sizeof(double));
-    for (int64_t r = 0; r < t; r++)
-      cc[r * K + j] = (signed char)fin[1 + d + r];
-  }
-  rc = MTL_OK;
+  rc = pnode_final(c, tr, &n, t);
 done:
-  free(tab);
-  free(stamp);
-  free(x);
-  free(codes);
-  free(fin);
+  free(n.tab);
+  free(n.stamp);
+  free(n.x);
+  free(n.codes);
   return rc;
 }
 
