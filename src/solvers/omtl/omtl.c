@@ -162,6 +162,15 @@ int mtl__omtl_report(mtl__omtl_ctx *c, int64_t t, double err) {
   return MTL_OK;
 }
 
+/* The end of round t on rank 0 of the graph methods: its wall time since
+ * *tprev (then *tprev = now) and the progress report. */
+int mtl__omtl_round_done(mtl__omtl_ctx *c, int64_t t, double *tprev) {
+  double now = mtl__now();
+  int rc = mtl__omtl_push_round_time(c, now - *tprev);
+  *tprev = now;
+  return rc ? rc : mtl__omtl_report(c, t, NAN);
+}
+
 /* Running averaged cumulative error for progress (rank 0, codes known). */
 double mtl__omtl_running_err(mtl__omtl_ctx *c, int64_t *seen, int64_t *mis,
                              const double *code) {

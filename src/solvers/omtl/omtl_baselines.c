@@ -170,14 +170,8 @@ static int dpsgd_node(mtl__omtl_ctx *c, mtl__tr *tr) {
         (rc = pnode_exchange(tr, p, &n, t)))
       goto done;
     pnode_mix(c, &n, t, gcoef);
-    if (k == 0) {
-      double now = mtl__now();
-      if ((rc = mtl__omtl_push_round_time(c, now - tprev)))
-        goto done;
-      tprev = now;
-      if ((rc = mtl__omtl_report(c, t, NAN)))
-        goto done;
-    }
+    if (k == 0 && (rc = mtl__omtl_round_done(c, t, &tprev)))
+      goto done;
   }
   rc = pnode_final(c, tr, &n, t);
 done:

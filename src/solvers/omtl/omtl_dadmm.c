@@ -561,14 +561,8 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
                        : dnode_recv_sync(tr, &n, t)) ||
         (rc = dnode_update(p, &n, t)))
       goto done;
-    if (k == 0) {
-      double now = mtl__now();
-      if ((rc = mtl__omtl_push_round_time(c, now - tprev)))
-        goto done;
-      tprev = now;
-      if ((rc = mtl__omtl_report(c, t, NAN)))
-        goto done;
-    }
+    if (k == 0 && (rc = mtl__omtl_round_done(c, t, &tprev)))
+      goto done;
     if (c->ck && c->ck->path && c->ck->every > 0 && !p->async &&
         (t + 1) % c->ck->every == 0 && (rc = dnode_ckpt(c, tr, &n, t)))
       goto done;

@@ -78,6 +78,7 @@ const char *mtl__omtl_method_name(mtl_omtl_method m);
 int mtl__omtl_collect_round(mtl__omtl_ctx *c, const double *code, double sec);
 int mtl__omtl_push_round_time(mtl__omtl_ctx *c, double sec);
 int mtl__omtl_report(mtl__omtl_ctx *c, int64_t t, double err);
+int mtl__omtl_round_done(mtl__omtl_ctx *c, int64_t t, double *tprev);
 double mtl__omtl_running_err(mtl__omtl_ctx *c, int64_t *seen, int64_t *mis,
                              const double *code);
 /* Appends one code to a growing array (omtl_dadmm.c). */
