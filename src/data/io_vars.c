@@ -448,51 +448,99 @@ static int missing_var(const mtl__varsrc *s, const char *role,
 }
 
 /* Reads a dataset from a file of named variables (.mat, .npz). */
+/* Chooses the X, y and task variables: given by name, paired by name
+ * (digit_testx / digit_testy), the usual names, or a training split (then
+ * said in note). */
+static int choose_vars(const mtl__varsrc *s, const mtl_read_params *p,
+                       mtl__io_vars *v, char *note, size_t cap) {
+  mtl_layout lay = p->layout;
+  v->xn = p->x_var ? find_var(s, p->x_var) : NULL;
+  v->yn = p->y_var ? find_var(s, p->y_var) : NULL;
+  if (p->x_var && !v->xn)
+    return missing_var(s, "X", p->x_var, X_NAMES);
+  if (p->y_var && !v->yn)
+    return missing_var(s, "y", p->y_var, Y_NAMES);
+  if (!p->x_var && v->yn)
+    v->xn = partner(s, v->yn, 'y', 'x');
+  if (!p->y_var && v->xn)
+    v->yn = partner(s, v->xn, 'x', 'y');
+  if (!v->xn && !v->yn && !(v->xn = pick(s, X_NAMES)) &&
+      (v->xn = train_var(s)) != NULL) {
+    v->yn = partner(s, v->xn, 'x', 'y');
+    snprintf(note, cap,
+             "%s: no X/y variable given: using the training split '%s'/'%s' "
+             "(select others with x_var/y_var)",
+             s->path, v->xn, v->yn);
+  }
+  if (!v->xn)
+    v->xn = pick(s, X_NAMES);
+  if (!v->yn)
+    v->yn = pick(s, Y_NAMES);
+  if (!v->xn)
+    return missing_var(s, "X", NULL, X_NAMES);
+  if (!v->yn)
+    return missing_var(s, "y", NULL, Y_NAMES);
+  v->tn = p->task_var ? find_var(s, p->task_var) : pick(s, T_NAMES);
+  if (p->task_var && !v->tn)
+    return missing_var(s, "task", p->task_var, T_NAMES);
+  if (!v->tn && (lay == MTL_LAYOUT_TASK_START || lay == MTL_LAYOUT_TASK_ID))
+    return missing_var(s, "task", NULL, T_NAMES);
+  return MTL_OK;
+}
+
+/* The layouts over one design matrix X and a label vector y: task start
+ * rows, task ids, one-vs-rest, or (single) one task. */
+static int read_design(const mtl__varsrc *s, const mtl_read_params *p,
+                       const mtl__io_vars *v, mtl_layout lay, int single,
+                       mtl_dataset **out) {
+  char xw[1200], yw[1200];
+  mtl__io_design D;
+  size_t N = 0;
+  int rc;
+  mtl__io_where(xw, sizeof xw, s->path, v->xn, 0);
+  mtl__io_where(yw, sizeof yw, s->path, v->yn, 0);
+  if ((rc = mtl__io_vec_len(yw, v->Y, &N)))
+    return rc;
+  if (N == 0)
+    return mtl__err(MTL_EFORMAT, "%s: is empty (no samples)", yw);
+  snprintf(yw, sizeof yw, "'%s'", v->yn);
+  if ((rc = mtl__io_design_init(&D, xw, v->X, N, yw, p->samples_in_columns)))
+    return rc;
+  if (single) {
+    size_t st[2] = {0, N};
+    size_t *rows = mtl__io_iota(N);
+    rc = rows ? mtl__io_build_groups(v, &D, rows, st, 1, NULL, out)
+              : MTL_ENOMEM;
+    free(rows);
+    if (!rc)
+      mtl__dataset_note(*out,
+                        "%s: no task variable (tried task_indexes, "
+                        "task_index, task): read as a single task",
+                        s->path);
+  } else if (lay == MTL_LAYOUT_TASK_START) {
+    rc = mtl__io_layout_start(v, &D, out);
+  } else if (lay == MTL_LAYOUT_TASK_ID) {
+    rc = mtl__io_layout_id(v, &D, out);
+  } else {
+    rc = mtl__io_layout_ovr(v, &D, out);
+  }
+  mtl__io_design_clear(&D);
+  return rc;
+}
+
 int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
                       mtl_dataset **out) {
   mtl__io_vars v = {.path = s->path, .p = p};
   char note[600] = "";
-  int rc = MTL_OK, single = 0;
+  int rc = choose_vars(s, p, &v, note, sizeof note), single = 0;
   mtl_layout lay = p->layout;
-
-  v.xn = p->x_var ? find_var(s, p->x_var) : NULL;
-  v.yn = p->y_var ? find_var(s, p->y_var) : NULL;
-  if (p->x_var && !v.xn)
-    return missing_var(s, "X", p->x_var, X_NAMES);
-  if (p->y_var && !v.yn)
-    return missing_var(s, "y", p->y_var, Y_NAMES);
-  if (!p->x_var && v.yn)
-    v.xn = partner(s, v.yn, 'y', 'x');
-  if (!p->y_var && v.xn)
-    v.yn = partner(s, v.xn, 'x', 'y');
-  if (!v.xn && !v.yn && !(v.xn = pick(s, X_NAMES)) &&
-      (v.xn = train_var(s)) != NULL) {
-    v.yn = partner(s, v.xn, 'x', 'y');
-    snprintf(note, sizeof note,
-             "%s: no X/y variable given: using the training split '%s'/'%s' "
-             "(select others with x_var/y_var)",
-             s->path, v.xn, v.yn);
-  }
-  if (!v.xn)
-    v.xn = pick(s, X_NAMES);
-  if (!v.yn)
-    v.yn = pick(s, Y_NAMES);
-  if (!v.xn)
-    return missing_var(s, "X", NULL, X_NAMES);
-  if (!v.yn)
-    return missing_var(s, "y", NULL, Y_NAMES);
-  v.tn = p->task_var ? find_var(s, p->task_var) : pick(s, T_NAMES);
-  if (p->task_var && !v.tn)
-    return missing_var(s, "task", p->task_var, T_NAMES);
-  if (!v.tn && (lay == MTL_LAYOUT_TASK_START || lay == MTL_LAYOUT_TASK_ID))
-    return missing_var(s, "task", NULL, T_NAMES);
-
+  if (rc)
+    return rc;
   if ((rc = load_var(s, v.xn, &v.X)) || (rc = load_var(s, v.yn, &v.Y)))
     goto done;
   if (v.tn && lay != MTL_LAYOUT_CELL && lay != MTL_LAYOUT_STACKED &&
       lay != MTL_LAYOUT_ONEVSREST && (rc = load_var(s, v.tn, &v.Tv)))
     goto done;
-
   size_t N = 0;
   if (lay == MTL_LAYOUT_AUTO && v.X->kind != MTL__ARR_CELL &&
       !(v.X->kind == MTL__ARR_NUM && mtl__arr_rank(v.X) == 3)) {
@@ -503,45 +551,12 @@ int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
   }
   if (lay == MTL_LAYOUT_AUTO)
     lay = guess_layout(&v, N, &single);
-
-  if (lay == MTL_LAYOUT_CELL) {
+  if (lay == MTL_LAYOUT_CELL)
     rc = mtl__io_layout_cell(&v, out);
-  } else if (lay == MTL_LAYOUT_STACKED) {
+  else if (lay == MTL_LAYOUT_STACKED)
     rc = mtl__io_layout_stacked(&v, out);
-  } else {
-    char xw[1200], yw[1200];
-    mtl__io_design D;
-    mtl__io_where(xw, sizeof xw, s->path, v.xn, 0);
-    mtl__io_where(yw, sizeof yw, s->path, v.yn, 0);
-    if ((rc = mtl__io_vec_len(yw, v.Y, &N)))
-      goto done;
-    if (N == 0) {
-      rc = mtl__err(MTL_EFORMAT, "%s: is empty (no samples)", yw);
-      goto done;
-    }
-    snprintf(yw, sizeof yw, "'%s'", v.yn);
-    if ((rc = mtl__io_design_init(&D, xw, v.X, N, yw, p->samples_in_columns)))
-      goto done;
-    if (single) {
-      size_t st[2] = {0, N};
-      size_t *rows = mtl__io_iota(N);
-      rc = rows ? mtl__io_build_groups(&v, &D, rows, st, 1, NULL, out)
-                : MTL_ENOMEM;
-      free(rows);
-      if (!rc)
-        mtl__dataset_note(*out,
-                          "%s: no task variable (tried task_indexes, "
-                          "task_index, task): read as a single task",
-                          s->path);
-    } else if (lay == MTL_LAYOUT_TASK_START) {
-      rc = mtl__io_layout_start(&v, &D, out);
-    } else if (lay == MTL_LAYOUT_TASK_ID) {
-      rc = mtl__io_layout_id(&v, &D, out);
-    } else {
-      rc = mtl__io_layout_ovr(&v, &D, out);
-    }
-    mtl__io_design_clear(&D);
-  }
+  else
+    rc = read_design(s, p, &v, lay, single, out);
   if (!rc && note[0])
     mtl__dataset_note(*out, "%s", note);
 done:
