@@ -186,6 +186,23 @@ int mtl__omtl_dpsgd_role(void *ctx, mtl__tr *tr) { return dpsgd_node(ctx, tr); }
 
 /* ---- sequential baselines ------------------------------------------------- */
 
+/* One ADMM-Single round of a task: w-, u-, v- and z-steps with K = 1 on
+ * its state w (then v, z, u: d each); sv, un: d scratch each. */
+static void single_step(const mtl_omtl_params *p, double eta, int d,
+                        double *w, const double *x, double gcoef,
+                        const double *P, double *sv, double *un) {
+  double *v = w + d, *z = v + d, *u = z + d;
+  const double *sp[1] = {sv}, *vp[1] = {v};
+  mtl__omtl_w(p, eta, d, w, u, v, z, x, gcoef);
+  for (int i = 0; i < d; i++)
+    sv[i] = z[i] + p->rho * w[i];
+  mtl__omtl_u(p, d, 1, sp, vp, un);
+  memcpy(u, un, (size_t)d * sizeof(double));
+  mtl__omtl_vcol(p, d, 1, 0, sp, u, vp, P, un);
+  memcpy(v, un, (size_t)d * sizeof(double));
+  mtl__omtl_z(p, d, z, w, u, v);
+}
+
 /* ADMM-Single (each task its own u, v, z, w with K = 1, Omega = [1]) or
  * online gradient descent w <- w - step0/sqrt(n_k) g (n_k: instances of
  * task k so far).  No communication: a plain loop over rounds and tasks. */
@@ -209,7 +226,7 @@ int mtl__omtl_sequential(mtl__omtl_ctx *c) {
   for (int64_t t = 0;; t++) {
     int ended = 0;
     for (int k = 0; k < K; k++) {
-      double *w = st + (size_t)k * 4 * d, *v = w + d, *z = v + d, *u = z + d;
+      double *w = st + (size_t)k * 4 * d;
       double y, gcoef = 0;
       code[k] = 0;
       int sst = mtl__feed_get(c->feed, k, t, x, &y);
@@ -227,15 +244,7 @@ int mtl__omtl_sequential(mtl__omtl_ctx *c) {
         code[k] = mtl__omtl_predict(p, d, w, x, y, &gcoef);
       }
       if (admm) {
-        const double *sp[1] = {sv}, *vp[1] = {v};
-        mtl__omtl_w(p, c->eta, d, w, u, v, z, x, gcoef);
-        for (int i = 0; i < d; i++)
-          sv[i] = z[i] + p->rho * w[i];
-        mtl__omtl_u(p, d, 1, sp, vp, un);
-        memcpy(u, un, (size_t)d * sizeof(double));
-        mtl__omtl_vcol(p, d, 1, 0, sp, u, vp, P, un);
-        memcpy(v, un, (size_t)d * sizeof(double));
-        mtl__omtl_z(p, d, z, w, u, v);
+        single_step(p, c->eta, d, w, x, gcoef, P, sv, un);
       } else if (sst == 1 && gcoef != 0) {
         double gam = p->step0 / sqrt((double)(seen[k] + 1));
         for (int i = 0; i < d; i++)

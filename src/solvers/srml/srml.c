@@ -645,6 +645,34 @@ done:
 
 /* ---- model --------------------------------------------------------------- */
 
+/* The metadata of an SRML / SSML model and its sign graph (Gm: scratch
+ * of 2 x npairs doubles). */
+static int model_meta(mtl_model *m, const mtl_srml_params *p,
+                      const mtl_srml_result *res, double *Gm) {
+  char buf[64];
+  int rc = mtl_model_set_meta(m, "method", p->strict ? "ssml" : "srml");
+  if (!rc)
+    rc = mtl_model_set_meta(m, "omega", mtl_reg_name(p->omega));
+  snprintf(buf, sizeof buf, "%.17g", p->lambda);
+  if (!rc)
+    rc = mtl_model_set_meta(m, "lambda", buf);
+  snprintf(buf, sizeof buf, "%.17g", p->c);
+  if (!rc && !p->strict)
+    rc = mtl_model_set_meta(m, "c", buf);
+  snprintf(buf, sizeof buf, "%.17g", p->rho);
+  if (!rc)
+    rc = mtl_model_set_meta(m, "rho", buf);
+  if (!rc)
+    rc = mtl_model_set_meta(m, "scaling", mtl_scaling_name(p->scaling));
+  if (!rc)
+    rc = mtl_model_set_meta(m, "sign_graph", p->pairs ? "pairs" : "chain");
+  for (int e = 0; e < 2 * res->npairs; e++)
+    Gm[e] = res->pairs[e];
+  if (!rc && res->npairs > 0)
+    rc = mtl_model_set_matrix(m, "sign_graph", 2, res->npairs, Gm);
+  return rc;
+}
+
 int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
                       const mtl_dataset *ds, mtl_model **out) {
   if (!res || !res->W || !res->b || !ds || !out)
@@ -695,27 +723,7 @@ int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
     rc = MTL_ENOMEM;
     goto done;
   }
-  char buf[64];
-  rc = mtl_model_set_meta(m, "method", p->strict ? "ssml" : "srml");
-  if (!rc)
-    rc = mtl_model_set_meta(m, "omega", mtl_reg_name(p->omega));
-  snprintf(buf, sizeof buf, "%.17g", p->lambda);
-  if (!rc)
-    rc = mtl_model_set_meta(m, "lambda", buf);
-  snprintf(buf, sizeof buf, "%.17g", p->c);
-  if (!rc && !p->strict)
-    rc = mtl_model_set_meta(m, "c", buf);
-  snprintf(buf, sizeof buf, "%.17g", p->rho);
-  if (!rc)
-    rc = mtl_model_set_meta(m, "rho", buf);
-  if (!rc)
-    rc = mtl_model_set_meta(m, "scaling", mtl_scaling_name(p->scaling));
-  if (!rc)
-    rc = mtl_model_set_meta(m, "sign_graph", p->pairs ? "pairs" : "chain");
-  for (int e = 0; e < 2 * res->npairs; e++)
-    Gm[e] = res->pairs[e];
-  if (!rc && res->npairs > 0)
-    rc = mtl_model_set_matrix(m, "sign_graph", 2, res->npairs, Gm);
+  rc = model_meta(m, p, res, Gm);
 done:
   free(Wm);
   free(tl);

@@ -25,6 +25,33 @@ void mtl__srml_graph_clear(mtl__srml_graph *g) {
   memset(g, 0, sizeof *g);
 }
 
+/* BFS spanning forest (order, parent); a graph is a forest iff E = T -
+ * components and no duplicate edge (duplicates count as a 2-cycle). */
+static void spanning_forest(mtl__srml_graph *g) {
+  int T = g->T, E = g->E;
+  for (int t = 0; t < T; t++)
+    g->parent[t] = -2;
+  int head = 0, tail = 0, comps = 0;
+  for (int r = 0; r < T; r++) {
+    if (g->parent[r] != -2)
+      continue;
+    comps++;
+    g->parent[r] = -1;
+    g->order[tail++] = r;
+    while (head < tail) {
+      int x = g->order[head++];
+      for (int k = g->ptr[x]; k < g->ptr[x + 1]; k++) {
+        int y = g->adj[k];
+        if (g->parent[y] == -2) {
+          g->parent[y] = x;
+          g->order[tail++] = y;
+        }
+      }
+    }
+  }
+  g->forest = (E == T - comps);
+}
+
 /* Validates pairs (NULL = chain) and builds g. */
 int mtl__srml_graph_build(int T, const int *pairs, int npairs,
                           mtl__srml_graph *g) {
@@ -84,29 +111,7 @@ int mtl__srml_graph_build(int T, const int *pairs, int npairs,
     g->adj[g->ptr[s] + fill[s]++] = t;
     g->adj[g->ptr[t] + fill[t]++] = s;
   }
-  /* BFS spanning forest; a graph is a forest iff E = T - components and no
-   * duplicate edge (duplicates count as a 2-cycle). */
-  for (int t = 0; t < T; t++)
-    g->parent[t] = -2;
-  int head = 0, tail = 0, comps = 0;
-  for (int r = 0; r < T; r++) {
-    if (g->parent[r] != -2)
-      continue;
-    comps++;
-    g->parent[r] = -1;
-    g->order[tail++] = r;
-    while (head < tail) {
-      int x = g->order[head++];
-      for (int k = g->ptr[x]; k < g->ptr[x + 1]; k++) {
-        int y = g->adj[k];
-        if (g->parent[y] == -2) {
-          g->parent[y] = x;
-          g->order[tail++] = y;
-        }
-      }
-    }
-  }
-  g->forest = (E == T - comps);
+  spanning_forest(g);
 done:
   free(fill);
   if (rc)
