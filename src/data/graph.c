@@ -1,6 +1,6 @@
 /*
  * graph.c -- communication topologies for decentralized online methods
- * (D-ADMM, D-PSGD in omtl.c): ring, fully connected, star, random
+ * (D-ADMM, D-PSGD in solvers/omtl): ring, fully connected, star, random
  * d-regular, or an edge list -- and the library's one edge-list reader,
  * which also serves the SRML sign graphs (mtl__graph_read).  Undirected,
  * no self loops or duplicate edges, connected unless built for a reader

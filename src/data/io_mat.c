@@ -2,7 +2,7 @@
  * io_mat.c -- MATLAB .mat files (v4, v5, v7.3) through matio: lists the
  * variables of a file and converts one into an mtl__arr (numeric classes
  * to double, cells recursively, sparse to CSC).  The layout logic lives in
- * io.c.
+ * io_vars.c and io_layout.c.
  *
  * matio reports problems through a process-wide log function that prints
  * to stderr by default; since the library never prints, it is replaced
