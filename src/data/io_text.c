@@ -205,6 +205,26 @@ static int cmp_tacc_id(const void *x, const void *y) {
   return (a->id > b->id) - (a->id < b->id);
 }
 
+/* The rows of a into task q: a dense copy, or its CSR arrays (moved). */
+static int tacc_store(tacc *a, int d, int dense, mtl__io_task *q) {
+  if (dense) {
+    q->X = mtl__calloc((size_t)a->n * (size_t)d, sizeof *q->X);
+    if (!q->X)
+      return MTL_ENOMEM;
+    for (int i = 0; i < a->n; i++)
+      for (int64_t p = a->ip[i]; p < a->ip[i + 1]; p++)
+        q->X[(size_t)i * (size_t)d + (size_t)a->ix[p]] = a->v[p];
+    return MTL_OK;
+  }
+  q->indptr = a->ip;
+  q->indices = a->ix ? a->ix : mtl__malloc(sizeof *q->indices);
+  q->values = a->v ? a->v : mtl__malloc(sizeof *q->values);
+  a->ip = NULL;
+  a->ix = NULL;
+  a->v = NULL;
+  return q->indices && q->values ? MTL_OK : MTL_ENOMEM;
+}
+
 /* Turns the accumulated tasks into a dataset: integer task ids ordered
  * numerically (else first appearance), storage from `storage` (per task
  * 'd'/'s') or the sparse rule, kinds from `kinds` when given. */
@@ -254,27 +274,7 @@ static int tset_finish(const char *path, tset *s, int d, int sparse,
     if (tkinds)
       tkinds[t] = kinds[t] == 'c' ? MTL_TASK_CLASSIFICATION
                                   : MTL_TASK_REGRESSION;
-    if (dense) {
-      q->X = mtl__calloc((size_t)a->n * (size_t)d, sizeof *q->X);
-      if (!q->X) {
-        rc = MTL_ENOMEM;
-        break;
-      }
-      for (int i = 0; i < a->n; i++)
-        for (int64_t p = a->ip[i]; p < a->ip[i + 1]; p++)
-          q->X[(size_t)i * (size_t)d + (size_t)a->ix[p]] = a->v[p];
-    } else {
-      q->indptr = a->ip;
-      q->indices = a->ix ? a->ix : mtl__malloc(sizeof *q->indices);
-      q->values = a->v ? a->v : mtl__malloc(sizeof *q->values);
-      a->ip = NULL;
-      a->ix = NULL;
-      a->v = NULL;
-      if (!q->indices || !q->values) {
-        rc = MTL_ENOMEM;
-        break;
-      }
-    }
+    rc = tacc_store(a, d, dense, q);
   }
   free(ord);
   tset_free(s);
