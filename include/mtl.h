@@ -985,8 +985,10 @@ MTL_API int mtl_srml_to_model(const mtl_srml_result *res,
                               mtl_model **out);
 
 /** Reads a sign graph: one edge per line "s t" (1-based task numbers),
- *  '#' comments and blank lines ignored.  *pairs (0-based, 2 x *npairs) is
- *  malloc'd: mtl_free.  Errors name file:line and the value. */
+ *  '#' comments and blank lines ignored (the reader of
+ *  mtl_graph_read_edges, components allowed).  *pairs (0-based, 2 x
+ *  *npairs, file order) is malloc'd: mtl_free.  Errors name file:line and
+ *  the value; self loops and duplicate edges are errors. */
 MTL_API int mtl_srml_read_graph(const char *path, int T, int **pairs,
                                 int *npairs);
 
@@ -1482,8 +1484,9 @@ MTL_API int mtl_graph_create(mtl_graph_kind kind, int K, int degree,
  *  self edges are errors; must be connected. */
 MTL_API int mtl_graph_from_edges(int K, const int *pairs, int nedges,
                                  mtl_graph **out);
-/** Reads "s t" per line (1-based nodes, '#' comments); errors name
- *  file:line. */
+/** Reads "s t" per line (1-based nodes, '#' comments, blank lines);
+ *  trailing text, self loops and duplicate edges are errors naming
+ *  file:line and the value; must be connected. */
 MTL_API int mtl_graph_read_edges(const char *path, int K, mtl_graph **out);
 MTL_API void mtl_graph_free(mtl_graph *g);
 MTL_API int mtl_graph_nodes(const mtl_graph *g);

@@ -93,6 +93,11 @@ int mtl__dataset_adopt_csr(mtl_dataset *ds, int n, int64_t *indptr,
  * messages.  Returns the kind (>= 0) or an error code. */
 int mtl__labels_check(double *y, int n, int want, int *mapped,
                       const char *where);
+/* MTL_EINVAL naming the function fn when ds is NULL or has no task
+ * (data_ops.c). */
+int mtl__dataset_check(const mtl_dataset *ds, const char *fn);
+/* Copies the notes of src to dst (best effort, data_ops.c). */
+void mtl__dataset_copy_notes(const mtl_dataset *src, mtl_dataset *dst);
 /* z = X_t w (n entries); dense or CSR. */
 void mtl__task_matvec(const mtl_dataset *ds, int t, const double *w,
                       double *z);
@@ -105,6 +110,18 @@ void mtl__task_matvec_t(const mtl_dataset *ds, int t, double alpha,
  * cols (malloc'd).  Errors name path:line and the value. */
 int mtl__read_text_matrix(const char *path, double **out, int *rows,
                           int *cols);
+
+/* ---- task graph (graph.c) ------------------------------------------------ */
+/* The one edge-list reader: one edge "a b" per line (1-based numbers in
+ * 1..K), '#' comments and blank lines skipped; bad numbers, trailing text,
+ * self loops and duplicate edges (either orientation) are MTL_EFORMAT
+ * errors naming path:line and the value (`what` names a node: "node",
+ * "task").  connected = 0 allows several components (distances between
+ * them are then -1).  The graph keeps the edges in file order. */
+int mtl__graph_read(const char *path, int K, const char *what, int connected,
+                    mtl_graph **out);
+/* The edges of g as given (2 x count, 0-based); returns the count. */
+int mtl__graph_edges(const mtl_graph *g, const int **pairs);
 
 /* ---- linear algebra (linalg.c): the only module calling CBLAS/LAPACKE ---- */
 /* All matrices are column-major with leading dimension unless named
@@ -215,7 +232,7 @@ struct mtl_problem {
 /* 1 if the certificate has a closed-form dual (duality gap): squared loss
  * on every task with an L1, L2,1 or trace-norm regularizer. */
 int mtl__problem_has_dual(const mtl_problem *pb);
-/* The passes of a scaler fit (data_ops.c), shared by mtl_scaler_fit and
+/* The passes of a scaler fit (data_scaler.c), shared by mtl_scaler_fit and
  * its MPI version, which reduces a, mn, mx over ranks between them.
  * a = [N, any_sparse, nnz (d), sum (d), sq (d)], zeroed; mn/mx = +-inf. */
 void mtl__scaler_sums(const mtl_dataset *ds, int d, double *a, double *mn,

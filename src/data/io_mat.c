@@ -2,7 +2,7 @@
  * io_mat.c -- MATLAB .mat files (v4, v5, v7.3) through matio: lists the
  * variables of a file and converts one into an mtl__arr (numeric classes
  * to double, cells recursively, sparse to CSC).  The layout logic lives in
- * io.c.
+ * io_vars.c and io_layout.c.
  *
  * matio reports problems through a process-wide log function that prints
  * to stderr by default; since the library never prints, it is replaced
@@ -73,6 +73,50 @@ static int numeric_class(enum matio_classes c) {
   return c >= MAT_C_DOUBLE && c <= MAT_C_UINT64;
 }
 
+/* A 2-D sparse matrix (a: rank, dims and class set) into CSC; corrupt or
+ * unsupported data gives MTL__ARR_OTHER with the reason in cls. */
+static int convert_sparse(matvar_t *v, mtl__arr *a) {
+  const mat_sparse_t *s = v->data;
+  size_t cols = a->dims[1];
+  int ok = 1;
+  if (!s->jc || s->njc < cols + 1) {
+    a->kind = MTL__ARR_OTHER;
+    snprintf(a->cls, sizeof a->cls, "corrupt sparse");
+    return MTL_OK;
+  }
+  int64_t nnz = s->jc[cols];
+  if ((size_t)nnz > s->nir || (size_t)nnz > s->ndata) {
+    a->kind = MTL__ARR_OTHER;
+    snprintf(a->cls, sizeof a->cls, "corrupt sparse");
+    return MTL_OK;
+  }
+  a->kind = MTL__ARR_SPARSE;
+  a->jc = mtl__malloc((cols + 1) * sizeof *a->jc);
+  a->ir = mtl__malloc((size_t)(nnz ? nnz : 1) * sizeof *a->ir);
+  a->sv = mtl__malloc((size_t)(nnz ? nnz : 1) * sizeof *a->sv);
+  if (!a->jc || !a->ir || !a->sv)
+    return MTL_ENOMEM;
+  for (size_t j = 0; j <= cols; j++) {
+    a->jc[j] = s->jc[j];
+    if (j && a->jc[j] < a->jc[j - 1]) {
+      a->kind = MTL__ARR_OTHER;
+      snprintf(a->cls, sizeof a->cls, "corrupt sparse");
+      return MTL_OK;
+    }
+  }
+  for (int64_t p = 0; p < nnz; p++) {
+    a->ir[p] = s->ir[p];
+    a->sv[p] = v->isLogical && v->data_type == MAT_T_UINT8
+                   ? ((const uint8_t *)s->data)[p]
+                   : elem(s->data, v->data_type, (size_t)p, &ok);
+  }
+  if (!ok) {
+    a->kind = MTL__ARR_OTHER;
+    snprintf(a->cls, sizeof a->cls, "sparse of unsupported type");
+  }
+  return MTL_OK;
+}
+
 /* Converts a matio variable (data read) into a; unsupported classes become
  * MTL__ARR_OTHER.  Returns MTL_OK or MTL_ENOMEM. */
 static int convert(matvar_t *v, mtl__arr *a) {
@@ -111,47 +155,8 @@ static int convert(matvar_t *v, mtl__arr *a) {
     }
     return MTL_OK;
   }
-  if (v->class_type == MAT_C_SPARSE && a->rank == 2 && v->data) {
-    const mat_sparse_t *s = v->data;
-    size_t cols = a->dims[1];
-    int ok = 1;
-    if (!s->jc || s->njc < cols + 1) {
-      a->kind = MTL__ARR_OTHER;
-      snprintf(a->cls, sizeof a->cls, "corrupt sparse");
-      return MTL_OK;
-    }
-    int64_t nnz = s->jc[cols];
-    if ((size_t)nnz > s->nir || (size_t)nnz > s->ndata) {
-      a->kind = MTL__ARR_OTHER;
-      snprintf(a->cls, sizeof a->cls, "corrupt sparse");
-      return MTL_OK;
-    }
-    a->kind = MTL__ARR_SPARSE;
-    a->jc = mtl__malloc((cols + 1) * sizeof *a->jc);
-    a->ir = mtl__malloc((size_t)(nnz ? nnz : 1) * sizeof *a->ir);
-    a->sv = mtl__malloc((size_t)(nnz ? nnz : 1) * sizeof *a->sv);
-    if (!a->jc || !a->ir || !a->sv)
-      return MTL_ENOMEM;
-    for (size_t j = 0; j <= cols; j++) {
-      a->jc[j] = s->jc[j];
-      if (j && a->jc[j] < a->jc[j - 1]) {
-        a->kind = MTL__ARR_OTHER;
-        snprintf(a->cls, sizeof a->cls, "corrupt sparse");
-        return MTL_OK;
-      }
-    }
-    for (int64_t p = 0; p < nnz; p++) {
-      a->ir[p] = s->ir[p];
-      a->sv[p] = v->isLogical && v->data_type == MAT_T_UINT8
-                     ? ((const uint8_t *)s->data)[p]
-                     : elem(s->data, v->data_type, (size_t)p, &ok);
-    }
-    if (!ok) {
-      a->kind = MTL__ARR_OTHER;
-      snprintf(a->cls, sizeof a->cls, "sparse of unsupported type");
-    }
-    return MTL_OK;
-  }
+  if (v->class_type == MAT_C_SPARSE && a->rank == 2 && v->data)
+    return convert_sparse(v, a);
   if (!numeric_class(v->class_type) || !v->data) {
     a->kind = MTL__ARR_OTHER;
     return MTL_OK;

@@ -205,6 +205,26 @@ static int cmp_tacc_id(const void *x, const void *y) {
   return (a->id > b->id) - (a->id < b->id);
 }
 
+/* The rows of a into task q: a dense copy, or its CSR arrays (moved). */
+static int tacc_store(tacc *a, int d, int dense, mtl__io_task *q) {
+  if (dense) {
+    q->X = mtl__calloc((size_t)a->n * (size_t)d, sizeof *q->X);
+    if (!q->X)
+      return MTL_ENOMEM;
+    for (int i = 0; i < a->n; i++)
+      for (int64_t p = a->ip[i]; p < a->ip[i + 1]; p++)
+        q->X[(size_t)i * (size_t)d + (size_t)a->ix[p]] = a->v[p];
+    return MTL_OK;
+  }
+  q->indptr = a->ip;
+  q->indices = a->ix ? a->ix : mtl__malloc(sizeof *q->indices);
+  q->values = a->v ? a->v : mtl__malloc(sizeof *q->values);
+  a->ip = NULL;
+  a->ix = NULL;
+  a->v = NULL;
+  return q->indices && q->values ? MTL_OK : MTL_ENOMEM;
+}
+
 /* Turns the accumulated tasks into a dataset: integer task ids ordered
  * numerically (else first appearance), storage from `storage` (per task
  * 'd'/'s') or the sparse rule, kinds from `kinds` when given. */
@@ -254,27 +274,7 @@ static int tset_finish(const char *path, tset *s, int d, int sparse,
     if (tkinds)
       tkinds[t] = kinds[t] == 'c' ? MTL_TASK_CLASSIFICATION
                                   : MTL_TASK_REGRESSION;
-    if (dense) {
-      q->X = mtl__calloc((size_t)a->n * (size_t)d, sizeof *q->X);
-      if (!q->X) {
-        rc = MTL_ENOMEM;
-        break;
-      }
-      for (int i = 0; i < a->n; i++)
-        for (int64_t p = a->ip[i]; p < a->ip[i + 1]; p++)
-          q->X[(size_t)i * (size_t)d + (size_t)a->ix[p]] = a->v[p];
-    } else {
-      q->indptr = a->ip;
-      q->indices = a->ix ? a->ix : mtl__malloc(sizeof *q->indices);
-      q->values = a->v ? a->v : mtl__malloc(sizeof *q->values);
-      a->ip = NULL;
-      a->ix = NULL;
-      a->v = NULL;
-      if (!q->indices || !q->values) {
-        rc = MTL_ENOMEM;
-        break;
-      }
-    }
+    rc = tacc_store(a, d, dense, q);
   }
   free(ord);
   tset_free(s);
@@ -348,10 +348,97 @@ static int parse_header_line(const char *line, long *d, char **kinds,
   return MTL_OK;
 }
 
+/* The "index:value" pairs of one sample (q just after its label) into
+ * task a; lim: the largest index allowed (0: any int32); *maxidx grows. */
+static int parse_features(const char *path, long lineno, char *q, long lim,
+                          tacc *a, long *maxidx) {
+  char tb[56], *e;
+  int rc = MTL_OK;
+  long prev = 0;
+  for (;;) {
+    while (is_sep(*q))
+      q++;
+    if (is_end(*q))
+      break;
+    char *pair = q;
+    errno = 0;
+    long idx = strtol(q, &e, 10);
+    if (e == q || *e != ':')
+      BAD(MTL_EFORMAT,
+          "%s:%ld: bad feature: expected index:value (value '%s')", path,
+          lineno, tok_at(pair, tb, sizeof tb));
+    if (idx <= 0)
+      BAD(MTL_EFORMAT, "%s:%ld: feature index must be >= 1 (value '%s')",
+          path, lineno, tok_at(pair, tb, sizeof tb));
+    if (idx <= prev)
+      BAD(MTL_EFORMAT,
+          "%s:%ld: feature indices not increasing: %ld after %ld (value "
+          "'%s')",
+          path, lineno, idx, prev, tok_at(pair, tb, sizeof tb));
+    if (errno == ERANGE || idx > INT32_MAX || (lim && idx > lim))
+      BAD(MTL_EFORMAT, "%s:%ld: feature index exceeds dim %ld (value '%s')",
+          path, lineno, lim ? lim : (long)INT32_MAX,
+          tok_at(pair, tb, sizeof tb));
+    q = e + 1;
+    double v = strtod(q, &e);
+    if (e == q || !(is_end(*e) || is_sep(*e)))
+      BAD(MTL_EFORMAT, "%s:%ld: bad feature value: not a number (value "
+                       "'%s')",
+          path, lineno, tok_at(pair, tb, sizeof tb));
+    if (!isfinite(v))
+      BAD(MTL_EFORMAT, "%s:%ld: feature value is not finite (value '%s')",
+          path, lineno, tok_at(pair, tb, sizeof tb));
+    if (v != 0 && (rc = tacc_nz(a, (int32_t)(idx - 1), v)))
+      goto done;
+    prev = idx;
+    if (idx > *maxidx)
+      *maxidx = idx;
+    q = e;
+  }
+done:
+  return rc;
+}
+
+/* One sample line "task label index:value ..." (q at its first
+ * character) into s. */
+static int parse_sample(const char *path, long lineno, char *q, long lim,
+                        tset *s, long *maxidx) {
+  char tb[56], *e;
+  int rc = MTL_OK;
+  /* task */
+  char *tk = q;
+  while (!is_end(*q) && !is_sep(*q))
+    q++;
+  int ti = tset_get(s, tk, (size_t)(q - tk));
+  if (ti < 0)
+    return ti;
+  while (is_sep(*q))
+    q++;
+  if (is_end(*q))
+    BAD(MTL_EFORMAT, "%s:%ld: missing label after the task (value '%s')",
+        path, lineno, tok_at(tk, tb, sizeof tb));
+  /* label */
+  double y = strtod(q, &e);
+  if (e == q || !(is_end(*e) || is_sep(*e)))
+    BAD(MTL_EFORMAT, "%s:%ld: %s (value '%s')", path, lineno,
+        *e == ':' ? "missing label before the features"
+                  : "bad label: not a number",
+        tok_at(q, tb, sizeof tb));
+  if (!isfinite(y))
+    BAD(MTL_EFORMAT, "%s:%ld: label is not finite (value '%s')", path,
+        lineno, tok_at(q, tb, sizeof tb));
+  tacc *a = &s->t[ti];
+  if ((rc = tacc_row(a, y)))
+    goto done;
+  rc = parse_features(path, lineno, e, lim, a, maxidx);
+done:
+  return rc;
+}
+
 int mtl__read_text(const char *path, const mtl_read_params *p,
                    mtl_dataset **out) {
   tset s = {0};
-  char *line = NULL, tb[56];
+  char *line = NULL;
   size_t cap = 0;
   long lineno = 0, hdr_d = 0, maxidx = 0;
   char *kinds = NULL, *storage = NULL;
@@ -362,7 +449,7 @@ int mtl__read_text(const char *path, const mtl_read_params *p,
     return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
   errno = 0;
   while (getline(&line, &cap, f) != -1) {
-    char *q = line, *e;
+    char *q = line;
     lineno++;
     while (is_sep(*q))
       q++;
@@ -378,75 +465,8 @@ int mtl__read_text(const char *path, const mtl_read_params *p,
       continue;
     }
     long lim = p->dim ? p->dim : hdr_d;
-    /* task */
-    char *tk = q;
-    while (!is_end(*q) && !is_sep(*q))
-      q++;
-    int ti = tset_get(&s, tk, (size_t)(q - tk));
-    if (ti < 0) {
-      rc = ti;
+    if ((rc = parse_sample(path, lineno, q, lim, &s, &maxidx)))
       goto done;
-    }
-    while (is_sep(*q))
-      q++;
-    if (is_end(*q))
-      BAD(MTL_EFORMAT, "%s:%ld: missing label after the task (value '%s')",
-          path, lineno, tok_at(tk, tb, sizeof tb));
-    /* label */
-    double y = strtod(q, &e);
-    if (e == q || !(is_end(*e) || is_sep(*e)))
-      BAD(MTL_EFORMAT, "%s:%ld: %s (value '%s')", path, lineno,
-          *e == ':' ? "missing label before the features"
-                    : "bad label: not a number",
-          tok_at(q, tb, sizeof tb));
-    if (!isfinite(y))
-      BAD(MTL_EFORMAT, "%s:%ld: label is not finite (value '%s')", path,
-          lineno, tok_at(q, tb, sizeof tb));
-    tacc *a = &s.t[ti];
-    if ((rc = tacc_row(a, y)))
-      goto done;
-    q = e;
-    long prev = 0;
-    for (;;) {
-      while (is_sep(*q))
-        q++;
-      if (is_end(*q))
-        break;
-      char *pair = q;
-      errno = 0;
-      long idx = strtol(q, &e, 10);
-      if (e == q || *e != ':')
-        BAD(MTL_EFORMAT,
-            "%s:%ld: bad feature: expected index:value (value '%s')", path,
-            lineno, tok_at(pair, tb, sizeof tb));
-      if (idx <= 0)
-        BAD(MTL_EFORMAT, "%s:%ld: feature index must be >= 1 (value '%s')",
-            path, lineno, tok_at(pair, tb, sizeof tb));
-      if (idx <= prev)
-        BAD(MTL_EFORMAT,
-            "%s:%ld: feature indices not increasing: %ld after %ld (value "
-            "'%s')",
-            path, lineno, idx, prev, tok_at(pair, tb, sizeof tb));
-      if (errno == ERANGE || idx > INT32_MAX || (lim && idx > lim))
-        BAD(MTL_EFORMAT, "%s:%ld: feature index exceeds dim %ld (value '%s')",
-            path, lineno, lim ? lim : (long)INT32_MAX,
-            tok_at(pair, tb, sizeof tb));
-      q = e + 1;
-      double v = strtod(q, &e);
-      if (e == q || !(is_end(*e) || is_sep(*e)))
-        BAD(MTL_EFORMAT, "%s:%ld: bad feature value: not a number (value "
-                         "'%s')",
-            path, lineno, tok_at(pair, tb, sizeof tb));
-      if (!isfinite(v))
-        BAD(MTL_EFORMAT, "%s:%ld: feature value is not finite (value '%s')",
-            path, lineno, tok_at(pair, tb, sizeof tb));
-      if (v != 0 && (rc = tacc_nz(a, (int32_t)(idx - 1), v)))
-        goto done;
-      prev = idx;
-      if (idx > maxidx)
-        maxidx = idx;
-      q = e;
-    }
   }
   if (ferror(f))
     BAD(MTL_EIO, "%s:%ld: read error: %s", path, lineno + 1,
@@ -539,50 +559,32 @@ static int split_csv(char *line, char ***fields, int *cap) {
   return n;
 }
 
-int mtl__read_csv(const char *path, const mtl_read_params *p,
-                  mtl_dataset **out) {
-  tset s = {0};
-  char *line = NULL, **fld = NULL, **names = NULL;
-  int fcap = 0, ncol = 0, tc = p->task_col, lc = p->label_col;
-  size_t cap = 0;
-  long lineno = 0;
-  int rc = MTL_OK;
-  FILE *f = fopen(path, "rb");
-  *out = NULL;
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-  /* header: the first line that is not empty */
-  int have_header = 0;
-  while (!have_header && getline(&line, &cap, f) != -1) {
-    lineno++;
-    have_header = !is_end(line[strspn(line, " \t")]);
-  }
-  if (!have_header)
-    BAD(MTL_EFORMAT, "%s: empty file (no header row)", path);
-  ncol = split_csv(line, &fld, &fcap);
-  if (ncol == -2)
-    BAD(MTL_ENOMEM, "out of memory");
-  if (ncol < 0)
-    BAD(MTL_EFORMAT, "%s:%ld: unterminated quote in the header", path,
-        lineno);
-  names = mtl__calloc((size_t)ncol, sizeof *names);
-  if (!names) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
+/* The columns of a CSV file: names from the header, the task and label
+ * columns; the others are the features, in order. */
+typedef struct csv_cols {
+  int ncol, tc, lc;
+  char **names; /* ncol, owned */
+} csv_cols;
+
+/* Checks the header fields (fld, ncol) and finds the task and label
+ * columns (by name unless p gives them). */
+static int csv_header(const char *path, long lineno, const mtl_read_params *p,
+                      char **fld, csv_cols *cc) {
+  int ncol = cc->ncol, tc = p->task_col, lc = p->label_col, rc = MTL_OK;
+  cc->names = mtl__calloc((size_t)ncol, sizeof *cc->names);
+  if (!cc->names)
+    return MTL_ENOMEM;
   for (int c = 0; c < ncol; c++) {
     if (!fld[c][0])
       BAD(MTL_EFORMAT, "%s:%ld: header column %d has an empty name", path,
           lineno, c + 1);
     for (int b = 0; b < c; b++)
-      if (strcmp(names[b], fld[c]) == 0)
+      if (strcmp(cc->names[b], fld[c]) == 0)
         BAD(MTL_EFORMAT,
             "%s:%ld: duplicate header name (value '%s') in columns %d and %d",
             path, lineno, fld[c], b + 1, c + 1);
-    if (!(names[c] = mtl__strdup(fld[c]))) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
+    if (!(cc->names[c] = mtl__strdup(fld[c])))
+      return MTL_ENOMEM;
     if (p->task_col < 0 && tc < 0 && strcasecmp(fld[c], "task") == 0)
       tc = c;
     if (p->label_col < 0 && lc < 0 &&
@@ -609,10 +611,96 @@ int mtl__read_csv(const char *path, const mtl_read_params *p,
   if (p->dim && p->dim != d)
     BAD(MTL_EDIM, "%s:%ld: header has %d feature columns but dim = %d",
         path, lineno, d, p->dim);
+  cc->tc = tc;
+  cc->lc = lc;
+done:
+  return rc;
+}
 
+/* One data row (fields fld, n of them) into s. */
+static int csv_row(const char *path, long lineno, const csv_cols *cc,
+                   char **fld, int n, tset *s) {
+  int ncol = cc->ncol, tc = cc->tc, lc = cc->lc, rc = MTL_OK;
+  char **names = cc->names, *e;
+  if (n != ncol)
+    BAD(MTL_EFORMAT, "%s:%ld: wrong column count: %d columns, header has "
+                     "%d",
+        path, lineno, n, ncol);
+  if (!fld[tc][0])
+    BAD(MTL_EFORMAT, "%s:%ld: empty task in column '%s'", path, lineno,
+        names[tc]);
+  int ti = tset_get(s, fld[tc], strlen(fld[tc]));
+  if (ti < 0)
+    return ti;
+  const char *lf = fld[lc];
+  double y = strtod(lf, &e);
+  if (!lf[0])
+    BAD(MTL_EFORMAT, "%s:%ld: missing label in column '%s'", path, lineno,
+        names[lc]);
+  if (e == lf || *e)
+    BAD(MTL_EFORMAT, "%s:%ld: bad label in column '%s': not a number "
+                     "(value '%s')", path, lineno, names[lc], lf);
+  if (!isfinite(y))
+    BAD(MTL_EFORMAT, "%s:%ld: label in column '%s' is not finite (value "
+                     "'%s')", path, lineno, names[lc], lf);
+  tacc *a = &s->t[ti];
+  if ((rc = tacc_row(a, y)))
+    goto done;
+  int32_t j = 0;
+  for (int c = 0; c < ncol; c++) {
+    if (c == tc || c == lc)
+      continue;
+    const char *x = fld[c];
+    double v = strtod(x, &e);
+    if (!x[0])
+      BAD(MTL_EFORMAT, "%s:%ld: empty value in column '%s'", path, lineno,
+          names[c]);
+    if (e == x || *e)
+      BAD(MTL_EFORMAT, "%s:%ld: bad number in column '%s' (value '%s')",
+          path, lineno, names[c], x);
+    if (!isfinite(v))
+      BAD(MTL_EFORMAT, "%s:%ld: value in column '%s' is not finite "
+                       "(value '%s')", path, lineno, names[c], x);
+    if (v != 0 && (rc = tacc_nz(a, j, v)))
+      goto done;
+    j++;
+  }
+done:
+  return rc;
+}
+
+int mtl__read_csv(const char *path, const mtl_read_params *p,
+                  mtl_dataset **out) {
+  tset s = {0};
+  csv_cols cc = {0, -1, -1, NULL};
+  char *line = NULL, **fld = NULL;
+  int fcap = 0;
+  size_t cap = 0;
+  long lineno = 0;
+  int rc = MTL_OK;
+  FILE *f = fopen(path, "rb");
+  *out = NULL;
+  if (!f)
+    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
+  /* header: the first line that is not empty */
+  int have_header = 0;
+  while (!have_header && getline(&line, &cap, f) != -1) {
+    lineno++;
+    have_header = !is_end(line[strspn(line, " \t")]);
+  }
+  if (!have_header)
+    BAD(MTL_EFORMAT, "%s: empty file (no header row)", path);
+  cc.ncol = split_csv(line, &fld, &fcap);
+  if (cc.ncol == -2)
+    BAD(MTL_ENOMEM, "out of memory");
+  if (cc.ncol < 0)
+    BAD(MTL_EFORMAT, "%s:%ld: unterminated quote in the header", path,
+        lineno);
+  if ((rc = csv_header(path, lineno, p, fld, &cc)))
+    goto done;
   while (getline(&line, &cap, f) != -1) {
     lineno++;
-    char *q = line, *e;
+    char *q = line;
     while (is_sep(*q))
       q++;
     if (is_end(*q) || *q == '#')
@@ -622,51 +710,8 @@ int mtl__read_csv(const char *path, const mtl_read_params *p,
       BAD(MTL_ENOMEM, "out of memory");
     if (n < 0)
       BAD(MTL_EFORMAT, "%s:%ld: unterminated quote", path, lineno);
-    if (n != ncol)
-      BAD(MTL_EFORMAT, "%s:%ld: wrong column count: %d columns, header has "
-                       "%d",
-          path, lineno, n, ncol);
-    if (!fld[tc][0])
-      BAD(MTL_EFORMAT, "%s:%ld: empty task in column '%s'", path, lineno,
-          names[tc]);
-    int ti = tset_get(&s, fld[tc], strlen(fld[tc]));
-    if (ti < 0) {
-      rc = ti;
+    if ((rc = csv_row(path, lineno, &cc, fld, n, &s)))
       goto done;
-    }
-    const char *lf = fld[lc];
-    double y = strtod(lf, &e);
-    if (!lf[0])
-      BAD(MTL_EFORMAT, "%s:%ld: missing label in column '%s'", path, lineno,
-          names[lc]);
-    if (e == lf || *e)
-      BAD(MTL_EFORMAT, "%s:%ld: bad label in column '%s': not a number "
-                       "(value '%s')", path, lineno, names[lc], lf);
-    if (!isfinite(y))
-      BAD(MTL_EFORMAT, "%s:%ld: label in column '%s' is not finite (value "
-                       "'%s')", path, lineno, names[lc], lf);
-    tacc *a = &s.t[ti];
-    if ((rc = tacc_row(a, y)))
-      goto done;
-    int32_t j = 0;
-    for (int c = 0; c < ncol; c++) {
-      if (c == tc || c == lc)
-        continue;
-      const char *x = fld[c];
-      double v = strtod(x, &e);
-      if (!x[0])
-        BAD(MTL_EFORMAT, "%s:%ld: empty value in column '%s'", path, lineno,
-            names[c]);
-      if (e == x || *e)
-        BAD(MTL_EFORMAT, "%s:%ld: bad number in column '%s' (value '%s')",
-            path, lineno, names[c], x);
-      if (!isfinite(v))
-        BAD(MTL_EFORMAT, "%s:%ld: value in column '%s' is not finite "
-                         "(value '%s')", path, lineno, names[c], x);
-      if (v != 0 && (rc = tacc_nz(a, j, v)))
-        goto done;
-      j++;
-    }
   }
   if (ferror(f))
     BAD(MTL_EIO, "%s:%ld: read error: %s", path, lineno + 1,
@@ -675,13 +720,14 @@ int mtl__read_csv(const char *path, const mtl_read_params *p,
     BAD(MTL_EFORMAT, "%s: no samples found after the header", path);
   fclose(f);
   f = NULL;
-  rc = tset_finish(path, &s, d, p->sparse, NULL, NULL, p->kind, out);
+  rc = tset_finish(path, &s, cc.ncol - 2, p->sparse, NULL, NULL, p->kind,
+                   out);
 done:
   if (f)
     fclose(f);
-  for (int c = 0; names && c < ncol; c++)
-    free(names[c]);
-  free(names);
+  for (int c = 0; cc.names && c < cc.ncol; c++)
+    free(cc.names[c]);
+  free(cc.names);
   free(fld);
   free(line);
   tset_free(&s);

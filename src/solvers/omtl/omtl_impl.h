@@ -1,6 +1,6 @@
 /*
  * omtl_impl.h -- private pieces shared by the online multi-task modules
- * (stream.c, omtl.c).  Not installed.
+ * (omtl_feed.c, omtl*.c).  Not installed.
  */
 #ifndef MTL_OMTL_IMPL_H
 #define MTL_OMTL_IMPL_H
@@ -29,5 +29,66 @@ void mtl__feed_free(mtl__feed *f);
  * 2 (end of stream: no task has round t) or an error (file:line). */
 int mtl__feed_get(mtl__feed *f, int k, int64_t t, double *x, double *y);
 
+/* ---- the online methods (omtl*.c) --------------------------------------- */
+
+/* Message tags of the roles. */
+enum { TAG_DATA = 1, TAG_REPLY = 2, TAG_FINAL = 3,
+       TAG_CKPT = 4 /* [mpi] D-ADMM state to rank 0 / back on resume */ };
+
+/* The run context shared by the role threads (omtl.c builds it). */
+typedef struct mtl__omtl_ctx {
+  mtl_omtl_params p;
+  double eta;
+  int K, d;
+  mtl__feed *feed;
+  const mtl_graph *g;
+  /* written by rank 0 only */
+  signed char *codes; /* rounds x K */
+  double *round_sec;
+  int64_t rounds, cap;
+  double *W, *V, *u, *Om;
+  int *first;         /* K x K gossip first-known rounds */
+  int64_t nseen_err[2];
+  /* [mpi] hooks (mtl__omtl_run_tr), zero in-process: */
+  int64_t agreed_rounds; /* > 0: every node runs exactly this many rounds */
+  mtl__ckpt *ck;         /* D-ADMM checkpoints / resume (rank 0 writes) */
+} mtl__omtl_ctx;
+
+/* The shared arithmetic (omtl_steps.c); see there. */
+void mtl__omtl_u(const mtl_omtl_params *p, int d, int K, const double *const *s,
+                 const double *const *v, double *u);
+int mtl__omtl_coef(const mtl_omtl_params *p, int K, const double *Om, double *P,
+                   double *work);
+void mtl__omtl_vcol(const mtl_omtl_params *p, int d, int K, int k,
+                    const double *const *s, const double *u,
+                    const double *const *v, const double *P, double *out);
+int mtl__omtl_omega_update(int d, int K, const double *const *v, double eps,
+                           double *Om, double *work);
+double mtl__omtl_predict(const mtl_omtl_params *p, int d, const double *w,
+                         const double *x, double y, double *gcoef);
+void mtl__omtl_w(const mtl_omtl_params *p, double eta, int d, double *w,
+                 const double *u, const double *v, const double *z,
+                 const double *x, double gcoef);
+void mtl__omtl_z(const mtl_omtl_params *p, int d, double *z, const double *w,
+                 const double *u, const double *v);
+void mtl__omtl_normalize(int d, double *x);
+
+/* Rank-0 bookkeeping (omtl.c). */
+const char *mtl__omtl_method_name(mtl_omtl_method m);
+int mtl__omtl_collect_round(mtl__omtl_ctx *c, const double *code, double sec);
+int mtl__omtl_push_round_time(mtl__omtl_ctx *c, double sec);
+int mtl__omtl_report(mtl__omtl_ctx *c, int64_t t, double err);
+int mtl__omtl_round_done(mtl__omtl_ctx *c, int64_t t, double *tprev);
+double mtl__omtl_running_err(mtl__omtl_ctx *c, int64_t *seen, int64_t *mis,
+                             const double *code);
+/* Appends one code to a growing array (omtl_dadmm.c). */
+int mtl__omtl_push_code(double **codes, int64_t *n, int64_t *cap, double code);
+
+/* The roles (rank = node; see each file) and the sequential baselines. */
+struct mtl__tr;
+int mtl__omtl_cadmm_role(void *ctx, struct mtl__tr *tr);
+int mtl__omtl_dadmm_role(void *ctx, struct mtl__tr *tr);
+int mtl__omtl_dpsgd_role(void *ctx, struct mtl__tr *tr);
+int mtl__omtl_sequential(mtl__omtl_ctx *c);
 
 #endif /* MTL_OMTL_IMPL_H */

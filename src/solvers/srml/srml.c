@@ -19,8 +19,12 @@
  * The u-step is convex when rho >= c * max degree, because
  * ReLU(-xy) + (x^2 + y^2)/2 = max((x^2 + y^2)/2, (x - y)^2/2) is convex.
  * All workspaces are allocated before the first iteration.
+ *
+ * Files: this one holds the parameters and their checks, the ADMM loop and
+ * the model; srml_ustep.c the sign graph and the u-step, srml_wstep.c the
+ * w-step, srml_signs.c the sign patterns and the sign-graph reader.
  */
-#include "internal.h"
+#include "srml_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,586 +56,6 @@ void mtl_srml_params_init(mtl_srml_params *p) {
                          .progress_ctx = NULL,
                          .log = NULL,
                          .log_ctx = NULL};
-}
-
-/* ---- sign graph ---------------------------------------------------------- */
-
-/* Adjacency (CSR) of the sign graph, its maximum degree, whether it is a
- * forest, and a BFS order with parents of a spanning forest (used by the
- * SSML dynamic programme, which is exact on forests). */
-typedef struct graph {
-  int T, E;
-  int *pairs;   /* 2E, owned */
-  int *ptr;     /* T + 1 */
-  int *adj;     /* 2E neighbour task ids */
-  int maxdeg;
-  int forest;   /* 1 if no cycle */
-  int *order;   /* T: BFS order, roots first in their component */
-  int *parent;  /* T: parent in the spanning forest, -1 for roots */
-  int *state;   /* T: SSML scratch labels */
-  double *cost; /* 3T: SSML scratch (node / subtree costs) */
-} graph;
-
-static void graph_clear(graph *g) {
-  free(g->pairs);
-  free(g->ptr);
-  free(g->adj);
-  free(g->order);
-  free(g->parent);
-  free(g->state);
-  free(g->cost);
-  memset(g, 0, sizeof *g);
-}
-
-/* Validates pairs (NULL = chain) and builds g. */
-static int graph_build(int T, const int *pairs, int npairs, graph *g) {
-  memset(g, 0, sizeof *g);
-  if (T < 1)
-    return mtl__err(MTL_EINVAL, "srml: T = %d tasks; need T >= 1", T);
-  if (npairs < 0)
-    return mtl__err(MTL_EINVAL, "srml: npairs = %d must be >= 0", npairs);
-  if (npairs > 0 && !pairs)
-    return mtl__err(MTL_EINVAL, "srml: npairs = %d but pairs is NULL",
-                    npairs);
-  int E = pairs ? npairs : T - 1;
-  int rc = MTL_OK;
-  g->T = T;
-  g->E = E;
-  g->pairs = mtl__malloc((size_t)(2 * E + 1) * sizeof(int));
-  g->ptr = mtl__calloc((size_t)T + 1, sizeof(int));
-  g->adj = mtl__malloc((size_t)(2 * E + 1) * sizeof(int));
-  g->order = mtl__malloc((size_t)T * sizeof(int));
-  g->parent = mtl__malloc((size_t)T * sizeof(int));
-  g->state = mtl__malloc((size_t)T * sizeof(int));
-  g->cost = mtl__malloc((size_t)T * 3 * sizeof(double));
-  int *fill = mtl__calloc((size_t)T, sizeof(int));
-  if (!g->pairs || !g->ptr || !g->adj || !g->order || !g->parent ||
-      !g->state || !g->cost || !fill) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  for (int e = 0; e < E; e++) {
-    int s = pairs ? pairs[2 * e] : e, t = pairs ? pairs[2 * e + 1] : e + 1;
-    if (s < 0 || s >= T || t < 0 || t >= T) {
-      rc = mtl__err(MTL_EINVAL,
-                    "srml: sign graph edge %d = (%d, %d): task index out of "
-                    "range [0, %d)",
-                    e, s, t, T);
-      goto done;
-    }
-    if (s == t) {
-      rc = mtl__err(MTL_EINVAL,
-                    "srml: sign graph edge %d = (%d, %d) is a self-loop", e,
-                    s, t);
-      goto done;
-    }
-    g->pairs[2 * e] = s;
-    g->pairs[2 * e + 1] = t;
-    g->ptr[s + 1]++;
-    g->ptr[t + 1]++;
-  }
-  for (int t = 0; t < T; t++) {
-    int deg = g->ptr[t + 1];
-    if (deg > g->maxdeg)
-      g->maxdeg = deg;
-    g->ptr[t + 1] += g->ptr[t];
-  }
-  for (int e = 0; e < E; e++) {
-    int s = g->pairs[2 * e], t = g->pairs[2 * e + 1];
-    g->adj[g->ptr[s] + fill[s]++] = t;
-    g->adj[g->ptr[t] + fill[t]++] = s;
-  }
-  /* BFS spanning forest; a graph is a forest iff E = T - components and no
-   * duplicate edge (duplicates count as a 2-cycle). */
-  for (int t = 0; t < T; t++)
-    g->parent[t] = -2;
-  int head = 0, tail = 0, comps = 0;
-  for (int r = 0; r < T; r++) {
-    if (g->parent[r] != -2)
-      continue;
-    comps++;
-    g->parent[r] = -1;
-    g->order[tail++] = r;
-    while (head < tail) {
-      int x = g->order[head++];
-      for (int k = g->ptr[x]; k < g->ptr[x + 1]; k++) {
-        int y = g->adj[k];
-        if (g->parent[y] == -2) {
-          g->parent[y] = x;
-          g->order[tail++] = y;
-        }
-      }
-    }
-  }
-  g->forest = (E == T - comps);
-done:
-  free(fill);
-  if (rc)
-    graph_clear(g);
-  return rc;
-}
-
-/* ---- u-step building blocks ---------------------------------------------- */
-
-/* rho/2 (x - v)^2 + lambda |x| + P max(0, -x) + N max(0, x) is convex with
- * one kink at 0; on x > 0 its minimiser is v - (lambda + N)/rho, on x < 0
- * it is v + (lambda + P)/rho; if neither lies in its half-line, 0. */
-double mtl_srml_prox1d(double v, double rho, double lambda, double P,
-                       double N) {
-  double hi = v - (lambda + N) / rho;
-  if (hi > 0)
-    return hi;
-  double lo = v + (lambda + P) / rho;
-  if (lo < 0)
-    return lo;
-  return 0.0;
-}
-
-/* One SRML u-step row: Gauss-Seidel sweeps of the exact 1-D minimiser
- * (Bai et al. Section 5.3 "minima for a univariate piecewise quadratic").
- * For entry t, ReLU(-u_t u_s) = u_s max(0, -u_t) when u_s > 0 and
- * |u_s| max(0, u_t) when u_s < 0, so the neighbours give P and N. */
-static int ustep_row(const graph *g, const double *v, double rho,
-                     double lambda, double c, int max_sweeps, double tol,
-                     double *u) {
-  int T = g->T, sweep = 0;
-  while (sweep < max_sweeps) {
-    sweep++;
-    double change = 0, size = 1;
-    for (int t = 0; t < T; t++) {
-      double P = 0, N = 0;
-      for (int k = g->ptr[t]; k < g->ptr[t + 1]; k++) {
-        double a = u[g->adj[k]];
-        if (a > 0)
-          P += a;
-        else
-          N -= a;
-      }
-      double x = mtl_srml_prox1d(v[t], rho, lambda, c * P, c * N);
-      double dx = fabs(x - u[t]);
-      if (dx > change)
-        change = dx;
-      if (fabs(x) > size)
-        size = fabs(x);
-      u[t] = x;
-    }
-    if (change <= tol * size || g->E == 0)
-      break;
-  }
-  return sweep;
-}
-
-int mtl_srml_ustep(int T, const double *v, double rho, double lambda,
-                   double c, const int *pairs, int npairs, int max_sweeps,
-                   double tol, double *u) {
-  if (!v || !u)
-    return mtl__err(MTL_EINVAL, "srml ustep: v or u is NULL");
-  if (!(rho > 0) || !isfinite(rho))
-    return mtl__err(MTL_EINVAL, "srml ustep: rho = %g must be > 0", rho);
-  if (!(lambda >= 0) || !isfinite(lambda))
-    return mtl__err(MTL_EINVAL, "srml ustep: lambda = %g must be >= 0",
-                    lambda);
-  if (!(c >= 0) || !isfinite(c))
-    return mtl__err(MTL_EINVAL, "srml ustep: c = %g must be >= 0", c);
-  if (max_sweeps < 1)
-    return mtl__err(MTL_EINVAL, "srml ustep: max_sweeps = %d must be >= 1",
-                    max_sweeps);
-  if (!(tol >= 0))
-    return mtl__err(MTL_EINVAL, "srml ustep: tol = %g must be >= 0", tol);
-  graph g;
-  int rc = graph_build(T, pairs, npairs, &g);
-  if (rc)
-    return rc;
-  rc = ustep_row(&g, v, rho, lambda, c, max_sweeps, tol, u);
-  graph_clear(&g);
-  return rc;
-}
-
-/* SSML: states 0 = '+' (x >= 0), 1 = '0', 2 = '-' (x <= 0); neighbours
- * may not be '+' and '-'.  Taking the closed half-lines for '+' and '-'
- * keeps the minimum exact: a '+' node whose best value is 0 is as good as
- * state '0' and compatible with everything. */
-static void node_costs(double v, double rho, double lambda, double *cst,
-                       double *xs) {
-  double xp = v - lambda / rho > 0 ? v - lambda / rho : 0;
-  double xn = v + lambda / rho < 0 ? v + lambda / rho : 0;
-  xs[0] = xp;
-  xs[1] = 0;
-  xs[2] = xn;
-  cst[0] = 0.5 * rho * (xp - v) * (xp - v) + lambda * xp;
-  cst[1] = 0.5 * rho * v * v;
-  cst[2] = 0.5 * rho * (xn - v) * (xn - v) - lambda * xn;
-}
-
-static int compatible(int a, int b) { return !((a == 0 && b == 2) ||
-                                               (a == 2 && b == 0)); }
-
-/* Exact on the spanning forest (dynamic programme, leaves to roots, then
- * assignment roots to leaves); on graphs with cycles the forest labelling
- * is repaired on non-tree edges (the endpoint cheaper to zero goes to
- * '0') and improved by conditional-mode sweeps, which keep feasibility.
- * Returns 0 (exact) or 1 (feasible, not certified). */
-static int ssml_row(graph *g, const double *v, double rho, double lambda,
-                    double *u) {
-  int T = g->T;
-  double *sub = g->cost; /* 3T subtree costs */
-  double xs[3], cst[3];
-  for (int t = 0; t < T; t++) {
-    node_costs(v[t], rho, lambda, cst, xs);
-    for (int k = 0; k < 3; k++)
-      sub[3 * t + k] = cst[k];
-  }
-  for (int i = T - 1; i >= 0; i--) {
-    int x = g->order[i], p = g->parent[x];
-    if (p < 0)
-      continue;
-    for (int a = 0; a < 3; a++) {
-      double best = INFINITY;
-      for (int b = 0; b < 3; b++)
-        if (compatible(a, b) && sub[3 * x + b] < best)
-          best = sub[3 * x + b];
-      sub[3 * p + a] += best;
-    }
-  }
-  for (int i = 0; i < T; i++) {
-    int x = g->order[i], p = g->parent[x];
-    int best = 1;
-    for (int b = 0; b < 3; b++)
-      if ((p < 0 || compatible(g->state[p], b)) &&
-          sub[3 * x + b] < sub[3 * x + best])
-        best = b;
-    g->state[x] = best;
-  }
-  int exact = g->forest;
-  if (!exact) {
-    for (int e = 0; e < g->E; e++) {
-      int s = g->pairs[2 * e], t = g->pairs[2 * e + 1];
-      if (compatible(g->state[s], g->state[t]))
-        continue;
-      double cs[3], ct[3];
-      node_costs(v[s], rho, lambda, cs, xs);
-      node_costs(v[t], rho, lambda, ct, xs);
-      if (cs[1] - cs[g->state[s]] <= ct[1] - ct[g->state[t]])
-        g->state[s] = 1;
-      else
-        g->state[t] = 1;
-    }
-    for (int sweep = 0; sweep < 100; sweep++) {
-      int moved = 0;
-      for (int t = 0; t < T; t++) {
-        node_costs(v[t], rho, lambda, cst, xs);
-        int best = g->state[t];
-        for (int b = 0; b < 3; b++) {
-          int ok = 1;
-          for (int k = g->ptr[t]; k < g->ptr[t + 1] && ok; k++)
-            ok = compatible(b, g->state[g->adj[k]]);
-          if (ok && cst[b] < cst[best] - 1e-15 * (1 + fabs(cst[best])))
-            best = b;
-        }
-        if (best != g->state[t]) {
-          g->state[t] = best;
-          moved = 1;
-        }
-      }
-      if (!moved)
-        break;
-    }
-  }
-  for (int t = 0; t < T; t++) {
-    node_costs(v[t], rho, lambda, cst, xs);
-    u[t] = xs[g->state[t]];
-  }
-  return exact ? 0 : 1;
-}
-
-int mtl_ssml_project(int T, const double *v, double rho, double lambda,
-                     const int *pairs, int npairs, double *u) {
-  if (!v || !u)
-    return mtl__err(MTL_EINVAL, "ssml project: v or u is NULL");
-  if (!(rho > 0) || !isfinite(rho))
-    return mtl__err(MTL_EINVAL, "ssml project: rho = %g must be > 0", rho);
-  if (!(lambda >= 0) || !isfinite(lambda))
-    return mtl__err(MTL_EINVAL, "ssml project: lambda = %g must be >= 0",
-                    lambda);
-  graph g;
-  int rc = graph_build(T, pairs, npairs, &g);
-  if (rc)
-    return rc;
-  rc = ssml_row(&g, v, rho, lambda, u);
-  graph_clear(&g);
-  return rc;
-}
-
-/* ---- w-step -------------------------------------------------------------- */
-
-
-/* One task in the fitting space.  loss_t(w) = a * sum_i l(x_i'w, y_i).
- * Squared: keeps X'X, X'y, y'y and the Cholesky factor of
- * a X'X + (2 lambda_r + rho) I (the system matrix never changes).
- * Logistic: keeps the dense X and y and a Hessian buffer. */
-typedef struct task_ws {
-  int n, d;
-  mtl_loss loss;
-  double a;     /* loss scale c_t s(n_t) */
-  double *X;    /* n x d row-major (logistic only) */
-  double *y;    /* n (logistic only) */
-  double *G;    /* X'X, d x d (squared only) */
-  double *Xty;  /* d (squared only) */
-  double yty;
-  double *F;    /* d x d Cholesky factor (squared) / Hessian (logistic) */
-} task_ws;
-
-static void task_ws_clear(task_ws *w) {
-  free(w->X);
-  free(w->y);
-  free(w->G);
-  free(w->Xty);
-  free(w->F);
-  memset(w, 0, sizeof *w);
-}
-
-/* Scratch shared by the w-steps (largest task). */
-typedef struct wscratch {
-  double *z, *dz, *Xs; /* max_n, max_n, max_n x d */
-  double *g, *step, *wt; /* d each */
-} wscratch;
-
-static void wscratch_clear(wscratch *s) {
-  free(s->z);
-  free(s->dz);
-  free(s->Xs);
-  free(s->g);
-  free(s->step);
-  free(s->wt);
-}
-
-static int wscratch_alloc(wscratch *s, int max_n, int d) {
-  memset(s, 0, sizeof *s);
-  size_t nd = (size_t)max_n * d;
-  s->z = mtl__malloc((size_t)max_n * sizeof(double));
-  s->dz = mtl__malloc((size_t)max_n * sizeof(double));
-  s->Xs = mtl__malloc(nd * sizeof(double));
-  s->g = mtl__malloc((size_t)d * sizeof(double));
-  s->step = mtl__malloc((size_t)d * sizeof(double));
-  s->wt = mtl__malloc((size_t)d * sizeof(double));
-  if (!s->z || !s->dz || !s->Xs || !s->g || !s->step || !s->wt) {
-    wscratch_clear(s);
-    return MTL_ENOMEM;
-  }
-  return MTL_OK;
-}
-
-/* Fills w from dense row-major X (n x d) and y (both borrowed for squared,
- * owned afterwards for logistic: the caller passes ownership). */
-static int task_ws_init(task_ws *w, int n, int d, double *X, double *y,
-                        mtl_loss loss, double a, double lambda_r, double rho) {
-  memset(w, 0, sizeof *w);
-  w->n = n;
-  w->d = d;
-  w->loss = loss;
-  w->a = a;
-  size_t dd = (size_t)d * d;
-  if (loss == MTL_LOSS_LOGISTIC) {
-    w->X = X;
-    w->y = y;
-  }
-  w->F = mtl__malloc(dd * sizeof(double));
-  if (!w->F)
-    return MTL_ENOMEM;
-  if (loss == MTL_LOSS_LOGISTIC)
-    return MTL_OK;
-  w->G = mtl__malloc(dd * sizeof(double));
-  w->Xty = mtl__malloc((size_t)d * sizeof(double));
-  if (!w->G || !w->Xty)
-    return MTL_ENOMEM;
-  mtl__gram_rm(n, d, 1.0, X, d, 0.0, w->G);
-  mtl__gemv_rm(1, n, d, 1.0, X, d, y, 0.0, w->Xty);
-  w->yty = mtl__dot(n, y, y);
-  for (size_t k = 0; k < dd; k++)
-    w->F[k] = a * w->G[k];
-  for (int j = 0; j < d; j++)
-    w->F[(size_t)j * d + j] += 2 * lambda_r + rho;
-  return mtl__potrf(d, w->F);
-}
-
-/* loss_t(w) (fitting space). */
-static double task_loss(const task_ws *w, const double *x, wscratch *s) {
-  int d = w->d;
-  if (w->loss == MTL_LOSS_LOGISTIC) {
-    mtl__gemv_rm(0, w->n, d, 1.0, w->X, d, x, 0.0, s->z);
-    return w->a * mtl_loss_eval(MTL_LOSS_LOGISTIC, s->z, w->y, w->n, NULL);
-  }
-  mtl__gemv(0, d, d, 1.0, w->G, d, x, 0.0, s->g);
-  double q = mtl__dot(d, x, s->g) - 2 * mtl__dot(d, w->Xty, x) + w->yty;
-  return 0.5 * w->a * (q > 0 ? q : 0);
-}
-
-/* phi(x) = loss(x) + lambda_r ||x||^2 + yd'x + rho/2 ||x - u||^2. */
-static double wphi(const task_ws *w, const double *x, double lambda_r,
-                   double rho, const double *u, const double *yd,
-                   wscratch *s) {
-  double f = task_loss(w, x, s);
-  for (int j = 0; j < w->d; j++)
-    f += lambda_r * x[j] * x[j] + yd[j] * x[j] +
-         0.5 * rho * (x[j] - u[j]) * (x[j] - u[j]);
-  return f;
-}
-
-/* The w-step.  Squared: one triangular solve pair with the cached factor.
- * Logistic: damped Newton (Hessian a X'DX + (2 lambda_r + rho) I, Armijo
- * backtracking) from the current x until ||grad|| <= tol max(1, a n). */
-static int wstep(task_ws *w, double lambda_r, double rho, const double *u,
-                 const double *yd, int newton_iter, double tol, wscratch *s,
-                 double *x) {
-  int d = w->d, n = w->n;
-  if (w->loss != MTL_LOSS_LOGISTIC) {
-    for (int j = 0; j < d; j++)
-      x[j] = w->a * w->Xty[j] + rho * u[j] - yd[j];
-    return mtl__potrs(d, 1, w->F, x, d);
-  }
-  double gscale = tol * (w->a * n > 1 ? w->a * n : 1);
-  for (int it = 0; it < newton_iter; it++) {
-    mtl__gemv_rm(0, n, d, 1.0, w->X, d, x, 0.0, s->z);
-    double f0 = w->a * mtl_loss_eval(MTL_LOSS_LOGISTIC, s->z, w->y, n, s->dz);
-    for (int j = 0; j < d; j++) {
-      f0 += lambda_r * x[j] * x[j] + yd[j] * x[j] +
-            0.5 * rho * (x[j] - u[j]) * (x[j] - u[j]);
-      s->g[j] = 2 * lambda_r * x[j] + yd[j] + rho * (x[j] - u[j]);
-    }
-    mtl__gemv_rm(1, n, d, w->a, w->X, d, s->dz, 1.0, s->g);
-    if (mtl__nrm2(d, s->g) <= gscale)
-      return MTL_OK;
-    /* Hessian weights l''(z) = p (1 - p), p = sigmoid(y z); rows scaled by
-     * sqrt(a l'') so that X_s'X_s = a X'DX. */
-    for (int i = 0; i < n; i++) {
-      double m = w->y[i] * s->z[i];
-      double p = m >= 0 ? 1 / (1 + exp(-m)) : exp(m) / (1 + exp(m));
-      double r = sqrt(w->a * p * (1 - p));
-      for (int j = 0; j < d; j++)
-        s->Xs[(size_t)i * d + j] = r * w->X[(size_t)i * d + j];
-    }
-    mtl__gram_rm(n, d, 1.0, s->Xs, d, 0.0, w->F);
-    for (int j = 0; j < d; j++)
-      w->F[(size_t)j * d + j] += 2 * lambda_r + rho;
-    int rc = mtl__potrf(d, w->F);
-    if (rc)
-      return rc;
-    for (int j = 0; j < d; j++)
-      s->step[j] = -s->g[j];
-    rc = mtl__potrs(d, 1, w->F, s->step, d);
-    if (rc)
-      return rc;
-    double slope = mtl__dot(d, s->g, s->step), t = 1;
-    if (!(slope < 0))
-      return MTL_OK; /* Newton decrement at rounding level */
-    int accepted = 0;
-    for (int ls = 0; ls < 40; ls++) {
-      for (int j = 0; j < d; j++)
-        s->wt[j] = x[j] + t * s->step[j];
-      double f1 = wphi(w, s->wt, lambda_r, rho, u, yd, s);
-      if (f1 <= f0 + 1e-4 * t * slope) {
-        accepted = 1;
-        break;
-      }
-      t *= 0.5;
-    }
-    if (!accepted)
-      return MTL_OK; /* no decrease representable: at the minimum */
-    memcpy(x, s->wt, (size_t)d * sizeof(double));
-  }
-  return MTL_OK;
-}
-
-/* Dense copy of task t of ds (standardized with mean/scale when given). */
-static int task_dense(const mtl_dataset *ds, int t, const double *mean,
-                      const double *scale, double **Xo) {
-  int n = mtl_dataset_task_n(ds, t), d = mtl_dataset_dim(ds);
-  double *X = mtl__malloc((size_t)n * d * sizeof(double));
-  if (!X)
-    return MTL_ENOMEM;
-  for (int i = 0; i < n; i++) {
-    double *row = X + (size_t)i * d;
-    int rc = mtl_dataset_get_row(ds, t, i, row);
-    if (rc) {
-      free(X);
-      return rc;
-    }
-    if (mean)
-      for (int j = 0; j < d; j++)
-        row[j] = (row[j] - mean[j]) / scale[j];
-  }
-  *Xo = X;
-  return MTL_OK;
-}
-
-static int resolve_loss(const mtl_dataset *ds, int t, mtl_loss want,
-                        mtl_loss *out) {
-  mtl_task_kind k = mtl_dataset_task_kind(ds, t);
-  if (want == MTL_LOSS_AUTO)
-    *out = k == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC : MTL_LOSS_SQUARED;
-  else
-    *out = want;
-  if (*out == MTL_LOSS_LOGISTIC && k != MTL_TASK_CLASSIFICATION)
-    return mtl__err(MTL_EINVAL,
-                    "srml: loss logistic needs labels in {-1,+1} but task %d "
-                    "(%s) is a regression task",
-                    t, mtl_dataset_task_name(ds, t));
-  return MTL_OK;
-}
-
-int mtl_srml_wstep(const mtl_dataset *ds, int t, mtl_loss loss,
-                   mtl_scaling scaling, double lambda_ridge, double rho,
-                   const double *u, const double *ydual, double *w) {
-  if (!ds || !u || !ydual || !w)
-    return mtl__err(MTL_EINVAL, "srml wstep: NULL argument");
-  if (t < 0 || t >= mtl_dataset_ntasks(ds))
-    return mtl__err(MTL_EINVAL, "srml wstep: task %d out of range [0, %d)",
-                    t, mtl_dataset_ntasks(ds));
-  if (loss != MTL_LOSS_AUTO && loss != MTL_LOSS_SQUARED &&
-      loss != MTL_LOSS_LOGISTIC)
-    return mtl__err(MTL_EUNSUPPORTED,
-                    "srml wstep: loss %d; only squared and logistic",
-                    (int)loss);
-  if ((int)scaling < MTL_SCALE_SUM || (int)scaling > MTL_SCALE_DOUBLE_MEAN)
-    return mtl__err(MTL_EINVAL, "srml wstep: scaling = %d is invalid",
-                    (int)scaling);
-  if (!(rho > 0) || !isfinite(rho))
-    return mtl__err(MTL_EINVAL, "srml wstep: rho = %g must be > 0", rho);
-  if (!(lambda_ridge >= 0) || !isfinite(lambda_ridge))
-    return mtl__err(MTL_EINVAL, "srml wstep: lambda_ridge = %g must be >= 0",
-                    lambda_ridge);
-  mtl_loss l;
-  int rc = resolve_loss(ds, t, loss, &l);
-  if (rc)
-    return rc;
-  int n = mtl_dataset_task_n(ds, t), d = mtl_dataset_dim(ds);
-  double *X = NULL, *y = mtl__malloc((size_t)n * sizeof(double));
-  task_ws w_ws;
-  wscratch s;
-  memset(&w_ws, 0, sizeof w_ws);
-  memset(&s, 0, sizeof s);
-  if (!y)
-    return MTL_ENOMEM;
-  memcpy(y, mtl_dataset_task_y(ds, t), (size_t)n * sizeof(double));
-  rc = task_dense(ds, t, NULL, NULL, &X);
-  if (rc)
-    goto done;
-  double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(scaling, n);
-  rc = task_ws_init(&w_ws, n, d, X, y, l, a, lambda_ridge, rho);
-  if (l == MTL_LOSS_LOGISTIC)
-    X = y = NULL; /* owned by w_ws now */
-  if (rc)
-    goto done;
-  rc = wscratch_alloc(&s, n, d);
-  if (rc)
-    goto done;
-  rc = wstep(&w_ws, lambda_ridge, rho, u, ydual, 100, 1e-12, &s, w);
-done:
-  free(X);
-  free(y);
-  task_ws_clear(&w_ws);
-  wscratch_clear(&s);
-  return rc;
 }
 
 /* ---- the ADMM ------------------------------------------------------------ */
@@ -723,13 +147,14 @@ static void logf_(const mtl_srml_params *p, int level, const char *fmt,
 
 /* Objective (4.3) at U in the fitting space (SSML: no sign term; U is
  * feasible there). */
-static double objective(task_ws *tw, const graph *g, const mtl_srml_params *p,
-                        const double *U, int d, wscratch *s) {
+static double objective(mtl__srml_task *tw, const mtl__srml_graph *g,
+                        const mtl_srml_params *p, const double *U, int d,
+                        mtl__srml_scratch *s) {
   int T = g->T;
   double f = 0;
   for (int t = 0; t < T; t++) {
     const double *u = U + (size_t)t * d;
-    f += task_loss(&tw[t], u, s);
+    f += mtl__srml_task_loss(&tw[t], u, s);
     for (int j = 0; j < d; j++)
       f += p->lambda * (p->omega == MTL_REG_L1 ? fabs(u[j]) : u[j] * u[j]);
   }
@@ -747,13 +172,13 @@ static double objective(task_ws *tw, const graph *g, const mtl_srml_params *p,
 }
 
 /* All w-steps (tasks are independent given U and Y). */
-static int wsteps(task_ws *tw, int T, int d, double lambda_r,
+static int wsteps(mtl__srml_task *tw, int T, int d, double lambda_r,
                   const mtl_srml_params *p, const double *U, const double *Y,
-                  wscratch *s, double *Wk, int it) {
+                  mtl__srml_scratch *s, double *Wk, int it) {
   for (int t = 0; t < T; t++) {
-    int rc = wstep(&tw[t], lambda_r, p->rho, U + (size_t)t * d,
-                   Y + (size_t)t * d, p->newton_iter, p->newton_tol, s,
-                   Wk + (size_t)t * d);
+    int rc = mtl__srml_w(&tw[t], lambda_r, p->rho, U + (size_t)t * d,
+                         Y + (size_t)t * d, p->newton_iter, p->newton_tol, s,
+                         Wk + (size_t)t * d);
     if (rc)
       return mtl__err_prefix(rc, "srml: w-step of task %d at iteration %d",
                              t, it + 1);
@@ -762,9 +187,9 @@ static int wsteps(task_ws *tw, int T, int d, double lambda_r,
 }
 
 /* All u-steps: feature rows are independent; v = w + y / rho. */
-static void usteps(graph *g, const mtl_srml_params *p, double lambda_u,
-                   const double *Wk, const double *Y, double *vrow,
-                   double *urow, int d, double *U) {
+static void usteps(mtl__srml_graph *g, const mtl_srml_params *p,
+                   double lambda_u, const double *Wk, const double *Y,
+                   double *vrow, double *urow, int d, double *U) {
   int T = g->T;
   for (int j = 0; j < d; j++) {
     for (int t = 0; t < T; t++) {
@@ -773,106 +198,133 @@ static void usteps(graph *g, const mtl_srml_params *p, double lambda_u,
       urow[t] = U[k];
     }
     if (p->strict)
-      ssml_row(g, vrow, p->rho, lambda_u, urow);
+      mtl__srml_ssml_row(g, vrow, p->rho, lambda_u, urow);
     else
-      ustep_row(g, vrow, p->rho, lambda_u, p->c, p->u_sweeps, p->u_tol,
-                urow);
+      mtl__srml_ustep_row(g, vrow, p->rho, lambda_u, p->c, p->u_sweeps,
+                          p->u_tol, urow);
     for (int t = 0; t < T; t++)
       U[(size_t)t * d + j] = urow[t];
   }
 }
 
-int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
-                 mtl_srml_result *res) {
-  if (!res)
-    return mtl__err(MTL_EINVAL, "srml: result is NULL");
-  memset(res, 0, sizeof *res);
-  mtl_srml_params p;
-  if (pin)
-    p = *pin;
-  else
-    mtl_srml_params_init(&p);
-  int rc = check_params(ds, &p);
-  if (rc)
-    return rc;
-  double t0 = mtl__now();
-  int T = mtl_dataset_ntasks(ds), d = mtl_dataset_dim(ds);
-  size_t dT = (size_t)d * T;
-  graph g;
-  memset(&g, 0, sizeof g);
-  rc = graph_build(T, p.pairs, p.npairs, &g);
-  if (rc)
-    return rc;
-  double *xmean = NULL, *xscale = NULL;
-  task_ws *tw = mtl__calloc((size_t)T, sizeof(task_ws));
-  mtl_loss *losses = mtl__malloc((size_t)T * sizeof(mtl_loss));
-  double *ymean = mtl__calloc((size_t)T, sizeof(double));
-  double *ysc = mtl__malloc((size_t)T * sizeof(double));
-  double *Wk = mtl__calloc(dT, sizeof(double));
-  double *U = mtl__calloc(dT, sizeof(double));
-  double *Uold = mtl__malloc(dT * sizeof(double));
-  double *Y = mtl__calloc(dT, sizeof(double));
-  double *vrow = mtl__malloc((size_t)T * sizeof(double));
-  double *urow = mtl__malloc((size_t)T * sizeof(double));
-  wscratch s;
-  memset(&s, 0, sizeof s);
-  if (!tw || !losses || !ymean || !ysc || !Wk || !U || !Uold || !Y || !vrow ||
-      !urow) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  int max_n = 1;
+/* Everything one fit holds, in the fitting space (standardized features
+ * and targets). */
+typedef struct fit {
+  mtl_srml_params p;         /* copy; p.rho grows with adapt_rho */
+  const mtl_dataset *ds;
+  int T, d, max_n;
+  size_t dT;
+  mtl__srml_graph g;
+  mtl__srml_task *tw;        /* T */
+  mtl_loss *losses;          /* T, resolved */
+  double *xmean, *xscale;    /* d x T and d (standardize only) */
+  double *ymean, *ysc;       /* T */
+  double *Wk, *U, *Uold, *Y; /* d x T each */
+  double *vrow, *urow;       /* T */
+  mtl__srml_scratch s;
+  double lambda_r, lambda_u; /* ridge (w-step) and L1 (u-step) weights */
+  double H;                  /* largest curvature bound of a task loss */
+} fit;
+
+static void fit_clear(fit *f) {
+  if (f->tw)
+    for (int t = 0; t < f->T; t++)
+      mtl__srml_task_clear(&f->tw[t]);
+  free(f->tw);
+  free(f->losses);
+  free(f->ymean);
+  free(f->ysc);
+  free(f->Wk);
+  free(f->U);
+  free(f->Uold);
+  free(f->Y);
+  free(f->vrow);
+  free(f->urow);
+  mtl__srml_scratch_clear(&f->s);
+  free(f->xmean);
+  free(f->xscale);
+  mtl__srml_graph_clear(&f->g);
+}
+
+/* Allocates the iterates and resolves every task's loss. */
+static int fit_alloc(fit *f) {
+  int T = f->T;
+  size_t dT = f->dT;
+  f->tw = mtl__calloc((size_t)T, sizeof(mtl__srml_task));
+  f->losses = mtl__malloc((size_t)T * sizeof(mtl_loss));
+  f->ymean = mtl__calloc((size_t)T, sizeof(double));
+  f->ysc = mtl__malloc((size_t)T * sizeof(double));
+  f->Wk = mtl__calloc(dT, sizeof(double));
+  f->U = mtl__calloc(dT, sizeof(double));
+  f->Uold = mtl__malloc(dT * sizeof(double));
+  f->Y = mtl__calloc(dT, sizeof(double));
+  f->vrow = mtl__malloc((size_t)T * sizeof(double));
+  f->urow = mtl__malloc((size_t)T * sizeof(double));
+  if (!f->tw || !f->losses || !f->ymean || !f->ysc || !f->Wk || !f->U ||
+      !f->Uold || !f->Y || !f->vrow || !f->urow)
+    return MTL_ENOMEM;
+  f->max_n = 1;
   for (int t = 0; t < T; t++) {
-    rc = resolve_loss(ds, t, p.loss, &losses[t]);
+    int rc = mtl__srml_resolve_loss(f->ds, t, f->p.loss, &f->losses[t]);
     if (rc)
-      goto done;
-    int n = mtl_dataset_task_n(ds, t);
-    if (n > max_n)
-      max_n = n;
+      return rc;
+    int n = mtl_dataset_task_n(f->ds, t);
+    if (n > f->max_n)
+      f->max_n = n;
   }
-  if (p.standardize) {
-    /* Per-task centering of X and y is exactly an unpenalized per-task
-     * intercept for least squares; one pooled scale per feature (the
-     * within-task std) keeps the penalties comparable across features. */
-    xmean = mtl__calloc(dT, sizeof(double));
-    xscale = mtl__calloc((size_t)d, sizeof(double));
-    double *row = mtl__malloc((size_t)d * sizeof(double));
-    if (!xmean || !xscale || !row) {
-      free(row);
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    long long ntot = 0;
-    for (int t = 0; t < T; t++) {
-      int n = mtl_dataset_task_n(ds, t);
-      double *mu = xmean + (size_t)t * d;
-      for (int i = 0; i < n; i++) {
-        mtl_dataset_get_row(ds, t, i, row);
-        for (int j = 0; j < d; j++)
-          mu[j] += row[j];
-      }
-      for (int j = 0; j < d; j++)
-        mu[j] /= n;
-      for (int i = 0; i < n; i++) {
-        mtl_dataset_get_row(ds, t, i, row);
-        for (int j = 0; j < d; j++)
-          xscale[j] += (row[j] - mu[j]) * (row[j] - mu[j]);
-      }
-      ntot += n;
-    }
+  return MTL_OK;
+}
+
+/* Per-task centering of X and y is exactly an unpenalized per-task
+ * intercept for least squares; one pooled scale per feature (the
+ * within-task std) keeps the penalties comparable across features. */
+static int fit_scale_x(fit *f) {
+  const mtl_dataset *ds = f->ds;
+  int T = f->T, d = f->d;
+  f->xmean = mtl__calloc(f->dT, sizeof(double));
+  f->xscale = mtl__calloc((size_t)d, sizeof(double));
+  double *row = mtl__malloc((size_t)d * sizeof(double));
+  double *xmean = f->xmean, *xscale = f->xscale;
+  if (!xmean || !xscale || !row) {
     free(row);
-    for (int j = 0; j < d; j++) {
-      xscale[j] = sqrt(xscale[j] / (double)ntot);
-      if (!(xscale[j] > 1e-12 * (1 + fabs(xmean[j]))))
-        xscale[j] = 1; /* constant within every task */
-    }
+    return MTL_ENOMEM;
   }
-  /* Targets: per-task mean removed, pooled std of the centered targets. */
+  long long ntot = 0;
+  for (int t = 0; t < T; t++) {
+    int n = mtl_dataset_task_n(ds, t);
+    double *mu = xmean + (size_t)t * d;
+    for (int i = 0; i < n; i++) {
+      mtl_dataset_get_row(ds, t, i, row);
+      for (int j = 0; j < d; j++)
+        mu[j] += row[j];
+    }
+    for (int j = 0; j < d; j++)
+      mu[j] /= n;
+    for (int i = 0; i < n; i++) {
+      mtl_dataset_get_row(ds, t, i, row);
+      for (int j = 0; j < d; j++)
+        xscale[j] += (row[j] - mu[j]) * (row[j] - mu[j]);
+    }
+    ntot += n;
+  }
+  free(row);
+  for (int j = 0; j < d; j++) {
+    xscale[j] = sqrt(xscale[j] / (double)ntot);
+    if (!(xscale[j] > 1e-12 * (1 + fabs(xmean[j]))))
+      xscale[j] = 1; /* constant within every task */
+  }
+  return MTL_OK;
+}
+
+/* Targets: per-task mean removed, pooled std of the centered targets. */
+static void fit_scale_y(fit *f) {
+  const mtl_dataset *ds = f->ds;
+  int T = f->T, standardize = f->p.standardize;
   double ss = 0;
   long long nreg = 0;
   for (int t = 0; t < T; t++) {
-    ysc[t] = 1;
-    if (!p.standardize || losses[t] == MTL_LOSS_LOGISTIC ||
+    f->ysc[t] = 1;
+    if (!standardize || f->losses[t] == MTL_LOSS_LOGISTIC ||
         mtl_dataset_task_kind(ds, t) == MTL_TASK_CLASSIFICATION)
       continue;
     int n = mtl_dataset_task_n(ds, t);
@@ -881,150 +333,196 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
     for (int i = 0; i < n; i++)
       m += y[i];
     m /= n;
-    ymean[t] = m;
+    f->ymean[t] = m;
     for (int i = 0; i < n; i++)
       ss += (y[i] - m) * (y[i] - m);
     nreg += n;
   }
   double sy = nreg > 0 && ss > 0 ? sqrt(ss / (double)nreg) : 1;
   for (int t = 0; t < T; t++)
-    if (p.standardize && mtl_dataset_task_kind(ds, t) != MTL_TASK_CLASSIFICATION
-        && losses[t] != MTL_LOSS_LOGISTIC)
-      ysc[t] = sy;
-  double lambda_r = p.omega == MTL_REG_RIDGE ? p.lambda : 0;
-  double lambda_u = p.omega == MTL_REG_L1 ? p.lambda : 0;
-  double H = 0;
-  for (int t = 0; t < T; t++) {
-    int n = mtl_dataset_task_n(ds, t);
-    double *X = NULL, *y = mtl__malloc((size_t)n * sizeof(double));
-    if (!y) {
+    if (standardize && mtl_dataset_task_kind(ds, t) != MTL_TASK_CLASSIFICATION
+        && f->losses[t] != MTL_LOSS_LOGISTIC)
+      f->ysc[t] = sy;
+}
+
+/* Curvature bound of task t's loss: a ||X'X||_2 from the Gram (squared)
+ * or a ||X'X||_2 / 4 from X (logistic). */
+static int task_curvature(const fit *f, int t, const double *X, int n,
+                          double a, double *Ht) {
+  int d = f->d, rc;
+  if (f->losses[t] == MTL_LOSS_LOGISTIC) {
+    double *Gt = mtl__malloc((size_t)d * d * sizeof(double));
+    if (!Gt)
       rc = MTL_ENOMEM;
-      goto done;
+    else {
+      mtl__gram_rm(n, d, 1.0, X, d, 0.0, Gt);
+      rc = mtl__spectral_norm(d, d, Gt, Ht);
+      free(Gt);
     }
-    const double *y0 = mtl_dataset_task_y(ds, t);
-    for (int i = 0; i < n; i++)
-      y[i] = (y0[i] - ymean[t]) / ysc[t];
-    rc = task_dense(ds, t, p.standardize ? xmean + (size_t)t * d : NULL,
-                    xscale, &X);
-    if (rc) {
-      free(y);
-      goto done;
-    }
-    double a = mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(p.scaling, n);
-    rc = task_ws_init(&tw[t], n, d, X, y, losses[t], a, lambda_r, p.rho);
-    double Ht = 0;
-    if (!rc) {
-      /* ||X'X||_2 from the Gram (squared) or from X (logistic). */
-      if (losses[t] == MTL_LOSS_LOGISTIC) {
-        double *Gt = mtl__malloc((size_t)d * d * sizeof(double));
-        if (!Gt)
-          rc = MTL_ENOMEM;
-        else {
-          mtl__gram_rm(n, d, 1.0, X, d, 0.0, Gt);
-          rc = mtl__spectral_norm(d, d, Gt, &Ht);
-          free(Gt);
-        }
-        Ht *= 0.25 * a;
-      } else {
-        rc = mtl__spectral_norm(d, d, tw[t].G, &Ht);
-        Ht *= a;
-      }
-    }
-    if (losses[t] != MTL_LOSS_LOGISTIC) {
-      free(X);
-      free(y);
-    }
-    if (rc) {
-      if (rc == MTL_ENUMERIC)
-        rc = mtl__err(MTL_ENUMERIC, "srml: task %d: the w-step matrix is "
-                      "not positive definite", t);
-      goto done;
-    }
-    if (Ht > H)
-      H = Ht;
+    *Ht *= 0.25 * a;
+  } else {
+    rc = mtl__spectral_norm(d, d, f->tw[t].G, Ht);
+    *Ht *= a;
   }
-  rc = wscratch_alloc(&s, max_n, d);
-  if (rc)
-    goto done;
-  res->d = d;
-  res->T = T;
-  res->H = H;
-  res->npairs = g.E;
-  res->pairs = mtl__malloc((size_t)(2 * g.E + 1) * sizeof(int));
-  res->W = mtl__malloc(dT * sizeof(double));
-  res->b = mtl__calloc((size_t)T, sizeof(double));
-  if (p.record_trace) {
-    res->trace_obj = mtl__malloc((size_t)p.max_iter * sizeof(double));
-    res->trace_primal = mtl__malloc((size_t)p.max_iter * sizeof(double));
-    res->trace_dual = mtl__malloc((size_t)p.max_iter * sizeof(double));
+  return rc;
+}
+
+/* Builds task t's workspace from its standardized data; *Ht: its
+ * curvature bound. */
+static int fit_task(fit *f, int t, double *Ht) {
+  const mtl_dataset *ds = f->ds;
+  int d = f->d, n = mtl_dataset_task_n(ds, t);
+  double *X = NULL, *y = mtl__malloc((size_t)n * sizeof(double));
+  *Ht = 0;
+  if (!y)
+    return MTL_ENOMEM;
+  const double *y0 = mtl_dataset_task_y(ds, t);
+  for (int i = 0; i < n; i++)
+    y[i] = (y0[i] - f->ymean[t]) / f->ysc[t];
+  int rc = mtl__srml_task_dense(
+      ds, t, f->p.standardize ? f->xmean + (size_t)t * d : NULL, f->xscale,
+      &X);
+  if (rc) {
+    free(y);
+    return rc;
+  }
+  double a =
+      mtl_dataset_task_weight(ds, t) * mtl__scaling_factor(f->p.scaling, n);
+  rc = mtl__srml_task_init(&f->tw[t], n, d, X, y, f->losses[t], a,
+                           f->lambda_r, f->p.rho);
+  if (!rc)
+    rc = task_curvature(f, t, X, n, a, Ht);
+  if (f->losses[t] != MTL_LOSS_LOGISTIC) {
+    free(X);
+    free(y);
+  }
+  if (rc == MTL_ENUMERIC)
+    rc = mtl__err(MTL_ENUMERIC, "srml: task %d: the w-step matrix is "
+                  "not positive definite", t);
+  return rc;
+}
+
+/* Allocates the result and says what the parameters guarantee. */
+static int fit_result(const fit *f, mtl_srml_result *res) {
+  const mtl_srml_params *p = &f->p;
+  const mtl__srml_graph *g = &f->g;
+  res->d = f->d;
+  res->T = f->T;
+  res->H = f->H;
+  res->npairs = g->E;
+  res->pairs = mtl__malloc((size_t)(2 * g->E + 1) * sizeof(int));
+  res->W = mtl__malloc(f->dT * sizeof(double));
+  res->b = mtl__calloc((size_t)f->T, sizeof(double));
+  if (p->record_trace) {
+    res->trace_obj = mtl__malloc((size_t)p->max_iter * sizeof(double));
+    res->trace_primal = mtl__malloc((size_t)p->max_iter * sizeof(double));
+    res->trace_dual = mtl__malloc((size_t)p->max_iter * sizeof(double));
   }
   if (!res->pairs || !res->W || !res->b ||
-      (p.record_trace &&
-       (!res->trace_obj || !res->trace_primal || !res->trace_dual))) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  memcpy(res->pairs, g.pairs, (size_t)(2 * g.E) * sizeof(int));
-  res->u_convex = p.strict ? g.forest : (p.rho >= p.c * g.maxdeg);
-  if (p.rho <= 2 * H)
-    logf_(&p, 1,
+      (p->record_trace &&
+       (!res->trace_obj || !res->trace_primal || !res->trace_dual)))
+    return MTL_ENOMEM;
+  memcpy(res->pairs, g->pairs, (size_t)(2 * g->E) * sizeof(int));
+  res->u_convex = p->strict ? g->forest : (p->rho >= p->c * g->maxdeg);
+  if (p->rho <= 2 * f->H)
+    logf_(p, 1,
           "srml: rho = %g is below 2H = %g (Theorem 5.2's sufficient "
           "condition); kept as given",
-          p.rho, 2 * H);
-  if (!p.strict && !res->u_convex)
-    logf_(&p, 1,
+          p->rho, 2 * f->H);
+  if (!p->strict && !res->u_convex)
+    logf_(p, 1,
           "srml: rho = %g < c * max degree = %g: the u-step is non-convex; "
           "its sweeps return a coordinate-wise minimum",
-          p.rho, p.c * g.maxdeg);
-  if (p.strict && !g.forest)
-    logf_(&p, 1,
+          p->rho, p->c * g->maxdeg);
+  if (p->strict && !g->forest)
+    logf_(p, 1,
           "ssml: the sign graph has a cycle (%g edges, %g tasks): the "
           "projection is feasible but not certified exact",
-          (double)g.E, (double)T);
+          (double)g->E, (double)f->T);
+  return MTL_OK;
+}
 
-  /* ADMM (Boyd et al. 2011, Section 3.3 stopping rule). */
-  double prev_obj = NAN;
-  int nadapt = 0;
-  double r_mark = INFINITY;
-  int status = MTL_MAXITER, it;
-  double r = 0, sd = 0, obj = 0;
-  for (it = 0; it < p.max_iter; it++) {
-    /* Uold keeps the block updated second, for the dual residual. */
-    if (p.order == 0) {
-      rc = wsteps(tw, T, d, lambda_r, &p, U, Y, &s, Wk, it);
-      if (rc)
-        goto done;
-      memcpy(Uold, U, dT * sizeof(double));
-      usteps(&g, &p, lambda_u, Wk, Y, vrow, urow, d, U);
-    } else {
-      usteps(&g, &p, lambda_u, Wk, Y, vrow, urow, d, U);
-      memcpy(Uold, Wk, dT * sizeof(double));
-      rc = wsteps(tw, T, d, lambda_r, &p, U, Y, &s, Wk, it);
-      if (rc)
-        goto done;
+/* The two block updates of one iteration in the configured order; Uold
+ * keeps the block updated second, for the dual residual. */
+static int block_steps(fit *f, int it) {
+  if (f->p.order == 0) {
+    int rc = wsteps(f->tw, f->T, f->d, f->lambda_r, &f->p, f->U, f->Y, &f->s,
+                    f->Wk, it);
+    if (rc)
+      return rc;
+    memcpy(f->Uold, f->U, f->dT * sizeof(double));
+    usteps(&f->g, &f->p, f->lambda_u, f->Wk, f->Y, f->vrow, f->urow, f->d,
+           f->U);
+    return MTL_OK;
+  }
+  usteps(&f->g, &f->p, f->lambda_u, f->Wk, f->Y, f->vrow, f->urow, f->d,
+         f->U);
+  memcpy(f->Uold, f->Wk, f->dT * sizeof(double));
+  return wsteps(f->tw, f->T, f->d, f->lambda_r, &f->p, f->U, f->Y, &f->s,
+                f->Wk, it);
+}
+
+/* Dual step Y += rho (W - U) with the squared norms of the stopping rule:
+ * nrm = ||W||^2, ||U||^2, ||Y||^2, ||W - U||^2 and ||second - old||^2. */
+static void dual_step(fit *f, double nrm[5]) {
+  const double *second = f->p.order == 0 ? f->U : f->Wk;
+  const double *Wk = f->Wk, *U = f->U, *Uold = f->Uold;
+  double *Y = f->Y, rho = f->p.rho;
+  double nw = 0, nu = 0, ny = 0, r2 = 0, s2 = 0;
+  for (size_t k = 0; k < f->dT; k++) {
+    double dr = Wk[k] - U[k], du = second[k] - Uold[k];
+    Y[k] += rho * dr;
+    r2 += dr * dr;
+    s2 += du * du;
+    nw += Wk[k] * Wk[k];
+    nu += U[k] * U[k];
+    ny += Y[k] * Y[k];
+  }
+  nrm[0] = nw;
+  nrm[1] = nu;
+  nrm[2] = ny;
+  nrm[3] = r2;
+  nrm[4] = s2;
+}
+
+/* After rho changed: the squared-loss factors of a X'X + (2 lambda_r +
+ * rho) I.  Y is the unscaled dual, so it needs no rescaling. */
+static int refactor(fit *f) {
+  int d = f->d, rc = MTL_OK;
+  for (int t = 0; t < f->T && !rc; t++) {
+    mtl__srml_task *w = &f->tw[t];
+    if (w->G) {
+      size_t dd = (size_t)d * d;
+      for (size_t k = 0; k < dd; k++)
+        w->F[k] = w->a * w->G[k];
+      for (int j = 0; j < d; j++)
+        w->F[(size_t)j * d + j] += 2 * f->lambda_r + f->p.rho;
+      rc = mtl__potrf(d, w->F);
     }
-    const double *second = p.order == 0 ? U : Wk;
-    double nw = 0, nu = 0, ny = 0, r2 = 0, s2 = 0;
-    for (size_t k = 0; k < dT; k++) {
-      double dr = Wk[k] - U[k], du = second[k] - Uold[k];
-      Y[k] += p.rho * dr;
-      r2 += dr * dr;
-      s2 += du * du;
-      nw += Wk[k] * Wk[k];
-      nu += U[k] * U[k];
-      ny += Y[k] * Y[k];
-    }
-    r = sqrt(r2);
-    sd = p.rho * sqrt(s2);
-    obj = objective(tw, &g, &p, U, d, &s);
-    if (!isfinite(obj) || !isfinite(r)) {
-      rc = mtl__err(MTL_ENUMERIC,
-                    "srml: objective %g / primal residual %g not finite at "
-                    "iteration %d (rho = %g)",
-                    obj, r, it + 1, p.rho);
-      goto done;
-    }
-    if (p.record_trace) {
+  }
+  return rc;
+}
+
+/* ADMM (Boyd et al. 2011, Section 3.3 stopping rule): MTL_CONVERGED,
+ * MTL_MAXITER or an error (MTL_ECANCELLED keeps the iterate).  Fills the
+ * iteration count, the traces, the last objective and residuals. */
+static int admm(fit *f, mtl_srml_result *res) {
+  mtl_srml_params *p = &f->p;
+  double prev_obj = NAN, r_mark = INFINITY, sq = sqrt((double)f->dT);
+  int nadapt = 0, rc;
+  for (int it = 0; it < p->max_iter; it++) {
+    if ((rc = block_steps(f, it)))
+      return rc;
+    double nrm[5];
+    dual_step(f, nrm);
+    double r = sqrt(nrm[3]), sd = p->rho * sqrt(nrm[4]);
+    double obj = objective(f->tw, &f->g, p, f->U, f->d, &f->s);
+    if (!isfinite(obj) || !isfinite(r))
+      return mtl__err(MTL_ENUMERIC,
+                      "srml: objective %g / primal residual %g not finite at "
+                      "iteration %d (rho = %g)",
+                      obj, r, it + 1, p->rho);
+    if (p->record_trace) {
       res->trace_obj[it] = obj;
       res->trace_primal[it] = r;
       res->trace_dual[it] = sd;
@@ -1034,99 +532,146 @@ int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
                                        (fabs(obj) > 1 ? fabs(obj) : 1);
     prev_obj = obj;
     res->iterations = it + 1;
-    if (p.progress && p.progress(p.progress_ctx, it + 1, obj, rel, r)) {
-      rc = mtl__err(MTL_ECANCELLED, "srml: cancelled by the progress "
-                    "callback at iteration %d", it + 1);
-      break;
-    }
-    double sq = sqrt((double)dT);
-    double eps_pri = sq * p.tol_abs + p.tol_rel * (nw > nu ? sqrt(nw)
-                                                           : sqrt(nu));
-    double eps_dual = sq * p.tol_abs + p.tol_rel * sqrt(ny);
-    if ((p.tol_abs > 0 || p.tol_rel > 0) && r <= eps_pri && sd <= eps_dual) {
-      status = MTL_CONVERGED;
-      break;
-    }
+    res->objective = obj;
+    res->primal_res = r;
+    res->dual_res = sd;
+    if (p->progress && p->progress(p->progress_ctx, it + 1, obj, rel, r))
+      return mtl__err(MTL_ECANCELLED, "srml: cancelled by the progress "
+                      "callback at iteration %d", it + 1);
+    double nw = nrm[0], nu = nrm[1];
+    double eps_pri = sq * p->tol_abs + p->tol_rel * (nw > nu ? sqrt(nw)
+                                                             : sqrt(nu));
+    double eps_dual = sq * p->tol_abs + p->tol_rel * sqrt(nrm[2]);
+    if ((p->tol_abs > 0 || p->tol_rel > 0) && r <= eps_pri && sd <= eps_dual)
+      return MTL_CONVERGED;
     /* Continuation: when ||W - U|| has not halved over 50 iterations, rho
-     * doubles (at most adapt_rho times).  Y is the unscaled dual, so it
-     * needs no rescaling; only the squared-loss factors depend on rho. */
+     * doubles (at most adapt_rho times). */
     int stalled = 0;
     if ((it + 1) % 50 == 0) {
       stalled = r > eps_pri && r > 0.5 * r_mark;
       r_mark = r;
     }
-    if (p.adapt_rho && nadapt < p.adapt_rho && stalled) {
-      p.rho *= 2;
+    if (p->adapt_rho && nadapt < p->adapt_rho && stalled) {
+      p->rho *= 2;
       nadapt++;
-      for (int t = 0; t < T && !rc; t++)
-        if (tw[t].G) {
-          size_t dd = (size_t)d * d;
-          for (size_t k = 0; k < dd; k++)
-            tw[t].F[k] = tw[t].a * tw[t].G[k];
-          for (int j = 0; j < d; j++)
-            tw[t].F[(size_t)j * d + j] += 2 * lambda_r + p.rho;
-          rc = mtl__potrf(d, tw[t].F);
-        }
-      if (rc)
-        goto done;
+      if ((rc = refactor(f)))
+        return rc;
     }
   }
-  res->status = status;
-  res->rho = p.rho;
-  if (!p.strict)
-    res->u_convex = p.rho >= p.c * g.maxdeg;
-  res->objective = obj;
-  res->primal_res = r;
-  res->dual_res = sd;
-  /* Back to raw features: W_raw = ysc U / scale, b = ymean - mean'W_raw. */
-  for (int t = 0; t < T; t++) {
-    double bt = ymean[t];
+  return MTL_MAXITER;
+}
+
+/* Back to raw features: W_raw = ysc U / scale, b = ymean - mean'W_raw;
+ * counts the sign violations along the graph. */
+static void fit_finish(const fit *f, mtl_srml_result *res) {
+  const mtl_srml_params *p = &f->p;
+  int d = f->d;
+  res->rho = p->rho;
+  if (!p->strict)
+    res->u_convex = p->rho >= p->c * f->g.maxdeg;
+  for (int t = 0; t < f->T; t++) {
+    double bt = f->ymean[t];
     for (int j = 0; j < d; j++) {
       size_t k = (size_t)t * d + j;
-      double w = U[k] * ysc[t];
-      if (p.standardize) {
-        w /= xscale[j];
-        bt -= xmean[(size_t)t * d + j] * w;
+      double w = f->U[k] * f->ysc[t];
+      if (p->standardize) {
+        w /= f->xscale[j];
+        bt -= f->xmean[(size_t)t * d + j] * w;
       }
       res->W[k] = w;
     }
     res->b[t] = bt;
   }
   int viol = 0;
-  for (int e = 0; e < g.E; e++)
+  const int *pairs = f->g.pairs;
+  for (int e = 0; e < f->g.E; e++)
     for (int j = 0; j < d; j++)
-      if (res->W[(size_t)g.pairs[2 * e] * d + j] *
-              res->W[(size_t)g.pairs[2 * e + 1] * d + j] <
+      if (res->W[(size_t)pairs[2 * e] * d + j] *
+              res->W[(size_t)pairs[2 * e + 1] * d + j] <
           0)
         viol++;
   res->sign_violations = viol;
+}
+
+int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *pin,
+                 mtl_srml_result *res) {
+  if (!res)
+    return mtl__err(MTL_EINVAL, "srml: result is NULL");
+  memset(res, 0, sizeof *res);
+  fit f;
+  memset(&f, 0, sizeof f);
+  if (pin)
+    f.p = *pin;
+  else
+    mtl_srml_params_init(&f.p);
+  int rc = check_params(ds, &f.p);
+  if (rc)
+    return rc;
+  double t0 = mtl__now();
+  f.ds = ds;
+  f.T = mtl_dataset_ntasks(ds);
+  f.d = mtl_dataset_dim(ds);
+  f.dT = (size_t)f.d * f.T;
+  rc = mtl__srml_graph_build(f.T, f.p.pairs, f.p.npairs, &f.g);
+  if (rc)
+    return rc;
+  if ((rc = fit_alloc(&f)) || (f.p.standardize && (rc = fit_scale_x(&f))))
+    goto done;
+  fit_scale_y(&f);
+  f.lambda_r = f.p.omega == MTL_REG_RIDGE ? f.p.lambda : 0;
+  f.lambda_u = f.p.omega == MTL_REG_L1 ? f.p.lambda : 0;
+  for (int t = 0; t < f.T; t++) {
+    double Ht;
+    if ((rc = fit_task(&f, t, &Ht)))
+      goto done;
+    if (Ht > f.H)
+      f.H = Ht;
+  }
+  if ((rc = mtl__srml_scratch_alloc(&f.s, f.max_n, f.d)) ||
+      (rc = fit_result(&f, res)))
+    goto done;
+  rc = admm(&f, res);
+  if (rc < 0 && rc != MTL_ECANCELLED)
+    goto done;
+  res->status = rc == MTL_ECANCELLED ? MTL_MAXITER : rc;
+  fit_finish(&f, res);
   res->seconds = mtl__now() - t0;
-  if (rc == MTL_OK)
-    rc = status;
 done:
   if (rc < 0 && rc != MTL_ECANCELLED)
     mtl_srml_result_clear(res);
-  if (tw)
-    for (int t = 0; t < T; t++)
-      task_ws_clear(&tw[t]);
-  free(tw);
-  free(losses);
-  free(ymean);
-  free(ysc);
-  free(Wk);
-  free(U);
-  free(Uold);
-  free(Y);
-  free(vrow);
-  free(urow);
-  wscratch_clear(&s);
-  free(xmean);
-  free(xscale);
-  graph_clear(&g);
+  fit_clear(&f);
   return rc;
 }
 
 /* ---- model --------------------------------------------------------------- */
+
+/* The metadata of an SRML / SSML model and its sign graph (Gm: scratch
+ * of 2 x npairs doubles). */
+static int model_meta(mtl_model *m, const mtl_srml_params *p,
+                      const mtl_srml_result *res, double *Gm) {
+  char buf[64];
+  int rc = mtl_model_set_meta(m, "method", p->strict ? "ssml" : "srml");
+  if (!rc)
+    rc = mtl_model_set_meta(m, "omega", mtl_reg_name(p->omega));
+  snprintf(buf, sizeof buf, "%.17g", p->lambda);
+  if (!rc)
+    rc = mtl_model_set_meta(m, "lambda", buf);
+  snprintf(buf, sizeof buf, "%.17g", p->c);
+  if (!rc && !p->strict)
+    rc = mtl_model_set_meta(m, "c", buf);
+  snprintf(buf, sizeof buf, "%.17g", p->rho);
+  if (!rc)
+    rc = mtl_model_set_meta(m, "rho", buf);
+  if (!rc)
+    rc = mtl_model_set_meta(m, "scaling", mtl_scaling_name(p->scaling));
+  if (!rc)
+    rc = mtl_model_set_meta(m, "sign_graph", p->pairs ? "pairs" : "chain");
+  for (int e = 0; e < 2 * res->npairs; e++)
+    Gm[e] = res->pairs[e];
+  if (!rc && res->npairs > 0)
+    rc = mtl_model_set_matrix(m, "sign_graph", 2, res->npairs, Gm);
+  return rc;
+}
 
 int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
                       const mtl_dataset *ds, mtl_model **out) {
@@ -1158,7 +703,7 @@ int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
            (size_t)d * sizeof(double));
     Wm[(size_t)t * (d + 1) + d] = res->b[t];
     mtl_loss l;
-    rc = resolve_loss(ds, t, p->loss, &l);
+    rc = mtl__srml_resolve_loss(ds, t, p->loss, &l);
     if (rc)
       goto done;
     tl[t] = l;
@@ -1178,27 +723,7 @@ int mtl_srml_to_model(const mtl_srml_result *res, const mtl_srml_params *p,
     rc = MTL_ENOMEM;
     goto done;
   }
-  char buf[64];
-  rc = mtl_model_set_meta(m, "method", p->strict ? "ssml" : "srml");
-  if (!rc)
-    rc = mtl_model_set_meta(m, "omega", mtl_reg_name(p->omega));
-  snprintf(buf, sizeof buf, "%.17g", p->lambda);
-  if (!rc)
-    rc = mtl_model_set_meta(m, "lambda", buf);
-  snprintf(buf, sizeof buf, "%.17g", p->c);
-  if (!rc && !p->strict)
-    rc = mtl_model_set_meta(m, "c", buf);
-  snprintf(buf, sizeof buf, "%.17g", p->rho);
-  if (!rc)
-    rc = mtl_model_set_meta(m, "rho", buf);
-  if (!rc)
-    rc = mtl_model_set_meta(m, "scaling", mtl_scaling_name(p->scaling));
-  if (!rc)
-    rc = mtl_model_set_meta(m, "sign_graph", p->pairs ? "pairs" : "chain");
-  for (int e = 0; e < 2 * res->npairs; e++)
-    Gm[e] = res->pairs[e];
-  if (!rc && res->npairs > 0)
-    rc = mtl_model_set_matrix(m, "sign_graph", 2, res->npairs, Gm);
+  rc = model_meta(m, p, res, Gm);
 done:
   free(Wm);
   free(tl);

@@ -27,15 +27,8 @@ void mtl_srml_gen_params_init(mtl_srml_gen_params *p) {
                              .seed = 1};
 }
 
-int mtl_srml_generate(const mtl_srml_gen_params *p, mtl_dataset **out,
-                      double **W_true, int **s_out) {
-  if (!p || !out)
-    return mtl__err(MTL_EINVAL, "srml gen: NULL argument");
-  *out = NULL;
-  if (W_true)
-    *W_true = NULL;
-  if (s_out)
-    *s_out = NULL;
+/* MTL_EINVAL naming the first bad parameter, else MTL_OK. */
+static int gen_check(const mtl_srml_gen_params *p) {
   if (p->T < 1 || p->n < 1 || p->d < 1)
     return mtl__err(MTL_EINVAL, "srml gen: T = %d, n = %d, d = %d must be "
                     ">= 1", p->T, p->n, p->d);
@@ -56,7 +49,22 @@ int mtl_srml_generate(const mtl_srml_gen_params *p, mtl_dataset **out,
   if (!(p->noise >= 0) || !isfinite(p->noise))
     return mtl__err(MTL_EINVAL, "srml gen: noise = %g must be >= 0",
                     p->noise);
-  int T = p->T, n = p->n, d = p->d, rc = MTL_OK;
+  return MTL_OK;
+}
+
+int mtl_srml_generate(const mtl_srml_gen_params *p, mtl_dataset **out,
+                      double **W_true, int **s_out) {
+  if (!p || !out)
+    return mtl__err(MTL_EINVAL, "srml gen: NULL argument");
+  *out = NULL;
+  if (W_true)
+    *W_true = NULL;
+  if (s_out)
+    *s_out = NULL;
+  int rc = gen_check(p);
+  if (rc)
+    return rc;
+  int T = p->T, n = p->n, d = p->d;
   mtl__rng r;
   mtl__rng_seed(&r, p->seed);
   int *s = mtl__malloc((size_t)d * sizeof(int));

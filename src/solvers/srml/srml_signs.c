@@ -1,11 +1,11 @@
 /*
  * srml_signs.c -- per-feature sign patterns across tasks and the pairs of
  * the sign graph that disagree (for `mtl signs MODEL`), and the reader of
- * sign-graph files ("s t" per line, 1-based tasks).
+ * sign-graph files ("s t" per line, 1-based tasks), a wrapper over the
+ * library's one edge-list reader (data/graph.c).
  */
 #include "internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,80 +157,22 @@ int mtl_srml_read_graph(const char *path, int T, int **pairs, int *npairs) {
   if (T < 2)
     return mtl__err(MTL_EINVAL, "sign graph %s: T = %d; need >= 2 tasks",
                     path, T);
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return mtl__err(MTL_EIO, "sign graph %s: cannot open: %s", path,
-                    strerror(errno));
-  int rc = MTL_OK, cap = 16, E = 0, line = 0;
-  int *P = mtl__malloc((size_t)cap * 2 * sizeof(int));
-  char buf[4096];
-  if (!P) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  while (fgets(buf, sizeof buf, f)) {
-    line++;
-    char *c = buf;
-    while (*c == ' ' || *c == '\t')
-      c++;
-    if (*c == '#' || *c == '\n' || *c == '\r' || *c == 0)
-      continue;
-    long v[2];
-    for (int k = 0; k < 2; k++) {
-      char *end;
-      errno = 0;
-      v[k] = strtol(c, &end, 10);
-      if (end == c || errno || v[k] < 1 || v[k] > T) {
-        rc = mtl__err(MTL_EFORMAT,
-                      "%s:%d: expected two task numbers in 1..%d, got "
-                      "\"%.*s\"",
-                      path, line, T, 
-                      (int)(strcspn(c, "\r\n") < 40 ? strcspn(c, "\r\n")
-                                                       : 40),
-                      c);
-        goto done;
-      }
-      c = end;
-    }
-    while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n')
-      c++;
-    if (*c && *c != '#') {
-      int len = (int)strcspn(c, "\r\n");
-      rc = mtl__err(MTL_EFORMAT, "%s:%d: trailing text \"%.*s\"", path,
-                    line, len < 40 ? len : 40, c);
-      goto done;
-    }
-    if (v[0] == v[1]) {
-      rc = mtl__err(MTL_EFORMAT, "%s:%d: self-loop %ld %ld", path, line,
-                    v[0], v[1]);
-      goto done;
-    }
-    if (E == cap) {
-      cap *= 2;
-      int *Q = realloc(P, (size_t)cap * 2 * sizeof(int));
-      if (!Q) {
-        rc = mtl__err(MTL_ENOMEM, "sign graph %s: out of memory", path);
-        goto done;
-      }
-      P = Q;
-    }
-    P[2 * E] = (int)v[0] - 1;
-    P[2 * E + 1] = (int)v[1] - 1;
-    E++;
-  }
-  if (ferror(f)) {
-    rc = mtl__err(MTL_EIO, "sign graph %s: read error", path);
-    goto done;
-  }
+  mtl_graph *g = NULL;
+  int rc = mtl__graph_read(path, T, "task", 0, &g);
+  if (rc)
+    return mtl__err_prefix(rc, "sign graph");
+  const int *e;
+  int E = mtl__graph_edges(g, &e);
   if (E == 0) {
-    rc = mtl__err(MTL_EFORMAT, "sign graph %s: no edge", path);
-    goto done;
+    mtl_graph_free(g);
+    return mtl__err(MTL_EFORMAT, "sign graph %s: no edge", path);
   }
-  *pairs = P;
-  *npairs = E;
-  P = NULL;
-done:
-  free(P);
-  fclose(f);
-  return rc;
+  int *P = mtl__malloc((size_t)E * 2 * sizeof(int));
+  if (P) {
+    memcpy(P, e, (size_t)E * 2 * sizeof(int));
+    *pairs = P;
+    *npairs = E;
+  }
+  mtl_graph_free(g);
+  return P ? MTL_OK : MTL_ENOMEM;
 }

@@ -1,0 +1,106 @@
+/*
+ * io_impl.h -- private pieces shared by the dataset readers of .mat / .npz
+ * variable files (io.c, io_vars.c, io_layout.c).  Not installed.
+ */
+#ifndef MTL_IO_IMPL_H
+#define MTL_IO_IMPL_H
+
+#include "internal.h"
+
+/* A design matrix: numeric or sparse, samples in rows (or columns when
+ * trans), sparse ones converted once to CSR over samples. */
+typedef struct mtl__io_design {
+  const char *where;
+  const mtl__arr *a;
+  size_t r, c, N, d;
+  int trans;
+  int64_t *ip;   /* sparse: CSR over samples (N + 1) */
+  int32_t *ix;
+  double *v;
+} mtl__io_design;
+
+/* The variables chosen for X, y and task ids (Tv may be NULL). */
+typedef struct mtl__io_vars {
+  const char *path;
+  const mtl_read_params *p;
+  const char *xn, *yn, *tn;
+  mtl__arr *X, *Y, *Tv;
+} mtl__io_vars;
+
+/* Rank once trailing singleton dimensions are dropped (MATLAB has none
+ * below 2, NumPy may have rank 0 or 1). */
+int mtl__arr_rank(const mtl__arr *a);
+
+/* Views a as a matrix r x c; fails (returns 0) above two dimensions. */
+int mtl__arr_view2(const mtl__arr *a, size_t *r, size_t *c);
+
+/* Stride of dimension k in elements. */
+size_t mtl__arr_stride(const mtl__arr *a, int k);
+
+/* "d1 x d2 x ..." (or "scalar") into buf. */
+void mtl__arr_dims_str(const mtl__arr *a, char *buf, size_t cap);
+
+/* Frees the arrays of t (io.c). */
+void mtl__io_task_clear(mtl__io_task *t);
+
+/* Context of a message: "path: variable 'X' cell 3". */
+const char *mtl__io_where(char *buf, size_t cap, const char *path,
+                          const char *var, size_t cell);
+
+/* MTL_EUNSUPPORTED: where holds class a->cls, not `need`. */
+int mtl__io_unsupported(const char *where, const mtl__arr *a, const char *need);
+
+/* Checks that a is a numeric vector and returns its length. */
+int mtl__io_vec_len(const char *where, const mtl__arr *a, size_t *len);
+
+/* Copies a vector into a fresh double array, refusing NaN/Inf. */
+int mtl__io_vec_copy(const char *where, const mtl__arr *a, const size_t *rows,
+                     size_t n, double **out);
+
+void mtl__io_design_clear(mtl__io_design *D);
+
+/* Orients a (N samples, matching y's length) and prepares sparse data.
+ * sic: params.samples_in_columns. */
+int mtl__io_design_init(mtl__io_design *D, const char *where, const mtl__arr *a,
+                        size_t N, const char *ywhere, int sic);
+
+/* Fills task t with samples rows[0..n-1] (NULL: 0..n-1) of D: dense
+ * row-major, or CSR when the variable is sparse and !dense. */
+int mtl__io_design_rows(const mtl__io_design *D, const size_t *rows, size_t n,
+                        int dense, mtl__io_task *t);
+
+/* X{t}, Y{t}: one cell per task (MALSAR School, Landmine). */
+int mtl__io_layout_cell(const mtl__io_vars *v, mtl_dataset **out);
+
+/* One X, one y and task groups given as row lists: shared by TASK_START,
+ * TASK_ID and the single-task fallback.  rows (N entries) lists samples
+ * task after task; starts[t] indexes rows (T + 1 entries); names may be
+ * NULL. */
+int mtl__io_build_groups(const mtl__io_vars *v, const mtl__io_design *D,
+                         const size_t *rows, const size_t *starts, size_t T,
+                         char **names, mtl_dataset **out);
+
+/* 0, 1, ..., n - 1 (malloc'd), or NULL. */
+size_t *mtl__io_iota(size_t n);
+
+/* X, y, and 1-based start rows of each task (Argyriou's School). */
+int mtl__io_layout_start(const mtl__io_vars *v, const mtl__io_design *D,
+                         mtl_dataset **out);
+
+/* X, y and a per-sample task id: tasks are the distinct ids, ascending. */
+int mtl__io_layout_id(const mtl__io_vars *v, const mtl__io_design *D,
+                      mtl_dataset **out);
+
+/* Shared X, multiclass y -> one binary task per class (+1 = the class),
+ * stored once in shared-design mode (Kang et al. 2011 MNIST/USPS). */
+int mtl__io_layout_ovr(const mtl__io_vars *v, const mtl__io_design *D,
+                       mtl_dataset **out);
+
+/* 3-D X (T x n x d) and Y (T x n): NC-24's synthetic.npz. */
+int mtl__io_layout_stacked(const mtl__io_vars *v, mtl_dataset **out);
+
+/* Reads a dataset from a file of named variables (.mat, .npz). */
+int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
+                      mtl_dataset **out);
+
+#endif /* MTL_IO_IMPL_H */
