@@ -229,6 +229,65 @@ int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
 /* Regularizer value on the penalized rows. */
 double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
 
+/* ---- accelerated proximal gradient (apg.c) ------------------------------ */
+/* The one proximal-gradient kernel: min_x f(x) + g(x) over n doubles.
+ * smooth: f(x) and, when grad is not NULL, its gradient; an error aborts
+ * the run (MTL_ENUMERIC at a trial point only rejects the step when
+ * reject_nonfinite is set).  prox (NULL = g is 0): out = prox_{step g}(v),
+ * v and out may alias.  gval (NULL = 0): g(x), added to the objective. */
+typedef int (*mtl__apg_smooth_fn)(void *ctx, const double *x, double *f,
+                                  double *grad);
+typedef int (*mtl__apg_prox_fn)(void *ctx, double step, const double *v,
+                                double *out);
+typedef double (*mtl__apg_value_fn)(void *ctx, const double *x);
+/* A caller's convergence test at x (e.g. a duality gap): *stop = 1 to stop;
+ * a nonzero return is an error that aborts the run. */
+typedef int (*mtl__apg_check_fn)(void *ctx, const double *x, int *stop);
+
+typedef struct mtl__apg_opts {
+  int accelerate;       /* 1 = FISTA, 0 = ISTA (default 1) */
+  int restart;          /* 0 none, 1 function, 2 gradient scheme (2) */
+  double L0;            /* initial Lipschitz estimate, > 0 (1) */
+  double backtrack;     /* L multiplier on a failed test, > 1 (2) */
+  double shrink;        /* L multiplier before each step, <= 1 (1 = fixed
+                           step until backtracking raises it) */
+  double slack;         /* sufficient decrease accepted up to slack |f(Y)|
+                           (0) */
+  double noise;         /* a violation <= noise (|f(Y)| + |f(X+)|) is
+                           rounding: keep the last accepted L (0 = off) */
+  int reject_nonfinite; /* MTL_ENUMERIC from smooth at a trial point means
+                           "step too long" (0) */
+  int max_iter;         /* (1000) */
+  double tol_obj;       /* stop when |F_k - F_{k-10}| <= tol_obj |F_k|
+                           (0 = off) */
+  int obj_monotone;     /* ... and F_k <= F_{k-1} (0) */
+  double tol_res;       /* stop when L ||X+ - Y|| <= tol_res max(1,
+                           ||grad f(Y)||) (0 = off) */
+  int stop_zero_step;   /* stop when X+ = Y (0) */
+  mtl__apg_check_fn check; /* called every check_every iterations (NULL) */
+  int check_every;
+  int keep_best;        /* return the iterate of least objective (the start
+                           included) instead of the last one (0) */
+  mtl_progress_fn progress; /* per iteration (F, rel, residual) (NULL) */
+  void *progress_ctx;
+  atomic_int *interrupt;    /* checked before each iteration (NULL) */
+  double *trace;        /* max_iter entries: F per iteration, or NULL */
+  const char *who;      /* prefix of error messages */
+} mtl__apg_opts;
+typedef struct mtl__apg_out {
+  int iterations, restarts;
+  double F; /* objective at the returned x */
+  double L; /* last Lipschitz estimate */
+} mtl__apg_out;
+void mtl__apg_opts_init(mtl__apg_opts *o);
+/* x: start in, solution out (the last iterate, or the best one with
+ * keep_best; on MTL_ECANCELLED the current one).  Returns MTL_CONVERGED,
+ * MTL_MAXITER or an error (MTL_ECANCELLED on interrupt or progress
+ * cancel); out (may be NULL) is filled in every case. */
+int mtl__apg(size_t n, double *x, mtl__apg_smooth_fn smooth,
+             mtl__apg_prox_fn prox, mtl__apg_value_fn gval, void *ctx,
+             const mtl__apg_opts *o, mtl__apg_out *out);
+
 /* ---- bcd.c --------------------------------------------------------------- */
 /* Block coordinate descent over feature rows for squared loss with reg NONE,
  * RIDGE, L1 or L21 (MTL_EUNSUPPORTED otherwise).  W (d x T column-major) is

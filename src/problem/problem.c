@@ -645,6 +645,42 @@ int mtl_problem_objective(mtl_problem *pb, const double *W, double *obj) {
   return MTL_OK;
 }
 
+/* Proximal map of an infinite penalty on the penalized rows: those rows
+ * zero, the unpenalized last row copied (the bias fit of lambda_max). */
+static int zero_rows_prox(void *ctx, double step, const double *V,
+                          double *out) {
+  const mtl_problem *pb = ctx;
+  int d = pb->d;
+  (void)step;
+  for (int t = 0; t < pb->T; t++) {
+    double last = V[(size_t)t * d + d - 1];
+    memset(out + (size_t)t * d, 0, (size_t)pb->d_pen * sizeof(double));
+    out[(size_t)t * d + d - 1] = last;
+  }
+  return MTL_OK;
+}
+
+static int loss_cb(void *ctx, const double *W, double *f, double *grad) {
+  return loss_impl(ctx, W, f, grad, 0);
+}
+
+/* W (zero in) = the best fit of the unpenalized last row alone, every
+ * penalized row zero as an infinite lambda forces, by the proximal-gradient
+ * kernel with mtl_solve's FISTA rules and a residual stop. */
+static int bias_fit(mtl_problem *pb, double *W) {
+  mtl__apg_opts o;
+  mtl__apg_opts_init(&o);
+  o.L0 = pb->L / 16;
+  o.shrink = 0.9;
+  o.noise = 1e-12;
+  o.max_iter = 100000;
+  o.tol_res = 1e-13;
+  o.who = "lambda_max: bias fit";
+  int rc = mtl__apg((size_t)pb->d * pb->T, W, loss_cb, zero_rows_prox, NULL,
+                    pb, &o, NULL);
+  return rc < 0 ? rc : MTL_OK;
+}
+
 int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max) {
   if (!pb || !lambda_max)
     return mtl__err(MTL_EINVAL, "mtl_problem_lambda_max: NULL argument");
@@ -658,20 +694,8 @@ int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max) {
   mtl_reg_type rt = pb->p.reg.type;
   if (pb->d_pen < pb->d &&
       (rt == MTL_REG_L1 || rt == MTL_REG_L21 || rt == MTL_REG_TRACE)) {
-    /* W0 = the best fit of the unpenalized row alone (every penalized row
-     * zero, as an infinite lambda forces), by proximal gradient */
-    double lam = pb->p.reg.lambda;
-    mtl_solver_params sp;
-    mtl_solver_params_init(&sp);
-    sp.record_trace = 0;
-    sp.tol_obj = 0;
-    sp.tol_gap = 0;
-    sp.tol_res = 1e-13;
-    sp.max_iter = 100000;
-    pb->p.reg.lambda = 1e300;
-    rc = mtl_solve(pb, &sp, W, NULL);
-    pb->p.reg.lambda = lam;
-    if (rc < 0)
+    rc = bias_fit(pb, W);
+    if (rc)
       goto done;
   }
   rc = loss_impl(pb, W, &f, G, 0);

@@ -110,110 +110,29 @@ static int check_problem(const mtl_problem *pb) {
   return MTL_OK;
 }
 
-/* ---- generic accelerated proximal gradient ------------------------------ */
+/* ---- the accelerated proximal-gradient rules of AMTL and GO-MTL -------- */
 
-int mtl__asym_fista(int n, double *x, mtl__asym_eval_fn eval,
-                    mtl__asym_prox_fn prox, void *ctx, double *L,
-                    int max_iter, double tol, atomic_int *interrupt,
-                    double *F, int *iters) {
-  int rc = MTL_MAXITER;
-  double *buf = mtl__malloc((size_t)4 * (size_t)n * sizeof(double));
-  if (!buf)
-    return MTL_ENOMEM;
-  double *y = buf, *g = buf + n, *z = buf + 2 * (size_t)n,
-         *best = buf + 3 * (size_t)n;
-  double hist[10] = {0};
-  double f, gx = 0, Fbest = INFINITY, t = 1, Lk = *L > 0 ? *L : 1.0;
-  rc = eval(ctx, x, &f, NULL);
-  if (rc)
-    goto done;
-  if (prox)
-    gx = prox(ctx, 0.0, x, x);
-  Fbest = f + gx;
-  memcpy(best, x, (size_t)n * sizeof(double));
-  memcpy(y, x, (size_t)n * sizeof(double));
-  rc = MTL_MAXITER;
-  for (int it = 0; it < max_iter; it++) {
-    if (interrupt && atomic_load(interrupt)) {
-      rc = mtl__err(MTL_ECANCELLED, "asym: interrupted at inner iteration %d",
-                    it);
-      goto done;
-    }
-    double fy, fz, gz = 0, dd, gd;
-    int e = eval(ctx, y, &fy, g);
-    if (e) {
-      rc = e;
-      goto done;
-    }
-    for (;;) { /* backtracking on the quadratic upper bound */
-      for (int i = 0; i < n; i++)
-        z[i] = y[i] - g[i] / Lk;
-      if (prox)
-        gz = prox(ctx, 1.0 / Lk, z, z);
-      e = eval(ctx, z, &fz, NULL);
-      if (e && e != MTL_ENUMERIC) {
-        rc = e;
-        goto done;
-      }
-      dd = 0;
-      gd = 0;
-      for (int i = 0; i < n; i++) {
-        double di = z[i] - y[i];
-        dd += di * di;
-        gd += g[i] * di;
-      }
-      if (!e && fz <= fy + gd + 0.5 * Lk * dd + 1e-14 * fabs(fy))
-        break;
-      Lk *= 2;
-      if (!(Lk < 1e300)) {
-        rc = mtl__err(MTL_ENUMERIC, "asym: step size underflow at inner "
-                                    "iteration %d (objective not smooth or "
-                                    "not finite)",
-                      it);
-        goto done;
-      }
-    }
-    double Fz = fz + gz;
-    /* gradient restart (O'Donoghue & Candes): momentum only while it
-     * points downhill.  y <- z + beta (z - x), x <- z. */
-    double rs = 0;
-    for (int i = 0; i < n; i++)
-      rs += (y[i] - z[i]) * (z[i] - x[i]);
-    double beta = 0;
-    if (rs > 0) {
-      t = 1;
-    } else {
-      double tn = 0.5 * (1 + sqrt(1 + 4 * t * t));
-      beta = (t - 1) / tn;
-      t = tn;
-    }
-    for (int i = 0; i < n; i++) {
-      y[i] = z[i] + beta * (z[i] - x[i]);
-      x[i] = z[i];
-    }
-    if (Fz < Fbest) {
-      Fbest = Fz;
-      memcpy(best, z, (size_t)n * sizeof(double));
-    }
-    (*iters)++;
-    if (it >= 10 &&
-        fabs(Fz - hist[it % 10]) <= tol * fmax(fabs(Fz), 1e-300)) {
-      rc = MTL_CONVERGED;
-      break;
-    }
-    hist[it % 10] = Fz;
-    if (dd == 0) {
-      rc = MTL_CONVERGED;
-      break;
-    }
-  }
-done:
-  if (rc >= 0 || rc == MTL_ECANCELLED) {
-    memcpy(x, best, (size_t)n * sizeof(double));
-    *F = Fbest;
-    *L = Lk;
-  }
-  free(buf);
+int mtl__asym_apg(int n, double *x, mtl__apg_smooth_fn eval,
+                  mtl__apg_prox_fn prox, mtl__apg_value_fn gval, void *ctx,
+                  double *L, int max_iter, double tol, atomic_int *interrupt,
+                  double *F, int *iters) {
+  mtl__apg_opts o;
+  mtl__apg_opts_init(&o);
+  o.restart = 2;
+  o.L0 = *L > 0 ? *L : 1.0;
+  o.slack = 1e-14;
+  o.reject_nonfinite = 1;
+  o.max_iter = max_iter;
+  o.tol_obj = tol;
+  o.stop_zero_step = 1;
+  o.keep_best = 1;
+  o.interrupt = interrupt;
+  o.who = "asym: inner solver";
+  mtl__apg_out out;
+  int rc = mtl__apg((size_t)n, x, eval, prox, gval, ctx, &o, &out);
+  *iters += out.iterations;
+  *F = out.F;
+  *L = out.L;
   return rc;
 }
 
@@ -372,7 +291,7 @@ static int solve_single(mtl_problem *pb, const mtl_asym_params *p, int t,
   sctx c = {.pb = pb, .t = t, .coef = coef, .v = v, .lambda = p->lambda,
             .z = z, .gz = gz};
   double L = (coef * pb->Lt[t] + 2 * p->lambda) / 8;
-  int rc = mtl__asym_fista(pb->d, w, s_eval, NULL, &c, &L, p->w_max_iter,
+  int rc = mtl__asym_apg(pb->d, w, s_eval, NULL, NULL, &c, &L, p->w_max_iter,
                            p->w_tol, &pb->interrupt, fval, iters);
   if (rc < 0)
     return mtl__err_prefix(rc, "asym: task %d", t + 1);
@@ -534,8 +453,8 @@ static int w_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
       nb += B[i] * B[i];
     *L = (bmax + 2 * p->lambda * (pb->T + nb)) / 16;
   }
-  int rc = mtl__asym_fista(pb->d * pb->T, W, w_eval, NULL, &c, L,
-                           p->w_max_iter, p->w_tol, &pb->interrupt, F, iters);
+  int rc = mtl__asym_apg(pb->d * pb->T, W, w_eval, NULL, NULL, &c, L,
+                         p->w_max_iter, p->w_tol, &pb->interrupt, F, iters);
   if (rc < 0 && rc != MTL_ECANCELLED)
     return mtl__err_prefix(rc, "asym: W-step");
   if (rc >= 0) { /* refresh Lt at the returned point */

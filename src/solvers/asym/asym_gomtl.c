@@ -65,16 +65,17 @@ static int s_eval(void *vctx, const double *S, double *f, double *grad) {
   return MTL_OK;
 }
 
-static double s_prox(void *vctx, double step, const double *V, double *out) {
+/* S-step non-smooth part mu ||S||_1: the L1 regularizer of reg.c. */
+static int s_prox(void *vctx, double step, const double *V, double *out) {
   gctx *c = vctx;
-  size_t n = (size_t)c->k * c->pb->T;
-  double thr = step * c->mu, g = 0;
-  for (size_t i = 0; i < n; i++) {
-    double v = V[i];
-    out[i] = v > thr ? v - thr : (v < -thr ? v + thr : 0.0);
-    g += fabs(out[i]);
-  }
-  return c->mu * g;
+  mtl_reg r = {.type = MTL_REG_L1, .lambda = c->mu};
+  return mtl_reg_prox(&r, step, V, c->k, c->pb->T, out);
+}
+
+static double s_value(void *vctx, const double *S) {
+  gctx *c = vctx;
+  mtl_reg r = {.type = MTL_REG_L1, .lambda = c->mu};
+  return mtl_reg_value(&r, S, c->k, c->pb->T);
 }
 
 /* L-step: sum_t loss_t(L s_t) + lambda ||L||_F^2, gradient G S' + 2 lambda L. */
@@ -142,7 +143,7 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
   atomic_store(&pb->interrupt, 0);
   memset(A, 0, dT * sizeof(double));
   Ls = (pb->L + 2 * p->ridge) / 8;
-  rc = mtl__asym_fista((int)dT, A, ridge_eval, NULL, &c, &Ls, 5000, 1e-12,
+  rc = mtl__asym_apg((int)dT, A, ridge_eval, NULL, NULL, &c, &Ls, 5000, 1e-12,
                        &pb->interrupt, &F, &iters);
   if (rc < 0)
     goto done;
@@ -162,7 +163,7 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
     double r = 0;
     for (size_t i = 0; i < (size_t)d * k; i++)
       r += c.L[i] * c.L[i];
-    F = f + s_prox(&c, 0.0, c.S, c.S) + p->lambda * r;
+    F = f + s_value(&c, c.S) + p->lambda * r;
   }
   Fprev = F;
   if (trace)
@@ -179,7 +180,7 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
       LsS = pb->L * fmax(ln, 1e-12) / 8;
     }
     double Fs;
-    int e = mtl__asym_fista(k * T, c.S, s_eval, s_prox, &c, &LsS,
+    int e = mtl__asym_apg(k * T, c.S, s_eval, s_prox, s_value, &c, &LsS,
                             p->inner_iter, itol, &pb->interrupt, &Fs, &iters);
     if (e < 0) {
       rc = e;
@@ -190,13 +191,13 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
       sn += c.S[i] * c.S[i];
     LsL = (pb->L * fmax(sn, 1e-12) + 2 * p->lambda) / 8;
     double Fl;
-    e = mtl__asym_fista(d * k, c.L, l_eval, NULL, &c, &LsL, p->inner_iter,
+    e = mtl__asym_apg(d * k, c.L, l_eval, NULL, NULL, &c, &LsL, p->inner_iter,
                         itol, &pb->interrupt, &Fl, &iters);
     if (e < 0) {
       rc = e;
       goto done;
     }
-    F = Fl + s_prox(&c, 0.0, c.S, c.S);
+    F = Fl + s_value(&c, c.S);
     if (trace)
       trace[nt] = F;
     nt++;
