@@ -164,6 +164,38 @@ void mtl__pool_run(mtl__pool *p, int n, mtl__range_fn fn, void *ctx);
 /* ---- timing -------------------------------------------------------------- */
 double mtl__now(void); /* monotonic seconds */
 
+/* ---- regularizer table (reg.c) ------------------------------------------ */
+/* sign(x) max(|x| - thr, 0): the prox of thr |.| (L1). */
+double mtl__soft_threshold(double x, double thr);
+/* The factor of the L2,1 group shrinkage of a row of norm nrm:
+ * max(0, 1 - thr / nrm) * scale (scale = ridge shrinkage). */
+double mtl__l21_shrink(double nrm, double thr, double scale);
+/* What the prox of one column (task) of W needs besides that column. */
+typedef enum {
+  MTL__COL_SEPARABLE = 0, /* nothing: none, ridge, L1, any lambda = 0 */
+  MTL__COL_ROWS,          /* the squared row norms of W (L2,1) */
+  MTL__COL_SPECTRAL,      /* the SVD of W (trace norm) */
+  MTL__COL_COUPLED        /* every entry of W (mean, graph) */
+} mtl__reg_col;
+mtl__reg_col mtl__reg_col_kind(const mtl_reg *r);
+/* Column of prox_{step reg}(V): v = V[:, t] (d entries); rowsq = the d
+ * squared row norms of V (MTL__COL_ROWS only, else may be NULL).
+ * MTL_EUNSUPPORTED for the spectral and coupled kinds. */
+int mtl__reg_prox_col(const mtl_reg *r, double step, const double *v, int d,
+                      const double *rowsq, double *out);
+/* 1 for the norms (L1, L2,1, trace): dual norm, duality gap, lambda_max. */
+int mtl__reg_is_norm(mtl_reg_type t);
+/* lambda_max at the loss gradient G (d x T): the dual norm of G for a
+ * norm, max |G| (a scale) for other penalties. */
+int mtl__reg_lambda_max(const mtl_reg *r, const double *G, int d, int T,
+                        double *out);
+/* Dual feasibility of M = -grad f (d x T) for h = lambda g + ridge ||.||^2
+ * with g a norm: ridge = 0: *s = min(1, lambda / ||M||_*), *hstar = 0;
+ * ridge > 0: *s = 1 and *hstar = h*(M) = ||M - Proj_{||.||_* <= lambda}(M)||^2
+ * / (4 ridge). */
+int mtl__reg_dual_conj(const mtl_reg *r, const double *M, int d, int T,
+                       double *s, double *hstar);
+
 /* ---- problem internals (problem.c), used by solvers ---------------------- */
 
 struct mtl_problem {
@@ -220,6 +252,10 @@ void mtl__scaler_sqdev(const mtl_dataset *ds, const mtl_scaler *s,
                        double *a);
 void mtl__scaler_scales(mtl_scaler *s, const double *a, const double *mn,
                         const double *mx);
+/* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the
+ * default of the task kind (logistic for classification, squared for
+ * regression).  The one place where MTL_LOSS_AUTO is resolved. */
+int mtl__loss_resolve(int requested, mtl_task_kind kind);
 /* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
 double mtl__scaling_factor(mtl_scaling s, int n);
 /* Proximal step on the penalized rows only (the unpenalized last row, if

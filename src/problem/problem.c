@@ -277,10 +277,8 @@ int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
     pb->p.reg.R_cols = 0;
   }
   for (int t = 0; t < T; t++) {
-    int l = p->task_loss ? p->task_loss[t] : p->loss;
-    if (l == MTL_LOSS_AUTO)
-      l = ds->tasks[t].kind == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC
-                                                       : MTL_LOSS_SQUARED;
+    int l = mtl__loss_resolve(p->task_loss ? p->task_loss[t] : p->loss,
+                              ds->tasks[t].kind);
     if (l != MTL_LOSS_SQUARED &&
         ds->tasks[t].kind != MTL_TASK_CLASSIFICATION) {
       rc = mtl__err(MTL_EINVAL,
@@ -691,9 +689,7 @@ int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max) {
   int rc = MTL_ENOMEM;
   if (!W || !G)
     goto done;
-  mtl_reg_type rt = pb->p.reg.type;
-  if (pb->d_pen < pb->d &&
-      (rt == MTL_REG_L1 || rt == MTL_REG_L21 || rt == MTL_REG_TRACE)) {
+  if (pb->d_pen < pb->d && mtl__reg_is_norm(pb->p.reg.type)) {
     rc = bias_fit(pb, W);
     if (rc)
       goto done;
@@ -701,12 +697,8 @@ int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max) {
   rc = loss_impl(pb, W, &f, G, 0);
   if (rc)
     goto done;
-  mtl_reg r = pb->p.reg;
-  if (r.type != MTL_REG_L1 && r.type != MTL_REG_L21 &&
-      r.type != MTL_REG_TRACE)
-    r.type = MTL_REG_L1; /* max |gradient| as a scale for other penalties */
-  pack_rows(pb, G, W);   /* W reused as packed buffer */
-  rc = mtl_reg_dual_norm(&r, W, pb->d_pen, pb->T, lambda_max);
+  pack_rows(pb, G, W); /* W reused as packed buffer */
+  rc = mtl__reg_lambda_max(&pb->p.reg, W, pb->d_pen, pb->T, lambda_max);
 done:
   free(W);
   free(G);
@@ -715,65 +707,8 @@ done:
 
 /* ---- certificate ----------------------------------------------------------- */
 
-/* Conjugate part of the dual for h(W) = lambda ||W|| + ridge ||W||_F^2 at
- * the dual matrix M = -grad f(W) (penalized rows, packed d_pen x T):
- *   ridge = 0: the dual point is scaled by s = min(1, lambda/||M||_*) so that
- *              it is feasible; h* = 0.
- *   ridge > 0: s = 1 and h*(M) = ||M - Proj_{||.||_* <= lambda}(M)||^2 /
- *              (4 ridge).
- * Returns MTL_OK and sets *s and *hstar. */
-static int dual_conj(mtl_problem *pb, double *M, double *s, double *hstar) {
-  const mtl_reg *r = &pb->p.reg;
-  int d = pb->d_pen, T = pb->T;
-  double lam = r->lambda;
-  *s = 1.0;
-  *hstar = 0.0;
-  if (r->ridge == 0) {
-    double dn;
-    int rc = mtl_reg_dual_norm(r, M, d, T, &dn);
-    if (rc)
-      return rc;
-    *s = dn > lam ? lam / dn : 1.0;
-    return MTL_OK;
-  }
-  double excess = 0;
-  if (r->type == MTL_REG_L1) {
-    for (size_t k = 0; k < (size_t)d * T; k++) {
-      double e = fabs(M[k]) - lam;
-      if (e > 0)
-        excess += e * e;
-    }
-  } else if (r->type == MTL_REG_L21) {
-    for (int j = 0; j < d; j++) {
-      double nr = 0;
-      for (int t = 0; t < T; t++)
-        nr += M[j + (size_t)t * d] * M[j + (size_t)t * d];
-      double e = sqrt(nr) - lam;
-      if (e > 0)
-        excess += e * e;
-    }
-  } else { /* trace */
-    int k = d < T ? d : T;
-    double *sv = mtl__malloc((size_t)k * sizeof(double));
-    if (!sv)
-      return MTL_ENOMEM;
-    int rc = mtl__svd_values(d, T, M, sv);
-    if (rc) {
-      free(sv);
-      return rc;
-    }
-    for (int i = 0; i < k; i++)
-      if (sv[i] > lam)
-        excess += (sv[i] - lam) * (sv[i] - lam);
-    free(sv);
-  }
-  *hstar = excess / (4 * r->ridge);
-  return MTL_OK;
-}
-
 int mtl__problem_has_dual(const mtl_problem *pb) {
-  mtl_reg_type ty = pb->p.reg.type;
-  int has = ty == MTL_REG_L1 || ty == MTL_REG_L21 || ty == MTL_REG_TRACE;
+  int has = mtl__reg_is_norm(pb->p.reg.type);
   for (int t = 0; t < pb->T && has; t++)
     has = pb->task_loss[t] == MTL_LOSS_SQUARED;
   return has;
@@ -829,7 +764,7 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
     }
     pack_rows(pb, P, P); /* penalized rows, in place (forward copy) */
     double s, hstar;
-    rc = dual_conj(pb, P, &s, &hstar);
+    rc = mtl__reg_dual_conj(&pb->p.reg, P, dp, pb->T, &s, &hstar);
     if (rc)
       goto done;
     double D = -hstar;

@@ -350,31 +350,26 @@ static int srv_full_prox(srv *s, const double *A, double *out) {
 }
 
 /* Column t of Prox(V) without touching the other columns where the
- * regularizer allows: online SVD (trace), maintained row norms (L2,1),
- * column-separable prox (L1, ridge, none); mean and graph couple all
- * entries and use the full prox. */
+ * regularizer allows (mtl__reg_col_kind): online SVD (trace), maintained
+ * row norms (L2,1), column-separable prox (L1, ridge, none); mean and
+ * graph couple all entries, and the trace norm without the online SVD
+ * needs one: they use the full prox. */
 static int srv_prox_col(srv *s, int t, double *out) {
   const mtl_reg *r = &s->cx->reg;
   int d = s->d, dp = s->dp;
   const double *v = s->V + (size_t)t * d;
+  mtl__reg_col kind = mtl__reg_col_kind(r);
   int rc = MTL_OK;
   if (s->use_osvd) {
     mtl__osvd_prox_col(&s->os, s->thr, s->scale, t, out);
-  } else if (s->use_rows) {
-    for (int j = 0; j < dp; j++) {
-      double nrm = sqrt(s->rowsq[j] > 0 ? s->rowsq[j] : 0);
-      double f = nrm > s->thr ? (1.0 - s->thr / nrm) * s->scale : 0.0;
-      out[j] = v[j] * f;
-    }
-  } else if (r->lambda > 0 &&
-             (r->type == MTL_REG_MEAN || r->type == MTL_REG_GRAPH ||
-              r->type == MTL_REG_TRACE || r->type == MTL_REG_L21)) {
+  } else if (kind == MTL__COL_SPECTRAL || kind == MTL__COL_COUPLED ||
+             (kind == MTL__COL_ROWS && !s->use_rows)) {
     if ((rc = srv_full_prox(s, s->V, s->full)))
       return rc;
     memcpy(out, s->full + (size_t)t * d, (size_t)d * sizeof(double));
     return MTL_OK;
   } else {
-    rc = mtl_reg_prox(r, s->eta, v, dp, 1, out);
+    rc = mtl__reg_prox_col(r, s->eta, v, dp, s->rowsq, out);
   }
   if (dp < d)
     out[d - 1] = v[d - 1];
@@ -1194,11 +1189,8 @@ int mtl_async_to_model(const mtl_dataset *ds, const mtl_problem_params *pp,
   if (!tl)
     return MTL_ENOMEM;
   for (int t = 0; t < T; t++) {
-    int l = pp->task_loss ? pp->task_loss[t] : pp->loss;
-    if (l == MTL_LOSS_AUTO)
-      l = ds->tasks[t].kind == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC
-                                                       : MTL_LOSS_SQUARED;
-    tl[t] = l;
+    tl[t] = mtl__loss_resolve(pp->task_loss ? pp->task_loss[t] : pp->loss,
+                              ds->tasks[t].kind);
   }
   mtl_problem_params q = *pp;
   q.task_loss = tl;

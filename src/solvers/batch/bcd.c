@@ -283,14 +283,8 @@ static double pass(work *wk, double *W) {
     } else {
       double lam = pen && wk->reg == MTL_REG_L1 ? wk->lambda : 0.0;
       for (int t = 0; t < T; t++) {
-        double c = wk->c[t], hh = wk->h[t], v = 0;
-        if (hh > 0) {
-          if (c > lam)
-            v = (c - lam) / hh;
-          else if (c < -lam)
-            v = (c + lam) / hh;
-        }
-        wk->w[t] = v;
+        double hh = wk->h[t];
+        wk->w[t] = hh > 0 ? mtl__soft_threshold(wk->c[t], lam) / hh : 0.0;
       }
     }
     for (int t = 0; t < T; t++) {
