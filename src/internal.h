@@ -264,6 +264,13 @@ int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
                       double *out);
 /* Regularizer value on the penalized rows. */
 double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
+/* mtl_problem_loss; stats = 1 also fills task_rr / task_yr (squared-loss
+ * residual statistics of the certificate). */
+int mtl__problem_loss_stats(mtl_problem *pb, const double *W, double *f,
+                            double *grad, int stats);
+/* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T); dst may be W. */
+void mtl__problem_pack_rows(const mtl_problem *pb, const double *W,
+                            double *dst);
 
 /* ---- accelerated proximal gradient (apg.c) ------------------------------ */
 /* The one proximal-gradient kernel: min_x f(x) + g(x) over n doubles.
