@@ -437,6 +437,7 @@ void mtl_asym_result_clear(mtl_asym_result *res) {
 /* Work arrays of one fit. */
 typedef struct fit_ws {
   double *a, *e, *Lt, *R, *G, *M, *col, *v, *z, *gz, *rres;
+  double *cand; /* d x T: Curriculum-simple's candidate models */
 } fit_ws;
 
 static int w_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
@@ -673,6 +674,49 @@ static int fit_curriculum_simple(mtl_problem *pb, const mtl_asym_params *p,
   return MTL_CONVERGED;
 }
 
+/* The work arrays of a fit, in one zeroed block (returned, to be freed). */
+static double *ws_alloc(const mtl_problem *pb, fit_ws *ws) {
+  int d = pb->d, T = pb->T, dp = pb->d_pen, maxn = pb->max_n;
+  size_t nws = (size_t)6 * T + (size_t)dp * T + (size_t)3 * T * T +
+               (size_t)2 * d + (size_t)2 * maxn + (size_t)dp * T +
+               (size_t)d * T;
+  double *q = mtl__calloc(nws, sizeof(double)), *wsbuf = q;
+  if (!q)
+    return NULL;
+  ws->a = q, q += T;
+  ws->e = q, q += T;
+  ws->Lt = q, q += T;
+  ws->col = q, q += 3 * (size_t)T;
+  ws->R = q, q += (size_t)dp * T;
+  ws->G = q, q += (size_t)T * T;
+  ws->M = q, q += 2 * (size_t)T * T;
+  ws->v = q, q += 2 * (size_t)d;
+  ws->z = q, q += maxn;
+  ws->gz = q, q += maxn;
+  ws->rres = q, q += (size_t)dp * T;
+  ws->cand = q;
+  return wsbuf;
+}
+
+/* The result's arrays (zeroed); MTL_ENOMEM if one is missing. */
+static int result_alloc(mtl_asym_result *res, int d, int T, int curr,
+                        int max_outer) {
+  res->d = d;
+  res->T = T;
+  res->W = mtl__calloc((size_t)d * T, sizeof(double));
+  res->B = mtl__calloc((size_t)T * T, sizeof(double));
+  res->W_stl = mtl__calloc((size_t)d * T, sizeof(double));
+  res->task_loss = mtl__calloc((size_t)T, sizeof(double));
+  res->trace = mtl__calloc((size_t)(curr ? T : max_outer) + 2,
+                           sizeof(double));
+  if (curr)
+    res->order = mtl__calloc((size_t)T, sizeof(int));
+  if (!res->W || !res->B || !res->W_stl || !res->task_loss || !res->trace ||
+      (curr && !res->order))
+    return MTL_ENOMEM;
+  return MTL_OK;
+}
+
 int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
                  mtl_asym_result *res) {
   int rc;
@@ -684,43 +728,15 @@ int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
   if ((rc = check_problem(pb)) || (rc = check_params(p)))
     return rc;
   double t0 = mtl__now();
-  int d = pb->d, T = pb->T, dp = pb->d_pen;
+  int d = pb->d, T = pb->T;
   int curr = p->variant == MTL_ASYM_CURRICULUM ||
              p->variant == MTL_ASYM_CURRICULUM_SIMPLE;
-  int maxn = pb->max_n;
-  size_t nws = (size_t)6 * T + (size_t)dp * T + (size_t)3 * T * T +
-               (size_t)2 * d + (size_t)2 * maxn + (size_t)dp * T +
-               (size_t)d * T;
   fit_ws ws = {0};
-  double *wsbuf = mtl__calloc(nws, sizeof(double));
+  double *wsbuf = ws_alloc(pb, &ws), *cand = ws.cand;
   int *used = mtl__calloc((size_t)T, sizeof(int));
-  res->d = d;
-  res->T = T;
-  res->W = mtl__calloc((size_t)d * T, sizeof(double));
-  res->B = mtl__calloc((size_t)T * T, sizeof(double));
-  res->W_stl = mtl__calloc((size_t)d * T, sizeof(double));
-  res->task_loss = mtl__calloc((size_t)T, sizeof(double));
-  res->trace = mtl__calloc((size_t)(curr ? T : p->max_outer) + 2,
-                           sizeof(double));
-  if (curr)
-    res->order = mtl__calloc((size_t)T, sizeof(int));
   rc = MTL_ENOMEM;
-  if (!wsbuf || !used || !res->W || !res->B || !res->W_stl ||
-      !res->task_loss || !res->trace || (curr && !res->order))
+  if (!wsbuf || !used || result_alloc(res, d, T, curr, p->max_outer))
     goto fail;
-  double *q = wsbuf;
-  ws.a = q, q += T;
-  ws.e = q, q += T;
-  ws.Lt = q, q += T;
-  ws.col = q, q += 3 * (size_t)T;
-  ws.R = q, q += (size_t)dp * T;
-  ws.G = q, q += (size_t)T * T;
-  ws.M = q, q += 2 * (size_t)T * T;
-  ws.v = q, q += 2 * (size_t)d;
-  ws.z = q, q += maxn;
-  ws.gz = q, q += maxn;
-  ws.rres = q, q += (size_t)dp * T;
-  double *cand = q;
   extra_weights(pb, p->imbalance, ws.e);
   atomic_store(&pb->interrupt, 0);
 

@@ -97,10 +97,7 @@ static int l_eval(void *vctx, const double *L, double *f, double *grad) {
   return MTL_OK;
 }
 
-int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
-                  double *Lout, double *Sout, double *trace, int *ntrace) {
-  if (!pb || !p || !W)
-    return mtl__err(MTL_EINVAL, "gomtl: NULL problem, params or W");
+static int check_params(const mtl_problem *pb, const mtl_gomtl_params *p) {
   int d = pb->d, T = pb->T, k = p->k, m = d < T ? d : T;
   if (k < 1 || k > m)
     return mtl__err(MTL_EINVAL, "gomtl: k = %d must be in [1, min(d, T) = %d]",
@@ -124,6 +121,70 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
       return mtl__err(MTL_EUNSUPPORTED,
                       "gomtl: task %d uses the hinge loss (not smooth)",
                       t + 1);
+  return MTL_OK;
+}
+
+/* The start: ridge single-task models W_stl (in A, d x T, overwritten),
+ * then L = U_k s_k, S = V_k' from its SVD (U d x m, sv m, Vt m x T). */
+static int start(gctx *c, double *A, double *U, double *sv, double *Vt,
+                 int *iters) {
+  mtl_problem *pb = c->pb;
+  int d = pb->d, T = pb->T, k = c->k, m = d < T ? d : T;
+  double F, Ls = (pb->L + 2 * c->ridge) / 8;
+  memset(A, 0, (size_t)d * T * sizeof(double));
+  int rc = mtl__asym_apg(d * T, A, ridge_eval, NULL, NULL, c, &Ls, 5000,
+                         1e-12, &pb->interrupt, &F, iters);
+  if (rc < 0)
+    return rc;
+  if ((rc = mtl__svd(d, T, A, U, sv, Vt)))
+    return rc;
+  for (int j = 0; j < k; j++) {
+    for (int i = 0; i < d; i++)
+      c->L[i + (size_t)j * d] = U[i + (size_t)j * d] * sv[j];
+    for (int t = 0; t < T; t++)
+      c->S[j + (size_t)t * k] = Vt[j + (size_t)t * m];
+  }
+  return MTL_OK;
+}
+
+static double sumsq(const double *x, size_t n) {
+  double r = 0;
+  for (size_t i = 0; i < n; i++)
+    r += x[i] * x[i];
+  return r;
+}
+
+/* One outer iteration: the S-step, then the L-step; *F = the objective.
+ * *LsS carries the S-step's Lipschitz estimate from one step to the next. */
+static int outer_step(gctx *c, const mtl_gomtl_params *p, double *LsS,
+                      double itol, int *iters, double *F) {
+  mtl_problem *pb = c->pb;
+  int d = pb->d, T = pb->T, k = c->k;
+  if (!(*LsS > 0))
+    *LsS = pb->L * fmax(sumsq(c->L, (size_t)d * k), 1e-12) / 8;
+  double Fs, Fl;
+  int e = mtl__asym_apg(k * T, c->S, s_eval, s_prox, s_value, c, LsS,
+                        p->inner_iter, itol, &pb->interrupt, &Fs, iters);
+  if (e < 0)
+    return e;
+  double LsL =
+      (pb->L * fmax(sumsq(c->S, (size_t)k * T), 1e-12) + 2 * p->lambda) / 8;
+  e = mtl__asym_apg(d * k, c->L, l_eval, NULL, NULL, c, &LsL, p->inner_iter,
+                    itol, &pb->interrupt, &Fl, iters);
+  if (e < 0)
+    return e;
+  *F = Fl + s_value(c, c->S);
+  return MTL_OK;
+}
+
+int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
+                  double *Lout, double *Sout, double *trace, int *ntrace) {
+  if (!pb || !p || !W)
+    return mtl__err(MTL_EINVAL, "gomtl: NULL problem, params or W");
+  int rc = check_params(pb, p);
+  if (rc)
+    return rc;
+  int d = pb->d, T = pb->T, k = p->k, m = d < T ? d : T;
   size_t dT = (size_t)d * T;
   double *buf = mtl__calloc(3 * dT + (size_t)d * k + (size_t)k * T +
                                 (size_t)d * m + (size_t)m + (size_t)m * T,
@@ -138,66 +199,24 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
   c.L = c.G + dT;
   c.S = c.L + (size_t)d * k;
   double *U = c.S + (size_t)k * T, *sv = U + (size_t)d * m, *Vt = sv + m;
-  int rc, iters = 0, nt = 0;
-  double Ls = 0, F, Fprev;
+  int iters = 0, nt = 0;
+  double F, f;
   atomic_store(&pb->interrupt, 0);
-  memset(A, 0, dT * sizeof(double));
-  Ls = (pb->L + 2 * p->ridge) / 8;
-  rc = mtl__asym_apg((int)dT, A, ridge_eval, NULL, NULL, &c, &Ls, 5000, 1e-12,
-                       &pb->interrupt, &F, &iters);
-  if (rc < 0)
+  if ((rc = start(&c, A, U, sv, Vt, &iters)) || (rc = s_eval(&c, c.S, &f, NULL)))
     goto done;
-  rc = mtl__svd(d, T, A, U, sv, Vt); /* A is overwritten */
-  if (rc)
-    goto done;
-  for (int j = 0; j < k; j++) {
-    for (int i = 0; i < d; i++)
-      c.L[i + (size_t)j * d] = U[i + (size_t)j * d] * sv[j];
-    for (int t = 0; t < T; t++)
-      c.S[j + (size_t)t * k] = Vt[j + (size_t)t * m];
-  }
-  {
-    double f;
-    if ((rc = s_eval(&c, c.S, &f, NULL)))
-      goto done;
-    double r = 0;
-    for (size_t i = 0; i < (size_t)d * k; i++)
-      r += c.L[i] * c.L[i];
-    F = f + s_value(&c, c.S) + p->lambda * r;
-  }
-  Fprev = F;
+  F = f + s_value(&c, c.S) + p->lambda * sumsq(c.L, (size_t)d * k);
+  double Fprev = F, LsS = 0;
   if (trace)
     trace[nt] = F;
   nt++;
-  double LsS = 0, LsL = 0;
   double itol = fmax(1e-12, 1e-3 * p->tol); /* inner steps: finer than outer */
   rc = MTL_MAXITER;
   for (int it = 1; it <= p->max_outer; it++) {
-    if (!(LsS > 0)) {
-      double ln = 0;
-      for (size_t i = 0; i < (size_t)d * k; i++)
-        ln += c.L[i] * c.L[i];
-      LsS = pb->L * fmax(ln, 1e-12) / 8;
-    }
-    double Fs;
-    int e = mtl__asym_apg(k * T, c.S, s_eval, s_prox, s_value, &c, &LsS,
-                            p->inner_iter, itol, &pb->interrupt, &Fs, &iters);
+    int e = outer_step(&c, p, &LsS, itol, &iters, &F);
     if (e < 0) {
       rc = e;
       goto done;
     }
-    double sn = 0;
-    for (size_t i = 0; i < (size_t)k * T; i++)
-      sn += c.S[i] * c.S[i];
-    LsL = (pb->L * fmax(sn, 1e-12) + 2 * p->lambda) / 8;
-    double Fl;
-    e = mtl__asym_apg(d * k, c.L, l_eval, NULL, NULL, &c, &LsL, p->inner_iter,
-                        itol, &pb->interrupt, &Fl, &iters);
-    if (e < 0) {
-      rc = e;
-      goto done;
-    }
-    F = Fl + s_value(&c, c.S);
     if (trace)
       trace[nt] = F;
     nt++;
