@@ -297,7 +297,9 @@ typedef struct mtl__apg_opts {
   double slack;         /* sufficient decrease accepted up to slack |f(Y)|
                            (0) */
   double noise;         /* a violation <= noise (|f(Y)| + |f(X+)|) is
-                           rounding: keep the last accepted L (0 = off) */
+                           rounding: keep the last accepted L (1e-12;
+                           0 = off: then rounding near the optimum can
+                           raise L without bound unless slack > 0) */
   int reject_nonfinite; /* MTL_ENUMERIC from smooth at a trial point means
                            "step too long" (0) */
   int max_iter;         /* (1000) */

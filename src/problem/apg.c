@@ -29,7 +29,7 @@ void mtl__apg_opts_init(mtl__apg_opts *o) {
       .backtrack = 2.0,
       .shrink = 1.0,
       .slack = 0,
-      .noise = 0,
+      .noise = 1e-12,
       .reject_nonfinite = 0,
       .max_iter = 1000,
       .tol_obj = 0,

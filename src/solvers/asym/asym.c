@@ -121,6 +121,7 @@ int mtl__asym_apg(int n, double *x, mtl__apg_smooth_fn eval,
   o.restart = 2;
   o.L0 = *L > 0 ? *L : 1.0;
   o.slack = 1e-14;
+  o.noise = 0;
   o.reject_nonfinite = 1;
   o.max_iter = max_iter;
   o.tol_obj = tol;
