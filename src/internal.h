@@ -196,7 +196,7 @@ int mtl__reg_lambda_max(const mtl_reg *r, const double *G, int d, int T,
 int mtl__reg_dual_conj(const mtl_reg *r, const double *M, int d, int T,
                        double *s, double *hstar);
 
-/* ---- problem internals (problem.c), used by solvers ---------------------- */
+/* ---- problem internals (problem.c, problem_loss.c, problem_dual.c) ------ */
 
 struct mtl_problem {
   const mtl_dataset *ds;
@@ -404,7 +404,7 @@ int mtl__read_csv(const char *path, const mtl_read_params *p,
                   mtl_dataset **out);
 /* ---- end of readers block ------------------------------------------------ */
 
-/* ---- online SVD and asynchronous MTL (osvd.c, async.c) [async helper] --- */
+/* ---- online SVD and asynchronous MTL (osvd.c, solvers/async/) [async] --- */
 /* Exact online thin SVD A = U diag(s) Q' (d x T, k = min(d, T), never
  * truncated) under column replacement (Brand 2003); see osvd.c.  U d x k,
  * Q T x k, column-major.  A full SVD every `refresh` replacements (0 =
