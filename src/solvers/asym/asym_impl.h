@@ -20,4 +20,13 @@ int mtl__asym_apg(int n, double *x, mtl__apg_smooth_fn eval,
                   double *L, int max_iter, double tol, atomic_int *interrupt,
                   double *F, int *iters);
 
+/* The symmetric variant's B-step (asym_bstep.c): B = B' >= 0 with zero
+ * diagonal by coordinate descent over the pairs s < t, G = W'W (T x T),
+ * cost the loss costs, M (T x T) scratch.  MTL_CONVERGED when the KKT
+ * violation is <= tol (scaled), else MTL_MAXITER (B then stays feasible
+ * and does not increase (1)). */
+int mtl__asym_bstep_symmetric(int T, const double *G, const double *cost,
+                              double lambda, double mu, double tol,
+                              int max_sweeps, double *B, double *M);
+
 #endif /* MTL_ASYM_IMPL_H */
