@@ -43,6 +43,13 @@ int mtl_loss_parse(const char *s, int *ok) {
   return -1;
 }
 
+int mtl__loss_resolve(int requested, mtl_task_kind kind) {
+  if (requested != MTL_LOSS_AUTO)
+    return requested;
+  return kind == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC
+                                         : MTL_LOSS_SQUARED;
+}
+
 /* sigma(-m) = 1 / (1 + exp(m)) without overflow: for m >= 0 the form
  * e^{-m} / (1 + e^{-m}) only underflows (to 0, the right limit). */
 static double sigmoid_neg(double m) {

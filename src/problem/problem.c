@@ -5,10 +5,9 @@
  *            + ridge ||W||_F^2
  *
  * on a dataset: validation, precomputation (Gram matrices, Lipschitz
- * estimates), the smooth part's value and gradient computed per task in
- * parallel, the proximal step on the penalized rows, and the optimality
- * certificate (duality gap where a closed-form dual exists, proximal
- * fixed-point residual always).
+ * estimates) and accessors.  The smooth part's value and gradient and the
+ * proximal step on the penalized rows are in problem_loss.c; lambda_max
+ * and the optimality certificate in problem_dual.c.
  */
 #include "internal.h"
 
@@ -222,6 +221,115 @@ done:
   return rc;
 }
 
+/* The per-task arrays and the problem's own copy of the graph R. */
+static int alloc_arrays(mtl_problem *pb, const mtl_problem_params *p) {
+  int T = pb->T;
+  pb->task_loss = mtl__calloc((size_t)T, sizeof(int));
+  pb->scale = mtl__calloc((size_t)T, sizeof(double));
+  pb->Lt = mtl__calloc((size_t)T, sizeof(double));
+  pb->task_f = mtl__calloc((size_t)T, sizeof(double));
+  pb->task_rr = mtl__calloc((size_t)T, sizeof(double));
+  pb->task_yr = mtl__calloc((size_t)T, sizeof(double));
+  pb->scratch = mtl__calloc((size_t)pb->d * T, sizeof(double));
+  if (!pb->task_loss || !pb->scale || !pb->Lt || !pb->task_f ||
+      !pb->task_rr || !pb->task_yr || !pb->scratch)
+    return MTL_ENOMEM;
+  if (p->reg.type != MTL_REG_GRAPH) {
+    pb->p.reg.R = NULL;
+    pb->p.reg.R_cols = 0;
+    return MTL_OK;
+  }
+  size_t nR = (size_t)T * p->reg.R_cols;
+  pb->R = mtl__malloc(nR * sizeof(double));
+  if (!pb->R)
+    return MTL_ENOMEM;
+  memcpy(pb->R, p->reg.R, nR * sizeof(double));
+  for (size_t k = 0; k < nR; k++)
+    if (!isfinite(pb->R[k]))
+      return mtl__err(MTL_EINVAL, "problem: graph R entry %zu is not finite",
+                      k);
+  pb->p.reg.R = pb->R;
+  return MTL_OK;
+}
+
+/* Each task's loss (MTL_LOSS_AUTO resolved), its scale c_t s(n_t), and
+ * max_n. */
+static int resolve_losses(mtl_problem *pb, const mtl_problem_params *p) {
+  const mtl_dataset *ds = pb->ds;
+  for (int t = 0; t < pb->T; t++) {
+    int l = mtl__loss_resolve(p->task_loss ? p->task_loss[t] : p->loss,
+                              ds->tasks[t].kind);
+    if (l != MTL_LOSS_SQUARED &&
+        ds->tasks[t].kind != MTL_TASK_CLASSIFICATION)
+      return mtl__err(MTL_EINVAL,
+                      "problem: task %d (%s) has real-valued targets but "
+                      "loss %s needs labels in {-1,+1}",
+                      t + 1, ds->tasks[t].name, mtl_loss_name((mtl_loss)l));
+    pb->task_loss[t] = l;
+    pb->scale[t] =
+        ds->tasks[t].weight * mtl__scaling_factor(p->scaling, ds->tasks[t].n);
+    if (ds->tasks[t].n > pb->max_n)
+      pb->max_n = ds->tasks[t].n;
+  }
+  return MTL_OK;
+}
+
+/* Shared design without any Gram matrix: the n x T buffers of Z = X W. */
+static int alloc_shared_raw(mtl_problem *pb) {
+  const mtl_dataset *ds = pb->ds;
+  if (!ds->shared || pb->shared_gram)
+    return MTL_OK;
+  for (int t = 0; t < pb->T; t++)
+    if (pb->use_gram[t])
+      return MTL_OK;
+  size_t nT = (size_t)ds->tasks[0].n * pb->T;
+  pb->Zs = mtl__malloc(nT * sizeof(double));
+  pb->DZs = mtl__malloc(nT * sizeof(double));
+  return pb->Zs && pb->DZs ? MTL_OK : MTL_ENOMEM;
+}
+
+/* The worker pool and each worker's residual / loss-derivative buffers. */
+static int alloc_workers(mtl_problem *pb, int threads) {
+  int rc = mtl__pool_create(threads, &pb->pool);
+  if (rc)
+    return rc;
+  int P = mtl__pool_size(pb->pool), d = pb->d;
+  int blk = pb->max_n < MTL__BLOCK_ROWS ? pb->max_n : MTL__BLOCK_ROWS;
+  pb->zbuf = mtl__calloc((size_t)P, sizeof(double *));
+  pb->dzbuf = mtl__calloc((size_t)P, sizeof(double *));
+  pb->zbuf_all = mtl__calloc((size_t)P * (blk + d), sizeof(double));
+  pb->dzbuf_all = mtl__calloc((size_t)P * blk, sizeof(double));
+  if (!pb->zbuf || !pb->dzbuf || !pb->zbuf_all || !pb->dzbuf_all)
+    return MTL_ENOMEM;
+  for (int w = 0; w < P; w++) {
+    pb->zbuf[w] = pb->zbuf_all + (size_t)w * (blk + d);
+    pb->dzbuf[w] = pb->dzbuf_all + (size_t)w * blk;
+  }
+  return MTL_OK;
+}
+
+/* Per-task Lipschitz bounds Lt and their maximum L. */
+static int lipschitz(mtl_problem *pb) {
+  pb->L = 0;
+  double s2 = 0;
+  for (int t = 0; t < pb->T; t++) {
+    if (t == 0 || !pb->ds->shared) { /* shared design: one X, one estimate */
+      int rc = task_sqnorm(pb, t, &s2);
+      if (rc)
+        return rc;
+    }
+    double Ll = pb->task_loss[t] == MTL_LOSS_HINGE
+                    ? 1.0
+                    : mtl_loss_lipschitz((mtl_loss)pb->task_loss[t]);
+    pb->Lt[t] = pb->scale[t] * Ll * s2;
+    if (pb->Lt[t] > pb->L)
+      pb->L = pb->Lt[t];
+  }
+  if (!(pb->L > 0))
+    pb->L = 1.0; /* all-zero data: any step works */
+  return MTL_OK;
+}
+
 int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
                        mtl_problem **out) {
   mtl_problem_params defaults;
@@ -235,126 +343,28 @@ int mtl_problem_create(const mtl_dataset *ds, const mtl_problem_params *p,
   int rc = check_params(ds, p);
   if (rc)
     return rc;
-  int T = ds->T, d = ds->d;
   if (p->reg.type == MTL_REG_GRAPH && p->reg.R_cols < 1)
     return mtl__err(MTL_EINVAL, "problem: graph R has no columns");
   mtl_problem *pb = mtl__calloc(1, sizeof *pb);
   if (!pb)
     return MTL_ENOMEM;
   pb->ds = ds;
-  pb->d = d;
-  pb->T = T;
+  pb->d = ds->d;
+  pb->T = ds->T;
   pb->p = *p;
   pb->p.task_loss = NULL;
-  pb->d_pen = p->unpenalized_last ? d - 1 : d;
+  pb->d_pen = p->unpenalized_last ? ds->d - 1 : ds->d;
   atomic_init(&pb->interrupt, 0);
-  rc = MTL_ENOMEM;
-  pb->task_loss = mtl__calloc((size_t)T, sizeof(int));
-  pb->scale = mtl__calloc((size_t)T, sizeof(double));
-  pb->Lt = mtl__calloc((size_t)T, sizeof(double));
-  pb->task_f = mtl__calloc((size_t)T, sizeof(double));
-  pb->task_rr = mtl__calloc((size_t)T, sizeof(double));
-  pb->task_yr = mtl__calloc((size_t)T, sizeof(double));
-  pb->scratch = mtl__calloc((size_t)d * T, sizeof(double));
-  if (!pb->task_loss || !pb->scale || !pb->Lt || !pb->task_f ||
-      !pb->task_rr || !pb->task_yr || !pb->scratch)
-    goto fail;
-  if (p->reg.type == MTL_REG_GRAPH) {
-    size_t nR = (size_t)T * p->reg.R_cols;
-    pb->R = mtl__malloc(nR * sizeof(double));
-    if (!pb->R)
-      goto fail;
-    memcpy(pb->R, p->reg.R, nR * sizeof(double));
-    for (size_t k = 0; k < nR; k++)
-      if (!isfinite(pb->R[k])) {
-        rc = mtl__err(MTL_EINVAL, "problem: graph R entry %zu is not finite",
-                      k);
-        goto fail;
-      }
-    pb->p.reg.R = pb->R;
-  } else {
-    pb->p.reg.R = NULL;
-    pb->p.reg.R_cols = 0;
+  if ((rc = alloc_arrays(pb, p)) || (rc = resolve_losses(pb, p)) ||
+      (rc = build_gram(pb)) ||
+      (pb->d_pen < pb->d && (rc = build_bias_stats(pb))) ||
+      (rc = alloc_shared_raw(pb)) || (rc = alloc_workers(pb, p->threads)) ||
+      (rc = lipschitz(pb))) {
+    mtl_problem_free(pb);
+    return rc;
   }
-  for (int t = 0; t < T; t++) {
-    int l = p->task_loss ? p->task_loss[t] : p->loss;
-    if (l == MTL_LOSS_AUTO)
-      l = ds->tasks[t].kind == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC
-                                                       : MTL_LOSS_SQUARED;
-    if (l != MTL_LOSS_SQUARED &&
-        ds->tasks[t].kind != MTL_TASK_CLASSIFICATION) {
-      rc = mtl__err(MTL_EINVAL,
-                    "problem: task %d (%s) has real-valued targets but loss "
-                    "%s needs labels in {-1,+1}",
-                    t + 1, ds->tasks[t].name, mtl_loss_name((mtl_loss)l));
-      goto fail;
-    }
-    pb->task_loss[t] = l;
-    pb->scale[t] =
-        ds->tasks[t].weight * mtl__scaling_factor(p->scaling, ds->tasks[t].n);
-    if (ds->tasks[t].n > pb->max_n)
-      pb->max_n = ds->tasks[t].n;
-  }
-  rc = build_gram(pb);
-  if (rc)
-    goto fail;
-  if (pb->d_pen < d) {
-    rc = build_bias_stats(pb);
-    if (rc)
-      goto fail;
-  }
-  if (ds->shared && !pb->shared_gram) {
-    int any_gram = 0;
-    for (int t = 0; t < T; t++)
-      any_gram |= pb->use_gram[t];
-    if (!any_gram) {
-      size_t nT = (size_t)ds->tasks[0].n * T;
-      pb->Zs = mtl__malloc(nT * sizeof(double));
-      pb->DZs = mtl__malloc(nT * sizeof(double));
-      if (!pb->Zs || !pb->DZs) {
-        rc = MTL_ENOMEM;
-        goto fail;
-      }
-    }
-  }
-  rc = mtl__pool_create(p->threads, &pb->pool);
-  if (rc)
-    goto fail;
-  int P = mtl__pool_size(pb->pool);
-  int blk = pb->max_n < MTL__BLOCK_ROWS ? pb->max_n : MTL__BLOCK_ROWS;
-  rc = MTL_ENOMEM;
-  pb->zbuf = mtl__calloc((size_t)P, sizeof(double *));
-  pb->dzbuf = mtl__calloc((size_t)P, sizeof(double *));
-  pb->zbuf_all = mtl__calloc((size_t)P * (blk + d), sizeof(double));
-  pb->dzbuf_all = mtl__calloc((size_t)P * blk, sizeof(double));
-  if (!pb->zbuf || !pb->dzbuf || !pb->zbuf_all || !pb->dzbuf_all)
-    goto fail;
-  for (int w = 0; w < P; w++) {
-    pb->zbuf[w] = pb->zbuf_all + (size_t)w * (blk + d);
-    pb->dzbuf[w] = pb->dzbuf_all + (size_t)w * blk;
-  }
-  pb->L = 0;
-  double s2 = 0;
-  for (int t = 0; t < T; t++) {
-    if (t == 0 || !ds->shared) { /* shared design: one X, one estimate */
-      rc = task_sqnorm(pb, t, &s2);
-      if (rc)
-        goto fail;
-    }
-    double Ll = pb->task_loss[t] == MTL_LOSS_HINGE
-                    ? 1.0
-                    : mtl_loss_lipschitz((mtl_loss)pb->task_loss[t]);
-    pb->Lt[t] = pb->scale[t] * Ll * s2;
-    if (pb->Lt[t] > pb->L)
-      pb->L = pb->Lt[t];
-  }
-  if (!(pb->L > 0))
-    pb->L = 1.0; /* all-zero data: any step works */
   *out = pb;
   return MTL_OK;
-fail:
-  mtl_problem_free(pb);
-  return rc ? rc : MTL_ENOMEM;
 }
 
 void mtl_problem_free(mtl_problem *pb) {
@@ -419,409 +429,4 @@ int mtl_problem_set_lambda(mtl_problem *pb, double lambda) {
                     lambda);
   pb->p.reg.lambda = lambda;
   return MTL_OK;
-}
-
-/* ---- smooth part ---------------------------------------------------------- */
-
-typedef struct {
-  mtl_problem *pb;
-  const double *W;
-  double *grad; /* may be NULL */
-  int stats;    /* also fill task_rr / task_yr (squared loss) */
-} loss_job;
-
-/* One task through its Gram matrix: O(d^2). */
-static void task_loss_gram(mtl_problem *pb, int t, const double *w,
-                           double *g, double *q, int stats) {
-  int d = pb->d;
-  mtl__gemv(0, d, d, 1.0, pb->G[t], d, w, 0.0, q);
-  double wq = mtl__dot(d, w, q), bw = mtl__dot(d, pb->b[t], w);
-  double rr = wq - 2 * bw + pb->yy[t];
-  if (rr < 0)
-    rr = 0; /* rounding */
-  pb->task_f[t] = pb->scale[t] * 0.5 * rr;
-  if (stats) {
-    pb->task_rr[t] = rr;
-    pb->task_yr[t] = pb->yy[t] - bw;
-  }
-  if (g) {
-    for (int j = 0; j < d; j++)
-      g[j] = pb->scale[t] * (q[j] - pb->b[t][j]);
-  }
-}
-
-/* One task from raw data, streaming X_t once in row blocks: z = X_b w,
- * dz = l'(z), g += X_b' dz while the block is still in cache. */
-static void task_loss_raw(mtl_problem *pb, int t, const double *w, double *g,
-                          int worker, int stats) {
-  const mtl_dataset *ds = pb->ds;
-  const mtl__task *tk = &ds->tasks[t];
-  int d = pb->d;
-  double *z = pb->zbuf[worker], *dz = pb->dzbuf[worker];
-  mtl_loss l = (mtl_loss)pb->task_loss[t];
-  double f = 0, rr = 0, yr = 0;
-  if (g)
-    memset(g, 0, (size_t)d * sizeof(double));
-  for (int i0 = 0; i0 < tk->n; i0 += MTL__BLOCK_ROWS) {
-    int nb = tk->n - i0 < MTL__BLOCK_ROWS ? tk->n - i0 : MTL__BLOCK_ROWS;
-    const double *yb = tk->y + i0;
-    if (tk->X) {
-      mtl__gemv_rm(0, nb, d, 1.0, tk->X + (size_t)i0 * d, d, w, 0.0, z);
-    } else {
-      for (int i = 0; i < nb; i++) {
-        double s = 0;
-        for (int64_t p = tk->indptr[i0 + i]; p < tk->indptr[i0 + i + 1]; p++)
-          s += tk->values[p] * w[tk->indices[p]];
-        z[i] = s;
-      }
-    }
-    if (stats)
-      for (int i = 0; i < nb; i++) {
-        double r = yb[i] - z[i];
-        rr += r * r;
-        yr += yb[i] * r;
-      }
-    f += mtl_loss_eval(l, z, yb, nb, g ? dz : NULL);
-    if (!g)
-      continue;
-    if (tk->X) {
-      mtl__gemv_rm(1, nb, d, 1.0, tk->X + (size_t)i0 * d, d, dz, 1.0, g);
-    } else {
-      for (int i = 0; i < nb; i++)
-        for (int64_t p = tk->indptr[i0 + i]; p < tk->indptr[i0 + i + 1]; p++)
-          g[tk->indices[p]] += dz[i] * tk->values[p];
-    }
-  }
-  pb->task_f[t] = pb->scale[t] * f;
-  if (stats) {
-    pb->task_rr[t] = rr;
-    pb->task_yr[t] = yr;
-  }
-  if (g)
-    mtl__scal(d, pb->scale[t], g);
-}
-
-static void loss_range(void *ctx, int lo, int hi, int worker) {
-  loss_job *j = ctx;
-  mtl_problem *pb = j->pb;
-  int d = pb->d;
-  for (int t = lo; t < hi; t++) {
-    const double *w = j->W + (size_t)t * d;
-    double *g = j->grad ? j->grad + (size_t)t * d : NULL;
-    if (pb->use_gram[t])
-      task_loss_gram(pb, t, w, g, pb->zbuf[worker], j->stats);
-    else
-      task_loss_raw(pb, t, w, g, worker, j->stats);
-  }
-}
-
-/* Shared design with one Gram matrix: Q = G W as one matrix product. */
-static void shared_gram_loss(mtl_problem *pb, const double *W, double *grad,
-                             int stats) {
-  int d = pb->d, T = pb->T;
-  double *Q = pb->scratch; /* d x T */
-  mtl__gemm(0, 0, d, T, d, 1.0, pb->G[0], d, W, d, 0.0, Q, d);
-  for (int t = 0; t < T; t++) {
-    const double *w = W + (size_t)t * d, *q = Q + (size_t)t * d;
-    double wq = mtl__dot(d, w, q), bw = mtl__dot(d, pb->b[t], w);
-    double rr = wq - 2 * bw + pb->yy[t];
-    if (rr < 0)
-      rr = 0;
-    pb->task_f[t] = pb->scale[t] * 0.5 * rr;
-    if (stats) {
-      pb->task_rr[t] = rr;
-      pb->task_yr[t] = pb->yy[t] - bw;
-    }
-    if (grad) {
-      double *g = grad + (size_t)t * d;
-      for (int k = 0; k < d; k++)
-        g[k] = pb->scale[t] * (q[k] - pb->b[t][k]);
-    }
-  }
-}
-
-/* Shared design from raw data: Z = X W and grad = X' D as two matrix
- * products, reading X twice per evaluation whatever T is (per-task passes
- * would read it 2T times).  X is row-major n x d, i.e. column-major d x n. */
-static void shared_raw_loss(mtl_problem *pb, const double *W, double *grad,
-                            int stats) {
-  const mtl_dataset *ds = pb->ds;
-  int d = pb->d, T = pb->T, n = ds->tasks[0].n;
-  double *Z = pb->Zs, *D = pb->DZs;
-  mtl__gemm(1, 0, n, T, d, 1.0, ds->shared_X, d, W, d, 0.0, Z, n);
-  for (int t = 0; t < T; t++) {
-    const double *z = Z + (size_t)t * n, *y = ds->tasks[t].y;
-    double *dz = D + (size_t)t * n;
-    pb->task_f[t] = pb->scale[t] * mtl_loss_eval((mtl_loss)pb->task_loss[t],
-                                                 z, y, n, grad ? dz : NULL);
-    if (grad)
-      mtl__scal(n, pb->scale[t], dz);
-    if (stats) {
-      double rr = 0, yr = 0;
-      for (int i = 0; i < n; i++) {
-        double r = y[i] - z[i];
-        rr += r * r;
-        yr += y[i] * r;
-      }
-      pb->task_rr[t] = rr;
-      pb->task_yr[t] = yr;
-    }
-  }
-  if (grad)
-    mtl__gemm(0, 0, d, T, n, 1.0, ds->shared_X, d, D, n, 0.0, grad, d);
-}
-
-static int loss_impl(mtl_problem *pb, const double *W, double *f,
-                     double *grad, int stats) {
-  if (pb->shared_gram) {
-    shared_gram_loss(pb, W, grad, stats);
-  } else if (pb->Zs) {
-    shared_raw_loss(pb, W, grad, stats);
-  } else {
-    loss_job job = {.pb = pb, .W = W, .grad = grad, .stats = stats};
-    mtl__pool_run(pb->pool, pb->T, loss_range, &job);
-  }
-  double s = 0;
-  for (int t = 0; t < pb->T; t++) /* fixed order: reproducible */
-    s += pb->task_f[t];
-  if (!isfinite(s))
-    return mtl__err(MTL_ENUMERIC, "loss is not finite (%g): diverging "
-                                  "iterate or extreme data", s);
-  *f = s;
-  return MTL_OK;
-}
-
-int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
-                     double *grad) {
-  if (!pb || !W || !f)
-    return mtl__err(MTL_EINVAL, "mtl_problem_loss: NULL argument");
-  return loss_impl(pb, W, f, grad, 0);
-}
-
-/* ---- regularizer on the penalized rows ------------------------------------ */
-
-/* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T); dst may be W
- * (columns move towards the front, so memmove in task order is safe). */
-static void pack_rows(const mtl_problem *pb, const double *W, double *dst) {
-  for (int t = 0; t < pb->T; t++)
-    memmove(dst + (size_t)t * pb->d_pen, W + (size_t)t * pb->d,
-            (size_t)pb->d_pen * sizeof(double));
-}
-
-double mtl__problem_reg_value(const mtl_problem *pb, const double *W) {
-  if (pb->d_pen == pb->d)
-    return mtl_reg_value(&pb->p.reg, W, pb->d, pb->T);
-  pack_rows(pb, W, pb->scratch);
-  return mtl_reg_value(&pb->p.reg, pb->scratch, pb->d_pen, pb->T);
-}
-
-int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
-                      double *out) {
-  if (pb->d_pen == pb->d)
-    return mtl_reg_prox(&pb->p.reg, step, V, pb->d, pb->T, out);
-  int d = pb->d, T = pb->T;
-  pack_rows(pb, V, pb->scratch);
-  int rc = mtl_reg_prox(&pb->p.reg, step, pb->scratch, pb->d_pen, T,
-                        pb->scratch);
-  if (rc)
-    return rc;
-  for (int t = 0; t < T; t++) {
-    double last = V[(size_t)t * d + d - 1];
-    memcpy(out + (size_t)t * d, pb->scratch + (size_t)t * pb->d_pen,
-           (size_t)pb->d_pen * sizeof(double));
-    out[(size_t)t * d + d - 1] = last;
-  }
-  return MTL_OK;
-}
-
-int mtl_problem_objective(mtl_problem *pb, const double *W, double *obj) {
-  double f;
-  if (!pb || !W || !obj)
-    return mtl__err(MTL_EINVAL, "mtl_problem_objective: NULL argument");
-  int rc = loss_impl(pb, W, &f, NULL, 0);
-  if (rc)
-    return rc;
-  *obj = f + mtl__problem_reg_value(pb, W);
-  return MTL_OK;
-}
-
-int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max) {
-  if (!pb || !lambda_max)
-    return mtl__err(MTL_EINVAL, "mtl_problem_lambda_max: NULL argument");
-  size_t dT = (size_t)pb->d * pb->T;
-  double *W = mtl__calloc(dT, sizeof(double));
-  double *G = mtl__malloc(dT * sizeof(double));
-  double f;
-  int rc = MTL_ENOMEM;
-  if (!W || !G)
-    goto done;
-  mtl_reg_type rt = pb->p.reg.type;
-  if (pb->d_pen < pb->d &&
-      (rt == MTL_REG_L1 || rt == MTL_REG_L21 || rt == MTL_REG_TRACE)) {
-    /* W0 = the best fit of the unpenalized row alone (every penalized row
-     * zero, as an infinite lambda forces), by proximal gradient */
-    double lam = pb->p.reg.lambda;
-    mtl_solver_params sp;
-    mtl_solver_params_init(&sp);
-    sp.record_trace = 0;
-    sp.tol_obj = 0;
-    sp.tol_gap = 0;
-    sp.tol_res = 1e-13;
-    sp.max_iter = 100000;
-    pb->p.reg.lambda = 1e300;
-    rc = mtl_solve(pb, &sp, W, NULL);
-    pb->p.reg.lambda = lam;
-    if (rc < 0)
-      goto done;
-  }
-  rc = loss_impl(pb, W, &f, G, 0);
-  if (rc)
-    goto done;
-  mtl_reg r = pb->p.reg;
-  if (r.type != MTL_REG_L1 && r.type != MTL_REG_L21 &&
-      r.type != MTL_REG_TRACE)
-    r.type = MTL_REG_L1; /* max |gradient| as a scale for other penalties */
-  pack_rows(pb, G, W);   /* W reused as packed buffer */
-  rc = mtl_reg_dual_norm(&r, W, pb->d_pen, pb->T, lambda_max);
-done:
-  free(W);
-  free(G);
-  return rc;
-}
-
-/* ---- certificate ----------------------------------------------------------- */
-
-/* Conjugate part of the dual for h(W) = lambda ||W|| + ridge ||W||_F^2 at
- * the dual matrix M = -grad f(W) (penalized rows, packed d_pen x T):
- *   ridge = 0: the dual point is scaled by s = min(1, lambda/||M||_*) so that
- *              it is feasible; h* = 0.
- *   ridge > 0: s = 1 and h*(M) = ||M - Proj_{||.||_* <= lambda}(M)||^2 /
- *              (4 ridge).
- * Returns MTL_OK and sets *s and *hstar. */
-static int dual_conj(mtl_problem *pb, double *M, double *s, double *hstar) {
-  const mtl_reg *r = &pb->p.reg;
-  int d = pb->d_pen, T = pb->T;
-  double lam = r->lambda;
-  *s = 1.0;
-  *hstar = 0.0;
-  if (r->ridge == 0) {
-    double dn;
-    int rc = mtl_reg_dual_norm(r, M, d, T, &dn);
-    if (rc)
-      return rc;
-    *s = dn > lam ? lam / dn : 1.0;
-    return MTL_OK;
-  }
-  double excess = 0;
-  if (r->type == MTL_REG_L1) {
-    for (size_t k = 0; k < (size_t)d * T; k++) {
-      double e = fabs(M[k]) - lam;
-      if (e > 0)
-        excess += e * e;
-    }
-  } else if (r->type == MTL_REG_L21) {
-    for (int j = 0; j < d; j++) {
-      double nr = 0;
-      for (int t = 0; t < T; t++)
-        nr += M[j + (size_t)t * d] * M[j + (size_t)t * d];
-      double e = sqrt(nr) - lam;
-      if (e > 0)
-        excess += e * e;
-    }
-  } else { /* trace */
-    int k = d < T ? d : T;
-    double *sv = mtl__malloc((size_t)k * sizeof(double));
-    if (!sv)
-      return MTL_ENOMEM;
-    int rc = mtl__svd_values(d, T, M, sv);
-    if (rc) {
-      free(sv);
-      return rc;
-    }
-    for (int i = 0; i < k; i++)
-      if (sv[i] > lam)
-        excess += (sv[i] - lam) * (sv[i] - lam);
-    free(sv);
-  }
-  *hstar = excess / (4 * r->ridge);
-  return MTL_OK;
-}
-
-int mtl__problem_has_dual(const mtl_problem *pb) {
-  mtl_reg_type ty = pb->p.reg.type;
-  int has = ty == MTL_REG_L1 || ty == MTL_REG_L21 || ty == MTL_REG_TRACE;
-  for (int t = 0; t < pb->T && has; t++)
-    has = pb->task_loss[t] == MTL_LOSS_SQUARED;
-  return has;
-}
-
-int mtl_problem_certificate(mtl_problem *pb, const double *W,
-                            mtl_certificate *cert) {
-  if (!pb || !W || !cert)
-    return mtl__err(MTL_EINVAL, "mtl_problem_certificate: NULL argument");
-  size_t dT = (size_t)pb->d * pb->T;
-  double *G = mtl__malloc(dT * sizeof(double));
-  double *P = mtl__malloc(dT * sizeof(double));
-  double f;
-  int rc = MTL_ENOMEM;
-  if (!G || !P)
-    goto done;
-  rc = loss_impl(pb, W, &f, G, 1);
-  if (rc)
-    goto done;
-  cert->primal = f + mtl__problem_reg_value(pb, W);
-  /* residual: L ||W - prox_{1/L}(W - G/L)|| */
-  double L = pb->L;
-  for (size_t k = 0; k < dT; k++)
-    P[k] = W[k] - G[k] / L;
-  rc = mtl__problem_prox(pb, 1.0 / L, P, P);
-  if (rc)
-    goto done;
-  double res = 0;
-  for (size_t k = 0; k < dT; k++)
-    res += (W[k] - P[k]) * (W[k] - P[k]);
-  cert->residual = L * sqrt(res);
-  cert->dual = NAN;
-  cert->gap = NAN;
-  if (mtl__problem_has_dual(pb)) {
-    /* Dual point theta_t = s a_t (r_t - alpha_t z_t), r_t = y_t - X_t w_t,
-     * where alpha_t = z_t'r_t / z_t'z_t projects out the unpenalized last
-     * feature z_t (alpha = 0 when every row is penalized).  Then
-     * X_t'theta_t = s (-grad_t - a_t alpha_t X_t'z_t), whose last entry is
-     * 0 as the unpenalized row's conjugate demands, and
-     *   theta'y = s a (y'r - alpha z'y),
-     *   ||theta||^2 = s^2 a^2 (r'r - alpha z'r). */
-    int d = pb->d, dp = pb->d_pen;
-    double *alpha = pb->task_f; /* reused: per-task scratch */
-    for (int t = 0; t < pb->T; t++) {
-      double a = pb->scale[t], al = 0;
-      const double *g = G + (size_t)t * d;
-      if (dp < d && pb->zz[t] > 0)
-        al = (-g[d - 1] / a) / pb->zz[t];
-      alpha[t] = al;
-      for (int j = 0; j < d; j++)
-        P[j + (size_t)t * d] =
-            -g[j] - (dp < d ? a * al * pb->gz[j + (size_t)t * d] : 0.0);
-    }
-    pack_rows(pb, P, P); /* penalized rows, in place (forward copy) */
-    double s, hstar;
-    rc = dual_conj(pb, P, &s, &hstar);
-    if (rc)
-      goto done;
-    double D = -hstar;
-    for (int t = 0; t < pb->T; t++) {
-      double a = pb->scale[t], al = alpha[t];
-      double zr = dp < d ? -G[(size_t)t * d + d - 1] / a : 0.0;
-      double ty_ = pb->task_yr[t] - (dp < d ? al * pb->zy[t] : 0.0);
-      double tt = pb->task_rr[t] - al * zr;
-      D += a * s * ty_ - 0.5 * a * s * s * tt;
-    }
-    cert->dual = D;
-    cert->gap = cert->primal - D;
-  }
-  rc = MTL_OK;
-done:
-  free(G);
-  free(P);
-  return rc;
 }

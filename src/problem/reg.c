@@ -1,7 +1,14 @@
 /*
  * reg.c -- regularizers lambda * g(W) + ridge * ||W||_F^2 on the d x T
  * column-major weight matrix W (column t = task t, row j = feature j across
- * tasks): their values, exact proximal operators and dual norms.
+ * tasks), as one table (reg_table) holding per type: the value g, the
+ * exact proximal operator of the whole W, what the prox of one column needs
+ * (mtl__reg_prox_col: the per-task prox of the asynchronous solver), and for
+ * the norms the dual norm, the distance to the dual ball (conjugate of the
+ * ridge-smoothed norm, dual feasibility scaling: mtl__reg_dual_conj) and the
+ * norm that sets lambda_max.  Every method uses these operations; the L1
+ * soft threshold and the L2,1 row shrinkage are mtl__soft_threshold and
+ * mtl__l21_shrink.
  *
  * Proximal operator of step s:
  *   prox(V) = argmin_U 1/(2s) ||U - V||^2 + lambda g(U) + ridge ||U||^2.
@@ -126,7 +133,18 @@ static int check_finite(const double *A, const char *aname, int d, int T,
   return MTL_OK;
 }
 
-/* ---- values -------------------------------------------------------------- */
+/* ---- shrinkage helpers (also used by the column prox of async.c) -------- */
+
+double mtl__soft_threshold(double x, double thr) {
+  double a = fabs(x) - thr;
+  return a > 0 ? copysign(a, x) : 0.0;
+}
+
+double mtl__l21_shrink(double nrm, double thr, double scale) {
+  return nrm > thr ? (1.0 - thr / nrm) * scale : 0.0;
+}
+
+/* ---- the table: one set of operations per regularizer type -------------- */
 
 static double sumsq(const double *W, size_t n) {
   double s = 0;
@@ -135,96 +153,132 @@ static double sumsq(const double *W, size_t n) {
   return s;
 }
 
-/* g(W) for the given type; NaN (with the error set) if the SVD fails. */
-static double reg_g(const mtl_reg *r, const double *W, int d, int T) {
-  size_t n = (size_t)d * T;
+/* Row j's squared norm across tasks. */
+static double row_sumsq(const double *W, int d, int T, int j) {
+  double s = 0;
+  for (int t = 0; t < T; t++) {
+    double w = W[j + (size_t)t * d];
+    s += w * w;
+  }
+  return s;
+}
+
+/* g(W) of each type (lambda excluded); NaN with the error set if the SVD
+ * fails. */
+static double g_none(const mtl_reg *r, const double *W, int d, int T) {
+  (void)r, (void)W, (void)d, (void)T;
+  return 0.0;
+}
+
+static double g_ridge(const mtl_reg *r, const double *W, int d, int T) {
+  (void)r;
+  return sumsq(W, (size_t)d * T);
+}
+
+static double g_l1(const mtl_reg *r, const double *W, int d, int T) {
+  (void)r;
   double g = 0;
-  switch (r->type) {
-  case MTL_REG_NONE:
-    return 0.0;
-  case MTL_REG_RIDGE:
-    return sumsq(W, n);
-  case MTL_REG_L1:
-    for (size_t k = 0; k < n; k++)
-      g += fabs(W[k]);
-    return g;
-  case MTL_REG_L21:
+  for (size_t k = 0; k < (size_t)d * T; k++)
+    g += fabs(W[k]);
+  return g;
+}
+
+static double g_l21(const mtl_reg *r, const double *W, int d, int T) {
+  (void)r;
+  double g = 0;
+  for (int j = 0; j < d; j++)
+    g += sqrt(row_sumsq(W, d, T, j));
+  return g;
+}
+
+static double g_trace(const mtl_reg *r, const double *W, int d, int T) {
+  (void)r;
+  int k = d < T ? d : T;
+  double g = 0, *s = mtl__malloc((size_t)k * sizeof(double));
+  if (!s)
+    return NAN;
+  if (mtl__svd_values(d, T, W, s) == MTL_OK)
+    for (int i = 0; i < k; i++)
+      g += s[i];
+  else
+    g = NAN;
+  free(s);
+  return g;
+}
+
+static double g_mean(const mtl_reg *r, const double *W, int d, int T) {
+  (void)r;
+  double g = 0;
+  for (int j = 0; j < d; j++) {
+    double m = 0;
+    for (int t = 0; t < T; t++)
+      m += W[j + (size_t)t * d];
+    m /= T;
+    for (int t = 0; t < T; t++) {
+      double e = W[j + (size_t)t * d] - m;
+      g += e * e;
+    }
+  }
+  return g;
+}
+
+/* ||W R||_F^2 = sum_j sum_e (W_j. R_.e)^2, without a d x E buffer. */
+static double g_graph(const mtl_reg *r, const double *W, int d, int T) {
+  double g = 0;
+  for (int e = 0; e < r->R_cols; e++) {
+    const double *Re = r->R + (size_t)e * T;
     for (int j = 0; j < d; j++) {
       double s = 0;
-      for (int t = 0; t < T; t++) {
-        double w = W[j + (size_t)t * d];
-        s += w * w;
-      }
-      g += sqrt(s);
-    }
-    return g;
-  case MTL_REG_TRACE: {
-    int k = d < T ? d : T;
-    double *s = mtl__malloc((size_t)k * sizeof(double));
-    if (!s)
-      return NAN;
-    if (mtl__svd_values(d, T, W, s) == MTL_OK)
-      for (int i = 0; i < k; i++)
-        g += s[i];
-    else
-      g = NAN;
-    free(s);
-    return g;
-  }
-  case MTL_REG_MEAN:
-    for (int j = 0; j < d; j++) {
-      double m = 0;
       for (int t = 0; t < T; t++)
-        m += W[j + (size_t)t * d];
-      m /= T;
-      for (int t = 0; t < T; t++) {
-        double e = W[j + (size_t)t * d] - m;
-        g += e * e;
-      }
+        s += W[j + (size_t)t * d] * Re[t];
+      g += s * s;
     }
-    return g;
-  case MTL_REG_GRAPH:
-    /* ||W R||_F^2 = sum_j sum_e (W_j. R_.e)^2, without a d x E buffer. */
-    for (int e = 0; e < r->R_cols; e++) {
-      const double *Re = r->R + (size_t)e * T;
-      for (int j = 0; j < d; j++) {
-        double s = 0;
-        for (int t = 0; t < T; t++)
-          s += W[j + (size_t)t * d] * Re[t];
-        g += s * s;
-      }
-    }
-    return g;
   }
-  return NAN;
+  return g;
 }
 
-double mtl_reg_value(const mtl_reg *r, const double *W, int d, int T) {
-  const char *fn = "mtl_reg_value";
-  if (check_shape(W, "W", d, T, fn) || check_reg(r, T, fn))
-    return NAN;
-  double v = 0;
-  if (r->lambda != 0) {
-    double g = reg_g(r, W, d, T);
-    if (isnan(g)) {
-      mtl__err_prefix(MTL_ELINALG, "%s: %s", fn, reg_names[r->type]);
-      return NAN;
-    }
-    v = r->lambda * g;
-  }
-  if (r->ridge != 0)
-    v += r->ridge * sumsq(W, (size_t)d * T);
-  return v;
+/* Proximal operators of step s for lambda > 0 (lambda = 0 and "none" are
+ * the ridge shrinkage alone, in mtl_reg_prox).  thr = s lambda is the
+ * threshold of s lambda g, scale = 1 / (1 + 2 s ridge) the ridge
+ * shrinkage. */
+static int prox_ridge(const mtl_reg *r, double step, const double *V, int d,
+                      int T, double *out) {
+  double c = 1.0 / (1.0 + 2.0 * step * (r->lambda + r->ridge));
+  for (size_t k = 0; k < (size_t)d * T; k++)
+    out[k] = V[k] * c;
+  return MTL_OK;
 }
 
-/* ---- proximal operators -------------------------------------------------- */
+static int prox_l1(const mtl_reg *r, double step, const double *V, int d,
+                   int T, double *out) {
+  double thr = step * r->lambda;
+  double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
+  for (size_t k = 0; k < (size_t)d * T; k++)
+    out[k] = mtl__soft_threshold(V[k], thr) * scale;
+  return MTL_OK;
+}
+
+/* Row-wise group soft threshold: row j scaled by max(0, 1 - thr/||V_j||). */
+static int prox_l21(const mtl_reg *r, double step, const double *V, int d,
+                    int T, double *out) {
+  double thr = step * r->lambda;
+  double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
+  for (int j = 0; j < d; j++) {
+    double f = mtl__l21_shrink(sqrt(row_sumsq(V, d, T, j)), thr, scale);
+    for (int t = 0; t < T; t++)
+      out[j + (size_t)t * d] = V[j + (size_t)t * d] * f;
+  }
+  return MTL_OK;
+}
 
 /* Trace norm: V = U diag(s) Vt (thin SVD), out = U diag(max(s - thr, 0))
  * Vt * scale, rebuilt from the leading components whose shrunk value is
  * positive only (singular values come sorted in decreasing order).
  * Allocates the SVD workspace: the copy of V, U (d x k), s (k), Vt (k x T). */
-static int prox_trace(int d, int T, double thr, double scale,
-                      const double *V, double *out) {
+static int prox_trace(const mtl_reg *r, double step, const double *V, int d,
+                      int T, double *out) {
+  double thr = step * r->lambda;
+  double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
   int k = d < T ? d : T;
   size_t dT = (size_t)d * T, dk = (size_t)d * k, kT = (size_t)k * T;
   double *A = mtl__malloc((dT + dk + (size_t)k + kT) * sizeof(double));
@@ -254,6 +308,28 @@ static int prox_trace(int d, int T, double thr, double scale,
 done:
   free(A);
   return rc;
+}
+
+/* Write U = u 1' + D with D 1 = 0.  Both ||U - V||^2 and ||U||^2 split
+ * orthogonally into a mean part (T ||.||^2) and a deviation part, and
+ * g(U) = ||D||^2, so the problem separates:
+ *   mean:       u = vbar / (1 + 2 s ridge)
+ *   deviations: D = (V - vbar 1') / (1 + 2 s (lambda + ridge)). */
+static int prox_mean(const mtl_reg *r, double step, const double *V, int d,
+                     int T, double *out) {
+  double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
+  double cdev = 1.0 / (1.0 + 2.0 * step * (r->lambda + r->ridge));
+  for (int j = 0; j < d; j++) {
+    double m = 0;
+    for (int t = 0; t < T; t++)
+      m += V[j + (size_t)t * d];
+    m /= T;
+    for (int t = 0; t < T; t++) {
+      size_t k = j + (size_t)t * d;
+      out[k] = m * scale + (V[k] - m) * cdev;
+    }
+  }
+  return MTL_OK;
 }
 
 /* Graph: the optimality condition (U - V)/s + 2 lambda U R R' + 2 ridge U = 0
@@ -291,6 +367,121 @@ done:
   return rc;
 }
 
+/* Dual norms of the norms (L1: max |.|, L2,1: max_j ||row_j||_2, trace:
+ * spectral norm), and the squared distance of M to the dual-norm ball of
+ * radius lam, ||M - Proj(M)||^2, for the conjugate of lam g + ridge. */
+static int dual_l1(const double *G, int d, int T, double *out) {
+  double m = 0;
+  for (size_t k = 0; k < (size_t)d * T; k++)
+    if (fabs(G[k]) > m)
+      m = fabs(G[k]);
+  *out = m;
+  return MTL_OK;
+}
+
+static int dual_l21(const double *G, int d, int T, double *out) {
+  double m = 0;
+  for (int j = 0; j < d; j++) {
+    double s = row_sumsq(G, d, T, j);
+    if (s > m)
+      m = s;
+  }
+  *out = sqrt(m);
+  return MTL_OK;
+}
+
+static int dual_trace(const double *G, int d, int T, double *out) {
+  return mtl__spectral_norm(d, T, G, out);
+}
+
+static int excess_l1(const double *M, int d, int T, double lam,
+                     double *out) {
+  double excess = 0;
+  for (size_t k = 0; k < (size_t)d * T; k++) {
+    double e = fabs(M[k]) - lam;
+    if (e > 0)
+      excess += e * e;
+  }
+  *out = excess;
+  return MTL_OK;
+}
+
+static int excess_l21(const double *M, int d, int T, double lam,
+                      double *out) {
+  double excess = 0;
+  for (int j = 0; j < d; j++) {
+    double e = sqrt(row_sumsq(M, d, T, j)) - lam;
+    if (e > 0)
+      excess += e * e;
+  }
+  *out = excess;
+  return MTL_OK;
+}
+
+static int excess_trace(const double *M, int d, int T, double lam,
+                        double *out) {
+  int k = d < T ? d : T;
+  double excess = 0, *sv = mtl__malloc((size_t)k * sizeof(double));
+  if (!sv)
+    return MTL_ENOMEM;
+  int rc = mtl__svd_values(d, T, M, sv);
+  if (!rc)
+    for (int i = 0; i < k; i++)
+      if (sv[i] > lam)
+        excess += (sv[i] - lam) * (sv[i] - lam);
+  free(sv);
+  *out = excess;
+  return rc;
+}
+
+typedef struct reg_ops {
+  double (*g)(const mtl_reg *r, const double *W, int d, int T);
+  int (*prox)(const mtl_reg *r, double step, const double *V, int d, int T,
+              double *out);
+  mtl__reg_col col; /* what the prox of one column needs (lambda > 0) */
+  /* norms only (NULL otherwise): */
+  int (*dual_norm)(const double *G, int d, int T, double *out);
+  int (*excess)(const double *M, int d, int T, double lam, double *out);
+  /* the dual norm whose value at the gradient scales lambda_max */
+  int (*lmax)(const double *G, int d, int T, double *out);
+} reg_ops;
+
+/* Indexed by mtl_reg_type, in the order of reg_names. */
+static const reg_ops reg_table[] = {
+    {g_none, NULL, MTL__COL_SEPARABLE, NULL, NULL, dual_l1},
+    {g_ridge, prox_ridge, MTL__COL_SEPARABLE, NULL, NULL, dual_l1},
+    {g_l1, prox_l1, MTL__COL_SEPARABLE, dual_l1, excess_l1, dual_l1},
+    {g_l21, prox_l21, MTL__COL_ROWS, dual_l21, excess_l21, dual_l21},
+    {g_trace, prox_trace, MTL__COL_SPECTRAL, dual_trace, excess_trace,
+     dual_trace},
+    {g_mean, prox_mean, MTL__COL_COUPLED, NULL, NULL, dual_l1},
+    {g_graph, prox_graph, MTL__COL_COUPLED, NULL, NULL, dual_l1},
+};
+_Static_assert(sizeof reg_table / sizeof reg_table[0] == NREG,
+               "one table entry per regularizer type");
+
+/* ---- values -------------------------------------------------------------- */
+
+double mtl_reg_value(const mtl_reg *r, const double *W, int d, int T) {
+  const char *fn = "mtl_reg_value";
+  if (check_shape(W, "W", d, T, fn) || check_reg(r, T, fn))
+    return NAN;
+  double v = 0;
+  if (r->lambda != 0) {
+    double g = reg_table[r->type].g(r, W, d, T);
+    if (isnan(g)) {
+      mtl__err_prefix(MTL_ELINALG, "%s: %s", fn, reg_names[r->type]);
+      return NAN;
+    }
+    v = r->lambda * g;
+  }
+  if (r->ridge != 0)
+    v += r->ridge * sumsq(W, (size_t)d * T);
+  return v;
+}
+
+/* ---- proximal operators -------------------------------------------------- */
+
 int mtl_reg_prox(const mtl_reg *r, double step, const double *V, int d,
                  int T, double *out) {
   const char *fn = "mtl_reg_prox";
@@ -307,69 +498,38 @@ int mtl_reg_prox(const mtl_reg *r, double step, const double *V, int d,
   rc = check_finite(V, "V", d, T, fn);
   if (rc)
     return rc;
-
-  size_t n = (size_t)d * T;
-  double thr = step * r->lambda;             /* threshold of s lambda g */
-  double scale = 1.0 / (1.0 + 2.0 * step * r->ridge); /* ridge shrinkage */
   if (r->lambda == 0 || r->type == MTL_REG_NONE) {
-    for (size_t k = 0; k < n; k++)
+    double scale = 1.0 / (1.0 + 2.0 * step * r->ridge); /* ridge alone */
+    for (size_t k = 0; k < (size_t)d * T; k++)
       out[k] = V[k] * scale;
     return MTL_OK;
   }
-  switch (r->type) {
-  case MTL_REG_RIDGE: {
-    double c = 1.0 / (1.0 + 2.0 * step * (r->lambda + r->ridge));
-    for (size_t k = 0; k < n; k++)
-      out[k] = V[k] * c;
+  return reg_table[r->type].prox(r, step, V, d, T, out);
+}
+
+mtl__reg_col mtl__reg_col_kind(const mtl_reg *r) {
+  return r->lambda == 0 ? MTL__COL_SEPARABLE : reg_table[r->type].col;
+}
+
+int mtl__reg_prox_col(const mtl_reg *r, double step, const double *v, int d,
+                      const double *rowsq, double *out) {
+  switch (mtl__reg_col_kind(r)) {
+  case MTL__COL_SEPARABLE:
+    return mtl_reg_prox(r, step, v, d, 1, out);
+  case MTL__COL_ROWS: {
+    double thr = step * r->lambda;
+    double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
+    for (int j = 0; j < d; j++)
+      out[j] = v[j] * mtl__l21_shrink(sqrt(rowsq[j] > 0 ? rowsq[j] : 0),
+                                      thr, scale);
     return MTL_OK;
   }
-  case MTL_REG_L1:
-    for (size_t k = 0; k < n; k++) {
-      double a = fabs(V[k]) - thr;
-      out[k] = a > 0 ? copysign(a * scale, V[k]) : 0.0;
-    }
-    return MTL_OK;
-  case MTL_REG_L21:
-    /* Row-wise group soft threshold: row j scaled by max(0, 1 - thr/||V_j||). */
-    for (int j = 0; j < d; j++) {
-      double s = 0;
-      for (int t = 0; t < T; t++) {
-        double v = V[j + (size_t)t * d];
-        s += v * v;
-      }
-      double nrm = sqrt(s);
-      double f = nrm > thr ? (1.0 - thr / nrm) * scale : 0.0;
-      for (int t = 0; t < T; t++)
-        out[j + (size_t)t * d] = V[j + (size_t)t * d] * f;
-    }
-    return MTL_OK;
-  case MTL_REG_TRACE:
-    return prox_trace(d, T, thr, scale, V, out);
-  case MTL_REG_MEAN: {
-    /* Write U = u 1' + D with D 1 = 0.  Both ||U - V||^2 and ||U||^2 split
-     * orthogonally into a mean part (T ||.||^2) and a deviation part, and
-     * g(U) = ||D||^2, so the problem separates:
-     *   mean:       u = vbar / (1 + 2 s ridge)
-     *   deviations: D = (V - vbar 1') / (1 + 2 s (lambda + ridge)). */
-    double cdev = 1.0 / (1.0 + 2.0 * step * (r->lambda + r->ridge));
-    for (int j = 0; j < d; j++) {
-      double m = 0;
-      for (int t = 0; t < T; t++)
-        m += V[j + (size_t)t * d];
-      m /= T;
-      for (int t = 0; t < T; t++) {
-        size_t k = j + (size_t)t * d;
-        out[k] = m * scale + (V[k] - m) * cdev;
-      }
-    }
-    return MTL_OK;
+  default:
+    return mtl__err(MTL_EUNSUPPORTED,
+                    "mtl__reg_prox_col: the %s prox of one column needs the "
+                    "whole matrix",
+                    reg_names[r->type]);
   }
-  case MTL_REG_GRAPH:
-    return prox_graph(r, step, V, d, T, out);
-  case MTL_REG_NONE:
-    break;
-  }
-  return MTL_OK;
 }
 
 /* ---- dual norms ---------------------------------------------------------- */
@@ -384,8 +544,7 @@ int mtl_reg_dual_norm(const mtl_reg *r, const double *G, int d, int T,
   if ((int)r->type < 0 || (int)r->type >= NREG)
     return mtl__err(MTL_EINVAL, "%s: invalid regularizer type %d", fn,
                     (int)r->type);
-  if (r->type != MTL_REG_L1 && r->type != MTL_REG_L21 &&
-      r->type != MTL_REG_TRACE)
+  if (!reg_table[r->type].dual_norm)
     return mtl__err(MTL_EUNSUPPORTED,
                     "%s: regularizer \"%s\" is not a norm; a dual norm "
                     "exists only for l1, l21 and trace",
@@ -395,32 +554,41 @@ int mtl_reg_dual_norm(const mtl_reg *r, const double *G, int d, int T,
     rc = check_finite(G, "G", d, T, fn);
   if (rc)
     return rc;
-  size_t n = (size_t)d * T;
-  double m = 0;
-  switch (r->type) {
-  case MTL_REG_L1: /* dual of sum |.| is max |.| */
-    for (size_t k = 0; k < n; k++)
-      if (fabs(G[k]) > m)
-        m = fabs(G[k]);
-    break;
-  case MTL_REG_L21: /* dual of sum_j ||row_j||_2 is max_j ||row_j||_2 */
-    for (int j = 0; j < d; j++) {
-      double s = 0;
-      for (int t = 0; t < T; t++) {
-        double g = G[j + (size_t)t * d];
-        s += g * g;
-      }
-      if (s > m)
-        m = s;
-    }
-    m = sqrt(m);
-    break;
-  default: /* trace norm: dual is the spectral norm */
-    rc = mtl__spectral_norm(d, T, G, &m);
+  rc = reg_table[r->type].dual_norm(G, d, T, out);
+  if (rc)
+    return mtl__err_prefix(rc, "%s: %s", fn, reg_names[r->type]);
+  return MTL_OK;
+}
+
+int mtl__reg_is_norm(mtl_reg_type t) {
+  return (int)t >= 0 && (int)t < NREG && reg_table[t].dual_norm != NULL;
+}
+
+int mtl__reg_lambda_max(const mtl_reg *r, const double *G, int d, int T,
+                        double *out) {
+  mtl_reg q = *r;
+  if (!mtl__reg_is_norm(q.type))
+    q.type = MTL_REG_L1; /* max |gradient| as a scale for other penalties */
+  return mtl_reg_dual_norm(&q, G, d, T, out);
+}
+
+int mtl__reg_dual_conj(const mtl_reg *r, const double *M, int d, int T,
+                       double *s, double *hstar) {
+  double lam = r->lambda;
+  *s = 1.0;
+  *hstar = 0.0;
+  if (r->ridge == 0) {
+    double dn;
+    int rc = mtl_reg_dual_norm(r, M, d, T, &dn);
     if (rc)
-      return mtl__err_prefix(rc, "%s: trace", fn);
-    break;
+      return rc;
+    *s = dn > lam ? lam / dn : 1.0;
+    return MTL_OK;
   }
-  *out = m;
+  double excess;
+  int rc = reg_table[r->type].excess(M, d, T, lam, &excess);
+  if (rc)
+    return rc;
+  *hstar = excess / (4 * r->ridge);
   return MTL_OK;
 }

@@ -11,6 +11,9 @@
  * B[s + t*T] = B_st, the edge s -> t (w_s helps reconstruct w_t).  Only the
  * first dp rows of W (dp = pb->d_pen) enter the reconstruction term.
  *
+ * The B-step is in asym_bstep.c, GO-MTL in asym_gomtl.c, models and files
+ * in asym_io.c.
+ *
  * Thread-safety: a fit uses pb (and its worker pool) exclusively.
  */
 #include "asym_impl.h"
@@ -110,110 +113,30 @@ static int check_problem(const mtl_problem *pb) {
   return MTL_OK;
 }
 
-/* ---- generic accelerated proximal gradient ------------------------------ */
+/* ---- the accelerated proximal-gradient rules of AMTL and GO-MTL -------- */
 
-int mtl__asym_fista(int n, double *x, mtl__asym_eval_fn eval,
-                    mtl__asym_prox_fn prox, void *ctx, double *L,
-                    int max_iter, double tol, atomic_int *interrupt,
-                    double *F, int *iters) {
-  int rc = MTL_MAXITER;
-  double *buf = mtl__malloc((size_t)4 * (size_t)n * sizeof(double));
-  if (!buf)
-    return MTL_ENOMEM;
-  double *y = buf, *g = buf + n, *z = buf + 2 * (size_t)n,
-         *best = buf + 3 * (size_t)n;
-  double hist[10] = {0};
-  double f, gx = 0, Fbest = INFINITY, t = 1, Lk = *L > 0 ? *L : 1.0;
-  rc = eval(ctx, x, &f, NULL);
-  if (rc)
-    goto done;
-  if (prox)
-    gx = prox(ctx, 0.0, x, x);
-  Fbest = f + gx;
-  memcpy(best, x, (size_t)n * sizeof(double));
-  memcpy(y, x, (size_t)n * sizeof(double));
-  rc = MTL_MAXITER;
-  for (int it = 0; it < max_iter; it++) {
-    if (interrupt && atomic_load(interrupt)) {
-      rc = mtl__err(MTL_ECANCELLED, "asym: interrupted at inner iteration %d",
-                    it);
-      goto done;
-    }
-    double fy, fz, gz = 0, dd, gd;
-    int e = eval(ctx, y, &fy, g);
-    if (e) {
-      rc = e;
-      goto done;
-    }
-    for (;;) { /* backtracking on the quadratic upper bound */
-      for (int i = 0; i < n; i++)
-        z[i] = y[i] - g[i] / Lk;
-      if (prox)
-        gz = prox(ctx, 1.0 / Lk, z, z);
-      e = eval(ctx, z, &fz, NULL);
-      if (e && e != MTL_ENUMERIC) {
-        rc = e;
-        goto done;
-      }
-      dd = 0;
-      gd = 0;
-      for (int i = 0; i < n; i++) {
-        double di = z[i] - y[i];
-        dd += di * di;
-        gd += g[i] * di;
-      }
-      if (!e && fz <= fy + gd + 0.5 * Lk * dd + 1e-14 * fabs(fy))
-        break;
-      Lk *= 2;
-      if (!(Lk < 1e300)) {
-        rc = mtl__err(MTL_ENUMERIC, "asym: step size underflow at inner "
-                                    "iteration %d (objective not smooth or "
-                                    "not finite)",
-                      it);
-        goto done;
-      }
-    }
-    double Fz = fz + gz;
-    /* gradient restart (O'Donoghue & Candes): momentum only while it
-     * points downhill.  y <- z + beta (z - x), x <- z. */
-    double rs = 0;
-    for (int i = 0; i < n; i++)
-      rs += (y[i] - z[i]) * (z[i] - x[i]);
-    double beta = 0;
-    if (rs > 0) {
-      t = 1;
-    } else {
-      double tn = 0.5 * (1 + sqrt(1 + 4 * t * t));
-      beta = (t - 1) / tn;
-      t = tn;
-    }
-    for (int i = 0; i < n; i++) {
-      y[i] = z[i] + beta * (z[i] - x[i]);
-      x[i] = z[i];
-    }
-    if (Fz < Fbest) {
-      Fbest = Fz;
-      memcpy(best, z, (size_t)n * sizeof(double));
-    }
-    (*iters)++;
-    if (it >= 10 &&
-        fabs(Fz - hist[it % 10]) <= tol * fmax(fabs(Fz), 1e-300)) {
-      rc = MTL_CONVERGED;
-      break;
-    }
-    hist[it % 10] = Fz;
-    if (dd == 0) {
-      rc = MTL_CONVERGED;
-      break;
-    }
-  }
-done:
-  if (rc >= 0 || rc == MTL_ECANCELLED) {
-    memcpy(x, best, (size_t)n * sizeof(double));
-    *F = Fbest;
-    *L = Lk;
-  }
-  free(buf);
+int mtl__asym_apg(int n, double *x, mtl__apg_smooth_fn eval,
+                  mtl__apg_prox_fn prox, mtl__apg_value_fn gval, void *ctx,
+                  double *L, int max_iter, double tol, atomic_int *interrupt,
+                  double *F, int *iters) {
+  mtl__apg_opts o;
+  mtl__apg_opts_init(&o);
+  o.restart = 2;
+  o.L0 = *L > 0 ? *L : 1.0;
+  o.slack = 1e-14;
+  o.noise = 0;
+  o.reject_nonfinite = 1;
+  o.max_iter = max_iter;
+  o.tol_obj = tol;
+  o.stop_zero_step = 1;
+  o.keep_best = 1;
+  o.interrupt = interrupt;
+  o.who = "asym: inner solver";
+  mtl__apg_out out;
+  int rc = mtl__apg((size_t)n, x, eval, prox, gval, ctx, &o, &out);
+  *iters += out.iterations;
+  *F = out.F;
+  *L = out.L;
   return rc;
 }
 
@@ -372,7 +295,7 @@ static int solve_single(mtl_problem *pb, const mtl_asym_params *p, int t,
   sctx c = {.pb = pb, .t = t, .coef = coef, .v = v, .lambda = p->lambda,
             .z = z, .gz = gz};
   double L = (coef * pb->Lt[t] + 2 * p->lambda) / 8;
-  int rc = mtl__asym_fista(pb->d, w, s_eval, NULL, &c, &L, p->w_max_iter,
+  int rc = mtl__asym_apg(pb->d, w, s_eval, NULL, NULL, &c, &L, p->w_max_iter,
                            p->w_tol, &pb->interrupt, fval, iters);
   if (rc < 0)
     return mtl__err_prefix(rc, "asym: task %d", t + 1);
@@ -383,122 +306,6 @@ static int solve_single(mtl_problem *pb, const mtl_asym_params *p, int t,
             mtl_loss_eval((mtl_loss)pb->task_loss[t], z, tk->y, tk->n, NULL);
   }
   return MTL_OK;
-}
-
-/* ---- the B-step (3) ----------------------------------------------------- */
-
-static double kkt_scale(int T, const double *G, const double *cost,
-                        double lambda, double mu) {
-  double gm = 0, cm = 0;
-  for (size_t i = 0; i < (size_t)T * T; i++)
-    gm = fmax(gm, fabs(G[i]));
-  for (int s = 0; s < T; s++)
-    cm = fmax(cm, cost[s]);
-  return fmax(1.0, fmax(2 * lambda * gm, mu * cm));
-}
-
-/* Non-negative weighted Lasso for column t by cyclic coordinate descent on
- * lambda (b'Gb - 2 G_t'b) + mu cost'b: the coordinate minimizer is
- * b_s = max(0, b_s - g_s / (2 lambda G_ss)) with g the gradient.  Full
- * sweeps alternate with sweeps over the active set (nonzero b_s) until the
- * active set is stable; stops on the KKT violation
- *   b_s > 0: |g_s|,   b_s = 0: max(0, -g_s). */
-int mtl_asym_solve_column(int T, const double *G, const double *cost,
-                          double lambda, double mu, int t, double tol,
-                          int max_sweeps, double *b) {
-  if (T < 1 || !G || !cost || !b)
-    return mtl__err(MTL_EINVAL, "asym_solve_column: NULL argument or T = %d",
-                    T);
-  if (t < 0 || t >= T)
-    return mtl__err(MTL_EINVAL, "asym_solve_column: column t = %d not in "
-                                "[0, %d)",
-                    t, T);
-  if (!(lambda > 0) || !(mu >= 0) || !(tol > 0) || max_sweeps < 1)
-    return mtl__err(MTL_EINVAL,
-                    "asym_solve_column: lambda = %g (> 0), mu = %g (>= 0), "
-                    "tol = %g (> 0), max_sweeps = %d (>= 1)",
-                    lambda, mu, tol, max_sweeps);
-  for (int s = 0; s < T; s++) {
-    if (!(cost[s] >= 0) || !isfinite(cost[s]))
-      return mtl__err(MTL_EINVAL,
-                      "asym_solve_column: cost[%d] = %g must be >= 0", s,
-                      cost[s]);
-    if (!(b[s] >= 0) || !isfinite(b[s]))
-      b[s] = 0;
-  }
-  b[t] = 0;
-  double *q = mtl__malloc((size_t)T * sizeof(double)); /* q = G b */
-  if (!q)
-    return MTL_ENOMEM;
-  mtl__gemv(0, T, T, 1.0, G, T, b, 0.0, q);
-  const double *h = G + (size_t)t * T;
-  double thr = tol * kkt_scale(T, G, cost, lambda, mu);
-  int rc = MTL_MAXITER, active_only = 0;
-  for (int sweep = 0; sweep < max_sweeps; sweep++) {
-    double viol = 0;
-    int changed_support = 0;
-    for (int s = 0; s < T; s++) {
-      if (s == t || (active_only && b[s] == 0))
-        continue;
-      double Gss = G[s + (size_t)s * T];
-      double g = 2 * lambda * (q[s] - h[s]) + mu * cost[s];
-      double v = b[s] > 0 ? fabs(g) : fmax(0.0, -g);
-      viol = fmax(viol, v);
-      double nb = Gss > 0 ? fmax(0.0, b[s] - g / (2 * lambda * Gss)) : 0.0;
-      double delta = nb - b[s];
-      if (delta != 0) {
-        if ((b[s] == 0) != (nb == 0))
-          changed_support = 1;
-        b[s] = nb;
-        mtl__axpy(T, delta, G + (size_t)s * T, q);
-      }
-    }
-    if (viol <= thr) {
-      if (!active_only) {
-        rc = MTL_CONVERGED;
-        break;
-      }
-      active_only = 0; /* active set converged: verify with a full sweep */
-    } else if (!active_only && !changed_support) {
-      active_only = 1;
-    }
-    /* a support change during an active sweep only shrinks it */
-  }
-  free(q);
-  return rc;
-}
-
-/* Symmetric B-step: B = B' >= 0, zero diagonal, minimizing
- *   mu sum_t cost_t sum_s B_ts + lambda sum_t ||w_t - W b_t||^2
- * by coordinate descent over pairs s < t (B_st = B_ts = beta); M = G B is
- * kept up to date so that w_s'r_t = G_st - M_st. */
-static int bstep_symmetric(int T, const double *G, const double *cost,
-                           double lambda, double mu, double tol,
-                           int max_sweeps, double *B, double *M) {
-  mtl__gemm(0, 0, T, T, T, 1.0, G, T, B, T, 0.0, M, T);
-  double thr = tol * kkt_scale(T, G, cost, lambda, mu);
-  for (int sweep = 0; sweep < max_sweeps; sweep++) {
-    double viol = 0;
-    for (int t = 1; t < T; t++)
-      for (int s = 0; s < t; s++) {
-        size_t st = s + (size_t)t * T, ts = t + (size_t)s * T;
-        double num = 2 * lambda * ((G[st] - M[st]) + (G[ts] - M[ts])) -
-                     mu * (cost[s] + cost[t]);
-        double den = 2 * lambda * (G[s + (size_t)s * T] + G[t + (size_t)t * T]);
-        double beta = B[st];
-        viol = fmax(viol, beta > 0 ? fabs(num) : fmax(0.0, num));
-        double nb = den > 0 ? fmax(0.0, beta + num / den) : 0.0;
-        double delta = nb - beta;
-        if (delta != 0) {
-          B[st] = B[ts] = nb;
-          mtl__axpy(T, delta, G + (size_t)s * T, M + (size_t)t * T);
-          mtl__axpy(T, delta, G + (size_t)t * T, M + (size_t)s * T);
-        }
-      }
-    if (viol <= thr)
-      return MTL_CONVERGED;
-  }
-  return MTL_MAXITER;
 }
 
 /* ---- fits ---------------------------------------------------------------- */
@@ -518,6 +325,7 @@ void mtl_asym_result_clear(mtl_asym_result *res) {
 /* Work arrays of one fit. */
 typedef struct fit_ws {
   double *a, *e, *Lt, *R, *G, *M, *col, *v, *z, *gz, *rres;
+  double *cand; /* d x T: Curriculum-simple's candidate models */
 } fit_ws;
 
 static int w_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
@@ -534,8 +342,8 @@ static int w_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
       nb += B[i] * B[i];
     *L = (bmax + 2 * p->lambda * (pb->T + nb)) / 16;
   }
-  int rc = mtl__asym_fista(pb->d * pb->T, W, w_eval, NULL, &c, L,
-                           p->w_max_iter, p->w_tol, &pb->interrupt, F, iters);
+  int rc = mtl__asym_apg(pb->d * pb->T, W, w_eval, NULL, NULL, &c, L,
+                         p->w_max_iter, p->w_tol, &pb->interrupt, F, iters);
   if (rc < 0 && rc != MTL_ECANCELLED)
     return mtl__err_prefix(rc, "asym: W-step");
   if (rc >= 0) { /* refresh Lt at the returned point */
@@ -559,7 +367,7 @@ static int b_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
   if (p->variant == MTL_ASYM_SYMMETRIC)
   {
     /* MTL_MAXITER leaves a feasible B that does not increase (1) */
-    (void)bstep_symmetric(T, ws->G, ws->col, p->lambda, p->mu, p->b_tol,
+    (void)mtl__asym_bstep_symmetric(T, ws->G, ws->col, p->lambda, p->mu, p->b_tol,
                           p->b_max_sweeps, B, ws->M);
     return MTL_OK;
   }
@@ -754,6 +562,49 @@ static int fit_curriculum_simple(mtl_problem *pb, const mtl_asym_params *p,
   return MTL_CONVERGED;
 }
 
+/* The work arrays of a fit, in one zeroed block (returned, to be freed). */
+static double *ws_alloc(const mtl_problem *pb, fit_ws *ws) {
+  int d = pb->d, T = pb->T, dp = pb->d_pen, maxn = pb->max_n;
+  size_t nws = (size_t)6 * T + (size_t)dp * T + (size_t)3 * T * T +
+               (size_t)2 * d + (size_t)2 * maxn + (size_t)dp * T +
+               (size_t)d * T;
+  double *q = mtl__calloc(nws, sizeof(double)), *wsbuf = q;
+  if (!q)
+    return NULL;
+  ws->a = q, q += T;
+  ws->e = q, q += T;
+  ws->Lt = q, q += T;
+  ws->col = q, q += 3 * (size_t)T;
+  ws->R = q, q += (size_t)dp * T;
+  ws->G = q, q += (size_t)T * T;
+  ws->M = q, q += 2 * (size_t)T * T;
+  ws->v = q, q += 2 * (size_t)d;
+  ws->z = q, q += maxn;
+  ws->gz = q, q += maxn;
+  ws->rres = q, q += (size_t)dp * T;
+  ws->cand = q;
+  return wsbuf;
+}
+
+/* The result's arrays (zeroed); MTL_ENOMEM if one is missing. */
+static int result_alloc(mtl_asym_result *res, int d, int T, int curr,
+                        int max_outer) {
+  res->d = d;
+  res->T = T;
+  res->W = mtl__calloc((size_t)d * T, sizeof(double));
+  res->B = mtl__calloc((size_t)T * T, sizeof(double));
+  res->W_stl = mtl__calloc((size_t)d * T, sizeof(double));
+  res->task_loss = mtl__calloc((size_t)T, sizeof(double));
+  res->trace = mtl__calloc((size_t)(curr ? T : max_outer) + 2,
+                           sizeof(double));
+  if (curr)
+    res->order = mtl__calloc((size_t)T, sizeof(int));
+  if (!res->W || !res->B || !res->W_stl || !res->task_loss || !res->trace ||
+      (curr && !res->order))
+    return MTL_ENOMEM;
+  return MTL_OK;
+}
+
 int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
                  mtl_asym_result *res) {
   int rc;
@@ -765,43 +616,15 @@ int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
   if ((rc = check_problem(pb)) || (rc = check_params(p)))
     return rc;
   double t0 = mtl__now();
-  int d = pb->d, T = pb->T, dp = pb->d_pen;
+  int d = pb->d, T = pb->T;
   int curr = p->variant == MTL_ASYM_CURRICULUM ||
              p->variant == MTL_ASYM_CURRICULUM_SIMPLE;
-  int maxn = pb->max_n;
-  size_t nws = (size_t)6 * T + (size_t)dp * T + (size_t)3 * T * T +
-               (size_t)2 * d + (size_t)2 * maxn + (size_t)dp * T +
-               (size_t)d * T;
   fit_ws ws = {0};
-  double *wsbuf = mtl__calloc(nws, sizeof(double));
+  double *wsbuf = ws_alloc(pb, &ws), *cand = ws.cand;
   int *used = mtl__calloc((size_t)T, sizeof(int));
-  res->d = d;
-  res->T = T;
-  res->W = mtl__calloc((size_t)d * T, sizeof(double));
-  res->B = mtl__calloc((size_t)T * T, sizeof(double));
-  res->W_stl = mtl__calloc((size_t)d * T, sizeof(double));
-  res->task_loss = mtl__calloc((size_t)T, sizeof(double));
-  res->trace = mtl__calloc((size_t)(curr ? T : p->max_outer) + 2,
-                           sizeof(double));
-  if (curr)
-    res->order = mtl__calloc((size_t)T, sizeof(int));
   rc = MTL_ENOMEM;
-  if (!wsbuf || !used || !res->W || !res->B || !res->W_stl ||
-      !res->task_loss || !res->trace || (curr && !res->order))
+  if (!wsbuf || !used || result_alloc(res, d, T, curr, p->max_outer))
     goto fail;
-  double *q = wsbuf;
-  ws.a = q, q += T;
-  ws.e = q, q += T;
-  ws.Lt = q, q += T;
-  ws.col = q, q += 3 * (size_t)T;
-  ws.R = q, q += (size_t)dp * T;
-  ws.G = q, q += (size_t)T * T;
-  ws.M = q, q += 2 * (size_t)T * T;
-  ws.v = q, q += 2 * (size_t)d;
-  ws.z = q, q += maxn;
-  ws.gz = q, q += maxn;
-  ws.rres = q, q += (size_t)dp * T;
-  double *cand = q;
   extra_weights(pb, p->imbalance, ws.e);
   atomic_store(&pb->interrupt, 0);
 

@@ -65,16 +65,17 @@ static int s_eval(void *vctx, const double *S, double *f, double *grad) {
   return MTL_OK;
 }
 
-static double s_prox(void *vctx, double step, const double *V, double *out) {
+/* S-step non-smooth part mu ||S||_1: the L1 regularizer of reg.c. */
+static int s_prox(void *vctx, double step, const double *V, double *out) {
   gctx *c = vctx;
-  size_t n = (size_t)c->k * c->pb->T;
-  double thr = step * c->mu, g = 0;
-  for (size_t i = 0; i < n; i++) {
-    double v = V[i];
-    out[i] = v > thr ? v - thr : (v < -thr ? v + thr : 0.0);
-    g += fabs(out[i]);
-  }
-  return c->mu * g;
+  mtl_reg r = {.type = MTL_REG_L1, .lambda = c->mu};
+  return mtl_reg_prox(&r, step, V, c->k, c->pb->T, out);
+}
+
+static double s_value(void *vctx, const double *S) {
+  gctx *c = vctx;
+  mtl_reg r = {.type = MTL_REG_L1, .lambda = c->mu};
+  return mtl_reg_value(&r, S, c->k, c->pb->T);
 }
 
 /* L-step: sum_t loss_t(L s_t) + lambda ||L||_F^2, gradient G S' + 2 lambda L. */
@@ -96,10 +97,7 @@ static int l_eval(void *vctx, const double *L, double *f, double *grad) {
   return MTL_OK;
 }
 
-int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
-                  double *Lout, double *Sout, double *trace, int *ntrace) {
-  if (!pb || !p || !W)
-    return mtl__err(MTL_EINVAL, "gomtl: NULL problem, params or W");
+static int check_params(const mtl_problem *pb, const mtl_gomtl_params *p) {
   int d = pb->d, T = pb->T, k = p->k, m = d < T ? d : T;
   if (k < 1 || k > m)
     return mtl__err(MTL_EINVAL, "gomtl: k = %d must be in [1, min(d, T) = %d]",
@@ -123,6 +121,70 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
       return mtl__err(MTL_EUNSUPPORTED,
                       "gomtl: task %d uses the hinge loss (not smooth)",
                       t + 1);
+  return MTL_OK;
+}
+
+/* The start: ridge single-task models W_stl (in A, d x T, overwritten),
+ * then L = U_k s_k, S = V_k' from its SVD (U d x m, sv m, Vt m x T). */
+static int start(gctx *c, double *A, double *U, double *sv, double *Vt,
+                 int *iters) {
+  mtl_problem *pb = c->pb;
+  int d = pb->d, T = pb->T, k = c->k, m = d < T ? d : T;
+  double F, Ls = (pb->L + 2 * c->ridge) / 8;
+  memset(A, 0, (size_t)d * T * sizeof(double));
+  int rc = mtl__asym_apg(d * T, A, ridge_eval, NULL, NULL, c, &Ls, 5000,
+                         1e-12, &pb->interrupt, &F, iters);
+  if (rc < 0)
+    return rc;
+  if ((rc = mtl__svd(d, T, A, U, sv, Vt)))
+    return rc;
+  for (int j = 0; j < k; j++) {
+    for (int i = 0; i < d; i++)
+      c->L[i + (size_t)j * d] = U[i + (size_t)j * d] * sv[j];
+    for (int t = 0; t < T; t++)
+      c->S[j + (size_t)t * k] = Vt[j + (size_t)t * m];
+  }
+  return MTL_OK;
+}
+
+static double sumsq(const double *x, size_t n) {
+  double r = 0;
+  for (size_t i = 0; i < n; i++)
+    r += x[i] * x[i];
+  return r;
+}
+
+/* One outer iteration: the S-step, then the L-step; *F = the objective.
+ * *LsS carries the S-step's Lipschitz estimate from one step to the next. */
+static int outer_step(gctx *c, const mtl_gomtl_params *p, double *LsS,
+                      double itol, int *iters, double *F) {
+  mtl_problem *pb = c->pb;
+  int d = pb->d, T = pb->T, k = c->k;
+  if (!(*LsS > 0))
+    *LsS = pb->L * fmax(sumsq(c->L, (size_t)d * k), 1e-12) / 8;
+  double Fs, Fl;
+  int e = mtl__asym_apg(k * T, c->S, s_eval, s_prox, s_value, c, LsS,
+                        p->inner_iter, itol, &pb->interrupt, &Fs, iters);
+  if (e < 0)
+    return e;
+  double LsL =
+      (pb->L * fmax(sumsq(c->S, (size_t)k * T), 1e-12) + 2 * p->lambda) / 8;
+  e = mtl__asym_apg(d * k, c->L, l_eval, NULL, NULL, c, &LsL, p->inner_iter,
+                    itol, &pb->interrupt, &Fl, iters);
+  if (e < 0)
+    return e;
+  *F = Fl + s_value(c, c->S);
+  return MTL_OK;
+}
+
+int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
+                  double *Lout, double *Sout, double *trace, int *ntrace) {
+  if (!pb || !p || !W)
+    return mtl__err(MTL_EINVAL, "gomtl: NULL problem, params or W");
+  int rc = check_params(pb, p);
+  if (rc)
+    return rc;
+  int d = pb->d, T = pb->T, k = p->k, m = d < T ? d : T;
   size_t dT = (size_t)d * T;
   double *buf = mtl__calloc(3 * dT + (size_t)d * k + (size_t)k * T +
                                 (size_t)d * m + (size_t)m + (size_t)m * T,
@@ -137,66 +199,24 @@ int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p, double *W,
   c.L = c.G + dT;
   c.S = c.L + (size_t)d * k;
   double *U = c.S + (size_t)k * T, *sv = U + (size_t)d * m, *Vt = sv + m;
-  int rc, iters = 0, nt = 0;
-  double Ls = 0, F, Fprev;
+  int iters = 0, nt = 0;
+  double F, f;
   atomic_store(&pb->interrupt, 0);
-  memset(A, 0, dT * sizeof(double));
-  Ls = (pb->L + 2 * p->ridge) / 8;
-  rc = mtl__asym_fista((int)dT, A, ridge_eval, NULL, &c, &Ls, 5000, 1e-12,
-                       &pb->interrupt, &F, &iters);
-  if (rc < 0)
+  if ((rc = start(&c, A, U, sv, Vt, &iters)) || (rc = s_eval(&c, c.S, &f, NULL)))
     goto done;
-  rc = mtl__svd(d, T, A, U, sv, Vt); /* A is overwritten */
-  if (rc)
-    goto done;
-  for (int j = 0; j < k; j++) {
-    for (int i = 0; i < d; i++)
-      c.L[i + (size_t)j * d] = U[i + (size_t)j * d] * sv[j];
-    for (int t = 0; t < T; t++)
-      c.S[j + (size_t)t * k] = Vt[j + (size_t)t * m];
-  }
-  {
-    double f;
-    if ((rc = s_eval(&c, c.S, &f, NULL)))
-      goto done;
-    double r = 0;
-    for (size_t i = 0; i < (size_t)d * k; i++)
-      r += c.L[i] * c.L[i];
-    F = f + s_prox(&c, 0.0, c.S, c.S) + p->lambda * r;
-  }
-  Fprev = F;
+  F = f + s_value(&c, c.S) + p->lambda * sumsq(c.L, (size_t)d * k);
+  double Fprev = F, LsS = 0;
   if (trace)
     trace[nt] = F;
   nt++;
-  double LsS = 0, LsL = 0;
   double itol = fmax(1e-12, 1e-3 * p->tol); /* inner steps: finer than outer */
   rc = MTL_MAXITER;
   for (int it = 1; it <= p->max_outer; it++) {
-    if (!(LsS > 0)) {
-      double ln = 0;
-      for (size_t i = 0; i < (size_t)d * k; i++)
-        ln += c.L[i] * c.L[i];
-      LsS = pb->L * fmax(ln, 1e-12) / 8;
-    }
-    double Fs;
-    int e = mtl__asym_fista(k * T, c.S, s_eval, s_prox, &c, &LsS,
-                            p->inner_iter, itol, &pb->interrupt, &Fs, &iters);
+    int e = outer_step(&c, p, &LsS, itol, &iters, &F);
     if (e < 0) {
       rc = e;
       goto done;
     }
-    double sn = 0;
-    for (size_t i = 0; i < (size_t)k * T; i++)
-      sn += c.S[i] * c.S[i];
-    LsL = (pb->L * fmax(sn, 1e-12) + 2 * p->lambda) / 8;
-    double Fl;
-    e = mtl__asym_fista(d * k, c.L, l_eval, NULL, &c, &LsL, p->inner_iter,
-                        itol, &pb->interrupt, &Fl, &iters);
-    if (e < 0) {
-      rc = e;
-      goto done;
-    }
-    F = Fl + s_prox(&c, 0.0, c.S, c.S);
     if (trace)
       trace[nt] = F;
     nt++;

@@ -283,14 +283,8 @@ static double pass(work *wk, double *W) {
     } else {
       double lam = pen && wk->reg == MTL_REG_L1 ? wk->lambda : 0.0;
       for (int t = 0; t < T; t++) {
-        double c = wk->c[t], hh = wk->h[t], v = 0;
-        if (hh > 0) {
-          if (c > lam)
-            v = (c - lam) / hh;
-          else if (c < -lam)
-            v = (c + lam) / hh;
-        }
-        wk->w[t] = v;
+        double hh = wk->h[t];
+        wk->w[t] = hh > 0 ? mtl__soft_threshold(wk->c[t], lam) / hh : 0.0;
       }
     }
     for (int t = 0; t < T; t++) {
@@ -348,6 +342,71 @@ static int check_args(const mtl_problem *pb, const mtl_solver_params *sp,
   return MTL_OK;
 }
 
+/* The solver's view of the problem (RIDGE's lambda folded into mu) and its
+ * work arrays; the Gram data come from setup_gram. */
+static int work_init(const mtl_problem *pb, work *wk) {
+  int d = pb->d, T = pb->T, max_n = 1;
+  wk->d = d;
+  wk->T = T;
+  wk->d_pen = pb->d_pen;
+  wk->reg = pb->p.reg.type;
+  wk->lambda = wk->reg == MTL_REG_NONE ? 0.0 : pb->p.reg.lambda;
+  wk->mu = pb->p.reg.ridge + (wk->reg == MTL_REG_RIDGE ? pb->p.reg.lambda : 0);
+  if (wk->reg == MTL_REG_RIDGE)
+    wk->lambda = 0; /* its lambda is folded into mu */
+  wk->scale = pb->scale;
+  for (int t = 0; t < T; t++)
+    if (pb->ds->tasks[t].n > max_n)
+      max_n = pb->ds->tasks[t].n;
+  wk->G = mtl__calloc((size_t)T, sizeof *wk->G);
+  wk->b = mtl__calloc((size_t)T, sizeof *wk->b);
+  wk->yy = mtl__malloc((size_t)T * sizeof(double));
+  wk->q = mtl__malloc((size_t)T * d * sizeof(double));
+  wk->c = mtl__malloc((size_t)3 * T * sizeof(double));
+  wk->z = mtl__malloc((size_t)max_n * sizeof(double));
+  if (!wk->G || !wk->b || !wk->yy || !wk->q || !wk->c || !wk->z)
+    return MTL_ENOMEM;
+  wk->h = wk->c + T;
+  wk->w = wk->c + 2 * T;
+  return MTL_OK;
+}
+
+static void work_clear(work *wk) {
+  free(wk->G);
+  free(wk->b);
+  free(wk->yy);
+  free(wk->q);
+  free(wk->c);
+  free(wk->z);
+  free(wk->own);
+}
+
+/* Appends F to the trace (capacity *cap, doubled up to max_iter). */
+static int trace_push(double **trace, int *cap, int *n, int max_iter,
+                      double F) {
+  if (*n == *cap) {
+    int ncap = *cap > max_iter / 2 ? max_iter : 2 * *cap;
+    double *nt = realloc(*trace, (size_t)ncap * sizeof(double));
+    if (!nt)
+      return mtl__err(MTL_ENOMEM,
+                      "bcd solver: out of memory growing the objective "
+                      "trace to %d entries",
+                      ncap);
+    *trace = nt;
+    *cap = ncap;
+  }
+  (*trace)[(*n)++] = F;
+  return MTL_OK;
+}
+
+static double max_abs(const double *W, size_t n) {
+  double m = 0;
+  for (size_t k = 0; k < n; k++)
+    if (fabs(W[k]) > m)
+      m = fabs(W[k]);
+  return m;
+}
+
 /* Solves by cyclic passes until the coordinate fixed point (largest change
  * <= CHANGE_TOL max|W|), the relative objective change tol_obj, or
  * max_iter passes.  The progress callback receives the largest coordinate
@@ -358,7 +417,7 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   work wk;
   memset(&wk, 0, sizeof wk);
   double *trace = NULL;
-  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0, max_n = 1;
+  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0;
   double F = NAN, Fprev;
   int rc;
 
@@ -370,30 +429,8 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   T = pb->T;
   atomic_store(&pb->interrupt, 0);
 
-  wk.d = d;
-  wk.T = T;
-  wk.d_pen = pb->d_pen;
-  wk.reg = pb->p.reg.type;
-  wk.lambda = wk.reg == MTL_REG_NONE ? 0.0 : pb->p.reg.lambda;
-  wk.mu = pb->p.reg.ridge + (wk.reg == MTL_REG_RIDGE ? pb->p.reg.lambda : 0);
-  if (wk.reg == MTL_REG_RIDGE)
-    wk.lambda = 0; /* its lambda is folded into mu */
-  wk.scale = pb->scale;
-  for (int t = 0; t < T; t++)
-    if (pb->ds->tasks[t].n > max_n)
-      max_n = pb->ds->tasks[t].n;
-  wk.G = mtl__calloc((size_t)T, sizeof *wk.G);
-  wk.b = mtl__calloc((size_t)T, sizeof *wk.b);
-  wk.yy = mtl__malloc((size_t)T * sizeof(double));
-  wk.q = mtl__malloc((size_t)T * d * sizeof(double));
-  wk.c = mtl__malloc((size_t)3 * T * sizeof(double));
-  wk.z = mtl__malloc((size_t)max_n * sizeof(double));
-  if (!wk.G || !wk.b || !wk.yy || !wk.q || !wk.c || !wk.z) {
-    rc = MTL_ENOMEM;
+  if ((rc = work_init(pb, &wk)))
     goto done;
-  }
-  wk.h = wk.c + T;
-  wk.w = wk.c + 2 * T;
   if (sp->record_trace) {
     cap = sp->max_iter < 1024 ? sp->max_iter : 1024;
     trace = mtl__malloc((size_t)cap * sizeof(double));
@@ -428,21 +465,10 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     }
     double rel = fabs(F - Fprev) / (fabs(F) > DBL_MIN ? fabs(F) : DBL_MIN);
     Fprev = F;
-    if (trace) {
-      if (ntrace == cap) {
-        int ncap = cap > sp->max_iter / 2 ? sp->max_iter : 2 * cap;
-        double *nt = realloc(trace, (size_t)ncap * sizeof(double));
-        if (!nt) {
-          rc = mtl__err(MTL_ENOMEM,
-                        "bcd solver: out of memory growing the "
-                        "objective trace to %d entries",
-                        ncap);
-          break;
-        }
-        trace = nt;
-        cap = ncap;
-      }
-      trace[ntrace++] = F;
+    int e = trace ? trace_push(&trace, &cap, &ntrace, sp->max_iter, F) : 0;
+    if (e) {
+      rc = e;
+      break;
     }
     if (sp->progress &&
         sp->progress(sp->progress_ctx, iter, F, rel, change) != 0) {
@@ -452,11 +478,7 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                     iter);
       break;
     }
-    double wmax = 0;
-    for (size_t k = 0; k < (size_t)T * d; k++)
-      if (fabs(W[k]) > wmax)
-        wmax = fabs(W[k]);
-    if (change <= CHANGE_TOL * wmax ||
+    if (change <= CHANGE_TOL * max_abs(W, (size_t)T * d) ||
         (sp->tol_obj > 0 && rel <= sp->tol_obj)) {
       rc = MTL_CONVERGED;
       break;
@@ -477,12 +499,6 @@ done:
     }
   }
   free(trace);
-  free(wk.G);
-  free(wk.b);
-  free(wk.yy);
-  free(wk.q);
-  free(wk.c);
-  free(wk.z);
-  free(wk.own);
+  work_clear(&wk);
   return rc;
 }

@@ -58,202 +58,98 @@ static int check_solver_params(const mtl_solver_params *sp) {
   return MTL_OK;
 }
 
-/* Proximal-gradient methods.  One iteration at extrapolated point Y:
- *   X+ = prox_{g/L}(Y - grad f(Y)/L), with L doubled until
- *   f(X+) <= f(Y) + <grad f(Y), X+ - Y> + L/2 ||X+ - Y||^2   (backtracking),
- * then (FISTA) Y = X+ + (t_k - 1)/t_{k+1} (X+ - X).  Restart resets t to 1
- * when the momentum points uphill (gradient scheme: <Y - X+, X+ - X> > 0) or
- * the objective increased (function scheme).  Each iteration first shrinks
- * L by 10% (step-size adaptation), so that a pessimistic early L does not
- * slow down the whole run; a failed probe costs one extra function value.
- * All work arrays are allocated before the first iteration. */
-#define OBJ_WINDOW 10
+/* Proximal-gradient methods (FISTA / ISTA) through the kernel of apg.c:
+ * backtracking from L0 (default L_f / 16) with a 10% longer step probed at
+ * each iteration (step-size adaptation, so that a pessimistic early L does
+ * not slow down the whole run), restart scheme sp->restart, and the
+ * objective / residual / duality-gap stopping rules of mtl_solver_params. */
+typedef struct pg_ctx {
+  mtl_problem *pb;
+  double tol_gap;
+} pg_ctx;
+
+static int smooth_cb(void *ctx, const double *W, double *f, double *grad) {
+  return mtl_problem_loss(((pg_ctx *)ctx)->pb, W, f, grad);
+}
+
+static int prox_cb(void *ctx, double step, const double *V, double *out) {
+  return mtl__problem_prox(((pg_ctx *)ctx)->pb, step, V, out);
+}
+
+static double reg_cb(void *ctx, const double *W) {
+  return mtl__problem_reg_value(((pg_ctx *)ctx)->pb, W);
+}
+
+/* Stops when the duality gap is at most tol_gap |primal|. */
+static int gap_cb(void *ctx, const double *W, int *stop) {
+  pg_ctx *c = ctx;
+  mtl_certificate cert;
+  int rc = mtl_problem_certificate(c->pb, W, &cert);
+  if (rc)
+    return rc;
+  *stop = isfinite(cert.gap) && cert.gap <= c->tol_gap * fabs(cert.primal);
+  return MTL_OK;
+}
 
 static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                      mtl_solve_info *info, int accelerate) {
-  int d = pb->d, T = pb->T;
-  size_t dT = (size_t)d * T;
-  double *X = W;
-  double *Xold = mtl__malloc(dT * sizeof(double));
-  double *Y = mtl__malloc(dT * sizeof(double));
-  double *G = mtl__malloc(dT * sizeof(double));
-  double *Xn = mtl__malloc(dT * sizeof(double));
+  size_t dT = (size_t)pb->d * pb->T;
+  for (int t = 0; t < pb->T; t++)
+    if (pb->task_loss[t] == MTL_LOSS_HINGE)
+      return mtl__err(MTL_EUNSUPPORTED,
+                      "task %d (%s): the hinge loss is not differentiable; "
+                      "proximal gradient needs squared, logistic or sqhinge",
+                      t + 1, pb->ds->tasks[t].name);
+  for (size_t k = 0; k < dT; k++)
+    if (!isfinite(W[k]))
+      return mtl__err(MTL_EINVAL, "initial W entry %zu is not finite", k);
   double *trace = NULL;
-  int rc = MTL_ENOMEM;
-  if (!Xold || !Y || !G || !Xn)
-    goto done;
   if (sp->record_trace) {
     trace = mtl__malloc((size_t)sp->max_iter * sizeof(double));
     if (!trace)
-      goto done;
+      return MTL_ENOMEM;
   }
-  for (int t = 0; t < T; t++)
-    if (pb->task_loss[t] == MTL_LOSS_HINGE) {
-      rc = mtl__err(MTL_EUNSUPPORTED,
-                    "task %d (%s): the hinge loss is not differentiable; "
-                    "proximal gradient needs squared, logistic or sqhinge",
-                    t + 1, pb->ds->tasks[t].name);
-      goto done;
-    }
   double t0 = mtl__now();
-  double L = sp->L0 > 0 ? sp->L0 : pb->L / 16;
+  mtl__apg_opts o;
+  mtl__apg_opts_init(&o);
+  o.accelerate = accelerate;
+  o.restart = sp->restart;
+  o.L0 = sp->L0 > 0 ? sp->L0 : pb->L / 16;
+  o.backtrack = sp->backtrack;
+  o.shrink = 0.9;
+  o.noise = 1e-12;
+  o.max_iter = sp->max_iter;
   /* Where a duality gap exists and is asked for, it alone decides: the
-   * objective can stall to 1e-12 while the certificate is still loose. */
-  int use_obj_rule =
-      sp->tol_obj > 0 && !(sp->tol_gap > 0 && mtl__problem_has_dual(pb));
-  double tk = 1.0, F, fY, fX, hist[OBJ_WINDOW];
-  int restarts = 0, status = MTL_MAXITER, it = 0;
-  /* make the start point feasible for the prox (e.g. finite) */
-  for (size_t k = 0; k < dT; k++)
-    if (!isfinite(X[k])) {
-      rc = mtl__err(MTL_EINVAL, "initial W entry %zu is not finite", k);
-      goto done;
-    }
-  rc = mtl_problem_objective(pb, X, &F);
-  if (rc)
-    goto done;
-  memcpy(Y, X, dT * sizeof(double));
-  memcpy(Xold, X, dT * sizeof(double));
+   * objective can stall to 1e-12 while the certificate is still loose.
+   * The objective rule needs a non-increasing step. */
+  if (!(sp->tol_gap > 0 && mtl__problem_has_dual(pb)))
+    o.tol_obj = sp->tol_obj;
+  o.obj_monotone = 1;
+  o.tol_res = sp->tol_res;
+  o.check = sp->tol_gap > 0 ? gap_cb : NULL;
+  o.check_every = sp->gap_every;
+  o.progress = sp->progress;
+  o.progress_ctx = sp->progress_ctx;
+  o.interrupt = &pb->interrupt;
+  o.trace = trace;
+  o.who = "solve";
   atomic_store(&pb->interrupt, 0);
-  for (it = 0; it < sp->max_iter; it++) {
-    if (atomic_load(&pb->interrupt)) {
-      rc = mtl__err(MTL_ECANCELLED, "solve interrupted at iteration %d", it);
-      goto done;
-    }
-    rc = mtl_problem_loss(pb, Y, &fY, G);
-    if (rc)
-      goto done;
-    /* Probe a 10% longer step; backtracking corrects it.  A violation of
-     * the sufficient-decrease test at the level of rounding noise is
-     * inconclusive: then the last accepted L is kept (never shrunk), so
-     * that rounding cannot drift the step past 1/L_f near the optimum. */
-    double Lprev = L, gd, dist2;
-    L *= 0.9;
-    for (;;) {
-      for (size_t k = 0; k < dT; k++)
-        Xn[k] = Y[k] - G[k] / L;
-      rc = mtl__problem_prox(pb, 1.0 / L, Xn, Xn);
-      if (rc)
-        goto done;
-      rc = mtl_problem_loss(pb, Xn, &fX, NULL);
-      if (rc)
-        goto done;
-      gd = 0;
-      dist2 = 0;
-      for (size_t k = 0; k < dT; k++) {
-        double dk = Xn[k] - Y[k];
-        gd += G[k] * dk;
-        dist2 += dk * dk;
-      }
-      double q = fY + gd + 0.5 * L * dist2;
-      if (fX <= q)
-        break;
-      if (fX - q <= 1e-12 * (fabs(fY) + fabs(fX))) {
-        if (L >= Lprev)
-          break;
-        L = Lprev;
-        continue;
-      }
-      L *= sp->backtrack;
-      if (!isfinite(L)) {
-        rc = mtl__err(MTL_ENUMERIC, "backtracking diverged at iteration %d",
-                      it);
-        goto done;
-      }
-    }
-    double Fn = fX + mtl__problem_reg_value(pb, Xn);
-    if (trace)
-      trace[it] = Fn;
-    /* relative change over a window of OBJ_WINDOW iterations: FISTA is not
-     * monotone, and a single small step says little about convergence */
-    double Fback = it >= OBJ_WINDOW ? hist[it % OBJ_WINDOW] : HUGE_VAL;
-    hist[it % OBJ_WINDOW] = Fn;
-    double rel = fabs(Fback - Fn) / (fabs(Fn) > 1e-300 ? fabs(Fn) : 1e-300);
-    double res = L * sqrt(dist2); /* gradient mapping at Y */
-    /* momentum */
-    int restart_now = 0;
-    if (accelerate) {
-      if (sp->restart == 2) {
-        double ip = 0;
-        for (size_t k = 0; k < dT; k++)
-          ip += (Y[k] - Xn[k]) * (Xn[k] - X[k]);
-        restart_now = ip > 0;
-      } else if (sp->restart == 1) {
-        restart_now = Fn > F;
-      }
-    }
-    memcpy(Xold, X, dT * sizeof(double));
-    memcpy(X, Xn, dT * sizeof(double));
-    double Fprev = F;
-    F = Fn;
-    if (accelerate && !restart_now) {
-      double tn = 0.5 * (1 + sqrt(1 + 4 * tk * tk));
-      double beta = (tk - 1) / tn;
-      for (size_t k = 0; k < dT; k++)
-        Y[k] = X[k] + beta * (X[k] - Xold[k]);
-      tk = tn;
-    } else {
-      if (restart_now)
-        restarts++;
-      tk = 1.0;
-      memcpy(Y, X, dT * sizeof(double));
-    }
-    if (sp->progress && sp->progress(sp->progress_ctx, it + 1, F, rel, res)) {
-      it++;
-      rc = mtl__err(MTL_ECANCELLED, "cancelled by progress callback at "
-                                    "iteration %d", it);
-      goto done;
-    }
-    /* stopping rules; the objective rule needs a non-increasing step */
-    if (use_obj_rule && rel <= sp->tol_obj && Fn <= Fprev) {
-      status = MTL_CONVERGED;
-      it++;
-      break;
-    }
-    if (sp->tol_res > 0) {
-      double gn = 0;
-      for (size_t k = 0; k < dT; k++)
-        gn += G[k] * G[k];
-      gn = sqrt(gn);
-      if (res <= sp->tol_res * (gn > 1 ? gn : 1)) {
-        status = MTL_CONVERGED;
-        it++;
-        break;
-      }
-    }
-    if (sp->tol_gap > 0 && (it + 1) % sp->gap_every == 0) {
-      mtl_certificate c;
-      rc = mtl_problem_certificate(pb, X, &c);
-      if (rc)
-        goto done;
-      if (isfinite(c.gap) && c.gap <= sp->tol_gap * fabs(c.primal)) {
-        status = MTL_CONVERGED;
-        it++;
-        break;
-      }
-    }
-  }
-  if (it > sp->max_iter)
-    it = sp->max_iter;
-  if (info) {
-    info->status = status;
-    info->iterations = it;
-    info->restarts = restarts;
-    info->objective = F;
-    info->L = L;
+  mtl__apg_out out;
+  pg_ctx c = {.pb = pb, .tol_gap = sp->tol_gap};
+  int rc = mtl__apg(dT, W, smooth_cb, prox_cb, reg_cb, &c, &o, &out);
+  if (rc >= 0 && info) {
+    info->status = rc;
+    info->iterations = out.iterations;
+    info->restarts = out.restarts;
+    info->objective = out.F;
+    info->L = out.L;
     info->seconds = mtl__now() - t0;
     info->trace = trace;
     trace = NULL;
-    rc = mtl_problem_certificate(pb, X, &info->cert);
-    if (rc)
-      goto done;
+    int e = mtl_problem_certificate(pb, W, &info->cert);
+    if (e)
+      rc = e;
   }
-  rc = status;
-done:
-  free(Xold);
-  free(Y);
-  free(G);
-  free(Xn);
   free(trace);
   return rc;
 }

@@ -1,0 +1,56 @@
+/*
+ * async_impl.h -- private declarations shared by the files of the
+ * asynchronous / synchronous MTL solver (see async.c for the method and the
+ * messages): async.c (parameters, in-process driver, model), async_node.c
+ * (task node role), async_server.c (server role) and async_ckpt.c (the
+ * server's checkpoint hook).  Not installed.
+ */
+#ifndef MTL_ASYNC_IMPL_H
+#define MTL_ASYNC_IMPL_H
+
+#include "internal.h"
+#include "transport.h"
+
+enum { TAG_HELLO = 1, TAG_COL, TAG_UPD, TAG_STOP, TAG_EVAL, TAG_EVALR,
+       TAG_FIN };
+
+#define UPD_HDR 6   /* doubles before v_t in UPD */
+#define COL_HDR 4
+#define EVAL_CHUNK 32 /* snapshot columns per EVAL message */
+
+/* The roles of mtl__async_role: rank 0 and ranks 1..P. */
+int mtl__async_server_role(mtl__async_ctx *cx, mtl__tr *tr);
+int mtl__async_node_role(mtl__async_ctx *cx, mtl__tr *tr);
+
+/* The server's state. */
+typedef struct mtl__srv {
+  mtl__async_ctx *cx;
+  mtl__tr *tr;
+  const mtl_async_params *ap;
+  int d, T, dp, P;
+  double eta, L, thr, scale;
+  double *V, *pk, *full, *buf;
+  int cap;
+  mtl__osvd os;
+  int use_osvd, use_rows;
+  double *rowsq;
+  int64_t k, over, capped;
+  int tau_max;
+  double tau_sum, eta_k;
+  int64_t *node_upd, *node_ndel, *task_upd;
+  double *node_del, *node_inj, *node_mult, *relchg;
+  int *node_next, *node_K;
+  int nrec, maxrec, rec_every;
+  double *recV, *rec_t, *rec_k;
+  double t0;
+} mtl__srv;
+
+/* Exact row norms of the penalized rows of V (async_server.c). */
+void mtl__srv_rows_recompute(mtl__srv *s);
+/* [mpi] checkpoint hook (async_ckpt.c): write the state after update k,
+ * whether unit (updates or iterations) is a checkpoint point, resume. */
+int mtl__srv_ckpt_write(mtl__srv *s);
+int mtl__srv_ckpt_due(mtl__srv *s, int64_t unit);
+int mtl__srv_ckpt_resume(mtl__srv *s);
+
+#endif /* MTL_ASYNC_IMPL_H */
