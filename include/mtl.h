@@ -510,7 +510,9 @@ typedef struct mtl_solver_params {
   double L0;               /* initial Lipschitz estimate; 0 = from the data
                               bound / 16 (default 0) */
   double backtrack;        /* step growth factor > 1 (default 2) */
-  int record_trace;        /* 1 = keep objective per iteration (default 1) */
+  int record_trace;        /* 1 = keep objective per iteration in
+                              mtl_solve_info.trace, which the caller then
+                              frees (default 0) */
   mtl_progress_fn progress;/* default NULL */
   void *progress_ctx;
 } mtl_solver_params;

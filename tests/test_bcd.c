@@ -185,6 +185,7 @@ static void tight(mtl_solver_params *sp) {
   sp->solver = MTL_SOLVER_BCD;
   sp->max_iter = 200000;
   sp->tol_obj = 0; /* stop only at the coordinate fixed point */
+  sp->record_trace = 1;
 }
 
 /* Solves with BCD from W = 0 (or the given warm start) and checks the

@@ -279,6 +279,7 @@ static void test_norms_certified(void) {
       memset(W, 0, dT * sizeof(double));
       mtl_solver_params sp;
       mtl_solver_params_init(&sp);
+      sp.record_trace = 1;
       sp.tol_obj = 0;
       sp.tol_gap = 1e-11;
       sp.gap_every = 5;

@@ -32,10 +32,9 @@ static int loss_problem(const mtl__fit_ctx *c, mtl__fit_out *o,
     } else {
       int squared = 1;
       for (int t = 0; t < mtl_dataset_ntasks(c->ds); t++)
-        squared &= o->pp.loss == MTL_LOSS_AUTO
-                       ? mtl_dataset_task_kind(c->ds, t) ==
-                             MTL_TASK_REGRESSION
-                       : o->pp.loss == MTL_LOSS_SQUARED;
+        squared &= mtl__loss_resolve(o->pp.loss,
+                                     mtl_dataset_task_kind(c->ds, t)) ==
+                   MTL_LOSS_SQUARED;
       o->pp.scaling = squared ? MTL_SCALE_DOUBLE_MEAN : MTL_SCALE_MEAN;
     }
   }

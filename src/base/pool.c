@@ -77,7 +77,6 @@ int mtl__pool_create(int threads, mtl__pool **out) {
   pthread_cond_init(&p->work_cv, NULL);
   pthread_cond_init(&p->done_cv, NULL);
   if (threads > 1) {
-    mtl__blas_single_thread();
     p->th = mtl__calloc((size_t)threads, sizeof *p->th);
     if (!p->th) {
       mtl__pool_free(p);

@@ -293,10 +293,7 @@ int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
     }
     int l = pp && pp->task_loss ? pp->task_loss[task_ids[i]]
                                 : pp ? (int)pp->loss : MTL_LOSS_AUTO;
-    if (l == MTL_LOSS_AUTO)
-      l = mtl_dataset_task_kind(local, i) == MTL_TASK_CLASSIFICATION
-              ? MTL_LOSS_LOGISTIC
-              : MTL_LOSS_SQUARED;
+    l = mtl__loss_resolve(l, mtl_dataset_task_kind(local, i));
     pairs[2 * i] = task_ids[i];
     pairs[2 * i + 1] = l;
   }

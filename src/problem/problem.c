@@ -294,6 +294,8 @@ static int alloc_workers(mtl_problem *pb, int threads) {
   if (rc)
     return rc;
   int P = mtl__pool_size(pb->pool), d = pb->d;
+  if (P > 1) /* OpenBLAS threads nested in the pool's oversubscribe */
+    mtl__blas_single_thread();
   int blk = pb->max_n < MTL__BLOCK_ROWS ? pb->max_n : MTL__BLOCK_ROWS;
   pb->zbuf = mtl__calloc((size_t)P, sizeof(double *));
   pb->dzbuf = mtl__calloc((size_t)P, sizeof(double *));

@@ -22,7 +22,7 @@ void mtl_solver_params_init(mtl_solver_params *p) {
       .restart = 2,
       .L0 = 0,
       .backtrack = 2.0,
-      .record_trace = 1,
+      .record_trace = 0,
       .progress = NULL,
       .progress_ctx = NULL,
   };

@@ -193,10 +193,7 @@ int mtl__srml_task_dense(const mtl_dataset *ds, int t, const double *mean,
 int mtl__srml_resolve_loss(const mtl_dataset *ds, int t, mtl_loss want,
                            mtl_loss *out) {
   mtl_task_kind k = mtl_dataset_task_kind(ds, t);
-  if (want == MTL_LOSS_AUTO)
-    *out = k == MTL_TASK_CLASSIFICATION ? MTL_LOSS_LOGISTIC : MTL_LOSS_SQUARED;
-  else
-    *out = want;
+  *out = (mtl_loss)mtl__loss_resolve(want, k);
   if (*out == MTL_LOSS_LOGISTIC && k != MTL_TASK_CLASSIFICATION)
     return mtl__err(MTL_EINVAL,
                     "srml: loss logistic needs labels in {-1,+1} but task %d "
