@@ -15,9 +15,8 @@ typedef struct train_args {
   const char *model, *trace, *nodes_csv;
   double split, val;
   int json;
-  /* --transport mpi (async/smtl): MPI run, checkpoints, resume [mpi] */
-  const char *transport, *checkpoint, *resume, *rank_map;
-  int checkpoint_every;
+  /* --transport mpi (async/smtl); the checkpoints are method parameters */
+  const char *transport, *rank_map;
 } train_args;
 
 /* Train and test parts of the data, whichever way they were obtained. */

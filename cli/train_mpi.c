@@ -12,10 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void train_mpi_init(train_args *a) {
-  a->transport = "inproc";
-  a->checkpoint_every = 100;
-}
+void train_mpi_init(train_args *a) { a->transport = "inproc"; }
 
 void train_mpi_opts(opts *o, train_args *a) {
   opts_choice(o, "transport", 0, &a->transport, "inproc|mpi",
@@ -23,24 +20,22 @@ void train_mpi_opts(opts *o, train_args *a) {
               "process per rank under mpirun -np N (rank 0 the server, "
               "ranks 1..N-1 the task nodes, each reading only its own tasks "
               "of DATA; docs/mpi.md)");
-  opts_string(o, "checkpoint", 0, &a->checkpoint, "FILE",
-              "mpi: rank 0 writes the run's state to FILE every "
-              "--checkpoint-every units, and the rank-to-tasks map to "
-              "FILE.ranks at start-up");
-  opts_int(o, "checkpoint-every", 0, &a->checkpoint_every, "N", 1, 1e9,
-           "mpi: server updates (async) or iterations (smtl) between "
-           "checkpoints");
-  opts_string(o, "resume", 0, &a->resume, "FILE",
-              "mpi: continue from this checkpoint (same DATA, options and "
-              "-np); smtl then ends exactly as an uninterrupted run");
   opts_string(o, "rank-map", 0, &a->rank_map, "FILE",
               "mpi: where to write the rank-to-tasks map")
       ->def = "FILE.ranks of --checkpoint, else none";
+  /* --checkpoint, --checkpoint-every and --resume are parameters of
+   * async/smtl (on threads too): their options come with the method's */
 }
 
 int train_mpi_wanted(const opts *o, const train_args *a) {
-  return strcmp(a->transport, "mpi") == 0 || a->checkpoint || a->resume ||
-         a->rank_map || opts_seen(o, "checkpoint-every");
+  (void)o;
+  return strcmp(a->transport, "mpi") == 0 || a->rank_map;
+}
+
+/* A text parameter, NULL when empty. */
+static const char *param_text(const mtl_params *p, const char *name) {
+  const char *v = mtl_params_get(p, name);
+  return v && *v ? v : NULL;
 }
 
 static const char *status_word(int st) {
@@ -65,8 +60,7 @@ static int run_mpi(train_args *a, const char *path);
 int train_mpi(const opts *o, train_args *a, const char *path) {
   const char *m = mtl_method_name(a->fr.method);
   if (strcmp(a->transport, "mpi") != 0)
-    return cli_usage("train", "--checkpoint, --checkpoint-every, --resume "
-                              "and --rank-map need --transport mpi");
+    return cli_usage("train", "--rank-map needs --transport mpi");
   if (strcmp(m, "async") != 0 && strcmp(m, "smtl") != 0)
     return cli_usage("train", "--transport is an option of --method "
                               "async|smtl, not of --method %s",
@@ -189,9 +183,9 @@ static int fit_parts(const train_args *a, const char *path, mpi_run *r) {
   }
   mtl_mpi_params mp;
   mtl_mpi_params_init(&mp);
-  mp.checkpoint = a->checkpoint;
-  mp.checkpoint_every = a->checkpoint_every;
-  mp.resume = a->resume;
+  mp.checkpoint = param_text(a->fr.p, "checkpoint");
+  mp.checkpoint_every = (int)mtl_params_get_number(a->fr.p, "checkpoint_every");
+  mp.resume = param_text(a->fr.p, "resume");
   mp.rank_map = a->rank_map;
   cli_progress pc;
   const char *mname = r->smtl ? "smtl" : "async";
@@ -286,17 +280,18 @@ static void report_text(const train_args *a, const char *path,
          r->smtl ? "smtl:" : "async:",
          r->smtl ? "synchronous (SMTL)" : "asynchronous (AMTL)",
          r->info.nodes, status_word(r->st), (long long)r->info.updates,
-         r->info.seconds, a->resume ? ", resumed" : "");
+         r->info.seconds, param_text(a->fr.p, "resume") ? ", resumed" : "");
   printf("%-14stau max %d, mean %.3g\n", "delays:", r->info.tau_max,
          r->info.tau_mean);
   printf("%-14s%.10g (losses summed by the nodes; no certificate: no "
          "rank holds all the data)\n",
          "objective:", r->info.objective);
   printf("%-14s%d of %d used\n", "features:", used, r->d_in);
-  if (a->checkpoint)
-    printf("%-14s%s (every %d %s; rank map %s.ranks)\n", "checkpoint:",
-           a->checkpoint, a->checkpoint_every,
-           r->smtl ? "iterations" : "updates", a->checkpoint);
+  const char *ckp = param_text(prm, "checkpoint");
+  if (ckp)
+    printf("%-14s%s (every %.0f %s; rank map %s.ranks)\n", "checkpoint:",
+           ckp, mtl_params_get_number(prm, "checkpoint_every"),
+           r->smtl ? "iterations" : "updates", ckp);
   printf("model saved:  %s\n", a->model);
 }
 

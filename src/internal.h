@@ -486,7 +486,7 @@ typedef struct mtl__async_ctx {
   mtl_async_info *info;  /* server out (may be NULL) */
   int status;            /* server out: MTL_CONVERGED / MTL_MAXITER /
                             MTL_ECANCELLED */
-  struct mtl__ckpt *ckpt; /* [mpi] server checkpoint/resume, NULL = none
+  struct mtl__ckpt *ckpt; /* server checkpoint/resume, NULL = none
                             (in-process runs) */
 } mtl__async_ctx;
 /* Rank (1..nodes) of the node owning task t: round robin t % nodes + 1. */
@@ -537,6 +537,12 @@ typedef struct mtl__ckpt {
  * libmtl-mpi, reuse the in-process roles; no MPI type appears here.  The
  * drivers' own declarations are in src/mpi/mpi_impl.h. */
 struct mtl__tr;
+/* mtl_async_fit with the server's checkpoints (ck NULL = none): written
+ * every ck->every units to ck->path, resumed from ck->resume; on any
+ * transport (here in-process; the MPI driver sets the same hook). */
+int mtl__async_fit_ck(const mtl_dataset *ds, const mtl_problem_params *pp,
+                      const mtl_async_params *ap, mtl__ckpt *ck, double *W,
+                      mtl_async_info *info);
 /* [mpi hooks in async.c] parameter checks of mtl_async_fit; FIN to nodes
  * 1..P so that they return after a server failure. */
 int mtl__async_check_params(const mtl_async_params *p, int T);

@@ -145,8 +145,13 @@ mpi -np 1 "$MTL" train d.txt --method smtl --transport mpi -q >/dev/null \
   2>e1.txt || rc=$?
 [ "$rc" -ne 0 ] && grep -q "at least 2 ranks" e1.txt || fail "-np 1: $(cat e1.txt)"
 rc=0
-"$MTL" train d.txt --method smtl --checkpoint x 2>e2.txt || rc=$?
-[ "$rc" -ne 0 ] && grep -q "need --transport mpi" e2.txt || fail "$(cat e2.txt)"
+"$MTL" train d.txt --method smtl --rank-map x 2>e2.txt || rc=$?
+[ "$rc" -ne 0 ] && grep -q "needs --transport mpi" e2.txt || fail "$(cat e2.txt)"
+# checkpoints also on threads (the same server hook): written, resumable
+"$MTL" train d.txt --method smtl --nodes 3 --max-iter 60 --tol 0 \
+  --checkpoint x.ckpt --checkpoint-every 20 -o t1.mtl -q >t1.txt
+[ -s x.ckpt ] || fail "in-process --checkpoint wrote no file"
+grep -q '^checkpoints_written: *3$' t1.txt || fail "in-process checkpoints: $(cat t1.txt)"
 rc=0
 "$MTL" online --stream s.txt --transport mpi "${oargs[@]}" 2>e3.txt || rc=$?
 [ "$rc" -ne 0 ] && grep -q "its own" e3.txt || fail "$(cat e3.txt)"

@@ -362,6 +362,65 @@ static void test_search(void) {
   mtl_dataset_free(ds);
 }
 
+/* Cancels the fit once `ctx` updates have been applied. */
+static int cancel_after(void *ctx, int iter, double obj, double rel,
+                        double res) {
+  (void)obj, (void)rel, (void)res;
+  return iter >= *(int *)ctx;
+}
+
+/* Checkpoints on threads: an SMTL run stopped after its first checkpoint
+ * and resumed from it ends with the bits of the uninterrupted run; AMTL
+ * resumes too (its columns in flight are lost, so only the optimum is
+ * the same). */
+static void test_checkpoint_resume(void) {
+  mtl_dataset *ds = gen(0, 9);
+  const char *ck = "test_fit_smtl.ckpt";
+  mtl_params *p = mtl_params_create("smtl");
+  CHECK_OK(mtl_params_set(p, "max_iter", "60"));
+  CHECK_OK(mtl_params_set(p, "tol", "0"));
+  CHECK_OK(mtl_params_set(p, "nodes", "3"));
+  mtl_model *full = NULL, *resumed = NULL, *none = NULL;
+  CHECK_OK(mtl_fit(ds, p, NULL, &full, NULL));
+  /* stopped after iteration 20's checkpoint (record_every T: the progress
+   * callback sees the update count) */
+  CHECK_OK(mtl_params_set(p, "checkpoint", ck));
+  CHECK_OK(mtl_params_set(p, "checkpoint_every", "20"));
+  int stop = 25 * 5;
+  mtl_params_set_progress(p, cancel_after, &stop);
+  CHECK_ERR(mtl_fit(ds, p, NULL, &none, NULL), MTL_ECANCELLED);
+  CHECK(none == NULL);
+  CHECK(access(ck, F_OK) == 0);
+  mtl_params_set_progress(p, NULL, NULL);
+  CHECK_OK(mtl_params_set(p, "checkpoint", ""));
+  CHECK_OK(mtl_params_set(p, "resume", ck));
+  mtl_fit_info *in = NULL;
+  CHECK_OK(mtl_fit(ds, p, NULL, &resumed, &in));
+  if (full && resumed) {
+    int n = mtl_model_dim(full) * mtl_model_ntasks(full);
+    CHECK(memcmp(mtl_model_W(full), mtl_model_W(resumed),
+                 (size_t)n * sizeof(double)) == 0);
+  }
+  CHECK(!strcmp(mtl_model_get_meta(resumed, "param.resume"), ck));
+  /* a checkpoint of another method is refused, naming the file */
+  mtl_params *a = mtl_params_create("async");
+  CHECK_OK(mtl_params_set(a, "nodes", "3"));
+  CHECK_OK(mtl_params_set(a, "resume", ck));
+  mtl_model *m = NULL;
+  CHECK_ERR(mtl_fit(ds, a, NULL, &m, NULL), MTL_EINVAL);
+  CHECK_MSG(ck);
+  CHECK_OK(mtl_params_set(a, "resume", "no_such.ckpt"));
+  CHECK(mtl_fit(ds, a, NULL, &m, NULL) < 0);
+  CHECK_MSG("no_such.ckpt");
+  unlink(ck);
+  mtl_params_free(a);
+  mtl_fit_info_free(in);
+  mtl_model_free(full);
+  mtl_model_free(resumed);
+  mtl_params_free(p);
+  mtl_dataset_free(ds);
+}
+
 int main(void) {
   test_registry();
   test_params();
@@ -369,5 +428,6 @@ int main(void) {
   test_batch_equals_solve();
   test_errors();
   test_search();
+  test_checkpoint_resume();
   CHECK_DONE();
 }

@@ -225,6 +225,12 @@ static int check_reg(const mtl_problem_params *pp, int d, int T) {
 int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
                   const mtl_async_params *ap, double *W,
                   mtl_async_info *info) {
+  return mtl__async_fit_ck(ds, pp, ap, NULL, W, info);
+}
+
+int mtl__async_fit_ck(const mtl_dataset *ds, const mtl_problem_params *pp,
+                      const mtl_async_params *ap, mtl__ckpt *ck, double *W,
+                      mtl_async_info *info) {
   mtl_async_params apd;
   mtl_problem_params ppd;
   mtl__async_ctx cx = {0};
@@ -264,6 +270,10 @@ int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
   cx.unpenalized_last = pp->unpenalized_last;
   cx.W = W;
   cx.info = info;
+  cx.ckpt = ck && (ck->path || ck->resume) ? ck : NULL;
+  if (cx.ckpt && ck->path && ck->every < 1)
+    return mtl__err(MTL_EINVAL, "async: checkpoint_every = %d must be >= 1",
+                    ck->every);
   int P = cx.nodes;
   cx.node = mtl__calloc((size_t)P, sizeof *cx.node);
   tasks = mtl__malloc((size_t)T * sizeof(int));

@@ -1,6 +1,7 @@
 /*
  * async_ckpt.c -- the checkpoint hook of the async / SMTL server (see
- * async.c; used by the MPI driver, cx->ckpt is NULL in-process).
+ * async.c; the same on threads and on MPI ranks; cx->ckpt is NULL when no
+ * checkpoint was asked for).
  */
 #include "async_impl.h"
 
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- [mpi] checkpoint hook (cx->ckpt, NULL in-process) ----------------------
+/* ---- checkpoint hook (cx->ckpt, NULL without checkpoints) ------------------
  * The server's whole state after update k: V, the counters, the per-node
  * statistics and the trace snapshots.  SMTL checkpoints at the end of an
  * iteration, when no node holds anything, so a resumed run repeats exactly
