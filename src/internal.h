@@ -547,6 +547,10 @@ int mtl__async_fit_ck(const mtl_dataset *ds, const mtl_problem_params *pp,
  * 1..P so that they return after a server failure. */
 int mtl__async_check_params(const mtl_async_params *p, int T);
 int mtl__async_release_nodes(struct mtl__tr *tr, int P);
+/* mtl_omtl_run with D-ADMM's checkpoints (ck NULL = none; other methods
+ * refuse a checkpoint), on the in-process transport. */
+int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *p, mtl__ckpt *ck,
+                     mtl_omtl_result *res);
 /* [mpi hook in omtl.c] One rank's part of mtl_omtl_run over an external
  * endpoint tr (rank = node, size = K): D-ADMM roles with the agreed round
  * count `rounds` (every rank runs exactly that many rounds; a task whose

@@ -421,6 +421,50 @@ static void test_checkpoint_resume(void) {
   mtl_dataset_free(ds);
 }
 
+/* D-ADMM on threads: a run stopped after round 20 (its last checkpoint)
+ * and resumed ends with the bits of the uninterrupted run. */
+static void test_dadmm_resume(void) {
+  mtl_dataset *ds = gen(1, 10);
+  const char *ck = "test_fit_dadmm.ckpt";
+  mtl_params *p = mtl_params_create("dadmm");
+  CHECK_OK(mtl_params_set(p, "eta", "5")); /* not sqrt(rounds): the same in
+                                               both runs */
+  mtl_model *full = NULL, *part = NULL, *resumed = NULL;
+  CHECK_OK(mtl_fit(ds, p, NULL, &full, NULL));
+  CHECK_OK(mtl_params_set(p, "checkpoint", ck));
+  CHECK_OK(mtl_params_set(p, "checkpoint_every", "10"));
+  CHECK_OK(mtl_params_set(p, "max_rounds", "20"));
+  mtl_fit_info *in = NULL;
+  CHECK_OK(mtl_fit(ds, p, NULL, &part, &in));
+  CHECK(mtl_fit_info_number(in, "rounds") == 20);
+  CHECK_OK(mtl_params_set(p, "checkpoint", ""));
+  CHECK_OK(mtl_params_set(p, "max_rounds", "0"));
+  CHECK_OK(mtl_params_set(p, "resume", ck));
+  CHECK_OK(mtl_fit(ds, p, NULL, &resumed, NULL));
+  if (full && resumed) {
+    int n = mtl_model_dim(full) * mtl_model_ntasks(full);
+    CHECK(memcmp(mtl_model_W(full), mtl_model_W(resumed),
+                 (size_t)n * sizeof(double)) == 0);
+    CHECK(memcmp(mtl_model_W(full), mtl_model_W(part),
+                 (size_t)n * sizeof(double)) != 0);
+  }
+  /* the other online methods write no checkpoint: refused, not ignored */
+  mtl_params *q = mtl_params_create("dadmm");
+  CHECK_OK(mtl_params_set(q, "async", "1"));
+  CHECK_OK(mtl_params_set(q, "checkpoint", ck));
+  mtl_model *m = NULL;
+  CHECK_ERR(mtl_fit(ds, q, NULL, &m, NULL), MTL_EUNSUPPORTED);
+  CHECK_MSG("round-synchronous D-ADMM only");
+  unlink(ck);
+  mtl_params_free(q);
+  mtl_fit_info_free(in);
+  mtl_model_free(full);
+  mtl_model_free(part);
+  mtl_model_free(resumed);
+  mtl_params_free(p);
+  mtl_dataset_free(ds);
+}
+
 int main(void) {
   test_registry();
   test_params();
@@ -429,5 +473,6 @@ int main(void) {
   test_errors();
   test_search();
   test_checkpoint_resume();
+  test_dadmm_resume();
   CHECK_DONE();
 }

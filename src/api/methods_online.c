@@ -112,7 +112,12 @@ static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
   rc = mtl_stream_from_dataset(c->ds, (uint64_t)mtl__p_num(c->p, "seed"), &s);
   if (rc < 0)
     return rc;
-  rc = mtl_omtl_run(s, &op, &res);
+  const char *cp = mtl__p_text(c->p, "checkpoint");
+  const char *rs = mtl__p_text(c->p, "resume");
+  mtl__ckpt ck = {.path = cp && *cp ? cp : NULL,
+                  .every = mtl__p_int(c->p, "checkpoint_every"),
+                  .resume = rs && *rs ? rs : NULL};
+  rc = mtl__omtl_run_ck(s, &op, &ck, &res);
   if (rc >= 0)
     rc = mtl_omtl_to_model(&res, &op, &o->model);
   rc = rc < 0 ? rc : omtl_results(o->info, &res);
@@ -180,8 +185,16 @@ static int ogd_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   MTL__P_POS("step0", "1", "step gamma_t = step0 / sqrt(t)")
 
 static const mtl__pdef cadmm_table[] = {ADMM_PARAMS, ONLINE_STREAM};
-static const mtl__pdef dadmm_table[] = {ADMM_PARAMS, GRAPH_PARAMS,
-                                        ONLINE_STREAM};
+static const mtl__pdef dadmm_table[] = {
+    ADMM_PARAMS, GRAPH_PARAMS, ONLINE_STREAM,
+    MTL__P_TEXT("checkpoint", "", "write every node's state to this file "
+                                  "every checkpoint_every rounds "
+                                  "(round-synchronous)"),
+    MTL__P_INT("checkpoint_every", "100", 1, 1e9, "rounds between "
+                                                 "checkpoints"),
+    MTL__P_TEXT("resume", "", "continue from this checkpoint (same data and "
+                              "parameters): ends exactly as an "
+                              "uninterrupted run")};
 static const mtl__pdef dpsgd_table[] = {STEP_PARAM, GRAPH_PARAMS,
                                         ONLINE_STREAM};
 static const mtl__pdef ogd_table[] = {STEP_PARAM, ONLINE_STREAM};

@@ -393,6 +393,11 @@ static void run_ctx_clear(mtl__omtl_ctx *c, mtl_graph *own_g) {
 
 int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
                  mtl_omtl_result *res) {
+  return mtl__omtl_run_ck(s, pin, NULL, res);
+}
+
+int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *pin,
+                     mtl__ckpt *ck, mtl_omtl_result *res) {
   if (!res)
     return mtl__err(MTL_EINVAL, "omtl_run: res is NULL");
   memset(res, 0, sizeof *res);
@@ -406,12 +411,26 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
   int rc = check_params(&p);
   if (rc)
     return rc;
+  if (ck && (ck->path || ck->resume)) {
+    if (p.method != MTL_OMTL_DADMM || p.async)
+      return mtl__err(MTL_EUNSUPPORTED, "omtl: checkpoints are written by "
+                                        "round-synchronous D-ADMM only "
+                                        "(method %s%s)",
+                      mtl__omtl_method_name(p.method),
+                      p.async ? ", async" : "");
+    if (ck->path && ck->every < 1)
+      return mtl__err(MTL_EINVAL, "omtl: checkpoint_every = %d must be >= 1",
+                      ck->every);
+  } else {
+    ck = NULL;
+  }
   int K = mtl_stream_ntasks(s), d = mtl_stream_dim(s);
   mtl__omtl_ctx c;
   memset(&c, 0, sizeof c);
   c.p = p;
   c.K = K;
   c.d = d;
+  c.ck = ck;
   mtl_graph *own_g = NULL;
   mtl__hub *hub = NULL;
   double t0 = mtl__now();
@@ -432,7 +451,15 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
                                 "stream's length is unknown: set horizon "
                                 "(or eta)");
   }
+  c.known_rounds = T > mtl_stream_rounds(s) ? T : mtl_stream_rounds(s);
+  if (c.known_rounds < 0)
+    c.known_rounds = 0;
   int decentral = p.method == MTL_OMTL_DADMM || p.method == MTL_OMTL_DPSGD;
+  if (ck && ck->resume && T <= 0) {
+    rc = mtl__err(MTL_EINVAL, "omtl: resume needs a stream of known length "
+                              "(or horizon)");
+    goto done;
+  }
   if ((rc = run_ctx_setup(&c, s, decentral, p.max_rounds, &own_g)))
     goto done;
   if (p.method == MTL_OMTL_SINGLE || p.method == MTL_OMTL_OGD) {

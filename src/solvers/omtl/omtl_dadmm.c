@@ -238,7 +238,8 @@ static int64_t dadmm_resume(mtl__omtl_ctx *c, mtl__tr *tr, double **buf,
     return t;
   }
   /* a node: the state's length depends on t; take the largest possible */
-  int64_t len = dstate_len(K, d, c->agreed_rounds > 0 ? c->agreed_rounds : 0);
+  int64_t len = dstate_len(K, d, c->agreed_rounds > 0 ? c->agreed_rounds
+                                                     : c->known_rounds);
   if (len > *cap) {
     double *nb = realloc(*buf, (size_t)len * sizeof(double));
     if (!nb)

@@ -49,8 +49,10 @@ typedef struct mtl__omtl_ctx {
   double *W, *V, *u, *Om;
   int *first;         /* K x K gossip first-known rounds */
   int64_t nseen_err[2];
-  /* [mpi] hooks (mtl__omtl_run_tr), zero in-process: */
-  int64_t agreed_rounds; /* > 0: every node runs exactly this many rounds */
+  int64_t agreed_rounds; /* > 0 (MPI): every node runs exactly this many
+                            rounds; 0 in-process */
+  int64_t known_rounds;  /* the run's round count when known (in-process:
+                            the stream's, capped by max_rounds), else 0 */
   mtl__ckpt *ck;         /* D-ADMM checkpoints / resume (rank 0 writes) */
 } mtl__omtl_ctx;
 
