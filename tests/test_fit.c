@@ -421,47 +421,75 @@ static void test_checkpoint_resume(void) {
   mtl_dataset_free(ds);
 }
 
-/* D-ADMM on threads: a run stopped after round 20 (its last checkpoint)
- * and resumed ends with the bits of the uninterrupted run. */
-static void test_dadmm_resume(void) {
+/* C-ADMM and D-ADMM on threads: a run stopped after round 20 (its last
+ * checkpoint) and resumed ends with the bits of the uninterrupted run. */
+static void check_online_resume(const char *method) {
   mtl_dataset *ds = gen(1, 10);
-  const char *ck = "test_fit_dadmm.ckpt";
-  mtl_params *p = mtl_params_create("dadmm");
+  const char *ck = "test_fit_online.ckpt";
+  mtl_params *p = mtl_params_create(method);
   CHECK_OK(mtl_params_set(p, "eta", "5")); /* not sqrt(rounds): the same in
                                                both runs */
   mtl_model *full = NULL, *part = NULL, *resumed = NULL;
-  CHECK_OK(mtl_fit(ds, p, NULL, &full, NULL));
+  mtl_fit_info *fin = NULL, *in = NULL, *rin = NULL;
+  CHECK_OK(mtl_fit(ds, p, NULL, &full, &fin));
   CHECK_OK(mtl_params_set(p, "checkpoint", ck));
   CHECK_OK(mtl_params_set(p, "checkpoint_every", "10"));
   CHECK_OK(mtl_params_set(p, "max_rounds", "20"));
-  mtl_fit_info *in = NULL;
   CHECK_OK(mtl_fit(ds, p, NULL, &part, &in));
   CHECK(mtl_fit_info_number(in, "rounds") == 20);
   CHECK_OK(mtl_params_set(p, "checkpoint", ""));
   CHECK_OK(mtl_params_set(p, "max_rounds", "0"));
   CHECK_OK(mtl_params_set(p, "resume", ck));
-  CHECK_OK(mtl_fit(ds, p, NULL, &resumed, NULL));
+  CHECK_OK(mtl_fit(ds, p, NULL, &resumed, &rin));
   if (full && resumed) {
     int n = mtl_model_dim(full) * mtl_model_ntasks(full);
     CHECK(memcmp(mtl_model_W(full), mtl_model_W(resumed),
                  (size_t)n * sizeof(double)) == 0);
     CHECK(memcmp(mtl_model_W(full), mtl_model_W(part),
                  (size_t)n * sizeof(double)) != 0);
+    int r = 0, c = 0;
+    const double *O1 = mtl_model_get_matrix(full, "Omega", &r, &c);
+    const double *O2 = mtl_model_get_matrix(resumed, "Omega", &r, &c);
+    CHECK(O1 && O2 && memcmp(O1, O2, (size_t)r * c * sizeof(double)) == 0);
+    /* the cumulative error over the whole stream, rounds before the
+     * checkpoint included */
+    CHECK(mtl_fit_info_number(fin, "mistakes") ==
+          mtl_fit_info_number(rin, "mistakes"));
+    CHECK(mtl_fit_info_number(fin, "cumulative_error") ==
+          mtl_fit_info_number(rin, "cumulative_error"));
   }
-  /* the other online methods write no checkpoint: refused, not ignored */
-  mtl_params *q = mtl_params_create("dadmm");
-  CHECK_OK(mtl_params_set(q, "async", "1"));
-  CHECK_OK(mtl_params_set(q, "checkpoint", ck));
+  /* a checkpoint of the other method is refused, naming the file */
+  mtl_params *o = mtl_params_create(strcmp(method, "cadmm") ? "cadmm"
+                                                            : "dadmm");
+  CHECK_OK(mtl_params_set(o, "eta", "5"));
+  CHECK_OK(mtl_params_set(o, "resume", ck));
   mtl_model *m = NULL;
-  CHECK_ERR(mtl_fit(ds, q, NULL, &m, NULL), MTL_EUNSUPPORTED);
-  CHECK_MSG("round-synchronous D-ADMM only");
+  CHECK_ERR(mtl_fit(ds, o, NULL, &m, NULL), MTL_EINVAL);
+  CHECK_MSG(ck);
   unlink(ck);
-  mtl_params_free(q);
+  mtl_params_free(o);
+  mtl_fit_info_free(fin);
   mtl_fit_info_free(in);
+  mtl_fit_info_free(rin);
   mtl_model_free(full);
   mtl_model_free(part);
   mtl_model_free(resumed);
   mtl_params_free(p);
+  mtl_dataset_free(ds);
+}
+
+static void test_online_resume(void) {
+  check_online_resume("cadmm");
+  check_online_resume("dadmm");
+  /* asynchronous D-ADMM writes no checkpoint: refused, not ignored */
+  mtl_dataset *ds = gen(1, 10);
+  mtl_params *q = mtl_params_create("dadmm");
+  CHECK_OK(mtl_params_set(q, "async", "1"));
+  CHECK_OK(mtl_params_set(q, "checkpoint", "x.ckpt"));
+  mtl_model *m = NULL;
+  CHECK_ERR(mtl_fit(ds, q, NULL, &m, NULL), MTL_EUNSUPPORTED);
+  CHECK_MSG("C-ADMM and round-synchronous D-ADMM only");
+  mtl_params_free(q);
   mtl_dataset_free(ds);
 }
 
@@ -473,6 +501,6 @@ int main(void) {
   test_errors();
   test_search();
   test_checkpoint_resume();
-  test_dadmm_resume();
+  test_online_resume();
   CHECK_DONE();
 }

@@ -147,6 +147,9 @@ int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
 /* Runs one fit (c->p's method) and completes the model: *out.  o holds
  * the results (o->info) afterwards; the caller clears o. */
 int mtl__fit_run(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_model **out);
+/* The checkpoint hook of the parameters checkpoint, checkpoint_every and
+ * resume (path / resume NULL when empty). */
+void mtl__fit_ckpt(const mtl_params *p, mtl__ckpt *ck);
 /* Items of a certificate ("certificate", "gap", "relative_gap",
  * "residual"). */
 int mtl__info_cert(mtl_fit_info *in, const mtl_certificate *c);
@@ -205,6 +208,16 @@ const char *mtl__status_word(int st);
 #define MTL__P_TRACE                                                          \
   MTL__P_BOOL("trace", "0", "keep the objective per iteration (the fit "     \
               "results' trace table)")
+/* checkpoint, checkpoint_every, resume: the methods that checkpoint
+ * (mtl__fit_ckpt reads them) */
+#define MTL__P_CHECKPOINTS(what, units)                                       \
+  MTL__P_TEXT("checkpoint", "", "write " what " to this file every "          \
+                                "checkpoint_every " units),                   \
+      MTL__P_INT("checkpoint_every", "100", 1, 1e9, "units between "          \
+                                                   "checkpoints: " units),    \
+      MTL__P_TEXT("resume", "", "continue from this checkpoint (same data "   \
+                                "and parameters; the synchronous methods "    \
+                                "then end exactly as an uninterrupted run)")
 #define MTL__NPARAMS(table) ((int)(sizeof table / sizeof *table))
 
 /* ---- the methods (methods_*.c), listed in methods.c --------------------- */

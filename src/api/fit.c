@@ -101,6 +101,15 @@ int mtl__fit_problem_params(const mtl_params *p, int T,
   return MTL_OK;
 }
 
+void mtl__fit_ckpt(const mtl_params *p, mtl__ckpt *ck) {
+  const char *cp = mtl__p_text(p, "checkpoint");
+  const char *rs = mtl__p_text(p, "resume");
+  memset(ck, 0, sizeof *ck);
+  ck->path = cp && *cp ? cp : NULL;
+  ck->every = mtl__p_int(p, "checkpoint_every");
+  ck->resume = rs && *rs ? rs : NULL;
+}
+
 int mtl__fit_out_losses(mtl__fit_out *o, const mtl_problem *pb) {
   int T = mtl_problem_ntasks(pb);
   free(o->task_loss);

@@ -323,11 +323,8 @@ static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
   }
   o->d = s.d;
   o->T = s.T;
-  const char *cp = mtl__p_text(c->p, "checkpoint");
-  const char *rs = mtl__p_text(c->p, "resume");
-  mtl__ckpt ck = {.path = cp && *cp ? cp : NULL,
-                  .every = mtl__p_int(c->p, "checkpoint_every"),
-                  .resume = rs && *rs ? rs : NULL};
+  mtl__ckpt ck;
+  mtl__fit_ckpt(c->p, &ck);
   int st = mtl__async_fit_ck(s.scaled, &o->pp, &ap, &ck, o->W, &in);
   if (st < 0) {
     rc = st;
@@ -403,14 +400,8 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_INT("record_every", "0", 0, 1e9, "objective trace: snapshot "    \
                                              "every N server updates (0 = "   \
                                              "T)"),                           \
-      MTL__P_TEXT("checkpoint", "", "write the server's state to this file "  \
-                                    "every checkpoint_every units (async: "   \
-                                    "server updates, smtl: iterations)"),     \
-      MTL__P_INT("checkpoint_every", "100", 1, 1e9, "units between "          \
-                                                   "checkpoints"),            \
-      MTL__P_TEXT("resume", "", "continue from this checkpoint (same data "   \
-                                "and parameters; smtl then ends exactly as "  \
-                                "an uninterrupted run)"),                     \
+      MTL__P_CHECKPOINTS("the server's state",                                \
+                         "server updates (async), iterations (smtl)"),        \
       MTL__P_TRACE
 
 static const mtl__pdef async_table[] = {ASYNC_PARAMS(

@@ -112,11 +112,8 @@ static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
   rc = mtl_stream_from_dataset(c->ds, (uint64_t)mtl__p_num(c->p, "seed"), &s);
   if (rc < 0)
     return rc;
-  const char *cp = mtl__p_text(c->p, "checkpoint");
-  const char *rs = mtl__p_text(c->p, "resume");
-  mtl__ckpt ck = {.path = cp && *cp ? cp : NULL,
-                  .every = mtl__p_int(c->p, "checkpoint_every"),
-                  .resume = rs && *rs ? rs : NULL};
+  mtl__ckpt ck;
+  mtl__fit_ckpt(c->p, &ck);
   rc = mtl__omtl_run_ck(s, &op, &ck, &res);
   if (rc >= 0)
     rc = mtl_omtl_to_model(&res, &op, &o->model);
@@ -184,17 +181,13 @@ static int ogd_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
 #define STEP_PARAM                                                            \
   MTL__P_POS("step0", "1", "step gamma_t = step0 / sqrt(t)")
 
-static const mtl__pdef cadmm_table[] = {ADMM_PARAMS, ONLINE_STREAM};
-static const mtl__pdef dadmm_table[] = {
-    ADMM_PARAMS, GRAPH_PARAMS, ONLINE_STREAM,
-    MTL__P_TEXT("checkpoint", "", "write every node's state to this file "
-                                  "every checkpoint_every rounds "
-                                  "(round-synchronous)"),
-    MTL__P_INT("checkpoint_every", "100", 1, 1e9, "rounds between "
-                                                 "checkpoints"),
-    MTL__P_TEXT("resume", "", "continue from this checkpoint (same data and "
-                              "parameters): ends exactly as an "
-                              "uninterrupted run")};
+#define CKPT_PARAMS                                                           \
+  MTL__P_CHECKPOINTS("the run's state (D-ADMM: round-synchronous)", "rounds")
+
+static const mtl__pdef cadmm_table[] = {ADMM_PARAMS, ONLINE_STREAM,
+                                        CKPT_PARAMS};
+static const mtl__pdef dadmm_table[] = {ADMM_PARAMS, GRAPH_PARAMS,
+                                        ONLINE_STREAM, CKPT_PARAMS};
 static const mtl__pdef dpsgd_table[] = {STEP_PARAM, GRAPH_PARAMS,
                                         ONLINE_STREAM};
 static const mtl__pdef ogd_table[] = {STEP_PARAM, ONLINE_STREAM};

@@ -412,10 +412,11 @@ int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *pin,
   if (rc)
     return rc;
   if (ck && (ck->path || ck->resume)) {
-    if (p.method != MTL_OMTL_DADMM || p.async)
+    if ((p.method != MTL_OMTL_DADMM && p.method != MTL_OMTL_CADMM) ||
+        p.async)
       return mtl__err(MTL_EUNSUPPORTED, "omtl: checkpoints are written by "
-                                        "round-synchronous D-ADMM only "
-                                        "(method %s%s)",
+                                        "C-ADMM and round-synchronous D-ADMM "
+                                        "only (method %s%s)",
                       mtl__omtl_method_name(p.method),
                       p.async ? ", async" : "");
     if (ck->path && ck->every < 1)

@@ -1,7 +1,8 @@
 /*
  * omtl_cadmm.c -- C-ADMM (Algorithm 1 of Li et al. 2024): the server
  * (rank 0: u-, V-step and Omega over every task's s_k) and the task nodes
- * (prediction, w- and z-steps), over the message transport.
+ * (prediction, w- and z-steps), over the message transport; checkpoints
+ * of the whole run (server state and every node's w, z) and resume.
  */
 #include "omtl_impl.h"
 #include "transport.h"
@@ -10,6 +11,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- checkpoints: the server writes, at the end of a round, its state
+ * and every node's (w_k, z_k); on resume it sends each node its state ---- */
+
+static int ckpt_due(const mtl__omtl_ctx *c, int64_t t) {
+  return c->ck && c->ck->path && c->ck->every > 0 &&
+         (t + 1) % c->ck->every == 0;
+}
+
+/* Node: (t, k, w, z) to the server. */
+static int node_ckpt(mtl__tr *tr, int64_t t, int d, const double *w,
+                     const double *z) {
+  double *m = mtl__malloc((size_t)(2 + 2 * d) * sizeof(double));
+  if (!m)
+    return MTL_ENOMEM;
+  m[0] = (double)t;
+  m[1] = tr->rank - 1;
+  memcpy(m + 2, w, (size_t)d * sizeof(double));
+  memcpy(m + 2 + d, z, (size_t)d * sizeof(double));
+  int rc = mtl__tr_send(tr, 0, TAG_CKPT, m, 2 + 2 * d);
+  free(m);
+  return rc;
+}
+
+/* Node: its state (t, w, z, u, v) from the server; the rounds up to t are
+ * taken from the feed.  *t0 = t + 1. */
+static int node_resume(mtl__omtl_ctx *c, mtl__tr *tr, double *w, double *z,
+                       double *u, double *v, int64_t *t0) {
+  int d = c->d, n, k = tr->rank - 1;
+  double *m = mtl__malloc((size_t)(1 + 4 * d) * sizeof(double));
+  if (!m)
+    return MTL_ENOMEM;
+  int rc = mtl__tr_recv(tr, 0, TAG_CKPT, m, 1 + 4 * d, &n, NULL, NULL);
+  if (!rc && n != 1 + 4 * d)
+    rc = mtl__err(MTL_ECANCELLED, "cadmm node %d: the server could not "
+                                  "resume",
+                  k + 1);
+  if (!rc) {
+    memcpy(w, m + 1, (size_t)d * sizeof(double));
+    memcpy(z, m + 1 + d, (size_t)d * sizeof(double));
+    memcpy(u, m + 1 + 2 * d, (size_t)d * sizeof(double));
+    memcpy(v, m + 1 + 3 * d, (size_t)d * sizeof(double));
+    *t0 = (int64_t)m[0] + 1;
+  }
+  double y;
+  for (int64_t r = 0; !rc && r < *t0; r++) {
+    int e = mtl__feed_get(c->feed, k, r, m, &y);
+    rc = e < 0 ? e : MTL_OK;
+  }
+  free(m);
+  return rc;
+}
 
 /* ---- C-ADMM (Algorithm 1) ------------------------------------------------- */
 
@@ -23,8 +76,12 @@ static int cadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
     return MTL_ENOMEM;
   double *w = buf, *v = w + d, *z = v + d, *u = z + d, *x = u + d;
   double *msg = x + d; /* 4 + d, reused for the reply (1 + 2d) */
-  int rc = MTL_OK;
-  for (int64_t t = 0;; t++) {
+  int64_t t0 = 0;
+  int rc = c->ck && c->ck->resume ? node_resume(c, tr, w, z, u, v, &t0)
+                                  : MTL_OK;
+  if (rc)
+    goto done;
+  for (int64_t t = t0;; t++) {
     double y, gcoef = 0, code = 0;
     int st = mtl__feed_get(c->feed, k, t, x, &y);
     if (st < 0) {
@@ -61,6 +118,8 @@ static int cadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
     memcpy(u, msg + 1, (size_t)d * sizeof(double));
     memcpy(v, msg + 1 + d, (size_t)d * sizeof(double));
     mtl__omtl_z(p, d, z, w, u, v);
+    if (ckpt_due(c, t) && (rc = node_ckpt(tr, t, d, w, z)))
+      goto done;
   }
   msg[0] = k;
   memcpy(msg + 1, w, (size_t)d * sizeof(double));
@@ -179,6 +238,120 @@ static int server_step(const mtl__omtl_ctx *c, mtl__tr *tr, server *sv,
   return MTL_OK;
 }
 
+/* Server, end of round t: every node's (w, z), then the file. */
+static int server_ckpt(mtl__omtl_ctx *c, mtl__tr *tr, server *sv,
+                       int64_t t) {
+  int d = c->d, K = c->K, rc = MTL_OK, n;
+  size_t dK = (size_t)d * K, KK = (size_t)K * K;
+  double *nodes = mtl__malloc(2 * dK * sizeof(double));
+  double *m = mtl__malloc((size_t)(2 + 2 * d) * sizeof(double));
+  double *codes = mtl__malloc((size_t)(t + 1) * K * sizeof(double));
+  double *cnt = mtl__malloc(2 * (size_t)K * sizeof(double));
+  mtl__ckfile f;
+  memset(&f, 0, sizeof f);
+  if (!nodes || !m || !codes || !cnt)
+    rc = MTL_ENOMEM;
+  for (int k = 0; k < K && !rc; k++) {
+    rc = mtl__tr_recv(tr, k + 1, TAG_CKPT, m, 2 + 2 * d, &n, NULL, NULL);
+    if (!rc && (n != 2 + 2 * d || m[0] != (double)t || m[1] != k))
+      rc = mtl__err(MTL_EFORMAT, "cadmm checkpoint: node %d sent a bad "
+                                 "state for round %lld",
+                    k + 1, (long long)t + 1);
+    if (!rc)
+      memcpy(nodes + 2 * (size_t)k * d, m + 2, 2 * (size_t)d * sizeof(double));
+  }
+  for (int64_t i = 0; !rc && i < (t + 1) * K; i++)
+    codes[i] = c->codes[i];
+  for (int k = 0; !rc && k < K; k++) {
+    cnt[k] = (double)sv->seen[k];
+    cnt[K + k] = (double)sv->mis[k];
+  }
+  double hdr[5] = {K, d, (double)t, c->eta, c->p.rho};
+  snprintf(f.kind, sizeof f.kind, "cadmm");
+  rc = rc ? rc : mtl__ck_put(&f, "header", hdr, 5);
+  rc = rc ? rc : mtl__ck_put(&f, "S", sv->S, (int64_t)dK);
+  rc = rc ? rc : mtl__ck_put(&f, "V", sv->V, (int64_t)dK);
+  rc = rc ? rc : mtl__ck_put(&f, "u", sv->u, d);
+  rc = rc ? rc : mtl__ck_put(&f, "Omega", sv->Om, (int64_t)KK);
+  rc = rc ? rc : mtl__ck_put(&f, "counts", cnt, 2 * K);
+  rc = rc ? rc : mtl__ck_put(&f, "codes", codes, (t + 1) * K);
+  rc = rc ? rc : mtl__ck_put(&f, "nodes", nodes, 2 * (int64_t)dK);
+  rc = rc ? rc : mtl__ck_write(&f, c->ck->path);
+  if (!rc)
+    c->ck->written++;
+  mtl__ck_clear(&f);
+  free(nodes);
+  free(m);
+  free(codes);
+  free(cnt);
+  return rc;
+}
+
+/* Server: its state from ck->resume (the run's K, d, eta, rho checked),
+ * the rounds' codes collected again, each node's state sent.  Returns the
+ * round of the checkpoint or an error (the nodes are then released). */
+static int64_t server_resume(mtl__omtl_ctx *c, mtl__tr *tr, server *sv) {
+  int d = c->d, K = c->K, rc;
+  size_t dK = (size_t)d * K, KK = (size_t)K * K;
+  const char *path = c->ck->resume;
+  mtl__ckfile f;
+  memset(&f, 0, sizeof f);
+  int64_t t = -1;
+  double *m = mtl__malloc((size_t)(1 + 4 * d) * sizeof(double));
+  if ((rc = m ? mtl__ck_read(path, &f) : MTL_ENOMEM))
+    goto done;
+  const double *h = mtl__ck_get(&f, path, "header", 5);
+  if (h && (strcmp(f.kind, "cadmm") || h[0] != K || h[1] != d ||
+            h[3] != c->eta || h[4] != c->p.rho)) {
+    rc = mtl__err(MTL_EINVAL, "checkpoint '%s' is of a %s run with K = %g, "
+                              "d = %g, eta = %g, rho = %g; this C-ADMM run "
+                              "has K = %d, d = %d, eta = %g, rho = %g",
+                  path, f.kind, h[0], h[1], h[3], h[4], K, d, c->eta,
+                  c->p.rho);
+    goto done;
+  }
+  t = h ? (int64_t)h[2] : -1;
+  const double *S = mtl__ck_get(&f, path, "S", (int64_t)dK);
+  const double *V = mtl__ck_get(&f, path, "V", (int64_t)dK);
+  const double *u = mtl__ck_get(&f, path, "u", d);
+  const double *Om = mtl__ck_get(&f, path, "Omega", (int64_t)KK);
+  const double *cnt = mtl__ck_get(&f, path, "counts", 2 * K);
+  const double *codes = t >= 0 ? mtl__ck_get(&f, path, "codes", (t + 1) * K)
+                               : NULL;
+  const double *nodes = mtl__ck_get(&f, path, "nodes", 2 * (int64_t)dK);
+  if (!S || !V || !u || !Om || !cnt || !codes || !nodes) {
+    rc = MTL_EFORMAT;
+    goto done;
+  }
+  memcpy(sv->S, S, dK * sizeof(double));
+  memcpy(sv->V, V, dK * sizeof(double));
+  memcpy(sv->u, u, (size_t)d * sizeof(double));
+  memcpy(sv->Om, Om, KK * sizeof(double));
+  for (int k = 0; k < K; k++) {
+    sv->seen[k] = (int64_t)cnt[k];
+    sv->mis[k] = (int64_t)cnt[K + k];
+  }
+  rc = mtl__omtl_coef(&c->p, K, sv->Om, sv->P, sv->work);
+  for (int64_t r = 0; !rc && r <= t; r++) /* no timings before it */
+    rc = mtl__omtl_collect_round(c, codes + r * K, 0);
+  for (int k = 0; !rc && k < K; k++) {
+    m[0] = (double)t;
+    memcpy(m + 1, nodes + 2 * (size_t)k * d, 2 * (size_t)d * sizeof(double));
+    memcpy(m + 1 + 2 * d, sv->u, (size_t)d * sizeof(double));
+    memcpy(m + 1 + 3 * d, sv->V + (size_t)k * d, (size_t)d * sizeof(double));
+    rc = mtl__tr_send(tr, k + 1, TAG_CKPT, m, 1 + 4 * d);
+  }
+done:
+  if (rc) { /* release the nodes waiting for their state */
+    double none = -1;
+    for (int k = 0; k < K; k++)
+      mtl__tr_send(tr, k + 1, TAG_CKPT, &none, 1);
+  }
+  mtl__ck_clear(&f);
+  free(m);
+  return rc ? rc : t;
+}
+
 /* Server: gathers s_k of every task (in task order), u-step, V-step with
  * the current P, sends (t, u, v_k), then Omega (18) every omega_every
  * rounds and P for the next round. */
@@ -186,11 +359,20 @@ static int cadmm_server(mtl__omtl_ctx *c, mtl__tr *tr) {
   int d = c->d, K = c->K;
   server sv;
   memset(&sv, 0, sizeof sv);
+  int64_t t0 = 0;
   int rc = server_init(&sv, d, K);
   if (rc || (rc = mtl__omtl_coef(&c->p, K, sv.Om, sv.P, sv.work)))
     goto done;
+  if (c->ck && c->ck->resume) {
+    int64_t tc = server_resume(c, tr, &sv);
+    if (tc < 0) {
+      rc = (int)tc;
+      goto done;
+    }
+    t0 = tc + 1;
+  }
   double tprev = mtl__now();
-  for (int64_t t = 0;; t++) {
+  for (int64_t t = t0;; t++) {
     if ((rc = server_gather(c, tr, &sv, t)) < 0)
       goto done;
     if (rc == 1)
@@ -203,6 +385,8 @@ static int cadmm_server(mtl__omtl_ctx *c, mtl__tr *tr) {
     tprev = now;
     double err = mtl__omtl_running_err(c, sv.seen, sv.mis, sv.code);
     if ((rc = mtl__omtl_report(c, t, err)))
+      goto done;
+    if (ckpt_due(c, t) && (rc = server_ckpt(c, tr, &sv, t)))
       goto done;
   }
   rc = MTL_OK;

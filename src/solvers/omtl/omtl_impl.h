@@ -33,7 +33,7 @@ int mtl__feed_get(mtl__feed *f, int k, int64_t t, double *x, double *y);
 
 /* Message tags of the roles. */
 enum { TAG_DATA = 1, TAG_REPLY = 2, TAG_FINAL = 3,
-       TAG_CKPT = 4 /* [mpi] D-ADMM state to rank 0 / back on resume */ };
+       TAG_CKPT = 4 /* a node's state to rank 0 / back on resume */ };
 
 /* The run context shared by the role threads (omtl.c builds it). */
 typedef struct mtl__omtl_ctx {
