@@ -342,10 +342,13 @@ static int64_t server_resume(mtl__omtl_ctx *c, mtl__tr *tr, server *sv) {
     rc = mtl__tr_send(tr, k + 1, TAG_CKPT, m, 1 + 4 * d);
   }
 done:
-  if (rc) { /* release the nodes waiting for their state */
+  if (rc) { /* release the nodes waiting for their state; keep the message */
+    char why[512];
+    snprintf(why, sizeof why, "%s", mtl_last_error());
     double none = -1;
     for (int k = 0; k < K; k++)
       mtl__tr_send(tr, k + 1, TAG_CKPT, &none, 1);
+    rc = mtl__err(rc, "%s", why);
   }
   mtl__ck_clear(&f);
   free(m);

@@ -229,11 +229,14 @@ static int64_t dadmm_resume(mtl__omtl_ctx *c, mtl__tr *tr, double **buf,
       }
     }
     mtl__ck_clear(&f);
-    if (rc) { /* release the nodes waiting for their state */
+    if (rc) { /* release the nodes waiting for their state; keep the
+                 message */
+      char why[512];
+      snprintf(why, sizeof why, "%s", mtl_last_error());
       double none = -1;
       for (int j = 1; j < K; j++)
         mtl__tr_send(tr, j, TAG_CKPT, &none, 1);
-      return rc;
+      return mtl__err(rc, "%s", why);
     }
     return t;
   }
