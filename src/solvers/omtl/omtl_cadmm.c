@@ -4,7 +4,6 @@
  * (prediction, w- and z-steps), over the message transport.
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>
