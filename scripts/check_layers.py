@@ -7,13 +7,16 @@ top (LAYERS below; printed on every run):
 
   base < linalg < data < problem < model < transport < solvers < mpi < api
 
-src/internal.h counts as base (every layer may include it); the public
+Each layer has one private header in its folder (src/base/base.h,
+src/linalg/linalg.h, ..., src/solvers/solvers.h) that includes the header
+of the layer below it; it is checked like any other file.  The public
 headers of include/ are outside the layering (anyone may include them).
 The solvers layer has one subfolder per method (solvers/batch, async,
-omtl, asym, srml); between them only calls into solvers/batch (the shared
-proximal-gradient kernel) are allowed, any other cross-method call or
-include is reported.  No cycle may join two folders (layers or solver
-subfolders), and no cycle may join files through #include.
+omtl, asym, srml) and its shared header src/solvers/solvers.h; between
+the methods only calls into solvers/batch (the shared proximal-gradient
+kernel) are allowed, any other cross-method call or include is reported.
+No cycle may join two folders (layers or solver subfolders), and no cycle
+may join files through #include.
 
 How.  The call graph comes from the library's object files in the build
 directory (every CMakeFiles/<target>.dir/src/**/*.o, i.e. those of mtl_obj,
@@ -57,8 +60,9 @@ ORDER_REASON = ("model < solvers: the *_to_model builders call model; "
                 "solvers < mpi: the MPI drivers run the solvers' roles")
 SOLVER_METHODS = ["batch", "async", "omtl", "asym", "srml"]
 SHARED_SOLVER = "solvers/batch"
-# Files outside the layer folders and the layer they count as.
-FILE_LAYERS = {"src/internal.h": "base"}
+# Files outside the layer folders and the layer they count as: the solvers
+# layer's shared header (not in a method's subfolder).
+FILE_LAYERS = {"src/solvers/solvers.h": "solvers"}
 
 
 def rank(folder):
@@ -183,9 +187,10 @@ INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 def include_graph(src_root, sources):
     """{(includer, header): [line numbers]} for headers found under src/.
 
-    A quoted include is looked up next to the including file first, then by
-    name among src/'s headers (the private include directories).  Headers of
-    include/ (public) and system headers are left out."""
+    A quoted include is looked up next to the including file first, then
+    under src/ (the private include directory: "problem/problem.h"), then by
+    name among src/'s headers.  Headers of include/ (public) and system
+    headers are left out."""
     by_name = {}
     for s in sources:
         if s.endswith(".h"):
@@ -202,8 +207,11 @@ def include_graph(src_root, sources):
                 name = m.group(1)
                 local = os.path.normpath(
                     os.path.join(os.path.dirname(s), name))
+                under_src = os.path.normpath(os.path.join("src", name))
                 if local in known:
                     targets = [local]
+                elif under_src in known:
+                    targets = [under_src]
                 else:
                     targets = by_name.get(os.path.basename(name), [])
                     if len(targets) > 1:

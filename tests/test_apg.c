@@ -7,7 +7,7 @@
  * adaptation; plus its stopping rules, best iterate, trace, progress and
  * interrupt.
  */
-#include "../src/internal.h"
+#include "../src/problem/problem.h"
 #include "check.h"
 
 #define N 7

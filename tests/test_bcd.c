@@ -3,7 +3,7 @@
  * (normal equations, soft thresholds, enumeration of L1 sign patterns),
  * KKT conditions computed here from the raw data, and the FISTA solver.
  */
-#include "../src/internal.h"
+#include "../src/solvers/solvers.h"
 #include "check.h"
 
 #define MAXD 16

@@ -6,7 +6,7 @@
  * stretches (zero and rank-one matrices); errors are reported.  Internal
  * API: includes the private header.
  */
-#include "../src/internal.h"
+#include "../src/linalg/linalg.h"
 #include "check.h"
 
 static double max_abs(const double *a, size_t n) {

@@ -15,7 +15,7 @@
 #ifndef MTL_API_PRIVATE_H
 #define MTL_API_PRIVATE_H
 
-#include "internal.h"
+#include "solvers/solvers.h"
 
 /* One parameter of a method's table. */
 typedef struct mtl__pdef {

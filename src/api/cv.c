@@ -4,7 +4,7 @@
  * from the largest lambda, and the error is averaged over tasks first (each
  * task counts once, whatever its size), then over folds.
  */
-#include "internal.h"
+#include "api.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * error.c -- error codes, messages and the thread-local last error.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * temporary file and leaves an existing <path> untouched, so a user's file
  * is never half-written or lost.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <errno.h>
 #include <stdio.h>

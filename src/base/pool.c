@@ -9,7 +9,7 @@
  * The static partition makes every reduction done by the caller in task
  * order bitwise reproducible for a given thread count.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * rng.c -- xoshiro256** seeded through splitmix64 (Blackman & Vigna).  One
  * generator per caller: no global state, reproducible for a seed.
  */
-#include "internal.h"
+#include "base.h"
 
 #include <math.h>
 #include <time.h>

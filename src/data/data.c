@@ -2,7 +2,7 @@
  * data.c -- the multi-task dataset: construction, validation, accessors and
  * the per-task products used by every solver.
  */
-#include "internal.h"
+#include "data.h"
 
 #include <math.h>
 #include <stdio.h>

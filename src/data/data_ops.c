@@ -11,7 +11,7 @@
  * select_tasks, and for split/kfold, which deal the common samples once for
  * all tasks); otherwise each task gets its own dense copy of its rows.
  */
-#include "internal.h"
+#include "data.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * statistics of every task (in passes shared with the MPI version) and its
  * application to a dataset (dense rows scaled, CSR kept sparse).
  */
-#include "internal.h"
+#include "data.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -21,7 +21,7 @@
  * and y task by task), so a seed gives the same bits on every platform with
  * IEEE doubles and the same libm.
  */
-#include "internal.h"
+#include "data.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * that allows components; the neighbour lists are sorted so that every
  * traversal is deterministic, and the edges are kept in their input order.
  */
-#include "internal.h"
+#include "data.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #ifndef MTL_IO_IMPL_H
 #define MTL_IO_IMPL_H
 
-#include "internal.h"
+#include "data.h"
 
 /* A design matrix: numeric or sparse, samples in rows (or columns when
  * trans), sparse ones converted once to CSR over samples. */

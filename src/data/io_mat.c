@@ -9,7 +9,7 @@
  * once (pthread_once) by one that keeps the last message in a thread-local
  * buffer, quoted in our error messages.
  */
-#include "internal.h"
+#include "data.h"
 
 #include <matio.h>
 #include <pthread.h>

@@ -8,7 +8,7 @@
  * complex and structured dtypes are reported by the layout code as
  * unsupported when the variable is used.
  */
-#include "internal.h"
+#include "data.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
  * kinds and the storage from it, so that read(write(ds)) == ds exactly
  * (values are written with %.17g, which strtod reads back bit for bit).
  */
-#include "internal.h"
+#include "data.h"
 
 #include <ctype.h>
 #include <errno.h>

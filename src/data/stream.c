@@ -5,7 +5,7 @@
  * random interleaving.  Errors name file:line.  The round feeder that
  * turns a stream into rounds belongs to the solver (omtl/omtl_feed.c).
  */
-#include "internal.h"
+#include "data.h"
 
 #include <errno.h>
 #include <math.h>

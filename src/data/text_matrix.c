@@ -3,7 +3,7 @@
  * numbers separated by blanks or commas, '#' comments and blank lines
  * skipped (the graph matrix R of the graph regularizer).
  */
-#include "internal.h"
+#include "data.h"
 
 #include <ctype.h>
 #include <errno.h>

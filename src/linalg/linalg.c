@@ -5,7 +5,7 @@
  * name ends in _rm (row-major, used for task data X_t whose samples are
  * contiguous).
  */
-#include "internal.h"
+#include "linalg.h"
 
 #include <cblas.h>
 #include <lapacke.h>

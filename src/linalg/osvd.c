@@ -29,7 +29,7 @@
  *
  * Thread-safety: an mtl__osvd is used by one thread (the server).
  */
-#include "internal.h"
+#include "linalg.h"
 
 #include <math.h>
 #include <stdlib.h>

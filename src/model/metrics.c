@@ -15,7 +15,7 @@
  *    when a class is absent.
  *  - Fields of the other kind are NaN.
  */
-#include "internal.h"
+#include "model.h"
 
 #include <math.h>
 #include <stddef.h>

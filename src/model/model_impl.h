@@ -6,7 +6,7 @@
 #ifndef MTL_MODEL_IMPL_H
 #define MTL_MODEL_IMPL_H
 
-#include "internal.h"
+#include "model.h"
 
 /* Longest key or matrix name accepted (keeps messages readable). */
 #define NAME_MAX_LEN 128

@@ -4,14 +4,13 @@
  *
  * Only the sources of libmtl-mpi include this header (and with it mpi.h);
  * the core library (libmtl) never does.  The hooks of the core that the
- * drivers call are declared in internal.h.
+ * drivers call are declared in solvers/solvers.h.
  */
 #ifndef MTL_MPI_IMPL_H
 #define MTL_MPI_IMPL_H
 
-#include "internal.h"
+#include "solvers/solvers.h"
 #include "mtl_mpi.h"
-#include "transport.h"
 
 #include <mpi.h>
 

@@ -2,7 +2,7 @@
  * mpi_params.c -- defaults of mtl_mpi_params.  Needs no MPI: part of both
  * libmtl and libmtl-mpi.
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 #include "mtl_mpi.h"
 
 void mtl_mpi_params_init(mtl_mpi_params *p) {

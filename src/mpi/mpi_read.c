@@ -12,7 +12,7 @@
  * in error messages are those of the original file, and the ordinary
  * reader parses it.  Other formats are read whole and the part kept.
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 #include "mtl_mpi.h"
 
 #include <ctype.h>

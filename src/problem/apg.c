@@ -15,7 +15,7 @@
  * then (FISTA) Y = X+ + (t_k - 1)/t_{k+1} (X+ - X).  All work arrays are
  * allocated before the first iteration.
  */
-#include "internal.h"
+#include "problem.h"
 
 #include <math.h>
 #include <stdlib.h>

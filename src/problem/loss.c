@@ -5,7 +5,7 @@
  * The losses are those of MALSAR (least squares, logistic) and LIBLINEAR
  * (squared hinge, hinge).  Every function is pure and thread-safe.
  */
-#include "internal.h"
+#include "problem.h"
 
 #include <math.h>
 #include <stddef.h>

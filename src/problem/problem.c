@@ -9,7 +9,7 @@
  * proximal step on the penalized rows are in problem_loss.c; lambda_max
  * and the optimality certificate in problem_dual.c.
  */
-#include "internal.h"
+#include "problem.h"
 
 #include <math.h>
 #include <stdlib.h>

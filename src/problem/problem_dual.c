@@ -4,7 +4,7 @@
  * certificate: the duality gap where a closed-form dual exists (squared
  * loss with a norm regularizer), the proximal fixed-point residual always.
  */
-#include "internal.h"
+#include "problem.h"
 
 #include <math.h>
 #include <stdlib.h>

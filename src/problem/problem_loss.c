@@ -5,7 +5,7 @@
  * matrix products for a shared design), and the regularizer's value and
  * proximal step on the penalized rows.
  */
-#include "internal.h"
+#include "problem.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -22,7 +22,7 @@
  * (SVD workspace) and graph (T x T system) allocate a scratch block per call.
  * Every function is thread-safe; V and out may alias.
  */
-#include "internal.h"
+#include "problem.h"
 
 #include <math.h>
 #include <stdlib.h>

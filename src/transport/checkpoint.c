@@ -1,6 +1,6 @@
 /*
  * checkpoint.c -- checkpoints of the distributed roles (async/SMTL server,
- * D-ADMM), see the checkpoint block of internal.h and docs/mpi.md.
+ * D-ADMM), see the checkpoint block of transport.h and docs/mpi.md.
  *
  * Format (text, one file, written atomically by mtl__write_atomic):
  *   mtl-checkpoint 1 KIND
@@ -12,7 +12,7 @@
  * a deterministic method resumed from a checkpoint end exactly where the
  * uninterrupted run ends.
  */
-#include "internal.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <inttypes.h>

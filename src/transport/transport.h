@@ -1,5 +1,5 @@
 /*
- * transport.h -- layer 5: how nodes (a server, task nodes, graph
+ * transport.h -- the transport layer: how nodes (a server, task nodes, graph
  * neighbours) talk.  Private to the library.
  *
  * Solvers that run on several nodes (async, SMTL, C-ADMM, D-ADMM) are
@@ -33,7 +33,7 @@
 #ifndef MTL_TRANSPORT_H
 #define MTL_TRANSPORT_H
 
-#include "internal.h"
+#include "model/model.h"
 
 #define MTL__ANY (-1)
 
@@ -100,5 +100,42 @@ typedef int (*mtl__role_fn)(void *ctx, mtl__tr *tr);
 int mtl__hub_run(mtl__hub *h, mtl__role_fn role, void *ctx);
 /* Closes the hub: pending and future recvs return MTL_ECANCELLED. */
 void mtl__hub_close(mtl__hub *h);
+
+/* ---- checkpoints (checkpoint.c) [mpi helper] ----------------------------- */
+/* A checkpoint is a set of named double arrays under a kind string, written
+ * atomically (mtl__write_atomic) as text with exact hexadecimal floats, so
+ * a resumed run continues from bit-identical state. */
+typedef struct mtl__ckvar {
+  char name[32];
+  int64_t n;
+  double *x;
+} mtl__ckvar;
+typedef struct mtl__ckfile {
+  char kind[32];         /* "smtl", "amtl", "dadmm", ... */
+  int nvar, cap;
+  mtl__ckvar *v;
+} mtl__ckfile;
+/* Appends a copy of x[0..n-1] under name. */
+int mtl__ck_put(mtl__ckfile *f, const char *name, const double *x, int64_t n);
+int mtl__ck_put1(mtl__ckfile *f, const char *name, double x);
+int mtl__ck_write(const mtl__ckfile *f, const char *path);
+/* Reads path; errors name the file and line. */
+int mtl__ck_read(const char *path, mtl__ckfile *f);
+/* Array `name` of exactly n entries (n < 0: any), or NULL with an error
+ * naming the checkpoint file `path`, the variable and the sizes. */
+const double *mtl__ck_get(const mtl__ckfile *f, const char *path,
+                          const char *name, int64_t n);
+void mtl__ck_clear(mtl__ckfile *f);
+
+/* The checkpoint hook of a role (async server, D-ADMM): write every `every`
+ * units (async: server updates, SMTL: iterations, D-ADMM: rounds) to path
+ * (NULL = never); resume from `resume` (NULL = fresh start). */
+typedef struct mtl__ckpt {
+  const char *path;
+  int every;
+  const char *resume;
+  int64_t written;       /* checkpoints written (out) */
+} mtl__ckpt;
+/* ---- end of checkpoint block ---------------------------------------------- */
 
 #endif /* MTL_TRANSPORT_H */

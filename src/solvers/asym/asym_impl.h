@@ -5,9 +5,9 @@
 #ifndef MTL_ASYM_IMPL_H
 #define MTL_ASYM_IMPL_H
 
-#include "internal.h"
+#include "solvers/solvers.h"
 
-/* The kernel of apg.c (internal.h) with the rules of the AMTL and GO-MTL
+/* The kernel of apg.c (problem.h) with the rules of the AMTL and GO-MTL
  * inner solves: FISTA from *L (1 if not > 0) with backtracking (factor 2,
  * slack 1e-14 |f|, a non-finite trial point rejected), gradient restart,
  * the best iterate returned (never a larger objective than the start);

@@ -8,8 +8,7 @@
 #ifndef MTL_ASYNC_IMPL_H
 #define MTL_ASYNC_IMPL_H
 
-#include "internal.h"
-#include "transport.h"
+#include "solvers/solvers.h"
 
 enum { TAG_HELLO = 1, TAG_COL, TAG_UPD, TAG_STOP, TAG_EVAL, TAG_EVALR,
        TAG_FIN };

@@ -25,7 +25,7 @@
  * except to grow the optional objective trace (amortized doubling).
  * Thread-safety: uses pb from the calling thread only.
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 
 #include <float.h>
 #include <math.h>

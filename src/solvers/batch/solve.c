@@ -5,7 +5,7 @@
  * (ISTA), dispatch to block coordinate descent (bcd.c), and the
  * regularization path with warm starts.
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 
 #include <math.h>
 #include <stdlib.h>

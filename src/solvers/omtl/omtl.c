@@ -33,7 +33,6 @@
  * that safe and fast.
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -490,7 +489,7 @@ done:
   return rc;
 }
 
-/* [mpi hook] One rank's part of an MPI D-ADMM run (internal.h, "MPI
+/* [mpi hook] One rank's part of an MPI D-ADMM run (solvers/solvers.h, "MPI
  * drivers" block): the same role as in-process, over the caller's endpoint,
  * with the agreed round count and the checkpoint hook. */
 int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *pin, mtl__tr *tr,

@@ -4,7 +4,6 @@
  * descent.
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>

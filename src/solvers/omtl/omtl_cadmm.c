@@ -5,7 +5,6 @@
  * of the whole run (server state and every node's w, z) and resume.
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -5,7 +5,6 @@
  * of the round-synchronous run (rank 0 gathers every node's state).
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>

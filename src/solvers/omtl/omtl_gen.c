@@ -8,7 +8,7 @@
  * parameters follow a Gaussian random walk over k (task 0: a = (0,1,1,1,1),
  * theta = 0), so neighbouring tasks are similar.
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 
 #include <math.h>
 #include <stdlib.h>

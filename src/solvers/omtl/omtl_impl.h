@@ -5,7 +5,7 @@
 #ifndef MTL_OMTL_IMPL_H
 #define MTL_OMTL_IMPL_H
 
-#include "internal.h"
+#include "solvers/solvers.h"
 
 /* A round feeder: turns a stream (arrival order) into rounds.  Round t of
  * task k is the t-th instance of task k.  A task whose next instance has not

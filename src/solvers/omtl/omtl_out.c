@@ -3,7 +3,6 @@
  * of the averaged cumulative error, the Omega heatmap, and the model.
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>

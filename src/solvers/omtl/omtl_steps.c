@@ -7,7 +7,6 @@
  * _omega).
  */
 #include "omtl_impl.h"
-#include "transport.h"
 
 #include <math.h>
 #include <stdio.h>

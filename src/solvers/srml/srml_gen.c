@@ -8,7 +8,7 @@
  * to {-1,+1} (classification).  One xoshiro256** stream, drawn in a fixed
  * order (signs, W, then X, y task by task).
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 
 #include <math.h>
 #include <stdlib.h>

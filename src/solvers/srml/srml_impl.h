@@ -5,7 +5,7 @@
 #ifndef MTL_SRML_IMPL_H
 #define MTL_SRML_IMPL_H
 
-#include "internal.h"
+#include "solvers/solvers.h"
 
 /* ---- sign graph and u-step (srml_ustep.c) -------------------------------- */
 

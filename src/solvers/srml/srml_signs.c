@@ -4,7 +4,7 @@
  * sign-graph files ("s t" per line, 1-based tasks), a wrapper over the
  * library's one edge-list reader (data/graph.c).
  */
-#include "internal.h"
+#include "solvers/solvers.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,0 +1,169 @@
+/*
+ * problem.h -- private header of the src/problem layer: the regularizer
+ * table, the loss resolver, the problem internals and the proximal-gradient
+ * kernel.  Includes the data layer's header.  Not installed.
+ */
+#ifndef MTL_PROBLEM_H
+#define MTL_PROBLEM_H
+
+#include "data/data.h"
+
+/* ---- regularizer table (reg.c) ------------------------------------------ */
+/* sign(x) max(|x| - thr, 0): the prox of thr |.| (L1). */
+double mtl__soft_threshold(double x, double thr);
+/* The factor of the L2,1 group shrinkage of a row of norm nrm:
+ * max(0, 1 - thr / nrm) * scale (scale = ridge shrinkage). */
+double mtl__l21_shrink(double nrm, double thr, double scale);
+/* What the prox of one column (task) of W needs besides that column. */
+typedef enum {
+  MTL__COL_SEPARABLE = 0, /* nothing: none, ridge, L1, any lambda = 0 */
+  MTL__COL_ROWS,          /* the squared row norms of W (L2,1) */
+  MTL__COL_SPECTRAL,      /* the SVD of W (trace norm) */
+  MTL__COL_COUPLED        /* every entry of W (mean, graph) */
+} mtl__reg_col;
+mtl__reg_col mtl__reg_col_kind(const mtl_reg *r);
+/* Column of prox_{step reg}(V): v = V[:, t] (d entries); rowsq = the d
+ * squared row norms of V (MTL__COL_ROWS only, else may be NULL).
+ * MTL_EUNSUPPORTED for the spectral and coupled kinds. */
+int mtl__reg_prox_col(const mtl_reg *r, double step, const double *v, int d,
+                      const double *rowsq, double *out);
+/* 1 for the norms (L1, L2,1, trace): dual norm, duality gap, lambda_max. */
+int mtl__reg_is_norm(mtl_reg_type t);
+/* lambda_max at the loss gradient G (d x T): the dual norm of G for a
+ * norm, max |G| (a scale) for other penalties. */
+int mtl__reg_lambda_max(const mtl_reg *r, const double *G, int d, int T,
+                        double *out);
+/* Dual feasibility of M = -grad f (d x T) for h = lambda g + ridge ||.||^2
+ * with g a norm: ridge = 0: *s = min(1, lambda / ||M||_*), *hstar = 0;
+ * ridge > 0: *s = 1 and *hstar = h*(M) = ||M - Proj_{||.||_* <= lambda}(M)||^2
+ * / (4 ridge). */
+int mtl__reg_dual_conj(const mtl_reg *r, const double *M, int d, int T,
+                       double *s, double *hstar);
+
+/* ---- problem internals (problem.c, problem_loss.c, problem_dual.c) ------ */
+
+struct mtl_problem {
+  const mtl_dataset *ds;
+  int d, T;
+  mtl_problem_params p;     /* copy; p.task_loss and p.reg.R point below */
+  int *task_loss;           /* T resolved losses */
+  double *R;                /* copy of graph R (T x E) or NULL */
+  double *scale;            /* T: c_t * s(n_t) */
+  /* Gram data for squared-loss tasks (NULL entries when not used) */
+  double **G;               /* d x d per task (shared: all point to G[0]) */
+  double **b;               /* X_t' y_t (d) */
+  double *yy;               /* y_t' y_t */
+  int *use_gram;            /* per task */
+  double L;                 /* Lipschitz bound of grad f */
+  double *Lt;               /* per task bound */
+  mtl__pool *pool;
+  /* per-task scratch for residuals: max n_t per worker */
+  double **zbuf;            /* per worker, max_n entries */
+  double *task_f;           /* per task loss value */
+  int max_n;
+  int d_pen;                /* penalized rows: d or d - 1 */
+  int shared_gram;          /* 1: G[t] all alias one shared matrix */
+  double *scratch;          /* d x T workspace for the prox of d_pen rows */
+  /* unpenalized last feature z_t = X_t e_{d-1} (for the dual point):
+   * gz = X_t' z_t (d x T), zz_t = z_t'z_t, zy_t = z_t'y_t */
+  double *gz, *zz, *zy;
+  /* shared design without a Gram matrix: Z = X W and its loss derivative
+   * (n x T each), so that one pass over X serves every task */
+  double *Zs, *DZs;
+  double *dzbuf_all;        /* per worker loss-derivative buffers (owned) */
+  double *zbuf_all;         /* per worker residual buffers (owned) */
+  double **dzbuf;           /* per worker, block entries */
+  double *task_rr;          /* per task ||X_t w_t - y_t||^2 (certificate) */
+  double *task_yr;          /* per task y_t'(y_t - X_t w_t) */
+  atomic_int interrupt;
+};
+
+/* Row-block size of the fused raw-data gradient pass: rows of X_t are
+ * streamed once from memory; each block is reused from cache for X'r. */
+#define MTL__BLOCK_ROWS 256
+
+/* 1 if the certificate has a closed-form dual (duality gap): squared loss
+ * on every task with an L1, L2,1 or trace-norm regularizer. */
+int mtl__problem_has_dual(const mtl_problem *pb);
+/* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the
+ * default of the task kind (logistic for classification, squared for
+ * regression).  The one place where MTL_LOSS_AUTO is resolved. */
+int mtl__loss_resolve(int requested, mtl_task_kind kind);
+/* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
+double mtl__scaling_factor(mtl_scaling s, int n);
+/* Proximal step on the penalized rows only (the unpenalized last row, if
+ * any, is copied).  out = prox_{step * reg}(V). */
+int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
+                      double *out);
+/* Regularizer value on the penalized rows. */
+double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
+/* mtl_problem_loss; stats = 1 also fills task_rr / task_yr (squared-loss
+ * residual statistics of the certificate). */
+int mtl__problem_loss_stats(mtl_problem *pb, const double *W, double *f,
+                            double *grad, int stats);
+/* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T); dst may be W. */
+void mtl__problem_pack_rows(const mtl_problem *pb, const double *W,
+                            double *dst);
+
+/* ---- accelerated proximal gradient (apg.c) ------------------------------ */
+/* The one proximal-gradient kernel: min_x f(x) + g(x) over n doubles.
+ * smooth: f(x) and, when grad is not NULL, its gradient; an error aborts
+ * the run (MTL_ENUMERIC at a trial point only rejects the step when
+ * reject_nonfinite is set).  prox (NULL = g is 0): out = prox_{step g}(v),
+ * v and out may alias.  gval (NULL = 0): g(x), added to the objective. */
+typedef int (*mtl__apg_smooth_fn)(void *ctx, const double *x, double *f,
+                                  double *grad);
+typedef int (*mtl__apg_prox_fn)(void *ctx, double step, const double *v,
+                                double *out);
+typedef double (*mtl__apg_value_fn)(void *ctx, const double *x);
+/* A caller's convergence test at x (e.g. a duality gap): *stop = 1 to stop;
+ * a nonzero return is an error that aborts the run. */
+typedef int (*mtl__apg_check_fn)(void *ctx, const double *x, int *stop);
+
+typedef struct mtl__apg_opts {
+  int accelerate;       /* 1 = FISTA, 0 = ISTA (default 1) */
+  int restart;          /* 0 none, 1 function, 2 gradient scheme (2) */
+  double L0;            /* initial Lipschitz estimate, > 0 (1) */
+  double backtrack;     /* L multiplier on a failed test, > 1 (2) */
+  double shrink;        /* L multiplier before each step, <= 1 (1 = fixed
+                           step until backtracking raises it) */
+  double slack;         /* sufficient decrease accepted up to slack |f(Y)|
+                           (0) */
+  double noise;         /* a violation <= noise (|f(Y)| + |f(X+)|) is
+                           rounding: keep the last accepted L (1e-12;
+                           0 = off: then rounding near the optimum can
+                           raise L without bound unless slack > 0) */
+  int reject_nonfinite; /* MTL_ENUMERIC from smooth at a trial point means
+                           "step too long" (0) */
+  int max_iter;         /* (1000) */
+  double tol_obj;       /* stop when |F_k - F_{k-10}| <= tol_obj |F_k|
+                           (0 = off) */
+  int obj_monotone;     /* ... and F_k <= F_{k-1} (0) */
+  double tol_res;       /* stop when L ||X+ - Y|| <= tol_res max(1,
+                           ||grad f(Y)||) (0 = off) */
+  int stop_zero_step;   /* stop when X+ = Y (0) */
+  mtl__apg_check_fn check; /* called every check_every iterations (NULL) */
+  int check_every;
+  int keep_best;        /* return the iterate of least objective (the start
+                           included) instead of the last one (0) */
+  mtl_progress_fn progress; /* per iteration (F, rel, residual) (NULL) */
+  void *progress_ctx;
+  atomic_int *interrupt;    /* checked before each iteration (NULL) */
+  double *trace;        /* max_iter entries: F per iteration, or NULL */
+  const char *who;      /* prefix of error messages */
+} mtl__apg_opts;
+typedef struct mtl__apg_out {
+  int iterations, restarts;
+  double F; /* objective at the returned x */
+  double L; /* last Lipschitz estimate */
+} mtl__apg_out;
+void mtl__apg_opts_init(mtl__apg_opts *o);
+/* x: start in, solution out (the last iterate, or the best one with
+ * keep_best; on MTL_ECANCELLED the current one).  Returns MTL_CONVERGED,
+ * MTL_MAXITER or an error (MTL_ECANCELLED on interrupt or progress
+ * cancel); out (may be NULL) is filled in every case. */
+int mtl__apg(size_t n, double *x, mtl__apg_smooth_fn smooth,
+             mtl__apg_prox_fn prox, mtl__apg_value_fn gval, void *ctx,
+             const mtl__apg_opts *o, mtl__apg_out *out);
+
+#endif /* MTL_PROBLEM_H */

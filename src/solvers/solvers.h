@@ -1,0 +1,94 @@
+/*
+ * solvers.h -- private header of the src/solvers layer: what the methods
+ * share and what the layers above them call: block coordinate descent
+ * (solvers/batch), the async roles and the hooks of the MPI drivers.  Each
+ * method's own pieces are in solvers/<method>/<method>_impl.h.  Includes
+ * the transport layer's header.  Not installed.
+ */
+#ifndef MTL_SOLVERS_H
+#define MTL_SOLVERS_H
+
+#include "transport/transport.h"
+
+/* ---- bcd.c --------------------------------------------------------------- */
+/* Block coordinate descent over feature rows for squared loss with reg NONE,
+ * RIDGE, L1 or L21 (MTL_EUNSUPPORTED otherwise).  W (d x T column-major) is
+ * the warm start in, the solution out.  Fills info (cert left zero) as
+ * mtl_solve documents; returns MTL_CONVERGED, MTL_MAXITER or an error
+ * (MTL_ECANCELLED on interrupt/progress cancel, W then holds the iterate). */
+int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                   mtl_solve_info *info);
+
+/* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
+/* What one task node holds: its own tasks only (global indices), each as a
+ * one-task dataset with a loss-only problem (value, gradient, Lipschitz
+ * bound through mtl_problem_loss / mtl_problem_lipschitz). */
+typedef struct mtl__async_node {
+  int ntasks;
+  int *tasks;            /* global task indices (owned) */
+  mtl_dataset **ds;      /* one-task copies (owned) */
+  mtl_problem **pb;      /* loss-only problems on them (owned) */
+} mtl__async_node;
+/* Builds node state for tasks[0..ntasks-1] of ds (copied: the node reads
+ * nothing else afterwards). */
+int mtl__async_node_init(mtl__async_node *nd, const mtl_dataset *ds,
+                         const mtl_problem_params *pp, const int *tasks,
+                         int ntasks);
+void mtl__async_node_clear(mtl__async_node *nd);
+
+/* The context of the async / SMTL role function.  Rank 0 (the server)
+ * reads d, T, reg, unpenalized_last, ap and writes W / info; rank r >= 1
+ * reads ap and node[r - 1] only.  An MPI driver fills only its rank's
+ * part.  Task t belongs to the node given by mtl__async_owner. */
+typedef struct mtl__async_ctx {
+  mtl_async_params ap;   /* copy; pointer fields are not used by roles */
+  int d, T, nodes;
+  mtl_reg reg;
+  int unpenalized_last;
+  mtl__async_node *node; /* nodes entries (index r - 1) */
+  double *W;             /* server out: d x T, Prox(V) at the end */
+  mtl_async_info *info;  /* server out (may be NULL) */
+  int status;            /* server out: MTL_CONVERGED / MTL_MAXITER /
+                            MTL_ECANCELLED */
+  struct mtl__ckpt *ckpt; /* server checkpoint/resume, NULL = none
+                            (in-process runs) */
+} mtl__async_ctx;
+/* Rank (1..nodes) of the node owning task t: round robin t % nodes + 1. */
+int mtl__async_owner(int t, int nodes);
+struct mtl__tr;
+int mtl__async_role(void *ctx, struct mtl__tr *tr);
+/* ---- end of async block -------------------------------------------------- */
+
+/* ---- hooks for the MPI drivers (src/mpi/, libmtl-mpi only) --------------- */
+/* Defined in the core (solvers) so that the MPI drivers, which live in
+ * libmtl-mpi, reuse the in-process roles; no MPI type appears here.  The
+ * drivers' own declarations are in src/mpi/mpi_impl.h. */
+struct mtl__tr;
+/* mtl_async_fit with the server's checkpoints (ck NULL = none): written
+ * every ck->every units to ck->path, resumed from ck->resume; on any
+ * transport (here in-process; the MPI driver sets the same hook). */
+int mtl__async_fit_ck(const mtl_dataset *ds, const mtl_problem_params *pp,
+                      const mtl_async_params *ap, mtl__ckpt *ck, double *W,
+                      mtl_async_info *info);
+/* mtl_omtl_run with the checkpoints of C-ADMM and round-synchronous D-ADMM
+ * (ck NULL = none; other methods refuse one), on the in-process
+ * transport. */
+int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *p, mtl__ckpt *ck,
+                     mtl_omtl_result *res);
+/* [mpi hooks in async.c] parameter checks of mtl_async_fit; FIN to nodes
+ * 1..P so that they return after a server failure. */
+int mtl__async_check_params(const mtl_async_params *p, int T);
+int mtl__async_release_nodes(struct mtl__tr *tr, int P);
+/* [mpi hook in omtl.c] One rank's part of mtl_omtl_run over an external
+ * endpoint tr (rank = node, size = K): D-ADMM roles with the agreed round
+ * count `rounds` (every rank runs exactly that many rounds; a task whose
+ * stream ended is absent), checkpoints ck (NULL = none; rank 0 gathers
+ * every rank's state at the end of each checkpoint round).  Rank 0 fills
+ * res as mtl_omtl_run; other ranks leave it zeroed.  bytes_sent is this
+ * endpoint's only. */
+int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *p,
+                     struct mtl__tr *tr, int64_t rounds, mtl__ckpt *ck,
+                     mtl_omtl_result *res);
+/* ---- end of MPI hooks block ----------------------------------------------- */
+
+#endif /* MTL_SOLVERS_H */
