@@ -1,5 +1,5 @@
 /*
- * api.h -- private header of layer 8 (src/api): method descriptors, the
+ * api.h -- private header of the api layer (src/api, the top one): method descriptors, the
  * parameter sets built from their tables, the fit context every method's
  * fit receives, and the fit results (mtl_fit_info).
  *
