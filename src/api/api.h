@@ -1,10 +1,10 @@
 /*
- * api.h -- private header of the api layer (src/api, the top one): method descriptors, the
- * parameter sets built from their tables, the fit context every method's
- * fit receives, and the fit results (mtl_fit_info).
+ * api.h -- private header of the api layer (src/api, the top one): method
+ * descriptors, the parameter sets built from their tables, the fit context
+ * every method's fit receives, and the fit results (mtl_fit_info).
  *
  * Adding a method = one descriptor (a static table of parameters and a fit
- * function) in a methods_*.c file, and one line in methods.c's list.  The
+ * function) in a methods_*.c file, and one line in params.c's list.  The
  * fit function reads its parameters through mtl__p_num / mtl__p_text, fits
  * on the raw dataset it is given, and fills a mtl__fit_out: the model W
  * with its problem parameters and scaler (or a ready model), its results
