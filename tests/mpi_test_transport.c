@@ -4,10 +4,11 @@
  * interface: delivery, per-(source, tag) FIFO order with wildcard
  * receives, targeted receives, try_recv, oversized messages, and large
  * messages exchanged in both directions at once (buffered sends must not
- * deadlock).
+ * deadlock), and the collectives (coll_check.h).
  */
 #include "../src/mpi/mpi_impl.h"
 #include "check.h"
+#include "coll_check.h"
 
 #define NMSG 300
 #define BIG 200000 /* doubles: well past the eager limit */
@@ -64,6 +65,10 @@ int main(int argc, char **argv) {
   CHECK(mtl__tr_try_recv(tr, MTL__ANY, MTL__ANY, buf, 4, NULL, NULL, NULL) == 0);
   free(big);
   free(in);
+  /* the collectives, written once over send/recv: the same bits as on
+   * threads */
+  int cb = coll_checks(tr);
+  check_failures += cb;
   mtl__tr_mpi_free(tr);
   int fails = check_failures, total = 0;
   MPI_Allreduce(&fails, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);

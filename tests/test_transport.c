@@ -1,11 +1,12 @@
 /*
  * test_transport.c -- the in-process transport (layer 5): delivery,
  * per-(source, tag) FIFO order, wildcard matching, non-blocking receive,
- * more ranks than cores, oversized messages, closing a hub, and injected
- * delays.  Internal API: includes the private header.
+ * more ranks than cores, oversized messages, closing a hub, injected
+ * delays, and the collectives (coll_check.h).  Internal API: includes the private header.
  */
 #include "../src/transport/transport.h"
 #include "check.h"
+#include "coll_check.h"
 
 #include <pthread.h>
 
@@ -140,6 +141,22 @@ static void test_delay(void) {
   mtl__hub_free(h);
 }
 
+/* The collectives on the in-process hub, every rank a thread. */
+static int role_coll(void *ctx, mtl__tr *tr) {
+  _Atomic int *bad = ctx;
+  *bad += coll_checks(tr);
+  return 0;
+}
+
+static void test_collectives(int P) {
+  mtl__hub *h = NULL;
+  CHECK_OK(mtl__hub_create(P, &h));
+  _Atomic int bad = 0;
+  CHECK_OK(mtl__hub_run(h, role_coll, (void *)&bad));
+  CHECK(bad == 0);
+  mtl__hub_free(h);
+}
+
 int main(void) {
   test_fifo(2);
   test_fifo(9);
@@ -147,5 +164,9 @@ int main(void) {
   test_matching();
   test_failure();
   test_delay();
+  test_collectives(1);
+  test_collectives(2);
+  test_collectives(5);
+  test_collectives(17);
   CHECK_DONE();
 }

@@ -83,6 +83,26 @@ int mtl__tr_try_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
 /* Sets the delay model of an endpoint (copied; seeds its generator). */
 void mtl__tr_set_delay(mtl__tr *tr, const mtl__delay *d);
 
+/* ---- collectives (collective.c): written once over send/recv ----------- */
+/* Every rank calls the same collectives in the same order; they use the
+ * reserved tag MTL__TAG_COLL (no injected delay, not counted in
+ * bytes_sent) and must not overlap a receive with a wildcard tag.  They
+ * give the same bits on every transport: reductions combine in rank order
+ * at rank 0, then broadcast. */
+#define MTL__TAG_COLL 32000
+enum { MTL__OP_SUM = 0, MTL__OP_MAX = 1, MTL__OP_MIN = 2 };
+/* buf (n doubles) of root to every rank. */
+int mtl__tr_bcast(mtl__tr *tr, int root, double *buf, int n);
+/* Every rank's send (n doubles) into recv (size x n, rank order) at root;
+ * recv is only used at root. */
+int mtl__tr_gather(mtl__tr *tr, int root, const double *send, int n,
+                   double *recv);
+/* x (n doubles) = the sum / max / min over the ranks, on every rank. */
+int mtl__tr_allreduce(mtl__tr *tr, double *x, int n, int op);
+/* Agreement on failure: MTL_OK when rc >= 0 on every rank; else this
+ * rank's rc (its own message) or MTL_ECANCELLED naming the failed rank. */
+int mtl__tr_agree(mtl__tr *tr, int rc);
+
 /* ---- in-process transport ------------------------------------------------ */
 
 typedef struct mtl__hub mtl__hub;
