@@ -26,7 +26,10 @@
  *    OpenBLAS threads nested in ours oversubscribe the cores and can stall.
  *  - Parameter structs are filled with defaults by their *_params_init()
  *    function and copied by the library; the caller's struct may be freed
- *    right after the call.
+ *    right after the call.  Every public struct ends with room to grow
+ *    (MTL_RESERVED): fill structs with their _init function (or = {0}),
+ *    never by listing all fields.  Bindings need no struct at all: the
+ *    one entry point (mtl_fit) takes parameters by name and string.
  */
 #ifndef MTL_H
 #define MTL_H
@@ -45,6 +48,13 @@ extern "C" {
 #else
 #define MTL_API
 #endif
+
+/* Room to grow: every public struct ends with MTL_RESERVED, space that a
+ * later version fills with new fields while the struct keeps its size, so
+ * that programs built against this header keep working with a newer
+ * library.  It is zeroed by the *_init functions and by the library;
+ * callers never read or write it. */
+#define MTL_RESERVED uint64_t reserved_[8]
 
 #define MTL_VERSION_MAJOR 0
 #define MTL_VERSION_MINOR 1
@@ -204,6 +214,7 @@ typedef struct mtl_read_params {
   int dim;               /* text: feature dimension; 0 = max index seen
                             (default 0) */
   int kind;              /* -1 infer per task (default), or mtl_task_kind */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_read_params;
 
 MTL_API void mtl_read_params_init(mtl_read_params *p);
@@ -273,6 +284,7 @@ typedef struct mtl_scaler {
   int bias;       /* 1 if a bias feature is appended (output dim d+1) */
   double *mean;   /* d entries (0 if !standardize) */
   double *scale;  /* d entries (1 if !standardize); constant features get 1 */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_scaler;
 
 /** Fits mean and scale (population std over all tasks' samples pooled) of
@@ -311,6 +323,7 @@ typedef struct mtl_gen_params {
   double density;     /* (default 0.1) */
   int shared_design;  /* 1 = one X for all tasks (default 0) */
   uint64_t seed;      /* (default 1) */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_gen_params;
 
 MTL_API void mtl_gen_params_init(mtl_gen_params *p);
@@ -378,6 +391,7 @@ typedef struct mtl_reg {
   const double *R;    /* MTL_REG_GRAPH: T x E column-major; copied where
                          stored (default NULL) */
   int R_cols;         /* E (default 0) */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_reg;
 
 MTL_API void mtl_reg_init(mtl_reg *r);
@@ -423,6 +437,7 @@ typedef struct mtl_problem_params {
   int threads;             /* worker threads for per-task work; 0 = number
                               of online CPUs (default 1).  Results are
                               bitwise identical for a given thread count. */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_problem_params;
 
 MTL_API void mtl_problem_params_init(mtl_problem_params *p);
@@ -464,6 +479,7 @@ typedef struct mtl_certificate {
   double residual;  /* proximal-gradient fixed-point residual
                        ||W - prox_{g/L}(W - grad f(W)/L)||_F * L, which is
                        0 exactly at a minimizer */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_certificate;
 
 MTL_API int mtl_problem_certificate(mtl_problem *pb, const double *W,
@@ -515,6 +531,7 @@ typedef struct mtl_solver_params {
                               frees (default 0) */
   mtl_progress_fn progress;/* default NULL */
   void *progress_ctx;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_solver_params;
 
 MTL_API void mtl_solver_params_init(mtl_solver_params *p);
@@ -529,6 +546,7 @@ typedef struct mtl_solve_info {
   mtl_certificate cert; /* certificate of the returned W */
   double *trace;     /* objective per iteration (iterations entries) if
                         record_trace; owned by the caller: mtl_free */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_solve_info;
 
 /** Minimizes the problem starting from W (d x T column-major, in: warm
@@ -544,6 +562,7 @@ typedef struct mtl_path {
   double *W;         /* nlambda blocks of d x T */
   double *objective; /* nlambda */
   int *iterations;   /* nlambda */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_path;
 
 /** Solves for lambdas[0..n-1] (or, if lambdas is NULL, a geometric grid of
@@ -616,6 +635,7 @@ typedef struct mtl_metrics {
   double rmse, mse, mae, explained_variance, r2;
   /* classification (labels +-1, scores real; threshold 0) */
   double accuracy, error, auc, f1, precision, recall;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_metrics;
 
 /** Metrics of scores/predictions p against targets y (n).  Classification
@@ -644,6 +664,7 @@ typedef struct mtl_cv_result {
                            classification) */
   double *std_error;    /* nlambda */
   int best;             /* index of the lambda with the smallest error */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_cv_result;
 
 /** k-fold CV (per-task folds, seeded) of the regularization path on ds with
@@ -936,6 +957,7 @@ typedef struct mtl_srml_params {
   mtl_log_fn log;      /* warnings (rho below 2H, non-convex u-step)
                           (default NULL) */
   void *log_ctx;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_srml_params;
 
 MTL_API void mtl_srml_params_init(mtl_srml_params *p);
@@ -966,6 +988,7 @@ typedef struct mtl_srml_result {
   double *trace_obj;  /* iterations entries each (record_trace), else NULL */
   double *trace_primal;
   double *trace_dual;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_srml_result;
 
 /** Fits SRML (p->strict = 0) or SSML (1) on ds; p may be NULL (defaults).
@@ -1043,6 +1066,7 @@ typedef struct mtl_signs {
   int ndisagree;     /* (feature, edge) with strictly opposite signs */
   int *disagree;     /* 3 x ndisagree: feature j, task s, task t */
   int *feature_ok;   /* d: 1 if feature j has no disagreeing pair */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_signs;
 
 /** Sign pattern of W (d x T column-major) on the graph (NULL = chain). */
@@ -1070,6 +1094,7 @@ typedef struct mtl_srml_gen_params {
                          classification ignores it) */
   double noise;       /* std of the Gaussian noise on X w (default 0.1) */
   uint64_t seed;      /* (default 1) */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_srml_gen_params;
 
 /** Defaults for regression (Synthetic 1); classification = 1 with
@@ -1140,6 +1165,7 @@ typedef struct mtl_asym_params {
                           (ctx, iter, F, rel_change, 0); non-zero cancels
                           (default NULL) */
   void *progress_ctx;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_asym_params;
 
 MTL_API void mtl_asym_params_init(mtl_asym_params *p);
@@ -1169,6 +1195,7 @@ typedef struct mtl_asym_result {
   int w_iterations;  /* total W-step / single-task solver iterations */
   double objective;  /* F at the returned (W, B) */
   double seconds;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_asym_result;
 
 /** Fits AMTL (or a variant) on the problem pb (loss, scaling, task weights,
@@ -1245,6 +1272,7 @@ typedef struct mtl_gomtl_params {
   int inner_iter;   /* iterations per step, >= 1 (default 500) */
   mtl_progress_fn progress; /* per outer iteration (default NULL) */
   void *progress_ctx;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_gomtl_params;
 
 MTL_API void mtl_gomtl_params_init(mtl_gomtl_params *p);
@@ -1350,6 +1378,7 @@ typedef struct mtl_async_params {
                            return cancels (MTL_ECANCELLED, W = Prox(V) of
                            the state reached) (default NULL) */
   void *progress_ctx;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_async_params;
 
 MTL_API void mtl_async_params_init(mtl_async_params *p);
@@ -1385,6 +1414,7 @@ typedef struct mtl_async_info {
   int64_t osvd_refreshes;  /* full SVDs of the online SVD */
   double osvd_drift;       /* largest relative singular value drift found
                               at a refresh */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_async_info;
 
 /** Runs AMTL or SMTL on ds with the problem pp (loss, scaling, reg,
@@ -1580,6 +1610,7 @@ typedef struct mtl_omtl_params {
                       non-zero cancels (MTL_ECANCELLED) (default NULL) */
   void *progress_ctx;
   int progress_every; /* default 100 */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_omtl_params;
 
 MTL_API void mtl_omtl_params_init(mtl_omtl_params *p);
@@ -1618,6 +1649,7 @@ typedef struct mtl_omtl_result {
                           node j (-1 never; i == j: 0) */
   double seconds;      /* wall time of the whole run */
   uint64_t bytes_sent; /* payload bytes over the transport, all ranks */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_omtl_result;
 
 /** Runs method p->method over stream s (read to its end or p->max_rounds;

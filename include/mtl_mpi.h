@@ -76,6 +76,7 @@ typedef struct mtl_mpi_params {
   const char *rank_map;   /* rank-to-tasks map written by rank 0 at start;
                              NULL = "<checkpoint>.ranks" when checkpoint is
                              set, else none (default NULL) */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_mpi_params;
 
 MTL_API void mtl_mpi_params_init(mtl_mpi_params *p);
