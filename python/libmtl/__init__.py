@@ -18,8 +18,9 @@ from ._lib import (MTLError, MTLMemoryError, MTLOSError, MTLRuntimeError,
 from ._lib import path as library_path
 from ._lib import version as library_version
 from ._estimators import (AsymmetricMultiTask, AsyncMultiTask, MethodInfo,
-                          MultiTask, MultiTaskClassifier, MultiTaskCV,
-                          MultiTaskRegressor, OnlineMultiTask,
+                          MultiTask, MultiTaskClassifier,
+                          MultiTaskClassifierCV, MultiTaskCV,
+                          MultiTaskRegressor, MultiTaskRegressorCV, OnlineMultiTask,
                           SignRegularizedMultiTask, method_info, methods)
 from ._io import TaskData, read_dataset
 from ._model import Model, load_model
@@ -27,7 +28,7 @@ from ._model import Model, load_model
 __version__ = "0.1.0"
 
 __all__ = ["MultiTask", "MultiTaskRegressor", "MultiTaskClassifier",
-           "MultiTaskCV", "AsyncMultiTask", "OnlineMultiTask",
+           "MultiTaskCV", "MultiTaskRegressorCV", "MultiTaskClassifierCV", "AsyncMultiTask", "OnlineMultiTask",
            "AsymmetricMultiTask", "SignRegularizedMultiTask", "Model",
            "load_model", "read_dataset", "TaskData", "methods", "method_info",
            "MethodInfo", "MTLError", "MTLValueError", "MTLOSError",

@@ -115,18 +115,17 @@ def as_2d(X):
 
 
 def as_targets(y, n, what="y"):
+    """Targets as float64 (zeros for prediction when y is None).  Strings
+    (labels such as "spam", or numbers written as text) are rejected."""
     if y is None:
         return np.zeros(n)
     y = np.asarray(y)
-    if y.dtype.kind in "OUS":
-        try:
-            y = y.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError("%s holds non-numeric values (e.g. %r); libmtl "
-                            "needs numbers (classifiers: labels -1/+1 or 0/1)"
-                            % (what, y.ravel()[0]))
-    y = np.ascontiguousarray(y, dtype=np.float64)
-    return y
+    if y.dtype.kind in "US" or (y.dtype.kind == "O" and any(
+            isinstance(v, (str, bytes)) for v in y.ravel())):
+        raise TypeError("%s holds strings (e.g. %r); libmtl needs numbers "
+                        "(classifiers: labels -1/+1 or 0/1)"
+                        % (what, y.ravel()[0]))
+    return np.ascontiguousarray(y, dtype=np.float64)
 
 
 def add_task(ds, X, y, kind, name=None):

@@ -463,23 +463,30 @@ class _ClassifierMixin:
                                            y.ravel()[0] if y.size else None))
         y = y.astype(np.float64)
         u = set(np.unique(y).tolist())
-        if u <= {-1.0, 1.0} and 0.0 not in u:
-            classes = np.array([-1, 1])
-        elif u <= {0.0, 1.0}:
-            classes = np.array([0, 1])
-        else:
+        if not (u <= {-1.0, 1.0} or u <= {0.0, 1.0}):
             raise ValueError("%s: labels must be -1/+1 or 0/1, got %s"
                              % (type(self).__name__, sorted(u)[:5]))
-        prev = getattr(self, "_classes_fit", None)
-        self._classes_fit = classes if prev is None else prev
-        return np.where(y == self._classes_fit[1], 1.0, -1.0)
+        # the negative label seen (none yet if every label is 1)
+        neg = -1 if -1.0 in u else 0 if 0.0 in u else None
+        if neg is not None:
+            if self._classes_fit is None:
+                self._classes_fit = np.array([neg, 1])
+            elif self._classes_fit[0] != neg:
+                raise ValueError("%s: the labels of one fit must all be "
+                                 "-1/+1 or all 0/1" % type(self).__name__)
+        return np.where(y == 1.0, 1.0, -1.0)
 
-    def fit(self, X, y, task=None):
+    def _dataset(self, X, y, task, fit):
+        if not fit:
+            return super()._dataset(X, y, task, fit)
         self._classes_fit = None
-        super().fit(X, y, task)
-        self.classes_ = self._classes_fit
-        del self._classes_fit
-        return self
+        try:
+            out = super()._dataset(X, y, task, fit)
+            self.classes_ = (self._classes_fit if self._classes_fit is not
+                             None else np.array([-1, 1]))
+        finally:
+            del self._classes_fit
+        return out
 
     def decision_function(self, X, task=None):
         return self._raw(X, task)
@@ -587,8 +594,14 @@ class MultiTaskCV(_SkBase):
         self.random_state = random_state
         self.refit = refit
 
+    _default_grid = None
+
+    def _estimator(self):
+        return self.estimator if self.estimator is not None else MultiTask()
+
     def _grid_text(self, est):
-        g = self.param_grid
+        g = self.param_grid if self.param_grid is not None else \
+            self._default_grid
         if g is None:
             raise ValueError("param_grid is required")
         if isinstance(g, str):
@@ -604,8 +617,7 @@ class MultiTaskCV(_SkBase):
 
     def fit(self, X, y, task=None):
         from copy import deepcopy
-        est = self.estimator if self.estimator is not None else MultiTask()
-        est = deepcopy(est)
+        est = deepcopy(self._estimator())
         ds, _ = est._dataset(X, y, task, fit=True)
         p = _Params(method_info(est.method).name, est._lib_values())
         s = ctypes.c_void_p()
@@ -672,3 +684,48 @@ class MultiTaskCV(_SkBase):
 
     def score(self, X, y, task=None):
         return self.best_estimator_.score(X, y, task)
+
+    @property
+    def coef_(self):
+        return self.best_estimator_.coef_
+
+    @property
+    def intercept_(self):
+        return self.best_estimator_.intercept_
+
+
+class MultiTaskRegressorCV(MultiTaskCV):
+    """MultiTaskCV of a MultiTaskRegressor (default: L2,1) over a path of
+    20 alphas from lambda_max down to 0.01 lambda_max, unless estimator or
+    param_grid say otherwise.  ``alpha_``: the chosen alpha."""
+
+    _default_grid = "lambda=path:20:0.01"
+
+    def _estimator(self):
+        return (self.estimator if self.estimator is not None else
+                MultiTaskRegressor())
+
+    def fit(self, X, y, task=None):
+        super().fit(X, y, task)
+        if "alpha" in self.best_params_:
+            self.alpha_ = self.best_params_["alpha"]
+        return self
+
+
+class MultiTaskClassifierCV(MultiTaskRegressorCV):
+    """MultiTaskCV of a MultiTaskClassifier (logistic, L2,1) over the same
+    default path; scores by the task-averaged error rate."""
+
+    def _estimator(self):
+        return (self.estimator if self.estimator is not None else
+                MultiTaskClassifier())
+
+    def predict(self, X, task=None):
+        return self.best_estimator_.predict(X, task)
+
+    def decision_function(self, X, task=None):
+        return self.best_estimator_.decision_function(X, task)
+
+    @property
+    def classes_(self):
+        return self.best_estimator_.classes_

@@ -60,6 +60,15 @@ def test_string_labels(clf_data):
     with pytest.raises(TypeError, match="labels"):
         libmtl.MultiTaskClassifier().fit(X, np.where(y > 0, "a", "b"),
                                          task=task)
+    with pytest.raises(TypeError, match="strings"):  # numbers as text too
+        libmtl.MultiTaskClassifier().fit(X, y.astype(int).astype(str),
+                                         task=task)
+    with pytest.raises(TypeError, match="strings"):
+        libmtl.MultiTaskRegressor().fit(X, y.astype(object).astype(str),
+                                        task=task)
+    with pytest.raises(ValueError, match="must all be -1/\\+1 or all 0/1"):
+        libmtl.MultiTaskClassifier().fit(
+            [X[:20], X[20:40]], [np.where(y[:20] > 0, 1, 0), y[20:40]])
     with pytest.raises(ValueError, match="-1/\\+1 or 0/1"):
         libmtl.MultiTaskClassifier().fit(X, y + 2, task=task)
 
@@ -73,6 +82,28 @@ def test_io_error_is_oserror(tmp_path):
     bad.write_text("1 1 1:1\n1 x 1:2\n")
     with pytest.raises(ValueError, match="bad.txt:2"):
         libmtl.read_dataset(bad)
+
+
+def test_libmtl_changes_blas_threads_without_the_guard(reg_data):
+    """What the guard is for: a raw mtl_fit of async leaves OpenBLAS at one
+    thread."""
+    import ctypes
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from libmtl import _lib
+    from libmtl._estimators import _Params
+    X, y, task = reg_data
+    est = libmtl.AsyncMultiTask()
+    ds, _ = est._dataset(X, y, task, fit=True)
+    p = _Params("async", est._lib_values())
+    m, info = ctypes.c_void_p(), ctypes.c_void_p()
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        assert _lib.lib.mtl_fit(ds.ptr, p.ptr, None, ctypes.byref(m),
+                                ctypes.byref(info)) >= 0
+        after = [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                 if i["user_api"] == "blas"]
+    _lib.lib.mtl_model_free(m.value)
+    _lib.lib.mtl_fit_info_free(info.value)
+    assert after == [1]
 
 
 def test_blas_threads_restored(reg_data):

@@ -139,3 +139,21 @@ def test_check_estimator_regressor():
             except Exception as e:  # collect them all
                 failed.append("%s: %s" % (name, e))
     assert not failed, failed
+
+
+def test_cv_classes(clf_data):
+    X, y, task = clf_data
+    r = libmtl.MultiTaskRegressorCV(cv=3).fit(*make_tasks()[:2],
+                                              task=make_tasks()[2])
+    assert len(r.cv_results_["params"]) == 20 and r.metric_ == "rmse"
+    assert r.alpha_ == r.best_params_["alpha"] and r.coef_.shape == (4, 6)
+    y01 = (y > 0).astype(int)
+    c = libmtl.MultiTaskClassifierCV(param_grid={"alpha": [0.001, 0.1]},
+                                     cv=3).fit(X, y01, task=task)
+    assert c.metric_ == "error_rate" and list(c.classes_) == [0, 1]
+    assert set(np.unique(c.predict(X, task=task))) <= {0, 1}
+    a = libmtl.MultiTaskCV(libmtl.AsyncMultiTask(method="smtl"),
+                           {"alpha": [0.01, 0.1]}, cv=0, holdout=0.3)
+    a.fit(*make_tasks()[:2], task=make_tasks()[2])
+    assert a.best_estimator_.method == "smtl"
+    assert np.all(np.isfinite(a.cv_results_["mean_test_error"]))
