@@ -2,7 +2,7 @@
 cross-validation, with libmtl's search (mtl_search_run) and with
 scikit-learn's GridSearchCV, then compare with single-task ridge.
 
-    PYTHONPATH=python /usr/bin/python3 examples/python/school_cv.py [school.mat]
+    PYTHONPATH=python /usr/bin/python3 examples/python/school_cv.py [FILE]
 
 Data: the School data set (139 schools, exam scores of students) read by
 libmtl.read_dataset from ../shared/data/school.mat when present (or the

@@ -20,15 +20,17 @@ from ._lib import version as library_version
 from ._estimators import (AsymmetricMultiTask, AsyncMultiTask, MethodInfo,
                           MultiTask, MultiTaskClassifier,
                           MultiTaskClassifierCV, MultiTaskCV,
-                          MultiTaskRegressor, MultiTaskRegressorCV, OnlineMultiTask,
-                          SignRegularizedMultiTask, method_info, methods)
+                          MultiTaskRegressor, MultiTaskRegressorCV,
+                          OnlineMultiTask, SignRegularizedMultiTask,
+                          method_info, methods)
 from ._io import TaskData, read_dataset
 from ._model import Model, load_model
 
 __version__ = "0.1.0"
 
 __all__ = ["MultiTask", "MultiTaskRegressor", "MultiTaskClassifier",
-           "MultiTaskCV", "MultiTaskRegressorCV", "MultiTaskClassifierCV", "AsyncMultiTask", "OnlineMultiTask",
+           "MultiTaskCV", "MultiTaskRegressorCV", "MultiTaskClassifierCV",
+           "AsyncMultiTask", "OnlineMultiTask",
            "AsymmetricMultiTask", "SignRegularizedMultiTask", "Model",
            "load_model", "read_dataset", "TaskData", "methods", "method_info",
            "MethodInfo", "MTLError", "MTLValueError", "MTLOSError",

@@ -18,8 +18,6 @@ other dtypes or orders are converted once, rows of interleaved tasks are
 gathered once.  CSR input goes through ``mtl_dataset_add_csr`` (indices as
 int32, indptr as int64, converted only when they have another type).
 """
-import ctypes
-
 import numpy as np
 
 from . import _lib

@@ -19,8 +19,16 @@ from ._model import Model
 
 try:  # scikit-learn is optional: estimators then only follow its rules
     from sklearn.base import BaseEstimator as _SkBase
+    from sklearn.base import ClassifierMixin as _SkClassifier
+    from sklearn.base import RegressorMixin as _SkRegressor
 except ImportError:  # pragma: no cover
     _SkBase = object
+
+    class _SkClassifier:
+        _estimator_type = "classifier"
+
+    class _SkRegressor:
+        _estimator_type = "regressor"
 
 REAL, INT, BOOL, CHOICE, TEXT = range(5)
 
@@ -324,6 +332,11 @@ class MultiTask(_SkBase):
                                    kind, names=[str(t) for t in self.tasks_])
             return ds, ("ids", g)
         if task is None:
+            if len(self.tasks_) > 1 and self.layout_ == "ids":
+                raise ValueError(
+                    "%s was fitted on %d tasks given by ids: pass task= (or "
+                    "set task_column) to predict" % (type(self).__name__,
+                                                     len(self.tasks_)))
             if len(self.tasks_) > 1:
                 ds = _data.from_shared(
                     X, np.zeros((X.shape[0], len(self.tasks_))), kind)
@@ -415,8 +428,9 @@ class MultiTask(_SkBase):
     def predict(self, X, task=None):
         """The model's outputs, in the shape of the input: (n,) for one X
         with task ids (or one task), a list for a list of X_t, (n, T) for
-        an X shared by the tasks (fitted on Y of shape (n, T), or no ids
-        given to a model of several tasks)."""
+        one X given without ids to a model fitted on a shared X (Y of shape
+        (n, T)) or on a list of tasks: every task's output on every
+        sample."""
         return self._raw(X, task)
 
     def _is_classifier(self):
@@ -453,7 +467,6 @@ class _ClassifierMixin:
     returns them, ``decision_function`` the scores."""
 
     _kind = "classification"
-    _estimator_type = "classifier"
 
     def _labels(self, y):
         y = np.asarray(y)
@@ -507,7 +520,7 @@ class _ClassifierMixin:
         return True
 
 
-class MultiTaskRegressor(MultiTask):
+class MultiTaskRegressor(MultiTask, _SkRegressor):
     """Regularized multi-task regression (method ``batch``): squared loss,
     ``reg`` in none|ridge|l1|l21|trace|mean|graph with weight ``alpha``
     (libmtl's ``lambda``), ``ridge``, ``solver`` fista|ista|bcd,
@@ -517,11 +530,10 @@ class MultiTaskRegressor(MultiTask):
     _renames = {"lambda": "alpha", "bias": "fit_intercept"}
     _defaults = {"loss": "squared"}
     _kind = "regression"
-    _estimator_type = "regressor"
     _aliases = {}
 
 
-class MultiTaskClassifier(_ClassifierMixin, MultiTask):
+class MultiTaskClassifier(_ClassifierMixin, MultiTask, _SkClassifier):
     """Regularized multi-task classification (method ``batch``), logistic
     loss by default (``loss`` logistic|sqhinge)."""
 
@@ -542,7 +554,7 @@ class AsyncMultiTask(MultiTask):
     _aliases = {}
 
 
-class OnlineMultiTask(_ClassifierMixin, MultiTask):
+class OnlineMultiTask(_ClassifierMixin, MultiTask, _SkClassifier):
     """Online multi-task relationship learning (Li et al. 2024) on the data
     replayed as a stream: ``method`` cadmm|dadmm (``Omega_``: the learned
     task covariance) or the baselines dpsgd|ogd.  Labels -1/+1 or 0/1."""

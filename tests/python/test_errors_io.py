@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import libmtl
-from conftest import ROOT, make_tasks
+from conftest import ROOT
 
 
 def test_nan_in_x_raises_library_message(reg_data):
@@ -53,6 +53,8 @@ def test_wrong_shapes(reg_data):
         est.predict(X[:, :5], task=task)
     with pytest.raises(ValueError, match="Reshape your data"):
         est.predict(X[0], task=task[:1])
+    with pytest.raises(ValueError, match="pass task="):
+        est.score(X, y)  # e.g. cross_val_score without task_column
 
 
 def test_string_labels(clf_data):
@@ -201,3 +203,28 @@ def test_pip_install_in_venv(tmp_path):
                        cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert str(venv) in r.stdout and "batch" in r.stdout
+
+
+def test_without_optional_packages(tmp_path):
+    """numpy alone: no scikit-learn, scipy or threadpoolctl (the BLAS guard
+    then uses the OpenBLAS of libmtl itself)."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    r = _run("""
+        import sys
+        for m in ("sklearn", "scipy", "scipy.sparse", "threadpoolctl"):
+            sys.modules[m] = None
+        import pickle
+        import numpy as np
+        import libmtl
+        from libmtl import _lib
+        _lib.lib.openblas_set_num_threads(2)
+        X = np.random.default_rng(0).normal(size=(60, 3))
+        y, t = X @ [1.0, 2.0, 3.0], np.arange(60) % 3
+        e = libmtl.AsyncMultiTask().fit(X, y, task=t)
+        assert _lib.lib.openblas_get_num_threads() == 2
+        b = pickle.loads(pickle.dumps(e))
+        assert (b.predict(X, task=t) == e.predict(X, task=t)).all()
+        assert b.get_params() == e.get_params()
+        print("ok")
+        """, env, str(tmp_path))
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr

@@ -60,6 +60,9 @@ def test_three_shapes_agree():
     np.testing.assert_array_equal(a, b.coef_)  # same data, same order
     p = b.predict(Xs)
     assert isinstance(p, list) and [len(q) for q in p] == [30] * 4
+    every = b.predict(X)  # one X, no ids: every task on every sample
+    assert every.shape == (120, 4)
+    np.testing.assert_array_equal(every[task == 20, 1], p[1])
     # interleaved tasks: the same tasks (samples in another order within
     # each task: sums in another order, so equal up to rounding)
     perm = np.random.default_rng(1).permutation(len(y))
@@ -77,8 +80,8 @@ def test_three_shapes_agree():
     assert P.shape == (40, 3)
     np.testing.assert_allclose(P, Xs_ @ sh.coef_.T + sh.intercept_,
                                rtol=1e-12, atol=1e-12)
-    per = libmtl.MultiTaskRegressor(alpha=0.01).fit([Xs_] * 3,
-                                                    [Y[:, t] for t in range(3)])
+    per = libmtl.MultiTaskRegressor(alpha=0.01).fit(
+        [Xs_] * 3, [Y[:, t] for t in range(3)])
     np.testing.assert_allclose(sh.coef_, per.coef_, rtol=1e-7, atol=1e-9)
     assert sh.score(Xs_, Y) > 0.9
 

@@ -157,3 +157,22 @@ def test_cv_classes(clf_data):
     a.fit(*make_tasks()[:2], task=make_tasks()[2])
     assert a.best_estimator_.method == "smtl"
     assert np.all(np.isfinite(a.cv_results_["mean_test_error"]))
+
+
+def test_example_school_cv_runs():
+    """examples/python/school_cv.py on its generated data (a path that
+    does not exist), as a smoke test of the example."""
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.join(ROOT, "python")] +
+        [p for p in [env.get("PYTHONPATH")] if p])
+    r = subprocess.run([sys.executable,
+                        os.path.join(ROOT, "examples", "python",
+                                     "school_cv.py"), "/nonexistent.mat"],
+                       capture_output=True, text=True, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "<- best" in r.stdout and "GridSearchCV" in r.stdout
