@@ -167,6 +167,26 @@ def _run(code, env, cwd):
                           env=env, capture_output=True, text=True, cwd=cwd)
 
 
+def test_version_check():
+    from libmtl import _lib
+    for good in ("0.1.0", "0.1.7", "0.2.0"):
+        _lib._check_version(good)
+    for bad in ("1.0.0", "0.0.9", "garbage"):
+        with pytest.raises(ImportError, match="version"):
+            _lib._check_version(bad)
+
+
+def test_libmtl_path_may_be_a_folder(tmp_path):
+    folder = os.path.dirname(os.path.realpath(libmtl.library_path))
+    if not os.path.exists(os.path.join(folder, "libmtl.so")):
+        pytest.skip("no libmtl.so next to the loaded library")
+    env = dict(os.environ, LIBMTL_PATH=folder,
+               PYTHONPATH=os.path.join(ROOT, "python"))
+    r = _run("import libmtl; print(libmtl.library_path)", env, str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == os.path.join(folder, "libmtl.so")
+
+
 def test_bad_libmtl_path_is_import_error(tmp_path):
     env = dict(os.environ, LIBMTL_PATH=str(tmp_path / "nothing.so"),
                PYTHONPATH=os.path.join(ROOT, "python"))
@@ -203,6 +223,22 @@ def test_pip_install_in_venv(tmp_path):
                        cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert str(venv) in r.stdout and "batch" in r.stdout
+    # an installed library found by the system's search (no LIBMTL_PATH, no
+    # build tree next to the installed package): ctypes.util.find_library,
+    # here through LD_LIBRARY_PATH as after `cmake --install --prefix P`
+    if shutil.which("ld") is None:
+        return
+    libdir = tmp_path / "prefix" / "lib"
+    libdir.mkdir(parents=True)
+    shutil.copy(os.path.realpath(libmtl.library_path), libdir / "libmtl.so.0")
+    os.symlink("libmtl.so.0", libdir / "libmtl.so")
+    env.pop("LIBMTL_PATH")
+    env["LD_LIBRARY_PATH"] = str(libdir)
+    r = subprocess.run([py, "-c", "import libmtl; print(libmtl.library_path)"],
+                       env=env, capture_output=True, text=True,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().endswith("libmtl.so.0")
 
 
 def test_without_optional_packages(tmp_path):
