@@ -50,7 +50,8 @@ class MTLError(Exception):
 
 
 class MTLValueError(MTLError, ValueError):
-    """MTL_EINVAL, MTL_EDIM, MTL_EFORMAT, MTL_ENUMERIC, MTL_ENOTFOUND."""
+    """MTL_EINVAL, MTL_EDIM, MTL_EFORMAT (NaN/Inf in the data included), and
+    MTL_ENOTFOUND (a name the caller gave: a method, a file's variable)."""
 
 
 class MTLOSError(MTLError, OSError):
@@ -62,12 +63,12 @@ class MTLMemoryError(MTLError, MemoryError):
 
 
 class MTLRuntimeError(MTLError, RuntimeError):
-    """Every other code (linear algebra, cancelled, unsupported)."""
+    """Every other code: numerical breakdown (MTL_ENUMERIC), linear algebra,
+    cancelled, unsupported."""
 
 
 _EXC = {EINVAL: MTLValueError, EDIM: MTLValueError, EFORMAT: MTLValueError,
-        ENUMERIC: MTLValueError, ENOTFOUND: MTLValueError, EIO: MTLOSError,
-        ENOMEM: MTLMemoryError}
+        ENOTFOUND: MTLValueError, EIO: MTLOSError, ENOMEM: MTLMemoryError}
 
 
 def _candidates():

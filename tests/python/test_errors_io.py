@@ -22,7 +22,7 @@ def test_nan_in_x_raises_library_message(reg_data):
                        match=r"task \d \(\d+\): X\[\d+\]\[3\] is nan") as e:
         libmtl.MultiTask().fit(X, y, task=task)
     assert isinstance(e.value, libmtl.MTLError)
-    assert e.value.code < 0 and e.value.errname.startswith("MTL_E")
+    assert e.value.errname == "MTL_EFORMAT"
 
 
 def test_bad_parameter_value_names_it(reg_data):
@@ -165,6 +165,19 @@ def _run(code, env, cwd):
     # extension module named libmtl
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
                           env=env, capture_output=True, text=True, cwd=cwd)
+
+
+def test_error_classes():
+    from libmtl import _lib
+    for code, cls in ((_lib.EINVAL, ValueError), (_lib.EDIM, ValueError),
+                      (_lib.EFORMAT, ValueError), (_lib.EIO, OSError),
+                      (_lib.ENOMEM, MemoryError),
+                      (_lib.ENUMERIC, RuntimeError),
+                      (_lib.ELINALG, RuntimeError),
+                      (_lib.EUNSUPPORTED, RuntimeError)):
+        e = _lib.error(code, "x")
+        assert isinstance(e, cls) and isinstance(e, libmtl.MTLError)
+        assert e.code == code and e.errname.startswith("MTL_E")
 
 
 def test_version_check():
