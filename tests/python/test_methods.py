@@ -1,5 +1,7 @@
 """Every method through MultiTask; coefficients on raw features; the data
 shapes; the learned structure of each family."""
+import ctypes
+
 import numpy as np
 import pytest
 
@@ -132,3 +134,27 @@ def test_set_params_and_method_switch():
     assert "mu" in est.get_params() and "reg" not in est.get_params()
     assert est.get_params()["lambda"] == 0.3  # shared names are kept
     assert repr(est) == "MultiTask(method='asym', lambda=0.3, mu=0.5)"
+
+
+def test_no_copy_for_grouped_c_float64(monkeypatch):
+    """A float64 C-contiguous X whose tasks are already grouped reaches
+    mtl_dataset_add_dense as it is: the pointers are into X itself."""
+    from libmtl import _lib
+    X, y, task = make_tasks(shuffle=False)
+    seen = []
+    real = _lib.lib.mtl_dataset_add_dense
+
+    def spy(ds, n, Xp, yp, kind, name):
+        seen.append(ctypes.cast(Xp, ctypes.c_void_p).value)
+        return real(ds, n, Xp, yp, kind, name)
+
+    monkeypatch.setattr(_lib.lib, "mtl_dataset_add_dense", spy)
+    libmtl.MultiTaskRegressor().fit(X, y, task=task)
+    rowbytes = X.shape[1] * 8
+    assert seen == [X.ctypes.data + 30 * k * rowbytes for k in range(4)]
+    seen.clear()  # interleaved tasks: gathered once, into one new array
+    perm = np.random.default_rng(0).permutation(len(y))
+    Xp = X[perm]
+    libmtl.MultiTaskRegressor().fit(Xp, y[perm], task=task[perm])
+    assert len(seen) == 4 and seen[0] != Xp.ctypes.data
+    assert all(b - a == 30 * rowbytes for a, b in zip(seen, seen[1:]))
