@@ -13,8 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# python3-*: the Python binding (python/) and its tests (ctest's "python"),
+# run with Debian's /usr/bin/python3.
 PKGS=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev
-      libmatio-dev libzip-dev libopenmpi-dev openmpi-bin)
+      libmatio-dev libzip-dev libopenmpi-dev openmpi-bin
+      python3-numpy python3-scipy python3-sklearn python3-pytest
+      python3-threadpoolctl python3-venv python3-pip)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 deps() {
