@@ -218,6 +218,15 @@ typedef struct mtl_read_params {
 } mtl_read_params;
 
 MTL_API void mtl_read_params_init(mtl_read_params *p);
+/** mtl_dataset_read with the options as text, "NAME=VALUE;NAME=VALUE",
+ *  named as mtl_read_params' fields: format=auto|mat|npz|text|csv,
+ *  layout=auto|cell|task-start|task-id|onevsrest|stacked, x_var, y_var,
+ *  task_var, samples_in_columns=auto|0|1, task_col, label_col,
+ *  sparse=auto|0|1, dim, kind=auto|regression|classification.  No struct
+ *  needed (bindings).  An unknown name or a bad value is MTL_EINVAL naming
+ *  it; reading errors as mtl_dataset_read. */
+MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
+                                  mtl_dataset **out);
 
 /** Reads a multi-task dataset.  p may be NULL for defaults.  On error
  *  returns a code, *out = NULL, and mtl_last_error() names the file and the

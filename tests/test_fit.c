@@ -493,6 +493,42 @@ static void test_online_resume(void) {
   mtl_dataset_free(ds);
 }
 
+/* The reader with its options as text: no struct (what a binding uses). */
+static void test_read_opts(void) {
+  mtl_dataset *ds = gen(0, 12), *a = NULL, *b = NULL;
+  const char *path = "test_fit_read.txt";
+  CHECK_OK(mtl_dataset_write_text(ds, path));
+  mtl_read_params rp;
+  mtl_read_params_init(&rp);
+  rp.format = MTL_FMT_TEXT;
+  rp.sparse = 0;
+  rp.dim = 9;
+  CHECK_OK(mtl_dataset_read(path, &rp, &a));
+  CHECK_OK(mtl_dataset_read_opts(path, "format=text; sparse=0;dim=9", &b));
+  CHECK(a && b && mtl_dataset_dim(b) == 9 && mtl_dataset_ntasks(b) == 5);
+  for (int t = 0; a && b && t < 5; t++) {
+    CHECK(mtl_dataset_task_n(a, t) == mtl_dataset_task_n(b, t));
+    CHECK(!mtl_dataset_task_is_sparse(b, t));
+    CHECK(memcmp(mtl_dataset_task_y(a, t), mtl_dataset_task_y(b, t),
+                 (size_t)mtl_dataset_task_n(a, t) * sizeof(double)) == 0);
+  }
+  mtl_dataset *c = (mtl_dataset *)1;
+  CHECK_ERR(mtl_dataset_read_opts(path, "fromat=text", &c), MTL_EINVAL);
+  CHECK_MSG("unknown read option 'fromat'");
+  CHECK(c == NULL);
+  CHECK_ERR(mtl_dataset_read_opts(path, "format=xml", &c), MTL_EINVAL);
+  CHECK_MSG("format = 'xml': expected one of auto|mat|npz|text|csv");
+  CHECK_ERR(mtl_dataset_read_opts(path, "dim=-2", &c), MTL_EINVAL);
+  CHECK_ERR(mtl_dataset_read_opts(path, "kind", &c), MTL_EINVAL);
+  CHECK_MSG("not NAME=VALUE");
+  CHECK(mtl_dataset_read_opts("no_such_file.txt", "", &c) < 0);
+  CHECK_MSG("no_such_file.txt");
+  unlink(path);
+  mtl_dataset_free(a);
+  mtl_dataset_free(b);
+  mtl_dataset_free(ds);
+}
+
 int main(void) {
   test_registry();
   test_params();
@@ -502,5 +538,6 @@ int main(void) {
   test_search();
   test_checkpoint_resume();
   test_online_resume();
+  test_read_opts();
   CHECK_DONE();
 }

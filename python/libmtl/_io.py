@@ -12,20 +12,8 @@ _LAYOUTS = {"auto": 0, "cell": 1, "task-start": 2, "task-id": 3,
             "onevsrest": 4, "stacked": 5}
 
 
-class _ReadParams(ctypes.Structure):
-    _fields_ = [("format", ctypes.c_int), ("layout", ctypes.c_int),
-                ("x_var", ctypes.c_char_p), ("y_var", ctypes.c_char_p),
-                ("task_var", ctypes.c_char_p),
-                ("samples_in_columns", ctypes.c_int),
-                ("task_col", ctypes.c_int), ("label_col", ctypes.c_int),
-                ("sparse", ctypes.c_int), ("dim", ctypes.c_int),
-                ("kind", ctypes.c_int)]
-
-
-lib.mtl_read_params_init.restype = None
-lib.mtl_read_params_init.argtypes = [ctypes.POINTER(_ReadParams)]
-lib.mtl_dataset_read.argtypes = [ctypes.c_char_p, ctypes.POINTER(_ReadParams),
-                                 ctypes.POINTER(ctypes.c_void_p)]
+lib.mtl_dataset_read_opts.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                      ctypes.POINTER(ctypes.c_void_p)]
 
 
 class TaskData(collections.namedtuple("TaskData", "X y names kinds")):
@@ -54,27 +42,37 @@ def read_dataset(path, format="auto", layout="auto", x_var=None, y_var=None,
                  task_var=None, samples_in_columns=None, sparse=None, dim=0,
                  kind=None):
     """Reads a multi-task dataset (.mat, .npz, text, CSV) with libmtl's
-    readers (mtl_dataset_read; the options are mtl_read_params').  Returns
+    readers (mtl_dataset_read_opts: the options travel as text).  Returns
     a TaskData (X, y, names, kinds): ``Xs, ys, names, kinds =
     read_dataset(p)`` or ``X, y, task = read_dataset(p).stack()``.  Errors
     carry libmtl's message (file, line or variable, value)."""
-    p = _ReadParams()
-    lib.mtl_read_params_init(ctypes.byref(p))
-    p.format = _FORMATS[format]
-    p.layout = _LAYOUTS[layout]
-    keep = [None if v is None else v.encode() for v in (x_var, y_var,
-                                                        task_var)]
-    p.x_var, p.y_var, p.task_var = keep
+    if format not in _FORMATS:
+        raise ValueError("format %r: expected one of %s"
+                         % (format, ", ".join(_FORMATS)))
+    if layout not in _LAYOUTS:
+        raise ValueError("layout %r: expected one of %s"
+                         % (layout, ", ".join(_LAYOUTS)))
+    opts = ["format=" + format, "layout=" + layout, "dim=%d" % int(dim)]
+    for name, v in (("x_var", x_var), ("y_var", y_var),
+                    ("task_var", task_var)):
+        if v is not None:
+            if ";" in v or "=" in v:
+                raise ValueError("%s %r: ';' and '=' cannot be used" % (name, v))
+            opts.append("%s=%s" % (name, v))
     if samples_in_columns is not None:
-        p.samples_in_columns = int(bool(samples_in_columns))
+        opts.append("samples_in_columns=%d" % int(bool(samples_in_columns)))
     if sparse is not None:
-        p.sparse = int(bool(sparse))
-    p.dim = int(dim)
+        opts.append("sparse=%d" % int(bool(sparse)))
     if kind is not None:
-        p.kind = {"regression": 0, "classification": 1}[kind]
+        if kind not in ("regression", "classification"):
+            raise ValueError("kind %r: expected regression or classification"
+                             % (kind,))
+        opts.append("kind=" + kind)
     out = ctypes.c_void_p()
-    _lib.check(lib.mtl_dataset_read(str(path).encode(), ctypes.byref(p),
-                                    ctypes.byref(out)), "mtl_dataset_read")
+    _lib.check(lib.mtl_dataset_read_opts(str(path).encode(),
+                                         ";".join(opts).encode(),
+                                         ctypes.byref(out)),
+               "mtl_dataset_read_opts")
     ds = _data.Dataset(out.value)
     td = TaskData(*_data.to_python(ds))
     td.notes = ds.notes
