@@ -45,38 +45,32 @@ typedef struct demo_args {
   const char *model;
 } demo_args;
 
-/* Cross-validates method m on the standardized training part, refits at the
- * best lambda, and evaluates on the raw test part. */
-static int run_method(const method *m, const demo_args *a,
-                      const mtl_dataset *train_s, const mtl_scaler *sc,
-                      const mtl_dataset *test, const double *W_true,
-                      result *res) {
-  int rc = CLI_FAIL, T = a->T, r;
-  cli_fit fit;
-  cli_fit_init(&fit);
-  fit.loss = "squared";
-  fit.scaling = "mean";
-  fit.reg = m->name;
-  fit.solver = "fista";
-  fit.pp.loss = MTL_LOSS_SQUARED;
-  fit.pp.scaling = MTL_SCALE_MEAN;
-  fit.pp.reg.type = m->reg;
-  fit.pp.reg.ridge = 0;
-  fit.pp.unpenalized_last = 1;
-  fit.pp.threads = 1;
-  fit.sp.record_trace = 0;
-  fit.sp.tol_obj = 1e-8;
-  fit.sp.max_iter = 5000;
-  mtl_problem *pb = NULL;
-  mtl_cv_result cv;
-  memset(&cv, 0, sizeof cv);
-  double *grid = NULL, *W = NULL;
-  cli_progress pc;
+/* The fit of method m: squared loss, mean scaling, FISTA. */
+static void method_fit(const method *m, cli_fit *fit) {
+  cli_fit_init(fit);
+  fit->loss = "squared";
+  fit->scaling = "mean";
+  fit->reg = m->name;
+  fit->solver = "fista";
+  fit->pp.loss = MTL_LOSS_SQUARED;
+  fit->pp.scaling = MTL_SCALE_MEAN;
+  fit->pp.reg.type = m->reg;
+  fit->pp.reg.ridge = 0;
+  fit->pp.unpenalized_last = 1;
+  fit->pp.threads = 1;
+  fit->sp.record_trace = 0;
+  fit->sp.tol_obj = 1e-8;
+  fit->sp.max_iter = 5000;
+}
 
-  if ((r = mtl_problem_create(train_s, &fit.pp, &pb)) < 0) {
-    rc = cli_lib_error(r, "%s: cannot set up the problem", m->name);
-    goto done;
-  }
+/* Lambda of method m by k-fold CV on the training part (res->lambda,
+ * res->cv_error). */
+static int method_cv(const method *m, const demo_args *a, cli_fit *fit,
+                     const mtl_dataset *train_s, mtl_problem *pb,
+                     mtl_cv_result *cv, result *res) {
+  double *grid = NULL;
+  cli_progress pc;
+  int rc = CLI_FAIL, r;
   if (!cli_reg_has_lambda_max(m->reg)) {
     grid = cli_grid(cli_grid_top(pb, m->reg), 1e-3, a->nlambda);
     if (!grid) {
@@ -84,38 +78,45 @@ static int run_method(const method *m, const demo_args *a,
       goto done;
     }
   }
-  cli_progress_attach(&fit.sp, &pc, m->name);
-  r = mtl_cv(train_s, &fit.pp, &fit.sp, a->folds, a->seed, grid, a->nlambda,
-             1e-2, &cv);
+  cli_progress_attach(&fit->sp, &pc, m->name);
+  r = mtl_cv(train_s, &fit->pp, &fit->sp, a->folds, a->seed, grid,
+             a->nlambda, 1e-2, cv);
   cli_progress_done(&pc);
   if (r < 0) {
     rc = cli_lib_error(r, "%s: cross-validation failed", m->name);
     goto done;
   }
-  res->lambda = cv.lambdas[cv.best];
-  res->cv_error = cv.mean_error[cv.best];
-  fit.pp.reg.lambda = res->lambda;
-  int d = mtl_problem_dim(pb);
-  W = calloc((size_t)d * (size_t)T, sizeof *W);
-  if (!W) {
-    cli_error("out of memory");
-    goto done;
-  }
+  res->lambda = cv->lambdas[cv->best];
+  res->cv_error = cv->mean_error[cv->best];
+  rc = CLI_OK;
+done:
+  free(grid);
+  return rc;
+}
+
+/* The refit at res->lambda into W (d x T). */
+static int method_refit(const method *m, cli_fit *fit, mtl_problem *pb,
+                        double *W, result *res) {
+  cli_progress pc;
+  int r;
   mtl_solve_info info;
   memset(&info, 0, sizeof info);
-  if ((r = mtl_problem_set_lambda(pb, res->lambda)) < 0) {
-    rc = cli_lib_error(r, "%s: cannot set lambda %g", m->name, res->lambda);
-    goto done;
-  }
-  cli_progress_attach(&fit.sp, &pc, m->name);
-  r = mtl_solve(pb, &fit.sp, W, &info);
+  if ((r = mtl_problem_set_lambda(pb, res->lambda)) < 0)
+    return cli_lib_error(r, "%s: cannot set lambda %g", m->name, res->lambda);
+  cli_progress_attach(&fit->sp, &pc, m->name);
+  r = mtl_solve(pb, &fit->sp, W, &info);
   cli_progress_done(&pc);
   mtl_free(info.trace);
-  if (r < 0) {
-    rc = cli_lib_error(r, "%s: refit failed", m->name);
-    goto done;
-  }
+  if (r < 0)
+    return cli_lib_error(r, "%s: refit failed", m->name);
   res->iterations = info.iterations;
+  return CLI_OK;
+}
+
+/* Features used by any task, and how many of them are truly relevant. */
+static void count_features(const demo_args *a, const double *W, int d,
+                           const double *W_true, result *res) {
+  int T = a->T;
   res->features = res->true_found = 0;
   for (int j = 0; j < a->d; j++) {
     int used = 0, truth = 0;
@@ -126,26 +127,65 @@ static int run_method(const method *m, const demo_args *a,
     res->features += used;
     res->true_found += used && truth;
   }
-  res->model = cli_model_build(&fit, pb, W, sc, "mtl demo");
+}
+
+/* The model of method m with its metadata, evaluated on the test part. */
+static int method_model(const method *m, const demo_args *a,
+                        cli_fit *fit, mtl_problem *pb, const double *W,
+                        const mtl_scaler *sc,
+                        const mtl_dataset *test, result *res) {
+  int r;
+  res->model = cli_model_build(fit, pb, W, sc, "mtl demo");
   if (!res->model)
-    goto done;
+    return CLI_FAIL;
   r = cli_meta(res->model, "method", "%s", m->name);
   r = r < 0 ? r : cli_meta(res->model, "cv_error", "%.17g", res->cv_error);
-  if (r < 0) {
-    rc = cli_lib_error(r, "cannot set model metadata");
+  if (r < 0)
+    return cli_lib_error(r, "cannot set model metadata");
+  res->per_task = calloc((size_t)a->T, sizeof *res->per_task);
+  if (!res->per_task) {
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  return cli_evaluate(res->model, test, res->per_task, &res->mean, NULL);
+}
+
+/* Cross-validates method m on the standardized training part, refits at the
+ * best lambda, and evaluates on the raw test part. */
+static int run_method(const method *m, const demo_args *a,
+                      const mtl_dataset *train_s, const mtl_scaler *sc,
+                      const mtl_dataset *test, const double *W_true,
+                      result *res) {
+  int rc = CLI_FAIL, r;
+  cli_fit fit;
+  method_fit(m, &fit);
+  mtl_problem *pb = NULL;
+  mtl_cv_result cv;
+  memset(&cv, 0, sizeof cv);
+  double *W = NULL;
+
+  if ((r = mtl_problem_create(train_s, &fit.pp, &pb)) < 0) {
+    rc = cli_lib_error(r, "%s: cannot set up the problem", m->name);
     goto done;
   }
-  res->per_task = calloc((size_t)T, sizeof *res->per_task);
-  if (!res->per_task) {
+  if ((rc = method_cv(m, a, &fit, train_s, pb, &cv, res)) != CLI_OK)
+    goto done;
+  rc = CLI_FAIL;
+  fit.pp.reg.lambda = res->lambda;
+  int d = mtl_problem_dim(pb);
+  W = calloc((size_t)d * (size_t)a->T, sizeof *W);
+  if (!W) {
     cli_error("out of memory");
     goto done;
   }
-  rc = cli_evaluate(res->model, test, res->per_task, &res->mean, NULL);
+  if ((rc = method_refit(m, &fit, pb, W, res)) != CLI_OK)
+    goto done;
+  count_features(a, W, d, W_true, res);
+  rc = method_model(m, a, &fit, pb, W, sc, test, res);
 done:
   cli_fit_clear(&fit);
   mtl_cv_result_clear(&cv);
   mtl_problem_free(pb);
-  free(grid);
   free(W);
   return rc;
 }
@@ -187,17 +227,20 @@ static void print_table(const demo_args *a, const mtl_dataset *test,
          a->support);
 }
 
-int cmd_demo(int argc, char **argv) {
-  demo_args a = {.T = 30,
-                 .d = 100,
-                 .n = 40,
-                 .support = 10,
-                 .folds = 5,
-                 .nlambda = 8,
-                 .noise = 1.0,
-                 .seed = 1,
-                 .model = "mtl-demo.model"};
+/* Everything cmd_demo builds: the data, its split and scaling, and one
+ * result per method. */
+typedef struct demo_state {
+  mtl_dataset *ds, *train, *test, *train_s;
+  double *W_true;
+  mtl_scaler sc;
+  result res[NMETHOD];
+  int bs, bm, save; /* best STL, best MTL (test RMSE), saved (CV error) */
+} demo_state;
+
+/* Parses the options into a; *stop when cmd_demo returns the result. */
+static int demo_options(demo_args *a, int argc, char **argv, int *stop) {
   opts o;
+  *stop = 1;
   opts_init(&o, "demo", "[options]",
             "Why multi-task learning?  Generates related regression tasks "
             "that share a sparse\nsupport and have few samples each, splits "
@@ -209,69 +252,61 @@ int cmd_demo(int argc, char **argv) {
             "a verdict, and saves the MTL\nmodel with the lower CV error.  "
             "No files needed.");
   opts_section(&o, "Problem");
-  opts_int(&o, "tasks", 'T', &a.T, "T", 2, 1000, "number of tasks");
-  opts_int(&o, "dim", 'd', &a.d, "D", 2, 100000, "number of features");
-  opts_int(&o, "samples", 'n', &a.n, "N", 4, 1000000,
+  opts_int(&o, "tasks", 'T', &a->T, "T", 2, 1000, "number of tasks");
+  opts_int(&o, "dim", 'd', &a->d, "D", 2, 100000, "number of features");
+  opts_int(&o, "samples", 'n', &a->n, "N", 4, 1000000,
            "samples per task (half for training)");
-  opts_int(&o, "support", 's', &a.support, "S", 1, 100000,
+  opts_int(&o, "support", 's', &a->support, "S", 1, 100000,
            "features that matter (the same in every task)");
-  opts_double(&o, "noise", 0, &a.noise, "X", 0, HUGE_VAL,
+  opts_double(&o, "noise", 0, &a->noise, "X", 0, HUGE_VAL,
               "std of the target noise");
-  opts_u64(&o, "seed", 0, &a.seed, "S", "seed of data, split and folds");
+  opts_u64(&o, "seed", 0, &a->seed, "S", "seed of data, split and folds");
   opts_section(&o, "Model selection");
-  opts_int(&o, "folds", 'k', &a.folds, "K", 2, 100, "CV folds");
-  opts_int(&o, "nlambda", 0, &a.nlambda, "N", 1, 1000,
+  opts_int(&o, "folds", 'k', &a->folds, "K", 2, 100, "CV folds");
+  opts_int(&o, "nlambda", 0, &a->nlambda, "N", 1, 1000,
            "lambdas per method (grid from lambda_max down to 1% of it)");
   opts_section(&o, "Output");
-  opts_string(&o, "model", 'o', &a.model, "FILE",
+  opts_string(&o, "model", 'o', &a->model, "FILE",
               "where to save the chosen MTL model");
-  opts_flag(&o, "json", 0, &a.json, 1, "print the results as JSON");
+  opts_flag(&o, "json", 0, &a->json, 1, "print the results as JSON");
   opts_flag(&o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
   int rc = opts_parse(&o, argc, argv);
   if (rc != 0)
     return rc == OPTS_HELP ? CLI_OK : rc;
   if (o.npos > 0)
     return cli_usage("demo", "unexpected argument '%s'", o.pos[0]);
-  if (a.support > a.d)
-    return cli_usage("demo", "--support %d exceeds --dim %d", a.support, a.d);
-  if (a.n / 2 < a.folds)
+  if (a->support > a->d)
+    return cli_usage("demo", "--support %d exceeds --dim %d", a->support,
+                     a->d);
+  if (a->n / 2 < a->folds)
     return cli_usage("demo", "--samples %d leaves %d training samples per "
                              "task, fewer than --folds %d",
-                     a.n, a.n / 2, a.folds);
+                     a->n, a->n / 2, a->folds);
+  *stop = 0;
+  return CLI_OK;
+}
 
-  mtl_dataset *ds = NULL, *train = NULL, *test = NULL, *train_s = NULL;
-  double *W_true = NULL;
-  mtl_scaler sc;
-  memset(&sc, 0, sizeof sc);
-  result res[NMETHOD];
-  memset(res, 0, sizeof res);
-  rc = CLI_FAIL;
-  double t0 = cli_now();
-
+/* The demo data: generated, split 50/50, the training part standardized. */
+static int demo_data(const demo_args *a, demo_state *st) {
   mtl_gen_params gp;
   mtl_gen_params_init(&gp);
   gp.kind = MTL_GEN_SPARSE;
-  gp.T = a.T;
-  gp.d = a.d;
-  gp.n = a.n;
-  gp.support = a.support;
-  gp.noise = a.noise;
-  gp.seed = a.seed;
-  int r = mtl_generate(&gp, &ds, &W_true);
-  if (r < 0) {
-    rc = cli_lib_error(r, "cannot generate the demo data");
-    goto done;
-  }
-  if ((r = mtl_dataset_split(ds, 0.5, a.seed, &train, &test)) < 0) {
-    rc = cli_lib_error(r, "cannot split the demo data");
-    goto done;
-  }
-  if ((r = mtl_scaler_fit(train, 1, 1, &sc)) < 0 ||
-      (r = mtl_scaler_apply(&sc, train, &train_s)) < 0) {
-    rc = cli_lib_error(r, "cannot standardize the demo data");
-    goto done;
-  }
-  if (!a.json && !cli_quiet)
+  gp.T = a->T;
+  gp.d = a->d;
+  gp.n = a->n;
+  gp.support = a->support;
+  gp.noise = a->noise;
+  gp.seed = a->seed;
+  int r = mtl_generate(&gp, &st->ds, &st->W_true);
+  if (r < 0)
+    return cli_lib_error(r, "cannot generate the demo data");
+  if ((r = mtl_dataset_split(st->ds, 0.5, a->seed, &st->train, &st->test)) <
+      0)
+    return cli_lib_error(r, "cannot split the demo data");
+  if ((r = mtl_scaler_fit(st->train, 1, 1, &st->sc)) < 0 ||
+      (r = mtl_scaler_apply(&st->sc, st->train, &st->train_s)) < 0)
+    return cli_lib_error(r, "cannot standardize the demo data");
+  if (!a->json && !cli_quiet)
     fprintf(stderr,
             "mtl demo: %d regression tasks, %d features of which the same %d "
             "matter in every task,\n"
@@ -279,20 +314,31 @@ int cmd_demo(int argc, char **argv) {
             "per task each), noise std %g.\n"
             "          lambda of each method by %d-fold CV on the training "
             "part...\n",
-            a.T, a.d, a.support, (long long)mtl_dataset_total_n(train),
-            (long long)mtl_dataset_total_n(test), a.n / 2, a.noise, a.folds);
+            a->T, a->d, a->support, (long long)mtl_dataset_total_n(st->train),
+            (long long)mtl_dataset_total_n(st->test), a->n / 2, a->noise,
+            a->folds);
+  return CLI_OK;
+}
+
+/* Every method in turn, with its time as a note. */
+static int demo_methods(const demo_args *a, demo_state *st) {
   for (int k = 0; k < NMETHOD; k++) {
     double tk = cli_now();
-    rc = run_method(&methods[k], &a, train_s, &sc, test, W_true, &res[k]);
+    int rc = run_method(&methods[k], a, st->train_s, &st->sc, st->test,
+                        st->W_true, &st->res[k]);
     if (rc != CLI_OK)
-      goto done;
-    rc = CLI_FAIL;
-    if (!a.json)
+      return rc;
+    if (!a->json)
       cli_note("  %-10s %-40s %.2f s", methods[k].name, methods[k].what,
                cli_now() - tk);
   }
-  /* Best STL and best MTL by test RMSE for the verdict; the saved MTL model
-   * is chosen by CV error, which never saw the test part. */
+  return CLI_OK;
+}
+
+/* Best STL and best MTL by test RMSE for the verdict; the saved MTL model
+ * is chosen by CV error, which never saw the test part. */
+static void demo_choose(demo_state *st) {
+  const result *res = st->res;
   int bs = -1, bm = -1, save = -1;
   for (int k = 0; k < NMETHOD; k++) {
     int *b = methods[k].multitask ? &bm : &bs;
@@ -302,83 +348,127 @@ int cmd_demo(int argc, char **argv) {
         (save < 0 || res[k].cv_error < res[save].cv_error))
       save = k;
   }
-  if ((r = mtl_model_save(res[save].model, a.model)) < 0) {
+  st->bs = bs;
+  st->bm = bm;
+  st->save = save;
+}
+
+static void print_json(const demo_args *a, const demo_state *st,
+                       double gain) {
+  const result *res = st->res;
+  printf("{\"command\": \"demo\", \"tasks\": %d, \"features\": %d, "
+         "\"support\": %d, \"samples_per_task\": %d, \"noise\": ",
+         a->T, a->d, a->support, a->n);
+  cli_json_num(stdout, a->noise);
+  printf(", \"methods\": [");
+  for (int k = 0; k < NMETHOD; k++) {
+    printf("%s{\"name\": ", k ? ", " : "");
+    cli_json_str(stdout, methods[k].name);
+    printf(", \"multitask\": %s, \"lambda\": ",
+           methods[k].multitask ? "true" : "false");
+    cli_json_num(stdout, res[k].lambda);
+    printf(", \"cv_rmse\": ");
+    cli_json_num(stdout, res[k].cv_error);
+    printf(", \"test_rmse\": ");
+    cli_json_num(stdout, res[k].mean.rmse);
+    printf(", \"features_used\": %d, \"true_found\": %d, "
+           "\"task_rmse\": [",
+           res[k].features, res[k].true_found);
+    for (int t = 0; t < a->T; t++) {
+      printf("%s", t ? ", " : "");
+      cli_json_num(stdout, res[k].per_task[t].rmse);
+    }
+    printf("]}");
+  }
+  printf("], \"best_stl\": ");
+  cli_json_str(stdout, methods[st->bs].name);
+  printf(", \"best_mtl\": ");
+  cli_json_str(stdout, methods[st->bm].name);
+  printf(", \"improvement_percent\": ");
+  cli_json_num(stdout, gain);
+  printf(", \"model\": ");
+  cli_json_str(stdout, a->model);
+  printf(", \"saved_method\": ");
+  cli_json_str(stdout, methods[st->save].name);
+  printf("}\n");
+}
+
+static void print_text(const demo_args *a, const demo_state *st,
+                       double gain) {
+  const result *res = st->res;
+  int bs = st->bs, bm = st->bm, save = st->save;
+  double s = res[bs].mean.rmse, m = res[bm].mean.rmse;
+  int wins = 0;
+  for (int t = 0; t < a->T; t++)
+    wins += res[bm].per_task[t].rmse < res[bs].per_task[t].rmse;
+  printf("\n");
+  print_table(a, st->test, res);
+  printf("\n");
+  if (m < s)
+    printf("verdict: MTL wins: %s has a %.1f%% lower mean test RMSE than "
+           "the best STL method, %s (%.4f vs %.4f), and is better on %d "
+           "of %d tasks.\n",
+           methods[bm].name, gain, methods[bs].name, m, s, wins, a->T);
+  else
+    printf("verdict: no gain from MTL here: the best STL method, %s, has "
+           "mean test RMSE %.4f vs %.4f for %s (try fewer --samples).\n",
+           methods[bs].name, s, m, methods[bm].name);
+  printf("model saved: %s (%s, lambda %.4g, the MTL method with the "
+         "lower CV error)\n",
+         a->model, methods[save].name, res[save].lambda);
+  printf("try next: mtl gen -T %d -d %d -n %d --noise %g -o data.txt && "
+         "mtl train data.txt --reg l21 --split 0.5\n",
+         a->T, a->d, a->n, a->noise);
+}
+
+static void demo_clear(demo_state *st) {
+  for (int k = 0; k < NMETHOD; k++) {
+    free(st->res[k].per_task);
+    mtl_model_free(st->res[k].model);
+  }
+  mtl_dataset_free(st->train_s);
+  mtl_dataset_free(st->train);
+  mtl_dataset_free(st->test);
+  mtl_dataset_free(st->ds);
+  mtl_scaler_clear(&st->sc);
+  mtl_free(st->W_true);
+}
+
+int cmd_demo(int argc, char **argv) {
+  demo_args a = {.T = 30,
+                 .d = 100,
+                 .n = 40,
+                 .support = 10,
+                 .folds = 5,
+                 .nlambda = 8,
+                 .noise = 1.0,
+                 .seed = 1,
+                 .model = "mtl-demo.model"};
+  int stop, r;
+  int rc = demo_options(&a, argc, argv, &stop);
+  if (stop)
+    return rc;
+  demo_state st;
+  memset(&st, 0, sizeof st);
+  double t0 = cli_now();
+  if ((rc = demo_data(&a, &st)) != CLI_OK ||
+      (rc = demo_methods(&a, &st)) != CLI_OK)
+    goto done;
+  demo_choose(&st);
+  const result *res = st.res;
+  if ((r = mtl_model_save(res[st.save].model, a.model)) < 0) {
     rc = cli_lib_error(r, "cannot save the model to '%s'", a.model);
     goto done;
   }
-  double s = res[bs].mean.rmse, m = res[bm].mean.rmse;
+  double s = res[st.bs].mean.rmse, m = res[st.bm].mean.rmse;
   double gain = 100.0 * (s - m) / s;
-  int wins = 0;
-  for (int t = 0; t < a.T; t++)
-    wins += res[bm].per_task[t].rmse < res[bs].per_task[t].rmse;
-  if (a.json) {
-    printf("{\"command\": \"demo\", \"tasks\": %d, \"features\": %d, "
-           "\"support\": %d, \"samples_per_task\": %d, \"noise\": ",
-           a.T, a.d, a.support, a.n);
-    cli_json_num(stdout, a.noise);
-    printf(", \"methods\": [");
-    for (int k = 0; k < NMETHOD; k++) {
-      printf("%s{\"name\": ", k ? ", " : "");
-      cli_json_str(stdout, methods[k].name);
-      printf(", \"multitask\": %s, \"lambda\": ",
-             methods[k].multitask ? "true" : "false");
-      cli_json_num(stdout, res[k].lambda);
-      printf(", \"cv_rmse\": ");
-      cli_json_num(stdout, res[k].cv_error);
-      printf(", \"test_rmse\": ");
-      cli_json_num(stdout, res[k].mean.rmse);
-      printf(", \"features_used\": %d, \"true_found\": %d, "
-             "\"task_rmse\": [",
-             res[k].features, res[k].true_found);
-      for (int t = 0; t < a.T; t++) {
-        printf("%s", t ? ", " : "");
-        cli_json_num(stdout, res[k].per_task[t].rmse);
-      }
-      printf("]}");
-    }
-    printf("], \"best_stl\": ");
-    cli_json_str(stdout, methods[bs].name);
-    printf(", \"best_mtl\": ");
-    cli_json_str(stdout, methods[bm].name);
-    printf(", \"improvement_percent\": ");
-    cli_json_num(stdout, gain);
-    printf(", \"model\": ");
-    cli_json_str(stdout, a.model);
-    printf(", \"saved_method\": ");
-    cli_json_str(stdout, methods[save].name);
-    printf("}\n");
-  } else {
-    printf("\n");
-    print_table(&a, test, res);
-    printf("\n");
-    if (m < s)
-      printf("verdict: MTL wins: %s has a %.1f%% lower mean test RMSE than "
-             "the best STL method, %s (%.4f vs %.4f), and is better on %d "
-             "of %d tasks.\n",
-             methods[bm].name, gain, methods[bs].name, m, s, wins, a.T);
-    else
-      printf("verdict: no gain from MTL here: the best STL method, %s, has "
-             "mean test RMSE %.4f vs %.4f for %s (try fewer --samples).\n",
-             methods[bs].name, s, m, methods[bm].name);
-    printf("model saved: %s (%s, lambda %.4g, the MTL method with the "
-           "lower CV error)\n",
-           a.model, methods[save].name, res[save].lambda);
-    printf("try next: mtl gen -T %d -d %d -n %d --noise %g -o data.txt && "
-           "mtl train data.txt --reg l21 --split 0.5\n",
-           a.T, a.d, a.n, a.noise);
-  }
+  if (a.json)
+    print_json(&a, &st, gain);
+  else
+    print_text(&a, &st, gain);
   cli_note("demo took %.1f s", cli_now() - t0);
   rc = CLI_OK;
 done:
-  for (int k = 0; k < NMETHOD; k++) {
-    free(res[k].per_task);
-    mtl_model_free(res[k].model);
-  }
-  mtl_dataset_free(train_s);
-  mtl_dataset_free(train);
-  mtl_dataset_free(test);
-  mtl_dataset_free(ds);
-  mtl_scaler_clear(&sc);
-  mtl_free(W_true);
+  demo_clear(&st);
   return rc;
 }

@@ -94,11 +94,16 @@ done:
   return rc;
 }
 
-int cmd_graph(int argc, char **argv) {
-  const char *out = NULL, *csv = NULL;
-  double min_weight = 0;
-  int no_png = 0;
+typedef struct graph_args {
+  const char *out, *csv, *mpath;
+  double min_weight;
+  int no_png;
+} graph_args;
+
+/* Parses the options into a; *stop when cmd_graph returns the result. */
+static int graph_options(graph_args *a, int argc, char **argv, int *stop) {
   opts o;
+  *stop = 1;
   opts_init(&o, "graph", "MODEL [options]",
             "Writes the transfer graph of a model trained with --method "
             "asym,\nasym-curriculum, asym-noloss, asym-symmetric or "
@@ -107,16 +112,16 @@ int cmd_graph(int argc, char **argv) {
             "helps reconstruct w_t).  Renders OUT.png with\nGraphviz 'dot' "
             "when it is on PATH.");
   opts_section(&o, "Output");
-  opts_string(&o, "output", 'o', &out, "OUT.dot",
+  opts_string(&o, "output", 'o', &a->out, "OUT.dot",
               "DOT file ('-' = standard output, not rendered)")
       ->def = "MODEL with .dot";
-  opts_double(&o, "min-weight", 0, &min_weight, "X", 0, 1e300,
+  opts_double(&o, "min-weight", 0, &a->min_weight, "X", 0, 1e300,
               "draw only edges with B_st > X");
-  opts_string(&o, "csv", 0, &csv, "FILE",
+  opts_string(&o, "csv", 0, &a->csv, "FILE",
               "also write B as CSV (header source,t1..tT; row s = edges "
               "out of task s)")
       ->def = "none";
-  opts_flag(&o, "no-png", 0, &no_png, 1,
+  opts_flag(&o, "no-png", 0, &a->no_png, 1,
             "do not render OUT.png even if Graphviz is installed")
       ->def = "render when dot is on PATH";
   opts_flag(&o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
@@ -127,30 +132,106 @@ int cmd_graph(int argc, char **argv) {
     return cli_usage("graph", "missing the MODEL argument");
   if (o.npos > 1)
     return cli_usage("graph", "unexpected argument '%s'", o.pos[1]);
-  const char *mpath = o.pos[0];
+  a->mpath = o.pos[0];
+  *stop = 0;
+  return CLI_OK;
+}
 
-  mtl_model *m = NULL;
-  char *dotname = NULL, *png = NULL;
-  rc = CLI_FAIL;
-  int lr = mtl_model_load(mpath, &m);
+/* The model's transfer graph B (T x T), or NULL after an error. */
+static const double *model_graph(const char *mpath, mtl_model **m, int *T,
+                                 int *rc) {
+  int lr = mtl_model_load(mpath, m);
   if (lr < 0) {
-    rc = cli_lib_error(lr, "cannot load model '%s'", mpath);
-    goto done;
+    *rc = cli_lib_error(lr, "cannot load model '%s'", mpath);
+    return NULL;
   }
-  int rows = 0, cols = 0, T = mtl_model_ntasks(m);
-  const double *B = mtl_model_get_matrix(m, "B", &rows, &cols);
+  int rows = 0, cols = 0;
+  *T = mtl_model_ntasks(*m);
+  const double *B = mtl_model_get_matrix(*m, "B", &rows, &cols);
   if (!B) {
-    const char *method = mtl_model_get_meta(m, "method");
+    const char *method = mtl_model_get_meta(*m, "method");
     cli_error("model '%s' has no transfer graph B (method %s; train with "
               "--method asym or another asymmetric variant)",
               mpath, method ? method : "batch");
-    goto done;
+    return NULL;
   }
-  if (rows != T || cols != T) {
+  if (rows != *T || cols != *T) {
     cli_error("model '%s': matrix B is %d x %d but the model has %d tasks",
-              mpath, rows, cols, T);
-    goto done;
+              mpath, rows, cols, *T);
+    return NULL;
   }
+  return B;
+}
+
+/* The DOT graph on standard output: the library writes files, so a
+ * temporary one is written and copied. */
+static int dot_to_stdout(const mtl_model *m, double min_weight) {
+  const char *dir = getenv("TMPDIR");
+  char tname[4096];
+  snprintf(tname, sizeof tname, "%s/mtl-graph-XXXXXX",
+           dir && *dir ? dir : "/tmp");
+  int fd = mkstemp(tname);
+  if (fd < 0) {
+    cli_error("cannot create a temporary file '%s': %s", tname,
+              strerror(errno));
+    return CLI_FAIL;
+  }
+  close(fd);
+  int wr = mtl_asym_model_write_dot(m, min_weight, tname);
+  FILE *f = wr < 0 ? NULL : fopen(tname, "r");
+  if (!f) {
+    if (wr < 0)
+      cli_lib_error(wr, "cannot write the graph");
+    else
+      cli_error("cannot read back '%s': %s", tname, strerror(errno));
+    unlink(tname);
+    return CLI_FAIL;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    fwrite(buf, 1, n, stdout);
+  fclose(f);
+  unlink(tname);
+  return CLI_OK;
+}
+
+/* OUT.png rendered by Graphviz when it is on PATH, else a note. */
+static int write_png(const char *out) {
+  char *png = with_ext(out, ".png");
+  int rc = CLI_OK;
+  if (!png) {
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  if (!on_path("dot")) {
+    cli_note("Graphviz 'dot' is not on PATH: %s not rendered (install "
+             "Graphviz, then: dot -Tpng %s -o %s)",
+             png, out, png);
+  } else if (render_png(out, png) != CLI_OK) {
+    rc = CLI_FAIL;
+  } else {
+    printf("wrote %s\n", png);
+  }
+  free(png);
+  return rc;
+}
+
+int cmd_graph(int argc, char **argv) {
+  graph_args a = {0};
+  int stop;
+  int rc = graph_options(&a, argc, argv, &stop);
+  if (stop)
+    return rc;
+  const char *out = a.out, *csv = a.csv, *mpath = a.mpath;
+  double min_weight = a.min_weight;
+  mtl_model *m = NULL;
+  char *dotname = NULL;
+  int T = 0;
+  rc = CLI_FAIL;
+  const double *B = model_graph(mpath, &m, &T, &rc);
+  if (!B)
+    goto done;
   int to_stdout = out && strcmp(out, "-") == 0;
   if (!out) {
     dotname = with_ext(mpath, ".dot");
@@ -165,34 +246,8 @@ int cmd_graph(int argc, char **argv) {
     for (int s = 0; s < T; s++)
       edges += s != t && B[(size_t)s + (size_t)t * (size_t)T] > min_weight;
   if (to_stdout) {
-    /* The library writes files; write a temporary one and copy it. */
-    const char *dir = getenv("TMPDIR");
-    char tname[4096];
-    snprintf(tname, sizeof tname, "%s/mtl-graph-XXXXXX",
-             dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(tname);
-    if (fd < 0) {
-      cli_error("cannot create a temporary file '%s': %s", tname,
-                strerror(errno));
+    if (dot_to_stdout(m, min_weight) != CLI_OK)
       goto done;
-    }
-    close(fd);
-    int wr = mtl_asym_model_write_dot(m, min_weight, tname);
-    FILE *f = wr < 0 ? NULL : fopen(tname, "r");
-    if (!f) {
-      if (wr < 0)
-        cli_lib_error(wr, "cannot write the graph");
-      else
-        cli_error("cannot read back '%s': %s", tname, strerror(errno));
-      unlink(tname);
-      goto done;
-    }
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-      fwrite(buf, 1, n, stdout);
-    fclose(f);
-    unlink(tname);
   } else {
     int wr = mtl_asym_model_write_dot(m, min_weight, out);
     if (wr < 0) {
@@ -213,26 +268,11 @@ int cmd_graph(int argc, char **argv) {
     if (csv)
       printf("wrote %s: B, %d x %d (row = source task)\n", csv, T, T);
   }
-  if (!to_stdout && !no_png) {
-    png = with_ext(out, ".png");
-    if (!png) {
-      cli_error("out of memory");
-      goto done;
-    }
-    if (!on_path("dot")) {
-      cli_note("Graphviz 'dot' is not on PATH: %s not rendered (install "
-               "Graphviz, then: dot -Tpng %s -o %s)",
-               png, out, png);
-    } else {
-      if (render_png(out, png) != CLI_OK)
-        goto done;
-      printf("wrote %s\n", png);
-    }
-  }
+  if (!to_stdout && !a.no_png && write_png(out) != CLI_OK)
+    goto done;
   rc = CLI_OK;
 done:
   free(dotname);
-  free(png);
   mtl_model_free(m);
   return rc;
 }

@@ -11,10 +11,16 @@
 
 static char sign_char(int s) { return s > 0 ? '+' : (s < 0 ? '-' : '0'); }
 
-int cmd_signs(int argc, char **argv) {
-  double tol = 0;
-  int json = 0;
+typedef struct signs_args {
+  double tol;
+  int json;
+  const char *mpath;
+} signs_args;
+
+/* Parses the options into a; *stop when cmd_signs returns the result. */
+static int signs_options(signs_args *a, int argc, char **argv, int *stop) {
   opts o;
+  *stop = 1;
   opts_init(&o, "signs", "MODEL [options]",
             "Prints the d x T sign pattern of a model's weights, one row "
             "per input feature\n(the bias row left out): +, -, or 0 when "
@@ -23,10 +29,10 @@ int cmd_signs(int argc, char **argv) {
             "chain of tasks t, t+1) and lists the disagreeing pairs: feature "
             "j, tasks s and t\n(1-based) with W_js W_jt < 0.");
   opts_section(&o, "Options");
-  opts_double(&o, "tol", 0, &tol, "X", 0, 1e300,
+  opts_double(&o, "tol", 0, &a->tol, "X", 0, 1e300,
               "weights with |W_jt| <= X count as 0");
   opts_section(&o, "Output");
-  opts_flag(&o, "json", 0, &json, 1, "print the results as JSON");
+  opts_flag(&o, "json", 0, &a->json, 1, "print the results as JSON");
   opts_flag(&o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
   int rc = opts_parse(&o, argc, argv);
   if (rc != 0)
@@ -35,8 +41,87 @@ int cmd_signs(int argc, char **argv) {
     return cli_usage("signs", "missing the MODEL argument");
   if (o.npos > 1)
     return cli_usage("signs", "unexpected argument '%s'", o.pos[1]);
-  const char *mpath = o.pos[0];
+  a->mpath = o.pos[0];
+  *stop = 0;
+  return CLI_OK;
+}
 
+static void print_json(const signs_args *a, const mtl_signs *s,
+                       const char *method, const char *graph,
+                       int consistent) {
+  printf("{\"command\": \"signs\", \"model\": ");
+  cli_json_str(stdout, a->mpath);
+  printf(", \"method\": ");
+  cli_json_str(stdout, method ? method : "batch");
+  printf(", \"features\": %d, \"tasks\": %d, \"tol\": ", s->d, s->T);
+  cli_json_num(stdout, a->tol);
+  printf(", \"graph\": \"%s\", \"edges\": [", graph);
+  for (int e = 0; e < s->npairs; e++)
+    printf("%s[%d, %d]", e ? ", " : "", s->pairs[2 * e] + 1,
+           s->pairs[2 * e + 1] + 1);
+  printf("], \"signs\": [");
+  for (int j = 0; j < s->d; j++) {
+    printf("%s[", j ? ", " : "");
+    for (int t = 0; t < s->T; t++)
+      printf("%s%d", t ? ", " : "", s->sign[(size_t)t * (size_t)s->d + j]);
+    printf("]");
+  }
+  printf("], \"consistent_features\": %d, \"disagreeing\": [", consistent);
+  for (int k = 0; k < s->ndisagree; k++)
+    printf("%s{\"feature\": %d, \"s\": %d, \"t\": %d}", k ? ", " : "",
+           s->disagree[3 * k] + 1, s->disagree[3 * k + 1] + 1,
+           s->disagree[3 * k + 2] + 1);
+  printf("]}\n");
+}
+
+static void print_text(const signs_args *a, const mtl_signs *s,
+                       const char *method, const char *graph,
+                       int consistent) {
+  printf("model:        %s (%s, %d features, %d tasks)\n", a->mpath,
+         method ? method : "batch", s->d, s->T);
+  printf("sign graph:   %s, %d edges\n",
+         strcmp(graph, "chain") == 0 ? "chain t -- t+1"
+                                     : "task pairs stored in the model",
+         s->npairs);
+  printf("pattern:      + positive, - negative, 0 if |w| <= %g\n\n", a->tol);
+  /* Column width: the longest task label "tT" plus a space. */
+  char lab[32];
+  int w = snprintf(lab, sizeof lab, "t%d", s->T) + 1;
+  int fw = snprintf(lab, sizeof lab, "f%d", s->d);
+  if (fw < 7)
+    fw = 7;
+  printf("%-*s", fw, "feature");
+  for (int t = 0; t < s->T; t++) {
+    snprintf(lab, sizeof lab, "t%d", t + 1);
+    printf("%*s", w, lab);
+  }
+  printf("  signs\n");
+  for (int j = 0; j < s->d; j++) {
+    snprintf(lab, sizeof lab, "f%d", j + 1);
+    printf("%-*s", fw, lab);
+    for (int t = 0; t < s->T; t++)
+      printf("%*c", w, sign_char(s->sign[(size_t)t * (size_t)s->d + j]));
+    printf("  %s\n", s->feature_ok[j] ? "consistent" : "mixed");
+  }
+  printf("\nconsistent:   %d of %d features\n", consistent, s->d);
+  if (s->ndisagree == 0) {
+    printf("disagreeing:  none\n");
+  } else {
+    printf("disagreeing:  %d pairs (feature, task s, task t)\n",
+           s->ndisagree);
+    for (int k = 0; k < s->ndisagree; k++)
+      printf("  f%d t%d t%d\n", s->disagree[3 * k] + 1,
+             s->disagree[3 * k + 1] + 1, s->disagree[3 * k + 2] + 1);
+  }
+}
+
+int cmd_signs(int argc, char **argv) {
+  signs_args a = {0};
+  int stop;
+  int rc = signs_options(&a, argc, argv, &stop);
+  if (stop)
+    return rc;
+  const char *mpath = a.mpath;
   mtl_model *m = NULL;
   mtl_signs s;
   memset(&s, 0, sizeof s);
@@ -46,7 +131,7 @@ int cmd_signs(int argc, char **argv) {
     rc = cli_lib_error(lr, "cannot load model '%s'", mpath);
     goto done;
   }
-  int sr = mtl_model_signs(m, tol, &s);
+  int sr = mtl_model_signs(m, a.tol, &s);
   if (sr < 0) {
     rc = cli_lib_error(sr, "cannot compute the signs of '%s'", mpath);
     goto done;
@@ -59,68 +144,10 @@ int cmd_signs(int argc, char **argv) {
    * models are read on the chain. */
   const char *gmeta = mtl_model_get_meta(m, "sign_graph");
   const char *graph = gmeta && strcmp(gmeta, "pairs") == 0 ? "pairs" : "chain";
-  if (json) {
-    printf("{\"command\": \"signs\", \"model\": ");
-    cli_json_str(stdout, mpath);
-    printf(", \"method\": ");
-    cli_json_str(stdout, method ? method : "batch");
-    printf(", \"features\": %d, \"tasks\": %d, \"tol\": ", s.d, s.T);
-    cli_json_num(stdout, tol);
-    printf(", \"graph\": \"%s\", \"edges\": [", graph);
-    for (int e = 0; e < s.npairs; e++)
-      printf("%s[%d, %d]", e ? ", " : "", s.pairs[2 * e] + 1,
-             s.pairs[2 * e + 1] + 1);
-    printf("], \"signs\": [");
-    for (int j = 0; j < s.d; j++) {
-      printf("%s[", j ? ", " : "");
-      for (int t = 0; t < s.T; t++)
-        printf("%s%d", t ? ", " : "", s.sign[(size_t)t * (size_t)s.d + j]);
-      printf("]");
-    }
-    printf("], \"consistent_features\": %d, \"disagreeing\": [", consistent);
-    for (int k = 0; k < s.ndisagree; k++)
-      printf("%s{\"feature\": %d, \"s\": %d, \"t\": %d}", k ? ", " : "",
-             s.disagree[3 * k] + 1, s.disagree[3 * k + 1] + 1,
-             s.disagree[3 * k + 2] + 1);
-    printf("]}\n");
-  } else {
-    printf("model:        %s (%s, %d features, %d tasks)\n", mpath,
-           method ? method : "batch", s.d, s.T);
-    printf("sign graph:   %s, %d edges\n",
-           strcmp(graph, "chain") == 0 ? "chain t -- t+1"
-                                       : "task pairs stored in the model",
-           s.npairs);
-    printf("pattern:      + positive, - negative, 0 if |w| <= %g\n\n", tol);
-    /* Column width: the longest task label "tT" plus a space. */
-    char lab[32];
-    int w = snprintf(lab, sizeof lab, "t%d", s.T) + 1;
-    int fw = snprintf(lab, sizeof lab, "f%d", s.d);
-    if (fw < 7)
-      fw = 7;
-    printf("%-*s", fw, "feature");
-    for (int t = 0; t < s.T; t++) {
-      snprintf(lab, sizeof lab, "t%d", t + 1);
-      printf("%*s", w, lab);
-    }
-    printf("  signs\n");
-    for (int j = 0; j < s.d; j++) {
-      snprintf(lab, sizeof lab, "f%d", j + 1);
-      printf("%-*s", fw, lab);
-      for (int t = 0; t < s.T; t++)
-        printf("%*c", w, sign_char(s.sign[(size_t)t * (size_t)s.d + j]));
-      printf("  %s\n", s.feature_ok[j] ? "consistent" : "mixed");
-    }
-    printf("\nconsistent:   %d of %d features\n", consistent, s.d);
-    if (s.ndisagree == 0) {
-      printf("disagreeing:  none\n");
-    } else {
-      printf("disagreeing:  %d pairs (feature, task s, task t)\n",
-             s.ndisagree);
-      for (int k = 0; k < s.ndisagree; k++)
-        printf("  f%d t%d t%d\n", s.disagree[3 * k] + 1,
-               s.disagree[3 * k + 1] + 1, s.disagree[3 * k + 2] + 1);
-    }
-  }
+  if (a.json)
+    print_json(&a, &s, method, graph, consistent);
+  else
+    print_text(&a, &s, method, graph, consistent);
   rc = CLI_OK;
 done:
   mtl_signs_clear(&s);

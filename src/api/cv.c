@@ -43,13 +43,8 @@ static int task_avg_error(const mtl_dataset *ds, const double *W,
   return MTL_OK;
 }
 
-int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
-           const mtl_solver_params *sp, int k, uint64_t seed,
-           const double *lambdas, int nlambda, double ratio,
-           mtl_cv_result *res) {
-  if (!ds || !pp || !res)
-    return mtl__err(MTL_EINVAL, "mtl_cv: NULL argument");
-  memset(res, 0, sizeof *res);
+/* The arguments' checks (no allocation). */
+static int cv_check(const mtl_dataset *ds, int k, int nlambda) {
   if (k < 2)
     return mtl__err(MTL_EINVAL, "cv: folds = %d must be >= 2", k);
   if (nlambda < 1)
@@ -59,69 +54,69 @@ int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
       return mtl__err(MTL_EINVAL,
                       "cv: task %d (%s) has %d samples, fewer than %d folds",
                       t + 1, ds->tasks[t].name, ds->tasks[t].n, k);
-  mtl_solver_params sdef;
-  if (!sp) {
-    mtl_solver_params_init(&sdef);
-    sp = &sdef;
-  }
-  int rc = MTL_ENOMEM;
-  double *errs = NULL;
-  mtl_problem *full = NULL;
-  res->nlambda = nlambda;
-  res->lambdas = mtl__malloc((size_t)nlambda * sizeof(double));
-  res->mean_error = mtl__calloc((size_t)nlambda, sizeof(double));
-  res->std_error = mtl__calloc((size_t)nlambda, sizeof(double));
-  errs = mtl__malloc((size_t)nlambda * k * sizeof(double));
-  if (!res->lambdas || !res->mean_error || !res->std_error || !errs)
-    goto fail;
+  return MTL_OK;
+}
+
+/* The lambda grid of res: the given lambdas, or nlambda values from the
+ * full training data's lambda_max down to ratio times it. */
+static int cv_grid(const mtl_dataset *ds, const mtl_problem_params *pp,
+                   const double *lambdas, int nlambda, double ratio,
+                   mtl_cv_result *res) {
   if (lambdas) {
     memcpy(res->lambdas, lambdas, (size_t)nlambda * sizeof(double));
-  } else {
-    /* grid from the full training data's lambda_max */
-    double lmax;
-    if (!(ratio > 0 && ratio < 1)) {
-      rc = mtl__err(MTL_EINVAL, "cv: ratio = %g must be in (0, 1)", ratio);
-      goto fail;
-    }
-    rc = mtl_problem_create(ds, pp, &full);
-    if (rc)
-      goto fail;
-    rc = mtl_problem_lambda_max(full, &lmax);
-    mtl_problem_free(full);
-    full = NULL;
-    if (rc)
-      goto fail;
-    if (!(lmax > 0))
-      lmax = 1.0;
-    for (int i = 0; i < nlambda; i++)
-      res->lambdas[i] = nlambda == 1
-                            ? lmax
-                            : lmax * pow(ratio, (double)i / (nlambda - 1));
+    return MTL_OK;
   }
-  for (int f = 0; f < k; f++) {
-    mtl_dataset *tr = NULL, *te = NULL;
-    mtl_problem *pb = NULL;
-    mtl_path path;
-    memset(&path, 0, sizeof path);
-    rc = mtl_dataset_kfold(ds, k, f, seed, &tr, &te);
-    if (!rc)
-      rc = mtl_problem_create(tr, pp, &pb);
-    if (!rc)
-      rc = mtl_solve_path(pb, sp, res->lambdas, nlambda, ratio, &path);
-    for (int i = 0; !rc && i < nlambda; i++)
-      rc = task_avg_error(te, path.W + (size_t)i * ds->d * ds->T,
-                          &errs[(size_t)i * k + f]);
-    mtl_path_clear(&path);
-    mtl_problem_free(pb);
-    mtl_dataset_free(tr);
-    mtl_dataset_free(te);
-    if (rc) {
-      mtl__err_prefix(rc, "cv fold %d of %d", f + 1, k);
-      goto fail;
-    }
-  }
+  mtl_problem *full = NULL;
+  double lmax;
+  if (!(ratio > 0 && ratio < 1))
+    return mtl__err(MTL_EINVAL, "cv: ratio = %g must be in (0, 1)", ratio);
+  int rc = mtl_problem_create(ds, pp, &full);
+  if (rc)
+    return rc;
+  rc = mtl_problem_lambda_max(full, &lmax);
+  mtl_problem_free(full);
+  if (rc)
+    return rc;
+  if (!(lmax > 0))
+    lmax = 1.0;
+  for (int i = 0; i < nlambda; i++)
+    res->lambdas[i] = nlambda == 1
+                          ? lmax
+                          : lmax * pow(ratio, (double)i / (nlambda - 1));
+  return MTL_OK;
+}
+
+/* Fold f of k: the path on the training part, the validation error of
+ * every lambda into errs[i * k + f]. */
+static int cv_fold(const mtl_dataset *ds, const mtl_problem_params *pp,
+                   const mtl_solver_params *sp, int k, int f, uint64_t seed,
+                   double ratio, const mtl_cv_result *res, double *errs) {
+  int nlambda = res->nlambda;
+  mtl_dataset *tr = NULL, *te = NULL;
+  mtl_problem *pb = NULL;
+  mtl_path path;
+  memset(&path, 0, sizeof path);
+  int rc = mtl_dataset_kfold(ds, k, f, seed, &tr, &te);
+  if (!rc)
+    rc = mtl_problem_create(tr, pp, &pb);
+  if (!rc)
+    rc = mtl_solve_path(pb, sp, res->lambdas, nlambda, ratio, &path);
+  for (int i = 0; !rc && i < nlambda; i++)
+    rc = task_avg_error(te, path.W + (size_t)i * ds->d * ds->T,
+                        &errs[(size_t)i * k + f]);
+  mtl_path_clear(&path);
+  mtl_problem_free(pb);
+  mtl_dataset_free(tr);
+  mtl_dataset_free(te);
+  if (rc)
+    mtl__err_prefix(rc, "cv fold %d of %d", f + 1, k);
+  return rc;
+}
+
+/* Mean and standard error over the folds; the best lambda. */
+static void cv_summarize(const double *errs, int k, mtl_cv_result *res) {
   res->best = 0;
-  for (int i = 0; i < nlambda; i++) {
+  for (int i = 0; i < res->nlambda; i++) {
     double m = 0, v = 0;
     for (int f = 0; f < k; f++)
       m += errs[(size_t)i * k + f];
@@ -134,6 +129,38 @@ int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
     if (m < res->mean_error[res->best])
       res->best = i;
   }
+}
+
+int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
+           const mtl_solver_params *sp, int k, uint64_t seed,
+           const double *lambdas, int nlambda, double ratio,
+           mtl_cv_result *res) {
+  if (!ds || !pp || !res)
+    return mtl__err(MTL_EINVAL, "mtl_cv: NULL argument");
+  memset(res, 0, sizeof *res);
+  int rc = cv_check(ds, k, nlambda);
+  if (rc)
+    return rc;
+  mtl_solver_params sdef;
+  if (!sp) {
+    mtl_solver_params_init(&sdef);
+    sp = &sdef;
+  }
+  rc = MTL_ENOMEM;
+  double *errs = NULL;
+  res->nlambda = nlambda;
+  res->lambdas = mtl__malloc((size_t)nlambda * sizeof(double));
+  res->mean_error = mtl__calloc((size_t)nlambda, sizeof(double));
+  res->std_error = mtl__calloc((size_t)nlambda, sizeof(double));
+  errs = mtl__malloc((size_t)nlambda * k * sizeof(double));
+  if (!res->lambdas || !res->mean_error || !res->std_error || !errs)
+    goto fail;
+  if ((rc = cv_grid(ds, pp, lambdas, nlambda, ratio, res)))
+    goto fail;
+  for (int f = 0; f < k; f++)
+    if ((rc = cv_fold(ds, pp, sp, k, f, seed, ratio, res, errs)))
+      goto fail;
+  cv_summarize(errs, k, res);
   free(errs);
   return MTL_OK;
 fail:

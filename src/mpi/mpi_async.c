@@ -75,21 +75,226 @@ static int check_local(int rank, int P, const mtl_dataset *local,
   return MTL_OK;
 }
 
+/* The state of one rank through mtl_async_fit_mpi's steps. */
+typedef struct amp {
+  const mtl_dataset *local;
+  const int *task_ids;
+  const mtl_problem_params *pp;
+  const mtl_async_params *ap;
+  const mtl_mpi_params *mp;
+  int rank, size, P, T, d;
+  mtl_problem_params q;
+  mtl__async_ctx cx;
+  mtl__ckpt ck;
+  mtl__tr *inner, *tr;
+  int *lidx, *ltl, *cnt, *off, *all;
+  double *Z;
+  char *mapbuf;
+} amp;
+
+/* Step 1: the local checks and the in-process parameter checks. */
+static int amp_check(amp *s, double *W) {
+  int rc = check_local(s->rank, s->P, s->local, s->task_ids, s->T, s->pp,
+                       s->ap, W);
+  if (!rc) { /* the in-process checks, with nodes = the task ranks */
+    mtl_async_params apc = *s->ap;
+    apc.nodes = s->P;
+    rc = mtl__async_check_params(&apc, s->T);
+  }
+  if (!rc && s->mp->checkpoint && s->mp->checkpoint_every < 1)
+    rc = mtl__err(MTL_EINVAL, "async mpi: checkpoint_every = %d must be >= 1",
+                  s->mp->checkpoint_every);
+  return rc;
+}
+
+/* Step 2: d and T agreed by reductions; rank 0 validates the regularizer. */
+static int amp_agree_shape(amp *s) {
+  const mtl_problem_params *pp = s->pp;
+  int rank = s->rank, T = s->T, rc;
+  /* agree on d: the nodes' dimension, the same everywhere */
+  int dl[2] = {rank ? s->local->d : -1, rank ? -s->local->d : -INT_MAX};
+  MPI_Allreduce(MPI_IN_PLACE, dl, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  int d = s->d = dl[0];
+  rc = MTL_OK;
+  if (d != -dl[1])
+    rc = mtl__err(MTL_EDIM, "async mpi: the ranks' data have different "
+                            "dimensions (%d to %d)",
+                  -dl[1], d);
+  int Tmm[2] = {T, -T};
+  MPI_Allreduce(MPI_IN_PLACE, Tmm, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (!rc && Tmm[0] != -Tmm[1])
+    rc = mtl__err(MTL_EINVAL, "async mpi: the ranks disagree on T (%d to %d)",
+                  -Tmm[1], Tmm[0]);
+  if (!rc && rank == 0) {
+    /* validate the regularizer (fields, graph R shape) on a zero matrix */
+    int dp = pp->unpenalized_last ? d - 1 : d;
+    s->Z = mtl__calloc((size_t)dp * T, sizeof(double));
+    rc = s->Z ? mtl_reg_prox(&pp->reg, 1.0, s->Z, dp, T, s->Z) : MTL_ENOMEM;
+    if (rc)
+      rc = mtl__err_prefix(rc, "async: reg");
+  }
+  return rc;
+}
+
+/* Step 3: the role's context; a node rank builds its tasks' problems. */
+static int amp_nodes(amp *s) {
+  const mtl_problem_params *pp = s->pp;
+  mtl__async_ctx *cx = &s->cx;
+  int rank = s->rank, rc;
+  cx->ap = *s->ap;
+  cx->ap.node_delay_ms = NULL;
+  cx->d = s->d;
+  cx->T = s->T;
+  cx->nodes = s->P;
+  cx->reg = pp->reg;
+  cx->unpenalized_last = pp->unpenalized_last;
+  cx->node = mtl__calloc((size_t)s->P, sizeof *cx->node);
+  rc = cx->node ? MTL_OK : MTL_ENOMEM;
+  if (!rc && rank > 0) {
+    /* this rank's tasks: local indices, losses remapped from global ids */
+    int K = s->local->T;
+    s->lidx = mtl__malloc((size_t)K * sizeof(int));
+    s->ltl = mtl__malloc((size_t)K * sizeof(int));
+    rc = s->lidx && s->ltl ? MTL_OK : MTL_ENOMEM;
+    if (!rc) {
+      for (int i = 0; i < K; i++) {
+        s->lidx[i] = i;
+        s->ltl[i] = pp->task_loss ? pp->task_loss[s->task_ids[i]] : pp->loss;
+      }
+      s->q = *pp;
+      s->q.task_loss = s->ltl;
+      rc = mtl__async_node_init(&cx->node[rank - 1], s->local, &s->q,
+                                s->lidx, K);
+    }
+    if (!rc)
+      for (int i = 0; i < K; i++)
+        cx->node[rank - 1].tasks[i] = s->task_ids[i];
+  }
+  return rc;
+}
+
+/* Step 4: the rank-to-tasks map at start-up (rank 0, from the gathered task
+ * ids) and the resume file's presence. */
+static int amp_rank_map(amp *s) {
+  const mtl_mpi_params *mp = s->mp;
+  int rank = s->rank, size = s->size, rc;
+  const char *map = mp->rank_map;
+  if (!map && mp->checkpoint) {
+    size_t n = strlen(mp->checkpoint) + 8;
+    s->mapbuf = mtl__malloc(n);
+    if (s->mapbuf)
+      snprintf(s->mapbuf, n, "%s.ranks", mp->checkpoint);
+    map = s->mapbuf;
+  }
+  int K = rank ? s->local->T : 0;
+  if (rank == 0) {
+    s->cnt = mtl__calloc((size_t)size, sizeof(int));
+    s->off = mtl__calloc((size_t)size + 1, sizeof(int));
+    s->all = mtl__malloc((size_t)s->T * sizeof(int));
+  }
+  rc = rank == 0 && (!s->cnt || !s->off || !s->all) ? MTL_ENOMEM : MTL_OK;
+  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
+    return rc;
+  MPI_Gather(&K, 1, MPI_INT, s->cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (rank == 0)
+    for (int r = 0; r < size; r++)
+      s->off[r + 1] = s->off[r] + s->cnt[r];
+  MPI_Gatherv(rank ? s->task_ids : NULL, K, MPI_INT, s->all, s->cnt, s->off,
+              MPI_INT, 0, MPI_COMM_WORLD);
+  rc = MTL_OK;
+  if (rank == 0 && map)
+    rc = mtl__mpi_write_rank_map(map, size, "server", "node", s->off, s->all);
+  if (!rc && rank == 0 && mp->resume) {
+    FILE *f = fopen(mp->resume, "r");
+    if (!f)
+      rc = mtl__err(MTL_EIO, "async mpi: cannot open checkpoint '%s' to "
+                             "resume",
+                    mp->resume);
+    else
+      fclose(f);
+  }
+  return mtl__mpi_agree(rc, "mtl_async_fit_mpi");
+}
+
+/* Step 5: rank 0's outputs and checkpoints; the wrapped MPI endpoint, with
+ * a node rank's delay model. */
+static int amp_endpoint(amp *s, double *W, mtl_async_info *info) {
+  const mtl_async_params *ap = s->ap;
+  int rank = s->rank, rc;
+  if (rank == 0) {
+    s->ck.path = s->mp->checkpoint;
+    s->ck.every = s->mp->checkpoint_every;
+    s->ck.resume = s->mp->resume;
+    s->cx.ckpt = &s->ck;
+    s->cx.W = W;
+    s->cx.info = info;
+  }
+  /* ranks of one machine share its cores: no nested OpenBLAS threads */
+  mtl__blas_single_thread();
+  rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &s->inner);
+  if (!rc)
+    rc = mtl__tr_wrap(s->inner, &s->tr);
+  if (!rc && rank > 0) {
+    double f = rank <= ap->stragglers ? ap->straggle : 1.0;
+    mtl__delay dl2 = {
+        .offset_ms = f * (ap->node_delay_ms ? ap->node_delay_ms[rank - 1]
+                                            : ap->delay_ms),
+        .jitter_ms = f * ap->jitter_ms,
+        .dist = ap->jitter_exp,
+        .seed = ap->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)rank,
+    };
+    mtl__tr_set_delay(s->tr, &dl2);
+  }
+  return rc;
+}
+
+/* Step 6: the role; agreement on the outcome; the server's status. */
+static int amp_run(amp *s, mtl_async_info *info) {
+  int rank = s->rank, rc;
+  rc = mtl__async_role(&s->cx, s->tr);
+  if (rc < 0 && rank == 0)
+    mtl__async_release_nodes(s->tr, s->P);
+  /* all ranks' pending sends complete before the outcome is agreed */
+  mtl__tr_wrap_free(s->tr);
+  s->tr = NULL;
+  mtl__tr_mpi_free(s->inner);
+  s->inner = NULL;
+  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi"))) {
+    if (rank == 0 && info)
+      mtl_async_info_clear(info);
+    return rc;
+  }
+  int status = rank == 0 ? s->cx.status : 0;
+  MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return status;
+}
+
+static void amp_clear(amp *s) {
+  mtl__tr_wrap_free(s->tr);
+  mtl__tr_mpi_free(s->inner);
+  if (s->cx.node)
+    for (int r = 0; r < s->P; r++)
+      mtl__async_node_clear(&s->cx.node[r]);
+  free(s->cx.node);
+  free(s->lidx);
+  free(s->ltl);
+  free(s->cnt);
+  free(s->off);
+  free(s->all);
+  free(s->Z);
+  free(s->mapbuf);
+}
+
 int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
                       const mtl_problem_params *pp,
                       const mtl_async_params *ap, const mtl_mpi_params *mp,
                       double *W, mtl_async_info *info) {
   mtl_async_params apd;
-  mtl_problem_params ppd, q;
+  mtl_problem_params ppd;
   mtl_mpi_params mpd;
-  mtl__async_ctx cx;
-  mtl__ckpt ck = {0};
-  mtl__tr *inner = NULL, *tr = NULL;
-  int *lidx = NULL, *ltl = NULL, *cnt = NULL, *off = NULL, *all = NULL;
-  double *Z = NULL;
-  char *mapbuf = NULL;
+  amp s;
   int rank, size, rc;
-  memset(&cx, 0, sizeof cx);
+  memset(&s, 0, sizeof s);
   if (info)
     memset(info, 0, sizeof *info);
   if ((rc = mtl__mpi_ready("mtl_async_fit_mpi", &rank, &size)))
@@ -106,169 +311,28 @@ int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
     mtl_mpi_params_init(&mpd);
     mp = &mpd;
   }
-  int P = size - 1;
-  rc = check_local(rank, P, local, task_ids, T, pp, ap, W);
-  if (!rc) { /* the in-process checks, with nodes = the task ranks */
-    mtl_async_params apc = *ap;
-    apc.nodes = P;
-    rc = mtl__async_check_params(&apc, T);
-  }
-  if (!rc && mp->checkpoint && mp->checkpoint_every < 1)
-    rc = mtl__err(MTL_EINVAL, "async mpi: checkpoint_every = %d must be >= 1",
-                  mp->checkpoint_every);
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
+  s.local = local;
+  s.task_ids = task_ids;
+  s.pp = pp;
+  s.ap = ap;
+  s.mp = mp;
+  s.rank = rank;
+  s.size = size;
+  s.P = size - 1;
+  s.T = T;
+  if ((rc = mtl__mpi_agree(amp_check(&s, W), "mtl_async_fit_mpi")))
     return rc;
-  /* agree on d: the nodes' dimension, the same everywhere */
-  int dl[2] = {rank ? local->d : -1, rank ? -local->d : -INT_MAX};
-  MPI_Allreduce(MPI_IN_PLACE, dl, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  int d = dl[0];
-  rc = MTL_OK;
-  if (d != -dl[1])
-    rc = mtl__err(MTL_EDIM, "async mpi: the ranks' data have different "
-                            "dimensions (%d to %d)",
-                  -dl[1], d);
-  int Tmm[2] = {T, -T};
-  MPI_Allreduce(MPI_IN_PLACE, Tmm, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (!rc && Tmm[0] != -Tmm[1])
-    rc = mtl__err(MTL_EINVAL, "async mpi: the ranks disagree on T (%d to %d)",
-                  -Tmm[1], Tmm[0]);
-  if (!rc && rank == 0) {
-    /* validate the regularizer (fields, graph R shape) on a zero matrix */
-    int dp = pp->unpenalized_last ? d - 1 : d;
-    Z = mtl__calloc((size_t)dp * T, sizeof(double));
-    rc = Z ? mtl_reg_prox(&pp->reg, 1.0, Z, dp, T, Z) : MTL_ENOMEM;
-    if (rc)
-      rc = mtl__err_prefix(rc, "async: reg");
-  }
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
+  if ((rc = mtl__mpi_agree(amp_agree_shape(&s), "mtl_async_fit_mpi")))
     goto done;
-
-  cx.ap = *ap;
-  cx.ap.node_delay_ms = NULL;
-  cx.d = d;
-  cx.T = T;
-  cx.nodes = P;
-  cx.reg = pp->reg;
-  cx.unpenalized_last = pp->unpenalized_last;
-  cx.node = mtl__calloc((size_t)P, sizeof *cx.node);
-  rc = cx.node ? MTL_OK : MTL_ENOMEM;
-  if (!rc && rank > 0) {
-    /* this rank's tasks: local indices, losses remapped from global ids */
-    int K = local->T;
-    lidx = mtl__malloc((size_t)K * sizeof(int));
-    ltl = mtl__malloc((size_t)K * sizeof(int));
-    rc = lidx && ltl ? MTL_OK : MTL_ENOMEM;
-    if (!rc) {
-      for (int i = 0; i < K; i++) {
-        lidx[i] = i;
-        ltl[i] = pp->task_loss ? pp->task_loss[task_ids[i]] : pp->loss;
-      }
-      q = *pp;
-      q.task_loss = ltl;
-      rc = mtl__async_node_init(&cx.node[rank - 1], local, &q, lidx, K);
-    }
-    if (!rc)
-      for (int i = 0; i < K; i++)
-        cx.node[rank - 1].tasks[i] = task_ids[i];
-  }
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
+  if ((rc = mtl__mpi_agree(amp_nodes(&s), "mtl_async_fit_mpi")))
     goto done;
-
-  /* rank-to-tasks map at start-up (rank 0, from the gathered task ids) */
-  const char *map = mp->rank_map;
-  if (!map && mp->checkpoint) {
-    size_t n = strlen(mp->checkpoint) + 8;
-    mapbuf = mtl__malloc(n);
-    if (mapbuf)
-      snprintf(mapbuf, n, "%s.ranks", mp->checkpoint);
-    map = mapbuf;
-  }
-  int K = rank ? local->T : 0;
-  if (rank == 0) {
-    cnt = mtl__calloc((size_t)size, sizeof(int));
-    off = mtl__calloc((size_t)size + 1, sizeof(int));
-    all = mtl__malloc((size_t)T * sizeof(int));
-  }
-  rc = rank == 0 && (!cnt || !off || !all) ? MTL_ENOMEM : MTL_OK;
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
+  if ((rc = amp_rank_map(&s)))
     goto done;
-  MPI_Gather(&K, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (rank == 0)
-    for (int r = 0; r < size; r++)
-      off[r + 1] = off[r] + cnt[r];
-  MPI_Gatherv(rank ? task_ids : NULL, K, MPI_INT, all, cnt, off, MPI_INT, 0,
-              MPI_COMM_WORLD);
-  rc = MTL_OK;
-  if (rank == 0 && map)
-    rc = mtl__mpi_write_rank_map(map, size, "server", "node", off, all);
-  if (!rc && rank == 0 && mp->resume) {
-    FILE *f = fopen(mp->resume, "r");
-    if (!f)
-      rc = mtl__err(MTL_EIO, "async mpi: cannot open checkpoint '%s' to "
-                             "resume",
-                    mp->resume);
-    else
-      fclose(f);
-  }
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
+  if ((rc = mtl__mpi_agree(amp_endpoint(&s, W, info), "mtl_async_fit_mpi")))
     goto done;
-
-  if (rank == 0) {
-    ck.path = mp->checkpoint;
-    ck.every = mp->checkpoint_every;
-    ck.resume = mp->resume;
-    cx.ckpt = &ck;
-    cx.W = W;
-    cx.info = info;
-  }
-  /* ranks of one machine share its cores: no nested OpenBLAS threads */
-  mtl__blas_single_thread();
-  rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &inner);
-  if (!rc)
-    rc = mtl__tr_wrap(inner, &tr);
-  if (!rc && rank > 0) {
-    double f = rank <= ap->stragglers ? ap->straggle : 1.0;
-    mtl__delay dl2 = {
-        .offset_ms = f * (ap->node_delay_ms ? ap->node_delay_ms[rank - 1]
-                                            : ap->delay_ms),
-        .jitter_ms = f * ap->jitter_ms,
-        .dist = ap->jitter_exp,
-        .seed = ap->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)rank,
-    };
-    mtl__tr_set_delay(tr, &dl2);
-  }
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
-    goto done;
-  rc = mtl__async_role(&cx, tr);
-  if (rc < 0 && rank == 0)
-    mtl__async_release_nodes(tr, P);
-  /* all ranks' pending sends complete before the outcome is agreed */
-  mtl__tr_wrap_free(tr);
-  tr = NULL;
-  mtl__tr_mpi_free(inner);
-  inner = NULL;
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi"))) {
-    if (rank == 0 && info)
-      mtl_async_info_clear(info);
-    goto done;
-  }
-  int status = rank == 0 ? cx.status : 0;
-  MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  rc = status;
+  rc = amp_run(&s, info);
 done:
-  mtl__tr_wrap_free(tr);
-  mtl__tr_mpi_free(inner);
-  if (cx.node)
-    for (int r = 0; r < P; r++)
-      mtl__async_node_clear(&cx.node[r]);
-  free(cx.node);
-  free(lidx);
-  free(ltl);
-  free(cnt);
-  free(off);
-  free(all);
-  free(Z);
-  free(mapbuf);
+  amp_clear(&s);
   return rc;
 }
 

@@ -138,17 +138,184 @@ static int read_part_other(const char *path, const mtl_read_params *p,
   return rc;
 }
 
+/* The state of one text read through mtl_dataset_read_part's passes. */
+typedef struct rpart {
+  const char *path;
+  int nparts, part, K;
+  mtl_read_params p;
+  keys ks;
+  key **ord;
+  int *rank_of, *sel;
+  char *line, *tmp;
+  size_t lcap;
+  FILE *in, *tf;
+  long long maxidx, nnz, N;
+} rpart;
+
+/* Pass 1: tasks, dimension, entries. */
+static int rp_scan(rpart *s) {
+  s->in = fopen(s->path, "r");
+  if (!s->in)
+    return mtl__err(MTL_EIO, "cannot open '%s': %s", s->path,
+                    strerror(errno));
+  ssize_t len;
+  while ((len = getline(&s->line, &s->lcap, s->in)) > 0) {
+    size_t n;
+    const char *f = first_field(s->line, &n);
+    if (!f)
+      continue;
+    if (keys_get(&s->ks, f, n) < 0)
+      return MTL_ENOMEM;
+    s->N++;
+    const char *c = strrchr(s->line, ':');
+    for (const char *q = f + n; *q; q++)
+      s->nnz += *q == ':';
+    if (c) {
+      const char *b = c;
+      while (b > s->line && isdigit((unsigned char)b[-1]))
+        b--;
+      long long ix = strtoll(b, NULL, 10);
+      if (ix > s->maxidx)
+        s->maxidx = ix;
+    }
+  }
+  fclose(s->in);
+  s->in = NULL;
+  if (s->ks.n == 0)
+    return mtl__err(MTL_EFORMAT, "'%s': no samples", s->path);
+  return MTL_OK;
+}
+
+/* The global task order, this part's tasks, the dimension and density. */
+static int rp_order(rpart *s) {
+  keys *ks = &s->ks;
+  s->ord = mtl__malloc((size_t)ks->n * sizeof *s->ord);
+  s->rank_of = mtl__malloc((size_t)ks->n * sizeof(int));
+  s->sel = mtl__malloc((size_t)ks->n * sizeof(int));
+  if (!s->ord || !s->rank_of || !s->sel)
+    return MTL_ENOMEM;
+  for (int i = 0; i < ks->n; i++)
+    s->ord[i] = &ks->k[i];
+  if (ks->all_int)
+    qsort(s->ord, (size_t)ks->n, sizeof *s->ord, cmp_id);
+  int K = 0;
+  for (int t = 0; t < ks->n; t++) {
+    s->rank_of[s->ord[t]->first] = t;
+    if (t % s->nparts == s->part)
+      s->sel[K++] = t;
+  }
+  s->K = K;
+  if (K == 0)
+    return mtl__err(MTL_EINVAL, "'%s': part %d of %d holds no task (T = %d)",
+                    s->path, s->part, s->nparts, ks->n);
+  int d = s->p.dim > 0 ? s->p.dim : (int)s->maxidx;
+  if (s->p.sparse < 0 && d > 0) /* the whole file's density decides */
+    s->p.sparse = (double)s->nnz >= 0.25 * (double)s->N * d ? 0 : 1;
+  s->p.dim = d;
+  s->p.format = MTL_FMT_TEXT;
+  return MTL_OK;
+}
+
+/* Pass 2: this part's lines (others blank) into a temporary file. */
+static int rp_copy(rpart *s) {
+  const char *path = s->path;
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir)
+    dir = "/tmp";
+  size_t tl = strlen(dir) + 32;
+  s->tmp = mtl__malloc(tl);
+  if (!s->tmp)
+    return MTL_ENOMEM;
+  snprintf(s->tmp, tl, "%s/mtl-part-XXXXXX", dir);
+  int fd = mkstemp(s->tmp);
+  if (fd < 0 || !(s->tf = fdopen(fd, "w"))) {
+    int rc = mtl__err(MTL_EIO, "'%s': cannot create a temporary file in "
+                               "'%s': %s",
+                      path, dir, strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    free(s->tmp);
+    s->tmp = NULL;
+    return rc;
+  }
+  s->in = fopen(path, "r");
+  if (!s->in)
+    return mtl__err(MTL_EIO, "cannot reopen '%s': %s", path, strerror(errno));
+  s->ks.last = -1;
+  ssize_t len;
+  while ((len = getline(&s->line, &s->lcap, s->in)) > 0) {
+    size_t n;
+    const char *f = first_field(s->line, &n);
+    int keep = 0;
+    if (f) {
+      int i = keys_get(&s->ks, f, n);
+      if (i < 0)
+        return MTL_ENOMEM;
+      keep = s->rank_of[i] % s->nparts == s->part;
+    }
+    if (keep)
+      fputs(s->line, s->tf);
+    if (!keep || s->line[len - 1] != '\n')
+      fputc('\n', s->tf);
+  }
+  if (fclose(s->tf) != 0) {
+    s->tf = NULL;
+    return mtl__err(MTL_EIO, "'%s': cannot write the temporary file '%s'",
+                    path, s->tmp);
+  }
+  s->tf = NULL;
+  return MTL_OK;
+}
+
+/* The ordinary reader on the temporary file. */
+static int rp_parse(rpart *s, mtl_dataset **out, int **task_ids, int *T) {
+  int rc = mtl_dataset_read(s->tmp, &s->p, out);
+  if (rc) {
+    /* name the original file in the message (same line numbers) */
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", mtl_last_error());
+    char *at = strstr(msg, s->tmp);
+    if (at)
+      rc = mtl__err(rc, "%.*s%s%s", (int)(at - msg), msg, s->path,
+                    at + strlen(s->tmp));
+    return rc;
+  }
+  if (mtl_dataset_ntasks(*out) != s->K) {
+    rc = mtl__err(MTL_EFORMAT, "'%s': part %d: read %d tasks, expected %d",
+                  s->path, s->part, mtl_dataset_ntasks(*out), s->K);
+    mtl_dataset_free(*out);
+    *out = NULL;
+    return rc;
+  }
+  *task_ids = s->sel;
+  s->sel = NULL;
+  *T = s->ks.n;
+  return MTL_OK;
+}
+
+static void rp_clear(rpart *s) {
+  if (s->in)
+    fclose(s->in);
+  if (s->tf)
+    fclose(s->tf);
+  if (s->tmp) {
+    remove(s->tmp);
+    free(s->tmp);
+  }
+  for (int i = 0; i < s->ks.n; i++)
+    free(s->ks.k[i].s);
+  free(s->ks.k);
+  free(s->ord);
+  free(s->rank_of);
+  free(s->sel);
+  free(s->line);
+}
+
 int mtl_dataset_read_part(const char *path, const mtl_read_params *pin,
                           int nparts, int part, mtl_dataset **out,
                           int **task_ids, int *T) {
-  mtl_read_params p;
-  keys ks = {NULL, 0, 0, 1, -1};
-  key **ord = NULL;
-  int *rank_of = NULL, *sel = NULL;
-  char *line = NULL, *tmp = NULL;
-  size_t lcap = 0;
-  FILE *in = NULL, *tf = NULL;
-  int rc = MTL_OK, fd = -1;
+  rpart s;
+  int rc;
   if (out)
     *out = NULL;
   if (task_ids)
@@ -161,163 +328,19 @@ int mtl_dataset_read_part(const char *path, const mtl_read_params *pin,
     return mtl__err(MTL_EINVAL, "mtl_dataset_read_part: part %d of %d "
                                 "(need 0 <= part < nparts)",
                     part, nparts);
+  memset(&s, 0, sizeof s);
+  s.ks = (keys){NULL, 0, 0, 1, -1};
+  s.path = path;
+  s.nparts = nparts;
+  s.part = part;
   if (pin)
-    p = *pin;
+    s.p = *pin;
   else
-    mtl_read_params_init(&p);
-  if (!is_text(path, &p))
-    return read_part_other(path, &p, nparts, part, out, task_ids, T);
-
-  /* pass 1: tasks, dimension, entries */
-  in = fopen(path, "r");
-  if (!in)
-    return mtl__err(MTL_EIO, "cannot open '%s': %s", path, strerror(errno));
-  long long maxidx = 0, nnz = 0, N = 0;
-  ssize_t len;
-  while ((len = getline(&line, &lcap, in)) > 0) {
-    size_t n;
-    const char *f = first_field(line, &n);
-    if (!f)
-      continue;
-    if (keys_get(&ks, f, n) < 0) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    N++;
-    const char *c = strrchr(line, ':');
-    for (const char *q = f + n; *q; q++)
-      nnz += *q == ':';
-    if (c) {
-      const char *b = c;
-      while (b > line && isdigit((unsigned char)b[-1]))
-        b--;
-      long long ix = strtoll(b, NULL, 10);
-      if (ix > maxidx)
-        maxidx = ix;
-    }
-  }
-  fclose(in);
-  in = NULL;
-  if (ks.n == 0) {
-    rc = mtl__err(MTL_EFORMAT, "'%s': no samples", path);
-    goto done;
-  }
-  ord = mtl__malloc((size_t)ks.n * sizeof *ord);
-  rank_of = mtl__malloc((size_t)ks.n * sizeof(int));
-  sel = mtl__malloc((size_t)ks.n * sizeof(int));
-  if (!ord || !rank_of || !sel) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  for (int i = 0; i < ks.n; i++)
-    ord[i] = &ks.k[i];
-  if (ks.all_int)
-    qsort(ord, (size_t)ks.n, sizeof *ord, cmp_id);
-  int K = 0;
-  for (int t = 0; t < ks.n; t++) {
-    rank_of[ord[t]->first] = t;
-    if (t % nparts == part)
-      sel[K++] = t;
-  }
-  if (K == 0) {
-    rc = mtl__err(MTL_EINVAL, "'%s': part %d of %d holds no task (T = %d)",
-                  path, part, nparts, ks.n);
-    goto done;
-  }
-  int d = p.dim > 0 ? p.dim : (int)maxidx;
-  if (p.sparse < 0 && d > 0) /* the whole file's density decides */
-    p.sparse = (double)nnz >= 0.25 * (double)N * d ? 0 : 1;
-  p.dim = d;
-  p.format = MTL_FMT_TEXT;
-
-  /* pass 2: this part's lines (others blank) into a temporary file */
-  const char *dir = getenv("TMPDIR");
-  if (!dir || !*dir)
-    dir = "/tmp";
-  size_t tl = strlen(dir) + 32;
-  tmp = mtl__malloc(tl);
-  if (!tmp) {
-    rc = MTL_ENOMEM;
-    goto done;
-  }
-  snprintf(tmp, tl, "%s/mtl-part-XXXXXX", dir);
-  fd = mkstemp(tmp);
-  if (fd < 0 || !(tf = fdopen(fd, "w"))) {
-    rc = mtl__err(MTL_EIO, "'%s': cannot create a temporary file in '%s': "
-                           "%s",
-                  path, dir, strerror(errno));
-    if (fd >= 0)
-      close(fd);
-    free(tmp);
-    tmp = NULL;
-    goto done;
-  }
-  in = fopen(path, "r");
-  if (!in) {
-    rc = mtl__err(MTL_EIO, "cannot reopen '%s': %s", path, strerror(errno));
-    goto done;
-  }
-  ks.last = -1;
-  while ((len = getline(&line, &lcap, in)) > 0) {
-    size_t n;
-    const char *f = first_field(line, &n);
-    int keep = 0;
-    if (f) {
-      int i = keys_get(&ks, f, n);
-      if (i < 0) {
-        rc = MTL_ENOMEM;
-        goto done;
-      }
-      keep = rank_of[i] % nparts == part;
-    }
-    if (keep)
-      fputs(line, tf);
-    if (!keep || line[len - 1] != '\n')
-      fputc('\n', tf);
-  }
-  if (fclose(tf) != 0) {
-    tf = NULL;
-    rc = mtl__err(MTL_EIO, "'%s': cannot write the temporary file '%s'",
-                  path, tmp);
-    goto done;
-  }
-  tf = NULL;
-  rc = mtl_dataset_read(tmp, &p, out);
-  if (rc) {
-    /* name the original file in the message (same line numbers) */
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s", mtl_last_error());
-    char *at = strstr(msg, tmp);
-    if (at)
-      rc = mtl__err(rc, "%.*s%s%s", (int)(at - msg), msg, path,
-                    at + strlen(tmp));
-    goto done;
-  }
-  if (mtl_dataset_ntasks(*out) != K) {
-    rc = mtl__err(MTL_EFORMAT, "'%s': part %d: read %d tasks, expected %d",
-                  path, part, mtl_dataset_ntasks(*out), K);
-    mtl_dataset_free(*out);
-    *out = NULL;
-    goto done;
-  }
-  *task_ids = sel;
-  sel = NULL;
-  *T = ks.n;
-done:
-  if (in)
-    fclose(in);
-  if (tf)
-    fclose(tf);
-  if (tmp) {
-    remove(tmp);
-    free(tmp);
-  }
-  for (int i = 0; i < ks.n; i++)
-    free(ks.k[i].s);
-  free(ks.k);
-  free(ord);
-  free(rank_of);
-  free(sel);
-  free(line);
+    mtl_read_params_init(&s.p);
+  if (!is_text(path, &s.p))
+    return read_part_other(path, &s.p, nparts, part, out, task_ids, T);
+  if (!(rc = rp_scan(&s)) && !(rc = rp_order(&s)) && !(rc = rp_copy(&s)))
+    rc = rp_parse(&s, out, task_ids, T);
+  rp_clear(&s);
   return rc;
 }
