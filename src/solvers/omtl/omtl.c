@@ -395,6 +395,41 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *pin,
   return mtl__omtl_run_ck(s, pin, NULL, res);
 }
 
+/* The checkpoint hook: kept when it asks for something (then checked),
+ * else *ck = NULL. */
+static int check_ckpt(const mtl_omtl_params *p, mtl__ckpt **ck) {
+  if (!*ck || (!(*ck)->path && !(*ck)->resume)) {
+    *ck = NULL;
+    return MTL_OK;
+  }
+  if ((p->method != MTL_OMTL_DADMM && p->method != MTL_OMTL_CADMM) ||
+      p->async)
+    return mtl__err(MTL_EUNSUPPORTED, "omtl: checkpoints are written by "
+                                      "C-ADMM and round-synchronous D-ADMM "
+                                      "only (method %s%s)",
+                    mtl__omtl_method_name(p->method),
+                    p->async ? ", async" : "");
+  if ((*ck)->path && (*ck)->every < 1)
+    return mtl__err(MTL_EINVAL, "omtl: checkpoint_every = %d must be >= 1",
+                    (*ck)->every);
+  return MTL_OK;
+}
+
+/* eta: given, or sqrt(T) of the known round count T. */
+static int choose_eta(const mtl_omtl_params *p, int64_t T, double *eta) {
+  if (p->eta > 0)
+    *eta = p->eta;
+  else if (T > 0)
+    *eta = sqrt((double)T);
+  else if (p->method == MTL_OMTL_OGD || p->method == MTL_OMTL_DPSGD)
+    *eta = 1; /* unused: these use step0 / sqrt(t) */
+  else
+    return mtl__err(MTL_EINVAL, "omtl: eta = 0 means sqrt(T), but the "
+                                "stream's length is unknown: set horizon "
+                                "(or eta)");
+  return MTL_OK;
+}
+
 int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *pin,
                      mtl__ckpt *ck, mtl_omtl_result *res) {
   if (!res)
@@ -410,20 +445,8 @@ int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *pin,
   int rc = check_params(&p);
   if (rc)
     return rc;
-  if (ck && (ck->path || ck->resume)) {
-    if ((p.method != MTL_OMTL_DADMM && p.method != MTL_OMTL_CADMM) ||
-        p.async)
-      return mtl__err(MTL_EUNSUPPORTED, "omtl: checkpoints are written by "
-                                        "C-ADMM and round-synchronous D-ADMM "
-                                        "only (method %s%s)",
-                      mtl__omtl_method_name(p.method),
-                      p.async ? ", async" : "");
-    if (ck->path && ck->every < 1)
-      return mtl__err(MTL_EINVAL, "omtl: checkpoint_every = %d must be >= 1",
-                      ck->every);
-  } else {
-    ck = NULL;
-  }
+  if ((rc = check_ckpt(&p, &ck)))
+    return rc;
   int K = mtl_stream_ntasks(s), d = mtl_stream_dim(s);
   mtl__omtl_ctx c;
   memset(&c, 0, sizeof c);
@@ -440,17 +463,8 @@ int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *pin,
     if (T > 0 && p.max_rounds > 0 && p.max_rounds < T)
       T = p.max_rounds;
   }
-  if (p.eta > 0) {
-    c.eta = p.eta;
-  } else if (T > 0) {
-    c.eta = sqrt((double)T);
-  } else if (p.method == MTL_OMTL_OGD || p.method == MTL_OMTL_DPSGD) {
-    c.eta = 1; /* unused: these use step0 / sqrt(t) */
-  } else {
-    return mtl__err(MTL_EINVAL, "omtl: eta = 0 means sqrt(T), but the "
-                                "stream's length is unknown: set horizon "
-                                "(or eta)");
-  }
+  if ((rc = choose_eta(&p, T, &c.eta)))
+    return rc;
   c.known_rounds = T > mtl_stream_rounds(s) ? T : mtl_stream_rounds(s);
   if (c.known_rounds < 0)
     c.known_rounds = 0;
