@@ -6,12 +6,16 @@
  * answers the server with model vectors; samples never leave the rank.
  *
  * Sequence (every rank, collectively):
+ *   0. the driver's own endpoint: every agreement, reduction, gather and
+ *      broadcast below is a transport collective on it (collective.c), so
+ *      that the steps do not depend on MPI;
  *   1. local checks, then agreement (one failing rank stops all, before any
  *      iteration, each rank reporting why);
  *   2. d and T agreed by reductions; task ids gathered at rank 0, which
  *      checks the ownership and writes the rank-to-tasks map;
- *   3. the role over an MPI endpoint (wrapped: delay model, test-only kill
- *      hook); rank 0 may write checkpoints and resume (cx.ckpt);
+ *   3. the role over an endpoint of its own (wrapped: delay model, test-only
+ *      kill hook), so that its wildcard receives never take a collective's
+ *      message; rank 0 may write checkpoints and resume (cx.ckpt);
  *   4. agreement on the outcome; the server's status broadcast.
  * If the server role fails mid-run it releases the nodes (FIN) so that no
  * rank is left blocked; a rank that dies ends the job (Open MPI 4.1).
@@ -86,8 +90,8 @@ typedef struct amp {
   mtl_problem_params q;
   mtl__async_ctx cx;
   mtl__ckpt ck;
-  mtl__tr *inner, *tr;
-  int *lidx, *ltl, *cnt, *off, *all;
+  mtl__tr *coll, *inner, *tr;
+  int *lidx, *ltl, *off, *all;
   double *Z;
   char *mapbuf;
 } amp;
@@ -111,20 +115,20 @@ static int amp_check(amp *s, double *W) {
 static int amp_agree_shape(amp *s) {
   const mtl_problem_params *pp = s->pp;
   int rank = s->rank, T = s->T, rc;
-  /* agree on d: the nodes' dimension, the same everywhere */
-  int dl[2] = {rank ? s->local->d : -1, rank ? -s->local->d : -INT_MAX};
-  MPI_Allreduce(MPI_IN_PLACE, dl, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  int d = s->d = dl[0];
-  rc = MTL_OK;
-  if (d != -dl[1])
+  /* agree on d (the nodes' dimension, the same everywhere) and T: the
+   * largest and the smallest (negated) of each, exact as doubles */
+  double a[4] = {rank ? s->local->d : -1, rank ? -s->local->d : -INT_MAX, T,
+                 -T};
+  if ((rc = mtl__tr_allreduce(s->coll, a, 4, MTL__OP_MAX)))
+    return rc;
+  int d = s->d = (int)a[0];
+  if (a[0] != -a[1])
     rc = mtl__err(MTL_EDIM, "async mpi: the ranks' data have different "
                             "dimensions (%d to %d)",
-                  -dl[1], d);
-  int Tmm[2] = {T, -T};
-  MPI_Allreduce(MPI_IN_PLACE, Tmm, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (!rc && Tmm[0] != -Tmm[1])
+                  (int)-a[1], d);
+  if (!rc && a[2] != -a[3])
     rc = mtl__err(MTL_EINVAL, "async mpi: the ranks disagree on T (%d to %d)",
-                  -Tmm[1], Tmm[0]);
+                  (int)-a[3], (int)a[2]);
   if (!rc && rank == 0) {
     /* validate the regularizer (fields, graph R shape) on a zero matrix */
     int dp = pp->unpenalized_last ? d - 1 : d;
@@ -173,6 +177,55 @@ static int amp_nodes(amp *s) {
   return rc;
 }
 
+/* Every rank's n ints x gathered at rank 0 over the driver's endpoint tr:
+ * there *off (size + 1 offsets) and *all (off[size] ints, in rank order);
+ * NULL elsewhere.  Counts and values travel as doubles (exact), each
+ * rank's padded to the longest. */
+static int gather_ints(mtl__tr *tr, const int *x, int n, const char *who,
+                       int **off, int **all) {
+  int P = tr->size, rc;
+  double mx = n, *buf = NULL, *got = NULL;
+  *off = NULL;
+  *all = NULL;
+  if ((rc = mtl__tr_allreduce(tr, &mx, 1, MTL__OP_MAX)))
+    return rc;
+  int m = (int)mx + 1; /* [n, x[0..n-1], zeros] */
+  buf = mtl__calloc((size_t)m, sizeof(double));
+  if (tr->rank == 0) {
+    got = mtl__malloc((size_t)P * (size_t)m * sizeof(double));
+    *off = mtl__calloc((size_t)P + 1, sizeof(int));
+  }
+  rc = !buf || (tr->rank == 0 && (!got || !*off)) ? MTL_ENOMEM : MTL_OK;
+  if ((rc = mtl__drv_agree(tr, rc, who)))
+    goto done;
+  buf[0] = n;
+  for (int i = 0; i < n; i++)
+    buf[1 + i] = x[i];
+  rc = mtl__tr_gather(tr, 0, buf, m, got);
+  if (!rc && tr->rank == 0) {
+    for (int r = 0; r < P; r++)
+      (*off)[r + 1] = (*off)[r] + (int)got[(size_t)r * (size_t)m];
+    *all = mtl__malloc((size_t)((*off)[P] > 0 ? (*off)[P] : 1) *
+                       sizeof(int));
+    rc = *all ? MTL_OK : MTL_ENOMEM;
+    for (int r = 0; r < P && !rc; r++) {
+      const double *g = got + (size_t)r * (size_t)m + 1;
+      for (int i = (*off)[r]; i < (*off)[r + 1]; i++)
+        (*all)[i] = (int)g[i - (*off)[r]];
+    }
+  }
+done:
+  free(buf);
+  free(got);
+  if (rc) {
+    free(*off);
+    free(*all);
+    *off = NULL;
+    *all = NULL;
+  }
+  return rc;
+}
+
 /* Step 4: the rank-to-tasks map at start-up (rank 0, from the gathered task
  * ids) and the resume file's presence. */
 static int amp_rank_map(amp *s) {
@@ -187,22 +240,9 @@ static int amp_rank_map(amp *s) {
     map = s->mapbuf;
   }
   int K = rank ? s->local->T : 0;
-  if (rank == 0) {
-    s->cnt = mtl__calloc((size_t)size, sizeof(int));
-    s->off = mtl__calloc((size_t)size + 1, sizeof(int));
-    s->all = mtl__malloc((size_t)s->T * sizeof(int));
-  }
-  rc = rank == 0 && (!s->cnt || !s->off || !s->all) ? MTL_ENOMEM : MTL_OK;
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi")))
-    return rc;
-  MPI_Gather(&K, 1, MPI_INT, s->cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (rank == 0)
-    for (int r = 0; r < size; r++)
-      s->off[r + 1] = s->off[r] + s->cnt[r];
-  MPI_Gatherv(rank ? s->task_ids : NULL, K, MPI_INT, s->all, s->cnt, s->off,
-              MPI_INT, 0, MPI_COMM_WORLD);
-  rc = MTL_OK;
-  if (rank == 0 && map)
+  rc = gather_ints(s->coll, rank ? s->task_ids : NULL, K, "mtl_async_fit_mpi",
+                   &s->off, &s->all);
+  if (!rc && rank == 0 && map)
     rc = mtl__mpi_write_rank_map(map, size, "server", "node", s->off, s->all);
   if (!rc && rank == 0 && mp->resume) {
     FILE *f = fopen(mp->resume, "r");
@@ -213,7 +253,7 @@ static int amp_rank_map(amp *s) {
     else
       fclose(f);
   }
-  return mtl__mpi_agree(rc, "mtl_async_fit_mpi");
+  return mtl__drv_agree(s->coll, rc, "mtl_async_fit_mpi");
 }
 
 /* Step 5: rank 0's outputs and checkpoints; the wrapped MPI endpoint, with
@@ -259,26 +299,26 @@ static int amp_run(amp *s, mtl_async_info *info) {
   s->tr = NULL;
   mtl__tr_mpi_free(s->inner);
   s->inner = NULL;
-  if ((rc = mtl__mpi_agree(rc, "mtl_async_fit_mpi"))) {
+  if ((rc = mtl__drv_agree(s->coll, rc, "mtl_async_fit_mpi"))) {
     if (rank == 0 && info)
       mtl_async_info_clear(info);
     return rc;
   }
-  int status = rank == 0 ? s->cx.status : 0;
-  MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  return status;
+  double status = rank == 0 ? s->cx.status : 0;
+  rc = mtl__tr_bcast(s->coll, 0, &status, 1);
+  return rc ? rc : (int)status;
 }
 
 static void amp_clear(amp *s) {
   mtl__tr_wrap_free(s->tr);
   mtl__tr_mpi_free(s->inner);
+  mtl__tr_mpi_free(s->coll);
   if (s->cx.node)
     for (int r = 0; r < s->P; r++)
       mtl__async_node_clear(&s->cx.node[r]);
   free(s->cx.node);
   free(s->lidx);
   free(s->ltl);
-  free(s->cnt);
   free(s->off);
   free(s->all);
   free(s->Z);
@@ -320,15 +360,18 @@ int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
   s.size = size;
   s.P = size - 1;
   s.T = T;
-  if ((rc = mtl__mpi_agree(amp_check(&s, W), "mtl_async_fit_mpi")))
+  if ((rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &s.coll)))
     return rc;
-  if ((rc = mtl__mpi_agree(amp_agree_shape(&s), "mtl_async_fit_mpi")))
+  if ((rc = mtl__drv_agree(s.coll, amp_check(&s, W), "mtl_async_fit_mpi")))
     goto done;
-  if ((rc = mtl__mpi_agree(amp_nodes(&s), "mtl_async_fit_mpi")))
+  if ((rc = mtl__drv_agree(s.coll, amp_agree_shape(&s), "mtl_async_fit_mpi")))
+    goto done;
+  if ((rc = mtl__drv_agree(s.coll, amp_nodes(&s), "mtl_async_fit_mpi")))
     goto done;
   if ((rc = amp_rank_map(&s)))
     goto done;
-  if ((rc = mtl__mpi_agree(amp_endpoint(&s, W, info), "mtl_async_fit_mpi")))
+  if ((rc = mtl__drv_agree(s.coll, amp_endpoint(&s, W, info),
+                           "mtl_async_fit_mpi")))
     goto done;
   rc = amp_run(&s, info);
 done:
@@ -338,12 +381,15 @@ done:
 
 int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
                         const mtl_problem_params *pp, int *task_loss) {
+  const char *who = "mtl_mpi_task_losses";
+  mtl__tr *tr = NULL;
   int rank, size, rc;
-  if ((rc = mtl__mpi_ready("mtl_mpi_task_losses", &rank, &size)))
+  if ((rc = mtl__mpi_ready(who, &rank, &size)) ||
+      (rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &tr)))
     return rc;
   int K = rank > 0 && local ? local->T : 0;
   int *pairs = mtl__malloc((size_t)(2 * K + 1) * sizeof(int));
-  int *cnt = NULL, *off = NULL, *all = NULL;
+  int *off = NULL, *all = NULL;
   rc = pairs ? MTL_OK : MTL_ENOMEM;
   if (!rc && rank == 0 && (T < 1 || !task_loss))
     rc = mtl__err(MTL_EINVAL, "mtl_mpi_task_losses: rank 0 needs T >= 1 "
@@ -361,29 +407,14 @@ int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
     pairs[2 * i] = task_ids[i];
     pairs[2 * i + 1] = l;
   }
-  if (rank == 0) {
-    cnt = mtl__calloc((size_t)size, sizeof(int));
-    off = mtl__calloc((size_t)size + 1, sizeof(int));
-    all = mtl__malloc((size_t)(2 * (T > 0 ? T : 1)) * sizeof(int));
-    if (!rc && (!cnt || !off || !all))
-      rc = MTL_ENOMEM;
-  }
-  if ((rc = mtl__mpi_agree(rc, "mtl_mpi_task_losses")))
+  if ((rc = mtl__drv_agree(tr, rc, who)))
     goto done;
-  int n2 = 2 * K;
-  MPI_Gather(&n2, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (rank == 0) {
-    for (int r = 0; r < size; r++)
-      off[r + 1] = off[r] + cnt[r];
-    if (off[size] != 2 * T)
-      rc = mtl__err(MTL_EINVAL, "mtl_mpi_task_losses: the ranks hold %d "
-                                "tasks, T = %d",
-                    off[size] / 2, T);
-  }
-  if ((rc = mtl__mpi_agree(rc, "mtl_mpi_task_losses")))
-    goto done;
-  MPI_Gatherv(pairs, n2, MPI_INT, all, cnt, off, MPI_INT, 0, MPI_COMM_WORLD);
-  if (rank == 0) {
+  rc = gather_ints(tr, pairs, 2 * K, who, &off, &all);
+  if (!rc && rank == 0 && off[size] != 2 * T)
+    rc = mtl__err(MTL_EINVAL, "mtl_mpi_task_losses: the ranks hold %d "
+                              "tasks, T = %d",
+                  off[size] / 2, T);
+  if (!rc && rank == 0) {
     for (int t = 0; t < T; t++)
       task_loss[t] = -1;
     for (int i = 0; i < T; i++)
@@ -394,10 +425,10 @@ int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
                                   "%d",
                       t + 1);
   }
-  rc = mtl__mpi_agree(rc, "mtl_mpi_task_losses");
+  rc = mtl__drv_agree(tr, rc, who);
 done:
+  mtl__tr_mpi_free(tr);
   free(pairs);
-  free(cnt);
   free(off);
   free(all);
   return rc;

@@ -86,6 +86,13 @@ int mtl_mpi_allreduce(double *x, int n, int op) {
   return MTL_OK;
 }
 
+/* The error of a rank that did not fail itself when rank `bad` did. */
+static int other_failed(const char *who, int bad) {
+  return mtl__err(MTL_EINVAL, "%s: rank %d failed (its message is on its "
+                              "stderr); this rank stops too",
+                  who, bad);
+}
+
 int mtl__mpi_agree(int rc, const char *who) {
   int rank = 0, bad;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -93,11 +100,17 @@ int mtl__mpi_agree(int rc, const char *who) {
   MPI_Allreduce(&mine, &bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (bad == INT_MAX)
     return MTL_OK;
-  if (rc < 0)
-    return rc;
-  return mtl__err(MTL_EINVAL, "%s: rank %d failed (its message is on its "
-                              "stderr); this rank stops too",
-                  who, bad);
+  return rc < 0 ? rc : other_failed(who, bad);
+}
+
+int mtl__drv_agree(mtl__tr *tr, int rc, const char *who) {
+  double bad = rc < 0 ? tr->rank : tr->size;
+  int e = mtl__tr_allreduce(tr, &bad, 1, MTL__OP_MIN);
+  if (e < 0)
+    return rc < 0 ? rc : e;
+  if (bad >= tr->size)
+    return MTL_OK;
+  return rc < 0 ? rc : other_failed(who, (int)bad);
 }
 
 /* ---- wrapper endpoint with the test-only kill hook --------------------------- */

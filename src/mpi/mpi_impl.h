@@ -29,6 +29,11 @@ int mtl__mpi_ready(const char *who, int *rank, int *size);
  * failed, returns the local error on the failing ranks and an MTL_EINVAL
  * naming the lowest failing rank elsewhere; else MTL_OK. */
 int mtl__mpi_agree(int rc, const char *who);
+/* The same agreement over an endpoint's collectives (mtl__tr_allreduce), so
+ * that a driver's logic does not depend on the transport: the drivers
+ * agree over an endpoint of their own, never the role's (whose wildcard
+ * receives could take a collective's message). */
+int mtl__drv_agree(mtl__tr *tr, int rc, const char *who);
 /* Wraps an endpoint: the same messages, plus the test-only kill hook: when
  * the environment says MTL_TEST_KILL_RANK = this rank, the process raises
  * SIGKILL before its (MTL_TEST_KILL_AFTER + 1)-th send (default 10), the

@@ -7,6 +7,10 @@
  * round's messages to graph neighbours only (the final result and the
  * checkpoints go to rank 0).  Each rank feeds only its own task's stream;
  * the ranks agree on the round count first, so that all end together.
+ * Every agreement and reduction of the driver is a transport collective
+ * (collective.c) on an endpoint of its own over MPI_COMM_WORLD, created
+ * first; the role's endpoint is another, so that the role's wildcard
+ * receives never take a collective's message.
  */
 #include "mpi_impl.h"
 
@@ -26,7 +30,7 @@ typedef struct omp {
   int64_t rounds;
   mtl__ckpt ck;
   mtl_graph *g;
-  mtl__tr *inner, *tr;
+  mtl__tr *coll, *inner, *tr;
   MPI_Comm gcomm;
   int *wts, *off, *ids;
   char *mapbuf;
@@ -63,10 +67,11 @@ static int omp_check(const omp *s, const mtl_omtl_result *res) {
 /* Step 2: agreement on K, d and the round count; the task graph. */
 static int omp_agree_rounds(omp *s) {
   const mtl_omtl_params *p = &s->p;
-  int K = s->K, d = s->d, rc = MTL_OK;
+  int K = s->K, d = s->d, rc;
   int64_t mine = mtl_stream_rounds(s->local);
   double a[6] = {K, -K, d, -d, (double)mine, mine < 0 ? 1 : 0};
-  MPI_Allreduce(MPI_IN_PLACE, a, 6, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  if ((rc = mtl__tr_allreduce(s->coll, a, 6, MTL__OP_MAX)))
+    return rc;
   int64_t rounds = (int64_t)a[4];
   if (a[0] != -a[1] || a[2] != -a[3])
     rc = mtl__err(MTL_EDIM, "mtl_omtl_run_mpi: the ranks' streams disagree "
@@ -179,14 +184,15 @@ static int omp_run(omp *s, mtl_omtl_result *res) {
   s->tr = NULL;
   mtl__tr_mpi_free(s->inner);
   s->inner = NULL;
-  if ((rc = mtl__mpi_agree(rc, "mtl_omtl_run_mpi"))) {
+  if ((rc = mtl__drv_agree(s->coll, rc, "mtl_omtl_run_mpi"))) {
     mtl_omtl_result_clear(res);
     return rc;
   }
-  unsigned long long b = res->bytes_sent, tot = 0;
-  MPI_Reduce(&b, &tot, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0,
-             MPI_COMM_WORLD);
+  double tot = (double)res->bytes_sent; /* exact below 2^53 */
+  rc = mtl__tr_allreduce(s->coll, &tot, 1, MTL__OP_SUM);
   res->bytes_sent = s->rank == 0 ? (uint64_t)tot : 0;
+  if (rc)
+    mtl_omtl_result_clear(res);
   return rc;
 }
 
@@ -213,19 +219,24 @@ int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *pin,
   s.mp = mp;
   s.K = local ? mtl_stream_ntasks(local) : 0;
   s.d = local ? mtl_stream_dim(local) : 0;
-  if ((rc = mtl__mpi_agree(omp_check(&s, res), "mtl_omtl_run_mpi")))
+  if ((rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &s.coll)))
     return rc;
-  if ((rc = mtl__mpi_agree(omp_agree_rounds(&s), "mtl_omtl_run_mpi")))
+  if ((rc = mtl__drv_agree(s.coll, omp_check(&s, res), "mtl_omtl_run_mpi")))
     goto done;
-  if ((rc = mtl__mpi_agree(omp_weights(&s), "mtl_omtl_run_mpi")))
+  if ((rc = mtl__drv_agree(s.coll, omp_agree_rounds(&s),
+                           "mtl_omtl_run_mpi")))
+    goto done;
+  if ((rc = mtl__drv_agree(s.coll, omp_weights(&s), "mtl_omtl_run_mpi")))
     goto done;
   rc = omp_endpoint(&s);
-  if ((rc = mtl__mpi_agree(omp_rank_map(&s, rc), "mtl_omtl_run_mpi")))
+  if ((rc = mtl__drv_agree(s.coll, omp_rank_map(&s, rc),
+                           "mtl_omtl_run_mpi")))
     goto done;
   rc = omp_run(&s, res);
 done:
   mtl__tr_wrap_free(s.tr);
   mtl__tr_mpi_free(s.inner);
+  mtl__tr_mpi_free(s.coll);
   if (s.gcomm != MPI_COMM_NULL)
     MPI_Comm_free(&s.gcomm);
   mtl_graph_free(s.g);
