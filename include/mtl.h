@@ -714,10 +714,26 @@ MTL_API void mtl_cv_result_clear(mtl_cv_result *res);
 typedef struct mtl_method mtl_method;
 typedef struct mtl_params mtl_params;
 typedef struct mtl_fit_info mtl_fit_info;
-/* The transport the distributed methods run on.  NULL = the in-process
- * transport (one thread per node), the default and the only one libmtl
- * itself contains; other transports come from their own libraries. */
+/* The transport the distributed methods (async, smtl, cadmm, dadmm,
+ * dpsgd) run on: where their ranks (a server, task nodes, graph nodes)
+ * live and how they exchange messages.  NULL = threads: every rank is a
+ * thread of this process, the default and the only transport libmtl
+ * itself contains.  Others come from their own libraries: MPI from
+ * libmtl-mpi (mtl_transport_mpi in mtl_mpi.h), where every process is one
+ * rank and passes mtl_fit only its own part of the data.  The other
+ * methods run in this process whatever the transport. */
 typedef struct mtl_transport mtl_transport;
+/** The threads transport as an object (the same as passing NULL). */
+MTL_API int mtl_transport_threads(mtl_transport **out);
+MTL_API void mtl_transport_free(mtl_transport *t);
+/** "threads", "mpi", ...; NULL gives "threads". */
+MTL_API const char *mtl_transport_name(const mtl_transport *t);
+/** This process's rank, or -1 when every rank runs in this process
+ *  (threads, NULL). */
+MTL_API int mtl_transport_rank(const mtl_transport *t);
+/** The ranks of a process transport; 0 for threads (as many as the
+ *  method needs). */
+MTL_API int mtl_transport_size(const mtl_transport *t);
 
 /** Number of methods, and method i (0 <= i < count; NULL otherwise). */
 MTL_API int mtl_method_count(void);

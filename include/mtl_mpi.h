@@ -81,6 +81,12 @@ typedef struct mtl_mpi_params {
 
 MTL_API void mtl_mpi_params_init(mtl_mpi_params *p);
 
+/** The MPI transport (see mtl_transport in mtl.h): every rank of
+ *  MPI_COMM_WORLD is one rank of a distributed method.  MPI must be
+ *  initialized (mtl_mpi_init).  Free with mtl_transport_free.  In libmtl
+ *  (without MPI): MTL_EUNSUPPORTED. */
+MTL_API int mtl_transport_mpi(mtl_transport **out);
+
 /** Reads only part `part` (0-based, < nparts) of a dataset: the tasks t
  *  (0-based, in the order mtl_dataset_read gives them) with
  *  t % nparts == part -- for AMTL/SMTL, rank r reads part r - 1 of P.

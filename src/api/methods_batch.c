@@ -325,7 +325,9 @@ static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
   o->T = s.T;
   mtl__ckpt ck;
   mtl__fit_ckpt(c->p, &ck);
-  int st = mtl__async_fit_ck(s.scaled, &o->pp, &ap, &ck, o->W, &in);
+  mtl__async_job job = {.ds = s.scaled, .T = s.T, .pp = &o->pp, .ap = &ap,
+                        .ck = &ck, .W = o->W, .info = &in};
+  int st = mtl__async_run(NULL, &job);
   if (st < 0) {
     rc = st;
     goto done;

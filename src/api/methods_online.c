@@ -114,7 +114,8 @@ static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
     return rc;
   mtl__ckpt ck;
   mtl__fit_ckpt(c->p, &ck);
-  rc = mtl__omtl_run_ck(s, &op, &ck, &res);
+  mtl__omtl_job job = {.s = s, .p = &op, .ck = &ck, .res = &res};
+  rc = mtl__omtl_run_on(NULL, &job);
   if (rc >= 0)
     rc = mtl_omtl_to_model(&res, &op, &o->model);
   rc = rc < 0 ? rc : omtl_results(o->info, &res);

@@ -93,7 +93,7 @@ static int other_failed(const char *who, int bad) {
                   who, bad);
 }
 
-int mtl__mpi_agree(int rc, const char *who) {
+static int mpi_agree(int rc, const char *who) {
   int rank = 0, bad;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   int mine = rc < 0 ? rank : INT_MAX;
@@ -101,16 +101,6 @@ int mtl__mpi_agree(int rc, const char *who) {
   if (bad == INT_MAX)
     return MTL_OK;
   return rc < 0 ? rc : other_failed(who, bad);
-}
-
-int mtl__drv_agree(mtl__tr *tr, int rc, const char *who) {
-  double bad = rc < 0 ? tr->rank : tr->size;
-  int e = mtl__tr_allreduce(tr, &bad, 1, MTL__OP_MIN);
-  if (e < 0)
-    return rc < 0 ? rc : e;
-  if (bad >= tr->size)
-    return MTL_OK;
-  return rc < 0 ? rc : other_failed(who, (int)bad);
 }
 
 /* ---- wrapper endpoint with the test-only kill hook --------------------------- */
@@ -136,7 +126,7 @@ static int wrap_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
                            nonblock);
 }
 
-static const mtl__tr_vtbl wrap_vtbl = {wrap_send, wrap_recv};
+static const mtl__tr_vtbl wrap_vtbl = {wrap_send, wrap_recv, NULL};
 
 int mtl__tr_wrap(mtl__tr *inner, mtl__tr **out) {
   *out = NULL;
@@ -169,32 +159,14 @@ void mtl__tr_wrap_free(mtl__tr *tr) {
   free(tr);
 }
 
-/* ---- rank-to-tasks map --------------------------------------------------------- */
-
-typedef struct mapctx {
-  int size;
-  const char *role0, *role;
-  const int *off, *ids;
-} mapctx;
-
-static int map_writer(FILE *f, void *ctx) {
-  const mapctx *m = ctx;
-  fprintf(f, "# mtl rank-to-tasks map, written by rank 0 at start-up\n"
-             "# RANK ROLE TASK... (1-based task ids)\n");
-  for (int r = 0; r < m->size; r++) {
-    fprintf(f, "%d %s", r, r == 0 && m->role0 ? m->role0 : m->role);
-    for (int i = m->off[r]; i < m->off[r + 1]; i++)
-      fprintf(f, " %d", m->ids[i] + 1);
-    fputc('\n', f);
-  }
-  return MTL_OK;
-}
-
-int mtl__mpi_write_rank_map(const char *path, int size, const char *role0,
-                            const char *role, const int *off,
-                            const int *ids) {
-  mapctx m = {size, role0, role, off, ids};
-  return mtl__write_atomic(path, "rank-to-tasks map", map_writer, &m);
+const char *mtl__mpi_rank_map(const mtl_mpi_params *mp, char **own) {
+  *own = NULL;
+  if (mp->rank_map || !mp->checkpoint)
+    return mp->rank_map;
+  size_t n = strlen(mp->checkpoint) + 8;
+  if ((*own = mtl__malloc(n)))
+    snprintf(*own, n, "%s.ranks", mp->checkpoint);
+  return *own;
 }
 
 /* ---- distributed scaler ---------------------------------------------------------- */
@@ -220,7 +192,7 @@ int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
     rc = mtl__err(MTL_EINVAL, "scaler: standardize = %d and bias = %d must "
                               "be 0 or 1",
                   standardize, bias);
-  if ((rc = mtl__mpi_agree(rc, "mtl_scaler_fit_mpi")))
+  if ((rc = mpi_agree(rc, "mtl_scaler_fit_mpi")))
     return rc;
   s->mean = mtl__calloc((size_t)d, sizeof(double));
   s->scale = mtl__malloc((size_t)d * sizeof(double));
@@ -229,7 +201,7 @@ int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
   mn = mtl__malloc((size_t)d * sizeof(double));
   mx = mtl__malloc((size_t)d * sizeof(double));
   rc = (!s->mean || !s->scale || !a || !mn || !mx) ? MTL_ENOMEM : MTL_OK;
-  if ((rc = mtl__mpi_agree(rc, "mtl_scaler_fit_mpi")))
+  if ((rc = mpi_agree(rc, "mtl_scaler_fit_mpi")))
     goto done;
   s->d = d;
   s->standardize = standardize;

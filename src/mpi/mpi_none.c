@@ -26,6 +26,11 @@ int mtl_mpi_size(void) { return no_mpi("mtl_mpi_size"); }
 int mtl_mpi_allreduce(double *x, int n, int op) {
   return no_mpi("mtl_mpi_allreduce");
 }
+int mtl_transport_mpi(mtl_transport **out) {
+  if (out)
+    *out = NULL;
+  return no_mpi("mtl_transport_mpi");
+}
 int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
                        int bias, mtl_scaler *s) {
   if (s)

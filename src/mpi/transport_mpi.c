@@ -122,7 +122,7 @@ static int mpi_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
   return ret;
 }
 
-static const mtl__tr_vtbl mpi_vtbl = {mpi_send, mpi_recv};
+static const mtl__tr_vtbl mpi_vtbl = {mpi_send, mpi_recv, NULL};
 
 int mtl__tr_mpi_create(MPI_Comm comm, mtl__tr **out) {
   *out = NULL;
@@ -160,4 +160,57 @@ void mtl__tr_mpi_free(mtl__tr *tr) {
   MPI_Comm_free(&m->comm);
   free(m);
   free(tr);
+}
+
+/* ---- the MPI transport object (mtl_transport_mpi) ------------------------------ */
+/* Every rank of MPI_COMM_WORLD is a rank of the method: run() creates the
+ * driver's endpoint and the role's (wrapped with the test-only kill hook)
+ * on duplicates of the communicator, agrees that the method wants exactly
+ * the job's ranks, and runs this process's rank. */
+
+static int mpi_run(mtl_transport *t, int n, mtl__rank_fn fn, void *ctx) {
+  mtl__tr *coll = NULL, *inner = NULL, *role = NULL;
+  int rc = mtl__mpi_ready("transport mpi", NULL, NULL);
+  if (rc)
+    return rc;
+  if ((rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &coll)))
+    return rc;
+  rc = n == t->size ? MTL_OK
+                    : mtl__err(MTL_EINVAL, "transport mpi: the method runs "
+                                           "on %d ranks, the job has %d "
+                                           "(mpirun -np %d)",
+                               n, t->size, n);
+  if ((rc = mtl__drv_agree(coll, rc, "transport mpi")))
+    goto done;
+  rc = mtl__tr_mpi_create(MPI_COMM_WORLD, &inner);
+  if (!rc)
+    rc = mtl__tr_wrap(inner, &role);
+  if ((rc = mtl__drv_agree(coll, rc, "transport mpi")))
+    goto done;
+  rc = fn(ctx, coll, role);
+done:
+  /* pending sends complete before the communicators go */
+  mtl__tr_wrap_free(role);
+  mtl__tr_mpi_free(inner);
+  mtl__tr_mpi_free(coll);
+  return rc;
+}
+
+static void mpi_destroy(mtl_transport *t) { free(t); }
+
+static const mtl__transport_ops mpi_ops = {"mpi", mpi_run, mpi_destroy};
+
+int mtl_transport_mpi(mtl_transport **out) {
+  int rank = 0, size = 0, rc;
+  if (!out)
+    return mtl__err(MTL_EINVAL, "mtl_transport_mpi: out is NULL");
+  *out = NULL;
+  if ((rc = mtl__mpi_ready("mtl_transport_mpi", &rank, &size)))
+    return rc;
+  mtl_transport *t = mtl__malloc(sizeof *t);
+  if (!t)
+    return MTL_ENOMEM;
+  *t = (mtl_transport){&mpi_ops, rank, size, NULL};
+  *out = t;
+  return MTL_OK;
 }

@@ -29,11 +29,12 @@ typedef struct mtl__async_node {
   mtl_dataset **ds;      /* one-task copies (owned) */
   mtl_problem **pb;      /* loss-only problems on them (owned) */
 } mtl__async_node;
-/* Builds node state for tasks[0..ntasks-1] of ds (copied: the node reads
- * nothing else afterwards). */
+/* Builds node state for local tasks tasks[0..ntasks-1] of ds (copied: the
+ * node reads nothing else afterwards); gid[i] is the global index of local
+ * task tasks[i] (pp->task_loss is indexed by global task). */
 int mtl__async_node_init(mtl__async_node *nd, const mtl_dataset *ds,
                          const mtl_problem_params *pp, const int *tasks,
-                         int ntasks);
+                         const int *gid, int ntasks);
 void mtl__async_node_clear(mtl__async_node *nd);
 
 /* The context of the async / SMTL role function.  Rank 0 (the server)
@@ -59,36 +60,47 @@ struct mtl__tr;
 int mtl__async_role(void *ctx, struct mtl__tr *tr);
 /* ---- end of async block -------------------------------------------------- */
 
-/* ---- hooks for the MPI drivers (src/mpi/, libmtl-mpi only) --------------- */
-/* Defined in the core (solvers) so that the MPI drivers, which live in
- * libmtl-mpi, reuse the in-process roles; no MPI type appears here.  The
- * drivers' own declarations are in src/mpi/mpi_impl.h. */
-struct mtl__tr;
-/* mtl_async_fit with the server's checkpoints (ck NULL = none): written
- * every ck->every units to ck->path, resumed from ck->resume; on any
- * transport (here in-process; the MPI driver sets the same hook). */
-int mtl__async_fit_ck(const mtl_dataset *ds, const mtl_problem_params *pp,
-                      const mtl_async_params *ap, mtl__ckpt *ck, double *W,
-                      mtl_async_info *info);
-/* mtl_omtl_run with the checkpoints of C-ADMM and round-synchronous D-ADMM
- * (ck NULL = none; other methods refuse one), on the in-process
- * transport. */
-int mtl__omtl_run_ck(mtl_stream *s, const mtl_omtl_params *p, mtl__ckpt *ck,
-                     mtl_omtl_result *res);
-/* [mpi hooks in async.c] parameter checks of mtl_async_fit; FIN to nodes
- * 1..P so that they return after a server failure. */
-int mtl__async_check_params(const mtl_async_params *p, int T);
-int mtl__async_release_nodes(struct mtl__tr *tr, int P);
-/* [mpi hook in omtl.c] One rank's part of mtl_omtl_run over an external
- * endpoint tr (rank = node, size = K): D-ADMM roles with the agreed round
- * count `rounds` (every rank runs exactly that many rounds; a task whose
- * stream ended is absent), checkpoints ck (NULL = none; rank 0 gathers
- * every rank's state at the end of each checkpoint round).  Rank 0 fills
- * res as mtl_omtl_run; other ranks leave it zeroed.  bytes_sent is this
- * endpoint's only. */
-int mtl__omtl_run_tr(mtl_stream *s, const mtl_omtl_params *p,
-                     struct mtl__tr *tr, int64_t rounds, mtl__ckpt *ck,
-                     mtl_omtl_result *res);
-/* ---- end of MPI hooks block ----------------------------------------------- */
+/* ---- the drivers of the distributed methods, on any transport ----------- */
+/* AMTL / SMTL: the ONE driver (async_driver.c), on transport t (NULL =
+ * threads).  Threads: ds holds every task and node r (1..P, P = ap->nodes
+ * or T) takes tasks t % P == r - 1.  A process transport of P + 1 ranks:
+ * rank r >= 1 holds in ds exactly the tasks t % P == r - 1, in increasing
+ * order, gid[i] the global index of its task i; rank 0 (the server) holds
+ * none (ds NULL or empty); T is the global task count.  Rank 0 receives W
+ * (d x T, Prox(V)) and info (may be NULL); the server checkpoints per ck
+ * (NULL = none) and writes the rank-to-tasks map to rank_map (NULL =
+ * none).  Returns the server's status (MTL_CONVERGED / MTL_MAXITER) on
+ * every rank, or an error (a bad argument on one rank is reported on
+ * every rank before any iteration). */
+typedef struct mtl__async_job {
+  const mtl_dataset *ds;
+  const int *gid;
+  int T;
+  const mtl_problem_params *pp;
+  const mtl_async_params *ap;
+  mtl__ckpt *ck;
+  const char *rank_map;
+  double *W;
+  mtl_async_info *info;
+} mtl__async_job;
+int mtl__async_run(const mtl_transport *t, const mtl__async_job *job);
+/* The online methods: the ONE driver (omtl_driver.c), on transport t
+ * (NULL = threads).  Threads: s is the whole stream.  A process transport:
+ * s is this rank's stream (all K tasks and d declared, this rank's task's
+ * instances: C-ADMM's rank k + 1 and the graph methods' rank k hold task
+ * k; C-ADMM's server, rank 0, may pass NULL); the ranks agree on the
+ * round count (the longest stream, or p->max_rounds).  Checkpoints ck
+ * (NULL = none: C-ADMM and round-synchronous D-ADMM only), the
+ * rank-to-tasks map (process transports; NULL = none).  Rank 0 fills res
+ * as mtl_omtl_run documents; other ranks leave it zeroed. */
+typedef struct mtl__omtl_job {
+  mtl_stream *s;
+  const mtl_omtl_params *p;
+  mtl__ckpt *ck;
+  const char *rank_map;
+  mtl_omtl_result *res;
+} mtl__omtl_job;
+int mtl__omtl_run_on(const mtl_transport *t, const mtl__omtl_job *job);
+/* ---- end of the drivers block ---------------------------------------------- */
 
 #endif /* MTL_SOLVERS_H */

@@ -59,6 +59,11 @@ int mtl__tr_send(mtl__tr *tr, int dest, int tag, const double *buf, int n) {
   return rc;
 }
 
+void mtl__tr_close(mtl__tr *tr) {
+  if (tr->v->close)
+    tr->v->close(tr);
+}
+
 int mtl__tr_recv(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
                  int *from, int *tag_out) {
   int rc = tr->v->recv(tr, src, tag, buf, cap, n, from, tag_out, 0);
@@ -168,7 +173,10 @@ static int inproc_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
   return rc;
 }
 
-static const mtl__tr_vtbl inproc_vtbl = {inproc_send, inproc_recv};
+static void inproc_close(mtl__tr *tr) { mtl__hub_close(tr->impl); }
+
+static const mtl__tr_vtbl inproc_vtbl = {inproc_send, inproc_recv,
+                                         inproc_close};
 
 int mtl__hub_create(int size, mtl__hub **out) {
   *out = NULL;

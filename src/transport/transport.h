@@ -55,6 +55,10 @@ typedef struct mtl__tr_vtbl {
    * nonblock and none was available, or a negative error. */
   int (*recv)(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
               int *from, int *tag_out, int nonblock);
+  /* Releases every rank blocked in a receive on this endpoint's network
+   * (they return MTL_ECANCELLED): what a failing role does so that its
+   * peers do not wait forever.  NULL = not possible (MPI: the job ends). */
+  void (*close)(mtl__tr *tr);
 } mtl__tr_vtbl;
 
 struct mtl__tr {
@@ -80,6 +84,8 @@ int mtl__tr_recv(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
 /* Like recv but returns 1 if a message was received, 0 if none is waiting. */
 int mtl__tr_try_recv(mtl__tr *tr, int src, int tag, double *buf, int cap,
                      int *n, int *from, int *tag_out);
+/* Calls the endpoint's close (see mtl__tr_vtbl), when it has one. */
+void mtl__tr_close(mtl__tr *tr);
 /* Sets the delay model of an endpoint (copied; seeds its generator). */
 void mtl__tr_set_delay(mtl__tr *tr, const mtl__delay *d);
 
@@ -120,6 +126,57 @@ typedef int (*mtl__role_fn)(void *ctx, mtl__tr *tr);
 int mtl__hub_run(mtl__hub *h, mtl__role_fn role, void *ctx);
 /* Closes the hub: pending and future recvs return MTL_ECANCELLED. */
 void mtl__hub_close(mtl__hub *h);
+
+/* ---- transports (runner.c): where a method's ranks run ------------------ */
+/* A distributed method is written as ONE per-rank function: it receives
+ * two endpoints of the same ranks, `coll` for the driver's collectives
+ * (checks agreed, shapes reduced, results gathered) and `role` for the
+ * algorithm's messages (wildcard receives on it never take a collective's
+ * message).  A transport (the public mtl_transport) runs that function on
+ * ranks 0..n-1:
+ *   - threads (NULL or mtl_transport_threads): n threads of this process
+ *     over two in-process hubs; every rank sees the caller's whole data;
+ *   - a process transport (MPI; next, an encrypted network one): this
+ *     process runs the function once, for its own rank, over endpoints of
+ *     its own implementation; n must be the transport's size.
+ * A new transport is an ops table: nothing in a method changes. */
+typedef int (*mtl__rank_fn)(void *ctx, mtl__tr *coll, mtl__tr *role);
+typedef struct mtl__transport_ops {
+  const char *name;
+  /* Runs fn on this transport's ranks (n of them, n == size checked by
+   * mtl__run_ranks); returns this process's result. */
+  int (*run)(mtl_transport *t, int n, mtl__rank_fn fn, void *ctx);
+  void (*destroy)(mtl_transport *t);
+} mtl__transport_ops;
+struct mtl_transport {
+  const mtl__transport_ops *ops;
+  int rank;   /* this process's rank; -1: every rank runs here (threads) */
+  int size;   /* the ranks; 0: as many as the method asks (threads) */
+  void *impl;
+};
+/* Runs fn on ranks 0..n-1 of t (NULL = threads).  Threads: returns the
+ * root-cause error of the ranks ("rank R: message"), else rank 0's value.
+ * A process transport: fn's value on this rank; n != size is an error on
+ * every rank (agreed before fn runs).  BLAS is made single-threaded. */
+int mtl__run_ranks(const mtl_transport *t, int n, mtl__rank_fn fn,
+                   void *ctx);
+/* 1 when every rank runs in this process (threads: each rank may read the
+ * caller's whole dataset), 0 for a process transport. */
+int mtl__transport_local(const mtl_transport *t);
+/* The number of ranks of a process transport; 0 for threads. */
+int mtl__transport_size(const mtl_transport *t);
+/* Agreement after a local step of a driver (over `coll`): MTL_OK when
+ * rc >= 0 on every rank; else this rank's own error, or MTL_ECANCELLED
+ * "who: rank R failed" on the ranks that did not fail. */
+int mtl__drv_agree(mtl__tr *coll, int rc, const char *who);
+/* Every rank's n ints x gathered at rank 0: *off (size + 1 offsets) and
+ * *all (off[size] ints, rank order); NULL on other ranks.  Collective. */
+int mtl__tr_gather_ints(mtl__tr *coll, const int *x, int n, const char *who,
+                        int **off, int **all);
+/* Rank 0 writes the rank-to-tasks map: line "RANK ROLE t1 t2 ..." per rank
+ * (1-based task ids) after a comment header; ids[off[r] .. off[r+1]-1]. */
+int mtl__write_rank_map(const char *path, int size, const char *role0,
+                        const char *role, const int *off, const int *ids);
 
 /* ---- checkpoints (checkpoint.c) [mpi helper] ----------------------------- */
 /* A checkpoint is a set of named double arrays under a kind string, written

@@ -39,9 +39,10 @@
  * Thread-safety: the roles share nothing but ctx fields they own (see
  * mtl__async_ctx): rank 0 writes W/info, rank r reads node[r - 1] only.
  *
- * Files: async.c (parameters, in-process driver, model), async_node.c (the
- * node role), async_server.c (the server role), async_ckpt.c (the server's
- * checkpoint hook), async_impl.h (what they share).
+ * Files: async.c (parameters, model), async_driver.c (the one driver, on
+ * any transport), async_node.c (the node role), async_server.c (the server
+ * role), async_ckpt.c (the server's checkpoint hook), async_impl.h (what
+ * they share).
  */
 #include "async_impl.h"
 
@@ -105,7 +106,7 @@ int mtl__async_role(void *ctx, mtl__tr *tr) {
 }
 
 
-/* ---- in-process driver ------------------------------------------------------ */
+/* ---- parameters ------------------------------------------------------------- */
 
 /* One message per bad field (LIBLINEAR's check_parameter). */
 static int check_params(const mtl_async_params *p, int T) {
@@ -175,8 +176,6 @@ static int check_params(const mtl_async_params *p, int T) {
   return MTL_OK;
 }
 
-/* [mpi hooks] the checks above for the MPI driver, and the release of the
- * nodes after a server failure (a FIN makes a node role return). */
 int mtl__async_check_params(const mtl_async_params *p, int T) {
   return check_params(p, T);
 }
@@ -191,117 +190,17 @@ int mtl__async_release_nodes(mtl__tr *tr, int P) {
   return rc;
 }
 
-/* The in-process network of P nodes and the server, with each node's
- * simulated delays (stragglers slowed by `straggle`). */
-static int make_hub(const mtl_async_params *ap, int P, mtl__hub **out) {
-  int rc = mtl__hub_create(P + 1, out);
-  if (rc)
-    return rc;
-  for (int r = 1; r <= P; r++) {
-    double f = r <= ap->stragglers ? ap->straggle : 1.0;
-    mtl__delay dl = {
-        .offset_ms = f * (ap->node_delay_ms ? ap->node_delay_ms[r - 1]
-                                            : ap->delay_ms),
-        .jitter_ms = f * ap->jitter_ms,
-        .dist = ap->jitter_exp,
-        .seed = ap->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)r,
-    };
-    mtl__tr_set_delay(mtl__hub_endpoint(*out, r), &dl);
-  }
-  return MTL_OK;
-}
-
-/* Validates the regularizer (fields, graph R shape) on a zero matrix. */
-static int check_reg(const mtl_problem_params *pp, int d, int T) {
-  int dp = pp->unpenalized_last ? d - 1 : d;
-  double *Z = mtl__calloc((size_t)dp * T, sizeof(double));
-  if (!Z)
-    return MTL_ENOMEM;
-  int rc = mtl_reg_prox(&pp->reg, 1.0, Z, dp, T, Z);
-  free(Z);
-  return rc ? mtl__err_prefix(rc, "async: reg") : MTL_OK;
-}
-
 int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
                   const mtl_async_params *ap, double *W,
                   mtl_async_info *info) {
-  return mtl__async_fit_ck(ds, pp, ap, NULL, W, info);
-}
-
-int mtl__async_fit_ck(const mtl_dataset *ds, const mtl_problem_params *pp,
-                      const mtl_async_params *ap, mtl__ckpt *ck, double *W,
-                      mtl_async_info *info) {
-  mtl_async_params apd;
-  mtl_problem_params ppd;
-  mtl__async_ctx cx = {0};
-  mtl__hub *hub = NULL;
-  int *tasks = NULL;
-  int rc;
   if (info)
     memset(info, 0, sizeof *info);
   if (!ds || !W)
     return mtl__err(MTL_EINVAL, "mtl_async_fit: %s is NULL",
                     ds ? "W" : "dataset");
-  if (ds->T < 1)
-    return mtl__err(MTL_EINVAL, "mtl_async_fit: dataset has no tasks");
-  if (!ap) {
-    mtl_async_params_init(&apd);
-    ap = &apd;
-  }
-  if (!pp) {
-    mtl_problem_params_init(&ppd);
-    pp = &ppd;
-  }
-  int d = ds->d, T = ds->T;
-  if ((rc = check_params(ap, T)))
-    return rc;
-  if (pp->unpenalized_last && d < 2)
-    return mtl__err(MTL_EINVAL,
-                    "async: unpenalized_last needs d >= 2 (d = %d)", d);
-  if ((rc = check_reg(pp, d, T)))
-    return rc;
-  cx.ap = *ap;
-  cx.ap.node_delay_ms = NULL;
-  cx.ap.progress = ap->progress;
-  cx.d = d;
-  cx.T = T;
-  cx.nodes = ap->nodes ? ap->nodes : T;
-  cx.reg = pp->reg;
-  cx.unpenalized_last = pp->unpenalized_last;
-  cx.W = W;
-  cx.info = info;
-  cx.ckpt = ck && (ck->path || ck->resume) ? ck : NULL;
-  if (cx.ckpt && ck->path && ck->every < 1)
-    return mtl__err(MTL_EINVAL, "async: checkpoint_every = %d must be >= 1",
-                    ck->every);
-  int P = cx.nodes;
-  cx.node = mtl__calloc((size_t)P, sizeof *cx.node);
-  tasks = mtl__malloc((size_t)T * sizeof(int));
-  rc = MTL_ENOMEM;
-  if (!cx.node || !tasks)
-    goto done;
-  for (int r = 1; r <= P; r++) {
-    int K = 0;
-    for (int t = r - 1; t < T; t += P)
-      tasks[K++] = t;
-    if ((rc = mtl__async_node_init(&cx.node[r - 1], ds, pp, tasks, K)))
-      goto done;
-  }
-  if ((rc = make_hub(ap, P, &hub)))
-    goto done;
-  rc = mtl__hub_run(hub, mtl__async_role, &cx);
-  if (rc == MTL_OK)
-    rc = cx.status;
-  else if (info)
-    mtl_async_info_clear(info);
-done:
-  mtl__hub_free(hub);
-  if (cx.node)
-    for (int r = 0; r < P; r++)
-      mtl__async_node_clear(&cx.node[r]);
-  free(cx.node);
-  free(tasks);
-  return rc;
+  mtl__async_job job = {.ds = ds, .T = ds->T, .pp = pp, .ap = ap, .W = W,
+                        .info = info};
+  return mtl__async_run(NULL, &job);
 }
 
 int mtl_async_to_model(const mtl_dataset *ds, const mtl_problem_params *pp,

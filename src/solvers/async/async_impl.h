@@ -21,6 +21,12 @@ enum { TAG_HELLO = 1, TAG_COL, TAG_UPD, TAG_STOP, TAG_EVAL, TAG_EVALR,
 int mtl__async_server_role(mtl__async_ctx *cx, mtl__tr *tr);
 int mtl__async_node_role(mtl__async_ctx *cx, mtl__tr *tr);
 
+/* The checks of an mtl_async_params for T tasks (one message per bad
+ * field); FIN to nodes 1..P so that they return after a server failure
+ * (async.c). */
+int mtl__async_check_params(const mtl_async_params *p, int T);
+int mtl__async_release_nodes(mtl__tr *tr, int P);
+
 /* The server's state. */
 typedef struct mtl__srv {
   mtl__async_ctx *cx;

@@ -30,7 +30,7 @@ void mtl__async_node_clear(mtl__async_node *nd) {
 
 int mtl__async_node_init(mtl__async_node *nd, const mtl_dataset *ds,
                          const mtl_problem_params *pp, const int *tasks,
-                         int ntasks) {
+                         const int *gid, int ntasks) {
   memset(nd, 0, sizeof *nd);
   int rc = MTL_ENOMEM;
   nd->tasks = mtl__malloc((size_t)ntasks * sizeof(int));
@@ -40,15 +40,15 @@ int mtl__async_node_init(mtl__async_node *nd, const mtl_dataset *ds,
     goto fail;
   nd->ntasks = ntasks;
   for (int i = 0; i < ntasks; i++) {
-    int t = tasks[i];
-    nd->tasks[i] = t;
+    int t = tasks[i], g = gid[i];
+    nd->tasks[i] = g;
     rc = mtl_dataset_select_tasks(ds, &t, 1, &nd->ds[i]);
     if (rc)
       goto fail;
     /* loss only: the regularizer lives on the server */
     mtl_problem_params q = *pp;
     q.task_loss = NULL;
-    q.loss = pp->task_loss ? (mtl_loss)pp->task_loss[t] : pp->loss;
+    q.loss = pp->task_loss ? (mtl_loss)pp->task_loss[g] : pp->loss;
     mtl_reg_init(&q.reg);
     q.reg.type = MTL_REG_NONE;
     q.reg.lambda = 0;
@@ -57,7 +57,7 @@ int mtl__async_node_init(mtl__async_node *nd, const mtl_dataset *ds,
     q.threads = 1;
     rc = mtl_problem_create(nd->ds[i], &q, &nd->pb[i]);
     if (rc) {
-      rc = mtl__err_prefix(rc, "async: task %d", t + 1);
+      rc = mtl__err_prefix(rc, "async: task %d", g + 1);
       goto fail;
     }
   }

@@ -75,6 +75,9 @@ void mtl__omtl_z(const mtl_omtl_params *p, int d, double *z, const double *w,
                  const double *u, const double *v);
 void mtl__omtl_normalize(int d, double *x);
 
+/* The checks of an mtl_omtl_params (omtl.c). */
+int mtl__omtl_check_params(const mtl_omtl_params *p);
+
 /* Rank-0 bookkeeping (omtl.c). */
 const char *mtl__omtl_method_name(mtl_omtl_method m);
 int mtl__omtl_collect_round(mtl__omtl_ctx *c, const double *code, double sec);
