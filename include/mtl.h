@@ -214,7 +214,13 @@ typedef struct mtl_read_params {
   int dim;               /* text: feature dimension; 0 = max index seen
                             (default 0) */
   int kind;              /* -1 infer per task (default), or mtl_task_kind */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
+  int part_count;        /* task filter: keep only the tasks t (0-based, in
+                            the order the whole-file read gives) with
+                            t % part_count == part_index; 0 = every task
+                            (default 0) */
+  int part_index;        /* 0 <= part_index < part_count (default 0) */
+  uint64_t reserved_[7]; /* room to grow: MTL_RESERVED less the 8 bytes of
+                            part_count and part_index */
 } mtl_read_params;
 
 MTL_API void mtl_read_params_init(mtl_read_params *p);
@@ -222,9 +228,11 @@ MTL_API void mtl_read_params_init(mtl_read_params *p);
  *  named as mtl_read_params' fields: format=auto|mat|npz|text|csv,
  *  layout=auto|cell|task-start|task-id|onevsrest|stacked, x_var, y_var,
  *  task_var, samples_in_columns=auto|0|1, task_col, label_col,
- *  sparse=auto|0|1, dim, kind=auto|regression|classification.  No struct
- *  needed (bindings).  An unknown name or a bad value is MTL_EINVAL naming
- *  it; reading errors as mtl_dataset_read. */
+ *  sparse=auto|0|1, dim, kind=auto|regression|classification, and the task
+ *  filter part=K/P: the K-th of P parts, 1-based (1 <= K <= P; part_index
+ *  = K - 1, part_count = P; "part=all" = every task).  No struct needed
+ *  (bindings).  An unknown name or a bad value is MTL_EINVAL naming it;
+ *  reading errors as mtl_dataset_read. */
 MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
                                   mtl_dataset **out);
 
@@ -237,9 +245,31 @@ MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
  *  task is a 1-based integer or any name without spaces (tasks are ordered
  *  by first appearance; integer ids are ordered numerically), label a real
  *  number, idx 1-based feature indices in increasing order.  Empty lines and
- *  lines starting with '#' are ignored. */
+ *  lines starting with '#' are ignored.  Numbers are read as strtod reads
+ *  them, correctly rounded ("C" locale).
+ *
+ *  Task filter (p->part_count > 0): only the tasks t of the whole file's
+ *  order with t % part_count == part_index are kept, each exactly as the
+ *  whole-file read gives it (same values, name, kind, storage and
+ *  dimension); mtl_dataset_global_task and mtl_dataset_global_tasks tell
+ *  which ones.  Text files are read in two passes: the first reads only
+ *  the task, the label and the feature indices of every line (fixing the
+ *  task order, the dimension, the dense/sparse choice and the label kind
+ *  as the whole file fixes them), the second parses and stores this part's
+ *  lines only; errors in other parts' feature values are not seen.  Other
+ *  formats are read whole and the part kept.  A part with no task is
+ *  MTL_EINVAL naming the part and the task count. */
 MTL_API int mtl_dataset_read(const char *path, const mtl_read_params *p,
                              mtl_dataset **out);
+
+/** The index of task t in the whole file when ds was read with a task
+ *  filter (mtl_read_params.part_count), 0-based; t itself when it was read
+ *  whole (the index is kept by splits, folds, subsets, task selections and
+ *  mtl_scaler_apply).  -1 if t is out of range. */
+MTL_API int mtl_dataset_global_task(const mtl_dataset *ds, int t);
+/** The number of tasks of the whole file ds was read from with a task
+ *  filter; mtl_dataset_ntasks(ds) when read whole. */
+MTL_API int mtl_dataset_global_tasks(const mtl_dataset *ds);
 
 /** Writes ds in the text format above (all tasks, %.17g values, 1-based
  *  task ids and feature indices, zeros omitted).  Writes to a temporary file

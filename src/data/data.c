@@ -40,7 +40,20 @@ void mtl_dataset_free(mtl_dataset *ds) {
   free(ds->tasks);
   free(ds->shared_X);
   free(ds->notes);
+  free(ds->global_task);
   free(ds);
+}
+
+int mtl_dataset_global_task(const mtl_dataset *ds, int t) {
+  if (!ds || t < 0 || t >= ds->T)
+    return -1;
+  return ds->global_task ? ds->global_task[t] : t;
+}
+
+int mtl_dataset_global_tasks(const mtl_dataset *ds) {
+  if (!ds)
+    return 0;
+  return ds->global_task ? ds->global_T : ds->T;
 }
 
 void mtl__dataset_note(mtl_dataset *ds, const char *fmt, ...) {

@@ -33,6 +33,10 @@ struct mtl_dataset {
   int shared;         /* shared design: tasks[t].X == shared_X */
   double *shared_X;   /* n x d row-major (owned) */
   char *notes;        /* newline-separated notes, or NULL */
+  int *global_task;   /* read with a task filter: task t is task
+                         global_task[t] of the file (T entries); NULL =
+                         identity */
+  int global_T;       /* with global_task: the file's task count */
 };
 
 /* Appends a note line to ds->notes (printf-style). */
@@ -63,11 +67,47 @@ void mtl__task_matvec(const mtl_dataset *ds, int t, const double *w,
 void mtl__task_matvec_t(const mtl_dataset *ds, int t, double alpha,
                         const double *r, double *g);
 
+/* Sets dst's global task indices from src's: dst's task k is src's task
+ * ids[k] (ids NULL: k), K = dst->T (data_ops.c).  Nothing is stored when
+ * the result is the identity of an unfiltered dataset. */
+int mtl__dataset_copy_global(const mtl_dataset *src, const int *ids,
+                             mtl_dataset *dst);
+/* Keeps tasks sel[0..K-1] (increasing) of ds in place, freeing the others,
+ * and records their global indices (data_ops.c). */
+int mtl__dataset_keep_tasks(mtl_dataset *ds, const int *sel, int K);
+
 /* Dense matrix from a text file (text_matrix.c): one row per line, blanks
  * or commas between numbers, '#' comments.  *out is column-major rows x
  * cols (malloc'd).  Errors name path:line and the value. */
 int mtl__read_text_matrix(const char *path, double **out, int *rows,
                           int *cols);
+
+/* ---- numbers and lines (numparse.c, io_lines.c) -------------------------- */
+/* strtod(s, end) exactly (value and end pointer, "C" locale), with a fast
+ * correctly rounded path for plain decimals (numparse.c).  It may read up
+ * to 8 bytes past the number's end: s must lie in a buffer with
+ * MTL__LINES_PAD readable bytes after its string's terminator (as the
+ * lines of mtl__lines do). */
+double mtl__strtod(const char *s, char **end);
+
+/* The lines of a text file, read in blocks and readable twice (rewind).
+ * A returned line ends at its '\n' or, for a last line without one, at a
+ * '\0'; lineno is the 1-based number of the line returned last. */
+#define MTL__LINES_PAD 16
+typedef struct mtl__lines {
+  const char *path;
+  int fd, eof, whole; /* whole: not seekable, held in memory */
+  char *buf;          /* cap + MTL__LINES_PAD bytes: data buf[0..len), a
+                         '\0', then readable slack */
+  size_t cap, len, pos;
+  long lineno;
+} mtl__lines;
+int mtl__lines_open(mtl__lines *L, const char *path);
+/* 1 with *line = the next line and *n its length (its '\n' included), 0
+ * at the end, or an error code. */
+int mtl__lines_next(mtl__lines *L, char **line, size_t *n);
+int mtl__lines_rewind(mtl__lines *L);
+void mtl__lines_close(mtl__lines *L);
 
 /* ---- task graph (graph.c) ------------------------------------------------ */
 /* The one edge-list reader: one edge "a b" per line (1-based numbers in
@@ -150,10 +190,31 @@ typedef struct mtl__io_task {
  * task when not NULL.  Label errors name the file and task. */
 int mtl__io_finish(const char *path, int d, mtl__io_task *tasks, int T,
                    int kind, const int *task_kinds, mtl_dataset **out);
+/* The labels of one task as the pooled kind rule sees them: the first
+ * sample (0-based) with label 0, with -1, and with any other value (vo);
+ * -1 = none. */
+typedef struct mtl__label_sum {
+  int i0, im, io;
+  double vo;
+} mtl__label_sum;
+void mtl__label_sum_init(mtl__label_sum *s);
+void mtl__label_sum_add(mtl__label_sum *s, int i, double y);
+/* The one label kind of a file from its tasks' summaries (T of them, names
+ * may hold NULLs): as mtl__io_finish decides it for want = -1 (infer) or a
+ * forced kind; *map0 = 1 when labels 0 become -1.  Returns the kind or an
+ * error naming path, task and sample. */
+int mtl__labels_pooled(const char *path, const mtl__label_sum *ls,
+                       const char *const *names, int T, int want, int *map0);
+/* mtl__io_finish with the label kind decided by the caller (kind >= 0 and
+ * map0, e.g. from the whole file when only a part of it was read). */
+int mtl__io_finish_kind(const char *path, int d, mtl__io_task *tasks, int T,
+                        int kind, int map0, mtl_dataset **out);
 int mtl__read_text(const char *path, const mtl_read_params *p,
                    mtl_dataset **out);
 int mtl__read_csv(const char *path, const mtl_read_params *p,
                   mtl_dataset **out);
+/* MTL_EINVAL: the part of p's task filter holds none of the T tasks. */
+int mtl__part_empty(const char *path, const mtl_read_params *p, int T);
 /* ---- end of readers block ------------------------------------------------ */
 
 #endif /* MTL_DATA_H */

@@ -29,6 +29,53 @@ void mtl__dataset_copy_notes(const mtl_dataset *src, mtl_dataset *dst) {
     dst->notes = strdup(src->notes); /* best effort, like mtl__dataset_note */
 }
 
+int mtl__dataset_copy_global(const mtl_dataset *src, const int *ids,
+                             mtl_dataset *dst) {
+  int K = dst->T, same = !src->global_task && K == src->T;
+  for (int k = 0; same && ids && k < K; k++)
+    same = ids[k] == k;
+  if (same)
+    return MTL_OK;
+  int *g = mtl__malloc((size_t)(K > 0 ? K : 1) * sizeof *g);
+  if (!g)
+    return MTL_ENOMEM;
+  for (int k = 0; k < K; k++)
+    g[k] = mtl_dataset_global_task(src, ids ? ids[k] : k);
+  free(dst->global_task);
+  dst->global_task = g;
+  dst->global_T = mtl_dataset_global_tasks(src);
+  return MTL_OK;
+}
+
+int mtl__dataset_keep_tasks(mtl_dataset *ds, const int *sel, int K) {
+  int *g = mtl__malloc((size_t)(K > 0 ? K : 1) * sizeof *g);
+  if (!g)
+    return MTL_ENOMEM;
+  for (int k = 0; k < K; k++)
+    g[k] = mtl_dataset_global_task(ds, sel[k]);
+  int GT = mtl_dataset_global_tasks(ds), k = 0;
+  for (int t = 0; t < ds->T; t++) {
+    mtl__task *tk = &ds->tasks[t];
+    if (k < K && sel[k] == t) {
+      ds->tasks[k++] = *tk;
+      continue;
+    }
+    if (tk->owns_X) {
+      free(tk->X);
+      free(tk->indptr);
+      free(tk->indices);
+      free(tk->values);
+    }
+    free(tk->y);
+    free(tk->name);
+  }
+  ds->T = K;
+  free(ds->global_task);
+  ds->global_task = g;
+  ds->global_T = GT;
+  return MTL_OK;
+}
+
 /* Appends to out a task holding rows[0..m-1] (m >= 1) of task t of ds, with
  * t's name, kind and weight.  Dense and shared tasks give dense copies, CSR
  * tasks CSR copies. */
@@ -136,6 +183,8 @@ static int build_from_rows(const mtl_dataset *ds, const int *task_ids, int K,
     for (int k = 0; k < K && !rc; k++)
       rc = copy_task_rows(ds, task_ids[k], rows[k], m[k], o);
   }
+  if (!rc)
+    rc = mtl__dataset_copy_global(ds, task_ids, o);
   if (rc) {
     mtl_dataset_free(o);
     o = NULL;

@@ -309,6 +309,8 @@ int mtl_scaler_apply(const mtl_scaler *s, const mtl_dataset *ds,
     for (int t = 0; t < ds->T && !rc; t++)
       rc = scale_task(s, &ds->tasks[t], centered, o);
   }
+  if (!rc)
+    rc = mtl__dataset_copy_global(ds, NULL, o);
 cleanup:
   if (rc) {
     mtl_dataset_free(o);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,16 @@ void mtl_read_params_init(mtl_read_params *p) {
                          .label_col = -1,
                          .sparse = -1,
                          .dim = 0,
-                         .kind = -1};
+                         .kind = -1,
+                         .part_count = 0,
+                         .part_index = 0};
 }
+
+/* part_count and part_index took 8 bytes of MTL_RESERVED: same size. */
+_Static_assert(sizeof(mtl_read_params) ==
+                   offsetof(mtl_read_params, part_count) +
+                       sizeof(uint64_t) * 8,
+               "mtl_read_params changed size");
 
 /* ---- assembly ------------------------------------------------------------ */
 
@@ -54,30 +63,49 @@ static const char *tname(const mtl__io_task *t, int k, char *buf, size_t cap) {
   return buf;
 }
 
+void mtl__label_sum_init(mtl__label_sum *s) {
+  *s = (mtl__label_sum){-1, -1, -1, 0.0};
+}
+
+void mtl__label_sum_add(mtl__label_sum *s, int i, double y) {
+  if (y == 0.0) {
+    if (s->i0 < 0)
+      s->i0 = i;
+  } else if (y == -1.0) {
+    if (s->im < 0)
+      s->im = i;
+  } else if (y != 1.0 && s->io < 0) {
+    s->io = i;
+    s->vo = y;
+  }
+}
+
+static const char *sname(const char *const *names, int t, char *buf,
+                         size_t cap) {
+  if (names && names[t])
+    snprintf(buf, cap, "task %d (%s)", t + 1, names[t]);
+  else
+    snprintf(buf, cap, "task %d", t + 1);
+  return buf;
+}
+
 /* Decides one label kind for the whole file from the pooled labels: all in
  * {-1,+1} or all in {0,1} is classification ({0,1} is mapped), any other
  * value is regression, and a mix of 0 and -1 is refused as ambiguous.
  * Returns the kind or an error; *map0 = 1 when 0 must become -1. */
-static int pooled_kind(const char *path, const mtl__io_task *tk, int T,
-                       int want, int *map0) {
-  int t0 = -1, i0 = 0, tm = -1, im = 0, to = -1, io = 0;
-  double vo = 0;
+int mtl__labels_pooled(const char *path, const mtl__label_sum *ls,
+                       const char *const *names, int T, int want, int *map0) {
+  int t0 = -1, tm = -1, to = -1;
   char a[96], b[96];
   *map0 = 0;
-  for (int t = 0; t < T; t++)
-    for (int i = 0; i < tk[t].n; i++) {
-      double v = tk[t].y[i];
-      if (!isfinite(v))
-        return mtl__err(MTL_EFORMAT,
-                        "%s: %s sample %d: label %g is not finite", path,
-                        tname(&tk[t], t, a, sizeof a), i + 1, v);
-      if (v == 0.0 && t0 < 0)
-        t0 = t, i0 = i;
-      else if (v == -1.0 && tm < 0)
-        tm = t, im = i;
-      else if (v != 0.0 && v != 1.0 && v != -1.0 && to < 0)
-        to = t, io = i, vo = v;
-    }
+  for (int t = 0; t < T; t++) {
+    if (ls[t].i0 >= 0 && t0 < 0)
+      t0 = t;
+    if (ls[t].im >= 0 && tm < 0)
+      tm = t;
+    if (ls[t].io >= 0 && to < 0)
+      to = t;
+  }
   if (want == MTL_TASK_REGRESSION)
     return MTL_TASK_REGRESSION;
   if (to >= 0) {
@@ -86,43 +114,95 @@ static int pooled_kind(const char *path, const mtl__io_task *tk, int T,
     return mtl__err(MTL_EFORMAT,
                     "%s: %s sample %d: label %g is not a class label "
                     "(classification needs {-1,+1} or {0,1})",
-                    path, tname(&tk[to], to, a, sizeof a), io + 1, vo);
+                    path, sname(names, to, a, sizeof a), ls[to].io + 1,
+                    ls[to].vo);
   }
   if (t0 >= 0 && tm >= 0)
     return mtl__err(MTL_EFORMAT,
                     "%s: mixed label sets {0,1} and {-1,+1}: %s sample %d "
                     "has 0 but %s sample %d has -1 (pass kind = regression "
                     "if these are real targets)",
-                    path, tname(&tk[t0], t0, a, sizeof a), i0 + 1,
-                    tname(&tk[tm], tm, b, sizeof b), im + 1);
+                    path, sname(names, t0, a, sizeof a), ls[t0].i0 + 1,
+                    sname(names, tm, b, sizeof b), ls[tm].im + 1);
   *map0 = t0 >= 0;
   return MTL_TASK_CLASSIFICATION;
 }
 
-int mtl__io_finish(const char *path, int d, mtl__io_task *tk, int T, int kind,
-                   const int *task_kinds, mtl_dataset **out) {
-  mtl_dataset *ds = NULL;
-  int rc = MTL_OK, map0 = 0, k = kind;
-  *out = NULL;
-  if (T < 1) {
-    rc = mtl__err(MTL_EFORMAT, "%s: no samples found", path);
-    goto done;
+/* mtl__labels_pooled over the labels of tk (which must be finite). */
+static int pooled_kind(const char *path, const mtl__io_task *tk, int T,
+                       int want, int *map0) {
+  mtl__label_sum *ls = mtl__malloc((size_t)T * sizeof *ls);
+  const char **names = mtl__malloc((size_t)T * sizeof *names);
+  int rc = ls && names ? MTL_OK : MTL_ENOMEM;
+  for (int t = 0; t < T && !rc; t++) {
+    char a[96];
+    mtl__label_sum_init(&ls[t]);
+    names[t] = tk[t].name;
+    for (int i = 0; i < tk[t].n && !rc; i++) {
+      if (!isfinite(tk[t].y[i]))
+        rc = mtl__err(MTL_EFORMAT,
+                      "%s: %s sample %d: label %g is not finite", path,
+                      tname(&tk[t], t, a, sizeof a), i + 1, tk[t].y[i]);
+      mtl__label_sum_add(&ls[t], i, tk[t].y[i]);
+    }
   }
+  if (!rc)
+    rc = mtl__labels_pooled(path, ls, names, T, want, map0);
+  free(ls);
+  free(names);
+  return rc;
+}
+
+/* MTL_EFORMAT when there is no task or an empty one. */
+static int check_tasks(const char *path, const mtl__io_task *tk, int T) {
+  if (T < 1)
+    return mtl__err(MTL_EFORMAT, "%s: no samples found", path);
   for (int t = 0; t < T; t++)
     if (tk[t].n < 1) {
       char a[96];
-      rc = mtl__err(MTL_EFORMAT, "%s: %s is empty (0 samples)", path,
-                    tname(&tk[t], t, a, sizeof a));
-      goto done;
+      return mtl__err(MTL_EFORMAT, "%s: %s is empty (0 samples)", path,
+                      tname(&tk[t], t, a, sizeof a));
     }
-  if (!task_kinds) {
-    k = pooled_kind(path, tk, T, kind, &map0);
-    if (k < 0) {
-      rc = k;
-      goto done;
-    }
-  }
-  ds = mtl_dataset_create(d);
+  return MTL_OK;
+}
+
+static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
+                    int map0, const int *task_kinds, mtl_dataset **out);
+
+/* Frees tk (T tasks) after a failure; returns rc. */
+static int drop_tasks(mtl__io_task *tk, int T, mtl_dataset **out, int rc) {
+  *out = NULL;
+  for (int t = 0; t < T; t++)
+    mtl__io_task_clear(&tk[t]);
+  free(tk);
+  return rc;
+}
+
+int mtl__io_finish(const char *path, int d, mtl__io_task *tk, int T, int kind,
+                   const int *task_kinds, mtl_dataset **out) {
+  int map0 = 0, k = kind, rc = check_tasks(path, tk, T);
+  if (!rc && !task_kinds && (k = pooled_kind(path, tk, T, kind, &map0)) < 0)
+    rc = k;
+  if (rc)
+    return drop_tasks(tk, T, out, rc);
+  return assemble(path, d, tk, T, k, map0, task_kinds, out);
+}
+
+int mtl__io_finish_kind(const char *path, int d, mtl__io_task *tk, int T,
+                        int kind, int map0, mtl_dataset **out) {
+  int rc = check_tasks(path, tk, T);
+  if (rc)
+    return drop_tasks(tk, T, out, rc);
+  return assemble(path, d, tk, T, kind, map0, NULL, out);
+}
+
+/* Builds *out from tk (kind k decided, or per task by task_kinds), taking
+ * every array. */
+static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
+                    int map0, const int *task_kinds, mtl_dataset **out) {
+  int rc = MTL_OK;
+  *out = NULL;
+  mtl_dataset *ds = mtl_dataset_create(d);
   if (!ds) {
     rc = d < 1 ? MTL_EFORMAT : MTL_ENOMEM;
     mtl__err_prefix(rc, "%s", path);
@@ -214,7 +294,40 @@ static int check_params(const mtl_read_params *p) {
   if (p->kind < -1 || p->kind > 1)
     return mtl__err(MTL_EINVAL, "read params: kind = %d must be -1, 0 or 1",
                     p->kind);
+  if (p->part_count < 0)
+    return mtl__err(MTL_EINVAL, "read params: part_count = %d must be >= 0 "
+                                "(0 = every task)", p->part_count);
+  if (p->part_index < 0 || (p->part_count > 0 && p->part_index >= p->part_count) ||
+      (p->part_count == 0 && p->part_index != 0))
+    return mtl__err(MTL_EINVAL, "read params: part_index = %d must be in "
+                                "[0, part_count = %d)%s",
+                    p->part_index, p->part_count,
+                    p->part_count == 0 ? " (or 0 with part_count 0)" : "");
   return MTL_OK;
+}
+
+int mtl__part_empty(const char *path, const mtl_read_params *p, int T) {
+  return mtl__err(MTL_EINVAL,
+                  "%s: part %d/%d (part_index %d of part_count %d) holds no "
+                  "task: the file has %d tasks",
+                  path, p->part_index + 1, p->part_count, p->part_index,
+                  p->part_count, T);
+}
+
+/* The task filter on a dataset read whole: keeps its part in place. */
+static int keep_part(const char *path, const mtl_read_params *p,
+                     mtl_dataset *ds) {
+  int T = ds->T, K = 0;
+  if (p->part_index >= T)
+    return mtl__part_empty(path, p, T);
+  int *sel = mtl__malloc((size_t)T * sizeof *sel);
+  if (!sel)
+    return MTL_ENOMEM;
+  for (int t = p->part_index; t < T; t += p->part_count)
+    sel[K++] = t;
+  int rc = mtl__dataset_keep_tasks(ds, sel, K);
+  free(sel);
+  return rc;
 }
 
 int mtl_dataset_read(const char *path, const mtl_read_params *p,
@@ -267,17 +380,21 @@ int mtl_dataset_read(const char *path, const mtl_read_params *p,
                     "%s: a lone .npy file holds one array, not a dataset; "
                     "save X, y (and task ids) together with numpy.savez",
                     path);
-  if (fmt == MTL_FMT_TEXT)
+  if (fmt == MTL_FMT_TEXT) /* applies the task filter itself */
     return mtl__read_text(path, p, out);
-  if (fmt == MTL_FMT_CSV)
-    return mtl__read_csv(path, p, out);
-
-  mtl__varsrc s = {0};
-  rc = fmt == MTL_FMT_MAT ? mtl__mat_open(path, &s) : mtl__npz_open(path, &s);
-  if (rc)
-    return rc;
-  rc = mtl__io_read_vars(&s, p, out);
-  s.close(&s);
+  if (fmt == MTL_FMT_CSV) {
+    rc = mtl__read_csv(path, p, out);
+  } else {
+    mtl__varsrc s = {0};
+    rc = fmt == MTL_FMT_MAT ? mtl__mat_open(path, &s)
+                            : mtl__npz_open(path, &s);
+    if (rc)
+      return rc;
+    rc = mtl__io_read_vars(&s, p, out);
+    s.close(&s);
+  }
+  if (!rc && p->part_count > 0)
+    rc = keep_part(path, p, *out);
   if (rc) {
     mtl_dataset_free(*out);
     *out = NULL;

@@ -99,6 +99,53 @@ int mtl__io_layout_ovr(const mtl__io_vars *v, const mtl__io_design *D,
 /* 3-D X (T x n x d) and Y (T x n): NC-24's synthetic.npz. */
 int mtl__io_layout_stacked(const mtl__io_vars *v, mtl_dataset **out);
 
+/* ---- the tasks of a text or CSV file (io_tasks.c) ------------------------- */
+
+/* One task of a text or CSV file: its key, what the text reader's first
+ * pass counted, and its storage while it is filled. */
+typedef struct mtl__tacc {
+  char *key;          /* canonical token: integers without sign or zeros */
+  int is_int;
+  long long id;
+  int64_t n;          /* samples: counted (text) or stored (CSV) */
+  int64_t nnz;        /* text: nonzero feature values (first pass) */
+  mtl__label_sum ls;  /* text: its labels (first pass) */
+  int global, keep;   /* index in the file's task order; kept by the filter */
+  int i, cap;         /* samples stored; rows allocated (CSV) */
+  double *y, *X;      /* labels; dense rows (n x d) */
+  int64_t *ip;        /* CSR: row pointers (n + 1) */
+  int32_t *ix;        /* CSR: 0-based indices */
+  double *v;          /* CSR: values */
+  int64_t nz, cap_nz; /* CSR: entries stored, allocated */
+} mtl__tacc;
+
+/* The tasks of a file, found by their token (hash table). */
+typedef struct mtl__tset {
+  mtl__tacc *t;
+  int T, cap;
+  int *slot;          /* open addressing: task index + 1, 0 = empty */
+  size_t nslot;
+  int all_int;
+  int last;           /* task of the last token (lines come in runs) */
+  char last_tok[40];
+  size_t last_len;
+} mtl__tset;
+
+/* The index of the task of token tok[0..n-1] (created when new), or an
+ * error code. */
+int mtl__tset_get(mtl__tset *s, const char *tok, size_t n);
+/* The index of the task of tok[0..n-1], or -1 when there is none. */
+int mtl__tset_find(mtl__tset *s, const char *tok, size_t n);
+void mtl__tset_free(mtl__tset *s);
+/* The file's task order into *ord (malloc'd, T entries): integer ids
+ * numerically, else first appearance; sets every task's global index. */
+int mtl__tset_order(mtl__tset *s, mtl__tacc ***ord);
+/* The name the reader gives task a ("task7" for the integer id 7, else its
+ * token), malloc'd. */
+char *mtl__tacc_name(const mtl__tacc *a);
+/* Moves a's storage (dense X, or CSR) and labels into q, with its name. */
+int mtl__tacc_move(mtl__tacc *a, mtl__io_task *q);
+
 /* Reads a dataset from a file of named variables (.mat, .npz). */
 int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
                       mtl_dataset **out);

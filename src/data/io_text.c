@@ -1,11 +1,20 @@
 /*
  * io_text.c -- the text format ("task label idx:val ...", one sample per
- * line), CSV with a header row, and the text writer.
+ * line) and its writer.
  *
- * Both readers stream the file line by line (getline) and parse numbers
- * with strtod/strtol in place, accumulating each task as CSR; at the end
- * tasks are kept sparse or made dense (params.sparse, or density < 25%).
- * Errors read "file:line: reason (value 'token')".
+ * The reader makes two passes over the file (io_lines.c).  The first reads
+ * only the task, the label and the feature indices of every line, and tells
+ * zero values from others without converting them (a value is converted
+ * only when it has an exponent or other unusual characters).  That fixes
+ * the task order, the dimension, the dense/sparse choice (params.sparse, or
+ * density < 25%) and every task's size before anything is stored, so the
+ * second pass parses each kept line straight into its final place: a dense
+ * row or a CSR array of exactly the right size, with no growing buffers and
+ * no conversion copy.  Peak memory is the dataset itself.  The same first
+ * pass is what the task filter needs: a part's reader parses only its own
+ * lines but orders, sizes and labels its tasks as the whole file does.
+ * Numbers are converted by mtl__strtod (numparse.c).  Errors read
+ * "file:line: reason (value 'token')", in the order of the file's lines.
  *
  * The writer starts the file with a comment line
  *   # mtl-dataset d=<d> T=<T> kinds=<r|c per task> storage=<d|s per task>
@@ -13,293 +22,37 @@
  * kinds and the storage from it, so that read(write(ds)) == ds exactly
  * (values are written with %.17g, which strtod reads back bit for bit).
  */
-#include "data.h"
+#include "io_impl.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define HEADER_TAG "# mtl-dataset"
 
-/* ---- per-task accumulators ----------------------------------------------- */
-
-typedef struct tacc {
-  char *key;        /* canonical task token */
-  int is_int;
-  long long id;
-  int n, cap_n;
-  double *y;
-  int64_t *ip;      /* n + 1 */
-  int64_t nnz, cap_nz;
-  int32_t *ix;
-  double *v;
-} tacc;
-
-typedef struct tset {
-  tacc *t;
-  int T, cap;
-  int *slot;        /* open addressing: task index + 1, 0 = empty */
-  size_t nslot;
-  int all_int;
-} tset;
-
-static uint64_t hash_str(const char *s, size_t n) {
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t k = 0; k < n; k++)
-    h = (h ^ (unsigned char)s[k]) * 1099511628211ULL;
-  return h;
-}
-
-static void tset_free(tset *s) {
-  for (int k = 0; k < s->T; k++) {
-    free(s->t[k].key);
-    free(s->t[k].y);
-    free(s->t[k].ip);
-    free(s->t[k].ix);
-    free(s->t[k].v);
-  }
-  free(s->t);
-  free(s->slot);
-  memset(s, 0, sizeof *s);
-}
-
-static int rehash(tset *s, size_t nslot) {
-  int *sl = calloc(nslot, sizeof *sl);
-  if (!sl)
-    return mtl__err(MTL_ENOMEM, "out of memory (task table)");
-  for (int k = 0; k < s->T; k++) {
-    size_t h = hash_str(s->t[k].key, strlen(s->t[k].key)) & (nslot - 1);
-    while (sl[h])
-      h = (h + 1) & (nslot - 1);
-    sl[h] = k + 1;
-  }
-  free(s->slot);
-  s->slot = sl;
-  s->nslot = nslot;
-  return MTL_OK;
-}
-
-/* Integer task tokens ("7", "+7", "007") share the canonical key "7". */
-static int int_token(const char *s, size_t n, long long *v) {
-  size_t k = 0;
-  if (n && (s[0] == '-' || s[0] == '+'))
-    k = 1;
-  if (k == n || n - k > 18)
-    return 0;
-  for (size_t q = k; q < n; q++)
-    if (!isdigit((unsigned char)s[q]))
-      return 0;
-  long long x = 0;
-  for (size_t q = k; q < n; q++)
-    x = x * 10 + (s[q] - '0');
-  *v = s[0] == '-' ? -x : x;
-  return 1;
-}
-
-/* Finds or creates the task of token s[0..n-1]; returns its index. */
-static int tset_get(tset *s, const char *tok, size_t n) {
-  char canon[32];
-  long long id = 0;
-  int is_int = int_token(tok, n, &id);
-  if (is_int) {
-    n = (size_t)snprintf(canon, sizeof canon, "%lld", id);
-    tok = canon;
-  }
-  if (!s->slot && rehash(s, 64))
-    return MTL_ENOMEM;
-  size_t h = hash_str(tok, n) & (s->nslot - 1);
-  while (s->slot[h]) {
-    tacc *a = &s->t[s->slot[h] - 1];
-    if (strlen(a->key) == n && memcmp(a->key, tok, n) == 0)
-      return s->slot[h] - 1;
-    h = (h + 1) & (s->nslot - 1);
-  }
-  if (s->T == INT32_MAX - 1)
-    return mtl__err(MTL_EFORMAT, "too many tasks");
-  if (s->T == s->cap) {
-    int cap = s->cap ? 2 * s->cap : 16;
-    tacc *nt = realloc(s->t, (size_t)cap * sizeof *nt);
-    if (!nt)
-      return mtl__err(MTL_ENOMEM, "out of memory (tasks)");
-    s->t = nt;
-    s->cap = cap;
-  }
-  tacc *a = &s->t[s->T];
-  memset(a, 0, sizeof *a);
-  a->key = mtl__malloc(n + 1);
-  a->ip = mtl__malloc(16 * sizeof *a->ip);
-  if (!a->key || !a->ip) {
-    free(a->key);
-    free(a->ip);
-    return MTL_ENOMEM;
-  }
-  memcpy(a->key, tok, n);
-  a->key[n] = '\0';
-  a->ip[0] = 0;
-  a->cap_n = 15;
-  a->is_int = is_int;
-  a->id = id;
-  if (s->T == 0)
-    s->all_int = 1;
-  s->all_int &= is_int;
-  s->slot[h] = ++s->T;
-  if ((size_t)s->T * 2 > s->nslot && rehash(s, s->nslot * 2))
-    return MTL_ENOMEM;
-  return s->T - 1;
-}
-
-/* Appends a sample (label y) to task a; its features follow with push_nz. */
-static int tacc_row(tacc *a, double y) {
-  if (a->n == INT32_MAX - 1)
-    return mtl__err(MTL_EFORMAT, "task '%s' has too many samples", a->key);
-  if (a->n == a->cap_n) {
-    int cap = a->cap_n * 2 + 1;
-    double *ny = realloc(a->y, (size_t)cap * sizeof *ny);
-    if (ny)
-      a->y = ny;
-    int64_t *np = realloc(a->ip, (size_t)(cap + 1) * sizeof *np);
-    if (np)
-      a->ip = np;
-    if (!ny || !np)
-      return mtl__err(MTL_ENOMEM, "out of memory reading samples");
-    a->cap_n = cap;
-  }
-  if (!a->y) {
-    a->y = malloc((size_t)a->cap_n * sizeof *a->y);
-    if (!a->y)
-      return mtl__err(MTL_ENOMEM, "out of memory reading samples");
-  }
-  a->y[a->n++] = y;
-  a->ip[a->n] = a->nnz;
-  return MTL_OK;
-}
-
-static int tacc_nz(tacc *a, int32_t j, double v) {
-  if (a->nnz == a->cap_nz) {
-    int64_t cap = a->cap_nz ? 2 * a->cap_nz : 64;
-    int32_t *nx = realloc(a->ix, (size_t)cap * sizeof *nx);
-    if (nx)
-      a->ix = nx;
-    double *nv = realloc(a->v, (size_t)cap * sizeof *nv);
-    if (nv)
-      a->v = nv;
-    if (!nx || !nv)
-      return mtl__err(MTL_ENOMEM, "out of memory reading features");
-    a->cap_nz = cap;
-  }
-  a->ix[a->nnz] = j;
-  a->v[a->nnz++] = v;
-  a->ip[a->n] = a->nnz;
-  return MTL_OK;
-}
-
-static int cmp_tacc_id(const void *x, const void *y) {
-  const tacc *a = *(const tacc *const *)x, *b = *(const tacc *const *)y;
-  return (a->id > b->id) - (a->id < b->id);
-}
-
-/* The rows of a into task q: a dense copy, or its CSR arrays (moved). */
-static int tacc_store(tacc *a, int d, int dense, mtl__io_task *q) {
-  if (dense) {
-    q->X = mtl__calloc((size_t)a->n * (size_t)d, sizeof *q->X);
-    if (!q->X)
-      return MTL_ENOMEM;
-    for (int i = 0; i < a->n; i++)
-      for (int64_t p = a->ip[i]; p < a->ip[i + 1]; p++)
-        q->X[(size_t)i * (size_t)d + (size_t)a->ix[p]] = a->v[p];
-    return MTL_OK;
-  }
-  q->indptr = a->ip;
-  q->indices = a->ix ? a->ix : mtl__malloc(sizeof *q->indices);
-  q->values = a->v ? a->v : mtl__malloc(sizeof *q->values);
-  a->ip = NULL;
-  a->ix = NULL;
-  a->v = NULL;
-  return q->indices && q->values ? MTL_OK : MTL_ENOMEM;
-}
-
-/* Turns the accumulated tasks into a dataset: integer task ids ordered
- * numerically (else first appearance), storage from `storage` (per task
- * 'd'/'s') or the sparse rule, kinds from `kinds` when given. */
-static int tset_finish(const char *path, tset *s, int d, int sparse,
-                       const char *storage, const char *kinds, int kind,
-                       mtl_dataset **out) {
-  int T = s->T, rc = MTL_OK;
-  tacc **ord = mtl__malloc((size_t)(T ? T : 1) * sizeof *ord);
-  mtl__io_task *tk = mtl__calloc((size_t)(T ? T : 1), sizeof *tk);
-  int *tkinds = kinds ? mtl__malloc((size_t)(T ? T : 1) * sizeof *tkinds)
-                      : NULL;
-  if (!ord || !tk || (kinds && !tkinds)) {
-    free(ord);
-    free(tk);
-    free(tkinds);
-    return MTL_ENOMEM;
-  }
-  for (int t = 0; t < T; t++)
-    ord[t] = &s->t[t];
-  if (s->all_int)
-    qsort(ord, (size_t)T, sizeof *ord, cmp_tacc_id);
-  int64_t nnz = 0, N = 0;
-  for (int t = 0; t < T; t++) {
-    nnz += ord[t]->nnz;
-    N += ord[t]->n;
-  }
-  int dense_all = sparse == 0 ||
-                  (sparse < 0 && (double)nnz >= 0.25 * (double)N * d);
-  for (int t = 0; t < T && !rc; t++) {
-    tacc *a = ord[t];
-    mtl__io_task *q = &tk[t];
-    int dense = storage ? storage[t] == 'd' : dense_all;
-    char buf[64];
-    q->n = a->n;
-    q->y = a->y;
-    a->y = NULL;
-    if (a->is_int) {
-      snprintf(buf, sizeof buf, "task%lld", a->id);
-      q->name = mtl__strdup(buf);
-    } else {
-      q->name = mtl__strdup(a->key);
-    }
-    if (!q->name) {
-      rc = MTL_ENOMEM;
-      break;
-    }
-    if (tkinds)
-      tkinds[t] = kinds[t] == 'c' ? MTL_TASK_CLASSIFICATION
-                                  : MTL_TASK_REGRESSION;
-    rc = tacc_store(a, d, dense, q);
-  }
-  free(ord);
-  tset_free(s);
-  if (rc) {
-    for (int t = 0; t < T; t++) {
-      free(tk[t].X);
-      free(tk[t].indptr);
-      free(tk[t].indices);
-      free(tk[t].values);
-      free(tk[t].y);
-      free(tk[t].name);
-    }
-    free(tk);
-    free(tkinds);
-    return rc;
-  }
-  rc = mtl__io_finish(path, d, tk, T, kind, tkinds, out);
-  free(tkinds);
-  return rc;
-}
-
-/* ---- text reader --------------------------------------------------------- */
+/* One text read: the file, its tasks, and what the first pass fixed. */
+typedef struct trd {
+  const char *path;
+  const mtl_read_params *p;
+  mtl__lines L;
+  mtl__tset s;
+  mtl__tacc **ord;   /* the file's task order (after the first pass) */
+  int T;             /* tasks found by the first pass */
+  long hdr_d, maxidx;
+  int64_t d;         /* the dimension */
+  char *kinds, *storage;
+  int store;         /* 0: the second pass only checks (an error follows) */
+  int exact;         /* the first pass counted nonzero values exactly */
+} trd;
 
 static int is_end(char c) { return c == '\0' || c == '\n' || c == '\r'; }
 static int is_sep(char c) { return c == ' ' || c == '\t'; }
+static int is_digit(char c) { return (unsigned char)(c - '0') < 10; }
 
 /* Copies the whitespace-delimited token at p (at most 48 chars) for an
  * error message. */
@@ -318,7 +71,8 @@ static const char *tok_at(const char *p, char *buf, size_t cap) {
     goto done;                                                                 \
   } while (0)
 
-/* Reads "# mtl-dataset d=.. kinds=.. storage=.." written by the writer. */
+/* Reads "# mtl-dataset d=.. kinds=.. storage=.." written by the writer;
+ * kinds and storage may be NULL (not wanted). */
 static int parse_header_line(const char *line, long *d, char **kinds,
                              char **storage) {
   const char *p = line + strlen(HEADER_TAG);
@@ -348,21 +102,269 @@ static int parse_header_line(const char *line, long *d, char **kinds,
   return MTL_OK;
 }
 
+static int is_header(const char *q) {
+  return strncmp(q, HEADER_TAG " ", strlen(HEADER_TAG) + 1) == 0;
+}
+
+/* ---- first pass: tasks, sizes, labels, indices --------------------------- */
+
+/* Skips a token; returns its end. */
+static char *skip_tok(char *q) {
+  while (!is_end(*q) && !is_sep(*q))
+    q++;
+  return q;
+}
+
+/* 1 when the value token at q is not zero as strtod reads it: decided from
+ * its digits when it has only digits, '.' and signs. */
+static int value_nonzero(const char *q) {
+  int nzd = 0, other = 0;
+  const char *v0 = q;
+  for (; !is_end(*q) && !is_sep(*q); q++) {
+    char c = *q;
+    if (c >= '1' && c <= '9')
+      nzd = 1;
+    else if (c != '0' && c != '.' && c != '-' && c != '+')
+      other = 1;
+  }
+  return other ? mtl__strtod(v0, NULL) != 0 : nzd;
+}
+
+/* What the first pass learns from the features of one line. */
+typedef struct fscan {
+  int64_t pairs, nz; /* "index:value" pairs; nonzero values (when exact) */
+  const char *last;  /* the last ':' */
+  int alpha;         /* a byte above '@' (a letter: an exponent, inf...) */
+} fscan;
+
+/* One ':' at c: a pair; when exact, its value's zeroness from its leading
+ * characters (final unless the line has letters, see scan_features). */
+static void one_colon(fscan *f, const char *c, int exact) {
+  f->pairs++;
+  f->last = c;
+  if (!exact)
+    return;
+  const char *v = c + 1;
+  v += *v == '-' || *v == '+';
+  while (*v == '0' || *v == '.')
+    v++;
+  if (*v >= '1' && *v <= '9')
+    f->nz++;
+  else if (!is_end(*v) && !is_sep(*v))
+    f->nz += value_nonzero(c + 1); /* unusual: convert it */
+}
+
+/* The pairs of the features part [q, end) of a line, 16 bytes at a time
+ * where SSE2 is there.  exact: count the nonzero values too; a line with
+ * letters (exponents) has its values checked one by one. */
+static void scan_features(const char *q, const char *end, int exact,
+                          fscan *f) {
+  const char *p = q;
+  memset(f, 0, sizeof *f);
+#if defined(__SSE2__)
+  const __m128i colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
+  for (; p + 16 <= end; p += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon));
+    f->alpha |= _mm_movemask_epi8(_mm_cmpgt_epi8(v, at));
+    for (; m; m &= m - 1)
+      one_colon(f, p + __builtin_ctz(m), exact);
+  }
+#endif
+  for (; p < end; p++) {
+    f->alpha |= (signed char)*p > '@';
+    if (*p == ':')
+      one_colon(f, p, exact);
+  }
+  if (exact && f->alpha) { /* exponents: every value checked */
+    f->nz = 0;
+    for (const char *c = q; (c = memchr(c, ':', (size_t)(end - c))); c++)
+      f->nz += value_nonzero(c + 1);
+  }
+}
+
+/* One sample line (q at its task, end past its last byte) as the first
+ * pass sees it: its task, its label (labels: for the file's label kind),
+ * its pairs and its last index.  Lines the second pass will refuse are
+ * counted as far as they go. */
+static int scan_sample(trd *r, char *q, const char *end, int labels,
+                       int exact) {
+  char *tk = q, *e;
+  q = skip_tok(q);
+  int ti = mtl__tset_get(&r->s, tk, (size_t)(q - tk));
+  if (ti < 0)
+    return ti;
+  mtl__tacc *a = &r->s.t[ti];
+  int64_t i = a->n++;
+  while (is_sep(*q))
+    q++;
+  if (labels) {
+    double y = mtl__strtod(q, &e);
+    if (e != q && (is_end(*e) || is_sep(*e)) && isfinite(y) &&
+        i < INT32_MAX)
+      mtl__label_sum_add(&a->ls, (int)i, y);
+  }
+  q = skip_tok(q);
+  fscan f;
+  scan_features(q, end, exact, &f);
+  a->nnz += exact ? f.nz : f.pairs;
+  if (f.last) { /* the last index is the largest on a valid line */
+    const char *b = f.last;
+    long idx = 0;
+    while (b > q && is_digit(b[-1]))
+      b--;
+    for (; b < f.last && idx < (1L << 40); b++)
+      idx = idx * 10 + (*b - '0');
+    if (idx > r->maxidx)
+      r->maxidx = idx;
+  }
+  return MTL_OK;
+}
+
+static int scan_pass(trd *r) {
+  char *line;
+  size_t n;
+  int got, rc;
+  int labels = r->p->part_count > 0;
+  while ((got = mtl__lines_next(&r->L, &line, &n)) > 0) {
+    char *q = line;
+    while (is_sep(*q))
+      q++;
+    if (is_end(*q))
+      continue;
+    if (*q == '#') {
+      if (is_header(q) &&
+          (rc = parse_header_line(q, &r->hdr_d, &r->kinds, &r->storage)))
+        return rc;
+      continue;
+    }
+    /* exact counts decide dense or sparse, unless the header does */
+    int exact = r->p->sparse < 0 && !r->storage;
+    r->exact |= exact;
+    if ((rc = scan_sample(r, q, line + n, labels, exact)))
+      return rc;
+  }
+  return got;
+}
+
+/* ---- between the passes: order, dimension, storage ----------------------- */
+
+/* Storage for task a: dense rows or CSR sized by the first pass. */
+static int alloc_task(trd *r, mtl__tacc *a, int dense) {
+  size_t n = (size_t)a->n;
+  a->y = mtl__malloc(n * sizeof *a->y);
+  if (dense) {
+    a->X = mtl__calloc(n * (size_t)r->d, sizeof *a->X);
+  } else {
+    a->ip = mtl__malloc((n + 1) * sizeof *a->ip);
+    a->cap_nz = a->nnz > 0 ? a->nnz : 1;
+    a->ix = mtl__malloc((size_t)a->cap_nz * sizeof *a->ix);
+    a->v = mtl__malloc((size_t)a->cap_nz * sizeof *a->v);
+    if (a->ip)
+      a->ip[0] = 0;
+  }
+  if (!a->y || (dense ? !a->X : !a->ip || !a->ix || !a->v))
+    return mtl__err(MTL_ENOMEM, "%s: out of memory for task '%s' (%lld "
+                                "samples)",
+                    r->path, a->key, (long long)a->n);
+  return MTL_OK;
+}
+
+/* Fixes the order, the dimension and each kept task's storage. */
+static int decide(trd *r) {
+  const mtl_read_params *p = r->p;
+  int T = r->T = r->s.T, P = p->part_count, rc;
+  if (T == 0)
+    return MTL_OK; /* "no samples" after the second pass */
+  if (P > 0 && p->part_index >= T)
+    return mtl__part_empty(r->path, p, T);
+  if ((rc = mtl__tset_order(&r->s, &r->ord)))
+    return rc;
+  r->d = p->dim ? p->dim : (r->hdr_d > r->maxidx ? r->hdr_d : r->maxidx);
+  int64_t nnz = 0, N = 0;
+  r->store = r->d >= 1 && r->d <= INT32_MAX && r->hdr_d >= 0 &&
+             r->hdr_d <= INT32_MAX;
+  for (int t = 0; t < T; t++) {
+    nnz += r->ord[t]->nnz;
+    N += r->ord[t]->n;
+    r->store &= r->ord[t]->n < INT32_MAX - 1;
+  }
+  int dense_all = p->sparse == 0 ||
+                  (p->sparse < 0 && (double)nnz >= 0.25 * (double)N * r->d);
+  const char *st = p->sparse < 0 && r->storage &&
+                           strlen(r->storage) == (size_t)T
+                       ? r->storage
+                       : NULL;
+  for (int t = 0; t < T; t++) {
+    mtl__tacc *a = r->ord[t];
+    a->keep = P == 0 || t % P == p->part_index;
+    if (a->keep && r->store &&
+        (rc = alloc_task(r, a, st ? st[t] == 'd' : dense_all)))
+      return rc;
+  }
+  return MTL_OK;
+}
+
+/* ---- second pass: parse and store ---------------------------------------- */
+
+/* A feature index as strtol reads it (fast for plain digits); *range = 1
+ * on overflow. */
+static long parse_index(char *q, char **e, int *range) {
+  *range = 0;
+  if (is_digit(*q)) {
+    long x = 0;
+    char *s = q;
+    while (is_digit(*s) && s - q < 18)
+      x = x * 10 + (*s++ - '0');
+    if (!is_digit(*s)) {
+      *e = s;
+      return x;
+    }
+  }
+  errno = 0;
+  long x = strtol(q, e, 10);
+  *range = errno == ERANGE;
+  return x;
+}
+
+/* Stores feature idx (1-based) = v of the sample being filled in a. */
+static int store_nz(trd *r, mtl__tacc *a, long idx, double v) {
+  if (a->X) {
+    a->X[(size_t)a->i * (size_t)r->d + (size_t)(idx - 1)] = v;
+    return MTL_OK;
+  }
+  if (a->nz == a->cap_nz) { /* only if the file changed between passes */
+    int64_t cap = 2 * a->cap_nz;
+    int32_t *nx = realloc(a->ix, (size_t)cap * sizeof *nx);
+    if (nx)
+      a->ix = nx;
+    double *nv = realloc(a->v, (size_t)cap * sizeof *nv);
+    if (nv)
+      a->v = nv;
+    if (!nx || !nv)
+      return mtl__err(MTL_ENOMEM, "out of memory reading features");
+    a->cap_nz = cap;
+  }
+  a->ix[a->nz] = (int32_t)(idx - 1);
+  a->v[a->nz++] = v;
+  return MTL_OK;
+}
+
 /* The "index:value" pairs of one sample (q just after its label) into
- * task a; lim: the largest index allowed (0: any int32); *maxidx grows. */
-static int parse_features(const char *path, long lineno, char *q, long lim,
-                          tacc *a, long *maxidx) {
+ * task a; lim: the largest index allowed (0: any int32). */
+static int parse_features(trd *r, long lineno, char *q, long lim,
+                          mtl__tacc *a) {
+  const char *path = r->path;
   char tb[56], *e;
-  int rc = MTL_OK;
-  long prev = 0;
+  int rc = MTL_OK, range;
+  long prev = 0, dmax = r->store ? (long)r->d : INT32_MAX;
   for (;;) {
     while (is_sep(*q))
       q++;
     if (is_end(*q))
       break;
     char *pair = q;
-    errno = 0;
-    long idx = strtol(q, &e, 10);
+    long idx = parse_index(q, &e, &range);
     if (e == q || *e != ':')
       BAD(MTL_EFORMAT,
           "%s:%ld: bad feature: expected index:value (value '%s')", path,
@@ -375,12 +377,12 @@ static int parse_features(const char *path, long lineno, char *q, long lim,
           "%s:%ld: feature indices not increasing: %ld after %ld (value "
           "'%s')",
           path, lineno, idx, prev, tok_at(pair, tb, sizeof tb));
-    if (errno == ERANGE || idx > INT32_MAX || (lim && idx > lim))
+    if (range || idx > INT32_MAX || (lim && idx > lim))
       BAD(MTL_EFORMAT, "%s:%ld: feature index exceeds dim %ld (value '%s')",
           path, lineno, lim ? lim : (long)INT32_MAX,
           tok_at(pair, tb, sizeof tb));
     q = e + 1;
-    double v = strtod(q, &e);
+    double v = mtl__strtod(q, &e);
     if (e == q || !(is_end(*e) || is_sep(*e)))
       BAD(MTL_EFORMAT, "%s:%ld: bad feature value: not a number (value "
                        "'%s')",
@@ -388,37 +390,29 @@ static int parse_features(const char *path, long lineno, char *q, long lim,
     if (!isfinite(v))
       BAD(MTL_EFORMAT, "%s:%ld: feature value is not finite (value '%s')",
           path, lineno, tok_at(pair, tb, sizeof tb));
-    if (v != 0 && (rc = tacc_nz(a, (int32_t)(idx - 1), v)))
+    /* idx > dmax: past the first pass's last index of this line, so
+     * its indices do not increase: an error follows on this line */
+    if (v != 0 && r->store && idx <= dmax && (rc = store_nz(r, a, idx, v)))
       goto done;
     prev = idx;
-    if (idx > *maxidx)
-      *maxidx = idx;
     q = e;
   }
 done:
   return rc;
 }
 
-/* One sample line "task label index:value ..." (q at its first
- * character) into s. */
-static int parse_sample(const char *path, long lineno, char *q, long lim,
-                        tset *s, long *maxidx) {
+/* One sample line of task a (tk: its task token, q just after it). */
+static int parse_sample(trd *r, long lineno, char *tk, char *q, long lim,
+                        mtl__tacc *a) {
+  const char *path = r->path;
   char tb[56], *e;
   int rc = MTL_OK;
-  /* task */
-  char *tk = q;
-  while (!is_end(*q) && !is_sep(*q))
-    q++;
-  int ti = tset_get(s, tk, (size_t)(q - tk));
-  if (ti < 0)
-    return ti;
   while (is_sep(*q))
     q++;
   if (is_end(*q))
     BAD(MTL_EFORMAT, "%s:%ld: missing label after the task (value '%s')",
         path, lineno, tok_at(tk, tb, sizeof tb));
-  /* label */
-  double y = strtod(q, &e);
+  double y = mtl__strtod(q, &e);
   if (e == q || !(is_end(*e) || is_sep(*e)))
     BAD(MTL_EFORMAT, "%s:%ld: %s (value '%s')", path, lineno,
         *e == ':' ? "missing label before the features"
@@ -427,313 +421,169 @@ static int parse_sample(const char *path, long lineno, char *q, long lim,
   if (!isfinite(y))
     BAD(MTL_EFORMAT, "%s:%ld: label is not finite (value '%s')", path,
         lineno, tok_at(q, tb, sizeof tb));
-  tacc *a = &s->t[ti];
-  if ((rc = tacc_row(a, y)))
+  if (a->i == INT32_MAX - 1)
+    BAD(MTL_EFORMAT, "task '%s' has too many samples", a->key);
+  if (r->store && a->i >= a->n)
+    BAD(MTL_EIO, "%s:%ld: the file changed while it was read", path,
+        lineno);
+  if (r->store)
+    a->y[a->i] = y;
+  if ((rc = parse_features(r, lineno, e, lim, a)))
     goto done;
-  rc = parse_features(path, lineno, e, lim, a, maxidx);
+  a->i++;
+  if (r->store && a->ip)
+    a->ip[a->i] = a->nz;
 done:
   return rc;
 }
 
-int mtl__read_text(const char *path, const mtl_read_params *p,
-                   mtl_dataset **out) {
-  tset s = {0};
-  char *line = NULL;
-  size_t cap = 0;
-  long lineno = 0, hdr_d = 0, maxidx = 0;
-  char *kinds = NULL, *storage = NULL;
-  int rc = MTL_OK;
-  FILE *f = fopen(path, "rb");
-  *out = NULL;
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-  errno = 0;
-  while (getline(&line, &cap, f) != -1) {
-    char *q = line;
-    lineno++;
+static int parse_pass(trd *r) {
+  const char *path = r->path;
+  long hdr_d = 0;
+  char *line, tb[56];
+  size_t n;
+  int got, rc = MTL_OK;
+  if ((rc = mtl__lines_rewind(&r->L)))
+    return rc;
+  while ((got = mtl__lines_next(&r->L, &line, &n)) > 0) {
+    char *q = line, *tk;
+    long lineno = r->L.lineno;
     while (is_sep(*q))
       q++;
     if (is_end(*q))
       continue;
     if (*q == '#') {
-      if (strncmp(q, HEADER_TAG " ", strlen(HEADER_TAG) + 1) == 0 &&
-          (rc = parse_header_line(q, &hdr_d, &kinds, &storage)))
-        goto done;
+      if (is_header(q))
+        parse_header_line(q, &hdr_d, NULL, NULL);
       if (hdr_d < 0 || hdr_d > INT32_MAX)
         BAD(MTL_EFORMAT, "%s:%ld: bad dimension in header (value 'd=%ld')",
             path, lineno, hdr_d);
       continue;
     }
-    long lim = p->dim ? p->dim : hdr_d;
-    if ((rc = parse_sample(path, lineno, q, lim, &s, &maxidx)))
-      goto done;
+    q = skip_tok(tk = q);
+    int ti = mtl__tset_find(&r->s, tk, (size_t)(q - tk));
+    if (ti < 0 || !r->ord)
+      BAD(MTL_EIO, "%s:%ld: the file changed while it was read (value "
+                   "'%s')", path, lineno, tok_at(tk, tb, sizeof tb));
+    if (!r->s.t[ti].keep)
+      continue; /* another part's task */
+    long lim = r->p->dim ? r->p->dim : hdr_d;
+    if ((rc = parse_sample(r, lineno, tk, q, lim, &r->s.t[ti])))
+      return rc;
   }
-  if (ferror(f))
-    BAD(MTL_EIO, "%s:%ld: read error: %s", path, lineno + 1,
-        strerror(errno));
-  if (s.T == 0)
-    BAD(MTL_EFORMAT, "%s: no samples found (%ld lines)", path, lineno);
-  long d = p->dim ? p->dim : (hdr_d > maxidx ? hdr_d : maxidx);
-  if (d < 1)
-    BAD(MTL_EFORMAT, "%s: no feature index found and no dim given (set "
-                     "dim)", path);
-  if (p->kind == -1 && kinds && (int)strlen(kinds) != s.T)
-    BAD(MTL_EFORMAT, "%s: header lists %zu task kinds (value '%s') but the "
-                     "file has %d tasks",
-        path, strlen(kinds), kinds, s.T);
-  if (p->sparse < 0 && storage && (int)strlen(storage) != s.T)
-    BAD(MTL_EFORMAT, "%s: header lists %zu task storages but the file has "
-                     "%d tasks", path, strlen(storage), s.T);
-  fclose(f);
-  f = NULL;
-  free(line);
-  line = NULL;
-  rc = tset_finish(path, &s, (int)d, p->sparse,
-                   p->sparse < 0 ? storage : NULL,
-                   p->kind == -1 ? kinds : NULL, p->kind, out);
+  rc = got;
 done:
-  if (f)
-    fclose(f);
-  free(line);
-  free(kinds);
-  free(storage);
-  tset_free(&s);
   return rc;
 }
 
-/* ---- CSV reader ---------------------------------------------------------- */
+/* ---- the dataset ---------------------------------------------------------- */
 
-/* Splits a CSV line in place into fields (trimmed; "..." quoted fields may
- * hold commas and "" for a quote).  Returns the count or -1 on an
- * unterminated quote. */
-static int split_csv(char *line, char ***fields, int *cap) {
-  int n = 0;
-  char *p = line;
-  for (;;) {
-    while (is_sep(*p))
-      p++;
-    char *start = p, *w = p;
-    if (*p == '"') {
-      p++;
-      start = w = p;
-      for (;;) {
-        if (is_end(*p))
-          return -1;
-        if (*p == '"') {
-          if (p[1] == '"') {
-            *w++ = '"';
-            p += 2;
-            continue;
-          }
-          p++;
-          break;
-        }
-        *w++ = *p++;
-      }
-      while (is_sep(*p))
-        p++;
-      if (!is_end(*p) && *p != ',')
-        return -1;
-    } else {
-      while (!is_end(*p) && *p != ',')
-        p++;
-      w = p;
-      while (w > start && is_sep(w[-1]))
-        w--;
-    }
-    char c = *p;
-    *w = '\0';
-    if (n == *cap) {
-      int nc = *cap ? 2 * *cap : 16;
-      char **nf = realloc(*fields, (size_t)nc * sizeof *nf);
-      if (!nf)
-        return -2;
-      *fields = nf;
-      *cap = nc;
-    }
-    (*fields)[n++] = start;
-    if (c != ',')
-      break;
-    p++;
-  }
-  return n;
-}
-
-/* The columns of a CSV file: names from the header, the task and label
- * columns; the others are the features, in order. */
-typedef struct csv_cols {
-  int ncol, tc, lc;
-  char **names; /* ncol, owned */
-} csv_cols;
-
-/* Checks the header fields (fld, ncol) and finds the task and label
- * columns (by name unless p gives them). */
-static int csv_header(const char *path, long lineno, const mtl_read_params *p,
-                      char **fld, csv_cols *cc) {
-  int ncol = cc->ncol, tc = p->task_col, lc = p->label_col, rc = MTL_OK;
-  cc->names = mtl__calloc((size_t)ncol, sizeof *cc->names);
-  if (!cc->names)
+/* The kept tasks, in the file's order, into a dataset. */
+static int build(trd *r, mtl_dataset **out) {
+  const mtl_read_params *p = r->p;
+  int T = r->T, K = 0, rc = MTL_OK, map0 = 0, k = p->kind;
+  const char *kinds = p->kind == -1 ? r->kinds : NULL;
+  mtl__io_task *tk = mtl__calloc((size_t)T, sizeof *tk);
+  int *tkinds = kinds ? mtl__malloc((size_t)T * sizeof *tkinds) : NULL;
+  int *gl = mtl__malloc((size_t)T * sizeof *gl);
+  if (!tk || !gl || (kinds && !tkinds)) {
+    free(tk);
+    free(tkinds);
+    free(gl);
     return MTL_ENOMEM;
-  for (int c = 0; c < ncol; c++) {
-    if (!fld[c][0])
-      BAD(MTL_EFORMAT, "%s:%ld: header column %d has an empty name", path,
-          lineno, c + 1);
-    for (int b = 0; b < c; b++)
-      if (strcmp(cc->names[b], fld[c]) == 0)
-        BAD(MTL_EFORMAT,
-            "%s:%ld: duplicate header name (value '%s') in columns %d and %d",
-            path, lineno, fld[c], b + 1, c + 1);
-    if (!(cc->names[c] = mtl__strdup(fld[c])))
-      return MTL_ENOMEM;
-    if (p->task_col < 0 && tc < 0 && strcasecmp(fld[c], "task") == 0)
-      tc = c;
-    if (p->label_col < 0 && lc < 0 &&
-        (strcasecmp(fld[c], "label") == 0 || strcasecmp(fld[c], "y") == 0))
-      lc = c;
   }
-  if (tc >= ncol || lc >= ncol)
-    BAD(MTL_EINVAL, "%s:%ld: %s = %d but the header has %d columns", path,
-        lineno, tc >= ncol ? "task_col" : "label_col",
-        tc >= ncol ? tc : lc, ncol);
-  if (tc < 0)
-    BAD(MTL_EFORMAT, "%s:%ld: no column named 'task' in the header (set "
-                     "task_col)", path, lineno);
-  if (lc < 0)
-    BAD(MTL_EFORMAT, "%s:%ld: no column named 'label' or 'y' in the header "
-                     "(set label_col)", path, lineno);
-  if (tc == lc)
-    BAD(MTL_EINVAL, "%s:%ld: the task and label columns are both column %d",
-        path, lineno, tc + 1);
-  int d = ncol - 2;
-  if (d < 1)
-    BAD(MTL_EFORMAT, "%s:%ld: no feature columns (header has %d columns)",
-        path, lineno, ncol);
-  if (p->dim && p->dim != d)
-    BAD(MTL_EDIM, "%s:%ld: header has %d feature columns but dim = %d",
-        path, lineno, d, p->dim);
-  cc->tc = tc;
-  cc->lc = lc;
-done:
-  return rc;
-}
-
-/* One data row (fields fld, n of them) into s. */
-static int csv_row(const char *path, long lineno, const csv_cols *cc,
-                   char **fld, int n, tset *s) {
-  int ncol = cc->ncol, tc = cc->tc, lc = cc->lc, rc = MTL_OK;
-  char **names = cc->names, *e;
-  if (n != ncol)
-    BAD(MTL_EFORMAT, "%s:%ld: wrong column count: %d columns, header has "
-                     "%d",
-        path, lineno, n, ncol);
-  if (!fld[tc][0])
-    BAD(MTL_EFORMAT, "%s:%ld: empty task in column '%s'", path, lineno,
-        names[tc]);
-  int ti = tset_get(s, fld[tc], strlen(fld[tc]));
-  if (ti < 0)
-    return ti;
-  const char *lf = fld[lc];
-  double y = strtod(lf, &e);
-  if (!lf[0])
-    BAD(MTL_EFORMAT, "%s:%ld: missing label in column '%s'", path, lineno,
-        names[lc]);
-  if (e == lf || *e)
-    BAD(MTL_EFORMAT, "%s:%ld: bad label in column '%s': not a number "
-                     "(value '%s')", path, lineno, names[lc], lf);
-  if (!isfinite(y))
-    BAD(MTL_EFORMAT, "%s:%ld: label in column '%s' is not finite (value "
-                     "'%s')", path, lineno, names[lc], lf);
-  tacc *a = &s->t[ti];
-  if ((rc = tacc_row(a, y)))
-    goto done;
-  int32_t j = 0;
-  for (int c = 0; c < ncol; c++) {
-    if (c == tc || c == lc)
+  for (int t = 0; t < T && !rc; t++) {
+    mtl__tacc *a = r->ord[t];
+    if (!a->keep)
       continue;
-    const char *x = fld[c];
-    double v = strtod(x, &e);
-    if (!x[0])
-      BAD(MTL_EFORMAT, "%s:%ld: empty value in column '%s'", path, lineno,
-          names[c]);
-    if (e == x || *e)
-      BAD(MTL_EFORMAT, "%s:%ld: bad number in column '%s' (value '%s')",
-          path, lineno, names[c], x);
-    if (!isfinite(v))
-      BAD(MTL_EFORMAT, "%s:%ld: value in column '%s' is not finite "
-                       "(value '%s')", path, lineno, names[c], x);
-    if (v != 0 && (rc = tacc_nz(a, j, v)))
-      goto done;
-    j++;
+    if (tkinds)
+      tkinds[K] = kinds[t] == 'c' ? MTL_TASK_CLASSIFICATION
+                                  : MTL_TASK_REGRESSION;
+    gl[K] = t;
+    rc = mtl__tacc_move(a, &tk[K++]);
   }
-done:
+  if (!rc && p->part_count > 0 && !kinds) { /* the whole file's label kind */
+    mtl__label_sum *ls = mtl__malloc((size_t)T * sizeof *ls);
+    char **names = mtl__calloc((size_t)T, sizeof *names);
+    rc = ls && names ? MTL_OK : MTL_ENOMEM;
+    for (int t = 0; t < T && !rc; t++) {
+      ls[t] = r->ord[t]->ls;
+      if (!(names[t] = mtl__tacc_name(r->ord[t])))
+        rc = MTL_ENOMEM;
+    }
+    if (!rc && (k = mtl__labels_pooled(r->path, ls, (const char *const *)names,
+                                       T, p->kind, &map0)) < 0)
+      rc = k;
+    for (int t = 0; names && t < T; t++)
+      free(names[t]);
+    free(names);
+    free(ls);
+  }
+  if (rc) {
+    for (int t = 0; t < K; t++)
+      mtl__io_task_clear(&tk[t]);
+    free(tk);
+  } else if (p->part_count > 0 && !kinds) {
+    rc = mtl__io_finish_kind(r->path, (int)r->d, tk, K, k, map0, out);
+  } else {
+    rc = mtl__io_finish(r->path, (int)r->d, tk, K, p->kind, tkinds, out);
+  }
+  if (!rc && p->part_count > 0) {
+    (*out)->global_task = gl;
+    (*out)->global_T = T;
+    gl = NULL;
+  }
+  free(gl);
+  free(tkinds);
   return rc;
 }
 
-int mtl__read_csv(const char *path, const mtl_read_params *p,
-                  mtl_dataset **out) {
-  tset s = {0};
-  csv_cols cc = {0, -1, -1, NULL};
-  char *line = NULL, **fld = NULL;
-  int fcap = 0;
-  size_t cap = 0;
-  long lineno = 0;
-  int rc = MTL_OK;
-  FILE *f = fopen(path, "rb");
+/* The checks of the end of the file, in the order of the one-pass reader
+ * this replaces (its error messages are kept). */
+static int end_checks(trd *r) {
+  const char *path = r->path;
+  const mtl_read_params *p = r->p;
+  int T = r->T;
+  if (T == 0)
+    return mtl__err(MTL_EFORMAT, "%s: no samples found (%ld lines)", path,
+                    r->L.lineno);
+  if (r->d < 1)
+    return mtl__err(MTL_EFORMAT, "%s: no feature index found and no dim "
+                                 "given (set dim)", path);
+  if (p->kind == -1 && r->kinds && (int)strlen(r->kinds) != T)
+    return mtl__err(MTL_EFORMAT, "%s: header lists %zu task kinds (value "
+                                 "'%s') but the file has %d tasks",
+                    path, strlen(r->kinds), r->kinds, T);
+  if (p->sparse < 0 && r->storage && (int)strlen(r->storage) != T)
+    return mtl__err(MTL_EFORMAT, "%s: header lists %zu task storages but "
+                                 "the file has %d tasks",
+                    path, strlen(r->storage), T);
+  if (!r->store) /* cannot happen: the second pass has failed */
+    return mtl__err(MTL_EFORMAT, "%s: dimension %lld out of range", path,
+                    (long long)r->d);
+  return MTL_OK;
+}
+
+int mtl__read_text(const char *path, const mtl_read_params *p,
+                   mtl_dataset **out) {
+  trd r;
+  memset(&r, 0, sizeof r);
+  r.path = path;
+  r.p = p;
   *out = NULL;
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-  /* header: the first line that is not empty */
-  int have_header = 0;
-  while (!have_header && getline(&line, &cap, f) != -1) {
-    lineno++;
-    have_header = !is_end(line[strspn(line, " \t")]);
+  int rc = mtl__lines_open(&r.L, path);
+  if (!rc && !(rc = scan_pass(&r)) && !(rc = decide(&r)) &&
+      !(rc = parse_pass(&r)) && !(rc = end_checks(&r))) {
+    mtl__lines_close(&r.L); /* the file's buffer goes before the dataset */
+    rc = build(&r, out);
   }
-  if (!have_header)
-    BAD(MTL_EFORMAT, "%s: empty file (no header row)", path);
-  cc.ncol = split_csv(line, &fld, &fcap);
-  if (cc.ncol == -2)
-    BAD(MTL_ENOMEM, "out of memory");
-  if (cc.ncol < 0)
-    BAD(MTL_EFORMAT, "%s:%ld: unterminated quote in the header", path,
-        lineno);
-  if ((rc = csv_header(path, lineno, p, fld, &cc)))
-    goto done;
-  while (getline(&line, &cap, f) != -1) {
-    lineno++;
-    char *q = line;
-    while (is_sep(*q))
-      q++;
-    if (is_end(*q) || *q == '#')
-      continue;
-    int n = split_csv(line, &fld, &fcap);
-    if (n == -2)
-      BAD(MTL_ENOMEM, "out of memory");
-    if (n < 0)
-      BAD(MTL_EFORMAT, "%s:%ld: unterminated quote", path, lineno);
-    if ((rc = csv_row(path, lineno, &cc, fld, n, &s)))
-      goto done;
-  }
-  if (ferror(f))
-    BAD(MTL_EIO, "%s:%ld: read error: %s", path, lineno + 1,
-        strerror(errno));
-  if (s.T == 0)
-    BAD(MTL_EFORMAT, "%s: no samples found after the header", path);
-  fclose(f);
-  f = NULL;
-  rc = tset_finish(path, &s, cc.ncol - 2, p->sparse, NULL, NULL, p->kind,
-                   out);
-done:
-  if (f)
-    fclose(f);
-  for (int c = 0; cc.names && c < cc.ncol; c++)
-    free(cc.names[c]);
-  free(cc.names);
-  free(fld);
-  free(line);
-  tset_free(&s);
+  mtl__lines_close(&r.L);
+  mtl__tset_free(&r.s);
+  free(r.ord);
+  free(r.kinds);
+  free(r.storage);
   return rc;
 }
-
 /* ---- writer -------------------------------------------------------------- */
 
 static int write_all(const mtl_dataset *ds, FILE *f) {

@@ -50,6 +50,30 @@ static const struct {
      {-1, MTL_TASK_REGRESSION, MTL_TASK_CLASSIFICATION}},
 };
 
+/* "part=K/P": the K-th of P parts, 1-based; "all": every task. */
+static int part_value(mtl_read_params *p, const char *v) {
+  char *end, *end2;
+  if (strcmp(v, "all") == 0) {
+    p->part_count = p->part_index = 0;
+    return MTL_OK;
+  }
+  errno = 0;
+  long k = strtol(v, &end, 10), n = 0;
+  if (end != v && *end == '/') {
+    n = strtol(end + 1, &end2, 10);
+    if (end2 == end + 1 || *end2)
+      n = 0;
+  }
+  if (errno == ERANGE || n < 1 || n > INT_MAX || k < 1 || k > n)
+    return mtl__err(MTL_EINVAL, "read option part = '%s': expected K/P with "
+                                "1 <= K <= P (the K-th of P parts, "
+                                "1-based), or all",
+                    v);
+  p->part_count = (int)n;
+  p->part_index = (int)k - 1;
+  return MTL_OK;
+}
+
 static int set_option(mtl_read_params *p, const char *name, const char *v) {
   int *dest[] = {(int *)&p->format, (int *)&p->layout, &p->samples_in_columns,
                  &p->sparse, &p->kind};
@@ -75,11 +99,13 @@ static int set_option(mtl_read_params *p, const char *name, const char *v) {
     return int_value(name, v, -1, &p->label_col);
   else if (strcmp(name, "dim") == 0)
     return int_value(name, v, 0, &p->dim);
+  else if (strcmp(name, "part") == 0)
+    return part_value(p, v);
   else
     return mtl__err(MTL_EINVAL, "unknown read option '%s' (valid: format, "
                                 "layout, x_var, y_var, task_var, "
                                 "samples_in_columns, task_col, label_col, "
-                                "sparse, dim, kind)",
+                                "sparse, dim, kind, part)",
                     name);
   return MTL_OK;
 }

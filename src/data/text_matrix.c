@@ -1,7 +1,8 @@
 /*
  * text_matrix.c -- a dense matrix from a text file: one row per line,
  * numbers separated by blanks or commas, '#' comments and blank lines
- * skipped (the graph matrix R of the graph regularizer).
+ * skipped (the graph matrix R of the graph regularizer).  Numbers are read
+ * by mtl__strtod (numparse.c).
  */
 #include "data.h"
 
@@ -18,13 +19,13 @@ static int parse_row(const char *path, int lineno, char *s, double **buf,
                      size_t *cnt, size_t *cap) {
   int c = 0;
   for (;;) {
-    while (isspace((unsigned char)*s) || *s == ',')
+    while ((isspace((unsigned char)*s) && *s != '\n') || *s == ',')
       s++;
-    if (*s == '\0')
+    if (*s == '\0' || *s == '\n')
       return c;
     char *end;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = mtl__strtod(s, &end);
     if (end == s || errno == ERANGE || !isfinite(v) ||
         (*end && !isspace((unsigned char)*end) && *end != ',')) {
       size_t n = strcspn(s, " \t\r\n,");
@@ -47,20 +48,21 @@ static int parse_row(const char *path, int lineno, char *s, double **buf,
 
 int mtl__read_text_matrix(const char *path, double **out, int *rows,
                           int *cols) {
+  mtl__lines L;
   *out = NULL;
-  FILE *fp = fopen(path, "r");
-  if (!fp)
-    return mtl__err(MTL_EIO, "cannot open '%s': %s", path, strerror(errno));
-  int rc = MTL_OK, r = 0, ncol = -1, lineno = 0;
-  size_t cap = 0, cnt = 0, lcap = 0;
+  int rc = mtl__lines_open(&L, path), r = 0, ncol = -1, got;
+  size_t cap = 0, cnt = 0, n;
   double *rm = NULL;
-  char *line = NULL;
-  while (getline(&line, &lcap, fp) != -1) {
-    lineno++;
+  char *line;
+  if (rc)
+    goto done;
+  while ((got = mtl__lines_next(&L, &line, &n)) > 0) {
     char *s = line;
-    while (isspace((unsigned char)*s))
+    int lineno = (int)L.lineno;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' ||
+           *s == '\v')
       s++;
-    if (*s == '\0' || *s == '#')
+    if (*s == '\0' || *s == '#' || *s == '\n')
       continue;
     int c = parse_row(path, lineno, s, &rm, &cnt, &cap);
     if (c < 0) {
@@ -76,8 +78,8 @@ int mtl__read_text_matrix(const char *path, double **out, int *rows,
     ncol = c;
     r++;
   }
-  if (ferror(fp)) {
-    rc = mtl__err(MTL_EIO, "error reading '%s'", path);
+  if (got < 0) {
+    rc = mtl__err(got, "error reading '%s'", path);
     goto done;
   }
   if (r == 0) {
@@ -96,8 +98,7 @@ int mtl__read_text_matrix(const char *path, double **out, int *rows,
   *rows = r;
   *cols = ncol;
 done:
-  free(line);
+  mtl__lines_close(&L);
   free(rm);
-  fclose(fp);
   return rc;
 }
