@@ -820,6 +820,24 @@ MTL_API int mtl_params_check(const mtl_params *p);
  *  each method's own params); a non-zero return cancels the fit. */
 MTL_API void mtl_params_set_progress(mtl_params *p, mtl_progress_fn fn,
                                      void *ctx);
+/* Stopping on a signal, for bindings whose signal handlers cannot run
+ * while libmtl runs (Python's run only between bytecodes): the binding's
+ * handler writes the signal number to a non-blocking pipe (Python:
+ * signal.set_wakeup_fd), and mtl_progress_fd, set as the progress callback
+ * with a watch as ctx, cancels the fit once it reads that byte.  It polls
+ * at most once a millisecond, from whatever thread calls back, and never
+ * calls into the binding. */
+typedef struct mtl_signal_watch mtl_signal_watch;
+/** A watch of the read end fd of a non-blocking pipe for the byte signum
+ *  (e.g. SIGINT).  NULL when out of memory. */
+MTL_API mtl_signal_watch *mtl_signal_watch_create(int fd, int signum);
+MTL_API void mtl_signal_watch_free(mtl_signal_watch *w);
+/** 1 once the byte was read (by mtl_progress_fd), else 0. */
+MTL_API int mtl_signal_watch_seen(const mtl_signal_watch *w);
+/** The progress callback: ctx a mtl_signal_watch; returns 1 (cancel) once
+ *  its byte was read. */
+MTL_API int mtl_progress_fd(void *ctx, int iter, double obj, double a,
+                            double b);
 /** Warnings of the methods that give any (srml). */
 MTL_API void mtl_params_set_log(mtl_params *p, mtl_log_fn fn, void *ctx);
 

@@ -378,7 +378,7 @@ class MultiTask(_SkBase):
     def _fit_dataset(self, ds):
         p = _Params(method_info(self.method).name, self._lib_values())
         model, info = ctypes.c_void_p(), ctypes.c_void_p()
-        with _lib.blas_guard():
+        with _lib.blas_guard(), _lib.interruptible(p.ptr):
             rc = lib.mtl_fit(ds.ptr, p.ptr, None, ctypes.byref(model),
                              ctypes.byref(info))
         _lib.check(rc, "mtl_fit")
@@ -633,7 +633,7 @@ class MultiTaskCV(_SkBase):
         ds, _ = est._dataset(X, y, task, fit=True)
         p = _Params(method_info(est.method).name, est._lib_values())
         s = ctypes.c_void_p()
-        with _lib.blas_guard():
+        with _lib.blas_guard(), _lib.interruptible(p.ptr):
             rc = lib.mtl_search_run(ds.ptr, p.ptr, None,
                                     self._grid_text(est).encode(),
                                     int(self.cv), float(self.holdout),
