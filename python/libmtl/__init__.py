@@ -24,11 +24,13 @@ from ._estimators import (AsymmetricMultiTask, AsyncMultiTask, MethodInfo,
                           OnlineMultiTask, SignRegularizedMultiTask,
                           method_info, methods)
 from ._io import TaskData, read_dataset
+from ._linear import MultiTaskElasticNet, MultiTaskLasso
 from ._model import Model, load_model
 
 __version__ = "0.1.0"
 
 __all__ = ["MultiTask", "MultiTaskRegressor", "MultiTaskClassifier",
+           "MultiTaskLasso", "MultiTaskElasticNet",
            "MultiTaskCV", "MultiTaskRegressorCV", "MultiTaskClassifierCV",
            "AsyncMultiTask", "OnlineMultiTask",
            "AsymmetricMultiTask", "SignRegularizedMultiTask", "Model",
