@@ -962,7 +962,9 @@ MTL_API void mtl_online_free(mtl_online *h);
  *  (MTL_EINVAL / MTL_EFORMAT naming round, task and value; nothing
  *  learned).  The progress callback of p is called after every round with
  *  (rounds so far, cumulative error, 0, 0); non-zero stops with
- *  MTL_ECANCELLED, the rounds done kept. */
+ *  MTL_ECANCELLED, the rounds done kept.  Like the threaded methods it
+ *  sets OpenBLAS to one thread (process-wide), which makes its BLAS calls
+ *  give the bits of the threaded run. */
 MTL_API int mtl_online_update(mtl_online *h, int64_t rounds, const double *X,
                               const double *y, double *pred);
 /** Rounds learned so far. */
@@ -971,7 +973,7 @@ MTL_API int64_t mtl_online_rounds(const mtl_online *h);
  *  C-ADMM the matrices "Omega" (K x K), "V", "u"; metadata: method, every
  *  parameter, the results "iterations" = "rounds", "instances", "mistakes",
  *  "cumulative_error" (mean over tasks of each task's mistake rate).  Free
- *  with mtl_model_free. */
+ *  with mtl_model_free.  Sets OpenBLAS to one thread as mtl_online_update. */
 MTL_API int mtl_online_model(const mtl_online *h, mtl_model **out);
 
 /* ------------------------------------------------------------------------ */

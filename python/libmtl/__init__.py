@@ -21,9 +21,10 @@ from ._estimators import (AsymmetricMultiTask, AsyncMultiTask, MethodInfo,
                           MultiTask, MultiTaskClassifier,
                           MultiTaskClassifierCV, MultiTaskCV,
                           MultiTaskRegressor, MultiTaskRegressorCV,
-                          OnlineMultiTask, SignRegularizedMultiTask,
+                          SignRegularizedMultiTask,
                           method_info, methods)
 from ._io import TaskData, read_dataset
+from ._online import OnlineMultiTask
 from ._linear import MultiTaskElasticNet, MultiTaskLasso
 from ._model import Model, load_model
 

@@ -232,6 +232,9 @@ int mtl__omtl_step_round(mtl__omtl_step *st, const double *X, const double *y,
                       mtl__omtl_method_name(st->p.method),
                       (long long)st->rounds + 1, k + 1, y[k]);
   int rc = MTL_OK;
+  /* the threaded run's BLAS setting, so that its calls (Omega) give the
+   * same bits */
+  mtl__blas_single_thread();
   if (st->p.method == MTL_OMTL_CADMM)
     rc = cadmm_round(st, X, y, code);
   else if (st->p.method == MTL_OMTL_DPSGD)
@@ -267,6 +270,7 @@ int mtl__omtl_step_model(const mtl__omtl_step *st, mtl_model **out) {
   r.eta = admm ? st->p.eta : 1;
   r.W = st->W;
   double *Om = NULL;
+  mtl__blas_single_thread(); /* as mtl__omtl_step_round */
   if (admm) {
     r.V = st->V;
     r.u = st->u;
