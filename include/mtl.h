@@ -638,8 +638,8 @@ MTL_API int mtl_model_save(const mtl_model *m, const char *path);
 MTL_API int mtl_model_load(const char *path, mtl_model **out);
 /** The model in memory, in the same text format as mtl_model_save (the
  *  bytes mtl_model_save would write): *buf (malloc'd, NUL-terminated; free
- *  with mtl_free) holds *len bytes, the NUL not counted.  For bindings
- *  (pickling) without temporary files. */
+ *  with mtl_free) holds *len bytes, the NUL not counted (on error *buf
+ *  = NULL, *len = 0).  For bindings (pickling) without temporary files. */
 MTL_API int mtl_model_save_mem(const mtl_model *m, char **buf, size_t *len);
 /** Reads a model from len bytes of buf (the text of mtl_model_save or
  *  mtl_model_save_mem), with the checks of mtl_model_load; messages name

@@ -75,9 +75,10 @@ static void test_model_mem(void) {
   CHECK_MSG("empty");
   CHECK_ERR(mtl_model_load_mem("mtl-model 9\n", 12, &bad), MTL_EUNSUPPORTED);
   CHECK_MSG("<memory>:1");
-  CHECK_ERR(mtl_model_save_mem(NULL, &again, &na), MTL_EINVAL);
-  mtl_free(mem);
   mtl_free(again);
+  CHECK_ERR(mtl_model_save_mem(NULL, &again, &na), MTL_EINVAL);
+  CHECK(again == NULL && na == 0);
+  mtl_free(mem);
   free(file);
   unlink(path);
   mtl_model_free(back);
