@@ -173,6 +173,17 @@ MTL_API int mtl_dataset_get_row(const mtl_dataset *ds, int t, int i,
 /** Notes collected while building/reading (label mappings, conversions),
  *  newline separated; "" if none.  Valid while ds lives. */
 MTL_API const char *mtl_dataset_notes(const mtl_dataset *ds);
+/** Copies all of task t's X into X (n_t x d, dense row-major; a CSR task
+ *  is expanded): one call instead of n_t mtl_dataset_get_row.  MTL_EINVAL
+ *  for t out of range or X NULL. */
+MTL_API int mtl_dataset_get_task_X(const mtl_dataset *ds, int t, double *X);
+/** Task t's CSR arrays as stored (no copy; valid while ds lives): *indptr
+ *  (n_t + 1), *indices and *values (*nnz entries).  MTL_EINVAL when task t
+ *  is dense (see mtl_dataset_task_is_sparse) or out of range. */
+MTL_API int mtl_dataset_get_task_csr(const mtl_dataset *ds, int t,
+                                     const int64_t **indptr,
+                                     const int32_t **indices,
+                                     const double **values, int64_t *nnz);
 
 /* --- Readers and writers ------------------------------------------------ */
 
@@ -655,6 +666,30 @@ MTL_API const double *mtl_model_get_matrix(const mtl_model *m,
  *  atomically (temporary file + rename). */
 MTL_API int mtl_model_save(const mtl_model *m, const char *path);
 MTL_API int mtl_model_load(const char *path, mtl_model **out);
+/** The model in memory, in the same text format as mtl_model_save (the
+ *  bytes mtl_model_save would write): *buf (malloc'd, NUL-terminated; free
+ *  with mtl_free) holds *len bytes, the NUL not counted (on error *buf
+ *  = NULL, *len = 0).  For bindings (pickling) without temporary files. */
+MTL_API int mtl_model_save_mem(const mtl_model *m, char **buf, size_t *len);
+/** Reads a model from len bytes of buf (the text of mtl_model_save or
+ *  mtl_model_save_mem), with the checks of mtl_model_load; messages name
+ *  "<memory>:LINE". */
+MTL_API int mtl_model_load_mem(const char *buf, size_t len, mtl_model **out);
+
+/** The model's feature scaler: *standardize and *bias (0/1), *mean and
+ *  *scale (mtl_model_input_dim entries each; NULL when the scaler does not
+ *  standardize), x' = (x - mean) / scale with a 1 appended when bias.  Any
+ *  output pointer may be NULL; arrays valid while m lives. */
+MTL_API int mtl_model_scaler(const mtl_model *m, int *standardize, int *bias,
+                             const double **mean, const double **scale);
+/** Metadata keys in insertion (file) order: count, and key i (NULL out of
+ *  range; valid until the model changes).  Values: mtl_model_get_meta. */
+MTL_API int mtl_model_meta_count(const mtl_model *m);
+MTL_API const char *mtl_model_meta_key(const mtl_model *m, int i);
+/** The named extra matrices (W excluded) in insertion order: count, and
+ *  name i (NULL out of range).  Contents: mtl_model_get_matrix. */
+MTL_API int mtl_model_matrix_count(const mtl_model *m);
+MTL_API const char *mtl_model_matrix_name(const mtl_model *m, int i);
 
 /** Predictions for every sample of every task of ds (raw features; the
  *  model's scaler is applied).  out: task t's predictions start at
@@ -831,6 +866,24 @@ MTL_API int mtl_params_check(const mtl_params *p);
  *  each method's own params); a non-zero return cancels the fit. */
 MTL_API void mtl_params_set_progress(mtl_params *p, mtl_progress_fn fn,
                                      void *ctx);
+/* Stopping on a signal, for bindings whose signal handlers cannot run
+ * while libmtl runs (Python's run only between bytecodes): the binding's
+ * handler writes the signal number to a non-blocking pipe (Python:
+ * signal.set_wakeup_fd), and mtl_progress_fd, set as the progress callback
+ * with a watch as ctx, cancels the fit once it reads that byte.  It polls
+ * at most once a millisecond, from whatever thread calls back, and never
+ * calls into the binding. */
+typedef struct mtl_signal_watch mtl_signal_watch;
+/** A watch of the read end fd of a non-blocking pipe for the byte signum
+ *  (e.g. SIGINT).  NULL when out of memory. */
+MTL_API mtl_signal_watch *mtl_signal_watch_create(int fd, int signum);
+MTL_API void mtl_signal_watch_free(mtl_signal_watch *w);
+/** 1 once the byte was read (by mtl_progress_fd), else 0. */
+MTL_API int mtl_signal_watch_seen(const mtl_signal_watch *w);
+/** The progress callback: ctx a mtl_signal_watch; returns 1 (cancel) once
+ *  its byte was read. */
+MTL_API int mtl_progress_fd(void *ctx, int iter, double obj, double a,
+                            double b);
 /** Warnings of the methods that give any (srml). */
 MTL_API void mtl_params_set_log(mtl_params *p, mtl_log_fn fn, void *ctx);
 
@@ -926,6 +979,48 @@ MTL_API mtl_params *mtl_search_params(const mtl_search *s, int i);
 /** Without validation (folds = 0, holdout = 0): the model fitted at point
  *  i (owned by s; valid while s lives).  NULL otherwise. */
 MTL_API const mtl_model *mtl_search_model(const mtl_search *s, int i);
+
+/* --- Online methods fed round by round ---------------------------------- */
+/*
+ * The online methods (cadmm, dpsgd, ogd) learn as rounds arrive: round r
+ * brings at most one instance of every task (label -1/+1; 0 = the task has
+ * none this round).  mtl_online keeps the method's state between calls;
+ * feeding the rounds of a dataset in order gives exactly (the same bits)
+ * the model mtl_fit gives on that dataset with seed 0 (samples in stored
+ * order) and the same parameters.  D-ADMM and async = 1 keep their state
+ * in threaded drivers: MTL_EUNSUPPORTED (on a full graph D-ADMM makes the
+ * predictions of cadmm).
+ */
+typedef struct mtl_online mtl_online;
+
+/** A learner of online method p (a copy of p is kept, with its progress
+ *  callback) for K binary tasks of d features.  C-ADMM needs eta > 0 (its
+ *  default 0 means sqrt(number of rounds), unknown here).  Errors name the
+ *  parameter. */
+MTL_API int mtl_online_create(const mtl_params *p, int K, int d,
+                              mtl_online **out);
+MTL_API void mtl_online_free(mtl_online *h);
+/** Learns from `rounds` rounds: X (rounds x K x d, row-major: task k's
+ *  instance of round r at X + (r K + k) d), y (rounds x K, -1/+1, or 0 when
+ *  task k has no instance in round r; its row of X is then not read).
+ *  pred (rounds x K, may be NULL) receives the prediction made before each
+ *  update (-1/+1, 0 when absent).  Every label and value is checked first
+ *  (MTL_EINVAL / MTL_EFORMAT naming round, task and value; nothing
+ *  learned).  The progress callback of p is called after every round with
+ *  (rounds so far, cumulative error, 0, 0); non-zero stops with
+ *  MTL_ECANCELLED, the rounds done kept.  Like the threaded methods it
+ *  sets OpenBLAS to one thread (process-wide), which makes its BLAS calls
+ *  give the bits of the threaded run. */
+MTL_API int mtl_online_update(mtl_online *h, int64_t rounds, const double *X,
+                              const double *y, double *pred);
+/** Rounds learned so far. */
+MTL_API int64_t mtl_online_rounds(const mtl_online *h);
+/** The model of the state so far, as mtl_fit builds it: W (d x K), for
+ *  C-ADMM the matrices "Omega" (K x K), "V", "u"; metadata: method, every
+ *  parameter, the results "iterations" = "rounds", "instances", "mistakes",
+ *  "cumulative_error" (mean over tasks of each task's mistake rate).  Free
+ *  with mtl_model_free.  Sets OpenBLAS to one thread as mtl_online_update. */
+MTL_API int mtl_online_model(const mtl_online *h, mtl_model **out);
 
 /* ------------------------------------------------------------------------ */
 /* Sign-regularized MTL: SRML / SSML (Bai et al., SDM 2023)                 */

@@ -21,14 +21,17 @@ from ._estimators import (AsymmetricMultiTask, AsyncMultiTask, MethodInfo,
                           MultiTask, MultiTaskClassifier,
                           MultiTaskClassifierCV, MultiTaskCV,
                           MultiTaskRegressor, MultiTaskRegressorCV,
-                          OnlineMultiTask, SignRegularizedMultiTask,
+                          SignRegularizedMultiTask,
                           method_info, methods)
 from ._io import TaskData, read_dataset
+from ._online import OnlineMultiTask
+from ._linear import MultiTaskElasticNet, MultiTaskLasso
 from ._model import Model, load_model
 
 __version__ = "0.1.0"
 
 __all__ = ["MultiTask", "MultiTaskRegressor", "MultiTaskClassifier",
+           "MultiTaskLasso", "MultiTaskElasticNet",
            "MultiTaskCV", "MultiTaskRegressorCV", "MultiTaskClassifierCV",
            "AsyncMultiTask", "OnlineMultiTask",
            "AsymmetricMultiTask", "SignRegularizedMultiTask", "Model",

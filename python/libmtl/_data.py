@@ -18,6 +18,8 @@ other dtypes or orders are converted once, rows of interleaved tasks are
 gathered once.  CSR input goes through ``mtl_dataset_add_csr`` (indices as
 int32, indptr as int64, converted only when they have another type).
 """
+import ctypes as _ctypes
+
 import numpy as np
 
 from . import _lib
@@ -273,23 +275,37 @@ def task_sizes(ds):
     return [lib.mtl_dataset_task_n(ds.ptr, t) for t in range(ds.ntasks)]
 
 
+def task_X(ds, t):
+    """Task t's X: CSR as stored (copied) for a sparse task when scipy is
+    there, else dense (one copy: mtl_dataset_get_task_X)."""
+    n, d = lib.mtl_dataset_task_n(ds.ptr, t), ds.dim
+    if lib.mtl_dataset_task_is_sparse(ds.ptr, t) and _sp is not None:
+        ip, ix = _lib.P_int64(), _lib.P_int32()
+        v, nnz = _lib.P_double(), _lib.c_int64()
+        _lib.check(lib.mtl_dataset_get_task_csr(
+            ds.ptr, t, _ctypes.byref(ip), _ctypes.byref(ix),
+            _ctypes.byref(v), _ctypes.byref(nnz)), "mtl_dataset_get_task_csr")
+        k = nnz.value
+        arr = (lambda p, m: np.ctypeslib.as_array(p, shape=(m,)).copy()
+               if m else np.zeros(0, dtype=p._type_))
+        return _sp.csr_matrix((arr(v, k), arr(ix, k), arr(ip, n + 1)),
+                              shape=(n, d))
+    X = np.empty((n, d))
+    _lib.check(lib.mtl_dataset_get_task_X(ds.ptr, t, _dptr(X)),
+               "mtl_dataset_get_task_X")
+    return X
+
+
 def to_python(ds):
     """The tasks of a dataset: list of X_t (dense ndarray, or CSR for tasks
     stored sparse), list of y_t, task names, task kinds."""
-    d = ds.dim
     Xs, ys, names, kinds = [], [], [], []
     for t in range(ds.ntasks):
         n = lib.mtl_dataset_task_n(ds.ptr, t)
-        X = np.empty((n, d))
-        for i in range(n):
-            _lib.check(lib.mtl_dataset_get_row(
-                ds.ptr, t, i, X[i].ctypes.data_as(_lib.P_double)))
+        Xs.append(task_X(ds, t))
         yp = lib.mtl_dataset_task_y(ds.ptr, t)
         ys.append(np.ctypeslib.as_array(yp, shape=(n,)).copy() if n else
                   np.zeros(0))
-        if lib.mtl_dataset_task_is_sparse(ds.ptr, t) and _sp is not None:
-            X = _sp.csr_matrix(X)
-        Xs.append(X)
         names.append(_lib.text(lib.mtl_dataset_task_name(ds.ptr, t)))
         kinds.append("classification" if lib.mtl_dataset_task_kind(ds.ptr, t)
                      == CLASSIFICATION else "regression")

@@ -105,6 +105,22 @@ def _info_dict(info):
     return out
 
 
+def check_sample_weight(sw, n, name):
+    """None or n ones pass; anything else is a ValueError: libmtl has task
+    weights, not sample weights."""
+    if sw is None:
+        return
+    w = np.asarray(sw, dtype=float)
+    if w.shape != (n,):
+        raise ValueError("%s: sample_weight must have shape (%d,), got %s"
+                         % (name, n, w.shape))
+    if np.all(w == 1.0):
+        return
+    raise ValueError("%s: sample_weight is not supported: libmtl weighs "
+                     "tasks (each task's loss), not samples; pass "
+                     "sample_weight=None" % name)
+
+
 class _Params(_lib.Handle):
     """An mtl_params handle."""
 
@@ -362,7 +378,7 @@ class MultiTask(_SkBase):
         return g.scatter(np.concatenate(parts))
 
     # --- fit / predict -----------------------------------------------------
-    def fit(self, X, y, task=None):
+    def fit(self, X, y, task=None, sample_weight=None):
         """Fits the method.  Data in one of three shapes:
 
         * ``X`` (n x d, dense or scipy.sparse CSR), ``y`` (n,) and
@@ -370,7 +386,15 @@ class MultiTask(_SkBase):
           one task): tasks are the sorted unique ids (``tasks_``);
         * ``X`` a list of per-task matrices and ``y`` a list of targets;
         * ``X`` (n x d) shared by every task with ``y`` of shape (n, T).
+
+        ``sample_weight``: None only (or all ones).  libmtl weighs whole
+        tasks (mtl_dataset_set_weight), not samples.
         """
+        if sample_weight is not None:
+            n = (sum(t.shape[0] for t in X) if _data.is_task_list(X)
+                 else X.shape[0] if _data.issparse(X)
+                 else np.asarray(X).shape[0])
+            check_sample_weight(sample_weight, n, type(self).__name__)
         ds, _ = self._dataset(X, y, task, fit=True)
         self._fit_dataset(ds)
         return self
@@ -378,7 +402,7 @@ class MultiTask(_SkBase):
     def _fit_dataset(self, ds):
         p = _Params(method_info(self.method).name, self._lib_values())
         model, info = ctypes.c_void_p(), ctypes.c_void_p()
-        with _lib.blas_guard():
+        with _lib.blas_guard(), _lib.interruptible(p.ptr):
             rc = lib.mtl_fit(ds.ptr, p.ptr, None, ctypes.byref(model),
                              ctypes.byref(info))
         _lib.check(rc, "mtl_fit")
@@ -554,15 +578,6 @@ class AsyncMultiTask(MultiTask):
     _aliases = {}
 
 
-class OnlineMultiTask(_ClassifierMixin, MultiTask, _SkClassifier):
-    """Online multi-task relationship learning (Li et al. 2024) on the data
-    replayed as a stream: ``method`` cadmm|dadmm (``Omega_``: the learned
-    task covariance) or the baselines dpsgd|ogd.  Labels -1/+1 or 0/1."""
-
-    _default_method = "cadmm"
-    _allowed = ("cadmm", "dadmm", "dpsgd", "ogd")
-
-
 class AsymmetricMultiTask(MultiTask):
     """Asymmetric multi-task learning (Lee et al. 2016): ``B_`` is the
     learned transfer graph.  ``method`` asym|asym-curriculum|asym-noloss|
@@ -633,7 +648,7 @@ class MultiTaskCV(_SkBase):
         ds, _ = est._dataset(X, y, task, fit=True)
         p = _Params(method_info(est.method).name, est._lib_values())
         s = ctypes.c_void_p()
-        with _lib.blas_guard():
+        with _lib.blas_guard(), _lib.interruptible(p.ptr):
             rc = lib.mtl_search_run(ds.ptr, p.ptr, None,
                                     self._grid_text(est).encode(),
                                     int(self.cv), float(self.holdout),

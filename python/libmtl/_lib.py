@@ -109,7 +109,12 @@ lib, path = _load()
 
 
 def _sig(name, restype, *argtypes):
-    f = getattr(lib, name)
+    try:
+        f = getattr(lib, name)
+    except AttributeError:
+        raise ImportError("libmtl at %s has no %s: it is older than this "
+                          "binding; rebuild it (cmake --build build) or set "
+                          "LIBMTL_PATH" % (path, name))
     f.restype = restype
     f.argtypes = list(argtypes)
 
@@ -138,6 +143,10 @@ _SIGNATURES = [
     ("mtl_dataset_task_is_sparse", c_int, c_void_p, c_int),
     ("mtl_dataset_is_shared", c_int, c_void_p),
     ("mtl_dataset_get_row", c_int, c_void_p, c_int, c_int, P_double),
+    ("mtl_dataset_get_task_X", c_int, c_void_p, c_int, P_double),
+    ("mtl_dataset_get_task_csr", c_int, c_void_p, c_int,
+     ctypes.POINTER(P_int64), ctypes.POINTER(P_int32),
+     ctypes.POINTER(P_double), ctypes.POINTER(c_int64)),
     ("mtl_dataset_notes", c_char_p, c_void_p),
     ("mtl_dataset_read", c_int, c_char_p, c_void_p, ctypes.POINTER(c_void_p)),
     ("mtl_dataset_write_text", c_int, c_void_p, c_char_p),
@@ -153,6 +162,24 @@ _SIGNATURES = [
     ("mtl_model_save", c_int, c_void_p, c_char_p),
     ("mtl_model_load", c_int, c_char_p, ctypes.POINTER(c_void_p)),
     ("mtl_model_predict", c_int, c_void_p, c_void_p, P_double),
+    ("mtl_model_save_mem", c_int, c_void_p, ctypes.POINTER(c_void_p),
+     ctypes.POINTER(ctypes.c_size_t)),
+    ("mtl_model_load_mem", c_int, c_char_p, ctypes.c_size_t,
+     ctypes.POINTER(c_void_p)),
+    ("mtl_model_scaler", c_int, c_void_p, P_int, P_int,
+     ctypes.POINTER(P_double), ctypes.POINTER(P_double)),
+    ("mtl_model_meta_count", c_int, c_void_p),
+    ("mtl_model_meta_key", c_char_p, c_void_p, c_int),
+    ("mtl_model_matrix_count", c_int, c_void_p),
+    ("mtl_model_matrix_name", c_char_p, c_void_p, c_int),
+    # online methods round by round
+    ("mtl_online_create", c_int, c_void_p, c_int, c_int,
+     ctypes.POINTER(c_void_p)),
+    ("mtl_online_free", None, c_void_p),
+    ("mtl_online_update", c_int, c_void_p, c_int64, P_double, P_double,
+     P_double),
+    ("mtl_online_rounds", c_int64, c_void_p),
+    ("mtl_online_model", c_int, c_void_p, ctypes.POINTER(c_void_p)),
     # methods and parameters
     ("mtl_method_count", c_int),
     ("mtl_method_at", c_void_p, c_int),
@@ -170,6 +197,7 @@ _SIGNATURES = [
     ("mtl_params_set", c_int, c_void_p, c_char_p, c_char_p),
     ("mtl_params_get", c_char_p, c_void_p, c_char_p),
     ("mtl_params_check", c_int, c_void_p),
+    ("mtl_params_set_progress", None, c_void_p, c_void_p, c_void_p),
     ("mtl_fit", c_int, c_void_p, c_void_p, c_void_p,
      ctypes.POINTER(c_void_p), ctypes.POINTER(c_void_p)),
     ("mtl_fit_info_count", c_int, c_void_p),
@@ -321,3 +349,71 @@ def blas_guard():
         for c, n in zip(ctl, saved):
             if n is not None and c.get_num_threads() != n:
                 c.set_num_threads(n)
+
+
+# --- Ctrl-C ------------------------------------------------------------------
+# A libmtl call runs without the GIL, so Python's SIGINT handler (which
+# raises KeyboardInterrupt) only runs after it returns: a long fit could not
+# be stopped.  interruptible() installs, for the time of the call, a SIGINT
+# handler that only records the signal, with signal.set_wakeup_fd on a
+# pipe: Python's C-level handler writes the signal number there, whatever
+# thread the signal lands on.  libmtl's progress callback mtl_progress_fd
+# (set with mtl_params_set_progress) polls that pipe at most once a
+# millisecond, in C, from whatever thread the method calls back, and stops
+# the fit (MTL_ECANCELLED).  After the call, KeyboardInterrupt is raised
+# (or the custom SIGINT handler that was installed is called).
+
+import signal as _signal
+import threading as _threading
+
+_sig("mtl_signal_watch_create", c_void_p, c_int, c_int)
+_sig("mtl_signal_watch_free", None, c_void_p)
+_sig("mtl_signal_watch_seen", c_int, c_void_p)
+_PROGRESS_FD = ctypes.cast(lib.mtl_progress_fd, c_void_p)
+
+
+class _Stop:
+    hit = False
+
+    def handler(self, signum, frame):
+        self.hit = True
+
+
+@contextlib.contextmanager
+def interruptible(params_ptr):
+    """For the time of the block: Ctrl-C (SIGINT) stops the libmtl call on
+    params_ptr (its progress callback cancels it); after the block,
+    KeyboardInterrupt.  Outside the main thread, or when SIGINT is ignored
+    or not handled by Python, nothing is installed."""
+    old_handler = _signal.getsignal(_signal.SIGINT)
+    if (_threading.current_thread() is not _threading.main_thread() or
+            not callable(old_handler)):
+        yield None
+        return
+    rfd, wfd = os.pipe()
+    os.set_blocking(rfd, False)
+    os.set_blocking(wfd, False)
+    watch = lib.mtl_signal_watch_create(rfd, int(_signal.SIGINT))
+    if not watch:  # pragma: no cover
+        os.close(rfd)
+        os.close(wfd)
+        raise MemoryError("mtl_signal_watch_create")
+    stop = _Stop()
+    _signal.signal(_signal.SIGINT, stop.handler)
+    old_fd = _signal.set_wakeup_fd(wfd, warn_on_full_buffer=False)
+    lib.mtl_params_set_progress(params_ptr, _PROGRESS_FD, watch)
+    try:
+        yield stop
+    finally:
+        lib.mtl_params_set_progress(params_ptr, None, None)
+        _signal.set_wakeup_fd(old_fd)
+        _signal.signal(_signal.SIGINT, old_handler)
+        hit = stop.hit or lib.mtl_signal_watch_seen(watch)
+        lib.mtl_signal_watch_free(watch)
+        os.close(rfd)
+        os.close(wfd)
+    if hit:
+        if old_handler is not _signal.default_int_handler:
+            old_handler(_signal.SIGINT, None)
+        else:
+            raise KeyboardInterrupt

@@ -1,8 +1,5 @@
 """A trained libmtl model (mtl_model) in Python."""
 import ctypes
-import os
-import tempfile
-
 import numpy as np
 
 from . import _data, _lib
@@ -10,14 +7,14 @@ from ._lib import lib
 
 
 def _save_bytes(ptr):
-    fd, path = tempfile.mkstemp(prefix="libmtl-", suffix=".model")
-    os.close(fd)
+    """The model's text (mtl_model_save_mem: the bytes of the file)."""
+    buf, n = ctypes.c_void_p(), ctypes.c_size_t()
+    _lib.check(lib.mtl_model_save_mem(ptr, ctypes.byref(buf),
+                                      ctypes.byref(n)), "mtl_model_save_mem")
     try:
-        _lib.check(lib.mtl_model_save(ptr, path.encode()), "mtl_model_save")
-        with open(path, "rb") as f:
-            return f.read()
+        return ctypes.string_at(buf.value, n.value)
     finally:
-        os.unlink(path)
+        lib.mtl_free(buf.value)
 
 
 def _load_path(path):
@@ -28,35 +25,11 @@ def _load_path(path):
 
 
 def _load_bytes(data):
-    fd, path = tempfile.mkstemp(prefix="libmtl-", suffix=".model")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        return _load_path(path)
-    finally:
-        os.unlink(path)
-
-
-def _parse(text):
-    """What the C API has no getter for, from the model file (docs/
-    model-format.md): meta in order, the scaler, the extra matrices' names
-    and sizes."""
-    meta, scaler, mean, scale, mats = {}, (0, 0), None, None, []
-    for line in text.splitlines():
-        if line.startswith("meta "):
-            key, _, value = line[5:].partition(" ")
-            meta[key] = value
-        elif line.startswith("scaler "):
-            scaler = tuple(int(v) for v in line.split()[1:3])
-        elif line.startswith("mean "):
-            mean = np.array([float(v) for v in line.split()[1:]])
-        elif line.startswith("scale "):
-            scale = np.array([float(v) for v in line.split()[1:]])
-        elif line.startswith("matrix "):
-            name = line.split()[1]
-            if name != "W":
-                mats.append(name)
-    return meta, scaler, mean, scale, mats
+    out = ctypes.c_void_p()
+    _lib.check(lib.mtl_model_load_mem(bytes(data), len(data),
+                                      ctypes.byref(out)),
+               "mtl_model_load_mem")
+    return out.value
 
 
 class Model(_lib.Handle):
@@ -71,12 +44,10 @@ class Model(_lib.Handle):
 
     def __init__(self, ptr, data=None):
         super().__init__(ptr)
-        self._bytes = data if data is not None else _save_bytes(ptr)
-        self._meta, self._scaler, self._mean, self._scale, self._mats = \
-            _parse(self._bytes.decode())
+        self._bytes = data
 
     def __reduce__(self):
-        return (Model.from_bytes, (self._bytes,))
+        return (Model.from_bytes, (self.to_bytes(),))
 
     @classmethod
     def from_bytes(cls, data):
@@ -87,7 +58,9 @@ class Model(_lib.Handle):
         return cls(_load_path(path))
 
     def to_bytes(self):
-        """The model in libmtl's text format."""
+        """The model in libmtl's text format (the bytes of its file)."""
+        if self._bytes is None:
+            self._bytes = _save_bytes(self.ptr)
         return self._bytes
 
     def save(self, path):
@@ -113,16 +86,38 @@ class Model(_lib.Handle):
     @property
     def meta(self):
         """Metadata: method, param.NAME, fit results (in file order)."""
-        return dict(self._meta)
+        out = {}
+        for i in range(lib.mtl_model_meta_count(self.ptr)):
+            k = lib.mtl_model_meta_key(self.ptr, i)
+            out[k.decode()] = _lib.text(lib.mtl_model_get_meta(self.ptr, k))
+        return out
 
     @property
     def method(self):
-        return self._meta.get("method")
+        return _lib.text(lib.mtl_model_get_meta(self.ptr, b"method"))
 
     @property
     def matrices(self):
         """The learned matrices (B, Omega, V, L, S, sign_graph, ...)."""
-        return {name: self.matrix(name) for name in self._mats}
+        names = [_lib.text(lib.mtl_model_matrix_name(self.ptr, i)) for i in
+                 range(lib.mtl_model_matrix_count(self.ptr))]
+        return {name: self.matrix(name) for name in names}
+
+    def scaler(self):
+        """(standardize, bias, mean, scale): x' = (x - mean) / scale, then
+        a 1 appended when bias; mean and scale None without
+        standardization."""
+        st, bias = ctypes.c_int(), ctypes.c_int()
+        mean, scale = _lib.P_double(), _lib.P_double()
+        _lib.check(lib.mtl_model_scaler(self.ptr, ctypes.byref(st),
+                                        ctypes.byref(bias),
+                                        ctypes.byref(mean),
+                                        ctypes.byref(scale)),
+                   "mtl_model_scaler")
+        din = self.n_features
+        arr = (lambda p: np.ctypeslib.as_array(p, shape=(din,)).copy()
+               if p else None)
+        return bool(st.value), bool(bias.value), arr(mean), arr(scale)
 
     def matrix(self, name):
         r, c = ctypes.c_int(), ctypes.c_int()
@@ -142,12 +137,12 @@ class Model(_lib.Handle):
         """(coef (T x n_features), intercept (T,)) on raw features."""
         W = self.W  # d_model x T
         din = self.n_features
-        standardize, bias = self._scaler
+        standardize, bias, mean, scale = self.scaler()
         A = W[:din, :].T  # T x din
         b = W[din, :].copy() if bias else np.zeros(self.ntasks)
         if standardize:
-            A = A / self._scale
-            b = b - A @ self._mean
+            A = A / scale
+            b = b - A @ mean
         return np.ascontiguousarray(A), b
 
     def predict_dataset(self, ds):

@@ -160,6 +160,11 @@ int mtl__fit_certificate(mtl_problem *pb, const double *W,
 /* The status word. */
 const char *mtl__status_word(int st);
 
+/* The mtl_omtl_params of an online method's parameter set
+ * (methods_online.c). */
+int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
+                          mtl_omtl_params *o);
+
 /* ---- parameter table entries shared by several methods ------------------ */
 #define MTL__INF INFINITY
 #define MTL__P_REAL(name, def, lo, hi, help)                                  \

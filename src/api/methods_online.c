@@ -12,9 +12,9 @@
 #include <string.h>
 
 /* The method's params over the defaults (or a preset): only the
- * parameters the user set override a preset. */
-static int omtl_params(const mtl_params *p, mtl_omtl_method method,
-                       mtl_omtl_params *o) {
+ * parameters the user set override a preset (also used by online.c). */
+int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
+                          mtl_omtl_params *o) {
   mtl_omtl_params_init(o);
   o->method = method;
   const char *preset = mtl__p_text(p, "preset");
@@ -100,7 +100,7 @@ static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
   mtl_omtl_result res;
   memset(&res, 0, sizeof res);
   mtl_omtl_params op;
-  int rc = omtl_params(c->p, method, &op);
+  int rc = mtl__omtl_params_from(c->p, method, &op);
   if (rc < 0)
     return rc;
   for (int t = 0; t < mtl_dataset_ntasks(c->ds); t++)

@@ -8,6 +8,8 @@
 
 #include "model.h"
 
+#include <stdio.h>
+
 /* Longest key or matrix name accepted (keeps messages readable). */
 #define NAME_MAX_LEN 128
 
@@ -53,5 +55,12 @@ int mtl__model_find_matrix(const mtl_model *m, const char *name);
 /* Adds or replaces matrix `name`, taking ownership of A (freed on failure). */
 int mtl__model_adopt_matrix(mtl_model *m, const char *name, int rows, int cols,
                             double *A);
+
+/* The text format on an open stream (model_io.c), for files and memory
+ * (model_mem.c): write (the caller checks ferror) and read (f is not
+ * closed; `name` and `size` (bytes, -1 unknown) for messages and checks). */
+void mtl__model_write(FILE *f, const mtl_model *m);
+int mtl__model_read(FILE *f, const char *name, long long size,
+                    mtl_model **out);
 
 #endif /* MTL_MODEL_IMPL_H */

@@ -486,29 +486,15 @@ static int load_body(reader *r, mtl_model *m) {
   return rc;
 }
 
-int mtl_model_load(const char *path, mtl_model **out) {
-  if (!out)
-    return mtl__err(MTL_EINVAL, "mtl_model_load: NULL output pointer");
-  *out = NULL;
-  if (!path || !*path)
-    return mtl__err(MTL_EINVAL, "mtl_model_load: NULL or empty path");
+/* Reads a model from an open stream f (named `name` in messages; size in
+ * bytes or -1); does not close f. */
+int mtl__model_read(FILE *f, const char *name, long long size,
+                    mtl_model **out) {
   mtl_model *m = NULL;
-  reader r = {.path = path, .size = -1};
-  int rc = MTL_OK;
-  r.f = fopen(path, "r");
-  if (!r.f) {
-    rc = mtl__err(MTL_EIO, "cannot open model '%s': %s", path, strerror(errno));
-    goto done;
-  }
-  struct stat st;
-  if (fstat(fileno(r.f), &st) == 0 && S_ISREG(st.st_mode))
-    r.size = (long long)st.st_size;
-  rc = load_header(&r, &m);
+  reader r = {.path = name, .f = f, .size = size};
+  int rc = load_header(&r, &m);
   if (!rc)
     rc = load_body(&r, m);
-done:
-  if (r.f)
-    fclose(r.f);
   free(r.line);
   if (rc) {
     mtl_model_free(m);
@@ -516,4 +502,25 @@ done:
   }
   *out = m;
   return MTL_OK;
+}
+
+void mtl__model_write(FILE *f, const mtl_model *m) { write_model(f, m); }
+
+int mtl_model_load(const char *path, mtl_model **out) {
+  if (!out)
+    return mtl__err(MTL_EINVAL, "mtl_model_load: NULL output pointer");
+  *out = NULL;
+  if (!path || !*path)
+    return mtl__err(MTL_EINVAL, "mtl_model_load: NULL or empty path");
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return mtl__err(MTL_EIO, "cannot open model '%s': %s", path,
+                    strerror(errno));
+  long long size = -1;
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+    size = (long long)st.st_size;
+  int rc = mtl__model_read(f, path, size, out);
+  fclose(f);
+  return rc;
 }

@@ -116,12 +116,21 @@ def test_pickle_classifier(clf_data):
 #  - check_supervised_y_2d: a 2-D y is not a column vector to ravel here
 #    but the shared-design shape Y (n, T) (T tasks on one X), so no
 #    DataConversionWarning;
-#  - check_regressor_data_not_an_array: needs pandas (skipped by sklearn).
+#  - check_regressor_data_not_an_array, check_sample_weights_pandas_series:
+#    need pandas (skipped by sklearn);
+#  - check_sample_weights_list, _not_overwritten, _invariance: libmtl
+#    weighs tasks, not samples: fit takes sample_weight=None (or all ones)
+#    and raises ValueError for other weights (test_online_interrupt.py);
+#    check_sample_weights_shape applies and passes.
 # MultiTaskClassifier is not checked: it takes labels -1/+1 or 0/1 only
 # (libmtl's binary tasks), while the classifier checks use 3 classes and
 # string labels.
 NOT_APPLICABLE = {"check_estimators_nan_inf", "check_supervised_y_2d",
-                  "check_regressor_data_not_an_array"}
+                  "check_regressor_data_not_an_array",
+                  "check_sample_weights_pandas_series",
+                  "check_sample_weights_list",
+                  "check_sample_weights_not_overwritten",
+                  "check_sample_weights_invariance"}
 
 
 def test_check_estimator_regressor():
