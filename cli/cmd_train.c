@@ -83,6 +83,11 @@ static int make_parts(const train_args *a, const char *path, parts *p) {
 
 void train_print_data(FILE *f, const char *path, const parts *p) {
   const mtl_dataset *ds = p->all;
+  if (!ds) { /* a process transport: every rank read only its own tasks */
+    fprintf(f, "data:         %s (%d tasks, %.0f samples, %d features; %s)\n",
+            path, p->T, p->n, p->d, p->how);
+    return;
+  }
   int kinds = cli_kinds(ds);
   fprintf(f, "data:         %s (%d tasks, %lld samples, %d features, %s)\n",
           path, mtl_dataset_ntasks(ds), (long long)mtl_dataset_total_n(ds),
@@ -128,10 +133,16 @@ static void print_json(const train_args *a, const char *path,
   cli_json_str(stdout, mtl_method_name(mtl_params_method(prm)));
   printf(", \"data\": ");
   cli_json_str(stdout, path);
-  printf(", \"tasks\": %d, \"samples\": %lld, \"train_samples\": %lld, "
-         "\"features\": %d, \"parameters\": ",
-         mtl_dataset_ntasks(p->all), (long long)mtl_dataset_total_n(p->all),
-         (long long)mtl_dataset_total_n(p->train), mtl_dataset_dim(p->all));
+  if (p->all)
+    printf(", \"tasks\": %d, \"samples\": %lld, \"train_samples\": %lld, "
+           "\"features\": %d, \"parameters\": ",
+           mtl_dataset_ntasks(p->all), (long long)mtl_dataset_total_n(p->all),
+           (long long)mtl_dataset_total_n(p->train), mtl_dataset_dim(p->all));
+  else
+    printf(", \"tasks\": %d, \"samples\": %.0f, \"train_samples\": %.0f, "
+           "\"features\": %d, \"transport\": \"mpi\", \"ranks\": %d, "
+           "\"parameters\": ",
+           p->T, p->n, p->n, p->d, p->ranks);
   fitrun_json_params(stdout, prm);
   fitrun_json_info(stdout, in);
   printf(", \"model\": ");
@@ -169,8 +180,8 @@ static int write_nodes_csv(const char *path, const mtl_model *m) {
 }
 
 /* Test metrics of the model as it will be saved, the save, the files. */
-static int finish(train_args *a, const char *path, parts *p,
-                  mtl_params *prm, mtl_model *m, const mtl_fit_info *in) {
+int train_finish(train_args *a, const char *path, parts *p,
+                 mtl_params *prm, mtl_model *m, const mtl_fit_info *in) {
   evald ev;
   memset(&ev, 0, sizeof ev);
   int rc = cli_meta(m, "data", "%s", path);
@@ -214,7 +225,7 @@ static int train_one(train_args *a, const char *path, parts *p,
   int rc = st < 0 ? cli_lib_error(st, "%s failed on '%s'",
                                   mtl_method_name(mtl_params_method(prm)),
                                   path)
-                  : finish(a, path, p, prm, m, in);
+                  : train_finish(a, path, p, prm, m, in);
   mtl_model_free(m);
   mtl_fit_info_free(in);
   return rc;
@@ -387,7 +398,7 @@ static void add_options(opts *o, train_args *a) {
               "mean_delay_ms, injected_ms, multiplier");
   opts_flag(o, "json", 0, &a->json, 1, "print the results as JSON");
   opts_flag(o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
-  opts_section(o, "Several machines (--method async|smtl)");
+  opts_section(o, "Several machines (--method async|smtl|cadmm|dadmm|dpsgd)");
   train_mpi_opts(o, a);
   fitrun_param_opts(o, &a->fr);
 }

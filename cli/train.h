@@ -15,18 +15,26 @@ typedef struct train_args {
   const char *model, *trace, *nodes_csv;
   double split, val;
   int json;
-  /* --transport mpi (async/smtl); the checkpoints are method parameters */
-  const char *transport, *rank_map;
+  /* --transport mpi (the distributed methods); the checkpoints and the
+   * rank map are method parameters */
+  const char *transport;
 } train_args;
 
 /* Train and test parts of the data, whichever way they were obtained. */
 typedef struct parts {
   mtl_dataset *all, *train, *test; /* train may alias all (no split) */
-  const char *how;                 /* description of the test part */
+  const char *how;                 /* description of the test part, or
+                                      (all NULL: MPI) of the reading */
+  int T, d, ranks;                 /* all NULL: what every rank read */
+  double n;
 } parts;
 
 /* "data:" and "train/test:" lines. */
 void train_print_data(FILE *f, const char *path, const parts *p);
+/* One fitted model: test metrics, the save, the files, the report (text
+ * or JSON) -- the same for every method and transport.  CLI_* code. */
+int train_finish(train_args *a, const char *path, parts *p,
+                 mtl_params *prm, mtl_model *m, const mtl_fit_info *in);
 
 /* The MPI options and runner (train_mpi.c). */
 void train_mpi_init(train_args *a);

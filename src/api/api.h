@@ -46,6 +46,10 @@ struct mtl_method {
                   mtl__fit_out *outs);
   /* Optional: lambda_max of the method's problem on c->ds. */
   int (*lambda_max)(const mtl__fit_ctx *c, double *out);
+  /* 1: the method runs its ranks on the transport, also on a process
+   * transport (each rank then passes only its own tasks); 0: it runs in
+   * the caller's process and refuses a process transport. */
+  int distributed;
 };
 
 struct mtl_params {
@@ -121,6 +125,30 @@ struct mtl__fit_out {
   } mat[8];
   double *R;               /* graph matrix referenced by pp (owned) */
 };
+
+/* ---- a distributed method on a process transport (fit_dist.c) -------- */
+/* Each rank holds only its own tasks (c->ds, read with the task filter;
+ * NULL or empty on a server rank).  mtl__dist_prepare agrees on T, d and
+ * the samples, fits the pooled scaler into o->sc (every rank), scales the
+ * local tasks, sets o->pp / o->R, and on rank 0 the task losses
+ * (o->task_loss) and o->d, o->T, as the model needs them. */
+typedef struct mtl__dist {
+  int T, K;          /* global tasks; this rank's */
+  int d_in, d;       /* input features; d = d_in + bias */
+  double samples;    /* over all ranks */
+  int *gid;          /* K: the global index of local task t */
+  mtl_dataset *scaled; /* the local tasks, scaled (NULL when K = 0) */
+  int *task_loss;    /* transient (moved into o) */
+  mtl_problem_params pp;
+  double *R;         /* transient (moved into o) */
+} mtl__dist;
+int mtl__dist_prepare(const mtl__fit_ctx *c, mtl__fit_out *o,
+                      mtl__dist *dp);
+void mtl__dist_clear(mtl__dist *dp);
+/* The rank-to-tasks map of a process transport: parameter rank_map, else
+ * CHECKPOINT.ranks when the method checkpoints, else NULL; buf holds the
+ * derived name. */
+const char *mtl__fit_rank_map(const mtl__fit_ctx *c, char *buf, size_t cap);
 
 /* The shared steps of the methods' fits. */
 /* Scaler fitted on ds per the parameters "standardize" and "bias" (absent
@@ -222,7 +250,10 @@ int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
                                                    "checkpoints: " units),    \
       MTL__P_TEXT("resume", "", "continue from this checkpoint (same data "   \
                                 "and parameters; the synchronous methods "    \
-                                "then end exactly as an uninterrupted run)")
+                                "then end exactly as an uninterrupted run)"), \
+      MTL__P_TEXT("rank_map", "", "process transports (MPI): rank 0 writes "  \
+                                  "the rank-to-tasks map here; empty = "      \
+                                  "CHECKPOINT.ranks when checkpointing")
 #define MTL__NPARAMS(table) ((int)(sizeof table / sizeof *table))
 
 /* ---- the methods (methods_*.c), listed in methods.c --------------------- */

@@ -268,12 +268,53 @@ int mtl__fit_run(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_model **out) {
   int rc = mtl__fit_begin(o, c->p->m);
   if (rc < 0)
     return rc;
+  if (c->p->m->distributed &&
+      (rc = mtl__info_text(o->info, "transport", "%s",
+                           mtl_transport_name(c->tr))) < 0)
+    return rc;
   double t0 = mtl__now();
   int st = c->p->m->fit(c, o);
   if (st < 0)
     return st;
+  if (mtl_transport_rank(c->tr) > 0) { /* the model is built at rank 0 */
+    *out = NULL;
+    rc = mtl__info_text(o->info, "status", "%s", mtl__status_word(st));
+    return rc < 0 ? rc : st;
+  }
   rc = mtl__fit_finish(o, c->p, st, mtl__now() - t0, out);
   return rc < 0 ? rc : st;
+}
+
+const char *mtl__fit_rank_map(const mtl__fit_ctx *c, char *buf, size_t cap) {
+  if (mtl__transport_local(c->tr) || mtl__p_index(c->p, "rank_map") < 0)
+    return NULL;
+  const char *m = mtl__p_text(c->p, "rank_map");
+  const char *ck = mtl__p_text(c->p, "checkpoint");
+  if (m && *m)
+    return m;
+  if (!ck || !*ck || (size_t)snprintf(buf, cap, "%s.ranks", ck) >= cap)
+    return NULL;
+  return buf;
+}
+
+/* The transport's rules: a process transport runs only the distributed
+ * methods, each rank passing its own tasks (a server rank none). */
+static int check_transport(const mtl_dataset *ds, const mtl_params *p,
+                           const mtl_transport *tr) {
+  if (mtl__transport_local(tr)) {
+    if (!ds)
+      return mtl__err(MTL_EINVAL, "mtl_fit: NULL dataset");
+    if (mtl_dataset_ntasks(ds) < 1)
+      return mtl__err(MTL_EINVAL, "%s: the dataset has no task", p->m->name);
+    return MTL_OK;
+  }
+  if (!p->m->distributed)
+    return mtl__err(MTL_EUNSUPPORTED,
+                    "%s runs in one process: the %s transport serves the "
+                    "distributed methods (async, smtl, cadmm, dadmm, dpsgd); "
+                    "use threads (NULL)",
+                    p->m->name, mtl_transport_name(tr));
+  return MTL_OK;
 }
 
 int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
@@ -283,17 +324,13 @@ int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
     *model = NULL;
   if (info)
     *info = NULL;
-  if (!ds || !p || !model)
-    return mtl__err(MTL_EINVAL, "mtl_fit: NULL dataset, parameters or "
-                                "model pointer");
-  if (tr)
-    return mtl__err(MTL_EUNSUPPORTED,
-                    "mtl_fit: this transport is not available to %s in "
-                    "this build (use NULL: in-process threads)",
-                    p->m->name);
-  if (mtl_dataset_ntasks(ds) < 1)
-    return mtl__err(MTL_EINVAL, "%s: the dataset has no task", p->m->name);
-  int rc = mtl_params_check(p);
+  if (!p || !model)
+    return mtl__err(MTL_EINVAL, "mtl_fit: NULL parameters or model "
+                                "pointer");
+  int rc = check_transport(ds, p, tr);
+  if (rc < 0)
+    return rc;
+  rc = mtl_params_check(p);
   if (rc < 0)
     return rc;
   mtl__fit_ctx c = {.ds = ds, .p = p, .tr = tr};

@@ -308,6 +308,19 @@ static int async_trace(mtl__fit_out *o, const mtl_async_info *in) {
   return rc;
 }
 
+/* The results, checkpoints, per-node matrices and trace of a run. */
+static int async_report(const mtl__fit_ctx *c, mtl__fit_out *o,
+                        const mtl_async_info *in, const mtl__ckpt *ck,
+                        int T) {
+  int rc = async_results(o, in, T);
+  if (rc >= 0 && (ck->path || ck->resume))
+    rc = mtl__info_num(o->info, "checkpoints_written", (double)ck->written);
+  rc = rc < 0 ? rc : async_node_matrices(o, in);
+  if (rc >= 0 && c->want_trace)
+    rc = async_trace(o, in);
+  return rc;
+}
+
 static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
   prepared s;
   mtl_async_info in;
@@ -332,13 +345,8 @@ static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
     rc = st;
     goto done;
   }
-  rc = async_results(o, &in, s.T);
-  if (rc >= 0 && (ck.path || ck.resume))
-    rc = mtl__info_num(o->info, "checkpoints_written", (double)ck.written);
-  rc = rc < 0 ? rc : mtl__fit_certificate(s.pb, o->W, o->info);
-  rc = rc < 0 ? rc : async_node_matrices(o, &in);
-  if (rc >= 0 && c->want_trace)
-    rc = async_trace(o, &in);
+  rc = mtl__fit_certificate(s.pb, o->W, o->info);
+  rc = rc < 0 ? rc : async_report(c, o, &in, &ck, s.T);
   if (rc >= 0)
     rc = st;
 done:
@@ -347,11 +355,54 @@ done:
   return rc;
 }
 
+/* On a process transport: each rank its own tasks, the pooled scaler,
+ * the model at rank 0; no certificate (no rank holds all the data). */
+static int async_run_dist(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
+  mtl__dist dp;
+  mtl_async_info in;
+  memset(&in, 0, sizeof in);
+  char mapbuf[1024];
+  int rank = mtl_transport_rank(c->tr);
+  int rc = mtl__dist_prepare(c, o, &dp);
+  if (rc < 0)
+    goto done;
+  mtl_async_params ap;
+  async_params(c->p, smtl, &ap);
+  if (rank == 0 &&
+      !(o->W = mtl__calloc((size_t)dp.d * (size_t)dp.T, sizeof *o->W)))
+    rc = mtl__err(MTL_ENOMEM, "out of memory for W (%d x %d)", dp.d, dp.T);
+  mtl__ckpt ck;
+  mtl__fit_ckpt(c->p, &ck);
+  mtl__async_job job = {.ds = dp.scaled, .gid = dp.gid, .T = dp.T,
+                        .pp = &o->pp, .ap = &ap, .ck = &ck,
+                        .rank_map = mtl__fit_rank_map(c, mapbuf,
+                                                      sizeof mapbuf),
+                        .W = o->W, .info = &in};
+  int st = mtl__async_run(c->tr, &job); /* agrees on a failure above */
+  if (st < 0 || rank != 0) {
+    rc = st;
+    goto done;
+  }
+  rc = mtl__info_num(o->info, "samples", dp.samples);
+  rc = rc < 0 ? rc : mtl__info_text(o->info, "certificate", "none "
+                                    "(distributed: no rank holds all the "
+                                    "data)");
+  rc = rc < 0 ? rc : async_report(c, o, &in, &ck, dp.T);
+  if (rc >= 0)
+    rc = st;
+done:
+  mtl_async_info_clear(&in);
+  mtl__dist_clear(&dp);
+  return rc;
+}
+
 static int async_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
-  return async_run(c, o, 0);
+  return mtl__transport_local(c->tr) ? async_run(c, o, 0)
+                                     : async_run_dist(c, o, 0);
 }
 static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
-  return async_run(c, o, 1);
+  return mtl__transport_local(c->tr) ? async_run(c, o, 1)
+                                     : async_run_dist(c, o, 1);
 }
 
 #define ASYNC_PARAMS(km_help)                                                 \
@@ -421,6 +472,7 @@ const mtl_method mtl__method_async = {
     .nparams = MTL__NPARAMS(async_table),
     .fit = async_fit,
     .lambda_max = lambda_max,
+    .distributed = 1,
 };
 
 const mtl_method mtl__method_smtl = {
@@ -431,4 +483,5 @@ const mtl_method mtl__method_smtl = {
     .nparams = MTL__NPARAMS(smtl_table),
     .fit = smtl_fit,
     .lambda_max = lambda_max,
+    .distributed = 1,
 };

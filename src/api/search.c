@@ -396,9 +396,11 @@ static int check_args(const mtl_dataset *ds, const mtl_params *p,
                       mtl_search **out) {
   if (!ds || !p || !out)
     return mtl__err(MTL_EINVAL, "mtl_search_run: NULL argument");
-  if (tr)
-    return mtl__err(MTL_EUNSUPPORTED, "mtl_search_run: this transport is "
-                                      "not available in this build");
+  if (!mtl__transport_local(tr))
+    return mtl__err(MTL_EUNSUPPORTED, "mtl_search_run: the search runs in "
+                                      "one process; the %s transport is "
+                                      "for mtl_fit",
+                    mtl_transport_name(tr));
   if (folds == 1 || folds < 0 || folds > 1000)
     return mtl__err(MTL_EINVAL, "search: folds = %d must be 0 or 2..1000",
                     folds);
