@@ -24,7 +24,8 @@
  * dsymv whatever its size, so every symmetric eigendecomposition (dsytrd)
  * woke its threads, which then spin in sched_yield: measured, mtl demo
  * spent 40% of its CPU time there (1.8 s of 4.9 s).  Below SMALL_LAPACK
- * entries the factorization is set to one thread for the call and the
+ * entries a factorization (and a product below 2^21 multiply-adds, which
+ * threads cannot speed up) is set to one thread for the call and the
  * count restored after it (both are a store to OpenBLAS's thread count
  * when its threads already exist).  Not reentrant with respect to other
  * threads' BLAS calls, which may run single-threaded meanwhile. */
@@ -75,9 +76,12 @@ void mtl__gemv_rm(int trans, int m, int n, double alpha, const double *A,
 void mtl__gemm(int transa, int transb, int m, int n, int k, double alpha,
                const double *A, int lda, const double *B, int ldb,
                double beta, double *C, int ldc) {
+  size_t mnk = (size_t)m * n * k; /* below 2^21 multiply-adds (< 1 ms) */
+  int nt = mnk <= ((size_t)1 << 21) ? small_begin(0) : 0;
   cblas_dgemm(CblasColMajor, transa ? CblasTrans : CblasNoTrans,
               transb ? CblasTrans : CblasNoTrans, m, n, k, alpha, A, lda, B,
               ldb, beta, C, ldc);
+  small_end(nt);
 }
 
 /* A is row-major m x n, i.e. column-major n x m (A').  A'A = (A')(A')'. */
@@ -92,8 +96,10 @@ void mtl__gram_rm(int m, int n, double alpha, const double *A, int lda,
 
 void mtl__syrk_upper(int trans, int n, int k, const double *A, int lda,
                      double *C) {
+  int nt = small_begin((size_t)n * k);
   cblas_dsyrk(CblasColMajor, CblasUpper, trans ? CblasTrans : CblasNoTrans,
               n, k, 1.0, A, lda, 0.0, C, n);
+  small_end(nt);
 }
 
 int mtl__svd(int m, int n, double *A, double *U, double *s, double *Vt) {
