@@ -586,6 +586,21 @@ typedef struct mtl_solver_params {
 
 MTL_API void mtl_solver_params_init(mtl_solver_params *p);
 
+/** The accuracy that model selection needs.  A fit that only scores a
+ *  grid point (a CV fold, a validation split) stops at a duality gap of
+ *  MTL_SELECT_TOL x objective (where no dual exists: a relative objective
+ *  change of MTL_SELECT_TOL / 100 over 10 iterations) instead of the
+ *  certificate's tol_gap; the refit at the chosen point gets the
+ *  certificate.  Why 1e-5: with the squared loss, F(W) - F* bounds
+ *  1/2 sum_t c_t s(n_t) ||X_t (w_t - w_t*)||^2, so a gap of eps F moves
+ *  each task's fitted values (mean scaling, unit weights) by an RMS of at
+ *  most sqrt(2 eps F / T), i.e. about sqrt(eps) = 0.3% of the training
+ *  RMSE (more where the penalty is a large part of F): far below the
+ *  standard error of a CV error, which is a few percent with up to
+ *  ~10^4 samples.  The default of mtl_cv (sp NULL), of the batch method's
+ *  select_tol and of mtl demo's CV (README, "Defaults"). */
+#define MTL_SELECT_TOL 1e-5
+
 typedef struct mtl_solve_info {
   int status;        /* MTL_CONVERGED or MTL_MAXITER */
   int iterations;
@@ -743,7 +758,9 @@ typedef struct mtl_cv_result {
 
 /** k-fold CV (per-task folds, seeded) of the regularization path on ds with
  *  problem parameters pp; lambdas as in mtl_solve_path (grid from the full
- *  data's lambda_max when NULL). */
+ *  data's lambda_max when NULL).  sp NULL: mtl_solver_params_init's
+ *  defaults with tol_gap = MTL_SELECT_TOL and tol_obj = MTL_SELECT_TOL /
+ *  100 (the accuracy model selection needs; see MTL_SELECT_TOL). */
 MTL_API int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
                    const mtl_solver_params *sp, int k, uint64_t seed,
                    const double *lambdas, int nlambda, double ratio,

@@ -30,7 +30,9 @@ static int smooth(void *ctx, const double *x, double *f, double *g) {
   return MTL_OK;
 }
 
-static int prox(void *ctx, double step, const double *v, double *out) {
+static int prox(void *ctx, double step, const double *v, double *out,
+                double *gout) {
+  (void)gout;
   quad *q = ctx;
   for (int i = 0; i < N; i++)
     out[i] = mtl__soft_threshold(v[i], step * q->lam);

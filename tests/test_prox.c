@@ -5,6 +5,7 @@
  * less than the strong-convexity margin), trace prox against a matrix built
  * from known singular vectors, dual norms, aliasing and every error path.
  */
+#include "../src/problem/problem.h"
 #include "check.h"
 
 #define MAXN 64
@@ -285,6 +286,87 @@ static void test_trace(void) {
   }
 }
 
+/* The trace prox's Gram route (eigendecomposition of the small side's Gram
+ * matrix) against the SVD route, on random matrices: full rank and rank
+ * deficient, T > d, T < d and square, thresholds from most of the spectrum
+ * kept to all of it cut, and a small threshold where the accuracy guard
+ * must fall back to the SVD.  Also the penalty value the prox returns
+ * against mtl_reg_value of its output. */
+static void test_trace_gram(void) {
+  static const int gshapes[][3] = {/* d, T, rank (0 = full) */
+                                  {100, 30, 0}, {30, 100, 0}, {50, 50, 0},
+                                  {101, 30, 5}, {30, 101, 5}, {40, 40, 3},
+                                  {7, 3, 0},    {3, 7, 2},    {1, 9, 0}};
+  static const double cut[] = {0.9, 0.5, 0.2, 0.05, 1e-4, 2.0};
+  unsigned long long s = 777;
+  int n = 101 * 30;
+  double *A = malloc(sizeof(double) * n), *B = malloc(sizeof(double) * n);
+  double *V = malloc(sizeof(double) * n), *U1 = malloc(sizeof(double) * n);
+  double *U2 = malloc(sizeof(double) * n);
+  for (size_t sh = 0; sh < sizeof gshapes / sizeof gshapes[0]; sh++) {
+    int d = gshapes[sh][0], T = gshapes[sh][1], r = gshapes[sh][2];
+    if (r == 0) {
+      rand_mat(V, d * T, 1.0, &s);
+    } else { /* V = A B, A d x r, B r x T */
+      rand_mat(A, d * r, 1.0, &s);
+      rand_mat(B, r * T, 1.0, &s);
+      for (int j = 0; j < d; j++)
+        for (int t = 0; t < T; t++) {
+          double v = 0;
+          for (int i = 0; i < r; i++)
+            v += A[j + i * d] * B[i + t * r];
+          V[j + t * d] = v;
+        }
+    }
+    mtl_reg tn = {.type = MTL_REG_TRACE, .lambda = 1.0};
+    double smax = 0, vmax = 0;
+    CHECK_OK(mtl_reg_dual_norm(&tn, V, d, T, &smax));
+    for (int k = 0; k < d * T; k++)
+      vmax = fmax(vmax, fabs(V[k]));
+    for (size_t c = 0; c < sizeof cut / sizeof cut[0]; c++)
+      for (int ir = 0; ir < 2; ir++) {
+        mtl_reg reg = {.type = MTL_REG_TRACE, .lambda = cut[c] * smax / 0.5,
+                       .ridge = ir ? 0.3 : 0.0};
+        double g1 = NAN, g2 = NAN;
+        CHECK_OK(mtl__reg_prox_val(&reg, 0.5, V, d, T, U1, &g1, 0));
+        CHECK_OK(mtl__reg_prox_val(&reg, 0.5, V, d, T, U2, &g2, 1));
+        CHECK_LE(maxdiff(U1, U2, d * T), 1e-10 * vmax);
+        double gv = mtl_reg_value(&reg, U2, d, T);
+        CHECK_CLOSE(g1, gv, 1e-10);
+        CHECK_CLOSE(g2, gv, 1e-10);
+        /* in place, as the solver calls it */
+        memcpy(U2, V, sizeof(double) * d * T);
+        CHECK_OK(mtl__reg_prox_val(&reg, 0.5, U2, d, T, U2, NULL, 0));
+        CHECK_LE(maxdiff(U1, U2, d * T), 0.0);
+      }
+  }
+  /* An ill-conditioned spectrum: singular values 1 and just around the
+   * threshold 1e-4, where the Gram route loses (s_max / thr)^2 eps and the
+   * guard must send the prox to the SVD. */
+  const double sv[] = {1.0, 1.001e-4, 0.999e-4, 1e-5, 0.0};
+  int d = 40, T = 5;
+  orthonormal(A, d, 5, &s);
+  orthonormal(B, T, 5, &s);
+  for (int j = 0; j < d; j++)
+    for (int t = 0; t < T; t++) {
+      double v = 0;
+      for (int i = 0; i < 5; i++)
+        v += A[j + i * d] * sv[i] * B[t + i * T];
+      V[j + t * d] = v;
+    }
+  mtl_reg reg = {.type = MTL_REG_TRACE, .lambda = 2e-4};
+  double g1, want = 0.5 * (1.0 - 1e-4) + 0.5 * 0.001e-4;
+  CHECK_OK(mtl__reg_prox_val(&reg, 0.5, V, d, T, U1, &g1, 0));
+  CHECK_OK(mtl__reg_prox_val(&reg, 0.5, V, d, T, U2, NULL, 1));
+  CHECK_LE(maxdiff(U1, U2, d * T), 1e-14);
+  CHECK_CLOSE(g1, 2e-4 * want / 0.5, 1e-14);
+  free(A);
+  free(B);
+  free(V);
+  free(U1);
+  free(U2);
+}
+
 /* ---- optimality of every prox -------------------------------------------- */
 
 /* F is (1/step)-strongly convex and U minimizes it, so for any direction D
@@ -524,6 +606,7 @@ int main(void) {
   test_closed_forms();
   test_graph();
   test_trace();
+  test_trace_gram();
   test_optimality();
   test_dual();
   test_names();

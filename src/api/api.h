@@ -105,6 +105,10 @@ struct mtl__fit_ctx {
   const mtl_transport *tr;
   const double *W0;        /* warm start (scaled space, d x T) or NULL */
   int want_trace;
+  int select;              /* 1: the fit only scores a grid point (CV fold,
+                              validation split): it may stop at the
+                              accuracy model selection needs (batch:
+                              select_tol) instead of its certificate's */
 };
 
 struct mtl__fit_out {

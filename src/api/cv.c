@@ -142,8 +142,10 @@ int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
   if (rc)
     return rc;
   mtl_solver_params sdef;
-  if (!sp) {
+  if (!sp) { /* the accuracy model selection needs (mtl.h) */
     mtl_solver_params_init(&sdef);
+    sdef.tol_gap = MTL_SELECT_TOL;
+    sdef.tol_obj = MTL_SELECT_TOL / 100;
     sp = &sdef;
   }
   rc = MTL_ENOMEM;

@@ -68,12 +68,20 @@ static int lambda_max(const mtl__fit_ctx *c, double *out) {
 
 /* ---- batch ---------------------------------------------------------------- */
 
-static void solver_params(const mtl_params *p, mtl_solver_params *sp) {
+/* The solver's parameters; a fit that only scores a grid point (select)
+ * stops at select_tol (MTL_SELECT_TOL in mtl.h says why) unless it is 0. */
+static void solver_params(const mtl_params *p, int select,
+                          mtl_solver_params *sp) {
   mtl_solver_params_init(sp);
   sp->solver = (mtl_solver_kind)mtl__p_int(p, "solver");
   sp->max_iter = mtl__p_int(p, "max_iter");
   sp->tol_obj = mtl__p_num(p, "tol");
   sp->tol_gap = mtl__p_num(p, "tol_gap");
+  double sel = mtl__p_num(p, "select_tol");
+  if (select && sel > 0) {
+    sp->tol_gap = sel;
+    sp->tol_obj = sel / 100;
+  }
   sp->record_trace = 0;
   sp->progress = p->progress;
   sp->progress_ctx = p->progress_ctx;
@@ -100,7 +108,7 @@ static int batch_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   if (rc < 0)
     goto done;
   mtl_solver_params sp;
-  solver_params(c->p, &sp);
+  solver_params(c->p, c->select, &sp);
   sp.record_trace = c->want_trace;
   if (!(o->W = start_point(c, s.d, s.T))) {
     rc = MTL_ENOMEM;
@@ -148,7 +156,7 @@ static int batch_path(const mtl__fit_ctx *c, const double *lambdas, int n,
     goto done;
   }
   mtl_solver_params sp;
-  solver_params(c->p, &sp);
+  solver_params(c->p, c->select, &sp);
   for (int k = 0; k < n && rc >= 0; k++) {
     mtl_solve_info in;
     memset(&in, 0, sizeof in);
@@ -172,6 +180,10 @@ done:
   return rc;
 }
 
+#define TEXT_OF(x) #x
+#define TEXT_OF_VALUE(x) TEXT_OF(x)
+#define SELECT_TOL_TEXT TEXT_OF_VALUE(MTL_SELECT_TOL) /* "1e-5" */
+
 static const mtl__pdef batch_params[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
@@ -191,6 +203,11 @@ static const mtl__pdef batch_params[] = {
     MTL__P_NONNEG("tol_gap", "1e-9", "stop when duality gap <= tol_gap * "
                                      "objective, where a dual exists (0 = "
                                      "off)"),
+    MTL__P_NONNEG("select_tol", SELECT_TOL_TEXT,
+                  "fits that only score a grid point (CV folds, validation "
+                  "split) stop at duality gap <= select_tol * objective "
+                  "(no dual: objective change <= select_tol / 100); the "
+                  "refit gets tol_gap (0 = tol and tol_gap everywhere)"),
     MTL__P_THREADS,
     MTL__P_TRACE,
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mtl_search {
   mtl_params *base;
@@ -295,23 +296,42 @@ mtl_params *mtl_search_params(const mtl_search *s, int i) {
   return p;
 }
 
+/* One part's (fold's) results per point, summed over parts in part order
+ * afterwards, so that the folds may run on several threads and still give
+ * the bits of one. */
+typedef struct part_acc {
+  double *obj, *iters, *secs, *err, *sq; /* npoints each */
+  int *maxiter;
+  int rc;
+  char msg[512]; /* the error message of a part run on a worker */
+} part_acc;
+
+/* A point's parameters on a fold worker w: one thread (the folds are the
+ * parallel work) and w's progress callback. */
+static int as_worker(mtl_params *p, const mtl_params *w) {
+  p->progress = w->progress;
+  p->progress_ctx = w->progress_ctx;
+  return mtl__p_index(p, "threads") >= 0 ? mtl_params_set(p, "threads", "1")
+                                         : MTL_OK;
+}
+
 /* Records the results of point i on one part (fold). */
-static void account(mtl_search *s, int i, const mtl_fit_info *in,
-                    double err, double *sq) {
-  s->obj[i] += mtl_fit_info_number(in, "objective");
-  s->iters[i] += mtl_fit_info_number(in, "iterations");
-  s->secs[i] += mtl_fit_info_number(in, "seconds");
+static void account(part_acc *a, int i, const mtl_fit_info *in,
+                    double err) {
+  a->obj[i] += mtl_fit_info_number(in, "objective");
+  a->iters[i] += mtl_fit_info_number(in, "iterations");
+  a->secs[i] += mtl_fit_info_number(in, "seconds");
   const char *st = mtl_fit_info_get(in, "status");
   if (st && strcmp(st, "max-iter") == 0)
-    s->status[i] = MTL_MAXITER;
-  s->err[i] += err;
-  sq[i] += err * err;
+    a->maxiter[i] = 1;
+  a->err[i] += err;
+  a->sq[i] += err * err;
 }
 
 /* Fits every point on train, scores on val (NULL: keeps the models). */
 static int run_points(mtl_search *s, const mtl__fit_ctx *c0,
                       const mtl_dataset *train, const mtl_dataset *val,
-                      double *sq) {
+                      part_acc *acc) {
   int rc = MTL_OK;
   for (int i = 0; i < s->npoints && rc >= 0; i++) {
     mtl_params *p = mtl_search_params(s, i);
@@ -323,11 +343,12 @@ static int run_points(mtl_search *s, const mtl__fit_ctx *c0,
     mtl__fit_out o;
     mtl_model *m = NULL;
     double err = NAN;
-    rc = mtl__fit_run(&c, &o, &m);
+    rc = c0->p != s->base ? as_worker(p, c0->p) : MTL_OK;
+    rc = rc < 0 ? rc : mtl__fit_run(&c, &o, &m);
     if (rc >= 0 && val)
       rc = task_avg_error(m, val, &err);
     if (rc >= 0)
-      account(s, i, o.info, err, sq);
+      account(acc, i, o.info, err);
     if (rc >= 0 && !val)
       s->models[i] = m, m = NULL;
     mtl_model_free(m);
@@ -340,7 +361,7 @@ static int run_points(mtl_search *s, const mtl__fit_ctx *c0,
 /* The batch path: one warm-started run over the lambdas of the grid. */
 static int run_path(mtl_search *s, const mtl__fit_ctx *c0,
                     const mtl_dataset *train, const mtl_dataset *val,
-                    double *sq) {
+                    part_acc *acc) {
   int n = s->npoints, rc = MTL_OK;
   double *lam = mtl__malloc((size_t)n * sizeof *lam);
   mtl__fit_out *outs = mtl__calloc((size_t)n, sizeof *outs);
@@ -354,7 +375,6 @@ static int run_path(mtl_search *s, const mtl__fit_ctx *c0,
   }
   mtl__fit_ctx c = *c0;
   c.ds = train;
-  c.p = s->base;
   if (rc >= 0)
     rc = s->base->m->fit_path(&c, lam, n, outs);
   for (int i = 0; i < n && rc >= 0; i++) {
@@ -365,7 +385,7 @@ static int run_path(mtl_search *s, const mtl__fit_ctx *c0,
     if (rc >= 0 && val)
       rc = task_avg_error(m, val, &err);
     if (rc >= 0)
-      account(s, i, outs[i].info, err, sq);
+      account(acc, i, outs[i].info, err);
     if (rc >= 0 && !val)
       s->models[i] = m, m = NULL;
     mtl_model_free(m);
@@ -417,6 +437,130 @@ static int check_args(const mtl_dataset *ds, const mtl_params *p,
                       t + 1, mtl_dataset_task_name(ds, t),
                       mtl_dataset_task_n(ds, t), folds);
   return MTL_OK;
+}
+
+/* ---- the parts, on the caller's thread or on a pool of fold workers ------ */
+
+typedef struct parts_job {
+  mtl_search *s;
+  mtl__fit_ctx c;
+  const mtl_dataset *ds;
+  int folds;
+  double holdout;
+  uint64_t seed;
+  part_acc *acc;   /* one per part */
+  mtl_params **wp; /* per worker: the base with threads = 1 (NULL: base) */
+} parts_job;
+
+/* Part f: its split, its fits (one warm-started path when the grid is over
+ * lambda alone and the method has one), its scores into j->acc[f]. */
+static int run_part(parts_job *j, int f, const mtl_params *wp) {
+  mtl_search *s = j->s;
+  mtl_dataset *train = NULL, *val = NULL;
+  mtl__fit_ctx c = j->c;
+  c.p = wp ? wp : s->base;
+  int path = s->nvar == 1 && strcmp(s->names[0], "lambda") == 0 &&
+             s->base->m->fit_path;
+  int rc = make_part(j->ds, j->folds, j->holdout, j->seed, f, &train, &val);
+  const mtl_dataset *tds = train ? train : j->ds;
+  if (rc >= 0)
+    rc = path ? run_path(s, &c, tds, val, &j->acc[f])
+              : run_points(s, &c, tds, val, &j->acc[f]);
+  mtl_dataset_free(train);
+  mtl_dataset_free(val);
+  return rc;
+}
+
+static void parts_range(void *ctx, int lo, int hi, int worker) {
+  parts_job *j = ctx;
+  for (int f = lo; f < hi; f++) {
+    part_acc *a = &j->acc[f];
+    a->rc = run_part(j, f, j->wp ? j->wp[worker] : NULL);
+    if (a->rc < 0) {
+      snprintf(a->msg, sizeof a->msg, "%s", mtl_last_error());
+      break;
+    }
+  }
+}
+
+/* Fold workers: the method's threads parameter (0 = all CPUs), at most one
+ * per part; each fold's fits then run on one thread and OpenBLAS runs
+ * single-threaded, as whenever libmtl runs threads of its own.  Workers
+ * other than the caller's report no progress. */
+static int fold_workers(const mtl_params *base, int parts) {
+  if (parts < 2 || mtl__p_index(base, "threads") < 0)
+    return 1;
+  int th = mtl__p_int(base, "threads");
+  if (th <= 0) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    th = c > 0 ? (int)c : 1;
+  }
+  return th < parts ? th : parts;
+}
+
+/* The accumulators of every part, and the workers' parameters. */
+static int parts_alloc(parts_job *j, int parts, int nw, double **buf,
+                       int **mi) {
+  size_t n = (size_t)j->s->npoints;
+  int rc = MTL_OK;
+  *buf = mtl__calloc((size_t)parts * 5 * n, sizeof **buf);
+  *mi = mtl__calloc((size_t)parts * n, sizeof **mi);
+  j->acc = mtl__calloc((size_t)parts, sizeof *j->acc);
+  if (nw > 1 && (j->wp = mtl__calloc((size_t)nw, sizeof *j->wp)))
+    for (int w = 0; w < nw && rc >= 0; w++) {
+      j->wp[w] = mtl_params_copy(j->s->base);
+      rc = j->wp[w] ? as_worker(j->wp[w], j->s->base) : MTL_ENOMEM;
+      if (rc >= 0 && w > 0)
+        j->wp[w]->progress = NULL;
+    }
+  if (!*buf || !*mi || !j->acc || (nw > 1 && !j->wp))
+    return MTL_ENOMEM;
+  for (int f = 0; rc >= 0 && f < parts; f++) {
+    double *b = *buf + (size_t)f * 5 * n;
+    j->acc[f] = (part_acc){.obj = b, .iters = b + n, .secs = b + 2 * n,
+                           .err = b + 3 * n, .sq = b + 4 * n,
+                           .maxiter = *mi + (size_t)f * n};
+  }
+  return rc;
+}
+
+/* Runs every part and adds their results, in part order, into s and sq. */
+static int run_parts(parts_job *j, int parts, double *sq) {
+  mtl_search *s = j->s;
+  size_t n = (size_t)s->npoints;
+  int nw = fold_workers(s->base, parts);
+  mtl__pool *pool = NULL;
+  double *buf = NULL;
+  int *mi = NULL;
+  int rc = parts_alloc(j, parts, nw, &buf, &mi);
+  if (rc >= 0 && nw > 1 && (rc = mtl__pool_create(nw, &pool)) >= 0) {
+    mtl__blas_single_thread();
+    mtl__pool_run(pool, parts, parts_range, j);
+  } else if (rc >= 0) {
+    parts_range(j, 0, parts, 0);
+  }
+  for (int f = 0; rc >= 0 && f < parts; f++)
+    if ((rc = j->acc[f].rc) < 0 && nw > 1)
+      mtl__err(rc, "%s", j->acc[f].msg); /* the worker's message, here */
+  for (int f = 0; rc >= 0 && f < parts; f++)
+    for (size_t i = 0; i < n; i++) {
+      const part_acc *a = &j->acc[f];
+      s->obj[i] += a->obj[i];
+      s->iters[i] += a->iters[i];
+      s->secs[i] += a->secs[i];
+      s->err[i] += a->err[i];
+      sq[i] += a->sq[i];
+      if (a->maxiter[i])
+        s->status[i] = MTL_MAXITER;
+    }
+  mtl__pool_free(pool);
+  for (int w = 0; j->wp && w < nw; w++)
+    mtl_params_free(j->wp[w]);
+  free(j->wp);
+  free(j->acc);
+  free(mi);
+  free(buf);
+  return rc;
 }
 
 static int alloc_tables(mtl_search *s, int keep_models) {
@@ -475,26 +619,19 @@ int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
     mtl_search_free(s);
     return MTL_ENOMEM;
   }
-  mtl__fit_ctx c = {.ds = ds, .p = s->base, .tr = tr};
   s->validated = folds >= 2 || holdout > 0;
+  mtl__fit_ctx c = {.ds = ds, .p = s->base, .tr = tr,
+                    .select = s->validated};
   set_metric(s, ds);
   rc = build_grid(s, &c, grid);
   rc = rc < 0 ? rc : alloc_tables(s, !s->validated);
   if (rc >= 0 && !(sq = mtl__calloc((size_t)s->npoints, sizeof *sq)))
     rc = MTL_ENOMEM;
-  int path = s->nvar == 1 && strcmp(s->names[0], "lambda") == 0 &&
-             p->m->fit_path;
   int parts = folds >= 2 ? folds : 1;
-  for (int f = 0; f < parts && rc >= 0; f++) {
-    mtl_dataset *train = NULL, *val = NULL;
-    rc = make_part(ds, folds, holdout, seed, f, &train, &val);
-    const mtl_dataset *tds = train ? train : ds;
-    if (rc >= 0)
-      rc = path ? run_path(s, &c, tds, val, sq)
-                : run_points(s, &c, tds, val, sq);
-    mtl_dataset_free(train);
-    mtl_dataset_free(val);
-  }
+  parts_job job = {.s = s, .c = c, .ds = ds, .folds = folds,
+                   .holdout = holdout, .seed = seed};
+  if (rc >= 0)
+    rc = run_parts(&job, parts, sq);
   if (rc >= 0)
     summarize(s, parts, sq);
   free(sq);

@@ -20,6 +20,30 @@
  * whenever libmtl starts threads of its own it makes OpenBLAS run each call
  * on the calling thread.  This is a process-wide OpenBLAS setting; it is
  * documented in mtl.h. */
+/* Small factorizations run on the calling thread: OpenBLAS 0.3.21 threads
+ * dsymv whatever its size, so every symmetric eigendecomposition (dsytrd)
+ * woke its threads, which then spin in sched_yield: measured, mtl demo
+ * spent 40% of its CPU time there (1.8 s of 4.9 s).  Below SMALL_LAPACK
+ * entries a factorization (and a product below 2^21 multiply-adds, which
+ * threads cannot speed up) is set to one thread for the call and the
+ * count restored after it (both are a store to OpenBLAS's thread count
+ * when its threads already exist).  Not reentrant with respect to other
+ * threads' BLAS calls, which may run single-threaded meanwhile. */
+#define SMALL_LAPACK (256 * 256)
+
+static int small_begin(size_t entries) {
+  int nt = openblas_get_num_threads();
+  if (entries > SMALL_LAPACK || nt <= 1)
+    return 0;
+  openblas_set_num_threads(1);
+  return nt;
+}
+
+static void small_end(int nt) {
+  if (nt > 1)
+    openblas_set_num_threads(nt);
+}
+
 void mtl__blas_single_thread(void) {
   if (openblas_get_num_threads() != 1)
     openblas_set_num_threads(1);
@@ -52,9 +76,12 @@ void mtl__gemv_rm(int trans, int m, int n, double alpha, const double *A,
 void mtl__gemm(int transa, int transb, int m, int n, int k, double alpha,
                const double *A, int lda, const double *B, int ldb,
                double beta, double *C, int ldc) {
+  size_t mnk = (size_t)m * n * k; /* below 2^21 multiply-adds (< 1 ms) */
+  int nt = mnk <= ((size_t)1 << 21) ? small_begin(0) : 0;
   cblas_dgemm(CblasColMajor, transa ? CblasTrans : CblasNoTrans,
               transb ? CblasTrans : CblasNoTrans, m, n, k, alpha, A, lda, B,
               ldb, beta, C, ldc);
+  small_end(nt);
 }
 
 /* A is row-major m x n, i.e. column-major n x m (A').  A'A = (A')(A')'. */
@@ -65,6 +92,14 @@ void mtl__gram_rm(int m, int n, double alpha, const double *A, int lda,
   for (int j = 0; j < n; j++) /* mirror upper to lower */
     for (int i = j + 1; i < n; i++)
       C[i + (size_t)j * n] = C[j + (size_t)i * n];
+}
+
+void mtl__syrk_upper(int trans, int n, int k, const double *A, int lda,
+                     double *C) {
+  int nt = small_begin((size_t)n * k);
+  cblas_dsyrk(CblasColMajor, CblasUpper, trans ? CblasTrans : CblasNoTrans,
+              n, k, 1.0, A, lda, 0.0, C, n);
+  small_end(nt);
 }
 
 int mtl__svd(int m, int n, double *A, double *U, double *s, double *Vt) {
@@ -91,12 +126,14 @@ int mtl__svd(int m, int n, double *A, double *U, double *s, double *Vt) {
     if (!vt)
       vt = Ucopy + (size_t)m * k;
   }
+  int nt = small_begin(mn);
   lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, job, m, n, A, m, s, u,
                                    m, vt, k);
   if (info != 0) {
     memcpy(A, Acopy, mn * sizeof(double));
     double *superb = mtl__malloc((size_t)k * sizeof(double));
     if (!superb) {
+      small_end(nt);
       free(Acopy);
       free(Ucopy);
       return MTL_ENOMEM;
@@ -105,6 +142,7 @@ int mtl__svd(int m, int n, double *A, double *U, double *s, double *Vt) {
                           k, superb);
     free(superb);
   }
+  small_end(nt);
   free(Acopy);
   free(Ucopy);
   if (info != 0)
@@ -124,7 +162,9 @@ int mtl__svd_values(int m, int n, const double *A, double *s) {
 }
 
 int mtl__syev(int n, double *A, double *w) {
+  int nt = small_begin((size_t)n * n);
   lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', n, A, n, w);
+  small_end(nt);
   if (info != 0)
     return mtl__err(MTL_ELINALG,
                     "symmetric eigendecomposition of %d x %d failed (info %d)",

@@ -33,6 +33,11 @@ void mtl__gemm(int transa, int transb, int m, int n, int k, double alpha,
  * ROW-major m x n with lda (i.e. the Gram matrix X'X of a task). */
 void mtl__gram_rm(int m, int n, double alpha, const double *A, int lda,
                   double beta, double *C);
+/* The upper triangle of C (n x n) = A A' (trans = 0, A n x k) or A'A
+ * (trans = 1, A k x n), A column-major with lda; the strict lower triangle
+ * is left as it was (what mtl__syev reads). */
+void mtl__syrk_upper(int trans, int n, int k, const double *A, int lda,
+                     double *C);
 /* Thin SVD of A (m x n, column-major, overwritten): A = U diag(s) Vt with
  * k = min(m, n); U m x k, s k, Vt k x n.  U or Vt may be NULL (not
  * computed).  Uses dgesdd, falling back to dgesvd on failure. */

@@ -28,6 +28,7 @@ void mtl__apg_opts_init(mtl__apg_opts *o) {
       .L0 = 1.0,
       .backtrack = 2.0,
       .shrink = 1.0,
+      .probe_backoff = 0,
       .slack = 0,
       .noise = 1e-12,
       .reject_nonfinite = 0,
@@ -48,6 +49,7 @@ void mtl__apg_opts_init(mtl__apg_opts *o) {
 }
 
 #define OBJ_WINDOW 10
+#define PROBE_WAIT_MAX 64
 
 /* State of one run: the caller's x, the work arrays and the counters. */
 typedef struct apg {
@@ -60,7 +62,9 @@ typedef struct apg {
   void *ctx;
   double L, F, Fbest, hist[OBJ_WINDOW];
   double tk;
+  double gx;          /* g(X+) from the prox, or NAN */
   int restarts, done; /* restarts, completed iterations */
+  int probe_wait, probe_gap; /* iterations until the next probe, its gap */
 } apg;
 
 /* One backtracking step from Y (gradient in a->g, f(Y) = fy): fills a->xn,
@@ -75,7 +79,9 @@ static int backtrack(apg *a, int it, double fy, double Lprev, double *fx,
   for (;;) {
     for (size_t k = 0; k < n; k++)
       a->xn[k] = a->y[k] - a->g[k] / a->L;
-    int rc = a->prox ? a->prox(a->ctx, 1.0 / a->L, a->xn, a->xn) : MTL_OK;
+    a->gx = NAN;
+    int rc = a->prox ? a->prox(a->ctx, 1.0 / a->L, a->xn, a->xn, &a->gx)
+                     : MTL_OK;
     if (rc)
       return rc;
     rc = a->smooth(a->ctx, a->xn, fx, NULL);
@@ -177,10 +183,24 @@ static int iterate(apg *a, int it) {
   if (rc)
     return rc;
   double Lprev = a->L;
-  a->L *= o->shrink; /* probe a longer step; backtracking corrects it */
+  int probe = o->shrink < 1 && a->probe_wait == 0;
+  if (probe)
+    a->L *= o->shrink; /* probe a longer step; backtracking corrects it */
+  else
+    a->probe_wait--;
   if ((rc = backtrack(a, it, fy, Lprev, &fx, &dist2)))
     return rc;
-  double Fn = fx + (a->gval ? a->gval(a->ctx, a->xn) : 0.0);
+  if (probe && o->probe_backoff) {
+    int failed = a->L > Lprev * o->shrink;
+    a->probe_gap = !failed ? 0
+                   : a->probe_gap ? (2 * a->probe_gap < PROBE_WAIT_MAX
+                                         ? 2 * a->probe_gap
+                                         : PROBE_WAIT_MAX)
+                                  : 1;
+    a->probe_wait = a->probe_gap;
+  }
+  double gx = a->gx;
+  double Fn = fx + (!a->gval ? 0.0 : isnan(gx) ? a->gval(a->ctx, a->xn) : gx);
   if (o->trace)
     o->trace[it] = Fn;
   /* relative change over a window of OBJ_WINDOW iterations: FISTA is not

@@ -27,6 +27,12 @@ mtl__reg_col mtl__reg_col_kind(const mtl_reg *r);
  * MTL_EUNSUPPORTED for the spectral and coupled kinds. */
 int mtl__reg_prox_col(const mtl_reg *r, double step, const double *v, int d,
                       const double *rowsq, double *out);
+/* mtl_reg_prox, and *gval (when not NULL) = lambda g(out) + ridge
+ * ||out||_F^2 where the prox knows it on the way (trace norm: from the
+ * shrunk singular values), else NAN.  force_svd = 1: the trace prox by the
+ * SVD of V even where the Gram route is accurate enough (tests). */
+int mtl__reg_prox_val(const mtl_reg *r, double step, const double *V, int d,
+                      int T, double *out, double *gval, int force_svd);
 /* 1 for the norms (L1, L2,1, trace): dual norm, duality gap, lambda_max. */
 int mtl__reg_is_norm(mtl_reg_type t);
 /* lambda_max at the loss gradient G (d x T): the dual norm of G for a
@@ -95,6 +101,10 @@ double mtl__scaling_factor(mtl_scaling s, int n);
  * any, is copied).  out = prox_{step * reg}(V). */
 int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
                       double *out);
+/* The same, with *gval = the regularizer's value at out where the prox
+ * knows it on the way (mtl__reg_prox_val), else NAN. */
+int mtl__problem_prox_val(mtl_problem *pb, double step, const double *V,
+                          double *out, double *gval);
 /* Regularizer value on the penalized rows. */
 double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
 /* mtl_problem_loss; stats = 1 also fills task_rr / task_yr (squared-loss
@@ -110,11 +120,13 @@ void mtl__problem_pack_rows(const mtl_problem *pb, const double *W,
  * smooth: f(x) and, when grad is not NULL, its gradient; an error aborts
  * the run (MTL_ENUMERIC at a trial point only rejects the step when
  * reject_nonfinite is set).  prox (NULL = g is 0): out = prox_{step g}(v),
- * v and out may alias.  gval (NULL = 0): g(x), added to the objective. */
+ * v and out may alias; it may store g(out) in *gout when it knows it on the
+ * way (the kernel sets *gout = NAN before the call and then calls gval
+ * only if it is still NAN).  gval (NULL = 0): g(x), added to the objective. */
 typedef int (*mtl__apg_smooth_fn)(void *ctx, const double *x, double *f,
                                   double *grad);
 typedef int (*mtl__apg_prox_fn)(void *ctx, double step, const double *v,
-                                double *out);
+                                double *out, double *gout);
 typedef double (*mtl__apg_value_fn)(void *ctx, const double *x);
 /* A caller's convergence test at x (e.g. a duality gap): *stop = 1 to stop;
  * a nonzero return is an error that aborts the run. */
@@ -127,6 +139,11 @@ typedef struct mtl__apg_opts {
   double backtrack;     /* L multiplier on a failed test, > 1 (2) */
   double shrink;        /* L multiplier before each step, <= 1 (1 = fixed
                            step until backtracking raises it) */
+  int probe_backoff;    /* 1: after a failed longer-step probe (shrink < 1
+                           undone by backtracking), wait 1, 2, 4, ... up to
+                           PROBE_WAIT_MAX iterations before the next one
+                           (for an expensive prox, where each failed probe
+                           costs one more) (0) */
   double slack;         /* sufficient decrease accepted up to slack |f(Y)|
                            (0) */
   double noise;         /* a violation <= noise (|f(Y)| + |f(X+)|) is

@@ -13,7 +13,8 @@
 /* Proximal map of an infinite penalty on the penalized rows: those rows
  * zero, the unpenalized last row copied (the bias fit of lambda_max). */
 static int zero_rows_prox(void *ctx, double step, const double *V,
-                          double *out) {
+                          double *out, double *gout) {
+  (void)gout;
   const mtl_problem *pb = ctx;
   int d = pb->d;
   (void)step;

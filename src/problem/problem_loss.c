@@ -208,12 +208,18 @@ double mtl__problem_reg_value(const mtl_problem *pb, const double *W) {
 
 int mtl__problem_prox(mtl_problem *pb, double step, const double *V,
                       double *out) {
+  return mtl__problem_prox_val(pb, step, V, out, NULL);
+}
+
+int mtl__problem_prox_val(mtl_problem *pb, double step, const double *V,
+                          double *out, double *gval) {
   if (pb->d_pen == pb->d)
-    return mtl_reg_prox(&pb->p.reg, step, V, pb->d, pb->T, out);
+    return mtl__reg_prox_val(&pb->p.reg, step, V, pb->d, pb->T, out, gval,
+                             0);
   int d = pb->d, T = pb->T;
   mtl__problem_pack_rows(pb, V, pb->scratch);
-  int rc = mtl_reg_prox(&pb->p.reg, step, pb->scratch, pb->d_pen, T,
-                        pb->scratch);
+  int rc = mtl__reg_prox_val(&pb->p.reg, step, pb->scratch, pb->d_pen, T,
+                             pb->scratch, gval, 0);
   if (rc)
     return rc;
   for (int t = 0; t < T; t++) {

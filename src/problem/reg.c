@@ -24,6 +24,7 @@
  */
 #include "problem.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,12 +272,94 @@ static int prox_l21(const mtl_reg *r, double step, const double *V, int d,
   return MTL_OK;
 }
 
-/* Trace norm: V = U diag(s) Vt (thin SVD), out = U diag(max(s - thr, 0))
- * Vt * scale, rebuilt from the leading components whose shrunk value is
- * positive only (singular values come sorted in decreasing order).
- * Allocates the SVD workspace: the copy of V, U (d x k), s (k), Vt (k x T). */
-static int prox_trace(const mtl_reg *r, double step, const double *V, int d,
-                      int T, double *out) {
+/* Trace norm: the prox shrinks the singular values of V,
+ *   out = sum_i max(s_i - thr, 0) scale u_i v_i',
+ * and the value of the penalty at out is known on the way: *gval (when
+ * not NULL) = lambda ||out||_* + ridge ||out||_F^2 from the shrunk values,
+ * so that the caller needs no second SVD for the objective.
+ *
+ * Two routes.  Gram: the eigendecomposition of the k x k Gram matrix of V
+ * on its small side (k = min(d, T)), M = V'V = Q diag(s^2) Q' (or V V'),
+ * then out = V Q_r diag(f) Q_r' (or Q_r diag(f) Q_r' V) with
+ * f_i = max(1 - thr / s_i, 0) scale over the r kept components: a k x k
+ * symmetric eigenproblem instead of the SVD of d x T.  Squaring the
+ * spectrum costs accuracy: forming and decomposing M has a backward error
+ * of about (d + T) eps s_max^2 in the eigenvalues s_i^2.  Near the
+ * threshold, where f changes fastest (|df/d(s^2)| <= 1 / (2 thr^2)), that
+ * moves f_i by (d + T) eps s_max^2 / (2 thr^2) on a component of size
+ * s_i ~ thr, and the eigenvector mixing between components obeys the same
+ * divided differences (Daleckii-Krein), so the result's error relative to
+ * ||V|| = s_max is about (d + T) eps kappa / 2 with kappa = s_max / thr
+ * (for the SVD: about eps).  The route is taken only when that estimate is
+ * at most TRACE_GRAM_TOL; otherwise (a spectrum ill-conditioned relative
+ * to the threshold) the thin SVD of V.  Both allocate their workspace per
+ * call. */
+#define TRACE_GRAM_TOL 1e-11
+
+/* lambda sum_i t_i + ridge sum_i t_i^2 over the n shrunk values t_i. */
+static double trace_value(const mtl_reg *r, const double *t, int n) {
+  double a = 0, b = 0;
+  for (int i = 0; i < n; i++) {
+    a += t[i];
+    b += t[i] * t[i];
+  }
+  return r->lambda * a + r->ridge * b;
+}
+
+/* The Gram route; *done = 0 (nothing written) when the accuracy guard or a
+ * failed eigensolver sends the caller to the SVD. */
+static int prox_trace_gram(const mtl_reg *r, double step, const double *V,
+                           int d, int T, double *out, double *gval,
+                           int *done) {
+  double thr = step * r->lambda;
+  double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
+  int tall = T <= d, k = tall ? T : d;
+  size_t kk = (size_t)k * k, dT = (size_t)d * T;
+  double *M = mtl__malloc((kk + 3 * (size_t)k + dT) * sizeof(double));
+  if (!M)
+    return MTL_ENOMEM;
+  double *w = M + kk, *f = w + k, *t = f + k, *B = t + k;
+  *done = 0;
+  mtl__syrk_upper(tall, k, tall ? d : T, V, d, M);
+  if (mtl__syev(k, M, w) != MTL_OK) /* eigenvalues ascending */
+    goto done;
+  double smax = sqrt(w[k - 1] > 0 ? w[k - 1] : 0), kap = smax / thr;
+  if (smax > thr && 0.5 * (d + T) * DBL_EPSILON * kap > TRACE_GRAM_TOL)
+    goto done;
+  int nr = 0; /* kept components: the last nr columns of M, Q_r */
+  while (nr < k && sqrt(w[k - 1 - nr] > 0 ? w[k - 1 - nr] : 0) > thr)
+    nr++;
+  double *Q = M + (size_t)(k - nr) * k;
+  for (int i = 0; i < nr; i++) {
+    double si = sqrt(w[k - nr + i]);
+    f[i] = (1.0 - thr / si) * scale;
+    t[i] = (si - thr) * scale;
+  }
+  if (nr == 0) {
+    memset(out, 0, dT * sizeof(double));
+  } else if (tall) { /* B = V Q_r diag(f) (d x r), out = B Q_r' */
+    mtl__gemm(0, 0, d, nr, T, 1.0, V, d, Q, k, 0.0, B, d);
+    for (int i = 0; i < nr; i++)
+      mtl__scal(d, f[i], B + (size_t)i * d);
+    mtl__gemm(0, 1, d, T, nr, 1.0, B, d, Q, k, 0.0, out, d);
+  } else { /* B = Q_r' V (r x T), out = Q_r diag(f) B */
+    mtl__gemm(1, 0, nr, T, d, 1.0, Q, k, V, d, 0.0, B, nr);
+    for (int i = 0; i < nr; i++)
+      mtl__scal(d, f[i], Q + (size_t)i * k);
+    mtl__gemm(0, 0, d, T, nr, 1.0, Q, k, B, nr, 0.0, out, d);
+  }
+  if (gval)
+    *gval = trace_value(r, t, nr);
+  *done = 1;
+done:
+  free(M);
+  return MTL_OK;
+}
+
+/* The SVD route: V = U diag(s) Vt (thin), out rebuilt from the leading
+ * components whose shrunk value is positive (s sorted decreasing). */
+static int prox_trace_svd(const mtl_reg *r, double step, const double *V,
+                          int d, int T, double *out, double *gval) {
   double thr = step * r->lambda;
   double scale = 1.0 / (1.0 + 2.0 * step * r->ridge);
   int k = d < T ? d : T;
@@ -298,16 +381,37 @@ static int prox_trace(const mtl_reg *r, double step, const double *V, int d,
     if (!(si > 0))
       break;
     mtl__scal(d, si, U + (size_t)i * d);
-    rank++;
+    s[rank++] = si;
   }
   /* V was copied: writing out (which may alias V) is safe from here on. */
   if (rank == 0)
     memset(out, 0, dT * sizeof(double));
   else
     mtl__gemm(0, 0, d, T, rank, 1.0, U, d, Vt, k, 0.0, out, d);
+  if (gval)
+    *gval = trace_value(r, s, rank);
 done:
   free(A);
   return rc;
+}
+
+/* Gram route when it is accurate enough, else the SVD; force_svd = 1 takes
+ * the SVD always (the reference of the tests). */
+static int prox_trace_val(const mtl_reg *r, double step, const double *V,
+                          int d, int T, double *out, double *gval,
+                          int force_svd) {
+  int done = 0;
+  if (!force_svd) {
+    int rc = prox_trace_gram(r, step, V, d, T, out, gval, &done);
+    if (rc || done)
+      return rc;
+  }
+  return prox_trace_svd(r, step, V, d, T, out, gval);
+}
+
+static int prox_trace(const mtl_reg *r, double step, const double *V, int d,
+                      int T, double *out) {
+  return prox_trace_val(r, step, V, d, T, out, NULL, 0);
 }
 
 /* Write U = u 1' + D with D 1 = 0.  Both ||U - V||^2 and ||U||^2 split
@@ -484,7 +588,14 @@ double mtl_reg_value(const mtl_reg *r, const double *W, int d, int T) {
 
 int mtl_reg_prox(const mtl_reg *r, double step, const double *V, int d,
                  int T, double *out) {
+  return mtl__reg_prox_val(r, step, V, d, T, out, NULL, 0);
+}
+
+int mtl__reg_prox_val(const mtl_reg *r, double step, const double *V, int d,
+                      int T, double *out, double *gval, int force_svd) {
   const char *fn = "mtl_reg_prox";
+  if (gval)
+    *gval = NAN;
   int rc = check_shape(V, "V", d, T, fn);
   if (!rc)
     rc = check_shape(out, "out", d, T, fn);
@@ -504,6 +615,8 @@ int mtl_reg_prox(const mtl_reg *r, double step, const double *V, int d,
       out[k] = V[k] * scale;
     return MTL_OK;
   }
+  if (r->type == MTL_REG_TRACE)
+    return prox_trace_val(r, step, V, d, T, out, gval, force_svd);
   return reg_table[r->type].prox(r, step, V, d, T, out);
 }
 

@@ -66,7 +66,9 @@ static int s_eval(void *vctx, const double *S, double *f, double *grad) {
 }
 
 /* S-step non-smooth part mu ||S||_1: the L1 regularizer of reg.c. */
-static int s_prox(void *vctx, double step, const double *V, double *out) {
+static int s_prox(void *vctx, double step, const double *V, double *out,
+                  double *gout) {
+  (void)gout;
   gctx *c = vctx;
   mtl_reg r = {.type = MTL_REG_L1, .lambda = c->mu};
   return mtl_reg_prox(&r, step, V, c->k, c->pb->T, out);

@@ -72,8 +72,9 @@ static int smooth_cb(void *ctx, const double *W, double *f, double *grad) {
   return mtl_problem_loss(((pg_ctx *)ctx)->pb, W, f, grad);
 }
 
-static int prox_cb(void *ctx, double step, const double *V, double *out) {
-  return mtl__problem_prox(((pg_ctx *)ctx)->pb, step, V, out);
+static int prox_cb(void *ctx, double step, const double *V, double *out,
+                   double *gout) {
+  return mtl__problem_prox_val(((pg_ctx *)ctx)->pb, step, V, out, gout);
 }
 
 static double reg_cb(void *ctx, const double *W) {
@@ -117,6 +118,10 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   o.L0 = sp->L0 > 0 ? sp->L0 : pb->L / 16;
   o.backtrack = sp->backtrack;
   o.shrink = 0.9;
+  /* a failed probe costs one more prox: an SVD or eigendecomposition
+   * (trace), a T x T solve (graph); back off from probing there */
+  mtl__reg_col kind = mtl__reg_col_kind(&pb->p.reg);
+  o.probe_backoff = kind == MTL__COL_SPECTRAL || kind == MTL__COL_COUPLED;
   o.noise = 1e-12;
   o.max_iter = sp->max_iter;
   /* Where a duality gap exists and is asked for, it alone decides: the
