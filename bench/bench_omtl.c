@@ -150,7 +150,7 @@ static int cmd_table(int argc, char **argv) {
     p.record_predictions = 1;
     mtl_stream *s = NULL;
     if (mtl_stream_from_dataset(ds, seed, &s) ||
-        mtl_omtl_run(s, &p, &res[j])) {
+        mtl_omtl_run(s, &p, NULL, &res[j])) {
       rc = fail(jobs[j].label);
       mtl_stream_free(s);
       break;
@@ -291,7 +291,7 @@ static int cmd_speed(int argc, char **argv) {
       p.topology = ms[j].g;
       mtl_stream *s = NULL;
       mtl_omtl_result r;
-      if (mtl_stream_from_dataset(ds, 1, &s) || mtl_omtl_run(s, &p, &r)) {
+      if (mtl_stream_from_dataset(ds, 1, &s) || mtl_omtl_run(s, &p, NULL, &r)) {
         rc = fail(ms[j].label);
         mtl_stream_free(s);
         break;

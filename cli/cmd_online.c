@@ -38,34 +38,25 @@ static const char *method_title(mtl_omtl_method m) {
   }
 }
 
-/* ==== transport switch ====================================================
- * --transport names how the ranks (server and task nodes) talk.  Only the
- * in-process transport (one thread per rank, mtl_omtl_run) is wired.  The
- * MPI transport goes here: transport_check() (online_opts.c) stops refusing
- * `mpi`, and online_run() -- the one place that runs a method -- calls the
- * MPI driver instead (each rank reading its own tasks of the stream, rank 0
- * alone printing and writing the outputs). */
-/* Runs a->p over s into res through the chosen transport.  Returns the
- * library code. */
+/* Runs a->p over s into res on the chosen transport (threads, or MPI:
+ * rank 0 gets the result).  Returns the library code. */
 static int online_run(const online_args *a, mtl_stream *s,
                       mtl_omtl_result *res) {
-  switch (a->tr) {
-  case TRANSPORT_INPROC:
-    return mtl_omtl_run(s, &a->p, res);
-  case TRANSPORT_MPI: { /* [mpi] rank 0 gets the result */
-    mtl_mpi_params mp;
-    mtl_mpi_params_init(&mp);
-    mp.checkpoint = a->checkpoint;
-    if (a->checkpoint_every > 0)
-      mp.checkpoint_every = a->checkpoint_every;
-    mp.resume = a->resume;
-    return mtl_omtl_run_mpi(s, &a->p, &mp, res);
+  mtl_omtl_params p = a->p;
+  mtl_transport *t = NULL;
+  p.checkpoint = a->checkpoint;
+  p.resume = a->resume;
+  if (a->checkpoint_every > 0)
+    p.checkpoint_every = a->checkpoint_every;
+  if (a->tr == TRANSPORT_MPI) {
+    int e = mtl_transport_mpi(&t);
+    if (e < 0)
+      return e;
   }
-  default:
-    return MTL_EINVAL;
-  }
+  int rc = mtl_omtl_run(s, &p, t, res);
+  mtl_transport_free(t);
+  return rc;
 }
-/* ==== end of the transport switch ========================================= */
 
 /* Progress on a terminal: round and running averaged error (C-ADMM and the
  * sequential methods; D-ADMM / D-PSGD only know it at the end).  Ctrl-C
@@ -428,9 +419,13 @@ static int open_source(online_args *a, online_run_state *rs) {
       a->rank = mtl_mpi_rank();
       if (a->rank != 0)
         cli_quiet = 1;
+      /* C-ADMM: rank 0 is the server (no stream), rank k + 1 task k */
+      int task = a->method == MTL_OMTL_CADMM ? a->rank - 1 : a->rank;
+      if (task < 0)
+        return CLI_OK;
       const char *pc = strstr(a->stream, "%d");
       snprintf(rpath, sizeof rpath, "%.*s%d%s", (int)(pc - a->stream),
-               a->stream, a->rank, pc + 2);
+               a->stream, task, pc + 2);
       spath = rpath;
     }
     if ((lr = mtl_stream_open_text(spath, a->tasks, a->rd.dim, &rs->s)) < 0)

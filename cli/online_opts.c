@@ -49,32 +49,36 @@ static opt *find_opt(opts *o, const char *name) {
   return NULL;
 }
 
-/* The demands of --transport (the switch itself is online_run in
- * cmd_online.c): in-process needs nothing; mpi runs D-ADMM, one process per
- * task, each reading its own task's stream. */
+/* The demands of --transport and of the checkpoints (the run itself is
+ * mtl_omtl_run on the chosen transport, in cmd_online.c): threads need
+ * nothing; mpi runs cadmm (a server and one process per task), dadmm or
+ * dpsgd (one process per task), each reading its own task's stream. */
 static int transport_check(const online_args *a) {
-  if (a->tr != TRANSPORT_MPI) {
-    if (a->checkpoint || a->resume)
-      return cli_usage("online", "--checkpoint and --resume need --transport "
-                                 "mpi");
+  if ((a->checkpoint || a->resume) && a->method != MTL_OMTL_CADMM &&
+      a->method != MTL_OMTL_DADMM)
+    return cli_usage("online", "--checkpoint/--resume are options of "
+                               "cadmm and dadmm, not %s",
+                     a->method_name);
+  if ((a->checkpoint || a->resume) && a->p.async)
+    return cli_usage("online", "--checkpoint/--resume need the "
+                               "round-synchronous mode (no --async)");
+  if (a->tr != TRANSPORT_MPI)
     return CLI_OK;
-  }
   if (!mtl_mpi_available())
     return cli_usage("online", "--transport mpi: this mtl was built without "
                                "MPI support (rebuild with -DMTL_WITH_MPI=ON; "
                                "use --transport inproc)");
-  if (a->method != MTL_OMTL_DADMM)
-    return cli_usage("online", "--transport mpi runs --method dadmm (one "
-                               "process per task on the graph), not %s",
+  if (a->method != MTL_OMTL_DADMM && a->method != MTL_OMTL_CADMM &&
+      a->method != MTL_OMTL_DPSGD)
+    return cli_usage("online", "--transport mpi runs cadmm, dadmm and dpsgd "
+                               "(one process per task; cadmm also a "
+                               "server), not %s",
                      a->method_name);
   if (!a->stream || !strstr(a->stream, "%d"))
     return cli_usage("online", "--transport mpi: give each rank its own "
                                "task's stream, --stream FILE with %%d "
-                               "standing for the rank (0-based), e.g. "
+                               "standing for the task (0-based), e.g. "
                                "task%%d.txt; a rank reads nothing else");
-  if ((a->checkpoint || a->resume) && a->p.async)
-    return cli_usage("online", "--checkpoint/--resume need the "
-                               "round-synchronous mode (no --async)");
   if (a->stream && a->p.max_rounds == 0)
     return cli_usage("online", "--transport mpi: give --max-rounds N, the "
                                "round count every rank runs (a stream's "
@@ -92,16 +96,17 @@ static void add_method_opts(opts *o, online_args *a) {
               "online gradient descent per task");
   opts_choice(o, "transport", 0, &a->transport, TRANSPORTS,
               "inproc = threads of this process; mpi = one process per "
-              "task under mpirun (dadmm; docs/mpi.md)");
+              "task under mpirun (cadmm: and a server, rank 0; dadmm, "
+              "dpsgd; docs/mpi.md)");
   opts_string(o, "checkpoint", 0, &a->checkpoint, "FILE",
-              "mpi: rank 0 gathers every rank's state and writes it to FILE "
-              "every --checkpoint-every rounds (round-synchronous only), and "
-              "the rank-to-tasks map to FILE.ranks");
+              "cadmm, dadmm (round-synchronous): rank 0 writes the run's "
+              "state to FILE every --checkpoint-every rounds (mpi: and the "
+              "rank-to-tasks map to FILE.ranks)");
   opts_int(o, "checkpoint-every", 0, &a->checkpoint_every, "N", 1, INT_MAX,
-           "mpi: rounds between checkpoints");
+           "rounds between checkpoints");
   opts_string(o, "resume", 0, &a->resume, "FILE",
-              "mpi: continue from this checkpoint (same streams, options and "
-              "-np): the same predictions as an uninterrupted run");
+              "continue from this checkpoint (same streams, options and "
+              "transport): the same predictions as an uninterrupted run");
 
 }
 

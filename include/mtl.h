@@ -1777,7 +1777,18 @@ typedef struct mtl_omtl_params {
                       non-zero cancels (MTL_ECANCELLED) (default NULL) */
   void *progress_ctx;
   int progress_every; /* default 100 */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
+  /* Checkpoints (C-ADMM and round-synchronous D-ADMM), on any transport:
+   * rank 0 writes the run's state to `checkpoint` (NULL = never) at the
+   * end of every checkpoint_every rounds; `resume` (NULL = a fresh run)
+   * continues from such a file, ending exactly as the uninterrupted run. */
+  const char *checkpoint;
+  const char *resume;
+  /* A process transport (MPI): where rank 0 writes the rank-to-tasks map;
+   * NULL = CHECKPOINT.ranks when checkpointing, else none. */
+  const char *rank_map;
+  int64_t checkpoint_every; /* default 100 */
+  uint64_t reserved_[4]; /* room to grow: MTL_RESERVED less the 32 bytes of
+                            the four fields above */
 } mtl_omtl_params;
 
 MTL_API void mtl_omtl_params_init(mtl_omtl_params *p);
@@ -1820,15 +1831,23 @@ typedef struct mtl_omtl_result {
 } mtl_omtl_result;
 
 /** Runs method p->method over stream s (read to its end or p->max_rounds;
- *  p may be NULL for defaults).  Validates every parameter first (a message
- *  naming it).  C-ADMM runs K + 1 threads (server + one per task), D-ADMM
- *  and D-PSGD K threads, over the in-process transport; SINGLE and OGD run
- *  in the calling thread.  Returns MTL_OK with *res filled, or
- *  MTL_ECANCELLED (progress callback) or an error (stream errors name
- *  file:line) with *res empty.  Free with mtl_omtl_result_clear.
- *  Thread-safe on distinct streams and results. */
+ *  p may be NULL for defaults) on transport tr.  Validates every parameter
+ *  first (a message naming it).
+ *  - threads (tr NULL): C-ADMM runs K + 1 threads (server + one per task),
+ *    D-ADMM and D-PSGD K threads; SINGLE and OGD run in the calling thread;
+ *  - a process transport (MPI, mtl_transport_mpi): C-ADMM on K + 1 ranks
+ *    (rank 0 the server, s may be NULL there; rank k + 1 task k), D-ADMM
+ *    and D-PSGD on K ranks (rank k task k).  Each rank passes its own
+ *    stream, declaring all K tasks and d and holding its own task's
+ *    instances; the ranks agree on the round count (the longest stream,
+ *    or p->max_rounds, required when a stream's length is unknown).
+ *    Round-synchronous runs make exactly the predictions of a threads run
+ *    on the same data.  Rank 0 receives *res; other ranks get it zeroed.
+ *  Returns MTL_OK with *res filled, or MTL_ECANCELLED (progress callback)
+ *  or an error (stream errors name file:line) with *res empty.  Free with
+ *  mtl_omtl_result_clear.  Thread-safe on distinct streams and results. */
 MTL_API int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *p,
-                         mtl_omtl_result *res);
+                         const mtl_transport *tr, mtl_omtl_result *res);
 MTL_API void mtl_omtl_result_clear(mtl_omtl_result *res);
 
 /** Writes the curves as CSV: "round,avg,round_us,task1..taskK" (1-based

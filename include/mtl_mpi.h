@@ -136,22 +136,6 @@ MTL_API int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids,
                                 int T, const mtl_problem_params *pp,
                                 int *task_loss);
 
-/** Collective round-synchronous or asynchronous D-ADMM (p->method must be
- *  MTL_OMTL_DADMM) with one rank per task: size == K.  local is this
- *  rank's stream, declaring all K tasks and the dimension d (the same on
- *  every rank) and holding the instances of task `rank` (instances of other
- *  tasks are buffered and ignored; give each rank only its own).  The ranks
- *  agree on the round count: the largest mtl_stream_rounds over the ranks,
- *  or p->max_rounds when a stream's length is unknown (then required);
- *  a task whose stream has ended is absent from the later rounds.  eta =
- *  sqrt(agreed rounds) unless p->eta or p->horizon say otherwise.  Rank 0
- *  receives the whole result (as mtl_omtl_run: W, V, u of node 0, Omega,
- *  curves, predictions, bytes_sent over all ranks); other ranks get *res
- *  zeroed.  Round-synchronous runs make exactly the predictions of
- *  mtl_omtl_run on the same stream.  mp: checkpoints every mp->checkpoint_
- *  every rounds (round-synchronous only), resume. */
-MTL_API int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *p,
-                             const mtl_mpi_params *mp, mtl_omtl_result *res);
 
 #ifdef __cplusplus
 }

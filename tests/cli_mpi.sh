@@ -144,6 +144,29 @@ grep -q "rank 3 (node) exited on signal 9 (Killed); it held task(s) 4" o3.err ||
 cmp -s q1.csv q3.csv || fail "resumed D-ADMM model differs"
 echo "dadmm: MPI = in-process; rank 3 killed, wrapper named task 4, resumed identical"
 
+# ---- the online methods on a replayed dataset: MPI = threads -------------------
+# (each rank reads only its own task of DATA; cadmm has a server as rank 0)
+"$MTL" gen -o c2.txt -T 4 -d 6 -n 40 --classification -q >/dev/null
+for m in cadmm dadmm dpsgd; do
+  np=4
+  [ "$m" = cadmm ] && np=5
+  "$MTL" train c2.txt --method "$m" -o "t_$m.mtl" -q >/dev/null
+  mpi -np "$np" "$MTL" train c2.txt --method "$m" --transport mpi \
+    -o "m_$m.mtl" >"m_$m.txt"
+  grep -q '^transport: *mpi$' "m_$m.txt" || fail "$m report: $(cat "m_$m.txt")"
+  "$MTL" predict "t_$m.mtl" c2.txt >pt.csv
+  "$MTL" predict "m_$m.mtl" c2.txt >pm.csv
+  cmp -s pt.csv pm.csv || fail "$m over MPI predicts differently from threads"
+done
+# C-ADMM on streams: the server (rank 0) and one rank per task's file
+"$MTL" online --stream s.txt --tasks 4 --dim 6 --method cadmm --max-rounds 50 \
+  --json -q -o c1.mtl >c1.json
+mpi -np 5 "$MTL" online --stream 's%d.txt' --transport mpi --tasks 4 --dim 6 \
+  --method cadmm --max-rounds 50 --json -q -o c2.mtl >c2.json
+[ -n "$(te c1.json)" ] && [ "$(te c1.json)" = "$(te c2.json)" ] ||
+  fail "C-ADMM over MPI: $(te c2.json) vs threads $(te c1.json)"
+echo "cadmm, dadmm, dpsgd: mtl train over MPI = threads; cadmm streams over MPI = threads"
+
 # ---- usage errors ----------------------------------------------------------------
 rc=0
 mpi -np 1 "$MTL" train d.txt --method smtl --transport mpi -q >/dev/null \

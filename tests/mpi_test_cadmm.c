@@ -59,6 +59,8 @@ int main(int argc, char **argv) {
   CHECK_OK(mtl_mpi_init(&argc, &argv));
   rank = mtl_mpi_rank();
   size = mtl_mpi_size();
+  mtl_transport *tr = NULL;
+  CHECK_OK(mtl_transport_mpi(&tr));
   const int K = 4, n = 50, d = 9;
   CHECK(size == K + 1);
   char dir[] = "/tmp/mtl-mpi-cadmm-XXXXXX", all[128], ck[160];
@@ -104,11 +106,11 @@ int main(int argc, char **argv) {
   mtl_stream *s = NULL;
   if (rank == 0) { /* threads, on the whole stream */
     CHECK_OK(mtl_stream_open_text(all, K, d, &s));
-    CHECK_OK(mtl_omtl_run(s, &p, &ref));
+    CHECK_OK(mtl_omtl_run(s, &p, NULL, &ref));
     mtl_stream_free(s);
   }
   s = my_stream(dir, K, d);
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, NULL, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   if (rank == 0)
     same("C-ADMM, MPI vs threads", &r, &ref);
@@ -117,13 +119,13 @@ int main(int argc, char **argv) {
   mtl_omtl_result_clear(&r);
 
   /* a shorter run checkpoints at round 20; resumed, it ends as the whole */
-  mtl_mpi_params mp;
-  mtl_mpi_params_init(&mp);
-  mp.checkpoint = ck;
-  mp.checkpoint_every = 20;
+  p.checkpoint = p.resume = NULL;
+  p.checkpoint_every = 100;
+  p.checkpoint = ck;
+  p.checkpoint_every = 20;
   p.max_rounds = 30;
   s = my_stream(dir, K, d);
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, &mp, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   mtl_omtl_result_clear(&r);
   if (rank == 0) {
@@ -139,11 +141,12 @@ int main(int argc, char **argv) {
       fclose(f);
     CHECK(server == 1 && node == 1);
   }
-  mtl_mpi_params_init(&mp);
-  mp.resume = ck;
+  p.checkpoint = p.resume = NULL;
+  p.checkpoint_every = 100;
+  p.resume = ck;
   p.max_rounds = n;
   s = my_stream(dir, K, d);
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, &mp, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   if (rank == 0)
     same("C-ADMM, MPI, resumed at round 20", &r, &ref);
@@ -163,6 +166,7 @@ int main(int argc, char **argv) {
             check_failures, check_count);
   else if (rank == 0)
     printf("%s: %d checks, 0 failed on every rank\n", __FILE__, check_count);
+  mtl_transport_free(tr);
   CHECK_OK(mtl_mpi_finalize());
   return tot ? 1 : 0;
 }

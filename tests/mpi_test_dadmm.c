@@ -1,5 +1,6 @@
 /*
- * mpi_test_dadmm.c -- D-ADMM as an MPI program (mtl_omtl_run_mpi) under
+ * mpi_test_dadmm.c -- D-ADMM as an MPI program (mtl_omtl_run on the MPI
+ * transport) under
  * mpirun with 5 ranks = 5 tasks, each rank reading only its own task's
  * stream file:
  *   - round-synchronous D-ADMM over MPI makes exactly the predictions of
@@ -56,6 +57,8 @@ int main(int argc, char **argv) {
   CHECK_OK(mtl_mpi_init(&argc, &argv));
   rank = mtl_mpi_rank();
   size = mtl_mpi_size();
+  mtl_transport *tr = NULL;
+  CHECK_OK(mtl_transport_mpi(&tr));
   const int K = 5, n = 60, d = 9;
   CHECK(size == K);
   char dir[] = "/tmp/mtl-mpi-dadmm-XXXXXX", all[128], mine[128], ck[160],
@@ -111,11 +114,11 @@ int main(int argc, char **argv) {
     p.topology = topo == 0 ? MTL_GRAPH_RING : MTL_GRAPH_FULL;
     if (rank == 0) { /* in-process reference on the whole stream */
       CHECK_OK(mtl_stream_open_text(all, K, d, &s));
-      CHECK_OK(mtl_omtl_run(s, &p, &ref));
+      CHECK_OK(mtl_omtl_run(s, &p, NULL, &ref));
       mtl_stream_free(s);
     }
     CHECK_OK(mtl_stream_open_text(mine, K, d, &s));
-    CHECK_OK(mtl_omtl_run_mpi(s, &p, NULL, &r));
+    CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
     mtl_stream_free(s);
     if (rank == 0)
       same(topo == 0 ? "D-ADMM ring, MPI vs in-process"
@@ -129,13 +132,13 @@ int main(int argc, char **argv) {
   }
 
   /* checkpoint / resume (full graph; reference = the last in-process run) */
-  mtl_mpi_params mp;
-  mtl_mpi_params_init(&mp);
-  mp.checkpoint = ck;
-  mp.checkpoint_every = 25;
+  p.checkpoint = p.resume = NULL;
+  p.checkpoint_every = 100;
+  p.checkpoint = ck;
+  p.checkpoint_every = 25;
   p.max_rounds = 30; /* stops early; its last checkpoint is round 25 */
   CHECK_OK(mtl_stream_open_text(mine, K, d, &s));
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, &mp, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   mtl_omtl_result_clear(&r);
   if (rank == 0) {
@@ -149,31 +152,34 @@ int main(int argc, char **argv) {
       fclose(f);
     CHECK(found == 1);
   }
-  mtl_mpi_params_init(&mp);
-  mp.resume = ck;
-  mp.checkpoint = ck2;
-  mp.checkpoint_every = 50;
+  p.checkpoint = p.resume = NULL;
+  p.checkpoint_every = 100;
+  p.resume = ck;
+  p.checkpoint = ck2;
+  p.checkpoint_every = 50;
   p.max_rounds = n;
   CHECK_OK(mtl_stream_open_text(mine, K, d, &s));
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, &mp, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   if (rank == 0)
     same("D-ADMM full, resumed at round 25", &r, &ref);
   mtl_omtl_result_clear(&r);
-  mtl_mpi_params_init(&mp);
-  mp.resume = ck2;
+  p.checkpoint = p.resume = NULL;
+  p.checkpoint_every = 100;
+  p.resume = ck2;
   CHECK_OK(mtl_stream_open_text(mine, K, d, &s));
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, &mp, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   if (rank == 0)
     same("D-ADMM full, resumed at round 50", &r, &ref);
   mtl_omtl_result_clear(&r);
 
   /* asynchronous mode: judged by its error rate */
+  p.checkpoint = p.resume = NULL;
   p.async = 1;
   p.topology = MTL_GRAPH_RING;
   CHECK_OK(mtl_stream_open_text(mine, K, d, &s));
-  CHECK_OK(mtl_omtl_run_mpi(s, &p, NULL, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, tr, &r));
   mtl_stream_free(s);
   if (rank == 0) {
     double e = r.err_avg[r.rounds - 1], e0 = ref.err_avg[ref.rounds - 1];
@@ -187,16 +193,17 @@ int main(int argc, char **argv) {
   mtl_omtl_result_clear(&r);
 
   /* errors, on every rank */
-  mtl_mpi_params_init(&mp);
-  mp.checkpoint = ck;
+  p.checkpoint = p.resume = NULL;
+  p.checkpoint_every = 100;
+  p.checkpoint = ck;
   CHECK_OK(mtl_stream_open_text(mine, K, d, &s));
-  CHECK_ERR(mtl_omtl_run_mpi(s, &p, &mp, &r), MTL_EUNSUPPORTED);
+  CHECK_ERR(mtl_omtl_run(s, &p, tr, &r), MTL_EUNSUPPORTED);
   CHECK_MSG("round-synchronous");
   mtl_stream_free(s);
   p.async = 0;
   mtl_stream *s4 = NULL;
   CHECK_OK(mtl_stream_open_text(mine, K - 1, d, &s4));
-  CHECK_ERR(mtl_omtl_run_mpi(s4, &p, NULL, &r), MTL_EINVAL);
+  CHECK_ERR(mtl_omtl_run(s4, &p, tr, &r), MTL_EINVAL);
   CHECK_MSG("one rank per task");
   mtl_stream_free(s4);
 
@@ -214,6 +221,7 @@ int main(int argc, char **argv) {
             check_failures, check_count);
   else if (rank == 0)
     printf("all %d checks passed (rank 0)\n", check_count);
+  mtl_transport_free(tr);
   mtl_mpi_finalize();
   return tot ? 1 : 0;
 }

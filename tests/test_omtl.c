@@ -299,7 +299,7 @@ static int run(const mtl_dataset *ds, uint64_t sseed, mtl_omtl_params *p,
   int rc = mtl_stream_from_dataset(ds, sseed, &s);
   if (rc)
     return rc;
-  rc = mtl_omtl_run(s, p, r);
+  rc = mtl_omtl_run(s, p, NULL, r);
   mtl_stream_free(s);
   return rc;
 }
@@ -467,7 +467,7 @@ static void test_hand_computed(void) {
   mtl_omtl_result r = {0};
   CHECK_OK(mtl_stream_open_text(path, 2, 2, &s));
   CHECK(mtl_stream_rounds(s) == -1);
-  CHECK_OK(mtl_omtl_run(s, &p, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, NULL, &r));
   mtl_stream_free(s);
   /* task 1: x=(1,0) y=+1: score 0 -> -1 (mistake), w = (1, 0);
    * x=(0,2) y=-1: score 0 -> -1 ok, margin 0 < 1: w -= 1/sqrt(2) (0, 2);
@@ -493,7 +493,7 @@ static void test_hand_computed(void) {
   p.eta = 3;
   p.rho = 0.5;
   p.max_rounds = 1;
-  CHECK_OK(mtl_omtl_run(s, &p, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, NULL, &r));
   mtl_stream_free(s);
   CHECK(r.rounds == 1);
   if (r.W) {
@@ -513,7 +513,7 @@ static void test_hand_computed(void) {
   p.max_rounds = 0;
   p.zero_positive = 1;
   p.mistake_driven = 1;
-  CHECK_OK(mtl_omtl_run(s, &p, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, NULL, &r));
   mtl_stream_free(s);
   if (r.W) {
     CHECK_CLOSE(r.W[0], sqrt(3.0), 1e-15);
@@ -528,14 +528,14 @@ static void test_hand_computed(void) {
   CHECK_OK(mtl_stream_open_text(path, 2, 2, &s));
   p.eta = 0;
   p.horizon = 0;
-  CHECK_OK(mtl_omtl_run(s, &p, &r));
+  CHECK_OK(mtl_omtl_run(s, &p, NULL, &r));
   CHECK(r.rounds == 3);
   mtl_omtl_result_clear(&r);
   mtl_stream_free(s);
   /* eta = sqrt(T) of the ADMM methods on an open stream needs a horizon */
   CHECK_OK(mtl_stream_open_text(path, 2, 2, &s));
   p.method = MTL_OMTL_CADMM;
-  CHECK_ERR(mtl_omtl_run(s, &p, &r), MTL_EINVAL);
+  CHECK_ERR(mtl_omtl_run(s, &p, NULL, &r), MTL_EINVAL);
   CHECK_MSG("horizon");
   mtl_omtl_result_clear(&r);
   mtl_stream_free(s);
@@ -563,7 +563,7 @@ static void test_stream_errors(void) {
     mtl_omtl_params_init(&p);
     p.horizon = 10;
     mtl_omtl_result r;
-    int rc = mtl_omtl_run(s, &p, &r);
+    int rc = mtl_omtl_run(s, &p, NULL, &r);
     CHECK(rc == MTL_EFORMAT);
     CHECK_MSG(cases[i].msg);
     CHECK_MSG(path);
@@ -621,7 +621,7 @@ static void test_replay(void) {
   mtl_omtl_result a = {0}, b = {0};
   CHECK_OK(run(ds, 4, &p, &a));
   CHECK_OK(mtl_stream_open_text(path, 3, 9, &s));
-  CHECK_OK(mtl_omtl_run(s, &p, &b));
+  CHECK_OK(mtl_omtl_run(s, &p, NULL, &b));
   mtl_stream_free(s);
   CHECK(a.rounds == b.rounds);
   CHECK(a.pred && b.pred && memcmp(a.pred, b.pred, 60) == 0);

@@ -149,6 +149,10 @@ typedef struct mtl__dist {
 int mtl__dist_prepare(const mtl__fit_ctx *c, mtl__fit_out *o,
                       mtl__dist *dp);
 void mtl__dist_clear(mtl__dist *dp);
+/* Collective: the global task count *K, every task's sample count n[K]
+ * (on every rank) and this rank's tasks' global indices gid (malloc'd). */
+int mtl__dist_sizes(const mtl_transport *t, const mtl_dataset *ds, int *K,
+                    int **n, int **gid);
 /* The rank-to-tasks map of a process transport: parameter rank_map, else
  * CHECKPOINT.ranks when the method checkpoints, else NULL; buf holds the
  * derived name. */

@@ -187,3 +187,64 @@ void mtl__dist_clear(mtl__dist *dp) {
   free(dp->R);
   memset(dp, 0, sizeof *dp);
 }
+
+/* ---- the task sizes of every rank (the online methods' replay) ------------ */
+
+typedef struct sizes {
+  const mtl_dataset *ds;
+  int K, *n, *gid;
+} sizes;
+
+static int sizes_rank(void *ctx, mtl__tr *coll, mtl__tr *role) {
+  (void)role;
+  sizes *z = ctx;
+  int L = z->ds ? mtl_dataset_ntasks(z->ds) : 0, *off = NULL, *all = NULL;
+  int *pairs = mtl__malloc((size_t)(2 * L + 1) * sizeof(int));
+  z->gid = mtl__malloc((size_t)(L + 1) * sizeof(int));
+  int rc = pairs && z->gid ? MTL_OK : MTL_ENOMEM;
+  for (int t = 0; !rc && t < L; t++) {
+    z->gid[t] = mtl_dataset_global_task(z->ds, t);
+    pairs[2 * t] = z->gid[t];
+    pairs[2 * t + 1] = mtl_dataset_task_n(z->ds, t);
+  }
+  double K = L > 0 ? mtl_dataset_global_tasks(z->ds) : 0;
+  if (!(rc = mtl__drv_agree(coll, rc, WHO)))
+    rc = mtl__tr_allreduce(coll, &K, 1, MTL__OP_MAX);
+  if (!rc && K < 1)
+    rc = mtl__err(MTL_EINVAL, WHO ": no rank holds any task");
+  if (!rc)
+    rc = mtl__tr_gather_ints(coll, pairs, 2 * L, WHO, &off, &all);
+  z->K = (int)K;
+  double *nb = rc ? NULL : mtl__calloc((size_t)K, sizeof(double));
+  if (!rc && !nb)
+    rc = MTL_ENOMEM;
+  for (int i = 0; !rc && coll->rank == 0 && i < off[coll->size] / 2; i++)
+    if (all[2 * i] >= 0 && all[2 * i] < K)
+      nb[all[2 * i]] = all[2 * i + 1];
+  if (!(rc = mtl__drv_agree(coll, rc, WHO)))
+    rc = mtl__tr_bcast(coll, 0, nb, (int)K);
+  if (!rc && !(z->n = mtl__malloc((size_t)K * sizeof(int))))
+    rc = MTL_ENOMEM;
+  for (int k = 0; !rc && k < K; k++)
+    z->n[k] = (int)nb[k];
+  free(nb);
+  free(pairs);
+  free(off);
+  free(all);
+  return rc;
+}
+
+int mtl__dist_sizes(const mtl_transport *t, const mtl_dataset *ds, int *K,
+                    int **n, int **gid) {
+  sizes z = {ds, 0, NULL, NULL};
+  int rc = mtl__run_ranks(t, mtl__transport_size(t), sizes_rank, &z);
+  if (rc < 0) {
+    free(z.n);
+    free(z.gid);
+    return rc;
+  }
+  *K = z.K;
+  *n = z.n;
+  *gid = z.gid;
+  return MTL_OK;
+}

@@ -94,6 +94,23 @@ static int omtl_trace(mtl_fit_info *fi, const mtl_omtl_result *r) {
   return rc;
 }
 
+/* The stream of this rank: on threads the whole dataset replayed; on a
+ * process transport the replay of the whole restricted to this rank's
+ * tasks (the same rounds), or none on a rank without data. */
+static int make_stream(const mtl__fit_ctx *c, mtl_stream **s) {
+  uint64_t seed = (uint64_t)mtl__p_num(c->p, "seed");
+  *s = NULL;
+  if (mtl__transport_local(c->tr))
+    return mtl_stream_from_dataset(c->ds, seed, s);
+  int K = 0, *n = NULL, *gid = NULL;
+  int rc = mtl__dist_sizes(c->tr, c->ds, &K, &n, &gid);
+  if (rc >= 0 && c->ds && mtl_dataset_ntasks(c->ds) > 0)
+    rc = mtl__stream_from_part(c->ds, gid, K, n, seed, s);
+  free(n);
+  free(gid);
+  return rc;
+}
+
 static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
                     mtl_omtl_method method) {
   mtl_stream *s = NULL;
@@ -103,24 +120,34 @@ static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
   int rc = mtl__omtl_params_from(c->p, method, &op);
   if (rc < 0)
     return rc;
-  for (int t = 0; t < mtl_dataset_ntasks(c->ds); t++)
+  for (int t = 0; c->ds && t < mtl_dataset_ntasks(c->ds); t++)
     if (mtl_dataset_task_kind(c->ds, t) != MTL_TASK_CLASSIFICATION)
       return mtl__err(MTL_EINVAL, "%s: task %d (%s) is a regression task; "
                                   "the online methods learn binary "
                                   "classification tasks (labels -1/+1)",
                       c->p->m->name, t + 1, mtl_dataset_task_name(c->ds, t));
-  rc = mtl_stream_from_dataset(c->ds, (uint64_t)mtl__p_num(c->p, "seed"), &s);
-  if (rc < 0)
+  /* on a process transport, a rank that fails here still runs: it stops
+   * the others at the run's first agreement */
+  rc = make_stream(c, &s);
+  if (rc < 0 && mtl__transport_local(c->tr))
     return rc;
   mtl__ckpt ck;
   mtl__fit_ckpt(c->p, &ck);
-  mtl__omtl_job job = {.s = s, .p = &op, .ck = &ck, .res = &res};
-  rc = mtl__omtl_run_on(NULL, &job);
+  op.checkpoint = ck.path;
+  op.resume = ck.resume;
+  op.checkpoint_every = ck.every;
+  char mapbuf[1024];
+  op.rank_map = mtl__fit_rank_map(c, mapbuf, sizeof mapbuf);
+  int e = mtl_omtl_run(s, &op, c->tr, &res);
+  rc = rc < 0 ? rc : e;
+  if (rc >= 0 && mtl_transport_rank(c->tr) > 0)
+    goto done; /* rank 0 has the result */
   if (rc >= 0)
     rc = mtl_omtl_to_model(&res, &op, &o->model);
   rc = rc < 0 ? rc : omtl_results(o->info, &res);
   if (rc >= 0 && c->want_trace)
     rc = omtl_trace(o->info, &res);
+done:
   mtl_omtl_result_clear(&res);
   mtl_stream_free(s);
   /* an online pass has no stopping test: it converges by ending */
@@ -200,6 +227,7 @@ const mtl_method mtl__method_cadmm = {
     .params = cadmm_table,
     .nparams = MTL__NPARAMS(cadmm_table),
     .fit = cadmm_fit,
+    .distributed = 1,
 };
 
 const mtl_method mtl__method_dadmm = {
@@ -209,6 +237,7 @@ const mtl_method mtl__method_dadmm = {
     .params = dadmm_table,
     .nparams = MTL__NPARAMS(dadmm_table),
     .fit = dadmm_fit,
+    .distributed = 1,
 };
 
 const mtl_method mtl__method_dpsgd = {
@@ -218,6 +247,7 @@ const mtl_method mtl__method_dpsgd = {
     .params = dpsgd_table,
     .nparams = MTL__NPARAMS(dpsgd_table),
     .fit = dpsgd_fit,
+    .distributed = 1,
 };
 
 const mtl_method mtl__method_ogd = {

@@ -125,6 +125,12 @@ int mtl__graph_edges(const mtl_graph *g, const int **pairs);
 /* The passes of a scaler fit (data_scaler.c), shared by mtl_scaler_fit and
  * its MPI version, which reduces a, mn, mx over ranks between them.
  * a = [N, any_sparse, nnz (d), sum (d), sq (d)], zeroed; mn/mx = +-inf. */
+/* The replay of a part of a dataset (stream.c): ds holds the tasks
+ * gid[0..ds->T-1] of a whole of K tasks with n[k] samples each; the stream
+ * declares all K tasks and gives exactly the held tasks' instances of
+ * mtl_stream_from_dataset(whole, seed), at the same rounds. */
+int mtl__stream_from_part(const mtl_dataset *ds, const int *gid, int K,
+                          const int *n, uint64_t seed, mtl_stream **out);
 void mtl__scaler_sums(const mtl_dataset *ds, int d, double *a, double *mn,
                       double *mx);
 void mtl__scaler_means(mtl_scaler *s, const double *a, double *mn,

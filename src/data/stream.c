@@ -31,6 +31,8 @@ struct mtl_stream {
   int64_t rounds; /* max n_k */
   mtl__rng rng;   /* draws the task order of each round */
   int shuffle;    /* 1 if seed != 0 */
+  int *local;     /* a part's replay: K entries, the task of ds holding
+                     task k, or -1 (held elsewhere); NULL = ds holds all */
 };
 
 int mtl_stream_open_text(const char *path, int K, int d, mtl_stream **out) {
@@ -127,6 +129,70 @@ done:
   return MTL_OK;
 }
 
+int mtl__stream_from_part(const mtl_dataset *ds, const int *gid, int K,
+                          const int *n, uint64_t seed, mtl_stream **out) {
+  *out = NULL;
+  if (!ds || ds->T < 1 || K < ds->T)
+    return mtl__err(MTL_EINVAL, "stream: a part of %d of K = %d tasks",
+                    ds ? ds->T : 0, K);
+  mtl_stream *s = mtl__calloc(1, sizeof *s);
+  if (!s)
+    return MTL_ENOMEM;
+  s->K = K;
+  s->d = ds->d;
+  s->ds = ds;
+  s->order = mtl__calloc((size_t)K, sizeof *s->order);
+  s->perm = mtl__malloc((size_t)K * sizeof *s->perm);
+  s->local = mtl__malloc((size_t)K * sizeof *s->local);
+  int rc = s->order && s->perm && s->local ? MTL_OK : MTL_ENOMEM;
+  for (int k = 0; !rc && k < K; k++)
+    s->local[k] = -1;
+  for (int t = 0; !rc && t < ds->T; t++) {
+    if (gid[t] < 0 || gid[t] >= K || n[gid[t]] != ds->tasks[t].n)
+      rc = mtl__err(MTL_EINVAL, "stream: task %d of the part is global task "
+                                "%d of %d with %d samples (expected %d)",
+                    t + 1, gid[t] + 1, K, ds->tasks[t].n,
+                    gid[t] >= 0 && gid[t] < K ? n[gid[t]] : -1);
+    else if (ds->tasks[t].kind != MTL_TASK_CLASSIFICATION)
+      rc = mtl__err(MTL_EINVAL, "stream: task %d is not a classification "
+                                "task (online methods need labels +-1)",
+                    gid[t] + 1);
+    else
+      s->local[gid[t]] = t;
+  }
+  /* the generator of mtl_stream_from_dataset on the whole: each task's
+   * shuffle in task order, those held elsewhere drawn and dropped */
+  mtl__rng rng;
+  mtl__rng_seed(&rng, seed);
+  for (int k = 0; !rc && k < K; k++) {
+    if (n[k] > s->rounds)
+      s->rounds = n[k];
+    if (!(s->order[k] = mtl__malloc((size_t)(n[k] > 0 ? n[k] : 1) *
+                                    sizeof(int)))) {
+      rc = MTL_ENOMEM;
+      break;
+    }
+    for (int i = 0; i < n[k]; i++)
+      s->order[k][i] = i;
+    if (seed)
+      mtl__rng_shuffle_int(&rng, s->order[k], n[k]);
+    if (s->local[k] < 0) { /* not kept */
+      free(s->order[k]);
+      s->order[k] = NULL;
+    }
+  }
+  s->rng = rng;
+  s->shuffle = seed != 0;
+  s->pos = s->K;
+  s->round = -1;
+  if (rc) {
+    mtl_stream_free(s);
+    return rc;
+  }
+  *out = s;
+  return MTL_OK;
+}
+
 void mtl_stream_free(mtl_stream *s) {
   if (!s)
     return;
@@ -136,6 +202,7 @@ void mtl_stream_free(mtl_stream *s) {
         free(s->order[k]);
     free(s->order);
     free(s->perm);
+    free(s->local);
   } else if (s->own_f && s->f) {
     fclose(s->f);
   }
@@ -162,15 +229,15 @@ static int next_dataset(mtl_stream *s, int *task, double *x, double *y) {
         mtl__rng_shuffle_int(&s->rng, s->perm, s->K);
       s->pos = 0;
     }
-    int k = s->perm[s->pos++];
-    if (s->round >= s->ds->tasks[k].n)
+    int k = s->perm[s->pos++], l = s->local ? s->local[k] : k;
+    if (l < 0 || s->round >= s->ds->tasks[l].n)
       continue;
     int i = s->order[k][s->round];
-    int rc = mtl_dataset_get_row(s->ds, k, i, x);
+    int rc = mtl_dataset_get_row(s->ds, l, i, x);
     if (rc)
       return rc;
     *task = k;
-    *y = s->ds->tasks[k].y[i];
+    *y = s->ds->tasks[l].y[i];
     return 1;
   }
 }

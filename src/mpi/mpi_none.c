@@ -49,9 +49,3 @@ int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
                         const mtl_problem_params *pp, int *task_loss) {
   return no_mpi("mtl_mpi_task_losses");
 }
-int mtl_omtl_run_mpi(mtl_stream *local, const mtl_omtl_params *p,
-                     const mtl_mpi_params *mp, mtl_omtl_result *res) {
-  if (res)
-    memset(res, 0, sizeof *res);
-  return no_mpi("mtl_omtl_run_mpi");
-}

@@ -84,23 +84,8 @@ typedef struct mtl__async_job {
   mtl_async_info *info;
 } mtl__async_job;
 int mtl__async_run(const mtl_transport *t, const mtl__async_job *job);
-/* The online methods: the ONE driver (omtl_driver.c), on transport t
- * (NULL = threads).  Threads: s is the whole stream.  A process transport:
- * s is this rank's stream (all K tasks and d declared, this rank's task's
- * instances: C-ADMM's rank k + 1 and the graph methods' rank k hold task
- * k; C-ADMM's server, rank 0, may pass NULL); the ranks agree on the
- * round count (the longest stream, or p->max_rounds).  Checkpoints ck
- * (NULL = none: C-ADMM and round-synchronous D-ADMM only), the
- * rank-to-tasks map (process transports; NULL = none).  Rank 0 fills res
- * as mtl_omtl_run documents; other ranks leave it zeroed. */
-typedef struct mtl__omtl_job {
-  mtl_stream *s;
-  const mtl_omtl_params *p;
-  mtl__ckpt *ck;
-  const char *rank_map;
-  mtl_omtl_result *res;
-} mtl__omtl_job;
-int mtl__omtl_run_on(const mtl_transport *t, const mtl__omtl_job *job);
+/* The online methods: the ONE driver is mtl_omtl_run itself
+ * (omtl_driver.c), on any transport. */
 /* ---- end of the drivers block ---------------------------------------------- */
 
 /* ---- the online methods round by round (solvers/omtl/omtl_online.c) ---- */

@@ -69,7 +69,8 @@ void mtl_omtl_params_init(mtl_omtl_params *p) {
       .progress = NULL,
       .progress_ctx = NULL,
       .progress_every = 100,
-  };
+        .checkpoint_every = 100,
+};
 }
 
 int mtl_omtl_params_preset(mtl_omtl_params *p, const char *name) {

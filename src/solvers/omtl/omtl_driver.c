@@ -373,7 +373,7 @@ static int run_sequential(oshared *sh) {
   return rc;
 }
 
-int mtl__omtl_run_on(const mtl_transport *t, const mtl__omtl_job *job) {
+static int run_on(const mtl_transport *t, const mtl__omtl_job *job) {
   oshared sh;
   memset(&sh, 0, sizeof sh);
   sh.job = job;
@@ -423,7 +423,21 @@ int mtl__omtl_run_on(const mtl_transport *t, const mtl__omtl_job *job) {
 }
 
 int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *p,
-                 mtl_omtl_result *res) {
-  mtl__omtl_job job = {.s = s, .p = p, .res = res};
-  return mtl__omtl_run_on(NULL, &job);
+                 const mtl_transport *tr, mtl_omtl_result *res) {
+  mtl_omtl_params d;
+  if (!p) {
+    mtl_omtl_params_init(&d);
+    p = &d;
+  }
+  char buf[1024];
+  const char *map = p->rank_map;
+  if (!map && p->checkpoint && !mtl__transport_local(tr) &&
+      (size_t)snprintf(buf, sizeof buf, "%s.ranks", p->checkpoint) <
+          sizeof buf)
+    map = buf;
+  mtl__ckpt ck = {p->checkpoint, (int)p->checkpoint_every, p->resume, 0};
+  mtl__omtl_job job = {.s = s, .p = p, .ck = &ck,
+                       .rank_map = mtl__transport_local(tr) ? NULL : map,
+                       .res = res};
+  return run_on(tr, &job);
 }

@@ -78,6 +78,17 @@ void mtl__omtl_normalize(int d, double *x);
 /* The checks of an mtl_omtl_params (omtl.c). */
 int mtl__omtl_check_params(const mtl_omtl_params *p);
 
+/* What the driver's ranks share (omtl_driver.c): the stream (threads: the
+ * whole; a process transport: this rank's), the parameters, the
+ * checkpoint hook (NULL = none), the rank map, the result (rank 0). */
+typedef struct mtl__omtl_job {
+  mtl_stream *s;
+  const mtl_omtl_params *p;
+  mtl__ckpt *ck;
+  const char *rank_map;
+  mtl_omtl_result *res;
+} mtl__omtl_job;
+
 /* Rank-0 bookkeeping (omtl.c). */
 const char *mtl__omtl_method_name(mtl_omtl_method m);
 int mtl__omtl_collect_round(mtl__omtl_ctx *c, const double *code, double sec);
