@@ -1597,15 +1597,6 @@ MTL_API int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
                           mtl_async_info *info);
 MTL_API void mtl_async_info_clear(mtl_async_info *info);
 
-/** The problem and async parameters of an "async" or "smtl" parameter set
- *  (mtl_params_create), for the drivers that take them (the MPI driver).
- *  T: the number of tasks (checks the graph file of reg graph, whose
- *  matrix is malloc'd in *R: free it with mtl_free after the fit; NULL
- *  otherwise).  The progress callback of p is copied into ap. */
-MTL_API int mtl_params_to_async(const mtl_params *p, int T,
-                                mtl_problem_params *pp,
-                                mtl_async_params *ap, double **R);
-
 /** Model from a result: W with pp's resolved task losses and reg, meta
  *  "method" = "amtl"|"smtl", "reg", "lambda", "eta", "updates", and the
  *  matrix "node_updates" (1 x nodes) when info is given (may be NULL). */

@@ -5,11 +5,10 @@
  * (values, labels, names, kinds, storage, dimension), for several part
  * counts; the parts together hold every task once; bad parts are errors;
  * errors in a part's lines carry the file's own line numbers; the global
- * task indices survive splits and scaling; mtl_dataset_read_part (the MPI
- * drivers' name for it) gives the same parts.
+ * task indices survive splits and scaling.
  */
 #include "check.h"
-#include "mtl_mpi.h"
+#include "mtl.h"
 
 #include <stdint.h>
 #include <sys/stat.h>
@@ -106,23 +105,6 @@ static void check_parts(const char *path, const char *base, int P) {
       }
     }
     CHECK(mtl_dataset_global_task(ds, K) == -1);
-    /* mtl_dataset_read_part: the same part, ids and T */
-    mtl_dataset *rp = NULL;
-    int *ids = NULL, TT = 0;
-    mtl_read_params p;
-    mtl_read_params_init(&p);
-    if (strstr(base, "kind=regression"))
-      p.kind = MTL_TASK_REGRESSION;
-    if (strstr(base, "sparse=1"))
-      p.sparse = 1;
-    CHECK_OK(mtl_dataset_read_part(path, &p, P, part, &rp, &ids, &TT));
-    CHECK_INT(TT, T);
-    for (int k = 0; rp && k < K && k < mtl_dataset_ntasks(rp); k++) {
-      CHECK_INT(ids[k], mtl_dataset_global_task(ds, k));
-      CHECK(same_task(rp, k, ds, k));
-    }
-    mtl_free(ids);
-    mtl_dataset_free(rp);
     mtl_dataset_free(ds);
   }
   for (int t = 0; t < T; t++)
@@ -251,10 +233,6 @@ static void test_errors(void) {
     CHECK_ERR(mtl_dataset_read(f, &p, &ds), MTL_EINVAL);
     CHECK(ds == NULL);
   }
-  int *ids = NULL, T = 0;
-  CHECK_ERR(mtl_dataset_read_part(f, NULL, 4, 4, &ds, &ids, &T), MTL_EINVAL);
-  CHECK_ERR(mtl_dataset_read_part(f, NULL, 8, 5, &ds, &ids, &T), MTL_EINVAL);
-  CHECK(ds == NULL && ids == NULL && T == 0);
   /* an error in task 2's line 6: its part reports the file's line */
   const char *e = write_file("err.txt", "# header-less\n1 1 1:1\n2 1 1:1\n"
                                         "3 1 1:1\n\n2 0.5 1:zz\n4 1 2:1\n");

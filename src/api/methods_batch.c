@@ -255,18 +255,41 @@ static void async_params(const mtl_params *p, int smtl, mtl_async_params *ap) {
   ap->progress_ctx = p->progress_ctx;
 }
 
-int mtl_params_to_async(const mtl_params *p, int T, mtl_problem_params *pp,
-                        mtl_async_params *ap, double **R) {
-  if (!p || !pp || !ap || !R)
-    return mtl__err(MTL_EINVAL, "mtl_params_to_async: NULL argument");
-  *R = NULL;
-  int smtl = p->m == &mtl__method_smtl;
-  if (!smtl && p->m != &mtl__method_async)
-    return mtl__err(MTL_EINVAL, "mtl_params_to_async: parameters of %s, "
-                                "not of async or smtl",
-                    p->m->name);
-  async_params(p, smtl, ap);
-  return mtl__fit_problem_params(p, T, pp, R);
+/* Parameter node_delay_ms ("10,0,0,0": one injected delay per node, ms)
+ * as an array of exactly P entries in *out; NULL when the text is empty. */
+static int node_delays(const mtl_params *p, int P, double **out) {
+  const char *s = mtl__p_text(p, "node_delay_ms");
+  *out = NULL;
+  if (!s || !*s)
+    return MTL_OK;
+  double *a = mtl__malloc((size_t)(P > 0 ? P : 1) * sizeof *a);
+  if (!a)
+    return MTL_ENOMEM;
+  int n = 0;
+  for (const char *q = s;; n++) {
+    char *end;
+    double v = strtod(q, &end);
+    if (end == q || !(v >= 0) || !isfinite(v) || (*end && *end != ',')) {
+      free(a);
+      return mtl__err(MTL_EINVAL, "node_delay_ms = '%s': value %d is not a "
+                                  "delay in ms (>= 0; a comma-separated "
+                                  "list, one per node)",
+                      s, n + 1);
+    }
+    if (n < P)
+      a[n] = v;
+    if (!*end)
+      break;
+    q = end + 1;
+  }
+  if (n + 1 != P) {
+    free(a);
+    return mtl__err(MTL_EINVAL, "node_delay_ms = '%s' has %d values for %d "
+                                "nodes",
+                    s, n + 1, P);
+  }
+  *out = a;
+  return MTL_OK;
 }
 
 static int async_results(mtl__fit_out *o, const mtl_async_info *in, int T) {
@@ -339,6 +362,7 @@ static int async_report(const mtl__fit_ctx *c, mtl__fit_out *o,
 }
 
 static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
+  double *delays = NULL;
   prepared s;
   mtl_async_info in;
   memset(&in, 0, sizeof in);
@@ -347,6 +371,10 @@ static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
     goto done;
   mtl_async_params ap;
   async_params(c->p, smtl, &ap);
+  int P = ap.nodes ? ap.nodes : s.T;
+  if ((rc = node_delays(c->p, P, &delays)) < 0)
+    goto done;
+  ap.node_delay_ms = delays;
   if (!(o->W = mtl__calloc((size_t)s.d * (size_t)s.T, sizeof *o->W))) {
     rc = MTL_ENOMEM;
     goto done;
@@ -367,6 +395,7 @@ static int async_run(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
   if (rc >= 0)
     rc = st;
 done:
+  free(delays);
   mtl_async_info_clear(&in);
   prepared_clear(&s);
   return rc;
@@ -375,6 +404,7 @@ done:
 /* On a process transport: each rank its own tasks, the pooled scaler,
  * the model at rank 0; no certificate (no rank holds all the data). */
 static int async_run_dist(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
+  double *delays = NULL;
   mtl__dist dp;
   mtl_async_info in;
   memset(&in, 0, sizeof in);
@@ -385,6 +415,10 @@ static int async_run_dist(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
     goto done;
   mtl_async_params ap;
   async_params(c->p, smtl, &ap);
+  /* a bad list fails on every rank alike: no rank waits in the run */
+  if ((rc = node_delays(c->p, mtl_transport_size(c->tr) - 1, &delays)) < 0)
+    goto done;
+  ap.node_delay_ms = delays;
   if (rank == 0 &&
       !(o->W = mtl__calloc((size_t)dp.d * (size_t)dp.T, sizeof *o->W)))
     rc = mtl__err(MTL_ENOMEM, "out of memory for W (%d x %d)", dp.d, dp.T);
@@ -408,6 +442,7 @@ static int async_run_dist(const mtl__fit_ctx *c, mtl__fit_out *o, int smtl) {
   if (rc >= 0)
     rc = st;
 done:
+  free(delays);
   mtl_async_info_clear(&in);
   mtl__dist_clear(&dp);
   return rc;
@@ -463,6 +498,9 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
                                            "times straggle)"),                \
       MTL__P_REAL("straggle", "10", 1, MTL__INF, "delay multiplier of the "   \
                                                 "stragglers"),                \
+      MTL__P_TEXT("node_delay_ms", "", "injected delay of each node, ms, "    \
+                                       "comma-separated (node 1 first); "     \
+                                       "overrides delay_ms"),                 \
       MTL__P_INT("seed", "1", 0, 9e15, "seed of the injected delays"),        \
       MTL__P_INT("osvd_refresh", "100", 0, 1e9, "trace norm: full SVD every " \
                                                "N online SVD updates (0 = "   \

@@ -1,8 +1,7 @@
 /*
- * mpi_core.c -- the thin MPI layer under the MPI drivers (mpi_async.c,
- * mpi_omtl.c): initialization wrappers (so that the CLI never includes
- * mpi.h), agreement on errors, the test-only kill hook, the rank-to-tasks
- * map and the distributed scaler.  docs/mpi.md.
+ * mpi_core.c -- the thin MPI layer under the MPI transport
+ * (transport_mpi.c): initialization wrappers (so that the CLI never
+ * includes mpi.h) and the test-only kill hook.  docs/mpi.md.
  *
  * Part of libmtl-mpi only; libmtl has the no-MPI versions of the public
  * functions instead (mpi_none.c).  Threads: MPI is initialized FUNNELED;
@@ -86,23 +85,6 @@ int mtl_mpi_allreduce(double *x, int n, int op) {
   return MTL_OK;
 }
 
-/* The error of a rank that did not fail itself when rank `bad` did. */
-static int other_failed(const char *who, int bad) {
-  return mtl__err(MTL_EINVAL, "%s: rank %d failed (its message is on its "
-                              "stderr); this rank stops too",
-                  who, bad);
-}
-
-static int mpi_agree(int rc, const char *who) {
-  int rank = 0, bad;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  int mine = rc < 0 ? rank : INT_MAX;
-  MPI_Allreduce(&mine, &bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (bad == INT_MAX)
-    return MTL_OK;
-  return rc < 0 ? rc : other_failed(who, bad);
-}
-
 /* ---- wrapper endpoint with the test-only kill hook --------------------------- */
 
 typedef struct wrap {
@@ -157,81 +139,4 @@ void mtl__tr_wrap_free(mtl__tr *tr) {
     return;
   free(tr->impl);
   free(tr);
-}
-
-const char *mtl__mpi_rank_map(const mtl_mpi_params *mp, char **own) {
-  *own = NULL;
-  if (mp->rank_map || !mp->checkpoint)
-    return mp->rank_map;
-  size_t n = strlen(mp->checkpoint) + 8;
-  if ((*own = mtl__malloc(n)))
-    snprintf(*own, n, "%s.ranks", mp->checkpoint);
-  return *own;
-}
-
-/* ---- distributed scaler ---------------------------------------------------------- */
-
-/* Mirrors mtl_scaler_fit (data_ops.c) with the two passes' sums reduced
- * over the ranks: pass 1 gives N, nnz, sum, min, max; pass 2 the squared
- * deviations from the global mean. */
-int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
-                       int bias, mtl_scaler *s) {
-  int rc;
-  double *a = NULL, *mn = NULL, *mx = NULL;
-  if (!s)
-    return mtl__err(MTL_EINVAL, "mtl_scaler_fit_mpi: scaler is NULL");
-  memset(s, 0, sizeof *s);
-  rc = mtl__mpi_ready("mtl_scaler_fit_mpi", NULL, NULL);
-  if (rc)
-    return rc;
-  if (d < 1 || (local && local->d != d))
-    rc = mtl__err(MTL_EDIM, "mtl_scaler_fit_mpi: d = %d, local data has "
-                            "dimension %d",
-                  d, local ? local->d : -1);
-  else if ((standardize != 0 && standardize != 1) || (bias != 0 && bias != 1))
-    rc = mtl__err(MTL_EINVAL, "scaler: standardize = %d and bias = %d must "
-                              "be 0 or 1",
-                  standardize, bias);
-  if ((rc = mpi_agree(rc, "mtl_scaler_fit_mpi")))
-    return rc;
-  s->mean = mtl__calloc((size_t)d, sizeof(double));
-  s->scale = mtl__malloc((size_t)d * sizeof(double));
-  /* a: [N, any_sparse, nnz (d), sum (d), sq (d)] */
-  a = mtl__calloc((size_t)(2 + 3 * d), sizeof(double));
-  mn = mtl__malloc((size_t)d * sizeof(double));
-  mx = mtl__malloc((size_t)d * sizeof(double));
-  rc = (!s->mean || !s->scale || !a || !mn || !mx) ? MTL_ENOMEM : MTL_OK;
-  if ((rc = mpi_agree(rc, "mtl_scaler_fit_mpi")))
-    goto done;
-  s->d = d;
-  s->standardize = standardize;
-  s->bias = bias;
-  for (int j = 0; j < d; j++) {
-    s->scale[j] = 1.0;
-    mn[j] = INFINITY;
-    mx[j] = -INFINITY;
-  }
-  if (!standardize)
-    goto done;
-  mtl__scaler_sums(local, d, a, mn, mx);
-  MPI_Allreduce(MPI_IN_PLACE, a, 2 + 2 * d, MPI_DOUBLE, MPI_SUM,
-                MPI_COMM_WORLD);
-  MPI_Allreduce(MPI_IN_PLACE, mn, d, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
-  MPI_Allreduce(MPI_IN_PLACE, mx, d, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  if (!(a[0] > 0)) {
-    rc = mtl__err(MTL_EINVAL, "mtl_scaler_fit_mpi: no samples on any rank");
-    goto done;
-  }
-  mtl__scaler_means(s, a, mn, mx);
-  mtl__scaler_sqdev(local, s, a);
-  MPI_Allreduce(MPI_IN_PLACE, a + 2 + 2 * d, d, MPI_DOUBLE, MPI_SUM,
-                MPI_COMM_WORLD);
-  mtl__scaler_scales(s, a, mn, mx);
-done:
-  free(a);
-  free(mn);
-  free(mx);
-  if (rc)
-    mtl_scaler_clear(s);
-  return rc;
 }

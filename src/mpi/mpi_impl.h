@@ -33,8 +33,4 @@ int mtl__mpi_ready(const char *who, int *rank, int *size);
 int mtl__tr_wrap(mtl__tr *inner, mtl__tr **out);
 void mtl__tr_wrap_free(mtl__tr *w);
 
-/* Where the rank-to-tasks map goes: mp->rank_map, else FILE.ranks of
- * mp->checkpoint (allocated into *own, freed by the caller), else NULL. */
-const char *mtl__mpi_rank_map(const mtl_mpi_params *mp, char **own);
-
 #endif /* MTL_MPI_IMPL_H */

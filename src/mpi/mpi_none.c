@@ -31,21 +31,3 @@ int mtl_transport_mpi(mtl_transport **out) {
     *out = NULL;
   return no_mpi("mtl_transport_mpi");
 }
-int mtl_scaler_fit_mpi(const mtl_dataset *local, int d, int standardize,
-                       int bias, mtl_scaler *s) {
-  if (s)
-    memset(s, 0, sizeof *s);
-  return no_mpi("mtl_scaler_fit_mpi");
-}
-int mtl_async_fit_mpi(const mtl_dataset *local, const int *task_ids, int T,
-                      const mtl_problem_params *pp,
-                      const mtl_async_params *ap, const mtl_mpi_params *mp,
-                      double *W, mtl_async_info *info) {
-  if (info)
-    memset(info, 0, sizeof *info);
-  return no_mpi("mtl_async_fit_mpi");
-}
-int mtl_mpi_task_losses(const mtl_dataset *local, const int *task_ids, int T,
-                        const mtl_problem_params *pp, int *task_loss) {
-  return no_mpi("mtl_mpi_task_losses");
-}
