@@ -13,6 +13,7 @@
  * Markdown on stdout; progress on stderr.
  */
 #include "mtl.h"
+#include "solvers/methods.h" /* the method-specific fits (private) */
 
 #include <math.h>
 #include <stdio.h>

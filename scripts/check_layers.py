@@ -57,12 +57,14 @@ LAYERS = ["base", "linalg", "data", "problem", "model", "transport",
           "solvers", "mpi", "api"]
 ORDER_REASON = ("model < solvers: the *_to_model builders call model; "
                 "transport < solvers: async/omtl run over the transport; "
-                "solvers < mpi: the MPI drivers run the solvers' roles")
+                "mpi: the MPI transport (libmtl-mpi only), over the "
+                "transport layer")
 SOLVER_METHODS = ["batch", "async", "omtl", "asym", "srml"]
 SHARED_SOLVER = "solvers/batch"
 # Files outside the layer folders and the layer they count as: the solvers
 # layer's shared header (not in a method's subfolder).
-FILE_LAYERS = {"src/solvers/solvers.h": "solvers"}
+FILE_LAYERS = {"src/solvers/solvers.h": "solvers",
+               "src/solvers/methods.h": "solvers"}
 
 
 def rank(folder):

@@ -8,6 +8,7 @@
  * GO-MTL, parameter errors and cancellation.
  */
 #include "check.h"
+#include "solvers/methods.h" /* the method-specific fits (private) */
 
 #include <stdint.h>
 #include <unistd.h>

@@ -9,6 +9,7 @@
  * cancellation; models; and every parameter error.
  */
 #include "check.h"
+#include "solvers/methods.h" /* the method-specific fits (private) */
 
 #include <math.h>
 

@@ -78,6 +78,11 @@ static void check_parts(const char *path, const char *base, int P) {
   if (!whole)
     return;
   int T = mtl_dataset_ntasks(whole);
+  if (T < 1) { /* (never: a read dataset has a task) */
+    CHECK(T >= 1);
+    mtl_dataset_free(whole);
+    return;
+  }
   CHECK(mtl_dataset_global_tasks(whole) == T);
   for (int t = 0; t < T; t++)
     CHECK(mtl_dataset_global_task(whole, t) == t);

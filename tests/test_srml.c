@@ -8,6 +8,7 @@
  * disagreement; model, signs, graph files, generator and errors.
  */
 #include "check.h"
+#include "solvers/methods.h" /* the method-specific fits (private) */
 
 #include <stdint.h>
 

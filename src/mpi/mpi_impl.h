@@ -1,15 +1,15 @@
 /*
- * mpi_impl.h -- private declarations of the MPI drivers (mpi_core.c,
- * mpi_async.c, mpi_omtl.c) and of the MPI transport (transport_mpi.c).
+ * mpi_impl.h -- private declarations of the MPI transport
+ * (transport_mpi.c, mpi_core.c).  There are no MPI drivers: the methods'
+ * drivers run on any transport (transport/transport.h).
  *
  * Only the sources of libmtl-mpi include this header (and with it mpi.h);
- * the core library (libmtl) never does.  The hooks of the core that the
- * drivers call are declared in solvers/solvers.h.
+ * the core library (libmtl) never does.
  */
 #ifndef MTL_MPI_IMPL_H
 #define MTL_MPI_IMPL_H
 
-#include "solvers/solvers.h"
+#include "transport/transport.h"
 #include "mtl_mpi.h"
 
 #include <mpi.h>

@@ -5,7 +5,7 @@
  * (mpi_core.c, mpi_async.c, mpi_omtl.c) instead, so that no symbol is
  * defined twice.  Never includes mpi.h.
  */
-#include "solvers/solvers.h"
+#include "transport/transport.h"
 #include "mtl_mpi.h"
 
 #include <string.h>

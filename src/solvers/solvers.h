@@ -1,7 +1,8 @@
 /*
  * solvers.h -- private header of the src/solvers layer: what the methods
  * share and what the layers above them call: block coordinate descent
- * (solvers/batch), the async roles and the hooks of the MPI drivers.  Each
+ * (solvers/batch), the async roles and the drivers of the distributed
+ * methods (one per method, on any transport).  Each
  * method's own pieces are in solvers/<method>/<method>_impl.h.  Includes
  * the transport layer's header.  Not installed.
  */
@@ -9,6 +10,7 @@
 #define MTL_SOLVERS_H
 
 #include "transport/transport.h"
+#include "solvers/methods.h"
 
 /* ---- bcd.c --------------------------------------------------------------- */
 /* Block coordinate descent over feature rows for squared loss with reg NONE,

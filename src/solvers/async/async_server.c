@@ -253,7 +253,7 @@ static int srv_serve(mtl__srv *s, int node, int st, int *active) {
 static int srv_run_async(mtl__srv *s, int *status) {
   int rc, active = s->P, st = MTL_CONTINUE;
   s->eta_k = srv_eta_k(s);
-  if (s->k > 0) /* [mpi] resumed: the state may already be final */
+  if (s->k > 0) /* resumed: the state may already be final */
     st = srv_check(s, 0);
   for (int r = 1; r <= s->P; r++)
     if ((rc = srv_serve(s, r, st, &active)))
@@ -281,7 +281,7 @@ static int srv_run_async(mtl__srv *s, int *status) {
 static int srv_run_sync(mtl__srv *s, int *status) {
   int rc, st = MTL_CONTINUE, d = s->d;
   s->eta_k = srv_eta_k(s);
-  if (s->k > 0) /* [mpi] resumed after k / T whole iterations */
+  if (s->k > 0) /* resumed after k / T whole iterations */
     st = srv_check(s, 0);
   for (int it = (int)(s->k / s->T); it < s->ap->max_iter &&
        st == MTL_CONTINUE; it++) {
@@ -523,7 +523,7 @@ static int srv_run(mtl__srv *s, int *status, double **objp,
   size_t dT = (size_t)s->d * s->T;
   int rc;
   s->t0 = mtl__now();
-  if (cx->ckpt && cx->ckpt->resume) { /* [mpi] resume hook */
+  if (cx->ckpt && cx->ckpt->resume) { /* resume hook */
     if ((rc = mtl__srv_ckpt_resume(s)))
       return rc;
   } else {

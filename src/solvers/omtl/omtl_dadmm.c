@@ -1,7 +1,7 @@
 /*
  * omtl_dadmm.c -- D-ADMM (Algorithm 2 of Li et al. 2024): one node per
  * task on a graph, each with its own u, V and Omega from its neighbours'
- * messages and the entries they gossip one hop per round; [mpi] checkpoints
+ * messages and the entries they gossip one hop per round; checkpoints
  * of the round-synchronous run (rank 0 gathers every node's state).
  */
 #include "omtl_impl.h"
@@ -36,7 +36,7 @@ typedef struct dnode {
   const double **s, **v;      /* K: the columns s_j, v_j of tab */
   double *codes;              /* its prediction codes: ncodes of capc */
   int64_t ncodes, capc;
-  double *ckb;                /* [mpi] checkpoint state: ckcap doubles */
+  double *ckb;                /* checkpoint state: ckcap doubles */
   int64_t ckcap;
 } dnode;
 
@@ -86,7 +86,7 @@ static int dnode_merge(dnode *n, const double *q, int len) {
   return MTL_OK;
 }
 
-/* ---- [mpi] D-ADMM checkpoints -------------------------------------------------
+/* ---- D-ADMM checkpoints -------------------------------------------------
  * A node's state at the end of round t: [k, t, w, z, u (d each), its table
  * (K x 2d), stamps (K), first-known rounds (K), Omega (K x K), its codes of
  * rounds 0..t].  In round-synchronous mode the end of round t is a
@@ -333,7 +333,7 @@ static void dnode_free(dnode *n) {
   free(n->ckb);
 }
 
-/* [mpi] resume hook: the node's state at the end of the checkpoint's
+/* resume hook: the node's state at the end of the checkpoint's
  * round, the feeder replayed over the rounds already done (same stream),
  * rank 0's times of those rounds zero; *t0 = the next round. */
 static int dnode_resume(mtl__omtl_ctx *c, mtl__tr *tr, dnode *n,
@@ -445,7 +445,7 @@ static int dnode_update(const mtl_omtl_params *p, dnode *n, int64_t t) {
   return MTL_OK;
 }
 
-/* [mpi] checkpoint hook: the end of round t is a consistent cut. */
+/* checkpoint hook: the end of round t is a consistent cut. */
 static int dnode_ckpt(mtl__omtl_ctx *c, mtl__tr *tr, dnode *n, int64_t t) {
   int64_t len = dstate_len(n->K, n->d, t);
   if (len > n->ckcap) {
@@ -529,7 +529,7 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
   dnode n;
   int64_t t0 = 0, t;
   int rc = dnode_init(&n, c, k);
-  if (!rc && c->ck && c->ck->resume) /* [mpi] resume hook */
+  if (!rc && c->ck && c->ck->resume) /* resume hook */
     rc = dnode_resume(c, tr, &n, &t0);
   if (!rc)
     rc = mtl__omtl_coef(p, c->K, n.Om, n.P, n.work);
@@ -543,7 +543,7 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
       rc = sst;
       goto done;
     }
-    /* [mpi] agreed round count: a rank's own stream may end earlier */
+    /* agreed round count: a rank's own stream may end earlier */
     if (c->agreed_rounds > 0)
       sst = t >= c->agreed_rounds ? 2 : sst == 2 ? 0 : sst;
     if (sst == 2)
