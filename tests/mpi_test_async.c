@@ -14,7 +14,7 @@
  *   - errors agreed on every rank: a task no rank holds, the node
  *     count, a missing checkpoint, a method that runs in one process.
  */
-#include "check.h"
+#include "mpi_check.h"
 #include "mtl_mpi.h"
 
 #include <mpi.h>
@@ -331,13 +331,5 @@ int main(int argc, char **argv) {
   mtl_dataset_free(whole);
   mtl_dataset_free(ds);
   mtl_transport_free(tr);
-  int fails = check_failures, all = 0;
-  MPI_Allreduce(&fails, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (check_failures)
-    fprintf(stderr, "rank %d: %d of %d checks failed\n", rank,
-            check_failures, check_count);
-  else if (rank == 0)
-    printf("all %d checks passed (rank 0)\n", check_count);
-  mtl_mpi_finalize();
-  return all ? 1 : 0;
+  return mpi_check_done(rank, __FILE__);
 }

@@ -8,7 +8,7 @@
  *     same predictions and W as the uninterrupted run;
  *   - the rank-to-tasks map names the server and each node's task.
  */
-#include "check.h"
+#include "mpi_check.h"
 #include "mtl_mpi.h"
 
 #include <mpi.h>
@@ -159,14 +159,6 @@ int main(int argc, char **argv) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
   }
-  int fails = check_failures, tot = 0;
-  MPI_Allreduce(&fails, &tot, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (check_failures)
-    fprintf(stderr, "rank %d: %d of %d checks failed\n", rank,
-            check_failures, check_count);
-  else if (rank == 0)
-    printf("%s: %d checks, 0 failed on every rank\n", __FILE__, check_count);
   mtl_transport_free(tr);
-  CHECK_OK(mtl_mpi_finalize());
-  return tot ? 1 : 0;
+  return mpi_check_done(rank, __FILE__);
 }

@@ -11,7 +11,7 @@
  *   - the asynchronous mode is checked by its error rate;
  *   - errors (rank count, async + checkpoint) on every rank.
  */
-#include "check.h"
+#include "mpi_check.h"
 #include "mtl_mpi.h"
 
 #include <mpi.h>
@@ -214,14 +214,6 @@ int main(int argc, char **argv) {
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
   }
-  int fails = check_failures, tot = 0;
-  MPI_Allreduce(&fails, &tot, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (check_failures)
-    fprintf(stderr, "rank %d: %d of %d checks failed\n", rank,
-            check_failures, check_count);
-  else if (rank == 0)
-    printf("all %d checks passed (rank 0)\n", check_count);
   mtl_transport_free(tr);
-  mtl_mpi_finalize();
-  return tot ? 1 : 0;
+  return mpi_check_done(rank, __FILE__);
 }
