@@ -21,8 +21,12 @@ typedef struct train_args {
 
 /* Train and test parts of the data, whichever way they were obtained. */
 typedef struct parts {
-  mtl_dataset *all, *train, *test; /* train may alias all (no split) */
+  mtl_dataset *all, *train, *test; /* train may alias all (no split); all
+                                      is freed once split, train once a
+                                      fit has taken it */
   const char *how;                 /* description of the test part */
+  int T, d, kinds;                 /* of all the data, kept for the report */
+  int64_t N, N_train;
 } parts;
 
 /* "data:" and "train/test:" lines. */

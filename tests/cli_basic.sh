@@ -19,6 +19,18 @@ holds() { awk "BEGIN { exit !($1) }"; }
 # ---- version and help ------------------------------------------------------
 "$MTL" --version | grep -q '^mtl [0-9]\+\.[0-9]\+\.[0-9]\+' || fail "--version"
 "$MTL" --help | grep -q 'demo' || fail "mtl --help lists commands"
+# the BLAS, and never OpenBLAS's pre-AVX kernels on an AVX2 or AVX-512 CPU
+# unless asked for (mtl re-executes itself with OPENBLAS_CORETYPE set)
+blas=$(env -u OPENBLAS_CORETYPE "$MTL" --version 2>&1 | sed -n 's/^BLAS: //p')
+[ -n "$blas" ] || fail "--version names no BLAS"
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+  case "$blas" in
+  *"core Prescott"* | *"core Core2"* | *"core Nehalem"* | *"core Sandybridge"*)
+    fail "mtl runs OpenBLAS's kernels for an older CPU: $blas" ;;
+  esac
+fi
+OPENBLAS_CORETYPE=Prescott "$MTL" --version | grep -q 'core Prescott\|^BLAS: lib' ||
+  fail "OPENBLAS_CORETYPE set by the user is kept"
 for c in demo train predict eval cv gen graph signs; do
   "$MTL" "$c" --help >help.txt || fail "mtl $c --help exits non-zero"
   grep -q "^usage: mtl $c" help.txt || fail "mtl $c --help: no usage line"
