@@ -50,6 +50,12 @@ done
 grep -q 'wrote d.txt: sparse, 10 tasks, 600 samples, 30 features' gen.txt ||
   fail "gen summary: $(cat gen.txt)"
 [ "$(grep -vc '^#' d.txt)" -eq 600 ] || fail "d.txt should hold 600 samples"
+# a pipe reads as the file does (held in memory: it cannot be read twice)
+"$MTL" train <(cat d.txt) --lambda 0.1 -q -o pipe.mtl >/dev/null &&
+  "$MTL" train d.txt --lambda 0.1 -q -o file.mtl >/dev/null ||
+  fail "train from a pipe"
+diff <(grep -v 'data\|seconds' pipe.mtl) <(grep -v 'data\|seconds' file.mtl) \
+  >/dev/null || fail "a pipe and its file give different models"
 [ "$(wc -l <w.csv)" -eq 30 ] || fail "w.csv should have 30 rows"
 awk -F, 'NF != 10 { exit 1 }' w.csv || fail "w.csv rows should have 10 values"
 nz=$(awk -F, '{ for (i = 1; i <= NF; i++) if ($i + 0 != 0) { n++; break } }
