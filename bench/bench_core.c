@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_THREADS 16
 
@@ -92,12 +93,32 @@ static void *xmalloc(size_t n) {
   return p;
 }
 
+/* As the mtl tool does (README, "BLAS"): when OpenBLAS loaded kernels for
+ * an older CPU than this one, run again with OPENBLAS_CORETYPE set to the
+ * best core libmtl knows for it (the variable is then set: no loop). */
+static void blas_core(char **argv) {
+  const char *core = mtl_blas_suggested_core();
+  if (core && setenv("OPENBLAS_CORETYPE", core, 1) == 0) {
+    setenv("MTL_BENCH_REEXEC", core, 1);
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");
+    unsetenv("MTL_BENCH_REEXEC");
+  }
+}
+
 static void print_env(void) {
   const char *v = getenv("OPENBLAS_NUM_THREADS");
   const char *c = getenv("OPENBLAS_CORETYPE");
-  printf("# libmtl %s, OPENBLAS_NUM_THREADS=%s, OPENBLAS_CORETYPE=%s\n",
-         mtl_version(), v ? v : "(unset)", c ? c : "(unset)");
+  const char *re = getenv("MTL_BENCH_REEXEC");
+  printf("# libmtl %s, OPENBLAS_NUM_THREADS=%s, OPENBLAS_CORETYPE=%s%s\n"
+         "# BLAS: %s\n",
+         mtl_version(), v ? v : "(unset)", c ? c : "(unset)",
+         re ? " (set by bench_core itself, as mtl does: OpenBLAS had loaded "
+              "kernels for an older CPU)"
+            : "",
+         mtl_blas_name());
   jstr("openblas_num_threads", v ? v : "unset");
+  jstr("blas", mtl_blas_name());
 }
 
 /* ---- random data (splitmix64; independent of the library's rng) -------- */
@@ -973,6 +994,7 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
+  blas_core(argv);
   const char *json = NULL;
   int mb = 1024, quick = 0;
   char *pos[16];

@@ -60,11 +60,31 @@ static int load_test(const train_args *a, const char *path, parts *p) {
   return CLI_OK;
 }
 
+static int split_parts(const train_args *a, const char *path, parts *p);
+
+/* The parts and their summary; all is freed when the training part is a
+ * copy (memory: the data is then held once). */
 static int make_parts(const train_args *a, const char *path, parts *p) {
   memset(p, 0, sizeof *p);
   int rc = cli_load(path, &a->rd, 0, &p->all);
   if (rc != CLI_OK)
     return rc;
+  p->T = mtl_dataset_ntasks(p->all);
+  p->d = mtl_dataset_dim(p->all);
+  p->N = mtl_dataset_total_n(p->all);
+  p->kinds = cli_kinds(p->all);
+  rc = split_parts(a, path, p);
+  if (rc == CLI_OK)
+    p->N_train = mtl_dataset_total_n(p->train);
+  if (rc == CLI_OK && p->train != p->all) {
+    mtl_dataset_free(p->all);
+    p->all = NULL;
+  }
+  return rc;
+}
+
+static int split_parts(const train_args *a, const char *path, parts *p) {
+  int rc;
   p->train = p->all;
   if (a->split_file) {
     p->train = NULL;
@@ -82,23 +102,21 @@ static int make_parts(const train_args *a, const char *path, parts *p) {
 }
 
 void train_print_data(FILE *f, const char *path, const parts *p) {
-  const mtl_dataset *ds = p->all;
-  if (!ds) { /* a process transport: every rank read only its own tasks */
-    fprintf(f, "data:         %s (%d tasks, %.0f samples, %d features; %s)\n",
-            path, p->T, p->n, p->d, p->how);
+  if (p->ranks > 0) { /* MPI: every rank read only its own tasks */
+    fprintf(f, "data:         %s (%d tasks, %lld samples, %d features; %s)\n",
+            path, p->T, (long long)p->N, p->d, p->how);
     return;
   }
-  int kinds = cli_kinds(ds);
+  int kinds = p->kinds;
   fprintf(f, "data:         %s (%d tasks, %lld samples, %d features, %s)\n",
-          path, mtl_dataset_ntasks(ds), (long long)mtl_dataset_total_n(ds),
-          mtl_dataset_dim(ds),
+          path, p->T, (long long)p->N, p->d,
           kinds == (CLI_KIND_REG | CLI_KIND_CLS)
               ? "mixed"
               : (kinds & CLI_KIND_CLS ? "classification" : "regression"));
   if (p->test)
     fprintf(f, "train/test:   %lld / %lld samples (%s)\n",
-            (long long)mtl_dataset_total_n(p->train),
-            (long long)mtl_dataset_total_n(p->test), p->how);
+            (long long)p->N_train, (long long)mtl_dataset_total_n(p->test),
+            p->how);
 }
 
 /* ---- one fitted model: evaluate, save, report ------------------------------- */
@@ -133,16 +151,15 @@ static void print_json(const train_args *a, const char *path,
   cli_json_str(stdout, mtl_method_name(mtl_params_method(prm)));
   printf(", \"data\": ");
   cli_json_str(stdout, path);
-  if (p->all)
+  if (p->ranks > 0)
     printf(", \"tasks\": %d, \"samples\": %lld, \"train_samples\": %lld, "
-           "\"features\": %d, \"parameters\": ",
-           mtl_dataset_ntasks(p->all), (long long)mtl_dataset_total_n(p->all),
-           (long long)mtl_dataset_total_n(p->train), mtl_dataset_dim(p->all));
-  else
-    printf(", \"tasks\": %d, \"samples\": %.0f, \"train_samples\": %.0f, "
            "\"features\": %d, \"transport\": \"mpi\", \"ranks\": %d, "
            "\"parameters\": ",
-           p->T, p->n, p->n, p->d, p->ranks);
+           p->T, (long long)p->N, (long long)p->N_train, p->d, p->ranks);
+  else
+    printf(", \"tasks\": %d, \"samples\": %lld, \"train_samples\": %lld, "
+           "\"features\": %d, \"parameters\": ",
+           p->T, (long long)p->N, (long long)p->N_train, p->d);
   fitrun_json_params(stdout, prm);
   fitrun_json_info(stdout, in);
   printf(", \"model\": ");
@@ -220,7 +237,10 @@ static int train_one(train_args *a, const char *path, parts *p,
   mtl_fit_info *in = NULL;
   if (a->trace)
     mtl_params_set(prm, "trace", "1");
-  int st = mtl_fit(p->train, prm, NULL, &m, &in);
+  /* the fit takes the training part: it needs the data once, not twice */
+  if (p->train == p->all)
+    p->all = NULL;
+  int st = mtl_fit_take(&p->train, prm, NULL, &m, &in);
   cli_progress_done(&a->fr.pc);
   int rc = st < 0 ? cli_lib_error(st, "%s failed on '%s'",
                                   mtl_method_name(mtl_params_method(prm)),
@@ -264,7 +284,7 @@ static void print_path(const train_args *a, const char *path, const parts *p,
     printf(", \"data\": ");
     cli_json_str(stdout, path);
     printf(", \"tasks\": %d, \"features\": %d, \"grid\": ",
-           mtl_dataset_ntasks(p->all), mtl_dataset_dim(p->all));
+           p->T, p->d);
     cli_json_str(stdout, a->fr.grid_text);
     printf(", \"seconds\": ");
     cli_json_num(stdout, secs);

@@ -3,7 +3,9 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct command {
   const char *name;
@@ -38,7 +40,36 @@ static void usage(FILE *f) {
              "error, 2 usage error.\n");
 }
 
+/* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE;
+ * Debian 12's OpenBLAS (0.3.21) does not know recent CPUs and loads its
+ * generic kernels, 2-5x slower than the ones this CPU runs (README, "BLAS";
+ * bench/run_blas.sh).  When libmtl says so, mtl re-executes itself once
+ * with the variable set (it is then set, so there is no second time).  The
+ * exec keeps the process id, arguments, open files and environment, so it
+ * is safe under mpirun too (as a wrapper script's exec is), and every rank
+ * runs the kernels an in-process run would.  Should the exec fail, a
+ * one-line notice says what to set.  Setting OPENBLAS_CORETYPE yourself
+ * (to any core) turns this off. */
+static void blas_core(int argc, char **argv) {
+  const char *core = mtl_blas_suggested_core();
+  if (!core)
+    return;
+  if (setenv("OPENBLAS_CORETYPE", core, 1) == 0) {
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* the exec failed: go on as we are */
+  }
+  int quiet = 0;
+  for (int k = 1; k < argc; k++)
+    quiet |= !strcmp(argv[k], "-q") || !strcmp(argv[k], "--quiet");
+  if (!quiet)
+    fprintf(stderr, "mtl: note: OpenBLAS runs kernels for an older CPU on "
+                    "this one; set OPENBLAS_CORETYPE=%s for 2-5x faster "
+                    "linear algebra\n",
+            core);
+}
+
 int main(int argc, char **argv) {
+  blas_core(argc, argv);
   if (argc < 2) {
     usage(stderr);
     return CLI_USAGE;
@@ -51,7 +82,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 ||
       strcmp(cmd, "version") == 0) {
-    printf("mtl %s (libmtl %s)\n", MTL_VERSION_STRING, mtl_version());
+    printf("mtl %s (libmtl %s)\nBLAS: %s\n", MTL_VERSION_STRING,
+           mtl_version(), mtl_blas_name());
     return CLI_OK;
   }
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -22,11 +22,14 @@ typedef struct train_args {
 
 /* Train and test parts of the data, whichever way they were obtained. */
 typedef struct parts {
-  mtl_dataset *all, *train, *test; /* train may alias all (no split) */
-  const char *how;                 /* description of the test part, or
-                                      (all NULL: MPI) of the reading */
-  int T, d, ranks;                 /* all NULL: what every rank read */
-  double n;
+  mtl_dataset *all, *train, *test; /* train may alias all (no split); all
+                                      is freed once split, train once a
+                                      fit has taken it */
+  const char *how;                 /* description of the test part */
+  int T, d, kinds;                 /* of all the data, kept for the report */
+  int64_t N, N_train;
+  int ranks;                       /* > 0: MPI, each rank read only its own
+                                      tasks (how says so) */
 } parts;
 
 /* "data:" and "train/test:" lines. */

@@ -123,9 +123,10 @@ static int run_mpi(train_args *a, const char *path) {
     memset(&p, 0, sizeof p);
     p.T = mtl_model_ntasks(m);
     p.d = mtl_model_input_dim(m);
-    p.n = mtl_fit_info_number(in, "samples"); /* online: instances */
-    if (isnan(p.n))
-      p.n = mtl_fit_info_number(in, "instances");
+    double n = mtl_fit_info_number(in, "samples"); /* online: instances */
+    if (isnan(n))
+      n = mtl_fit_info_number(in, "instances");
+    p.N = p.N_train = (int64_t)n;
     p.ranks = size;
     p.how = has_server(mtl_method_name(a->fr.method))
                 ? "MPI: a server and task ranks, each reading only its own "

@@ -185,6 +185,26 @@ MTL_API int mtl_dataset_get_task_csr(const mtl_dataset *ds, int t,
                                      const int32_t **indices,
                                      const double **values, int64_t *nnz);
 
+/* --- The BLAS ------------------------------------------------------------ */
+
+/** The BLAS that libmtl's linear algebra runs on, as text: for OpenBLAS
+ *  its configuration, the kernel set ("core") it chose for this CPU and
+ *  its file, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ..., core Haswell
+ *  (libopenblas.so.0)"; else the file that provides cblas_dgemm (e.g.
+ *  "libblis.so.4").  Valid for the life of the process; thread-safe. */
+MTL_API const char *mtl_blas_name(void);
+/** When the BLAS is OpenBLAS and it runs kernels for an older CPU than
+ *  this one -- OpenBLAS 0.3.21 (Debian 12) does not know recent Intel CPUs
+ *  and falls back to its generic "Prescott" kernels, 3-5x slower in dsyrk
+ *  and dgemm on an AVX-512 CPU -- the value of OPENBLAS_CORETYPE that
+ *  selects the kernels this CPU can run: "SkylakeX" (AVX-512), "Haswell"
+ *  (AVX2 + FMA) or "Sandybridge" (AVX).  NULL when there is nothing to gain
+ *  or OPENBLAS_CORETYPE is set already.  OpenBLAS reads the variable when
+ *  it is loaded, so it must be in the environment before the program
+ *  starts (the `mtl` tool re-executes itself with it; see README, "BLAS").
+ *  The library never sets it and never prints. */
+MTL_API const char *mtl_blas_suggested_core(void);
+
 /* --- Readers and writers ------------------------------------------------ */
 
 typedef enum {
@@ -914,6 +934,15 @@ MTL_API void mtl_params_set_log(mtl_params *p, mtl_log_fn fn, void *ctx);
 MTL_API int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
                     const mtl_transport *tr, mtl_model **model,
                     mtl_fit_info **info);
+/** mtl_fit on a dataset that the call takes: *ds is set to NULL and the
+ *  dataset freed before the call returns, whatever it returns.  The
+ *  methods that fit on standardized (scaled) data release each task's raw
+ *  features as soon as its scaled copy is made, so the fit holds about one
+ *  copy of the data instead of two.  Same results as mtl_fit, bit for bit.
+ *  For a program that does not need the data after the fit (mtl train). */
+MTL_API int mtl_fit_take(mtl_dataset **ds, const mtl_params *p,
+                         const mtl_transport *tr, mtl_model **model,
+                         mtl_fit_info **info);
 
 /* The results of a fit: an ordered list of named values (numbers or text):
  * "method", "status" ("converged"|"max-iter"), "iterations" (the method's

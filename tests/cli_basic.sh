@@ -19,6 +19,18 @@ holds() { awk "BEGIN { exit !($1) }"; }
 # ---- version and help ------------------------------------------------------
 "$MTL" --version | grep -q '^mtl [0-9]\+\.[0-9]\+\.[0-9]\+' || fail "--version"
 "$MTL" --help | grep -q 'demo' || fail "mtl --help lists commands"
+# the BLAS, and never OpenBLAS's pre-AVX kernels on an AVX2 or AVX-512 CPU
+# unless asked for (mtl re-executes itself with OPENBLAS_CORETYPE set)
+blas=$(env -u OPENBLAS_CORETYPE "$MTL" --version 2>&1 | sed -n 's/^BLAS: //p')
+[ -n "$blas" ] || fail "--version names no BLAS"
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+  case "$blas" in
+  *"core Prescott"* | *"core Core2"* | *"core Nehalem"* | *"core Sandybridge"*)
+    fail "mtl runs OpenBLAS's kernels for an older CPU: $blas" ;;
+  esac
+fi
+OPENBLAS_CORETYPE=Prescott "$MTL" --version | grep -q 'core Prescott\|^BLAS: lib' ||
+  fail "OPENBLAS_CORETYPE set by the user is kept"
 for c in demo train predict eval cv gen graph signs; do
   "$MTL" "$c" --help >help.txt || fail "mtl $c --help exits non-zero"
   grep -q "^usage: mtl $c" help.txt || fail "mtl $c --help: no usage line"
@@ -38,6 +50,12 @@ done
 grep -q 'wrote d.txt: sparse, 10 tasks, 600 samples, 30 features' gen.txt ||
   fail "gen summary: $(cat gen.txt)"
 [ "$(grep -vc '^#' d.txt)" -eq 600 ] || fail "d.txt should hold 600 samples"
+# a pipe reads as the file does (held in memory: it cannot be read twice)
+"$MTL" train <(cat d.txt) --lambda 0.1 -q -o pipe.mtl >/dev/null &&
+  "$MTL" train d.txt --lambda 0.1 -q -o file.mtl >/dev/null ||
+  fail "train from a pipe"
+diff <(grep -v 'data\|seconds' pipe.mtl) <(grep -v 'data\|seconds' file.mtl) \
+  >/dev/null || fail "a pipe and its file give different models"
 [ "$(wc -l <w.csv)" -eq 30 ] || fail "w.csv should have 30 rows"
 awk -F, 'NF != 10 { exit 1 }' w.csv || fail "w.csv rows should have 10 values"
 nz=$(awk -F, '{ for (i = 1; i <= NF; i++) if ($i + 0 != 0) { n++; break } }

@@ -101,6 +101,9 @@ int mtl__info_trace(mtl_fit_info *in, const char *header, int rows, int cols,
 /* ---- the fit context and output (fit.c) --------------------------------- */
 struct mtl__fit_ctx {
   const mtl_dataset *ds;   /* raw training data */
+  mtl_dataset *take;       /* ds itself when the fit may release its
+                              features as it scales them (mtl_fit_take),
+                              else NULL */
   const mtl_params *p;
   const mtl_transport *tr;
   const double *W0;        /* warm start (scaled space, d x T) or NULL */
@@ -159,10 +162,11 @@ int mtl__dist_sizes(const mtl_transport *t, const mtl_dataset *ds, int *K,
 const char *mtl__fit_rank_map(const mtl__fit_ctx *c, char *buf, size_t cap);
 
 /* The shared steps of the methods' fits. */
-/* Scaler fitted on ds per the parameters "standardize" and "bias" (absent
- * = 0) and the scaled copy. */
-int mtl__fit_scale(const mtl_params *p, const mtl_dataset *ds,
-                   mtl_scaler *sc, mtl_dataset **scaled);
+/* Scaler fitted on c->ds per the parameters "standardize" and "bias"
+ * (absent = 0) and the scaled copy (c->take: made while c->ds's features
+ * are released; at most once per fit). */
+int mtl__fit_scale(const mtl__fit_ctx *c, mtl_scaler *sc,
+                   mtl_dataset **scaled);
 /* Problem parameters of the shared parameters (loss, scaling, reg, lambda,
  * ridge, graph_file, bias, threads, where the method has them).  *R (graph
  * matrix) is malloc'd when read: free after use. */

@@ -31,8 +31,10 @@ const char *mtl__status_word(int st) {
   return st == MTL_CONVERGED ? "converged" : "max-iter";
 }
 
-int mtl__fit_scale(const mtl_params *p, const mtl_dataset *ds,
-                   mtl_scaler *sc, mtl_dataset **scaled) {
+int mtl__fit_scale(const mtl__fit_ctx *c, mtl_scaler *sc,
+                   mtl_dataset **scaled) {
+  const mtl_params *p = c->p;
+  const mtl_dataset *ds = c->ds;
   memset(sc, 0, sizeof *sc);
   *scaled = NULL;
   int stdz = mtl__p_index(p, "standardize") >= 0 &&
@@ -41,7 +43,8 @@ int mtl__fit_scale(const mtl_params *p, const mtl_dataset *ds,
   int rc = mtl_scaler_fit(ds, stdz, bias, sc);
   if (rc < 0)
     return mtl__err_prefix(rc, "cannot fit the feature scaler");
-  rc = mtl_scaler_apply(sc, ds, scaled);
+  rc = c->take ? mtl__scaler_apply_take(sc, c->take, scaled)
+              : mtl_scaler_apply(sc, ds, scaled);
   if (rc < 0) {
     mtl_scaler_clear(sc);
     memset(sc, 0, sizeof *sc);
@@ -317,9 +320,10 @@ static int check_transport(const mtl_dataset *ds, const mtl_params *p,
   return MTL_OK;
 }
 
-int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
-            const mtl_transport *tr, mtl_model **model,
-            mtl_fit_info **info) {
+/* mtl_fit and mtl_fit_take (take: ds, given to the fit). */
+static int fit(const mtl_dataset *ds, mtl_dataset *take, const mtl_params *p,
+               const mtl_transport *tr, mtl_model **model,
+               mtl_fit_info **info) {
   if (model)
     *model = NULL;
   if (info)
@@ -333,7 +337,7 @@ int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
   rc = mtl_params_check(p);
   if (rc < 0)
     return rc;
-  mtl__fit_ctx c = {.ds = ds, .p = p, .tr = tr};
+  mtl__fit_ctx c = {.ds = ds, .take = take, .p = p, .tr = tr};
   c.want_trace = mtl__p_index(p, "trace") >= 0 && mtl__p_num(p, "trace") != 0;
   mtl__fit_out o;
   int st = mtl__fit_run(&c, &o, model);
@@ -342,5 +346,22 @@ int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
     o.info = NULL;
   }
   mtl__fit_out_clear(&o);
+  return st;
+}
+
+int mtl_fit(const mtl_dataset *ds, const mtl_params *p,
+            const mtl_transport *tr, mtl_model **model,
+            mtl_fit_info **info) {
+  return fit(ds, NULL, p, tr, model, info);
+}
+
+int mtl_fit_take(mtl_dataset **ds, const mtl_params *p,
+                 const mtl_transport *tr, mtl_model **model,
+                 mtl_fit_info **info) {
+  mtl_dataset *d = ds ? *ds : NULL;
+  if (ds)
+    *ds = NULL;
+  int st = fit(d, d, p, tr, model, info);
+  mtl_dataset_free(d);
   return st;
 }

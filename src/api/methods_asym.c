@@ -18,7 +18,7 @@
 static int loss_problem(const mtl__fit_ctx *c, mtl__fit_out *o,
                         int auto_scaling, mtl_dataset **scaled,
                         mtl_problem **pb) {
-  int rc = mtl__fit_scale(c->p, c->ds, &o->sc, scaled);
+  int rc = mtl__fit_scale(c, &o->sc, scaled);
   if (rc < 0)
     return rc;
   rc = mtl__fit_problem_params(c->p, mtl_dataset_ntasks(c->ds), &o->pp,

@@ -28,7 +28,7 @@ static void prepared_clear(prepared *s) {
 /* Scales c->ds into o->sc / s->scaled and builds the problem (o->pp). */
 static int prepare(const mtl__fit_ctx *c, mtl__fit_out *o, prepared *s) {
   memset(s, 0, sizeof *s);
-  int rc = mtl__fit_scale(c->p, c->ds, &o->sc, &s->scaled);
+  int rc = mtl__fit_scale(c, &o->sc, &s->scaled);
   if (rc < 0)
     return rc;
   rc = mtl__fit_problem_params(c->p, mtl_dataset_ntasks(c->ds), &o->pp,

@@ -122,6 +122,12 @@ int mtl__graph_read(const char *path, int K, const char *what, int connected,
 int mtl__graph_edges(const mtl_graph *g, const int **pairs);
 
 /* ---- scaler (data_scaler.c) --------------------------------------------- */
+/* mtl_scaler_apply that releases each task's raw features as soon as its
+ * scaled copy is made (same values): ds keeps its tasks' sizes, labels,
+ * names and kinds, but no features, and is only fit to be freed or asked
+ * for those.  Peak memory: one copy of the data plus one task. */
+int mtl__scaler_apply_take(const mtl_scaler *s, mtl_dataset *ds,
+                           mtl_dataset **out);
 /* The passes of a scaler fit (data_scaler.c), shared by mtl_scaler_fit and
  * its MPI version, which reduces a, mn, mx over ranks between them.
  * a = [N, any_sparse, nnz (d), sum (d), sq (d)], zeroed; mn/mx = +-inf. */

@@ -250,8 +250,38 @@ static int scale_task(const mtl_scaler *s, const mtl__task *tk, int centered,
   return MTL_OK;
 }
 
+/* Releases the feature arrays of task t of ds (taken by the scaling). */
+static void release_features(mtl_dataset *ds, int t) {
+  mtl__task *tk = &ds->tasks[t];
+  if (tk->owns_X) {
+    free(tk->X);
+    free(tk->indptr);
+    free(tk->indices);
+    free(tk->values);
+  }
+  tk->X = tk->values = NULL;
+  tk->indptr = NULL;
+  tk->indices = NULL;
+  tk->owns_X = 0;
+}
+
+static int apply(const mtl_scaler *s, const mtl_dataset *ds,
+                 mtl_dataset *take, mtl_dataset **out);
+
 int mtl_scaler_apply(const mtl_scaler *s, const mtl_dataset *ds,
                      mtl_dataset **out) {
+  return apply(s, ds, NULL, out);
+}
+
+int mtl__scaler_apply_take(const mtl_scaler *s, mtl_dataset *ds,
+                           mtl_dataset **out) {
+  return apply(s, ds, ds, out);
+}
+
+/* The scaled copy of ds; with take (== ds), each task's raw features are
+ * released as soon as its copy is made. */
+static int apply(const mtl_scaler *s, const mtl_dataset *ds,
+                 mtl_dataset *take, mtl_dataset **out) {
   int rc;
   if (!out)
     return mtl__err(MTL_EINVAL, "mtl_scaler_apply: NULL output argument");
@@ -288,6 +318,12 @@ int mtl_scaler_apply(const mtl_scaler *s, const mtl_dataset *ds,
     }
     o->shared_X = Z;
     o->shared = 1;
+    if (take) {
+      free(take->shared_X);
+      take->shared_X = NULL;
+      for (int t = 0; t < take->T; t++)
+        take->tasks[t].X = NULL;
+    }
     for (int t = 0; t < ds->T && !rc; t++) {
       const mtl__task *tk = &ds->tasks[t];
       double *y = mtl__malloc((size_t)n * sizeof *y);
@@ -306,8 +342,11 @@ int mtl_scaler_apply(const mtl_scaler *s, const mtl_dataset *ds,
       o->tasks[idx].weight = tk->weight;
     }
   } else {
-    for (int t = 0; t < ds->T && !rc; t++)
+    for (int t = 0; t < ds->T && !rc; t++) {
       rc = scale_task(s, &ds->tasks[t], centered, o);
+      if (!rc && take)
+        release_features(take, t);
+    }
   }
   if (!rc)
     rc = mtl__dataset_copy_global(ds, NULL, o);

@@ -351,11 +351,14 @@ int mtl_dataset_read(const char *path, const mtl_read_params *p,
     return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
   if (S_ISDIR(st.st_mode))
     return mtl__err(MTL_EIO, "%s: cannot read: is a directory", path);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-  size_t got = fread(magic, 1, sizeof magic, f);
-  fclose(f);
+  size_t got = 0;
+  if (S_ISREG(st.st_mode)) { /* a pipe would lose what we peek at */
+    FILE *f = fopen(path, "rb");
+    if (!f)
+      return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    got = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+  }
   int npy = got >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0;
 
   mtl_format fmt = p->format;

@@ -3,7 +3,9 @@
  * the features in the other columns, in order.
  *
  * One pass over the file (io_lines.c): the header fixes the dimension, so
- * every row is parsed (mtl__strtod) straight into its task's dense rows.
+ * every row is parsed (mtl__strtod) straight into its task's dense rows;
+ * a row without quotes is parsed in place, any other row (or one with an
+ * error) is split into fields first.
  * At the end, tasks are kept dense or converted to CSR one at a time
  * (params.sparse, or density < 25%), so memory peaks at the dense data
  * plus one task.  Errors read "file:line: reason (value 'token')".
@@ -218,6 +220,70 @@ done:
   return rc;
 }
 
+/* The common case of a data row, parsed in place without splitting it:
+ * no quotes, every field a plain token.  Returns 1 when the row was
+ * stored, 0 when it needs csv_row (quotes, or anything csv_row reports as
+ * an error: csv_row then parses it again from the start and names the
+ * problem), or an error code. */
+static int csv_row_fast(const csv_cols *cc, const char *q, size_t len,
+                        mtl__tset *s, int64_t *nnz) {
+  int ncol = cc->ncol, d = ncol - 2, rc;
+  if (memchr(q, '"', len))
+    return 0;
+  const char *tk = q;
+  for (int c = 0; c < cc->tc; c++) { /* the task column's token */
+    tk = memchr(tk, ',', len - (size_t)(tk - q));
+    if (!tk++)
+      return 0;
+  }
+  while (is_sep(*tk))
+    tk++;
+  const char *te = tk;
+  while (!is_end(*te) && *te != ',')
+    te++;
+  while (te > tk && is_sep(te[-1]))
+    te--;
+  if (te == tk)
+    return 0;
+  int ti = mtl__tset_get(s, tk, (size_t)(te - tk));
+  if (ti < 0)
+    return ti;
+  mtl__tacc *a = &s->t[ti];
+  if ((rc = grow_rows(a, d)))
+    return rc;
+  double *x = a->X + (size_t)a->n * (size_t)d, y = 0;
+  int64_t nz = 0;
+  int32_t j = 0;
+  for (int c = 0; c < ncol; c++) {
+    char *e;
+    while (is_sep(*q))
+      q++;
+    if (c == cc->tc) {
+      while (!is_end(*q) && *q != ',')
+        q++;
+    } else {
+      double v = mtl__strtod(q, &e);
+      if (e == q || !isfinite(v))
+        return 0;
+      for (q = e; is_sep(*q);)
+        q++;
+      if (c == cc->lc) {
+        y = v;
+      } else {
+        x[j++] = v != 0 ? v : 0.0;
+        nz += v != 0;
+      }
+    }
+    if (c < ncol - 1 ? *q != ',' : !is_end(*q))
+      return 0;
+    q++;
+  }
+  a->y[a->n++] = y;
+  a->i = (int)a->n;
+  *nnz += nz;
+  return 1;
+}
+
 /* Task a's dense rows (n x d) as CSR, the dense block freed. */
 static int to_csr(mtl__tacc *a, int d) {
   int n = a->i;
@@ -310,6 +376,12 @@ int mtl__read_csv(const char *path, const mtl_read_params *p,
       q++;
     if (is_end(*q) || *q == '#')
       continue;
+    if ((rc = csv_row_fast(&cc, line, len, &s, &nnz)) < 0)
+      goto done;
+    if (rc == 1) {
+      rc = MTL_OK;
+      continue;
+    }
     int n = split_csv(line, &fld, &fcap);
     if (n == -2)
       BAD(MTL_ENOMEM, "out of memory");

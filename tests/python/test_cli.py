@@ -2,6 +2,9 @@
 the same data and parameters (the data written in libmtl's text format with
 17 significant digits, so both read the same doubles)."""
 import csv
+import ctypes
+import os
+import re
 import subprocess
 
 import numpy as np
@@ -32,6 +35,20 @@ CASES = [
 ]
 
 
+def blas_env():
+    """The environment of the CLI runs: OpenBLAS with the kernels the
+    binding runs on in this process, so that both compute with the same
+    BLAS (on a CPU that OpenBLAS does not know, mtl would otherwise switch
+    to the CPU's best kernels, see the README's "BLAS")."""
+    f = libmtl._lib.lib.mtl_blas_name
+    f.restype = ctypes.c_char_p
+    env = dict(os.environ)
+    m = re.search(r", core (\w+) \(libopenblas", f().decode())
+    if m:
+        env["OPENBLAS_CORETYPE"] = m.group(1)
+    return env
+
+
 def write_text(path, X, y, task):
     with open(path, "w") as f:
         for xi, yi, ti in zip(X, y, task):
@@ -57,7 +74,7 @@ def test_same_as_cli(tmp_path, cli, method, params):
     if params:
         cmd += ["--set", ";".join("%s=%s" % (k, to_text(v))
                                   for k, v in params.items())]
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, env=blas_env())
     est = libmtl.MultiTask(method, **params).fit(X, y, task=task)
     theirs = libmtl.load_model(model)
     np.testing.assert_allclose(est.model_.W, theirs.W, rtol=1e-12,
@@ -71,6 +88,7 @@ def test_same_as_cli(tmp_path, cli, method, params):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     out = subprocess.run([cli, "predict", str(model), str(data), "--dim",
                           str(X.shape[1]), "--storage", "dense"], check=True,
+                         env=blas_env(),
                          capture_output=True, text=True).stdout
     rows = list(csv.DictReader(out.splitlines()))
     by_task = {}
