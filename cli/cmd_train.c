@@ -220,7 +220,9 @@ int train_finish(train_args *a, const char *path, parts *p,
   else
     print_text(a, path, p, prm, in, &ev);
   const char *st = mtl_fit_info_get(in, "status");
-  if (st && strcmp(st, "max-iter") == 0)
+  /* --tol 0 asks for the iteration limit itself: nothing to warn about */
+  const char *tol = mtl_params_get(prm, "tol");
+  if (st && strcmp(st, "max-iter") == 0 && !(tol && atof(tol) == 0))
     cli_note("warning: %s stopped at its iteration limit (%s) before its "
              "tolerance was met",
              mtl_method_name(mtl_params_method(prm)),

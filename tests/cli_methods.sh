@@ -319,4 +319,10 @@ expect 2 "out of range" signs srml.mtl --tol -1
 [ ! -e e.mtl ] || fail "a failed train created its model"
 [ ! -e e.dot ] || fail "a failed graph created its DOT"
 if ls | grep -q '\.tmp'; then fail "left temporary files: $(ls | grep '\.tmp')"; fi
+# the iteration-limit warning: given when --tol was not met, not for --tol 0
+"$MTL" train lr.txt --method smtl --max-iter 3 -o w1.mtl >/dev/null 2>w1.err
+grep -q "stopped at its iteration limit" w1.err || fail "no max-iter warning"
+"$MTL" train lr.txt --method smtl --max-iter 3 --tol 0 -o w2.mtl \
+  >/dev/null 2>w2.err
+if grep -q "iteration limit" w2.err; then fail "max-iter warning with --tol 0"; fi
 echo "cli_methods: all checks passed"

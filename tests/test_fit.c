@@ -417,6 +417,18 @@ static void test_checkpoint_resume(void) {
                  (size_t)n * sizeof(double)) == 0);
   }
   CHECK(!strcmp(mtl_model_get_meta(resumed, "param.resume"), ck));
+  /* a checkpoint of another problem (lambda, then the regularizer) is
+   * refused, naming what differs */
+  mtl_model *other = NULL;
+  CHECK_OK(mtl_params_set(p, "lambda", "0.3"));
+  CHECK_ERR(mtl_fit(ds, p, NULL, &other, NULL), MTL_EINVAL);
+  CHECK_MSG("its lambda is 0.10000000000000001, this run's 0.29999999999");
+  CHECK_OK(mtl_params_set(p, "lambda", "0.1"));
+  CHECK_OK(mtl_params_set(p, "reg", "l1")); /* the default is l21 */
+  CHECK_ERR(mtl_fit(ds, p, NULL, &other, NULL), MTL_EINVAL);
+  CHECK_MSG("regularizer");
+  CHECK(other == NULL);
+  mtl_model_free(other);
   /* a checkpoint of another method is refused, naming the file */
   mtl_params *a = mtl_params_create("async");
   CHECK_OK(mtl_params_set(a, "nodes", "3"));

@@ -17,6 +17,40 @@
  * the remaining iterations; AMTL checkpoints after an update, and on resume
  * every node simply gets a fresh column (the columns in flight are lost,
  * which an asynchronous method tolerates). */
+/* The problem a checkpoint belongs to: regularizer, lambda, ridge,
+ * unpenalized last row. */
+static void problem_of(const mtl__srv *s, double prob[4]) {
+  const mtl__async_ctx *cx = s->cx;
+  prob[0] = cx->reg.type;
+  prob[1] = cx->reg.lambda;
+  prob[2] = cx->reg.ridge;
+  prob[3] = cx->unpenalized_last;
+}
+
+/* A checkpoint of another problem is refused, naming what differs (older
+ * checkpoints without the record are taken as they are). */
+static int check_problem(const mtl__srv *s, const mtl__ckfile *f,
+                         const char *path) {
+  static const char *const what[4] = {"regularizer", "lambda", "ridge",
+                                      "unpenalized last row (bias)"};
+  const double *q = NULL;
+  for (int i = 0; i < f->nvar; i++)
+    if (!strcmp(f->v[i].name, "problem") && f->v[i].n == 4)
+      q = f->v[i].x;
+  if (!q)
+    return MTL_OK;
+  double prob[4];
+  problem_of(s, prob);
+  for (int i = 0; i < 4; i++)
+    if (q[i] != prob[i])
+      return mtl__err(MTL_EINVAL, "checkpoint '%s' belongs to another "
+                                  "problem: its %s is %.17g, this run's "
+                                  "%.17g (resume continues the same "
+                                  "problem only)",
+                      path, what[i], q[i], prob[i]);
+  return MTL_OK;
+}
+
 int mtl__srv_ckpt_write(mtl__srv *s) {
   mtl__ckpt *ck = s->cx->ckpt;
   mtl__ckfile f;
@@ -32,6 +66,11 @@ int mtl__srv_ckpt_write(mtl__srv *s) {
                     (double)s->over, (double)s->capped, s->nrec,
                     s->rec_every, s->eta, s->L};
   rc = mtl__ck_put(&f, "header", hdr, 12);
+  if (!rc) { /* the problem, so that a resume cannot mix two */
+    double prob[4];
+    problem_of(s, prob);
+    rc = mtl__ck_put(&f, "problem", prob, 4);
+  }
   if (!rc)
     rc = mtl__ck_put(&f, "V", s->V, (int64_t)dT);
   for (int t = 0; t < T && !rc; t++)
@@ -102,6 +141,9 @@ int mtl__srv_ckpt_resume(mtl__srv *s) {
                   s->eta);
     goto done;
   }
+  if ((rc = check_problem(s, &f, path)))
+    goto done;
+  rc = MTL_EFORMAT;
   int nrec = (int)h[8];
   if (nrec < 1 || nrec > s->maxrec) {
     rc = mtl__err(MTL_EFORMAT, "checkpoint '%s': %d snapshots (max_records "
