@@ -229,6 +229,7 @@ static void test_bookkeeping(void) {
   ap.stragglers = 1;
   ap.straggle = 4;
   ap.dynamic = 1;
+  ap.step = MTL_ASYNC_STEP_THEOREM1; /* the paper's step, checked below */
   ap.record_every = 1;
   ap.max_records = 8; /* forces the history to be thinned */
   mtl_async_info info;
@@ -364,7 +365,63 @@ static void test_errors(void) {
   mtl_dataset_free(ds);
 }
 
+/* The default step policy (auto): with delays and a 10x straggler, and
+ * tau left to the machine, AMTL reaches the FISTA optimum to 1e-9; its
+ * steps stay between Theorem 1's floor (tau = P - 1) and 1; AMTL and SMTL
+ * stopped by the same tol on the fixed-point residual end at the same
+ * distance from the optimum (within 10x). */
+static void test_auto_policy(void) {
+  mtl_dataset *ds = make_data(MTL_GEN_LOWRANK, 10, 12, 40, 0, 21);
+  mtl_problem_params pp;
+  mtl_problem_params_init(&pp);
+  pp.reg.type = MTL_REG_TRACE;
+  pp.reg.lambda = 0.1;
+  pp.reg.ridge = 0.01;
+  double fopt = fista_opt(ds, &pp);
+  int d = 12, T = 10;
+  double *W = calloc((size_t)d * T, sizeof(double));
+  mtl_async_params ap;
+  mtl_async_params_init(&ap);
+  CHECK(ap.step == MTL_ASYNC_STEP_AUTO && ap.km_step == 0);
+  ap.max_iter = 20000;
+  ap.tol = 1e-13;
+  ap.delay_ms = 0.2;
+  ap.jitter_ms = 0.1;
+  ap.stragglers = 1;
+  ap.straggle = 10;
+  mtl_async_info info;
+  int rc = mtl_async_fit(ds, &pp, &ap, W, &info);
+  CHECK(rc == MTL_CONVERGED);
+  double rel = (objective_of(ds, &pp, W) - fopt) / fabs(fopt);
+  double floor = ap.c / (2.0 * (T - 1) / sqrt((double)T) + 1.0);
+  printf("auto policy, straggler: rel %.1e, %lld updates, eta_k %.3f "
+         "(floor %.3f), tau max %d\n",
+         rel, (long long)info.updates, info.eta_k_last, floor, info.tau_max);
+  CHECK_LE(fabs(rel), 1e-9);
+  CHECK(info.eta_k_last >= floor - 1e-15 && info.eta_k_last <= 1.0);
+  mtl_async_info_clear(&info);
+  /* the same tol: the same accuracy */
+  double dist[2];
+  for (int m = 0; m < 2; m++) {
+    mtl_async_params_init(&ap);
+    ap.mode = m ? MTL_ASYNC_SMTL : MTL_ASYNC_AMTL;
+    ap.max_iter = 20000;
+    ap.tol = 1e-7;
+    CHECK(mtl_async_fit(ds, &pp, &ap, W, &info) == MTL_CONVERGED);
+    dist[m] = (objective_of(ds, &pp, W) - fopt) / fabs(fopt);
+    mtl_async_info_clear(&info);
+  }
+  printf("tol 1e-7: AMTL %.2e, SMTL %.2e above the optimum\n", dist[0],
+         dist[1]);
+  CHECK(dist[0] >= 0 && dist[1] >= 0);
+  CHECK_LE(dist[0], 10 * dist[1] + 1e-14);
+  CHECK_LE(dist[1], 10 * dist[0] + 1e-14);
+  free(W);
+  mtl_dataset_free(ds);
+}
+
 int main(void) {
+  test_auto_policy();
   test_errors();
   test_bookkeeping();
   test_cancel_and_model();

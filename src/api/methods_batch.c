@@ -235,6 +235,8 @@ static void async_params(const mtl_params *p, int smtl, mtl_async_params *ap) {
   ap->eta = mtl__p_num(p, "eta");
   ap->eta_factor = mtl__p_num(p, "eta_factor");
   ap->km_step = mtl__p_num(p, "km_step");
+  if (mtl__p_index(p, "step") >= 0)
+    ap->step = (mtl_async_step)mtl__p_int(p, "step");
   ap->c = mtl__p_num(p, "c");
   ap->eta_min = mtl__p_num(p, "eta_min");
   ap->tau_guess = mtl__p_int(p, "tau_guess");
@@ -462,8 +464,9 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_NONNEG("lambda", "0.1", "regularization strength"),              \
       MTL__P_RIDGE, MTL__P_GRAPH_FILE, MTL__P_STANDARDIZE, MTL__P_BIAS,       \
       MTL__P_INT("max_iter", "1000", 1, 1e9, "updates per task"),             \
-      MTL__P_NONNEG("tol", "1e-10", "stop when every task's last update "     \
-                                    "changed v_t by <= tol max(1, |v_t|)"),   \
+      MTL__P_NONNEG("tol", "1e-10", "stop when every task's fixed-point "     \
+                                    "residual (last change / its step) is "   \
+                                    "<= tol max(1, |v_t|)"),                  \
       MTL__P_INT("nodes", "0", 0, 1e6, "task nodes (threads; task t on "      \
                                       "node t % N + 1); 0 = one per task"),   \
       MTL__P_NONNEG("eta", "0", "forward step in (0, 2/L); 0 = eta_factor "   \
@@ -471,6 +474,11 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_REAL("eta_factor", "1", 0, 2, "forward step eta = X / L when "   \
                                           "eta is 0, X in (0, 2)"),           \
       MTL__P_REAL("km_step", "0", 0, 2, km_help),                             \
+      MTL__P_CHOICE("step", "auto", "auto|theorem1",                          \
+                    "async step policy when km_step is 0: auto = 1 while "    \
+                    "the fixed-point residual falls, halved (down to "        \
+                    "Theorem 1's step at tau_guess) when it rises; "          \
+                    "theorem1 = the paper's rule (with tau_adapt)"),          \
       MTL__P_REAL("c", "0.9", 0, 1, "Theorem 1's constant c in (0, 1)"),      \
       MTL__P_POS("eta_min", "1e-3", "lower bound of Theorem 1's step eta_k"), \
       MTL__P_INT("tau_guess", "-1", -1, 1e9, "delay tau assumed before "      \
@@ -513,7 +521,7 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_TRACE
 
 static const mtl__pdef async_table[] = {ASYNC_PARAMS(
-    "fixed KM step eta_k in (0, 2); 0 = Theorem 1's rule")};
+    "fixed KM step eta_k in (0, 2); 0 = the step policy's (step)")};
 static const mtl__pdef smtl_table[] = {ASYNC_PARAMS(
     "fixed KM step eta_k in (0, 2); 0 = 1 (proximal gradient)")};
 

@@ -395,6 +395,11 @@ typedef enum {
   MTL_ASYNC_SMTL = 1   /* synchronous baseline */
 } mtl_async_mode;
 
+typedef enum {
+  MTL_ASYNC_STEP_AUTO = 0,    /* unrelaxed, backed off when it stalls */
+  MTL_ASYNC_STEP_THEOREM1 = 1 /* Theorem 1 of Baytas et al. */
+} mtl_async_step;
+
 typedef struct mtl_async_params {
   mtl_async_mode mode;  /* default MTL_ASYNC_AMTL */
   int nodes;            /* task nodes (threads) >= 1; 0 = one per task; at
@@ -403,15 +408,28 @@ typedef struct mtl_async_params {
                            task has been updated max_iter times (an SMTL
                            iteration = one update of every task) (default
                            1000) */
-  double tol;           /* also stop when every task's last update changed
-                           v_t by <= tol max(1, ||v_t||); 0 = off (default
-                           1e-10, >= 0) */
+  double tol;           /* also stop when every task's fixed-point
+                           residual is <= tol max(1, ||v_t||): its last
+                           update's change of v_t divided by the step it
+                           was made with (c_tk eta_k), so that the test
+                           does not depend on the step (SMTL, eta_k = 1:
+                           the change itself); 0 = off (default 1e-10) */
   double eta;           /* forward step in (0, 2/L); 0 = eta_factor / L,
                            L = max_t Lipschitz constant of grad loss_t
                            (default 0) */
   double eta_factor;    /* in (0, 2) (default 1) */
-  double km_step;       /* fixed KM step eta_k in (0, 2); 0 = Theorem 1's
-                           rule for AMTL and 1 for SMTL (default 0) */
+  double km_step;       /* fixed KM step eta_k in (0, 2); 0 = the step
+                           policy's (default 0) */
+  int step;             /* AMTL's step policy when km_step is 0:
+                           MTL_ASYNC_STEP_AUTO (default): eta_k = 1 (stale
+                           reads, unrelaxed) while the fixed-point residual
+                           falls; each epoch (T updates) in which it rises
+                           halves eta_k, down to Theorem 1's step with tau
+                           = tau_guess (a fixed delay, never the running
+                           maximum).  Fast; no convergence guarantee beyond
+                           the floor's.  MTL_ASYNC_STEP_THEOREM1: the
+                           paper's eta_k = c / (2 tau_k / sqrt(T) + 1)
+                           with tau_k per tau_adapt.  SMTL: 1 always. */
   double c;             /* Theorem 1's c in (0, 1) (default 0.9) */
   double eta_min;       /* lower bound of eta_k, > 0 (default 1e-3) */
   int tau_guess;        /* tau assumed before larger delays are observed;

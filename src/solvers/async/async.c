@@ -60,6 +60,7 @@ void mtl_async_params_init(mtl_async_params *p) {
       .eta = 0,
       .eta_factor = 1.0,
       .km_step = 0,
+      .step = MTL_ASYNC_STEP_AUTO,
       .c = 0.9,
       .eta_min = 1e-3,
       .tau_guess = -1,
@@ -142,6 +143,10 @@ static int check_params(const mtl_async_params *p, int T) {
   BAD(!(p->straggle >= 1) || !isfinite(p->straggle), straggle,
       "must be >= 1")
 #undef BAD
+  if (p->step != MTL_ASYNC_STEP_AUTO && p->step != MTL_ASYNC_STEP_THEOREM1)
+    return mtl__err(MTL_EINVAL, "async: step = %d must be 0 (auto) or 1 "
+                                "(theorem1)",
+                    p->step);
   if (p->tau_guess < -1)
     return mtl__err(MTL_EINVAL, "async: tau_guess = %d must be >= -1",
                     p->tau_guess);

@@ -66,6 +66,10 @@ int mtl__srv_ckpt_write(mtl__srv *s) {
                     (double)s->over, (double)s->capped, s->nrec,
                     s->rec_every, s->eta, s->L};
   rc = mtl__ck_put(&f, "header", hdr, 12);
+  if (!rc) { /* the auto step policy's state */
+    double au[2] = {s->eta_auto, s->res_prev};
+    rc = mtl__ck_put(&f, "auto_step", au, 2);
+  }
   if (!rc) { /* the problem, so that a resume cannot mix two */
     double prob[4];
     problem_of(s, prob);
@@ -188,6 +192,11 @@ int mtl__srv_ckpt_resume(mtl__srv *s) {
   s->over = (int64_t)h[6];
   s->capped = (int64_t)h[7];
   s->rec_every = (int)h[9];
+  for (int i = 0; i < f.nvar; i++) /* absent from older checkpoints */
+    if (!strcmp(f.v[i].name, "auto_step") && f.v[i].n == 2) {
+      s->eta_auto = f.v[i].x[0];
+      s->res_prev = f.v[i].x[1];
+    }
   /* the wall clock continues from the checkpoint's last snapshot */
   s->t0 = mtl__now() - s->rec_t[nrec - 1];
   if (s->use_rows)

@@ -40,6 +40,9 @@ typedef struct mtl__srv {
   int use_osvd, use_rows;
   double *rowsq;
   int64_t k, over, capped;
+  double *sent_eta;       /* T: eta_k sent with task t's last column */
+  double *res2;           /* T: task t's last squared fixed-point residual */
+  double eta_auto, eta_floor, res_prev; /* the auto step policy */
   int tau_max;
   double tau_sum, eta_k;
   int64_t *node_upd, *node_ndel, *task_upd;

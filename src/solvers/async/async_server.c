@@ -33,6 +33,8 @@ static void srv_free(mtl__srv *s) {
   free(s->recV);
   free(s->rec_t);
   free(s->rec_k);
+  free(s->sent_eta);
+  free(s->res2);
 }
 
 /* out (d x T) = Prox_{eta (lambda g + ridge)}(A) on the penalized rows, the
@@ -96,8 +98,10 @@ void mtl__srv_rows_recompute(mtl__srv *s) {
   }
 }
 
-/* V[:, t] <- vn, keeping the online SVD / row norms in step. */
-static int srv_write(mtl__srv *s, int t, const double *vn) {
+/* V[:, t] <- vn, keeping the online SVD / row norms in step; the task's
+ * fixed-point residual: the change divided by the step it was made with
+ * (relative in relchg, squared in res2). */
+static int srv_write(mtl__srv *s, int t, const double *vn, double step) {
   int d = s->d;
   double *v = s->V + (size_t)t * d;
   double dn = 0, vv = 0;
@@ -106,7 +110,9 @@ static int srv_write(mtl__srv *s, int t, const double *vn) {
     dn += e * e;
     vv += vn[j] * vn[j];
   }
-  s->relchg[t] = sqrt(dn) / (sqrt(vv) > 1 ? sqrt(vv) : 1);
+  double r = step > 0 ? sqrt(dn) / step : sqrt(dn);
+  s->res2[t] = r * r;
+  s->relchg[t] = r / (sqrt(vv) > 1 ? sqrt(vv) : 1);
   if (s->use_rows)
     for (int j = 0; j < s->dp; j++)
       s->rowsq[j] += vn[j] * vn[j] - v[j] * v[j];
@@ -119,7 +125,34 @@ static int srv_write(mtl__srv *s, int t, const double *vn) {
   return MTL_OK;
 }
 
-/* Theorem 1's step with the largest delay seen so far. */
+/* Theorem 1's step for delay tau. */
+static double theorem1(const mtl__srv *s, int tau) {
+  double e = s->ap->c / (2.0 * tau / sqrt((double)s->T) + 1.0);
+  return e > s->ap->eta_min ? e : s->ap->eta_min;
+}
+
+/* The auto policy, at the end of each epoch of T updates: when the
+ * fixed-point residual (over every task's last update) has grown to twice
+ * the smallest seen since the step last changed -- a sustained rise, not
+ * the noise of stale reads and stragglers -- halve the step, not below
+ * Theorem 1's with tau = tau_guess. */
+static void srv_auto_epoch(mtl__srv *s) {
+  double r = 0;
+  for (int t = 0; t < s->T; t++)
+    r += s->res2[t];
+  r = sqrt(r);
+  if (s->res_prev > 0 && r > 2 * s->res_prev && s->eta_auto > s->eta_floor) {
+    s->eta_auto *= 0.5;
+    if (s->eta_auto < s->eta_floor)
+      s->eta_auto = s->eta_floor;
+    s->res_prev = r;
+  } else if (!(s->res_prev > 0) || r < s->res_prev) {
+    s->res_prev = r; /* the smallest since the step last changed */
+  }
+}
+
+/* The step eta_k of the next column: fixed, SMTL's 1, the auto policy's,
+ * or Theorem 1's with the largest delay seen so far. */
 static double srv_eta_k(mtl__srv *s) {
   const mtl_async_params *ap = s->ap;
   if (ap->km_step > 0)
@@ -127,9 +160,10 @@ static double srv_eta_k(mtl__srv *s) {
   if (ap->mode == MTL_ASYNC_SMTL)
     return 1.0;
   int guess = ap->tau_guess >= 0 ? ap->tau_guess : s->P - 1;
+  if (ap->step == MTL_ASYNC_STEP_AUTO)
+    return s->eta_auto;
   int tau = ap->tau_adapt && s->tau_max > guess ? s->tau_max : guess;
-  double e = ap->c / (2.0 * tau / sqrt((double)s->T) + 1.0);
-  return e > ap->eta_min ? e : ap->eta_min;
+  return theorem1(s, tau);
 }
 
 static int srv_send_col(mtl__srv *s, int node, int t) {
@@ -139,6 +173,7 @@ static int srv_send_col(mtl__srv *s, int node, int t) {
   b[1] = (double)s->k;
   b[2] = s->eta;
   b[3] = s->eta_k;
+  s->sent_eta[t] = s->eta_k;
   int rc = srv_prox_col(s, t, b + COL_HDR);
   if (rc)
     return rc;
@@ -180,8 +215,11 @@ static int srv_apply(mtl__srv *s, int from, int n) {
   if (tau > s->tau_max)
     s->tau_max = tau;
   s->tau_sum += tau;
+  /* the step the node used (not the server's current one) against
+   * Theorem 1's bound for the delays seen */
   double bound = s->ap->c / (2.0 * s->tau_max / sqrt((double)s->T) + 1.0);
-  if (b[4] * s->eta_k > bound * (1 + 1e-12))
+  double step = b[4] * s->sent_eta[t];
+  if (step > bound * (1 + 1e-12))
     s->over++;
   s->capped += b[5] != 0;
   int r = from - 1;
@@ -192,11 +230,13 @@ static int srv_apply(mtl__srv *s, int from, int n) {
     s->node_del[r] += b[2];
     s->node_ndel[r]++;
   }
-  int rc = srv_write(s, t, b + UPD_HDR);
+  int rc = srv_write(s, t, b + UPD_HDR, step);
   if (rc)
     return rc;
   s->task_upd[t]++;
   s->k++;
+  if (s->ap->mode == MTL_ASYNC_AMTL && s->k % s->T == 0)
+    srv_auto_epoch(s);
   s->eta_k = srv_eta_k(s);
   if (s->k % s->rec_every == 0)
     srv_record(s);
@@ -293,6 +333,7 @@ static int srv_run_sync(mtl__srv *s, int *status) {
       b[1] = (double)s->k;
       b[2] = s->eta;
       b[3] = s->eta_k;
+      s->sent_eta[t] = s->eta_k;
       memcpy(b + COL_HDR, s->full + (size_t)t * d, d * sizeof(double));
       memcpy(b + COL_HDR + d, s->V + (size_t)t * d, d * sizeof(double));
       if ((rc = mtl__tr_send(s->tr, mtl__async_owner(t, s->P), TAG_COL, b,
@@ -407,11 +448,16 @@ static int srv_alloc(mtl__srv *s) {
   s->recV = mtl__malloc((size_t)(s->maxrec + 1) * dT * sizeof(double));
   s->rec_t = mtl__calloc((size_t)s->maxrec + 1, sizeof(double));
   s->rec_k = mtl__calloc((size_t)s->maxrec + 1, sizeof(double));
+  s->sent_eta = mtl__calloc((size_t)T, sizeof(double));
+  s->res2 = mtl__calloc((size_t)T, sizeof(double));
   if (!s->V || !s->pk || !s->full || !s->buf || !s->rowsq || !s->node_upd ||
       !s->node_ndel || !s->task_upd || !s->node_del || !s->node_inj ||
       !s->node_mult || !s->relchg || !s->node_next || !s->node_K ||
-      !s->recV || !s->rec_t || !s->rec_k)
+      !s->recV || !s->rec_t || !s->rec_k || !s->sent_eta || !s->res2)
     return MTL_ENOMEM;
+  s->eta_auto = 1.0;
+  s->eta_floor = theorem1(s, s->ap->tau_guess >= 0 ? s->ap->tau_guess
+                                                   : P - 1);
   for (int t = 0; t < T; t++)
     s->node_K[mtl__async_owner(t, P) - 1]++;
   return MTL_OK;

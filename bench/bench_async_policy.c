@@ -1,0 +1,139 @@
+/*
+ * bench_async_policy.c -- does asynchronous MTL pay with its default step?
+ * (issue 12).  10 tasks on 10 node threads, d = 50, squared loss, trace
+ * norm; every node's send is delayed by offset + U(0, offset/2) ms, and
+ * with a straggler node 1 by 10x that.  For each setting and each of
+ * `reps` paired runs (the same seed per run for every method), the time at
+ * which the objective trace first reaches F* (1 + 1e-4) (F*: FISTA to a
+ * certified gap of 1e-13), for SMTL and for AMTL with the default step
+ * policy (auto), a fixed KM step of 1, and Theorem 1 (the paper's rule);
+ * printed as the median over the runs of the ratio async / SMTL.  Every
+ * run's final objective is checked against F* before its time is used.
+ *
+ *   bench_async_policy [reps] [offset_ms]      (defaults 5 and 0.5)
+ */
+#include "mtl.h"
+#include "solvers/methods.h" /* mtl_async_fit and its trace (private) */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void die(const char *what) {
+  fprintf(stderr, "CHECK FAILED: %s: %s\n", what, mtl_last_error());
+  exit(1);
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Seconds to reach target along the trace (NaN if never). */
+static double time_to(const mtl_async_info *in, double target) {
+  for (int i = 0; i < in->nrecords; i++)
+    if (in->rec_obj[i] <= target)
+      return in->rec_time[i];
+  return NAN;
+}
+
+enum { SMTL, AUTO, KM1, THM1, NCONF };
+static const char *const conf_name[NCONF] = {"SMTL", "async, default (auto)",
+                                             "async, KM step 1",
+                                             "async, Theorem 1"};
+
+static double run(const mtl_dataset *ds, const mtl_problem_params *pp,
+                  int conf, double off, int strag, uint64_t seed,
+                  double target, double fopt) {
+  int d = mtl_dataset_dim(ds), T = mtl_dataset_ntasks(ds);
+  double *W = calloc((size_t)d * T, sizeof(double));
+  mtl_async_params ap;
+  mtl_async_params_init(&ap);
+  ap.mode = conf == SMTL ? MTL_ASYNC_SMTL : MTL_ASYNC_AMTL;
+  ap.km_step = conf == KM1 ? 1.0 : 0;
+  ap.step = conf == THM1 ? MTL_ASYNC_STEP_THEOREM1 : MTL_ASYNC_STEP_AUTO;
+  ap.max_iter = 3000;
+  ap.tol = 1e-9;
+  ap.delay_ms = off;
+  ap.jitter_ms = off / 2;
+  ap.stragglers = strag;
+  ap.straggle = 10;
+  ap.seed = seed;
+  ap.record_every = T / 2;
+  mtl_async_info in;
+  if (mtl_async_fit(ds, pp, &ap, W, &in) < 0 || !W)
+    die(conf_name[conf]);
+  double t = time_to(&in, target);
+  if (!(in.objective >= fopt * (1 - 1e-9)))
+    die("an objective below the certified optimum");
+  mtl_async_info_clear(&in);
+  free(W);
+  return t;
+}
+
+int main(int argc, char **argv) {
+  int reps = argc > 1 ? atoi(argv[1]) : 5;
+  double off = argc > 2 ? atof(argv[2]) : 0.5;
+  mtl_gen_params g;
+  mtl_gen_params_init(&g);
+  g.kind = MTL_GEN_LOWRANK;
+  g.T = 10;
+  g.d = 50;
+  g.n = 100;
+  g.rank = 3;
+  g.noise = 0.5;
+  g.seed = 12;
+  mtl_dataset *ds = NULL;
+  if (mtl_generate(&g, &ds, NULL))
+    die("generate");
+  mtl_problem_params pp;
+  mtl_problem_params_init(&pp);
+  pp.reg.type = MTL_REG_TRACE;
+  pp.reg.lambda = 0.1;
+  pp.reg.ridge = 0.01;
+  mtl_problem *pb = NULL;
+  if (mtl_problem_create(ds, &pp, &pb))
+    die("problem");
+  mtl_solver_params sp;
+  mtl_solver_params_init(&sp);
+  sp.max_iter = 100000;
+  sp.tol_obj = 0;
+  sp.tol_gap = 1e-13;
+  double *W = calloc((size_t)50 * 10, sizeof(double));
+  mtl_solve_info si;
+  if (mtl_solve(pb, &sp, W, &si) != MTL_CONVERGED)
+    die("FISTA");
+  double fopt = si.objective, target = fopt * (1 + 1e-4);
+  printf("# 10 tasks, 10 nodes, d = 50, n = 100, trace norm; delays %.2f + "
+         "U(0, %.2f) ms per send; F* = %.12g (certified); %d paired runs; "
+         "time to F*(1+1e-4)\n\n",
+         off, off / 2, fopt, reps);
+  printf("| setting | method | median seconds | median ratio to SMTL |\n"
+         "|---|---|---|---|\n");
+  for (int strag = 0; strag <= 1; strag++) {
+    double t[NCONF][64], ratio[NCONF][64];
+    for (int r = 0; r < reps && r < 64; r++)
+      for (int c = 0; c < NCONF; c++) {
+        t[c][r] = run(ds, &pp, c, off, strag, 100 + (uint64_t)r, target,
+                      fopt);
+        ratio[c][r] = t[c][r] / t[SMTL][r];
+      }
+    for (int c = 0; c < NCONF; c++) {
+      double ms = median(t[c], reps < 64 ? reps : 64);
+      double mr = median(ratio[c], reps < 64 ? reps : 64);
+      printf("| %s | %s | %.3f | %.2f |\n",
+             strag ? "one 10x straggler" : "no straggler", conf_name[c], ms,
+             mr);
+    }
+  }
+  free(W);
+  mtl_problem_free(pb);
+  mtl_dataset_free(ds);
+  return 0;
+}
