@@ -264,54 +264,47 @@ static int srv_check(mtl__srv *s, int at_record) {
   return all_done ? MTL_MAXITER : MTL_CONTINUE;
 }
 
-/* Next task of node `node` (1-based rank) still under budget, or -1. */
-static int srv_next_task(mtl__srv *s, int node) {
-  int K = s->node_K[node - 1];
-  for (int a = 0; a < K; a++) {
-    int i = (s->node_next[node - 1] + a) % K;
-    int t = node - 1 + i * s->P;
-    if (s->task_upd[t] < s->ap->max_iter) {
-      s->node_next[node - 1] = (i + 1) % K;
-      return t;
-    }
-  }
-  return -1;
-}
-
-/* Sends node `node` its next column, or STOP (then one node fewer is
- * active) when the run is over (st) or the node's tasks are done. */
-static int srv_serve(mtl__srv *s, int node, int st, int *active) {
-  int t = st == MTL_CONTINUE ? srv_next_task(s, node) : -1;
-  if (t >= 0)
-    return srv_send_col(s, node, t);
-  (*active)--;
-  return mtl__tr_send(s->tr, node, TAG_STOP, NULL, 0);
-}
-
-/* AMTL main loop: answer every update at once with the sender's next
- * column; the other nodes are never waited for. */
+/* AMTL main loop, one column in flight per TASK (a node holding several
+ * tasks works on all of them, as SMTL's rounds do): every update is
+ * answered at once with the next column of the same task; the other tasks
+ * and nodes are never waited for.  The run ends when no column is out;
+ * then every node gets STOP (its delays end before the evaluation). */
 static int srv_run_async(mtl__srv *s, int *status) {
-  int rc, active = s->P, st = MTL_CONTINUE;
+  int rc, out = 0, st = MTL_CONTINUE, kmax = (s->T + s->P - 1) / s->P;
   s->eta_k = srv_eta_k(s);
   if (s->k > 0) /* resumed: the state may already be final */
     st = srv_check(s, 0);
-  for (int r = 1; r <= s->P; r++)
-    if ((rc = srv_serve(s, r, st, &active)))
-      return rc;
-  while (active > 0) {
+  for (int i = 0; i < kmax && st == MTL_CONTINUE; i++) /* round robin */
+    for (int r = 1; r <= s->P; r++) {
+      int t = r - 1 + i * s->P;
+      if (t < s->T && s->task_upd[t] < s->ap->max_iter) {
+        if ((rc = srv_send_col(s, r, t)))
+          return rc;
+        out++;
+      }
+    }
+  while (out > 0) {
     int n, from;
     if ((rc = mtl__tr_recv(s->tr, MTL__ANY, TAG_UPD, s->buf, s->cap, &n,
                            &from, NULL)))
       return rc;
+    int t = (int)s->buf[0];
     if ((rc = srv_apply(s, from, n)))
       return rc;
+    out--;
     if (mtl__srv_ckpt_due(s, s->k) && (rc = mtl__srv_ckpt_write(s)))
       return rc;
     if (st == MTL_CONTINUE)
       st = srv_check(s, s->k % s->rec_every == 0);
-    if ((rc = srv_serve(s, from, st, &active)))
-      return rc;
+    if (st == MTL_CONTINUE && s->task_upd[t] < s->ap->max_iter) {
+      if ((rc = srv_send_col(s, from, t)))
+        return rc;
+      out++;
+    }
   }
+  for (int r = 1; r <= s->P; r++)
+    if ((rc = mtl__tr_send(s->tr, r, TAG_STOP, NULL, 0)))
+      return rc;
   *status = st == MTL_CONTINUE ? MTL_MAXITER : st;
   return MTL_OK;
 }
