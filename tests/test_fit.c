@@ -8,6 +8,8 @@
  */
 #include "check.h"
 
+#include <sys/stat.h>
+
 #include <stdint.h>
 #include <unistd.h>
 
@@ -417,6 +419,35 @@ static void test_checkpoint_resume(void) {
                  (size_t)n * sizeof(double)) == 0);
   }
   CHECK(!strcmp(mtl_model_get_meta(resumed, "param.resume"), ck));
+  /* a checkpoint is O(d T): the one written after 20 iterations and the
+   * one after 60 (30 and 90 trace snapshots) have about the same size */
+  {
+    struct stat st20, st60;
+    const char *c2 = "test_fit_size.ckpt";
+    mtl_params *q = mtl_params_copy(p);
+    mtl_model *mq = NULL;
+    CHECK_OK(mtl_params_set(q, "resume", ""));
+    CHECK_OK(mtl_params_set(q, "checkpoint", c2));
+    CHECK_OK(mtl_params_set(q, "checkpoint_every", "20"));
+    CHECK_OK(mtl_params_set(q, "record_every", "3"));
+    CHECK_OK(mtl_params_set(q, "max_iter", "20"));
+    CHECK(mtl_fit(ds, q, NULL, &mq, NULL) >= 0);
+    CHECK(stat(c2, &st20) == 0);
+    mtl_model_free(mq);
+    mq = NULL;
+    CHECK_OK(mtl_params_set(q, "max_iter", "60"));
+    CHECK(mtl_fit(ds, q, NULL, &mq, NULL) >= 0);
+    CHECK(stat(c2, &st60) == 0);
+    printf("checkpoint after 20 iterations: %lld bytes, after 60: %lld\n",
+           (long long)st20.st_size, (long long)st60.st_size);
+    CHECK_LE((double)st60.st_size, 1.1 * (double)st20.st_size);
+    mtl_model_free(mq);
+    mtl_params_free(q);
+    unlink(c2);
+    char m2[64];
+    snprintf(m2, sizeof m2, "%s.ranks", c2);
+    unlink(m2);
+  }
   /* a checkpoint of another problem (lambda, then the regularizer) is
    * refused, naming what differs */
   mtl_model *other = NULL;

@@ -12,7 +12,7 @@
 
 /* ---- checkpoint hook (cx->ckpt, NULL without checkpoints) ------------------
  * The server's whole state after update k: V, the counters, the per-node
- * statistics and the trace snapshots.  SMTL checkpoints at the end of an
+ * statistics and the last trace snapshot (O(d T) in all).  SMTL checkpoints at the end of an
  * iteration, when no node holds anything, so a resumed run repeats exactly
  * the remaining iterations; AMTL checkpoints after an update, and on resume
  * every node simply gets a fresh column (the columns in flight are lost,
@@ -63,7 +63,7 @@ int mtl__srv_ckpt_write(mtl__srv *s) {
   snprintf(f.kind, sizeof f.kind, "%s",
            s->ap->mode == MTL_ASYNC_SMTL ? "smtl" : "amtl");
   double hdr[12] = {d, T, P, (double)s->k, s->tau_max, s->tau_sum,
-                    (double)s->over, (double)s->capped, s->nrec,
+                    (double)s->over, (double)s->capped, 1,
                     s->rec_every, s->eta, s->L};
   rc = mtl__ck_put(&f, "header", hdr, 12);
   if (!rc) { /* the auto step policy's state */
@@ -101,12 +101,15 @@ int mtl__srv_ckpt_write(mtl__srv *s) {
     rc = mtl__ck_put(&f, "node_inj", s->node_inj, P);
   if (!rc)
     rc = mtl__ck_put(&f, "node_mult", s->node_mult, P);
+  /* the last trace snapshot only: a checkpoint is O(d T) however long
+   * the run has gone (the resumed run's trace starts from it) */
+  int last = s->nrec - 1;
   if (!rc)
-    rc = mtl__ck_put(&f, "recV", s->recV, (int64_t)(s->nrec * dT));
+    rc = mtl__ck_put(&f, "recV", s->recV + (size_t)last * dT, (int64_t)dT);
   if (!rc)
-    rc = mtl__ck_put(&f, "rec_t", s->rec_t, s->nrec);
+    rc = mtl__ck_put(&f, "rec_t", s->rec_t + last, 1);
   if (!rc)
-    rc = mtl__ck_put(&f, "rec_k", s->rec_k, s->nrec);
+    rc = mtl__ck_put(&f, "rec_k", s->rec_k + last, 1);
   if (!rc)
     rc = mtl__ck_write(&f, ck->path);
   if (!rc)
