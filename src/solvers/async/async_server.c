@@ -497,14 +497,17 @@ static int srv_setup_prox(mtl__srv *s) {
   s->thr = s->eta * r->lambda;
   s->scale = 1.0 / (1.0 + 2.0 * s->eta * r->ridge);
   mtl__reg_col kind = mtl__reg_col_kind(r);
-  if (kind == MTL__COL_SPECTRAL && ap->osvd_refresh != 1) {
+  /* SMTL takes the full prox every round: it needs no online SVD or row
+   * norms (before, it updated them on every write for nothing) */
+  int smtl = ap->mode == MTL_ASYNC_SMTL;
+  if (kind == MTL__COL_SPECTRAL && ap->osvd_refresh != 1 && !smtl) {
     /* tracks the penalized rows of V (zero at the start): a column
      * replacement passes V's column, of which it reads the first dp */
     int rc = mtl__osvd_init(&s->os, s->dp, s->T, NULL, ap->osvd_refresh);
     if (rc)
       return rc;
     s->use_osvd = 1;
-  } else if (kind == MTL__COL_ROWS) {
+  } else if (kind == MTL__COL_ROWS && !smtl) {
     s->use_rows = 1;
   }
   return MTL_OK;
