@@ -23,7 +23,7 @@ trap cleanup EXIT
 [ -f "$build/libmtl-mpi.a" ] || { echo "no $build/libmtl-mpi.a: cmake -S $root -B $build -DCMAKE_BUILD_TYPE=Release -DMTL_WITH_MPI=ON && cmake --build $build --target mtl_mpi_static" >&2; exit 1; }
 # shellcheck disable=SC2046
 mpicc -O2 -I"$root/include" "$here/bench_mpi.c" "$build/libmtl-mpi.a" \
-  $(pkg-config --libs openblas matio libzip) -llapacke -lpthread -lm \
+  $(pkg-config --libs openblas matio libzip) -llapacke -lpthread -ldl -lm \
   -o "$work/bench_mpi"
 B="$work/bench_mpi"
 ARGS=(8 20 50)   # T d n

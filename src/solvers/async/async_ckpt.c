@@ -124,6 +124,20 @@ int mtl__srv_ckpt_due(mtl__srv *s, int64_t unit) {
   return ck && ck->path && ck->every > 0 && unit > 0 && unit % ck->every == 0;
 }
 
+/* What V determines: the row norms or the online SVD. */
+static int rebuild(mtl__srv *s) {
+  int d = s->d, T = s->T;
+  if (s->use_rows)
+    mtl__srv_rows_recompute(s);
+  if (!s->use_osvd)
+    return MTL_OK;
+  for (int t = 0; t < T; t++)
+    memcpy(s->pk + (size_t)t * s->dp, s->V + (size_t)t * d,
+           (size_t)s->dp * sizeof(double));
+  mtl__osvd_clear(&s->os);
+  return mtl__osvd_init(&s->os, s->dp, T, s->pk, s->ap->osvd_refresh);
+}
+
 /* Loads the state written by srv_ckpt_write (same problem, mode, nodes and
  * step: checked) and rebuilds the online SVD / row norms from V. */
 int mtl__srv_ckpt_resume(mtl__srv *s) {
@@ -202,17 +216,7 @@ int mtl__srv_ckpt_resume(mtl__srv *s) {
     }
   /* the wall clock continues from the checkpoint's last snapshot */
   s->t0 = mtl__now() - s->rec_t[nrec - 1];
-  if (s->use_rows)
-    mtl__srv_rows_recompute(s);
-  if (s->use_osvd) {
-    for (int t = 0; t < T; t++)
-      memcpy(s->pk + (size_t)t * s->dp, s->V + (size_t)t * d,
-             (size_t)s->dp * sizeof(double));
-    mtl__osvd_clear(&s->os);
-    if ((rc = mtl__osvd_init(&s->os, s->dp, T, s->pk, s->ap->osvd_refresh)))
-      goto done;
-  }
-  rc = MTL_OK;
+  rc = rebuild(s);
 done:
   mtl__ck_clear(&f);
   return rc;
