@@ -114,7 +114,7 @@ expect 1 "R.txt:2" cv d.txt --reg graph --graph-file R.txt -o m.mtl
 cmp -s m.mtl m.orig || fail "train/cv clobbered an existing model on failure"
 echo "precious" >keep.txt
 cp keep.txt keep.orig
-expect 1 "cannot create 'nodir/w.csv'" gen -T 2 -d 3 -o keep.txt --w-out nodir/w.csv
+expect 1 "cannot write output 'nodir/w.csv': cannot create a temporary file" gen -T 2 -d 3 -o keep.txt --w-out nodir/w.csv
 cmp -s keep.txt keep.orig || fail "gen clobbered its output when --w-out failed"
 # a successful predict replaces the file in one step
 "$MTL" predict m.mtl d.txt -o keep.csv -q
