@@ -120,6 +120,24 @@ cmp -s keep.txt keep.orig || fail "gen clobbered its output when --w-out failed"
 "$MTL" predict m.mtl d.txt -o keep.csv -q
 [ "$(head -1 keep.csv)" = "task,index,prediction" ] || fail "predict -o"
 
+# ---- a text --split-file: training indices, the test set is the rest (D5) ---------------
+# It used to give the same indices to both sets (train/test 8 / 8, tested on
+# the training samples).  The run must equal --test on the unlisted samples.
+"$MTL" gen -T 2 -d 3 -n 8 --seed 4 -o s.txt -q >/dev/null
+printf '1\n2\n3\n4\n9\n10\n11\n12\n' >split.txt
+# the listed samples (lines 2-5 and 10-13, after the header) and the rest
+awk 'NR == 1 || (NR >= 2 && NR <= 5) || (NR >= 10 && NR <= 13)' s.txt >s_tr.txt
+awk 'NR == 1 || (NR >= 6 && NR <= 9) || (NR >= 14 && NR <= 17)' s.txt >s_te.txt
+"$MTL" train s.txt --split-file split.txt --reg l21 --lambda 0.1 >sf.txt
+"$MTL" train s_tr.txt --test s_te.txt --reg l21 --lambda 0.1 >st.txt
+grep -q '^train/test: *8 / 8 samples' sf.txt || fail "split-file sizes: $(cat sf.txt)"
+[ -n "$(grep '^test mean:' sf.txt)" ] &&
+  [ "$(grep '^test mean:' sf.txt)" = "$(grep '^test mean:' st.txt)" ] ||
+  fail "text split file: test metrics differ from --test on the rest:
+$(grep '^test mean:' sf.txt st.txt)"
+seq 1 16 >all.txt
+expect 1 "lists every sample of the data" train s.txt --split-file all.txt
+
 # ---- Ctrl-C stops the solver: exit 130, nothing written ---------------------------------------
 set -m # job control, so that the background job does not ignore SIGINT
 "$MTL" train d.txt --max-iter 100000000 --tol 0 --tol-gap 0 -o int.mtl \
