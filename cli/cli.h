@@ -123,10 +123,6 @@ typedef struct cli_out {
   const char *path; /* final name */
 } cli_out;
 
-/* A new empty temporary file next to path ("<path>.tmpXXXXXX", mode
- * 0666 & ~umask); returns its malloc'd name and its descriptor in *fd, or
- * NULL after printing an error. */
-char *cli_temp_next_to(const char *path, int *fd);
 /* Opens path for writing with mtl_output_open (mtl.h): NULL or "-" is
  * stdout, a device or FIFO is written directly, a regular file through a
  * temporary file renamed at commit (a symlink's target, the mode kept).

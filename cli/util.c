@@ -108,30 +108,6 @@ void cli_progress_done(cli_progress *pc) {
 
 /* ---- atomic output files ----------------------------------------------------- */
 
-char *cli_temp_next_to(const char *path, int *fd) {
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) {
-    cli_error("out of memory");
-    return NULL;
-  }
-  memcpy(tmp, path, n);
-  memcpy(tmp + n, ".tmpXXXXXX", 11); /* mkstemp template */
-  *fd = mkstemp(tmp);
-  if (*fd < 0) {
-    cli_error("cannot create '%s': %s", path, strerror(errno));
-    free(tmp);
-    return NULL;
-  }
-  /* mkstemp creates 0600; give the file the usual 0666 & ~umask. */
-  mode_t um = umask(0);
-  umask(um);
-  if (fchmod(*fd, 0666 & ~um) != 0) {
-    /* not fatal: the file is just more private */
-  }
-  return tmp;
-}
-
 int cli_out_open(cli_out *o, const char *path) {
   memset(o, 0, sizeof *o);
   o->path = path ? path : "-";

@@ -137,6 +137,12 @@ MTL_API int mtl_output_open(const char *path, const char *what,
                             mtl_output **out);
 /** The stream to write to (stdout for "-").  Owned by the handle. */
 MTL_API FILE *mtl_output_stream(mtl_output *o);
+/** The path a writer that opens files by name (a library writer, an
+ *  external program) should write the content to instead of the stream:
+ *  the temporary file, or for a direct output its own path ("-" for
+ *  stdout).  Valid until commit or abort; commit then puts that file in
+ *  place (the stream, unused, adds nothing). */
+MTL_API const char *mtl_output_path(const mtl_output *o);
 /** Flushes (and fsyncs) the content and renames it into place; any write
  *  error seen on the stream is reported here (MTL_EIO, naming the path and
  *  the system error).  Frees o in all cases (standard output stays open). */

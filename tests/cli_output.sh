@@ -68,6 +68,17 @@ cmp -s real.txt <("$MTL" gen -T 2 -d 3 -n 7 --seed 2 -o - -q) ||
 "$MTL" train d.txt -o real.txt -q >/dev/null # a model over it, via the link
 [ "$(stat -c %a real.txt)" = 600 ] || fail "train -o: mode $(stat -c %a real.txt)"
 
+# online stages its outputs (all appear together): the same rules.
+echo old >real.csv
+chmod 600 real.csv
+ln -s real.csv link.csv
+"$MTL" online cc.txt --method ogd --csv link.csv --model on.mtl -q >/dev/null
+[ -L link.csv ] || fail "online --csv link.csv replaced the link"
+[ "$(head -c 6 real.csv)" = round, ] || fail "online --csv: target not written"
+[ "$(stat -c %a real.csv)" = 600 ] || fail "online --csv: mode $(stat -c %a real.csv)"
+[ -s on.mtl ] || fail "online --model"
+no_temps "online"
+
 # The old writer opened "<out>.tmp.<pid>" with fopen and followed a symlink
 # planted there; exec keeps the shell's pid, so $$ below is mtl's pid.
 echo precious >victim

@@ -48,7 +48,7 @@ struct mtl_output {
 
 /* ---- registry of temporary names (for signal handlers) ------------------ */
 
-#define NSLOT 8
+#define NSLOT 16
 #define SLOT_LEN 4096
 /* State of a slot: 0 free, 1 being written (ignored by the handler), 2 a
  * live temporary file name. */
@@ -211,6 +211,10 @@ int mtl_output_open(const char *path, const char *what, mtl_output **out) {
 }
 
 FILE *mtl_output_stream(mtl_output *o) { return o ? o->f : NULL; }
+
+const char *mtl_output_path(const mtl_output *o) {
+  return !o ? NULL : o->tmp ? o->tmp : o->path;
+}
 
 /* ---- closing ------------------------------------------------------------ */
 
