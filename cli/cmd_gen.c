@@ -142,7 +142,9 @@ int cmd_gen(int argc, char **argv) {
   if (w_out && cli_out_commit(&wout) != CLI_OK)
     goto done;
   /* With -o - the dataset is on stdout: the summary goes to stderr. */
-  FILE *say = strcmp(output, "-") == 0 ? stderr : stdout;
+  int on_stdout = !strcmp(output, "-") || !strcmp(output, "/dev/stdout") ||
+                  !strcmp(output, "/dev/fd/1");
+  FILE *say = on_stdout ? stderr : stdout;
   if (say == stdout || !cli_quiet) {
     fprintf(say, "wrote %s: %s, %d tasks, %lld samples, %d features, %s\n",
             output, a.kind, mtl_dataset_ntasks(ds),

@@ -123,7 +123,9 @@ MTL_API void mtl_clear_error(void);
  *    link stays; a dangling link is an error.
  *  - a character device or a FIFO is written directly (no temporary file,
  *    no rename), as is "-", standard output; a failed write is an error
- *    (`-o /dev/full` fails and /dev/full stays a device).
+ *    (`-o /dev/full` fails and /dev/full stays a device).  "/dev/stdout"
+ *    and "/dev/stderr" (/dev/fd/1, /dev/fd/2) are the process's own
+ *    streams, written as they are whatever they are redirected to.
  *  - a directory, block device or socket is an error.
  * While a temporary file exists its name is kept in a small process-wide
  * registry (the one global state of libmtl, lock-free) so that a signal

@@ -55,6 +55,12 @@ fi
 cmp -s stdout.txt file.txt || fail "gen -o - differs from gen -o FILE"
 grep -q '^wrote -: ' stderr.txt || fail "gen -o -: no summary on stderr"
 [ ! -e ./- ] || fail "gen -o - created a file named '-'"
+"$MTL" gen -T 2 -d 3 -n 5 --seed 9 -o /dev/stdout 2>/dev/null | cmp -s - file.txt ||
+  fail "gen -o /dev/stdout differs from gen -o FILE"
+# /dev/stdout through a pipe is a link to "pipe:[N]", which realpath cannot
+# resolve: it is still written directly.
+"$MTL" predict m.mtl d.txt -o /dev/stdout -q | cmp -s - <("$MTL" predict m.mtl d.txt -q) ||
+  fail "predict -o /dev/stdout"
 
 # ---- symlinks, modes, planted temporary names --------------------------------
 "$MTL" gen -T 2 -d 3 -n 5 --seed 1 -o real.txt -q >/dev/null

@@ -17,6 +17,8 @@
  * (/dev/null, /dev/stdout, a pipe) and "-" (standard output) are written
  * directly, without a temporary file or rename, and a failed write is an
  * error (so that `-o /dev/full` fails and /dev/full stays a device).
+ * "/dev/stdout" and "/dev/stderr" (and /dev/fd/1, 2) are the process's own
+ * streams, whatever they are redirected to.
  *
  * Temporary names live in a small registry of fixed slots while they
  * exist, so that a signal handler can remove them
@@ -42,7 +44,7 @@ struct mtl_output {
   char *target; /* the file replaced (the link's target for a symlink) */
   char *tmp;    /* temporary name, NULL when written directly */
   int slot;     /* registry slot of tmp, -1 if none */
-  int is_stdout;
+  int is_stdout; /* f is stdout or stderr, borrowed (never closed) */
   const char *what;
 };
 
@@ -147,34 +149,47 @@ static int open_direct(mtl_output *o) {
   return MTL_OK;
 }
 
-/* Decides how o->path is written (see the file comment) and opens it. */
+/* Decides how o->path is written (see the file comment) and opens it.  A
+ * device or FIFO is checked first, through any links (/dev/stdout may be a
+ * link to a pipe, which realpath cannot name). */
 static int output_prepare(mtl_output *o) {
   struct stat st;
-  if (lstat(o->path, &st) == 0 && S_ISLNK(st.st_mode)) {
-    o->target = realpath(o->path, NULL);
+  int have = stat(o->path, &st) == 0;
+  if (!have && errno != ENOENT)
+    return mtl__err(MTL_EIO, "cannot write %s '%s': %s", o->what, o->path,
+                    strerror(errno));
+  if (have && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    o->target = mtl__strdup(o->path);
+    return o->target ? open_direct(o) : MTL_ENOMEM;
+  }
+  if (have && !S_ISREG(st.st_mode))
+    return mtl__err(MTL_EIO, "cannot write %s '%s': %s", o->what, o->path,
+                    S_ISDIR(st.st_mode) ? "it is a directory"
+                                        : "not a regular file, character "
+                                          "device or FIFO");
+  struct stat lst;
+  if (lstat(o->path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    o->target = have ? realpath(o->path, NULL) : NULL;
     if (!o->target)
       return mtl__err(MTL_EIO, "cannot write %s '%s': it is a symbolic link "
                       "that cannot be resolved: %s", o->what, o->path,
-                      strerror(errno));
+                      have ? strerror(errno) : "its target does not exist");
   } else {
     o->target = mtl__strdup(o->path);
     if (!o->target)
       return MTL_ENOMEM;
   }
-  if (stat(o->target, &st) != 0) {
-    if (errno != ENOENT)
-      return mtl__err(MTL_EIO, "cannot write %s '%s': %s", o->what, o->path,
-                      strerror(errno));
-    return open_temp(o, -1);
-  }
-  if (S_ISREG(st.st_mode))
-    return open_temp(o, (int)(st.st_mode & 0777));
-  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
-    return open_direct(o);
-  return mtl__err(MTL_EIO, "cannot write %s '%s': %s", o->what, o->path,
-                  S_ISDIR(st.st_mode) ? "it is a directory"
-                                      : "not a regular file, character "
-                                        "device or FIFO");
+  return open_temp(o, have ? (int)(st.st_mode & 0777) : -1);
+}
+
+/* The names of the process's own standard streams, written as they are. */
+static FILE *std_stream(const char *path) {
+  if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout") ||
+      !strcmp(path, "/dev/fd/1"))
+    return stdout;
+  if (!strcmp(path, "/dev/stderr") || !strcmp(path, "/dev/fd/2"))
+    return stderr;
+  return NULL;
 }
 
 int mtl_output_open(const char *path, const char *what, mtl_output **out) {
@@ -196,9 +211,8 @@ int mtl_output_open(const char *path, const char *what, mtl_output **out) {
     return MTL_ENOMEM;
   }
   int rc = MTL_OK;
-  if (strcmp(path, "-") == 0) {
+  if ((o->f = std_stream(path)) != NULL) {
     o->is_stdout = 1;
-    o->f = stdout;
   } else {
     rc = output_prepare(o);
   }
@@ -217,6 +231,13 @@ const char *mtl_output_path(const mtl_output *o) {
 }
 
 /* ---- closing ------------------------------------------------------------ */
+
+/* The output's name in messages. */
+static const char *shown(const mtl_output *o) {
+  if (!o->is_stdout)
+    return o->path;
+  return o->f == stderr ? "standard error" : "standard output";
+}
 
 static void output_free(mtl_output *o) {
   slot_release(o->slot);
@@ -239,8 +260,10 @@ void mtl_output_abort(mtl_output *o) {
 int mtl_output_commit(mtl_output *o) {
   if (!o)
     return mtl__err(MTL_EINVAL, "mtl_output_commit: output is NULL");
+  /* fflush first: after an earlier failed write it tries again and sets
+   * errno, which ferror alone would not tell. */
   errno = 0;
-  int bad = ferror(o->f) || fflush(o->f) != 0 ||
+  int bad = fflush(o->f) != 0 || ferror(o->f) ||
             (o->tmp && fsync(fileno(o->f)) != 0);
   int err = errno ? errno : EIO;
   if (!o->is_stdout) {
@@ -253,7 +276,7 @@ int mtl_output_commit(mtl_output *o) {
   int rc = MTL_OK;
   if (bad)
     rc = mtl__err(MTL_EIO, "cannot write %s '%s': %s", o->what,
-                  o->is_stdout ? "standard output" : o->path, strerror(err));
+                  shown(o), strerror(err));
   else if (o->tmp && rename(o->tmp, o->target) != 0)
     rc = mtl__err(MTL_EIO, "cannot write %s '%s': rename from '%s' failed: "
                   "%s", o->what, o->path, o->tmp, strerror(errno));
@@ -276,7 +299,7 @@ int mtl__write_atomic(const char *path, const char *what, mtl__writer_fn fn,
      * output and the system's reason (ENOSPC for /dev/full). */
     if (ferror(o->f))
       rc = mtl__err(rc, "cannot write %s '%s': %s", what,
-                    o->is_stdout ? "standard output" : path,
+                    shown(o),
                     strerror(errno ? errno : EIO));
     mtl_output_abort(o);
     return rc;
