@@ -118,10 +118,13 @@ static int open_temp(mtl_output *o, int mode) {
     if (fd < 0 && err != EEXIST)
       break;
   }
-  if (fd < 0)
+  if (fd < 0) {
+    free(o->tmp); /* not ours: abort must not remove whatever is there */
+    o->tmp = NULL;
     return mtl__err(MTL_EIO, "cannot write %s '%s': cannot create a "
                     "temporary file next to it: %s", o->what, o->path,
                     strerror(err));
+  }
   o->slot = slot_take(o->tmp);
   if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) {
     /* not fatal: the file keeps 0666 & ~umask, at most as open */
