@@ -116,8 +116,9 @@ MTL_API void mtl_clear_error(void);
  *  - a regular file, or a path that does not exist yet, is written to a new
  *    temporary file in the same directory ("<path>.tmp.<pid>.<random>",
  *    created with O_CREAT|O_EXCL|O_NOFOLLOW, so nothing planted at a
- *    temporary name is followed), fsync'ed, given the permission bits of
- *    the file it replaces, then renamed over the path.  A failure leaves an
+ *    temporary name is followed), fsync'ed, given the permission bits (and
+ *    where allowed the owner and group) of the file it replaces, then
+ *    renamed over the path.  A failure leaves an
  *    existing file untouched and removes the temporary file.
  *  - a symbolic link is resolved (realpath): its target is replaced, the
  *    link stays; a dangling link is an error.

@@ -6,7 +6,8 @@
  *  - a symlink planted at the old predictable temporary name
  *    ("<path>.tmp.<pid>") is not followed: the victim keeps its content;
  *  - a symlink output writes its target and stays a link;
- *  - a 0600 file stays 0600 (and 0640 stays 0640) when rewritten;
+ *  - a 0600 file stays 0600 (and 0640 stays 0640) when rewritten, and
+ *    (as root) another user's file stays that user's;
  *  - /dev/full fails (ENOSPC named) and stays a character device;
  *  - a FIFO is written directly (read back by a child process);
  *  - a directory is refused; a failed write leaves the old file intact;
@@ -116,6 +117,17 @@ static void test_modes(void) {
       CHECK(0);
     }
     CHECK(has(at("mode.txt"), "new\n"));
+  }
+  /* As root, a file of another user stays that user's (as a write in
+   * place would leave it). */
+  if (geteuid() == 0) {
+    put(at("owned.txt"), "old\n");
+    CHECK(chown(at("owned.txt"), 65534, 65534) == 0);
+    CHECK(chmod(at("owned.txt"), 0640) == 0);
+    CHECK_OK(write_str(at("owned.txt"), "new\n"));
+    struct stat st;
+    CHECK(stat(at("owned.txt"), &st) == 0 && st.st_uid == 65534 &&
+          st.st_gid == 65534 && (st.st_mode & 0777) == 0640);
   }
 }
 

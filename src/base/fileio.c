@@ -8,8 +8,9 @@
  * O_CREAT|O_EXCL|O_NOFOLLOW under an unpredictable name
  * ("<path>.tmp.<pid>.<random>"), so that nothing planted at a temporary
  * name is ever followed or overwritten.  The content is flushed and
- * fsync'ed, the temporary file gets the permission bits of the file it
- * replaces, and only then is it renamed over the path: a failure at any
+ * fsync'ed, the temporary file gets the permission bits (and, where the
+ * process may, the owner and group) of the file it replaces, and only then
+ * is it renamed over the path: a failure at any
  * step removes it and leaves an existing file untouched.
  *
  * A symbolic link is resolved (realpath) and its target is replaced the
@@ -102,8 +103,10 @@ static uint64_t random_u64(void) {
 }
 
 /* Creates the temporary file next to o->target, with the permission bits
- * of the file it replaces (mode < 0: none, 0666 & ~umask). */
-static int open_temp(mtl_output *o, int mode) {
+ * (and, where allowed, the owner and group) of the file it replaces, old
+ * (NULL: none, the file gets 0666 & ~umask). */
+static int open_temp(mtl_output *o, const struct stat *old) {
+  int mode = old ? (int)(old->st_mode & 0777) : -1;
   size_t cap = strlen(o->target) + 48;
   o->tmp = mtl__malloc(cap);
   if (!o->tmp)
@@ -126,8 +129,16 @@ static int open_temp(mtl_output *o, int mode) {
                     strerror(err));
   }
   o->slot = slot_take(o->tmp);
-  if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) {
-    /* not fatal: the file keeps 0666 & ~umask, at most as open */
+  if (old) {
+    /* Owner first (a chown may clear mode bits), then the exact mode; a
+     * failure is not fatal: the file then has the mode it was opened
+     * with, minus the umask, so it is never more open than the old one. */
+    if (fchown(fd, old->st_uid, old->st_gid) != 0) {
+      /* not the owner's to give: the file stays ours */
+    }
+    if (fchmod(fd, (mode_t)mode) != 0) {
+      /* as above */
+    }
   }
   o->f = fdopen(fd, "w");
   if (!o->f) {
@@ -182,7 +193,7 @@ static int output_prepare(mtl_output *o) {
     if (!o->target)
       return MTL_ENOMEM;
   }
-  return open_temp(o, have ? (int)(st.st_mode & 0777) : -1);
+  return open_temp(o, have ? &st : NULL);
 }
 
 /* The names of the process's own standard streams, written as they are. */
