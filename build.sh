@@ -5,6 +5,8 @@
 #   ./build.sh test    build, then run the whole test suite (ctest)
 #   ./build.sh nompi   the same without MPI (-DMTL_WITH_MPI=OFF, build-nompi)
 #   ./build.sh asan    build with AddressSanitizer + UBSan, run the tests
+#   ./build.sh clang-asan  the same with clang (build-clang-asan), whose UBSan
+#                      also flags pointer arithmetic on NULL (issue 18, D10)
 #   ./build.sh bench   build the benchmarks (see bench/README.md)
 #   ./build.sh deps    only check/install the Debian packages
 #
@@ -69,6 +71,15 @@ case "${1:-}" in
     build build-asan -DMTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+    ;;
+  clang-asan)
+    deps
+    command -v clang >/dev/null ||
+      { echo "build.sh: clang-asan needs clang (apt-get install clang)" >&2; exit 1; }
+    CC=clang build build-clang-asan -DMTL_SANITIZE=ON \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --test-dir build-clang-asan --output-on-failure -j"$JOBS"
     ;;
   bench)
     deps

@@ -99,8 +99,11 @@ typedef struct cli_progress {
   int drawn;
 } cli_progress;
 
-/* SIGINT makes the running solver stop at its next iteration. */
-void cli_signals_install(void);
+/* Signal handling.  With stop_gracefully, the first SIGINT makes the running
+ * solver stop at its next iteration (the command then saves what it has);
+ * any other SIGINT, SIGTERM or SIGHUP removes the temporary files of the
+ * outputs being written (mtl_output_remove_temps) and ends the process. */
+void cli_signals_install(int stop_gracefully);
 int cli_interrupted(void);
 void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
                          const char *label);
@@ -116,19 +119,19 @@ double cli_now(void);
 
 typedef struct cli_out {
   FILE *f;
-  char *tmp;        /* temporary name, NULL for stdout */
+  mtl_output *out;  /* the library's output writer (mtl_output_open) */
   const char *path; /* final name */
 } cli_out;
 
-/* path NULL or "-" means stdout.  Returns CLI_OK or CLI_FAIL. */
-/* A new empty temporary file next to path ("<path>.tmpXXXXXX", mode
- * 0666 & ~umask); returns its malloc'd name and its descriptor in *fd, or
- * NULL after printing an error. */
-char *cli_temp_next_to(const char *path, int *fd);
+/* Opens path for writing with mtl_output_open (mtl.h): NULL or "-" is
+ * stdout, a device or FIFO is written directly, a regular file through a
+ * temporary file renamed at commit (a symlink's target, the mode kept).
+ * Returns CLI_OK or CLI_FAIL (after printing the error). */
 int cli_out_open(cli_out *o, const char *path);
-/* Flushes, closes and renames over the final name.  CLI_OK or CLI_FAIL. */
+/* Flushes and puts the content in place; a write error (a full disk,
+ * /dev/full, a closed stdout) is printed.  CLI_OK or CLI_FAIL. */
 int cli_out_commit(cli_out *o);
-/* Removes the temporary file. */
+/* Drops the content (removes the temporary file). */
 void cli_out_abort(cli_out *o);
 
 /* "a,b,c" -> malloc'd doubles (> 0).  Returns CLI_OK or CLI_USAGE. */

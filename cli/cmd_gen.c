@@ -64,7 +64,7 @@ static void gen_opts(opts *o, gen_args *a) {
   opts_u64(o, "seed", 0, &gp->seed, "S", "random seed");
   opts_section(o, "Output");
   opts_string(o, "output", 'o', &a->output, "FILE",
-              "dataset file (text format), required");
+              "dataset file (text format), required; - for stdout");
   opts_string(o, "w-out", 0, &a->w_out, "FILE",
               "write the true W as CSV: D lines (features) of T values "
               "(tasks)");
@@ -141,12 +141,18 @@ int cmd_gen(int argc, char **argv) {
   }
   if (w_out && cli_out_commit(&wout) != CLI_OK)
     goto done;
-  printf("wrote %s: %s, %d tasks, %lld samples, %d features, %s\n", output,
-         a.kind, mtl_dataset_ntasks(ds), (long long)mtl_dataset_total_n(ds),
-         mtl_dataset_dim(ds),
-         gp->classification ? "classification" : "regression");
-  if (w_out)
-    printf("wrote %s: true W, %d x %d\n", w_out, gp->d, gp->T);
+  /* With -o - the dataset is on stdout: the summary goes to stderr. */
+  int on_stdout = !strcmp(output, "-") || !strcmp(output, "/dev/stdout") ||
+                  !strcmp(output, "/dev/fd/1");
+  FILE *say = on_stdout ? stderr : stdout;
+  if (say == stdout || !cli_quiet) {
+    fprintf(say, "wrote %s: %s, %d tasks, %lld samples, %d features, %s\n",
+            output, a.kind, mtl_dataset_ntasks(ds),
+            (long long)mtl_dataset_total_n(ds), mtl_dataset_dim(ds),
+            gp->classification ? "classification" : "regression");
+    if (w_out)
+      fprintf(say, "wrote %s: true W, %d x %d\n", w_out, gp->d, gp->T);
+  }
   rc = CLI_OK;
 done:
   cli_out_abort(&wout);

@@ -48,14 +48,16 @@ static int on_path(const char *name) {
   return 0;
 }
 
-/* Runs `dot -Tpng -o TMP DOTFILE` (argv, no shell) and renames TMP over
- * png, so that a failed render leaves no partial image. */
+/* Runs `dot -Tpng -o TMP DOTFILE` (argv, no shell), TMP the temporary file
+ * of png opened with mtl_output_open, which puts it in place, so that a
+ * failed render leaves no partial image. */
 static int render_png(const char *dotfile, const char *png) {
-  int fd;
-  char *tmp = cli_temp_next_to(png, &fd);
-  if (!tmp)
+  mtl_output *out;
+  if (mtl_output_open(png, "PNG image", &out) < 0) {
+    cli_error("%s", mtl_last_error());
     return CLI_FAIL;
-  close(fd);
+  }
+  const char *tmp = mtl_output_path(out);
   int rc = CLI_FAIL;
   fflush(stdout);
   fflush(stderr);
@@ -65,7 +67,8 @@ static int render_png(const char *dotfile, const char *png) {
     goto done;
   }
   if (pid == 0) {
-    char *const argv[] = {"dot", "-Tpng", "-o", tmp, (char *)dotfile, NULL};
+    char *const argv[] = {"dot", "-Tpng", "-o", (char *)tmp, (char *)dotfile,
+                          NULL};
     execvp("dot", argv);
     _exit(127);
   }
@@ -82,15 +85,14 @@ static int render_png(const char *dotfile, const char *png) {
               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     goto done;
   }
-  if (rename(tmp, png) != 0) {
-    cli_error("cannot write '%s': %s", png, strerror(errno));
-    goto done;
-  }
   rc = CLI_OK;
 done:
+  if (rc == CLI_OK && mtl_output_commit(out) < 0) {
+    cli_error("%s", mtl_last_error());
+    return CLI_FAIL;
+  }
   if (rc != CLI_OK)
-    unlink(tmp);
-  free(tmp);
+    mtl_output_abort(out);
   return rc;
 }
 

@@ -8,9 +8,10 @@
  * writes the error curves (CSV, SVG), Omega (text, SVG heatmap) and the
  * final model.
  *
- * Every output is written to a temporary file next to its target and all of
- * them are renamed over their targets only once every one is complete, so a
- * failing or interrupted run leaves no file behind.
+ * Every output is opened with mtl_output_open (a temporary file next to its
+ * target, or a symlink's target; a device is written directly), and all of
+ * them are put in place only once every one is complete, so a failing or
+ * interrupted run leaves no file behind.
  */
 #include "online.h"
 #include "mtl_mpi.h"
@@ -84,11 +85,13 @@ static int progress_cb(void *ctx, int round, double err, double unused1,
 
 /* ---- staged outputs ---------------------------------------------------------- */
 
-/* An output written by a function to a temporary path (library writers open
- * the path themselves), renamed over `path` by stage_commit. */
+/* An output written by a function that takes a path (library writers open
+ * the path themselves): the path given to it is the temporary file of an
+ * output opened with mtl_output_open (or the output itself when that is a
+ * device, FIFO or stdout), put in place by stage_commit. */
 typedef struct staged {
-  const char *path;
-  char *tmp;
+  mtl_output *out;
+  const char *tmp; /* mtl_output_path(out) */
 } staged;
 
 #define NSTAGE 6
@@ -98,38 +101,36 @@ typedef struct stage {
   int n;
 } stage;
 
-/* A fresh temporary name next to path (created empty, mode 0666 & ~umask).
- * Returns the staged entry or NULL after printing an error. */
+/* Opens path as an output (a new temporary file next to a regular file or
+ * a symlink's target, registered for removal on a signal).  Returns the
+ * staged entry or NULL after printing an error. */
 static staged *stage_add(stage *st, const char *path) {
-  int fd;
-  char *tmp = cli_temp_next_to(path, &fd);
-  if (!tmp)
+  mtl_output *out;
+  if (mtl_output_open(path, "output", &out) < 0) {
+    cli_error("%s", mtl_last_error());
     return NULL;
-  close(fd);
+  }
   staged *e = &st->v[st->n++];
-  e->path = path;
-  e->tmp = tmp;
+  e->out = out;
+  e->tmp = mtl_output_path(out);
   return e;
 }
 
 static void stage_abort(stage *st) {
-  for (int i = 0; i < st->n; i++) {
-    unlink(st->v[i].tmp);
-    free(st->v[i].tmp);
-  }
+  for (int i = 0; i < st->n; i++)
+    mtl_output_abort(st->v[i].out);
   st->n = 0;
 }
 
 static int stage_commit(stage *st) {
   int rc = CLI_OK;
   for (int i = 0; i < st->n; i++) {
-    if (rc == CLI_OK && rename(st->v[i].tmp, st->v[i].path) != 0) {
-      cli_error("cannot write '%s': %s", st->v[i].path, strerror(errno));
+    if (rc != CLI_OK) {
+      mtl_output_abort(st->v[i].out);
+    } else if (mtl_output_commit(st->v[i].out) < 0) {
+      cli_error("%s", mtl_last_error());
       rc = CLI_FAIL;
     }
-    if (rc != CLI_OK)
-      unlink(st->v[i].tmp);
-    free(st->v[i].tmp);
   }
   st->n = 0;
   return rc;

@@ -17,7 +17,67 @@ static void parts_free(parts *p) {
   mtl_dataset_free(p->all);
 }
 
-/* Reads the School-style index file's train and test vectors and subsets. */
+/* The same test as the library's reader: a .mat index file holds named
+ * train and test vectors, any other file one list of indices. */
+static int is_mat_file(const char *path) {
+  size_t n = strlen(path);
+  return n >= 4 &&
+         (!strcmp(path + n - 4, ".mat") || !strcmp(path + n - 4, ".MAT"));
+}
+
+/* The test set of a text split file, which lists only indices (its
+ * variable names mean nothing): every sample of DATA not in the training
+ * indices idx[0..m-1] (0-based), in order.  Issue 18 D5: the text file
+ * used to give the same indices to both sets. */
+static int complement(const parts *p, const int64_t *idx, int64_t m,
+                      int64_t **out, int64_t *k) {
+  int64_t n = mtl_dataset_total_n(p->all);
+  char *in = calloc((size_t)n + 1, 1);
+  *out = malloc(((size_t)n + 1) * sizeof **out);
+  if (!in || !*out) {
+    free(in);
+    free(*out);
+    *out = NULL;
+    cli_error("out of memory");
+    return CLI_FAIL;
+  }
+  for (int64_t i = 0; i < m; i++)
+    if (idx[i] >= 0 && idx[i] < n)
+      in[idx[i]] = 1;
+  *k = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (!in[i])
+      (*out)[(*k)++] = i;
+  free(in);
+  return CLI_OK;
+}
+
+/* Test set from a text split file: the complement of the training set
+ * idx[0..m-1]. */
+static int test_by_complement(const train_args *a, parts *p,
+                              const int64_t *idx, int64_t m) {
+  int64_t *rest = NULL, k = 0;
+  int rc = complement(p, idx, m, &rest, &k);
+  if (rc != CLI_OK)
+    return rc;
+  if (k == 0) {
+    free(rest);
+    cli_error("'%s' lists every sample of the data: a text split file "
+              "holds the training indices and the test set is the rest, "
+              "which is empty", a->split_file);
+    return CLI_FAIL;
+  }
+  rc = mtl_dataset_subset(p->all, rest, k, &p->test);
+  free(rest);
+  if (rc < 0)
+    return cli_lib_error(rc, "the samples not listed in '%s' (the test "
+                         "set)", a->split_file);
+  return CLI_OK;
+}
+
+/* Reads the School-style index file's train and test vectors and subsets.
+ * A .mat file holds both (variables --split-var-train/-test); a text file
+ * holds the training indices and the test set is every other sample. */
 static int split_by_file(const train_args *a, parts *p) {
   int64_t *idx = NULL, m = 0;
   int rc = mtl_read_index_file(a->split_file, a->var_train, &idx, &m);
@@ -25,6 +85,11 @@ static int split_by_file(const train_args *a, parts *p) {
     return cli_lib_error(rc, "cannot read the training indices '%s' from '%s'",
                          a->var_train, a->split_file);
   rc = mtl_dataset_subset(p->all, idx, m, &p->train);
+  if (rc >= 0 && !is_mat_file(a->split_file)) {
+    rc = test_by_complement(a, p, idx, m);
+    mtl_free(idx);
+    return rc;
+  }
   mtl_free(idx);
   if (rc < 0)
     return cli_lib_error(rc, "bad training indices in '%s'", a->split_file);
@@ -396,8 +461,9 @@ static void add_options(opts *o, train_args *a) {
            "seed of --split and --val (and of async's injected delays, the "
            "online methods' replay order)");
   opts_string(o, "split-file", 0, &a->split_file, "FILE",
-              "index file (.mat or text, 1-based, School style) of the "
-              "train/test split");
+              "index file (1-based, School style) of the train/test split: "
+              "a .mat holds both sets; a text file lists the training "
+              "samples, the test set is the rest");
   opts_string(o, "split-var-train", 0, &a->var_train, "NAME",
               "variable of the training indices in --split-file");
   opts_string(o, "split-var-test", 0, &a->var_test, "NAME",

@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,22 +12,25 @@ typedef struct command {
   const char *name;
   int (*run)(int argc, char **argv);
   const char *summary;
+  int graceful; /* a first Ctrl-C stops the solver and the command goes on */
 } command;
 
 static const command commands[] = {
     {"demo", cmd_demo,
-     "single-task vs multi-task learning on generated data (no files needed)"},
-    {"train", cmd_train, "train a regularized multi-task model on a dataset"},
-    {"predict", cmd_predict, "write a model's predictions as CSV"},
-    {"eval", cmd_eval, "per-task and mean metrics of a model on a dataset"},
-    {"cv", cmd_cv, "choose lambda by k-fold cross-validation"},
-    {"gen", cmd_gen, "generate a synthetic multi-task dataset"},
+     "single-task vs multi-task learning on generated data (no files needed)",
+     1},
+    {"train", cmd_train, "train a regularized multi-task model on a dataset",
+     1},
+    {"predict", cmd_predict, "write a model's predictions as CSV", 0},
+    {"eval", cmd_eval, "per-task and mean metrics of a model on a dataset", 0},
+    {"cv", cmd_cv, "choose lambda by k-fold cross-validation", 1},
+    {"gen", cmd_gen, "generate a synthetic multi-task dataset", 0},
     {"graph", cmd_graph,
-     "transfer graph B of an asymmetric model as DOT (and PNG) and CSV"},
+     "transfer graph B of an asymmetric model as DOT (and PNG) and CSV", 0},
     {"signs", cmd_signs,
-     "per-feature sign pattern of a model across tasks, disagreeing pairs"},
+     "per-feature sign pattern of a model across tasks, disagreeing pairs", 0},
     {"online", cmd_online,
-     "online multi-task learning on a stream (C-ADMM, D-ADMM, baselines)"},
+     "online multi-task learning on a stream (C-ADMM, D-ADMM, baselines)", 1},
 };
 
 static void usage(FILE *f) {
@@ -68,8 +72,8 @@ static void blas_core(int argc, char **argv) {
             core);
 }
 
-int main(int argc, char **argv) {
-  blas_core(argc, argv);
+/* Runs the command line; main() then checks that standard output took it. */
+static int run(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return CLI_USAGE;
@@ -88,7 +92,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (strcmp(cmd, commands[i].name) == 0) {
-      cli_signals_install();
+      cli_signals_install(commands[i].graceful);
       return commands[i].run(argc - 2, argv + 2);
     }
   if (cmd[0] == '-')
@@ -97,4 +101,22 @@ int main(int argc, char **argv) {
     cli_error("unknown command '%s'", cmd);
   fprintf(stderr, "       (see 'mtl --help' for the commands)\n");
   return CLI_USAGE;
+}
+
+/* Every result goes to stdout: a write that failed there (a full disk,
+ * /dev/full, a closed pipe) fails the command, which would otherwise exit 0
+ * with its results lost.  An error already reported keeps its status. */
+static int check_stdout(int rc) {
+  errno = 0;
+  int bad = fflush(stdout) != 0 || ferror(stdout);
+  if (!bad || rc != CLI_OK)
+    return rc;
+  cli_error("cannot write to standard output: %s",
+            errno ? strerror(errno) : "a write failed");
+  return CLI_FAIL;
+}
+
+int main(int argc, char **argv) {
+  blas_core(argc, argv);
+  return check_stdout(run(argc, argv));
 }

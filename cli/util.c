@@ -17,24 +17,39 @@
 /* ---- progress and interrupt ------------------------------------------------ */
 
 static volatile sig_atomic_t interrupted = 0;
+static volatile sig_atomic_t graceful = 0;
 
-/* The first Ctrl-C asks the solver to stop (through the progress callback,
- * which returns non-zero); SA_RESETHAND makes a second one kill at once. */
-static void on_sigint(int sig) {
-  (void)sig;
-  interrupted = 1;
+/* SIGINT in a command that can stop cleanly (graceful): the first one asks
+ * the solver to stop (through the progress callback, which returns
+ * non-zero).  Otherwise -- SIGTERM, SIGHUP, a second Ctrl-C, or a command
+ * with nothing to stop -- the temporary files of the outputs being
+ * written are removed and the signal is raised again with its default
+ * action, so that the process ends as killed by it.  Async-signal-safe. */
+static void on_signal(int sig) {
+  if (sig == SIGINT && graceful && !interrupted) {
+    interrupted = 1;
+    return;
+  }
+  mtl_output_remove_temps();
+  signal(sig, SIG_DFL);
+  raise(sig); /* delivered when this handler returns */
 }
 
-void cli_signals_install(void) {
-  struct sigaction sa, old;
-  /* An ignored SIGINT (a background job, nohup) stays ignored. */
-  if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-    return;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;
-  sigaction(SIGINT, &sa, NULL);
+void cli_signals_install(int stop_gracefully) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  graceful = stop_gracefully != 0;
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    struct sigaction sa, old;
+    /* An ignored signal (a background job, nohup) stays ignored. */
+    if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+      continue;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++)
+      sigaddset(&sa.sa_mask, sigs[k]);
+    sigaction(sigs[i], &sa, NULL);
+  }
 }
 
 int cli_interrupted(void) { return interrupted != 0; }
@@ -93,90 +108,33 @@ void cli_progress_done(cli_progress *pc) {
 
 /* ---- atomic output files ----------------------------------------------------- */
 
-char *cli_temp_next_to(const char *path, int *fd) {
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) {
-    cli_error("out of memory");
-    return NULL;
-  }
-  memcpy(tmp, path, n);
-  memcpy(tmp + n, ".tmpXXXXXX", 11); /* mkstemp template */
-  *fd = mkstemp(tmp);
-  if (*fd < 0) {
-    cli_error("cannot create '%s': %s", path, strerror(errno));
-    free(tmp);
-    return NULL;
-  }
-  /* mkstemp creates 0600; give the file the usual 0666 & ~umask. */
-  mode_t um = umask(0);
-  umask(um);
-  if (fchmod(*fd, 0666 & ~um) != 0) {
-    /* not fatal: the file is just more private */
-  }
-  return tmp;
-}
-
 int cli_out_open(cli_out *o, const char *path) {
   memset(o, 0, sizeof *o);
-  o->path = path;
-  if (!path || strcmp(path, "-") == 0) {
-    o->f = stdout;
-    return CLI_OK;
-  }
-  int fd;
-  o->tmp = cli_temp_next_to(path, &fd);
-  if (!o->tmp)
+  o->path = path ? path : "-";
+  int r = mtl_output_open(o->path, "output", &o->out);
+  if (r < 0) {
+    cli_error("%s", mtl_last_error());
     return CLI_FAIL;
-  o->f = fdopen(fd, "w");
-  if (!o->f) {
-    cli_error("cannot open '%s': %s", path, strerror(errno));
-    close(fd);
-    unlink(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
+  }
+  o->f = mtl_output_stream(o->out);
+  return CLI_OK;
+}
+
+int cli_out_commit(cli_out *o) {
+  int r = mtl_output_commit(o->out);
+  o->out = NULL;
+  o->f = NULL;
+  if (r < 0) {
+    cli_error("%s", mtl_last_error());
     return CLI_FAIL;
   }
   return CLI_OK;
 }
 
-int cli_out_commit(cli_out *o) {
-  if (!o->tmp) { /* stdout */
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-      cli_error("cannot write to standard output: %s", strerror(errno));
-      return CLI_FAIL;
-    }
-    return CLI_OK;
-  }
-  int bad = fflush(o->f) != 0 || ferror(o->f);
-  int err = errno;
-  if (fclose(o->f) != 0 && !bad) {
-    bad = 1;
-    err = errno;
-  }
-  o->f = NULL;
-  if (!bad && rename(o->tmp, o->path) != 0) {
-    bad = 1;
-    err = errno;
-  }
-  if (bad) {
-    cli_error("cannot write '%s': %s", o->path, strerror(err));
-    unlink(o->tmp);
-  }
-  free(o->tmp);
-  o->tmp = NULL;
-  return bad ? CLI_FAIL : CLI_OK;
-}
-
 void cli_out_abort(cli_out *o) {
-  if (o->tmp) {
-    if (o->f)
-      fclose(o->f);
-    unlink(o->tmp);
-    free(o->tmp);
-  }
+  mtl_output_abort(o->out);
+  o->out = NULL;
   o->f = NULL;
-  o->tmp = NULL;
 }
 
 /* ---- lists ------------------------------------------------------------------- */

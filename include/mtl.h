@@ -19,7 +19,8 @@
  *  - Handles are opaque; each _create/_read has a _free, and _free(NULL) is a
  *    no-op.  A handle may be used from one thread at a time unless stated;
  *    distinct handles are independent.  The library has no global mutable
- *    state, never prints to stdout/stderr, and never calls exit/abort.
+ *    state (but the registry of temporary output names, see "Output
+ *    files"), never prints to stdout/stderr, and never calls exit/abort.
  *  - Threads: where libmtl runs threads of its own (problem threads > 1,
  *    asynchronous and online methods run in-process), it sets OpenBLAS to
  *    one thread per call (openblas_set_num_threads(1), process-wide), since
@@ -36,6 +37,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +107,57 @@ MTL_API const char *mtl_errname(int code);
 MTL_API const char *mtl_last_error(void);
 /** Clears this thread's last error message. */
 MTL_API void mtl_clear_error(void);
+
+/* --- Output files ------------------------------------------------------- */
+
+/* Every file libmtl writes (models, datasets, checkpoints, graphs) goes
+ * through one writer, also offered here for programs that write their own
+ * outputs the same way:
+ *  - a regular file, or a path that does not exist yet, is written to a new
+ *    temporary file in the same directory ("<path>.tmp.<pid>.<random>",
+ *    created with O_CREAT|O_EXCL|O_NOFOLLOW, so nothing planted at a
+ *    temporary name is followed), fsync'ed, given the permission bits (and
+ *    where allowed the owner and group) of the file it replaces, then
+ *    renamed over the path.  A failure leaves an
+ *    existing file untouched and removes the temporary file.
+ *  - a symbolic link is resolved (realpath): its target is replaced, the
+ *    link stays; a dangling link is an error.
+ *  - a character device or a FIFO is written directly (no temporary file,
+ *    no rename), as is "-", standard output; a failed write is an error
+ *    (`-o /dev/full` fails and /dev/full stays a device).  "/dev/stdout"
+ *    and "/dev/stderr" (/dev/fd/1, /dev/fd/2) are the process's own
+ *    streams, written as they are whatever they are redirected to.
+ *  - a directory, block device or socket is an error.
+ * While a temporary file exists its name is kept in a small process-wide
+ * registry (the one global state of libmtl, lock-free) so that a signal
+ * handler can remove it with mtl_output_remove_temps(). */
+typedef struct mtl_output mtl_output;
+
+/** Opens path for writing as above; `what` names the content in messages
+ *  ("model", "predictions").  On success *out is the handle: write to
+ *  mtl_output_stream(*out), then mtl_output_commit or mtl_output_abort. */
+MTL_API int mtl_output_open(const char *path, const char *what,
+                            mtl_output **out);
+/** The stream to write to (stdout for "-").  Owned by the handle. */
+MTL_API FILE *mtl_output_stream(mtl_output *o);
+/** The path a writer that opens files by name (a library writer, an
+ *  external program) should write the content to instead of the stream:
+ *  the temporary file, or for a direct output its own path ("-" for
+ *  stdout).  Valid until commit or abort; commit then puts that file in
+ *  place (the stream, unused, adds nothing). */
+MTL_API const char *mtl_output_path(const mtl_output *o);
+/** Flushes (and fsyncs) the content and renames it into place; any write
+ *  error seen on the stream is reported here (MTL_EIO, naming the path and
+ *  the system error).  Frees o in all cases (standard output stays open). */
+MTL_API int mtl_output_commit(mtl_output *o);
+/** Drops the content: removes the temporary file (an existing file is left
+ *  as it was; a device or stdout keeps what was written).  Frees o;
+ *  NULL is a no-op. */
+MTL_API void mtl_output_abort(mtl_output *o);
+/** Removes every temporary output file of this process that is being
+ *  written now.  Async-signal-safe: meant for SIGINT/SIGTERM handlers,
+ *  which then end the process (the handles are left for the exit). */
+MTL_API void mtl_output_remove_temps(void);
 
 /** Logging callback: level 0 = note, 1 = warning.  Used by handles that
  *  accept one; never global. */

@@ -114,11 +114,29 @@ expect 1 "R.txt:2" cv d.txt --reg graph --graph-file R.txt -o m.mtl
 cmp -s m.mtl m.orig || fail "train/cv clobbered an existing model on failure"
 echo "precious" >keep.txt
 cp keep.txt keep.orig
-expect 1 "cannot create 'nodir/w.csv'" gen -T 2 -d 3 -o keep.txt --w-out nodir/w.csv
+expect 1 "cannot write output 'nodir/w.csv': cannot create a temporary file" gen -T 2 -d 3 -o keep.txt --w-out nodir/w.csv
 cmp -s keep.txt keep.orig || fail "gen clobbered its output when --w-out failed"
 # a successful predict replaces the file in one step
 "$MTL" predict m.mtl d.txt -o keep.csv -q
 [ "$(head -1 keep.csv)" = "task,index,prediction" ] || fail "predict -o"
+
+# ---- a text --split-file: training indices, the test set is the rest (D5) ---------------
+# It used to give the same indices to both sets (train/test 8 / 8, tested on
+# the training samples).  The run must equal --test on the unlisted samples.
+"$MTL" gen -T 2 -d 3 -n 8 --seed 4 -o s.txt -q >/dev/null
+printf '1\n2\n3\n4\n9\n10\n11\n12\n' >split.txt
+# the listed samples (lines 2-5 and 10-13, after the header) and the rest
+awk 'NR == 1 || (NR >= 2 && NR <= 5) || (NR >= 10 && NR <= 13)' s.txt >s_tr.txt
+awk 'NR == 1 || (NR >= 6 && NR <= 9) || (NR >= 14 && NR <= 17)' s.txt >s_te.txt
+"$MTL" train s.txt --split-file split.txt --reg l21 --lambda 0.1 >sf.txt
+"$MTL" train s_tr.txt --test s_te.txt --reg l21 --lambda 0.1 >st.txt
+grep -q '^train/test: *8 / 8 samples' sf.txt || fail "split-file sizes: $(cat sf.txt)"
+[ -n "$(grep '^test mean:' sf.txt)" ] &&
+  [ "$(grep '^test mean:' sf.txt)" = "$(grep '^test mean:' st.txt)" ] ||
+  fail "text split file: test metrics differ from --test on the rest:
+$(grep '^test mean:' sf.txt st.txt)"
+seq 1 16 >all.txt
+expect 1 "lists every sample of the data" train s.txt --split-file all.txt
 
 # ---- Ctrl-C stops the solver: exit 130, nothing written ---------------------------------------
 set -m # job control, so that the background job does not ignore SIGINT

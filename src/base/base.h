@@ -31,9 +31,12 @@ char *mtl__strdup(const char *s);
 
 /* ---- atomic file output (fileio.c) --------------------------------------- */
 /* Writes the content produced by fn(f, ctx) (MTL_OK or an error code, which
- * aborts the write) to "<path>.tmp.<pid>", fsyncs it and renames it over
- * path; on any failure the temporary file is removed and an existing file
- * at path is left untouched.  `what` names the content in messages
+ * aborts the write) to path the way mtl_output_open does (mtl.h): a regular
+ * file through a fresh O_EXCL|O_NOFOLLOW temporary file in its directory,
+ * fsync'ed, given the old file's mode and renamed over it (a symlink's
+ * target is replaced, the link kept); a character device, a FIFO or "-"
+ * directly.  On any failure the temporary file is removed and an existing
+ * file at path is left untouched.  `what` names the content in messages
  * ("model", "dataset", "transfer graph"). */
 typedef int (*mtl__writer_fn)(FILE *f, void *ctx);
 int mtl__write_atomic(const char *path, const char *what, mtl__writer_fn fn,

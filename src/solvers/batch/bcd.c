@@ -102,7 +102,9 @@ static int setup_gram(const mtl_problem *pb, work *wk) {
     if (!wk->own)
       return MTL_ENOMEM;
   }
-  double *nextG = wk->own, *nextb = wk->own + dd * nG;
+  /* own is NULL when every task brought its Gram matrix: no arithmetic
+   * on it then (undefined behaviour, flagged by UBSan). */
+  double *nextG = wk->own, *nextb = wk->own ? wk->own + dd * nG : NULL;
   const double *sharedG = NULL;
   for (int t = 0; t < T; t++) {
     if (pb->G && pb->G[t] && pb->b && pb->b[t] && pb->yy) {
