@@ -119,7 +119,9 @@ MTL_API void mtl_clear_error(void);
  *    temporary name is followed), fsync'ed, given the permission bits (and
  *    where allowed the owner and group) of the file it replaces, then
  *    renamed over the path.  A failure leaves an
- *    existing file untouched and removes the temporary file.
+ *    existing file untouched and removes the temporary file.  Temporary
+ *    files of the same path left by a writer that was killed (its pid no
+ *    longer exists) are removed when the path is written next.
  *  - a symbolic link is resolved (realpath): its target is replaced, the
  *    link stays; a dangling link is an error.
  *  - a character device or a FIFO is written directly (no temporary file,

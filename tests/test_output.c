@@ -191,6 +191,33 @@ static void test_abort_and_signal_cleanup(void) {
   CHECK_ERR(mtl_output_open("", "test", &o), MTL_EINVAL);
 }
 
+/* A writer killed mid-write (SIGKILL: no handler runs) leaves its temp
+ * file; the next write of the same output removes it, but not the temp
+ * file of a writer that is still alive, nor other names. */
+static void test_stale_temps(void) {
+  pid_t dead = fork();
+  if (dead == 0)
+    _exit(0);
+  waitpid(dead, NULL, 0); /* its pid is now free: a dead writer's */
+  char stale[600], live[600], other[600];
+  snprintf(stale, sizeof stale, "%s.tmp.%ld.0123456789abcdef", at("st.out"),
+           (long)dead);
+  snprintf(live, sizeof live, "%s.tmp.%ld.fedcba9876543210", at("st.out"),
+           (long)getpid());
+  snprintf(other, sizeof other, "%s.tmp.%ld.notours", at("st.out"),
+           (long)dead);
+  put(stale, "half");
+  put(live, "in progress");
+  put(other, "x");
+  CHECK_OK(write_str(at("st.out"), "new"));
+  CHECK(has(at("st.out"), "new"));
+  CHECK(access(stale, F_OK) != 0); /* removed */
+  CHECK(has(live, "in progress"));  /* a live writer's: kept */
+  CHECK(has(other, "x"));           /* not our pattern: kept */
+  unlink(live);
+  unlink(other);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/mtl_test_output_XXXXXX");
   if (!mkdtemp(dir)) {
@@ -201,6 +228,7 @@ int main(void) {
   test_modes();
   test_devices();
   test_abort_and_signal_cleanup();
+  test_stale_temps();
   CHECK(count_temps() == 0);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

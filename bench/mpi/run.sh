@@ -50,5 +50,18 @@ NL=(--hostfile hosts --mca plm_rsh_agent "$work/nsrsh"
     -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM)
 echo "## netlab: server (rank 0) in dcA, 4 task ranks in dcB, ${NETLAB_DELAY_MS:-10} ms each way"
 (ip netns exec dcA ping -c 3 -q 10.88.0.2 2>/dev/null | tail -1) || true
-timeout 900 mpirun -np 5 "${NL[@]}" "$B" "${ARGS[@]}" 0 "netlab ${NETLAB_DELAY_MS:-10} ms" | grep -v '^| setting\|^|---'
-timeout 900 mpirun -np 5 "${NL[@]}" "$B" "${ARGS[@]}" 5 "netlab, straggler 5 ms" | grep -v '^#\|^| setting\|^|---'
+# REPS=N repeats each setting N times (paired: SMTL and AMTL in one job);
+# the rows of every repetition are printed, then the medians of the MPI
+# AMTL / SMTL ratios of the time to the target.
+reps=${REPS:-1}
+out="$work/rows.md"
+for r in $(seq "$reps"); do
+  timeout 900 mpirun -np 5 "${NL[@]}" "$B" "${ARGS[@]}" 0 "netlab ${NETLAB_DELAY_MS:-10} ms" | grep -v '^| setting\|^|---' | tee -a "$out"
+  timeout 900 mpirun -np 5 "${NL[@]}" "$B" "${ARGS[@]}" 5 "netlab, straggler 5 ms" | grep -v '^#\|^| setting\|^|---' | tee -a "$out"
+done
+awk -F'|' '$3 ~ /MPI/ { gsub(/ /, "", $2); gsub(/ /, "", $4); t = $6 + 0;
+  if ($4 == "SMTL") s[$2] = t; else if (s[$2] > 0) { r[$2, ++n[$2]] = t / s[$2] } }
+  END { for (k in n) { m = n[k]; for (i = 1; i <= m; i++) a[i] = r[k, i];
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+        med = m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2;
+        printf "median MPI AMTL/SMTL time to target, %s: %.2f (%d paired runs)\n", k, med, m } }' "$out"

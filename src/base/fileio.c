@@ -28,7 +28,9 @@
  */
 #include "base.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -102,11 +104,49 @@ static uint64_t random_u64(void) {
   return mtl__rng_u64(&g);
 }
 
+/* Removes the temporary files that a killed writer of this program left
+ * next to target: "<name>.tmp.<pid>.<16 hex digits>" whose process no
+ * longer exists (kill(pid, 0) says ESRCH).  A live writer's file, or any
+ * other name, is left alone. */
+static void remove_stale(const char *target) {
+  const char *slash = strrchr(target, '/');
+  const char *base = slash ? slash + 1 : target;
+  size_t dlen = slash ? (size_t)(slash - target) : 0, blen = strlen(base);
+  char dir[4096];
+  if (dlen >= sizeof dir)
+    return;
+  if (slash)
+    memcpy(dir, target, dlen ? dlen : 1), dir[dlen ? dlen : 1] = 0;
+  else
+    snprintf(dir, sizeof dir, ".");
+  DIR *dp = opendir(dir);
+  if (!dp)
+    return;
+  struct dirent *e;
+  while ((e = readdir(dp))) {
+    const char *n = e->d_name;
+    if (strncmp(n, base, blen) != 0 || strncmp(n + blen, ".tmp.", 5) != 0)
+      continue;
+    char *end;
+    long pid = strtol(n + blen + 5, &end, 10);
+    size_t hex = end[0] == '.' ? strspn(end + 1, "0123456789abcdef") : 0;
+    if (pid <= 0 || hex != 16 || end[17] != 0)
+      continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+      continue; /* alive (or not ours to probe): not stale */
+    char path[4096 + 256];
+    snprintf(path, sizeof path, "%s/%s", dir, n);
+    unlink(path);
+  }
+  closedir(dp);
+}
+
 /* Creates the temporary file next to o->target, with the permission bits
  * (and, where allowed, the owner and group) of the file it replaces, old
  * (NULL: none, the file gets 0666 & ~umask). */
 static int open_temp(mtl_output *o, const struct stat *old) {
   int mode = old ? (int)(old->st_mode & 0777) : -1;
+  remove_stale(o->target);
   size_t cap = strlen(o->target) + 48;
   o->tmp = mtl__malloc(cap);
   if (!o->tmp)
