@@ -10,6 +10,11 @@
  * printed as the median over the runs of the ratio async / SMTL.  Every
  * run's final objective is checked against F* before its time is used.
  *
+ * Last, the cost of checkpoints at the default interval (every 100 server
+ * updates for async, 100 iterations for SMTL): the same fixed budget (400
+ * updates per task, no injected delay: the worst case) through mtl_fit
+ * with and without checkpoint, median over the runs of the time ratio.
+ *
  *   bench_async_policy [reps] [offset_ms]      (defaults 5 and 0.5)
  */
 #include "mtl.h"
@@ -77,6 +82,46 @@ static double run(const mtl_dataset *ds, const mtl_problem_params *pp,
   return t;
 }
 
+/* Seconds of one fit by name, with a checkpoint file or none. */
+static double timed_fit(const mtl_dataset *ds, const char *method,
+                        const char *ckpt) {
+  mtl_params *p = mtl_params_create(method);
+  if (!p || mtl_params_set(p, "reg", "trace") ||
+      mtl_params_set(p, "lambda", "0.1") ||
+      mtl_params_set(p, "ridge", "0.01") ||
+      mtl_params_set(p, "max_iter", "400") || mtl_params_set(p, "tol", "0") ||
+      mtl_params_set(p, "checkpoint", ckpt ? ckpt : ""))
+    die("parameters");
+  mtl_model *m = NULL;
+  mtl_fit_info *in = NULL;
+  if (mtl_fit(ds, p, NULL, &m, &in) < 0)
+    die(method);
+  double sec = mtl_fit_info_number(in, "seconds");
+  mtl_model_free(m);
+  mtl_fit_info_free(in);
+  mtl_params_free(p);
+  return sec;
+}
+
+static void checkpoint_cost(const mtl_dataset *ds, int reps) {
+  const char *ck = "/tmp/bench_async_policy.ckpt";
+  printf("\n| method | median seconds, no checkpoint | with checkpoints "
+         "(default interval) | median ratio |\n|---|---|---|---|\n");
+  for (int m = 0; m < 2; m++) {
+    const char *method = m ? "async" : "smtl";
+    double a[64], b[64], r[64];
+    for (int i = 0; i < reps && i < 64; i++) {
+      a[i] = timed_fit(ds, method, NULL);
+      b[i] = timed_fit(ds, method, ck);
+      r[i] = b[i] / a[i];
+    }
+    int n = reps < 64 ? reps : 64;
+    printf("| %s | %.3f | %.3f | %.3f |\n", method, median(a, n),
+           median(b, n), median(r, n));
+  }
+  remove(ck);
+}
+
 int main(int argc, char **argv) {
   int reps = argc > 1 ? atoi(argv[1]) : 5;
   double off = argc > 2 ? atof(argv[2]) : 0.5;
@@ -132,6 +177,7 @@ int main(int argc, char **argv) {
              mr);
     }
   }
+  checkpoint_cost(ds, reps);
   free(W);
   mtl_problem_free(pb);
   mtl_dataset_free(ds);
