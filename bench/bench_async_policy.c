@@ -10,10 +10,11 @@
  * printed as the median over the runs of the ratio async / SMTL.  Every
  * run's final objective is checked against F* before its time is used.
  *
- * Last, the cost of checkpoints at the default interval (every 100 server
- * updates for async, 100 iterations for SMTL): the same fixed budget (400
- * updates per task, no injected delay: the worst case) through mtl_fit
- * with and without checkpoint, median over the runs of the time ratio.
+ * Last, the cost of checkpoints, at the default interval (by wall time,
+ * one every 30 s) and every 100 units: the same fixed budget (400 updates
+ * per task, no injected delay: the worst case) through mtl_fit with and
+ * without checkpoints, median over the runs of the time ratio, and the
+ * time one checkpoint costs.
  *
  *   bench_async_policy [reps] [offset_ms]      (defaults 5 and 0.5)
  */
@@ -82,43 +83,55 @@ static double run(const mtl_dataset *ds, const mtl_problem_params *pp,
   return t;
 }
 
-/* Seconds of one fit by name, with a checkpoint file or none. */
+/* Seconds of one fit by name (400 updates per task), with a checkpoint
+ * file (every: checkpoint_every; 0 = the default, by wall time) or none;
+ * *written: the checkpoints written. */
 static double timed_fit(const mtl_dataset *ds, const char *method,
-                        const char *ckpt) {
+                        const char *ckpt, const char *every,
+                        double *written) {
   mtl_params *p = mtl_params_create(method);
   if (!p || mtl_params_set(p, "reg", "trace") ||
       mtl_params_set(p, "lambda", "0.1") ||
       mtl_params_set(p, "ridge", "0.01") ||
       mtl_params_set(p, "max_iter", "400") || mtl_params_set(p, "tol", "0") ||
-      mtl_params_set(p, "checkpoint", ckpt ? ckpt : ""))
+      mtl_params_set(p, "checkpoint", ckpt ? ckpt : "") ||
+      mtl_params_set(p, "checkpoint_every", every))
     die("parameters");
   mtl_model *m = NULL;
   mtl_fit_info *in = NULL;
   if (mtl_fit(ds, p, NULL, &m, &in) < 0)
     die(method);
   double sec = mtl_fit_info_number(in, "seconds");
+  *written = ckpt ? mtl_fit_info_number(in, "checkpoints_written") : 0;
   mtl_model_free(m);
   mtl_fit_info_free(in);
   mtl_params_free(p);
   return sec;
 }
 
+/* The cost of checkpoints: at the default interval (by wall time, 30 s)
+ * and every 100 units, with the cost of one checkpoint. */
 static void checkpoint_cost(const mtl_dataset *ds, int reps) {
   const char *ck = "/tmp/bench_async_policy.ckpt";
-  printf("\n| method | median seconds, no checkpoint | with checkpoints "
-         "(default interval) | median ratio |\n|---|---|---|---|\n");
-  for (int m = 0; m < 2; m++) {
-    const char *method = m ? "async" : "smtl";
-    double a[64], b[64], r[64];
-    for (int i = 0; i < reps && i < 64; i++) {
-      a[i] = timed_fit(ds, method, NULL);
-      b[i] = timed_fit(ds, method, ck);
-      r[i] = b[i] / a[i];
+  printf("\n| method | interval | checkpoints | median seconds, none | "
+         "with | median ratio | ms per checkpoint |\n"
+         "|---|---|---|---|---|---|---|\n");
+  for (int m = 0; m < 2; m++)
+    for (int e = 0; e < 2; e++) {
+      const char *method = m ? "async" : "smtl", *every = e ? "100" : "0";
+      double a[64], b[64], r[64], per[64], w = 0;
+      int n = reps < 64 ? reps : 64;
+      for (int i = 0; i < n; i++) {
+        double w0;
+        a[i] = timed_fit(ds, method, NULL, every, &w0);
+        b[i] = timed_fit(ds, method, ck, every, &w);
+        r[i] = b[i] / a[i];
+        per[i] = w > 0 ? 1e3 * (b[i] - a[i]) / w : 0;
+      }
+      printf("| %s | %s | %.0f | %.3f | %.3f | %.3f | %.2f |\n", method,
+             e ? "100 units" : "default (30 s)", w, median(a, n),
+             median(b, n), median(r, n), median(per, n));
     }
-    int n = reps < 64 ? reps : 64;
-    printf("| %s | %.3f | %.3f | %.3f |\n", method, median(a, n),
-           median(b, n), median(r, n));
-  }
   remove(ck);
 }
 

@@ -448,6 +448,30 @@ static void test_checkpoint_resume(void) {
     snprintf(m2, sizeof m2, "%s.ranks", c2);
     unlink(m2);
   }
+  /* the default interval is by wall time (checkpoint_every 0): none in a
+   * fast run at 30 s; one per iteration after the first at 1 ns */
+  {
+    const char *c3 = "test_fit_time.ckpt";
+    mtl_params *q = mtl_params_create("smtl");
+    mtl_model *mq = NULL;
+    mtl_fit_info *iq = NULL;
+    CHECK(!strcmp(mtl_params_get(q, "checkpoint_every"), "0"));
+    CHECK_OK(mtl_params_set(q, "checkpoint", c3));
+    CHECK_OK(mtl_params_set(q, "max_iter", "10"));
+    CHECK_OK(mtl_params_set(q, "tol", "0"));
+    CHECK(mtl_fit(ds, q, NULL, &mq, &iq) >= 0);
+    CHECK(mtl_fit_info_number(iq, "checkpoints_written") == 0);
+    mtl_model_free(mq);
+    mtl_fit_info_free(iq);
+    CHECK_OK(mtl_params_set(q, "checkpoint_seconds", "1e-9"));
+    CHECK(mtl_fit(ds, q, NULL, &mq, &iq) >= 0);
+    CHECK(mtl_fit_info_number(iq, "checkpoints_written") == 9);
+    CHECK(access(c3, F_OK) == 0);
+    mtl_model_free(mq);
+    mtl_fit_info_free(iq);
+    mtl_params_free(q);
+    unlink(c3);
+  }
   /* a checkpoint of another problem (lambda, then the regularizer) is
    * refused, naming what differs */
   mtl_model *other = NULL;

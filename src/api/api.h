@@ -256,10 +256,14 @@ int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
 /* checkpoint, checkpoint_every, resume: the methods that checkpoint
  * (mtl__fit_ckpt reads them) */
 #define MTL__P_CHECKPOINTS(what, units)                                       \
-  MTL__P_TEXT("checkpoint", "", "write " what " to this file every "          \
-                                "checkpoint_every " units),                   \
-      MTL__P_INT("checkpoint_every", "100", 1, 1e9, "units between "          \
-                                                   "checkpoints: " units),    \
+  MTL__P_CHECKPOINTS_EVERY(what, units,                                       \
+                           MTL__P_INT("checkpoint_every", "100", 1, 1e9,      \
+                                      "units between checkpoints: " units))
+/* The same with the interval given (async/smtl: by wall time by default). */
+#define MTL__P_CHECKPOINTS_EVERY(what, units, every)                          \
+  MTL__P_TEXT("checkpoint", "", "write " what " to this file (see "           \
+                                "checkpoint_every)"),                         \
+      every,                                                                  \
       MTL__P_TEXT("resume", "", "continue from this checkpoint (same data "   \
                                 "and parameters; the synchronous methods "    \
                                 "then end exactly as an uninterrupted run)"), \

@@ -111,6 +111,8 @@ void mtl__fit_ckpt(const mtl_params *p, mtl__ckpt *ck) {
   ck->path = cp && *cp ? cp : NULL;
   ck->every = mtl__p_int(p, "checkpoint_every");
   ck->resume = rs && *rs ? rs : NULL;
+  if (mtl__p_index(p, "checkpoint_seconds") >= 0)
+    ck->seconds = mtl__p_num(p, "checkpoint_seconds");
 }
 
 int mtl__fit_out_losses(mtl__fit_out *o, const mtl_problem *pb) {

@@ -516,8 +516,17 @@ static int smtl_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_INT("record_every", "0", 0, 1e9, "objective trace: snapshot "    \
                                              "every N server updates (0 = "   \
                                              "T)"),                           \
-      MTL__P_CHECKPOINTS("the server's state",                                \
-                         "server updates (async), iterations (smtl)"),        \
+      MTL__P_CHECKPOINTS_EVERY(                                               \
+          "the server's state", "server updates (async), iterations (smtl)",  \
+          MTL__P_INT("checkpoint_every", "0", 0, 1e9,                         \
+                     "checkpoint every N server updates (async) or "          \
+                     "iterations (smtl); 0 = by wall time, every "            \
+                     "checkpoint_seconds")),                                  \
+      MTL__P_POS("checkpoint_seconds", "30", "with checkpoint_every 0: a "    \
+                                             "checkpoint when this many "     \
+                                             "seconds have passed since the " \
+                                             "last (at an iteration's end "   \
+                                             "for smtl)"),                    \
       MTL__P_TRACE
 
 static const mtl__pdef async_table[] = {ASYNC_PARAMS(

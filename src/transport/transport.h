@@ -209,9 +209,11 @@ void mtl__ck_clear(mtl__ckfile *f);
  * (NULL = never); resume from `resume` (NULL = fresh start). */
 typedef struct mtl__ckpt {
   const char *path;
-  int every;
+  int every;             /* > 0: every `every` units; 0: by wall time */
   const char *resume;
   int64_t written;       /* checkpoints written (out) */
+  double seconds;        /* every == 0: at least this many seconds apart */
+  double last;           /* the time of the last one (or of the start) */
 } mtl__ckpt;
 /* ---- end of checkpoint block ---------------------------------------------- */
 

@@ -112,16 +112,28 @@ int mtl__srv_ckpt_write(mtl__srv *s) {
     rc = mtl__ck_put(&f, "rec_k", s->rec_k + last, 1);
   if (!rc)
     rc = mtl__ck_write(&f, ck->path);
-  if (!rc)
+  if (!rc) {
     ck->written++;
+    ck->last = mtl__now();
+  }
   mtl__ck_clear(&f);
   free(tmp);
   return rc;
 }
 
+/* Every `every` units, or (every 0) when `seconds` have passed since the
+ * last checkpoint (or the start): the default, whose cost is one write
+ * per interval whatever the speed of the run. */
 int mtl__srv_ckpt_due(mtl__srv *s, int64_t unit) {
   mtl__ckpt *ck = s->cx->ckpt;
-  return ck && ck->path && ck->every > 0 && unit > 0 && unit % ck->every == 0;
+  if (!ck || !ck->path || unit <= 0)
+    return 0;
+  if (ck->every > 0)
+    return unit % ck->every == 0;
+  double now = mtl__now();
+  if (ck->last <= 0)
+    ck->last = now; /* the first call: the interval starts here */
+  return ck->seconds > 0 && now - ck->last >= ck->seconds;
 }
 
 /* What V determines: the row norms or the online SVD. */

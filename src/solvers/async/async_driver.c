@@ -265,9 +265,12 @@ static int check_job(const mtl_transport *t, shared *sh) {
   if ((rc = mtl__async_check_params(&sh->ap, T)))
     return rc;
   sh->P = sh->ap.nodes ? sh->ap.nodes : T;
-  if (job->ck && job->ck->path && job->ck->every < 1)
-    return mtl__err(MTL_EINVAL, WHO ": checkpoint_every = %d must be >= 1",
-                    job->ck->every);
+  const mtl__ckpt *ck = job->ck;
+  if (ck && ck->path &&
+      (ck->every < 0 || (ck->every == 0 && !(ck->seconds > 0))))
+    return mtl__err(MTL_EINVAL, WHO ": checkpoint_every = %d must be >= 1, "
+                                    "or 0 with checkpoint_seconds > 0",
+                    ck->every);
   if (sh->local && sh->pp.unpenalized_last && job->ds->d < 2)
     return mtl__err(MTL_EINVAL, WHO ": unpenalized_last needs d >= 2 (d = "
                                     "%d)",

@@ -435,7 +435,8 @@ int mtl_omtl_run(mtl_stream *s, const mtl_omtl_params *p,
       (size_t)snprintf(buf, sizeof buf, "%s.ranks", p->checkpoint) <
           sizeof buf)
     map = buf;
-  mtl__ckpt ck = {p->checkpoint, (int)p->checkpoint_every, p->resume, 0};
+  mtl__ckpt ck = {.path = p->checkpoint, .every = (int)p->checkpoint_every,
+                  .resume = p->resume};
   mtl__omtl_job job = {.s = s, .p = p, .ck = &ck,
                        .rank_map = mtl__transport_local(tr) ? NULL : map,
                        .res = res};
