@@ -484,6 +484,26 @@ static void test_checkpoint_resume(void) {
   CHECK_MSG("regularizer");
   CHECK(other == NULL);
   mtl_model_free(other);
+  /* ... and one of other data: the same X (so the same step), one label
+   * of the last task changed */
+  CHECK_OK(mtl_params_set(p, "reg", "l21"));
+  int dd = mtl_dataset_dim(ds), TT = mtl_dataset_ntasks(ds);
+  mtl_dataset *ds2 = mtl_dataset_create(dd);
+  for (int t = 0; t < TT; t++) {
+    int nt = mtl_dataset_task_n(ds, t);
+    double *X = malloc((size_t)nt * (size_t)dd * sizeof(double));
+    double *y = malloc((size_t)nt * sizeof(double));
+    CHECK_OK(mtl_dataset_get_task_X(ds, t, X));
+    memcpy(y, mtl_dataset_task_y(ds, t), (size_t)nt * sizeof(double));
+    if (t == TT - 1)
+      y[0] += 1;
+    CHECK(mtl_dataset_add_dense(ds2, nt, X, y, -1, NULL) == t);
+    free(X);
+    free(y);
+  }
+  CHECK_ERR(mtl_fit(ds2, p, NULL, &other, NULL), MTL_EINVAL);
+  CHECK_MSG("belongs to other data: task 5's samples differ");
+  mtl_dataset_free(ds2);
   /* a checkpoint of another method is refused, naming the file */
   mtl_params *a = mtl_params_create("async");
   CHECK_OK(mtl_params_set(a, "nodes", "3"));

@@ -55,6 +55,9 @@ typedef struct mtl__async_ctx {
                             MTL_ECANCELLED */
   struct mtl__ckpt *ckpt; /* server checkpoint/resume, NULL = none
                             (in-process runs) */
+  int loss;              /* the problem's loss (pp.loss), for checkpoints */
+  const double *data_fp; /* T: each task's data fingerprint (every rank,
+                            reduced by the driver), for checkpoints */
 } mtl__async_ctx;
 /* Rank (1..nodes) of the node owning task t: round robin t % nodes + 1. */
 int mtl__async_owner(int t, int nodes);

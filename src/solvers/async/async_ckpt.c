@@ -18,36 +18,50 @@
  * every node simply gets a fresh column (the columns in flight are lost,
  * which an asynchronous method tolerates). */
 /* The problem a checkpoint belongs to: regularizer, lambda, ridge,
- * unpenalized last row. */
-static void problem_of(const mtl__srv *s, double prob[4]) {
+ * unpenalized last row, loss. */
+#define NPROB 5
+static void problem_of(const mtl__srv *s, double prob[NPROB]) {
   const mtl__async_ctx *cx = s->cx;
   prob[0] = cx->reg.type;
   prob[1] = cx->reg.lambda;
   prob[2] = cx->reg.ridge;
   prob[3] = cx->unpenalized_last;
+  prob[4] = cx->loss;
 }
 
 /* A checkpoint of another problem is refused, naming what differs (older
  * checkpoints without the record are taken as they are). */
+static const double *ck_var(const mtl__ckfile *f, const char *name,
+                            int64_t n) {
+  for (int i = 0; i < f->nvar; i++)
+    if (!strcmp(f->v[i].name, name) && f->v[i].n == n)
+      return f->v[i].x;
+  return NULL;
+}
+
 static int check_problem(const mtl__srv *s, const mtl__ckfile *f,
                          const char *path) {
-  static const char *const what[4] = {"regularizer", "lambda", "ridge",
-                                      "unpenalized last row (bias)"};
-  const double *q = NULL;
-  for (int i = 0; i < f->nvar; i++)
-    if (!strcmp(f->v[i].name, "problem") && f->v[i].n == 4)
-      q = f->v[i].x;
-  if (!q)
-    return MTL_OK;
-  double prob[4];
+  static const char *const what[NPROB] = {
+      "regularizer", "lambda", "ridge", "unpenalized last row (bias)",
+      "loss"};
+  const double *q = ck_var(f, "problem", NPROB);
+  double prob[NPROB];
   problem_of(s, prob);
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; q && i < NPROB; i++)
     if (q[i] != prob[i])
       return mtl__err(MTL_EINVAL, "checkpoint '%s' belongs to another "
                                   "problem: its %s is %.17g, this run's "
                                   "%.17g (resume continues the same "
                                   "problem only)",
                       path, what[i], q[i], prob[i]);
+  const double *fp = ck_var(f, "data", s->T);
+  for (int t = 0; fp && s->cx->data_fp && t < s->T; t++)
+    if (fp[t] != s->cx->data_fp[t])
+      return mtl__err(MTL_EINVAL, "checkpoint '%s' belongs to other data: "
+                                  "task %d's samples differ from the "
+                                  "checkpointed run's (resume continues "
+                                  "the same problem only)",
+                      path, t + 1);
   return MTL_OK;
 }
 
@@ -71,10 +85,12 @@ int mtl__srv_ckpt_write(mtl__srv *s) {
     rc = mtl__ck_put(&f, "auto_step", au, 2);
   }
   if (!rc) { /* the problem, so that a resume cannot mix two */
-    double prob[4];
+    double prob[NPROB];
     problem_of(s, prob);
-    rc = mtl__ck_put(&f, "problem", prob, 4);
+    rc = mtl__ck_put(&f, "problem", prob, NPROB);
   }
+  if (!rc && s->cx->data_fp)
+    rc = mtl__ck_put(&f, "data", s->cx->data_fp, T);
   if (!rc)
     rc = mtl__ck_put(&f, "V", s->V, (int64_t)dT);
   for (int t = 0; t < T && !rc; t++)
@@ -221,11 +237,11 @@ int mtl__srv_ckpt_resume(mtl__srv *s) {
   s->over = (int64_t)h[6];
   s->capped = (int64_t)h[7];
   s->rec_every = (int)h[9];
-  for (int i = 0; i < f.nvar; i++) /* absent from older checkpoints */
-    if (!strcmp(f.v[i].name, "auto_step") && f.v[i].n == 2) {
-      s->eta_auto = f.v[i].x[0];
-      s->res_prev = f.v[i].x[1];
-    }
+  const double *au = ck_var(&f, "auto_step", 2); /* absent from older */
+  if (au) {
+    s->eta_auto = au[0];
+    s->res_prev = au[1];
+  }
   /* the wall clock continues from the checkpoint's last snapshot */
   s->t0 = mtl__now() - s->rec_t[nrec - 1];
   rc = rebuild(s);

@@ -43,6 +43,7 @@ typedef struct amp {
   const mtl_dataset *ds;
   int rank, P, T, d, K;
   int *lidx, *gid, *off, *all;
+  double *fp;
   mtl__async_ctx cx;
   mtl__tr *coll, *role;
 } amp;
@@ -120,6 +121,44 @@ static int amp_agree_shape(amp *s) {
   return rank == 0 ? check_reg(&s->sh->pp, s->d, T) : MTL_OK;
 }
 
+/* FNV-1a over the bytes of every row and label of a one-task dataset,
+ * kept to 52 bits so that it travels exactly as a double. */
+static double task_fingerprint(const mtl_dataset *ds, double *x) {
+  uint64_t h = 1469598103934665603ULL;
+  int n = mtl_dataset_task_n(ds, 0), d = mtl_dataset_dim(ds);
+  const double *y = mtl_dataset_task_y(ds, 0);
+  for (int i = 0; i < n; i++) {
+    if (mtl_dataset_get_row(ds, 0, i, x))
+      return -1;
+    const unsigned char *b = (const unsigned char *)x;
+    for (size_t k = 0; k < (size_t)d * sizeof(double); k++)
+      h = (h ^ b[k]) * 1099511628211ULL;
+    b = (const unsigned char *)&y[i];
+    for (size_t k = 0; k < sizeof(double); k++)
+      h = (h ^ b[k]) * 1099511628211ULL;
+  }
+  return (double)(h >> 12);
+}
+
+/* Every task's data fingerprint on every rank: each node hashes its own
+ * tasks, the sum over the ranks fills the rest (one owner per task). */
+static int amp_fingerprints(amp *s) {
+  int T = s->T, d = s->d;
+  s->fp = mtl__calloc((size_t)T, sizeof(double));
+  double *x = mtl__malloc((size_t)(d > 0 ? d : 1) * sizeof(double));
+  int rc = s->fp && x ? MTL_OK : MTL_ENOMEM;
+  if (!rc && s->rank > 0) {
+    const mtl__async_node *nd = &s->cx.node[s->rank - 1];
+    for (int i = 0; i < nd->ntasks; i++)
+      s->fp[nd->tasks[i]] = task_fingerprint(nd->ds[i], x);
+  }
+  free(x);
+  if ((rc = mtl__drv_agree(s->coll, rc, WHO)))
+    return rc;
+  s->cx.data_fp = s->fp;
+  return mtl__tr_allreduce(s->coll, s->fp, T, MTL__OP_SUM);
+}
+
 /* Step 3: the role's context; a node rank builds its tasks' problems. */
 static int amp_nodes(amp *s) {
   const shared *sh = s->sh;
@@ -132,6 +171,7 @@ static int amp_nodes(amp *s) {
   cx->nodes = s->P;
   cx->reg = sh->pp.reg;
   cx->unpenalized_last = sh->pp.unpenalized_last;
+  cx->loss = sh->pp.loss;
   cx->node = mtl__calloc((size_t)s->P, sizeof *cx->node);
   if (!cx->node)
     return MTL_ENOMEM;
@@ -211,6 +251,7 @@ static void amp_clear(amp *s) {
   free(s->gid);
   free(s->off);
   free(s->all);
+  free(s->fp);
 }
 
 static int async_rank(void *ctx, mtl__tr *coll, mtl__tr *role) {
@@ -229,6 +270,8 @@ static int async_rank(void *ctx, mtl__tr *coll, mtl__tr *role) {
     rc = mtl__drv_agree(coll, amp_agree_shape(&s), WHO);
   if (!rc)
     rc = mtl__drv_agree(coll, amp_nodes(&s), WHO);
+  if (!rc)
+    rc = amp_fingerprints(&s);
   if (!rc)
     rc = mtl__drv_agree(coll, amp_rank_map(&s), WHO);
   if (!rc) {
