@@ -1,8 +1,9 @@
 /*
  * bench_async_policy.c -- does asynchronous MTL pay with its default step?
  * (issue 12).  10 tasks on 10 node threads, d = 50, squared loss, trace
- * norm; every node's send is delayed by offset + U(0, offset/2) ms, and
- * with a straggler node 1 by 10x that.  For each setting and each of
+ * norm; every node's send is delayed by offset + U(0, offset/2) ms (or,
+ * heavy-tailed, offset + an exponential of mean offset/2), a straggler's
+ * (the first 1 or 3 nodes) by 10x that.  For each setting and each of
  * `reps` paired runs (the same seed per run for every method), the time at
  * which the objective trace first reaches F* (1 + 1e-4) (F*: FISTA to a
  * certified gap of 1e-13), for SMTL and for AMTL with the default step
@@ -54,8 +55,21 @@ static const char *const conf_name[NCONF] = {"SMTL", "async, default (auto)",
                                              "async, KM step 1",
                                              "async, Theorem 1"};
 
+/* The delay settings: stragglers (10x slower), exponential jitter. */
+typedef struct setting {
+  const char *name;
+  int stragglers, heavy;
+} setting;
+static const setting settings[] = {
+    {"uniform, no straggler", 0, 0},
+    {"uniform, one 10x straggler", 1, 0},
+    {"uniform, three 10x stragglers", 3, 0},
+    {"heavy-tailed (exponential), no straggler", 0, 1},
+};
+#define NSET (int)(sizeof settings / sizeof *settings)
+
 static double run(const mtl_dataset *ds, const mtl_problem_params *pp,
-                  int conf, double off, int strag, uint64_t seed,
+                  int conf, double off, const setting *st, uint64_t seed,
                   double target, double fopt) {
   int d = mtl_dataset_dim(ds), T = mtl_dataset_ntasks(ds);
   double *W = calloc((size_t)d * T, sizeof(double));
@@ -68,8 +82,9 @@ static double run(const mtl_dataset *ds, const mtl_problem_params *pp,
   ap.tol = 1e-9;
   ap.delay_ms = off;
   ap.jitter_ms = off / 2;
-  ap.stragglers = strag;
+  ap.stragglers = st->stragglers;
   ap.straggle = 10;
+  ap.jitter_exp = st->heavy;
   ap.seed = seed;
   ap.record_every = T / 2;
   mtl_async_info in;
@@ -174,20 +189,19 @@ int main(int argc, char **argv) {
          off, off / 2, fopt, reps);
   printf("| setting | method | median seconds | median ratio to SMTL |\n"
          "|---|---|---|---|\n");
-  for (int strag = 0; strag <= 1; strag++) {
+  for (int k = 0; k < NSET; k++) {
     double t[NCONF][64], ratio[NCONF][64];
     for (int r = 0; r < reps && r < 64; r++)
       for (int c = 0; c < NCONF; c++) {
-        t[c][r] = run(ds, &pp, c, off, strag, 100 + (uint64_t)r, target,
-                      fopt);
+        t[c][r] = run(ds, &pp, c, off, &settings[k], 100 + (uint64_t)r,
+                      target, fopt);
         ratio[c][r] = t[c][r] / t[SMTL][r];
       }
     for (int c = 0; c < NCONF; c++) {
       double ms = median(t[c], reps < 64 ? reps : 64);
       double mr = median(ratio[c], reps < 64 ? reps : 64);
-      printf("| %s | %s | %.3f | %.2f |\n",
-             strag ? "one 10x straggler" : "no straggler", conf_name[c], ms,
-             mr);
+      printf("| %s | %s | %.3f | %.2f |\n", settings[k].name, conf_name[c],
+             ms, mr);
     }
   }
   checkpoint_cost(ds, reps);

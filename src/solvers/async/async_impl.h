@@ -43,6 +43,7 @@ typedef struct mtl__srv {
   double *sent_eta;       /* T: eta_k sent with task t's last column */
   double *res2;           /* T: task t's last squared fixed-point residual */
   double eta_auto, eta_floor, res_prev; /* the auto step policy */
+  int rises;              /* epochs in a row above 2 res_prev */
   int tau_max;
   double tau_sum, eta_k;
   int64_t *node_upd, *node_ndel, *task_upd;

@@ -132,23 +132,28 @@ static double theorem1(const mtl__srv *s, int tau) {
 }
 
 /* The auto policy, at the end of each epoch of T updates: when the
- * fixed-point residual (over every task's last update) has grown to twice
- * the smallest seen since the step last changed -- a sustained rise, not
- * the noise of stale reads and stragglers -- halve the step, not below
- * Theorem 1's with tau = tau_guess. */
+ * fixed-point residual (over every task's last update) has stayed above
+ * twice the smallest seen since the step last changed for 3 epochs in a
+ * row -- a sustained rise, not the noise of stale reads and stragglers --
+ * halve the step, not below Theorem 1's with tau = tau_guess. */
 static void srv_auto_epoch(mtl__srv *s) {
   double r = 0;
   for (int t = 0; t < s->T; t++)
     r += s->res2[t];
   r = sqrt(r);
-  if (s->res_prev > 0 && r > 2 * s->res_prev && s->eta_auto > s->eta_floor) {
-    s->eta_auto *= 0.5;
-    if (s->eta_auto < s->eta_floor)
-      s->eta_auto = s->eta_floor;
-    s->res_prev = r;
-  } else if (!(s->res_prev > 0) || r < s->res_prev) {
-    s->res_prev = r; /* the smallest since the step last changed */
+  if (s->res_prev > 0 && r > 2 * s->res_prev) {
+    if (++s->rises >= 3 && s->eta_auto > s->eta_floor) {
+      s->eta_auto *= 0.5;
+      if (s->eta_auto < s->eta_floor)
+        s->eta_auto = s->eta_floor;
+      s->res_prev = r;
+      s->rises = 0;
+    }
+    return;
   }
+  s->rises = 0;
+  if (!(s->res_prev > 0) || r < s->res_prev)
+    s->res_prev = r; /* the smallest since the step last changed */
 }
 
 /* The step eta_k of the next column: fixed, SMTL's 1, the auto policy's,
