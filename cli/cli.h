@@ -50,6 +50,8 @@ void cli_read_opts(opts *o, cli_read *r);
 /* Reads path.  want_dim > 0 fixes the dimension of text files (so that a
  * test file whose last features are all zero still matches the model) unless
  * --dim was given.  Prints notes and errors.  Returns CLI_OK or CLI_FAIL. */
+/* The reader's parameters of the --format/--layout/... options. */
+void cli_read_params(const cli_read *r, mtl_read_params *p);
 int cli_load(const char *path, const cli_read *r, int want_dim,
              mtl_dataset **out);
 

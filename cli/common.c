@@ -136,24 +136,28 @@ static int is_text(const char *path, mtl_format fmt) {
   return 1;
 }
 
-int cli_load(const char *path, const cli_read *r, int want_dim,
-             mtl_dataset **out) {
+void cli_read_params(const cli_read *r, mtl_read_params *p) {
   static const int storage_val[] = {-1, 1, 0};
   static const int kind_val[] = {-1, MTL_TASK_REGRESSION,
                                  MTL_TASK_CLASSIFICATION};
+  mtl_read_params_init(p);
+  p->format = (mtl_format)opts_choice_index(FORMATS, r->format);
+  p->layout = (mtl_layout)opts_choice_index(LAYOUTS, r->layout);
+  p->x_var = r->x_var;
+  p->y_var = r->y_var;
+  p->task_var = r->task_var;
+  p->samples_in_columns = r->orient;
+  p->task_col = r->task_col;
+  p->label_col = r->label_col;
+  p->sparse = storage_val[opts_choice_index(STORAGES, r->storage)];
+  p->kind = kind_val[opts_choice_index(KINDS, r->kind)];
+  p->dim = r->dim;
+}
+
+int cli_load(const char *path, const cli_read *r, int want_dim,
+             mtl_dataset **out) {
   mtl_read_params p;
-  mtl_read_params_init(&p);
-  p.format = (mtl_format)opts_choice_index(FORMATS, r->format);
-  p.layout = (mtl_layout)opts_choice_index(LAYOUTS, r->layout);
-  p.x_var = r->x_var;
-  p.y_var = r->y_var;
-  p.task_var = r->task_var;
-  p.samples_in_columns = r->orient;
-  p.task_col = r->task_col;
-  p.label_col = r->label_col;
-  p.sparse = storage_val[opts_choice_index(STORAGES, r->storage)];
-  p.kind = kind_val[opts_choice_index(KINDS, r->kind)];
-  p.dim = r->dim;
+  cli_read_params(r, &p);
   if (p.dim == 0 && want_dim > 0 && is_text(path, p.format))
     p.dim = want_dim;
   *out = NULL;

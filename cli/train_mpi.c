@@ -32,29 +32,6 @@ int train_mpi_wanted(const opts *o, const train_args *a) {
   return strcmp(a->transport, "mpi") == 0 || opts_seen(o, "rank-map");
 }
 
-/* mtl_read_params of the --format/--layout/... options (the order of the
- * choice lists of common.c is the order of the library's enums). */
-static void mpi_read_params(const cli_read *r, mtl_read_params *p) {
-  static const int storage_val[] = {-1, 1, 0};
-  static const int kind_val[] = {-1, MTL_TASK_REGRESSION,
-                                 MTL_TASK_CLASSIFICATION};
-  mtl_read_params_init(p);
-  p->format = (mtl_format)opts_choice_index("auto|mat|npz|text|csv",
-                                            r->format);
-  p->layout = (mtl_layout)opts_choice_index(
-      "auto|cell|task-start|task-id|onevsrest|stacked", r->layout);
-  p->x_var = r->x_var;
-  p->y_var = r->y_var;
-  p->task_var = r->task_var;
-  p->samples_in_columns = r->orient;
-  p->task_col = r->task_col;
-  p->label_col = r->label_col;
-  p->sparse = storage_val[opts_choice_index("auto|sparse|dense", r->storage)];
-  p->kind = kind_val[opts_choice_index("auto|regression|classification",
-                                       r->kind)];
-  p->dim = r->dim;
-}
-
 /* 1 for the methods with a server at rank 0 (no data there). */
 static int has_server(const char *m) {
   return !strcmp(m, "async") || !strcmp(m, "smtl") || !strcmp(m, "cadmm");
@@ -70,7 +47,7 @@ static int read_mine(const train_args *a, const char *path, int rank,
   if (server && rank == 0)
     return MTL_OK;
   mtl_read_params rp;
-  mpi_read_params(&a->rd, &rp);
+  cli_read_params(&a->rd, &rp);
   rp.part_count = size - server;
   rp.part_index = rank - server;
   int e = mtl_dataset_read(path, &rp, local);

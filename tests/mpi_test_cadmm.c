@@ -69,31 +69,8 @@ int main(int argc, char **argv) {
   MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
   snprintf(all, sizeof all, "%s/stream.txt", dir);
   snprintf(ck, sizeof ck, "%s/cadmm.ckpt", dir);
-  if (rank == 0) { /* the whole stream, and one file per task */
-    mtl_dataset *ds = NULL;
-    mtl_stream *s = NULL;
-    CHECK_OK(mtl_omtl_gen_synthetic(K, n, 0.5, 11, &ds));
-    CHECK_OK(mtl_stream_from_dataset(ds, 5, &s));
-    CHECK_OK(mtl_stream_write_text(s, all));
-    mtl_stream_free(s);
-    mtl_dataset_free(ds);
-    FILE *in = fopen(all, "r"), *out[4];
-    char ln[4096], pth[160];
-    for (int k = 0; k < K; k++) {
-      snprintf(pth, sizeof pth, "%s/stream.%d.txt", dir, k);
-      out[k] = fopen(pth, "w");
-    }
-    while (in && fgets(ln, sizeof ln, in)) {
-      int t = atoi(ln);
-      if (t >= 1 && t <= K)
-        fputs(ln, out[t - 1]);
-    }
-    if (in)
-      fclose(in);
-    for (int k = 0; k < K; k++)
-      fclose(out[k]);
-  }
-  MPI_Barrier(MPI_COMM_WORLD);
+  /* the whole stream, and one file per task (each site's) */
+  mpi_write_streams(rank, dir, all, K, n, 11, 5);
 
   mtl_omtl_params p;
   mtl_omtl_params_init(&p);

@@ -72,33 +72,8 @@ int main(int argc, char **argv) {
   snprintf(ck2, sizeof ck2, "%s/dadmm2.ckpt", dir);
   /* rank 0 writes the whole stream (arrival order) and one file per rank
    * with that rank's task only: what each site would hold */
-  if (rank == 0) {
-    mtl_dataset *ds = NULL;
-    mtl_stream *s = NULL;
-    CHECK_OK(mtl_omtl_gen_synthetic(K, n, 0.5, 7, &ds));
-    CHECK_OK(mtl_stream_from_dataset(ds, 3, &s));
-    CHECK_OK(mtl_stream_write_text(s, all));
-    mtl_stream_free(s);
-    mtl_dataset_free(ds);
-    FILE *in = fopen(all, "r");
-    FILE *out[5];
-    char ln[4096];
-    for (int k = 0; k < K; k++) {
-      char pth[160];
-      snprintf(pth, sizeof pth, "%s/stream.%d.txt", dir, k);
-      out[k] = fopen(pth, "w");
-    }
-    while (in && fgets(ln, sizeof ln, in)) {
-      int t = atoi(ln);
-      if (t >= 1 && t <= K)
-        fputs(ln, out[t - 1]);
-    }
-    if (in)
-      fclose(in);
-    for (int k = 0; k < K; k++)
-      fclose(out[k]);
-  }
-  MPI_Barrier(MPI_COMM_WORLD);
+  /* the whole stream, and one file per task (each site's) */
+  mpi_write_streams(rank, dir, all, K, n, 7, 3);
 
   mtl_omtl_params p;
   mtl_omtl_params_init(&p);

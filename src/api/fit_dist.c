@@ -105,36 +105,26 @@ done:
 static int gather_losses(prep *s, mtl__tr *coll) {
   mtl__dist *dp = s->dp;
   const mtl_problem_params *pp = &s->dp->pp;
-  int K = dp->K, T = dp->T, *off = NULL, *all = NULL;
-  int *pairs = mtl__malloc((size_t)(2 * K + 1) * sizeof(int));
-  int rc = pairs ? MTL_OK : MTL_ENOMEM;
-  for (int i = 0; i < K && !rc; i++) {
+  int K = dp->K, T = dp->T;
+  double *v = mtl__malloc((size_t)(K + 1) * sizeof(double)), *all = NULL;
+  int rc = v ? MTL_OK : MTL_ENOMEM;
+  for (int i = 0; i < K && !rc; i++) { /* loss + 1: 0 is "no rank" */
     int g = dp->gid[i];
     int l = pp->task_loss ? pp->task_loss[g] : (int)pp->loss;
-    pairs[2 * i] = g;
-    pairs[2 * i + 1] = mtl__loss_resolve(l, mtl_dataset_task_kind(s->c->ds,
-                                                                  i));
+    v[i] = 1 + mtl__loss_resolve(l, mtl_dataset_task_kind(s->c->ds, i));
   }
-  if ((rc = mtl__drv_agree(coll, rc, WHO)))
-    goto done;
-  rc = mtl__tr_gather_ints(coll, pairs, 2 * K, WHO, &off, &all);
+  if (!(rc = mtl__drv_agree(coll, rc, WHO)))
+    rc = mtl__tr_by_task(coll, K, dp->gid, v, T, &all);
   if (!rc && coll->rank == 0) {
     dp->task_loss = mtl__malloc((size_t)T * sizeof(int));
     rc = dp->task_loss ? MTL_OK : MTL_ENOMEM;
     for (int t = 0; t < T && !rc; t++)
-      dp->task_loss[t] = -1;
-    for (int i = 0; i < off[coll->size] / 2 && !rc; i++)
-      if (all[2 * i] >= 0 && all[2 * i] < T)
-        dp->task_loss[all[2 * i]] = all[2 * i + 1];
-    for (int t = 0; t < T && !rc; t++)
-      if (dp->task_loss[t] < 0)
+      if ((dp->task_loss[t] = (int)all[t] - 1) < 0)
         rc = mtl__err(MTL_EINVAL, WHO ": no rank holds task %d of %d", t + 1,
                       T);
   }
-  rc = mtl__drv_agree(coll, rc, WHO);
-done:
-  free(pairs);
-  free(off);
+  rc = mtl__drv_agree(coll, rc, WHO); /* rank 0's check */
+  free(v);
   free(all);
   return rc;
 }
@@ -198,38 +188,27 @@ typedef struct sizes {
 static int sizes_rank(void *ctx, mtl__tr *coll, mtl__tr *role) {
   (void)role;
   sizes *z = ctx;
-  int L = z->ds ? mtl_dataset_ntasks(z->ds) : 0, *off = NULL, *all = NULL;
-  int *pairs = mtl__malloc((size_t)(2 * L + 1) * sizeof(int));
+  int L = z->ds ? mtl_dataset_ntasks(z->ds) : 0;
+  double *v = mtl__malloc((size_t)(L + 1) * sizeof(double)), *all = NULL;
   z->gid = mtl__malloc((size_t)(L + 1) * sizeof(int));
-  int rc = pairs && z->gid ? MTL_OK : MTL_ENOMEM;
+  int rc = v && z->gid ? MTL_OK : MTL_ENOMEM;
   for (int t = 0; !rc && t < L; t++) {
     z->gid[t] = mtl_dataset_global_task(z->ds, t);
-    pairs[2 * t] = z->gid[t];
-    pairs[2 * t + 1] = mtl_dataset_task_n(z->ds, t);
+    v[t] = mtl_dataset_task_n(z->ds, t);
   }
   double K = L > 0 ? mtl_dataset_global_tasks(z->ds) : 0;
   if (!(rc = mtl__drv_agree(coll, rc, WHO)))
     rc = mtl__tr_allreduce(coll, &K, 1, MTL__OP_MAX);
   if (!rc && K < 1)
     rc = mtl__err(MTL_EINVAL, WHO ": no rank holds any task");
-  if (!rc)
-    rc = mtl__tr_gather_ints(coll, pairs, 2 * L, WHO, &off, &all);
   z->K = (int)K;
-  double *nb = rc ? NULL : mtl__calloc((size_t)K, sizeof(double));
-  if (!rc && !nb)
+  if (!rc)
+    rc = mtl__tr_by_task(coll, L, z->gid, v, z->K, &all);
+  if (!rc && !(z->n = mtl__malloc((size_t)z->K * sizeof(int))))
     rc = MTL_ENOMEM;
-  for (int i = 0; !rc && coll->rank == 0 && i < off[coll->size] / 2; i++)
-    if (all[2 * i] >= 0 && all[2 * i] < K)
-      nb[all[2 * i]] = all[2 * i + 1];
-  if (!(rc = mtl__drv_agree(coll, rc, WHO)))
-    rc = mtl__tr_bcast(coll, 0, nb, (int)K);
-  if (!rc && !(z->n = mtl__malloc((size_t)K * sizeof(int))))
-    rc = MTL_ENOMEM;
-  for (int k = 0; !rc && k < K; k++)
-    z->n[k] = (int)nb[k];
-  free(nb);
-  free(pairs);
-  free(off);
+  for (int k = 0; !rc && k < z->K; k++)
+    z->n[k] = (int)all[k];
+  free(v);
   free(all);
   return rc;
 }

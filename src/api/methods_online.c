@@ -136,8 +136,9 @@ static int omtl_run(const mtl__fit_ctx *c, mtl__fit_out *o,
   op.checkpoint = ck.path;
   op.resume = ck.resume;
   op.checkpoint_every = ck.every;
-  char mapbuf[1024];
-  op.rank_map = mtl__fit_rank_map(c, mapbuf, sizeof mapbuf);
+  /* empty: mtl_omtl_run's default (CHECKPOINT.ranks on MPI) */
+  const char *map = mtl__p_text(c->p, "rank_map");
+  op.rank_map = map && *map ? map : NULL;
   int e = mtl_omtl_run(s, &op, c->tr, &res);
   rc = rc < 0 ? rc : e;
   if (rc >= 0 && mtl_transport_rank(c->tr) > 0)

@@ -157,6 +157,22 @@ done:
   return rc;
 }
 
+int mtl__tr_by_task(mtl__tr *coll, int K, const int *gid, const double *val,
+                    int T, double **out) {
+  *out = mtl__calloc((size_t)(T > 0 ? T : 1), sizeof(double));
+  int rc = *out ? MTL_OK : MTL_ENOMEM;
+  for (int i = 0; !rc && i < K; i++)
+    if (gid[i] >= 0 && gid[i] < T)
+      (*out)[gid[i]] = val[i];
+  if (!(rc = mtl__drv_agree(coll, rc, "transport")))
+    rc = mtl__tr_allreduce(coll, *out, T, MTL__OP_SUM);
+  if (rc) {
+    free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 typedef struct mapctx {
   int size;
   const char *role0, *role;

@@ -173,6 +173,13 @@ int mtl__drv_agree(mtl__tr *coll, int rc, const char *who);
  * *all (off[size] ints, rank order); NULL on other ranks.  Collective. */
 int mtl__tr_gather_ints(mtl__tr *coll, const int *x, int n, const char *who,
                         int **off, int **all);
+/* Every task's value on every rank: each rank gives its K tasks' values
+ * (val[i] of global task gid[i]; > 0 where a value may be 0 is to be told
+ * from "missing"), the sum over the ranks of T-vectors, zero elsewhere,
+ * fills *out (T doubles, malloc'd) -- exact, as one rank owns a task.
+ * Collective. */
+int mtl__tr_by_task(mtl__tr *coll, int K, const int *gid, const double *val,
+                    int T, double **out);
 /* Rank 0 writes the rank-to-tasks map: line "RANK ROLE t1 t2 ..." per rank
  * (1-based task ids) after a comment header; ids[off[r] .. off[r+1]-1]. */
 int mtl__write_rank_map(const char *path, int size, const char *role0,

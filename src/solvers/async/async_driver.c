@@ -143,20 +143,18 @@ static double task_fingerprint(const mtl_dataset *ds, double *x) {
 /* Every task's data fingerprint on every rank: each node hashes its own
  * tasks, the sum over the ranks fills the rest (one owner per task). */
 static int amp_fingerprints(amp *s) {
-  int T = s->T, d = s->d;
-  s->fp = mtl__calloc((size_t)T, sizeof(double));
-  double *x = mtl__malloc((size_t)(d > 0 ? d : 1) * sizeof(double));
-  int rc = s->fp && x ? MTL_OK : MTL_ENOMEM;
-  if (!rc && s->rank > 0) {
-    const mtl__async_node *nd = &s->cx.node[s->rank - 1];
-    for (int i = 0; i < nd->ntasks; i++)
-      s->fp[nd->tasks[i]] = task_fingerprint(nd->ds[i], x);
-  }
+  int K = s->rank > 0 ? s->K : 0;
+  double *x = mtl__malloc((size_t)(s->d > 0 ? s->d : 1) * sizeof(double));
+  double *v = mtl__malloc((size_t)(K + 1) * sizeof(double));
+  int rc = x && v ? MTL_OK : MTL_ENOMEM;
+  for (int i = 0; !rc && i < K; i++)
+    v[i] = task_fingerprint(s->cx.node[s->rank - 1].ds[i], x);
   free(x);
-  if ((rc = mtl__drv_agree(s->coll, rc, WHO)))
-    return rc;
+  if (!(rc = mtl__drv_agree(s->coll, rc, WHO)))
+    rc = mtl__tr_by_task(s->coll, K, s->gid, v, s->T, &s->fp);
+  free(v);
   s->cx.data_fp = s->fp;
-  return mtl__tr_allreduce(s->coll, s->fp, T, MTL__OP_SUM);
+  return rc;
 }
 
 /* Step 3: the role's context; a node rank builds its tasks' problems. */
