@@ -135,6 +135,12 @@ int cli_out_open(cli_out *o, const char *path);
 int cli_out_commit(cli_out *o);
 /* Drops the content (removes the temporary file). */
 void cli_out_abort(cli_out *o);
+/* Before a long computation: checks that the output `path` of `option`
+ * can be written (its directory exists and is writable; it is not a
+ * directory), so that a typo fails at once and not after the work.
+ * Devices, FIFOs, symlinks and "-" are left to the writer.  CLI_OK or
+ * CLI_FAIL (after printing the error). */
+int cli_out_check(const char *path, const char *option);
 
 /* "a,b,c" -> malloc'd doubles (> 0).  Returns CLI_OK or CLI_USAGE. */
 int cli_parse_list(const char *cmd, const char *opt_name, const char *s,

@@ -50,8 +50,11 @@ static void print_text(const cv_args *a, const char *path,
          mtl_dataset_dim(ds));
   printf("method:       %s\nparameters:   ", mtl_method_name(a->fr.method));
   fitrun_print_params(stdout, a->fr.p);
-  printf("cv:           %d folds, %d points of %s, %.3f s\n\n", a->folds,
-         mtl_search_npoints(s), a->fr.grid_text, secs);
+  printf("cv:           %d folds, %d points of %s", a->folds,
+         mtl_search_npoints(s), a->fr.grid_text);
+  if (a->fr.extended)
+    printf(" (%d added past its edge)", a->fr.extended);
+  printf(", %.3f s\n\n", secs);
   fitrun_print_table(stdout, s, b, NULL, NULL, 1);
   printf("\n");
   for (int j = 0; j < mtl_search_nvaried(s); j++) {
@@ -86,7 +89,14 @@ static void print_json(const cv_args *a, const char *path,
   fitrun_json_params(stdout, a->fr.p);
   printf(", \"grid\": ");
   cli_json_str(stdout, a->fr.grid_text);
-  printf(", \"folds\": %d, \"error\": ", a->folds);
+  printf(", \"folds\": %d, \"extended\": %d, \"edge\": {", a->folds,
+         a->fr.extended);
+  for (int j = 0; j < mtl_search_nvaried(s); j++) {
+    printf("%s", j ? ", " : "");
+    cli_json_str(stdout, mtl_search_varied_name(s, j));
+    printf(": %d", mtl_search_edge(s, j));
+  }
+  printf("}, \"error\": ");
   cli_json_str(stdout, mtl_search_metric(s));
   printf(", \"seconds\": ");
   cli_json_num(stdout, secs);
@@ -160,7 +170,10 @@ static int run(cv_args *a, const char *path) {
   cli_progress_done(&a->fr.pc);
   if (r < 0)
     rc = cli_lib_error(r, "cross-validation failed on '%s'", path);
-  else if (a->model)
+  else
+    rc = fitrun_extend(&a->fr, s, ds);
+  secs = cli_now() - t0;
+  if (rc == CLI_OK && a->model)
     rc = refit(a, path, ds, s, &in);
   if (rc == CLI_OK && a->json)
     print_json(a, path, s, secs, in);

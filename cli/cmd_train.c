@@ -191,7 +191,7 @@ typedef struct evald {
   int kinds;
 } evald;
 
-static void print_text(const train_args *a, const char *path,
+static void print_text(const char *saved, const char *path,
                        const parts *p, const mtl_params *prm,
                        const mtl_fit_info *in, const evald *ev) {
   train_print_data(stdout, path, p);
@@ -206,10 +206,13 @@ static void print_text(const train_args *a, const char *path,
     cli_metrics_text(stdout, &ev->pooled, ev->kinds);
     printf("\n");
   }
-  printf("model saved:  %s\n", a->model);
+  if (saved)
+    printf("model saved:  %s\n", saved);
+  else
+    printf("model:        not saved (--save-anyway saves it)\n");
 }
 
-static void print_json(const train_args *a, const char *path,
+static void print_json(const char *saved, const char *path,
                        const parts *p, const mtl_params *prm,
                        const mtl_fit_info *in, const evald *ev) {
   printf("{\"command\": \"train\", \"method\": ");
@@ -228,7 +231,7 @@ static void print_json(const train_args *a, const char *path,
   fitrun_json_params(stdout, prm);
   fitrun_json_info(stdout, in);
   printf(", \"model\": ");
-  cli_json_str(stdout, a->model);
+  cli_json_str(stdout, saved);
   if (p->test) {
     printf(", \"test\": {\"samples\": %lld, \"mean\": ",
            (long long)mtl_dataset_total_n(p->test));
@@ -261,6 +264,45 @@ static int write_nodes_csv(const char *path, const mtl_model *m) {
   return cli_out_commit(&out);
 }
 
+/* "--max-iter" (or the method's other iteration limit) and its value. */
+static const char *limit_option(const mtl_params *prm, char *buf,
+                                size_t cap) {
+  static const char *const names[] = {"max_iter", "max_outer", "max_rounds"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    const char *v = mtl_params_get(prm, names[i]);
+    if (!v)
+      continue;
+    snprintf(buf, cap, "--%s %s", names[i], v);
+    for (char *c = buf; *c && *c != ' '; c++)
+      *c = *c == '_' ? '-' : *c;
+    return buf;
+  }
+  snprintf(buf, cap, "its iteration limit");
+  return buf;
+}
+
+/* What the fit's status asks of the save (docs/cli.md, "Status"): 1 to
+ * save; 0 for a fit far from a solution without --save-anyway.  Warns
+ * when a fit stopped at its iteration limit. */
+static int status_verdict(const train_args *a, const mtl_params *prm,
+                          const mtl_fit_info *in) {
+  const char *st = mtl_fit_info_get(in, "status");
+  char lim[64], why[96];
+  int far = st && strcmp(st, "far from a solution") == 0;
+  if (!st || (!far && strcmp(st, "not converged") != 0))
+    return 1;
+  const char *name = mtl_method_name(mtl_params_method(prm));
+  limit_option(prm, lim, sizeof lim);
+  fitrun_status_detail(in, why, sizeof why);
+  if (far && !a->save_anyway)
+    return 0;
+  cli_note("warning: %s stopped at %s %s%s%s; raise %.*s%s", name, lim,
+           far ? "far from a solution" : "before its tolerance was met",
+           *why ? ": " : "", why, (int)strcspn(lim, " "), lim,
+           far ? " (saved: --save-anyway)" : "");
+  return 1;
+}
+
 /* Test metrics of the model as it will be saved, the save, the files. */
 int train_finish(train_args *a, const char *path, parts *p,
                  mtl_params *prm, mtl_model *m, const mtl_fit_info *in) {
@@ -274,27 +316,29 @@ int train_finish(train_args *a, const char *path, parts *p,
     if (cli_evaluate(m, p->test, NULL, &ev.mean, &ev.pooled) != CLI_OK)
       return CLI_FAIL;
   }
-  if ((rc = mtl_model_save(m, a->model)) < 0)
+  int save = status_verdict(a, prm, in);
+  if (save && (rc = mtl_model_save(m, a->model)) < 0)
     return cli_lib_error(rc, "cannot save the model to '%s'", a->model);
   if (a->trace && fitrun_write_trace(a->trace, in) != CLI_OK)
     return CLI_FAIL;
-  if (a->nodes_csv && write_nodes_csv(a->nodes_csv, m) != CLI_OK)
+  if (save && a->nodes_csv && write_nodes_csv(a->nodes_csv, m) != CLI_OK)
     return CLI_FAIL;
+  const char *saved = save ? a->model : NULL;
   if (a->json)
-    print_json(a, path, p, prm, in, &ev);
+    print_json(saved, path, p, prm, in, &ev);
   else
-    print_text(a, path, p, prm, in, &ev);
-  const char *st = mtl_fit_info_get(in, "status");
-  /* --tol 0 asks for the iteration limit itself: nothing to warn about */
-  const char *tol = mtl_params_get(prm, "tol");
-  if (st && strcmp(st, "max-iter") == 0 && !(tol && atof(tol) == 0))
-    cli_note("warning: %s stopped at its iteration limit (%s) before its "
-             "tolerance was met",
-             mtl_method_name(mtl_params_method(prm)),
-             mtl_params_get(prm, "max_iter")     ? "max_iter"
-             : mtl_params_get(prm, "max_outer") ? "max_outer"
-                                                : "max_rounds");
-  return CLI_OK;
+    print_text(saved, path, p, prm, in, &ev);
+  if (save)
+    return CLI_OK;
+  char lim[64], why[96];
+  limit_option(prm, lim, sizeof lim);
+  fitrun_status_detail(in, why, sizeof why);
+  cli_error("the model was not saved: %s stopped at %s far from a solution "
+            "(%s); raise %.*s, or pass "
+            "--save-anyway to save it as it is",
+            mtl_method_name(mtl_params_method(prm)), lim, why,
+            (int)strcspn(lim, " "), lim);
+  return CLI_FAIL;
 }
 
 /* One fit of prm on the training part. */
@@ -417,6 +461,10 @@ static int train_val(train_args *a, const char *path, parts *p) {
   cli_progress_done(&a->fr.pc);
   if (rc < 0)
     return cli_lib_error(rc, "the validation search failed on '%s'", path);
+  if (fitrun_extend(&a->fr, s, p->train) != CLI_OK) {
+    mtl_search_free(s);
+    return CLI_FAIL;
+  }
   int b = mtl_search_best(s);
   if (!a->json) {
     printf("validation:   %.3g of each task held out, %d points, %s\n\n",
@@ -484,6 +532,9 @@ static void add_options(opts *o, train_args *a) {
   opts_string(o, "nodes-csv", 0, &a->nodes_csv, "FILE",
               "async/smtl: per-node statistics as CSV: node, updates, "
               "mean_delay_ms, injected_ms, multiplier");
+  opts_flag(o, "save-anyway", 0, &a->save_anyway, 1,
+            "save the model even when the fit stopped far from a solution "
+            "(status 'far from a solution'; not saved otherwise)");
   opts_flag(o, "json", 0, &a->json, 1, "print the results as JSON");
   opts_flag(o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
   opts_section(o, "Several machines (--method async|smtl|cadmm|dadmm|dpsgd)");
@@ -524,6 +575,13 @@ static int check_options(const opts *o, const train_args *a) {
   return CLI_OK;
 }
 
+/* The output files can be written: a typo fails before the fit. */
+static int check_outputs(const train_args *a) {
+  int rc = cli_out_check(a->model, "--model");
+  rc = rc == CLI_OK ? cli_out_check(a->trace, "--trace") : rc;
+  return rc == CLI_OK ? cli_out_check(a->nodes_csv, "--nodes-csv") : rc;
+}
+
 int cmd_train(int argc, char **argv) {
   train_args a;
   memset(&a, 0, sizeof a);
@@ -554,6 +612,8 @@ int cmd_train(int argc, char **argv) {
     rc = fitrun_grid(&a.fr, &o, "train", 0);
   if (rc == CLI_OK)
     rc = check_options(&o, &a);
+  if (rc == CLI_OK)
+    rc = check_outputs(&a);
   if (rc == CLI_OK && train_mpi_wanted(&o, &a)) {
     rc = train_mpi(&o, &a, o.pos[0]);
     goto done;

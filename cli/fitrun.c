@@ -46,6 +46,45 @@ void fitrun_grid_opts(opts *o, fitrun *f, int path_name) {
               "smallest / largest lambda of the path");
   opts_string(o, "lambdas", 0, &f->lambdas, "LIST",
               "explicit lambdas, comma separated");
+  opts_flag(o, "no-extend", 0, &f->no_extend, 1,
+            "keep the grid as given when its best point lies on its edge; "
+            "without it, a one-parameter grid gets 3 values past the edge, "
+            "continuing its spacing, up to 4 times, until the best is "
+            "inside");
+}
+
+#define EXTEND_ROUNDS 4
+
+int fitrun_extend(fitrun *f, mtl_search *s, const mtl_dataset *ds) {
+  int added = 0, rc = f->no_extend
+                          ? MTL_OK
+                          : mtl_search_extend(s, ds, NULL, EXTEND_ROUNDS,
+                                              &added);
+  cli_progress_done(&f->pc);
+  if (rc < 0)
+    return cli_lib_error(rc, "extending the grid past its edge failed");
+  f->extended = added;
+  int b = mtl_search_best(s);
+  if (added)
+    cli_note("the best %s was on the grid's edge: %d values were added past "
+             "it; best now %.6g",
+             mtl_search_varied_name(s, 0), added, mtl_search_number(s, b, 0));
+  for (int j = 0; j < mtl_search_nvaried(s); j++) {
+    int e = mtl_search_edge(s, j);
+    if (!e)
+      continue;
+    const char *name = mtl_search_varied_name(s, j);
+    int top = e > 0 && f->grid_text &&
+              strncmp(f->grid_text, "lambda=path:", 12) == 0;
+    cli_note("warning: the best %s, %.6g, is the %s value tried%s; the "
+             "optimum may lie past it: widen the grid%s",
+             name, mtl_search_number(s, b, j),
+             e < 0 ? "smallest" : "largest",
+             top ? " (lambda_max: the grid cannot go higher)"
+                 : added ? " after extending" : "",
+             f->no_extend ? " (or drop --no-extend)" : "");
+  }
+  return CLI_OK;
 }
 
 void fitrun_param_opts(opts *o, fitrun *f) {
@@ -139,11 +178,32 @@ void fitrun_clear(fitrun *f) {
 
 /* ---- printing ---------------------------------------------------------------- */
 
+void fitrun_status_detail(const mtl_fit_info *in, char *buf, size_t cap) {
+  static const char *const keys[][2] = {
+      {"relative_gap", "relative gap"},
+      {"relative_change", "objective change"},
+      {"primal_residual", "primal residual"}};
+  *buf = '\0';
+  for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+    double v = mtl_fit_info_number(in, keys[k][0]);
+    if (!isnan(v)) {
+      snprintf(buf, cap, "%s %.2g", keys[k][1], v);
+      return;
+    }
+  }
+}
+
 void fitrun_print_info(FILE *out, const mtl_fit_info *in) {
   for (int i = 0; i < mtl_fit_info_count(in); i++) {
-    char key[64];
+    char key[64], why[96];
     if (strcmp(mtl_fit_info_key(in, i), "method") == 0)
       continue; /* printed above the parameters */
+    if (strcmp(mtl_fit_info_key(in, i), "status") == 0) {
+      fitrun_status_detail(in, why, sizeof why);
+      fprintf(out, "%-14s%s%s%s%s\n", "status:", mtl_fit_info_text(in, i),
+              *why ? " (" : "", why, *why ? ")" : "");
+      continue;
+    }
     snprintf(key, sizeof key, "%s:%s", mtl_fit_info_key(in, i),
              strlen(mtl_fit_info_key(in, i)) >= 13 ? " " : "");
     if (mtl_fit_info_is_number(in, i))

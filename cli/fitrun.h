@@ -12,7 +12,7 @@
 
 typedef struct fitrun {
   const char *method_name, *set, *grid, *lambdas;
-  int path_n;
+  int path_n, no_extend;
   double ratio;
   uint64_t seed;
   mopts mo;
@@ -20,6 +20,7 @@ typedef struct fitrun {
   const mtl_method *method;
   mtl_params *p;
   char *grid_text; /* the search grid, or NULL */
+  int extended;    /* points fitrun_extend added */
   cli_progress pc;
 } fitrun;
 
@@ -34,6 +35,11 @@ void fitrun_param_opts(opts *o, fitrun *f);
  * methods with a "seed" parameter), the progress callback attached.
  * CLI_OK or CLI_USAGE. */
 int fitrun_params(fitrun *f, const opts *o, const char *cmd);
+/* After a validated search: extends a one-parameter grid whose best point
+ * lies on its edge (mtl_search_extend, unless --no-extend), says so, and
+ * warns for every parameter whose best value is still on the edge.
+ * CLI_OK or CLI_FAIL. */
+int fitrun_extend(fitrun *f, mtl_search *s, const mtl_dataset *ds);
 /* The grid text from --grid / --lambdas / --lambda-path (NULL when none
  * was given); path_default > 0: the default path length when none is
  * given (cv).  CLI_OK or CLI_USAGE. */
@@ -42,6 +48,9 @@ void fitrun_clear(fitrun *f);
 
 /* The fit results as "key: value" lines / JSON members (`, "k": v`). */
 void fitrun_print_info(FILE *out, const mtl_fit_info *in);
+/* What the certificate says of the status: "relative gap 2.1e-05" (or
+ * "objective change ...", "primal residual ..."); "" without one. */
+void fitrun_status_detail(const mtl_fit_info *in, char *buf, size_t cap);
 void fitrun_json_info(FILE *out, const mtl_fit_info *in);
 /* The parameters set explicitly, "name=value ..." (text) or a JSON
  * object of all of them. */

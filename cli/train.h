@@ -14,7 +14,7 @@ typedef struct train_args {
   const char *test, *split_file, *var_train, *var_test;
   const char *model, *trace, *nodes_csv;
   double split, val;
-  int json;
+  int json, save_anyway;
   /* --transport mpi (the distributed methods); the checkpoints and the
    * rank map are method parameters */
   const char *transport;

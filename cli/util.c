@@ -137,6 +137,36 @@ void cli_out_abort(cli_out *o) {
   o->f = NULL;
 }
 
+int cli_out_check(const char *path, const char *option) {
+  struct stat st;
+  if (!path || strcmp(path, "-") == 0 || lstat(path, &st) == 0) {
+    if (path && strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
+      cli_error("%s '%s' is a directory", option, path);
+      return CLI_FAIL;
+    }
+    return CLI_OK; /* exists: the writer checks it (mode, link, device) */
+  }
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash ? (size_t)(slash - path) : 0;
+  if (n >= sizeof dir)
+    return CLI_OK;
+  memcpy(dir, slash ? path : ".", slash ? n : 1);
+  dir[slash ? n : 1] = '\0';
+  if (slash && n == 0)
+    strcpy(dir, "/");
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    cli_error("%s '%s': no directory '%s'", option, path, dir);
+    return CLI_FAIL;
+  }
+  if (access(dir, W_OK | X_OK) != 0) {
+    cli_error("%s '%s': cannot write in '%s': %s", option, path, dir,
+              strerror(errno));
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
 /* ---- lists ------------------------------------------------------------------- */
 
 int cli_parse_list(const char *cmd, const char *opt_name, const char *s,

@@ -1080,6 +1080,27 @@ MTL_API mtl_params *mtl_search_params(const mtl_search *s, int i);
 /** Without validation (folds = 0, holdout = 0): the model fitted at point
  *  i (owned by s; valid while s lives).  NULL otherwise. */
 MTL_API const mtl_model *mtl_search_model(const mtl_search *s, int i);
+/** Whether the optimum may lie past the grid along varied parameter j:
+ *  -1 when the best point is on j's lowest value, +1 on its highest, and
+ *  the error still falls toward that edge (the nearest other value of j,
+ *  the other parameters as at the best, has an error more than 0.1%
+ *  higher); 0 otherwise (inside, flat at the edge, j has one value or is
+ *  not numeric, or the search was not validated).  See
+ *  mtl_search_extend. */
+MTL_API int mtl_search_edge(const mtl_search *s, int j);
+/** For a validated search over one numeric parameter whose best point is
+ *  on an edge: adds 3 values past that edge, continuing the grid's spacing
+ *  (geometric between positive values, at most a factor 10 per value,
+ *  else arithmetic), scores them on
+ *  the same folds (ds, tr as given to mtl_search_run), and repeats until
+ *  the best point is inside, `rounds` rounds were made, a value leaves the
+ *  parameter's range, or the edge is the top of a "path:" grid
+ *  (lambda_max).  A new point becomes the best only with a strictly lower
+ *  error.  *added = the number of points added (0: nothing to do).  The
+ *  new points take their place in the grid's order. */
+MTL_API int mtl_search_extend(mtl_search *s, const mtl_dataset *ds,
+                              const mtl_transport *tr, int rounds,
+                              int *added);
 
 /* --- Online methods fed round by round ---------------------------------- */
 /*

@@ -36,7 +36,7 @@ check_cv() { # method data grid want_value [extra args]
   local m=$1 data=$2 grid=$3 want=$4
   shift 4
   "$MTL" cv "$data" --method "$m" --grid "$grid" --folds 3 -o "cv_$m.mtl" \
-    "$@" -q >"cv_$m.txt" || fail "cv --method $m failed"
+    --no-extend "$@" -q >"cv_$m.txt" || fail "cv --method $m failed"
   local best min
   best=$(best_row "cv_$m.txt")
   min=$(min_row "cv_$m.txt")
@@ -74,7 +74,8 @@ grep -q '^best lambda: *0.01$' two.txt || fail "two-parameter grid: best lambda"
 grep -q '^best mu: ' two.txt || fail "two-parameter grid: best mu line"
 
 # JSON names the same best point
-"$MTL" cv sp.txt --method srml --grid "lambda=1e4,0.01" --folds 3 --json -q >cv.json
+"$MTL" cv sp.txt --method srml --grid "lambda=1e4,0.01" --folds 3 --json \
+  --no-extend -q >cv.json
 if command -v python3 >/dev/null; then
   python3 -c '
 import json, sys
@@ -87,7 +88,7 @@ assert d["best_parameters"]["lambda"] == "0.01", d
 fi
 
 # the default grid of batch: --nlambda lambdas from lambda_max down
-"$MTL" cv sp.txt --reg l1 --nlambda 5 --folds 3 -q >def.txt
+"$MTL" cv sp.txt --reg l1 --nlambda 5 --folds 3 --no-extend -q >def.txt
 [ "$(grep -Ec '^  [ *] +[0-9]' def.txt)" -eq 5 ] || fail "default grid: 5 rows"
 [ "$(best_row def.txt)" = "$(min_row def.txt)" ] || fail "default grid: marked row"
 
@@ -100,7 +101,7 @@ for m in batch asym gomtl srml; do
   *) d=cl.txt g="lambda=1e4,0.01" x=(--max-outer 10) ;;
   esac
   "$MTL" train $d --method $m --val 0.25 --grid "$g" --split 0.8 "${x[@]}" \
-    -o val_$m.mtl -q >val_$m.txt || fail "train --val --method $m"
+    --no-extend -o val_$m.mtl -q >val_$m.txt || fail "train --val --method $m"
   [ "$(best_row val_$m.txt)" = "$(min_row val_$m.txt)" ] ||
     fail "train --val --method $m: marked row is not the lowest error"
   [ "$(best_row val_$m.txt)" = 0.01 ] ||
@@ -109,6 +110,42 @@ for m in batch asym gomtl srml; do
     fail "train --val --method $m: saved model is not the chosen one"
   grep -q '^test mean:' val_$m.txt || fail "train --val: test metrics"
 done
+
+# ---- a best point on the grid's edge -------------------------------------------
+# Low noise: the best lambda lies far below 2.  cv extends the grid past
+# its edge (3 values at a time, the grid's spacing) until the best is
+# inside, and says so; --no-extend keeps the grid and warns.
+"$MTL" gen --kind sparse -T 10 -d 20 -n 60 --noise 0.1 --seed 2 -o low.txt \
+  -q >/dev/null
+"$MTL" cv low.txt --reg l21 --lambdas 10,5,2 >ext.txt 2>ext.err ||
+  fail "cv with extension failed"
+grep -q "the best lambda was on the grid's edge: [0-9]* values were added" \
+  ext.err || fail "no extension note: $(cat ext.err)"
+if grep -q warning ext.err; then fail "warned after extending: $(cat ext.err)"; fi
+grep -q "^cv: .*points of lambda=10,5,2 ([0-9]* added past its edge)" ext.txt ||
+  fail "cv line: $(grep ^cv: ext.txt)"
+b=$(best_row ext.txt)
+[ "$b" = "$(min_row ext.txt)" ] || fail "extended grid: marked row"
+awk -v b="$b" 'BEGIN { exit !(b < 2) }' || fail "best after extending: $b"
+# the best is inside: a lower and a higher lambda were tried
+awk -v b="$b" '/^  [ *] +[0-9]/ { v = ($1 == "*") ? $2 : $1; if (v < b) lo = 1 }
+  END { exit !lo }' ext.txt || fail "best $b is still the smallest value"
+# the rows keep the grid's (decreasing) order
+awk '/^  [ *] +[0-9]/ { v = ($1 == "*") ? $2 : $1; if (p != "" && v >= p) bad = 1; p = v }
+  END { exit bad }' ext.txt || fail "extended rows out of order: $(cat ext.txt)"
+"$MTL" cv low.txt --reg l21 --lambdas 10,5,2 --no-extend >noext.txt \
+  2>noext.err || fail "cv --no-extend failed"
+grep -q "warning: the best lambda, 2, is the smallest value tried; the \
+optimum may lie past it: widen the grid (or drop --no-extend)" noext.err ||
+  fail "no edge warning: $(cat noext.err)"
+"$MTL" cv low.txt --reg l21 --lambdas 10,5,2 --json -q >ext.json
+if command -v python3 >/dev/null; then
+  python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["extended"] > 0 and d["edge"] == {"lambda": 0}, d
+' <ext.json || fail "cv --json: extended, edge"
+fi
 
 # ---- errors ------------------------------------------------------------------------
 expect() { # code pattern args...

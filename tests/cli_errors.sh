@@ -92,7 +92,7 @@ printf '1 -1 0\n0 1 -1\n' >R3.txt
 expect 1 "has 2 rows but the data has 4 tasks" train d.txt --reg graph --graph-file R3.txt -o new.mtl
 expect 1 "logistic" train d.txt --loss logistic -o new.mtl
 expect 1 "test data 'd3.txt' has 3 tasks but 'd.txt' has 4" train d.txt --test d3.txt -o new.mtl
-expect 1 "cannot save the model" train d.txt -o nodir/new.mtl
+expect 1 "--model 'nodir/new.mtl': no directory 'nodir'" train d.txt -o nodir/new.mtl
 expect 1 "nonexist.mat" train d.txt --split-file nonexist.mat -o new.mtl
 expect 1 "has 3 tasks but the model has 4" eval m.mtl d3.txt
 expect 1 "cannot load model 'd.txt'" eval d.txt d.txt

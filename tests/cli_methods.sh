@@ -117,7 +117,7 @@ for f in a.txt s.txt; do
     fail "$f: objective $o vs batch $ob (relative > 1e-4)"
 done
 grep -q '^nodes: *6$' a.txt || fail "async reports its nodes: $(grep '^nodes:' a.txt)"
-grep -q '^updates: *6000$\|^status: *converged$' a.txt ||
+grep -q '^updates: *6000$\|^status: *\(converged\|certified\)' a.txt ||
   fail "async reports updates: $(grep '^updates:' a.txt)"
 grep -q '^tau_max: *[0-9]' a.txt || fail "async reports tau"
 grep -q '^eta_k_bound: *[0-9]' a.txt || fail "async reports Theorem 1's bound"
@@ -319,10 +319,30 @@ expect 2 "out of range" signs srml.mtl --tol -1
 [ ! -e e.mtl ] || fail "a failed train created its model"
 [ ! -e e.dot ] || fail "a failed graph created its DOT"
 if ls | grep -q '\.tmp'; then fail "left temporary files: $(ls | grep '\.tmp')"; fi
-# the iteration-limit warning: given when --tol was not met, not for --tol 0
-"$MTL" train lr.txt --method smtl --max-iter 3 -o w1.mtl >/dev/null 2>w1.err
-grep -q "stopped at its iteration limit" w1.err || fail "no max-iter warning"
+# the status decides the save (docs/cli.md, "Status"): far from a solution
+# is not saved (exit 1, no file) unless --save-anyway, which warns; not
+# converged warns; --tol 0 asks for the iteration limit: no warning
+rc=0
+"$MTL" train lr.txt --method smtl --max-iter 3 -o w1.mtl >w0.txt 2>w0.err ||
+  rc=$?
+[ "$rc" -eq 1 ] || fail "far from a solution: exit $rc"
+grep -q "error: the model was not saved: smtl stopped at --max-iter 3 far \
+from a solution (relative gap" w0.err || fail "refusal: $(cat w0.err)"
+grep -q "^model: *not saved" w0.txt || fail "report: $(cat w0.txt)"
+[ ! -e w1.mtl ] || fail "a fit far from a solution was saved"
+"$MTL" train lr.txt --method smtl --max-iter 3 --save-anyway -o w1.mtl \
+  >w1.txt 2>w1.err || fail "--save-anyway failed"
+[ -s w1.mtl ] || fail "--save-anyway did not save"
+grep -q "^status: *far from a solution (relative gap" w1.txt ||
+  fail "status line: $(grep status: w1.txt)"
+grep -q "warning: smtl stopped at --max-iter 3 far from a solution" w1.err ||
+  fail "no warning with --save-anyway: $(cat w1.err)"
 "$MTL" train lr.txt --method smtl --max-iter 3 --tol 0 -o w2.mtl \
-  >/dev/null 2>w2.err
-if grep -q "iteration limit" w2.err; then fail "max-iter warning with --tol 0"; fi
+  >w2.txt 2>w2.err || fail "--tol 0 run failed"
+grep -q "^status: *iteration limit" w2.txt || fail "--tol 0 status"
+if [ -s w2.err ]; then fail "a warning with --tol 0: $(cat w2.err)"; fi
+# a certified fit prints no warning at all
+"$MTL" train lr.txt -o w3.mtl >w3.txt 2>w3.err || fail "default train"
+grep -q "^status: *certified (relative gap" w3.txt || fail "not certified"
+if [ -s w3.err ]; then fail "a certified fit warned: $(cat w3.err)"; fi
 echo "cli_methods: all checks passed"

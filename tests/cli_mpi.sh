@@ -48,7 +48,7 @@ common=(--reg trace --lambda 0.1 --no-standardize -q)
   "${common[@]}" -o in.mtl >/dev/null
 mpi -np 4 "$MTL" train d.txt --method smtl --transport mpi --max-iter 60 \
   --tol 0 "${common[@]}" -o mpi.mtl >mpi.txt
-for l in '^status: *max-iter$' '^transport: *mpi$' '^nodes: *3$' \
+for l in '^status: *iteration limit' '^transport: *mpi$' '^nodes: *3$' \
   '^updates: *360$' 'features; MPI: a server and task ranks'; do
   grep -q "$l" mpi.txt || fail "smtl mpi report lacks '$l': $(cat mpi.txt)"
 done

@@ -185,6 +185,7 @@ static void tight(mtl_solver_params *sp) {
   sp->solver = MTL_SOLVER_BCD;
   sp->max_iter = 200000;
   sp->tol_obj = 0; /* stop only at the coordinate fixed point */
+  sp->tol_gap = 0;
   sp->record_trace = 1;
 }
 
@@ -872,6 +873,12 @@ static void test_errors(void) {
   CHECK(info.seconds >= 0);
   /* info may be NULL */
   CHECK(mtl__bcd_solve(pb, &sp, W, NULL) == MTL_CONVERGED);
+  /* the default rule is the duality gap's: converged means certified */
+  mtl_solver_params_init(&sp);
+  sp.solver = MTL_SOLVER_BCD;
+  memset(W, 0, sizeof W);
+  CHECK(mtl_solve(pb, &sp, W, &info) == MTL_CONVERGED);
+  CHECK(info.cert.gap <= sp.tol_gap * fabs(info.cert.primal));
   mtl_problem_free(pb);
   mtl_dataset_free(ds);
 }

@@ -379,6 +379,62 @@ static void test_search(void) {
   mtl_dataset_free(ds);
 }
 
+/* A grid whose best point lies on its edge is extended past it: the
+ * best ends inside, the new points sit in the grid's order, and every
+ * point scores as in a search of the whole grid given at once (a grid
+ * over the ridge: a fit per point, no warm start, so the same bits). */
+static void test_search_extend(void) {
+  mtl_dataset *ds = gen(0, 8);
+  mtl_params *p = mtl_params_create("batch");
+  mtl_search *s = NULL, *all = NULL;
+  int added = -1;
+  CHECK_OK(mtl_params_set(p, "reg", "none"));
+  /* a ridge of 100 or 10: far too strong (noise 0.3) */
+  CHECK_OK(mtl_search_run(ds, p, NULL, "ridge=100,10", 3, 0, 1, &s));
+  CHECK(s && mtl_search_edge(s, 0) == -1);
+  CHECK_OK(mtl_search_extend(s, ds, NULL, 6, &added));
+  CHECK(added > 0 && added % 3 == 0);
+  CHECK(mtl_search_edge(s, 0) == 0);
+  int n = mtl_search_npoints(s);
+  CHECK(n == 2 + added);
+  char grid[1024] = "ridge=";
+  for (int i = 0; i < n; i++) {
+    if (i > 0)
+      CHECK(mtl_search_number(s, i, 0) < mtl_search_number(s, i - 1, 0));
+    snprintf(grid + strlen(grid), sizeof grid - strlen(grid), "%s%s",
+             i ? "," : "", mtl_search_value(s, i, 0));
+  }
+  CHECK_OK(mtl_search_run(ds, p, NULL, grid, 3, 0, 1, &all));
+  CHECK(mtl_search_npoints(all) == n);
+  for (int i = 0; i < n && all; i++)
+    CHECK(mtl_search_error(all, i) == mtl_search_error(s, i));
+  CHECK(mtl_search_best(all) == mtl_search_best(s));
+  /* no validation, or an interior best: nothing to do */
+  int again = -1;
+  CHECK_OK(mtl_search_extend(s, ds, NULL, 4, &again));
+  CHECK(again == 0);
+  mtl_search_free(all);
+  mtl_search_free(s);
+  s = NULL;
+  CHECK_OK(mtl_search_run(ds, p, NULL, "ridge=100,10", 0, 0, 1, &s));
+  CHECK_OK(mtl_search_extend(s, ds, NULL, 4, &again));
+  CHECK(again == 0 && mtl_search_edge(s, 0) == 0);
+  mtl_search_free(s);
+  /* the top of a path (lambda_max) is not extended */
+  mtl_params *b = mtl_params_create("batch");
+  CHECK_OK(mtl_params_set(b, "lambda", "1"));
+  s = NULL;
+  CHECK_OK(mtl_search_run(ds, b, NULL, "lambda=path:3:0.9", 3, 0, 1, &s));
+  if (mtl_search_edge(s, 0) > 0) {
+    CHECK_OK(mtl_search_extend(s, ds, NULL, 4, &again));
+    CHECK(again == 0);
+  }
+  mtl_search_free(s);
+  mtl_params_free(b);
+  mtl_params_free(p);
+  mtl_dataset_free(ds);
+}
+
 /* Cancels the fit once `ctx` updates have been applied. */
 static int cancel_after(void *ctx, int iter, double obj, double rel,
                         double res) {
@@ -638,6 +694,7 @@ int main(void) {
   test_batch_equals_solve();
   test_errors();
   test_search();
+  test_search_extend();
   test_checkpoint_resume();
   test_online_resume();
   test_read_opts();

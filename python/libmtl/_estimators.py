@@ -10,12 +10,19 @@ and messages (a bad value raises ValueError naming the parameter).
 import ctypes
 import inspect
 import math
+import warnings
 
 import numpy as np
 
 from . import _data, _lib
 from ._lib import lib
 from ._model import Model
+
+try:
+    from sklearn.exceptions import ConvergenceWarning
+except ImportError:  # pragma: no cover - sklearn is optional
+    class ConvergenceWarning(UserWarning):
+        """A fit stopped at its iteration limit before its tolerance."""
 
 try:  # scikit-learn is optional: estimators then only follow its rules
     from sklearn.base import BaseEstimator as _SkBase
@@ -92,6 +99,24 @@ def to_text(v):
         return v
     raise TypeError("parameter value %r (%s): libmtl takes numbers, booleans "
                     "and strings" % (v, type(v).__name__))
+
+
+def _warn_status(info, method):
+    """ConvergenceWarning for a fit that stopped at its iteration limit
+    (status "not converged" or "far from a solution", with the certificate
+    that says how far)."""
+    st = info.get("status")
+    if st not in ("not converged", "far from a solution"):
+        return
+    for k, name in (("relative_gap", "relative gap"),
+                    ("relative_change", "objective change"),
+                    ("primal_residual", "primal residual")):
+        if isinstance(info.get(k), float):
+            st += " (%s %.2g)" % (name, info[k])
+            break
+    warnings.warn("%s stopped at its iteration limit: %s; raise max_iter "
+                  "(or max_outer)" % (method, st), ConvergenceWarning,
+                  stacklevel=4)
 
 
 def _info_dict(info):
@@ -410,6 +435,7 @@ class MultiTask(_SkBase):
             self.fit_info_ = _info_dict(info.value)
         finally:
             lib.mtl_fit_info_free(info.value)
+        _warn_status(self.fit_info_, self.method)
         self.task_kinds_ = [
             "classification" if lib.mtl_dataset_task_kind(ds.ptr, t) ==
             _data.CLASSIFICATION else "regression" for t in range(ds.ntasks)]

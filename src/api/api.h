@@ -197,8 +197,46 @@ int mtl__info_cert(mtl_fit_info *in, const mtl_certificate *c);
  * "residual"). */
 int mtl__fit_certificate(mtl_problem *pb, const double *W,
                          mtl_fit_info *in);
-/* The status word. */
-const char *mtl__status_word(int st);
+/* A parameter search (search.c; accessors in search_get.c). */
+struct mtl_search {
+  mtl_params *base;
+  int nvar, npoints;
+  char **names;      /* nvar */
+  char **values;     /* npoints x nvar, row-major */
+  double *err, *err_sd, *obj, *iters, *secs;
+  int *status;
+  mtl_model **models; /* path mode: npoints */
+  int validated, best;
+  char metric[24];
+  /* how it ran (mtl_search_extend runs new points the same way) */
+  int folds, path_top; /* path_top: a path: grid, its top is lambda_max */
+  double holdout;
+  uint64_t seed;
+};
+
+/* mtl_search_edge: an edge where the neighbour's error is within this
+ * fraction of the best's is flat, not an edge. */
+#define MTL__EDGE_FLAT 1e-3
+/* Value i of varied parameter j as a number (NaN: not numeric). */
+double mtl__search_x(const mtl_search *s, int i, int j);
+
+/* The fit's "status" item from its stopping code st and the certificate
+ * items already in `in` (docs/cli.md, "Status"):
+ *   "certified"          a duality gap proves the objective within the
+ *                        method's tol_gap (MTL_CERT_TOL without one);
+ *   "converged"          its stopping rule was met;
+ *   "not converged"      it stopped at its iteration limit;
+ *   "far from a solution" the same, and its certificate puts it far from
+ *                        a solution (MTL_FAR_GAP, MTL_FAR_CHANGE; or not
+ *                        finite): mtl train does not save such a model;
+ *   "iteration limit"    every tolerance the method has is 0: the number
+ *                        of iterations was asked for. */
+#define MTL_CERT_TOL 1e-6
+#define MTL_FAR_GAP 1e-2
+#define MTL_FAR_CHANGE 1e-2
+int mtl__fit_status(mtl_fit_info *in, const mtl_params *p, int st);
+/* 1 when a status word says the fit stopped at its iteration limit. */
+int mtl__status_stopped(const char *status);
 
 /* The mtl_omtl_params of an online method's parameter set
  * (methods_online.c). */

@@ -27,8 +27,47 @@ int mtl_params_check(const mtl_params *p) {
   return MTL_OK;
 }
 
-const char *mtl__status_word(int st) {
-  return st == MTL_CONVERGED ? "converged" : "max-iter";
+/* 1 when p's method has tolerance parameters and all of them are 0. */
+static int tolerances_off(const mtl_params *p) {
+  static const char *const tols[] = {"tol", "tol_gap", "tol_abs", "tol_rel"};
+  int any = 0;
+  for (size_t i = 0; i < sizeof tols / sizeof *tols; i++) {
+    if (mtl__p_index(p, tols[i]) < 0)
+      continue;
+    if (mtl__p_num(p, tols[i]) != 0)
+      return 0;
+    any = 1;
+  }
+  return any;
+}
+
+static const char *status_word(const mtl_fit_info *in, const mtl_params *p,
+                               int st) {
+  double rg = mtl_fit_info_number(in, "relative_gap");
+  double ch = mtl_fit_info_number(in, "relative_change");
+  double tg = mtl__p_index(p, "tol_gap") >= 0 ? mtl__p_num(p, "tol_gap")
+                                              : MTL_CERT_TOL;
+  if (!isnan(rg) && rg <= tg)
+    return "certified";
+  if (st == MTL_CONVERGED)
+    return "converged";
+  if (tolerances_off(p))
+    return "iteration limit";
+  if ((!isnan(rg) && !(rg <= MTL_FAR_GAP)) ||
+      (isnan(rg) && !isnan(ch) && !(ch <= MTL_FAR_CHANGE)) ||
+      isinf(mtl_fit_info_number(in, "objective")))
+    return "far from a solution";
+  return "not converged";
+}
+
+int mtl__fit_status(mtl_fit_info *in, const mtl_params *p, int st) {
+  return mtl__info_text(in, "status", "%s", status_word(in, p, st));
+}
+
+int mtl__status_stopped(const char *status) {
+  return status && (strcmp(status, "not converged") == 0 ||
+                    strcmp(status, "far from a solution") == 0 ||
+                    strcmp(status, "iteration limit") == 0);
 }
 
 int mtl__fit_scale(const mtl__fit_ctx *c, mtl_scaler *sc,
@@ -254,7 +293,7 @@ int mtl__fit_begin(mtl__fit_out *o, const mtl_method *m) {
   if (!o->info)
     return MTL_ENOMEM;
   int rc = mtl__info_text(o->info, "method", "%s", m->name);
-  return rc < 0 ? rc : mtl__info_text(o->info, "status", "max-iter");
+  return rc < 0 ? rc : mtl__info_text(o->info, "status", "not converged");
 }
 
 int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
@@ -263,8 +302,7 @@ int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
   if (isnan(mtl_fit_info_number(o->info, "seconds")))
     rc = mtl__info_num(o->info, "seconds", seconds);
   if (st >= 0)
-    rc = rc < 0 ? rc : mtl__info_text(o->info, "status", "%s",
-                                      mtl__status_word(st));
+    rc = rc < 0 ? rc : mtl__fit_status(o->info, p, st);
   rc = rc < 0 ? rc : build_model(o, p, out);
   return rc;
 }
@@ -283,7 +321,7 @@ int mtl__fit_run(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_model **out) {
     return st;
   if (mtl_transport_rank(c->tr) > 0) { /* the model is built at rank 0 */
     *out = NULL;
-    rc = mtl__info_text(o->info, "status", "%s", mtl__status_word(st));
+    rc = mtl__fit_status(o->info, c->p, st);
     return rc < 0 ? rc : st;
   }
   rc = mtl__fit_finish(o, c->p, st, mtl__now() - t0, out);

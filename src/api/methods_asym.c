@@ -190,8 +190,8 @@ static const mtl__pdef asym_table[] = {
                                "(sparsity of B)"),
     MTL__P_BOOL("imbalance", "0", "AMTL-imbalance: task losses weighted by "
                                   "1/sqrt(n_t)"),
-    MTL__P_INT("max_outer", "50", 1, 1e9, "outer (W, B) iterations"),
-    MTL__P_NONNEG("tol", "1e-6", "stop when the relative objective decrease "
+    MTL__P_INT("max_outer", "100", 1, 1e9, "outer (W, B) iterations"),
+    MTL__P_NONNEG("tol", "1e-4", "stop when the relative objective decrease "
                                  "between outer iterations <= tol"),
     MTL__P_INT("w_max_iter", "3000", 1, 1e9, "W-step iterations per solve"),
     MTL__P_NONNEG("w_tol", "1e-12", "W-step relative objective change over "
@@ -316,8 +316,8 @@ static const mtl__pdef gomtl_table[] = {
     MTL__P_POS("lambda", "0.1", "weight of ||L||_F^2"),
     MTL__P_NONNEG("mu", "0.1", "weight of ||S||_1"),
     MTL__P_POS("init_ridge", "1e-2", "ridge of the single-task start"),
-    MTL__P_INT("max_outer", "50", 1, 1e9, "outer (S, L) iterations"),
-    MTL__P_NONNEG("tol", "1e-6", "relative objective change between outer "
+    MTL__P_INT("max_outer", "200", 1, 1e9, "outer (S, L) iterations"),
+    MTL__P_NONNEG("tol", "1e-4", "relative objective change between outer "
                                  "iterations"),
     MTL__P_INT("inner_iter", "500", 1, 1e9, "iterations of each S and L "
                                             "step"),

@@ -170,8 +170,7 @@ static int batch_path(const mtl__fit_ctx *c, const double *lambdas, int n,
     base.pp.reg.lambda = lambdas[k];
     o->model = mtl_model_create(s.d, s.T, W, &base.pp, &base.sc);
     rc = o->model ? batch_results(o, c->p, &in) : MTL_ENOMEM;
-    rc = rc < 0 ? rc : mtl__info_text(o->info, "status", "%s",
-                                      mtl__status_word(st));
+    rc = rc < 0 ? rc : mtl__fit_status(o->info, c->p, st);
   }
 done:
   free(W);

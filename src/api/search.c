@@ -15,18 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-struct mtl_search {
-  mtl_params *base;
-  int nvar, npoints;
-  char **names;      /* nvar */
-  char **values;     /* npoints x nvar, row-major */
-  double *err, *err_sd, *obj, *iters, *secs;
-  int *status;
-  mtl_model **models; /* path mode: npoints */
-  int validated, best;
-  char metric[24];
-};
-
 void mtl_search_free(mtl_search *s) {
   if (!s)
     return;
@@ -54,7 +42,7 @@ void mtl_search_free(mtl_search *s) {
 /* One parameter's values as text (malloc'd array of malloc'd strings). */
 typedef struct axis {
   char *name;
-  int n;
+  int n, path; /* path: from "path:" (its top is lambda_max) */
   char **v;
 } axis;
 
@@ -166,8 +154,10 @@ static int parse_axis(const mtl__fit_ctx *c, char *clause, axis *a) {
   if (!(a->name = mtl__strdup(c->p->m->params[i].name)))
     return MTL_ENOMEM;
   int rc;
-  if (strncmp(spec, "path:", 5) == 0)
+  if (strncmp(spec, "path:", 5) == 0) {
     rc = axis_path(c, a, spec + 5);
+    a->path = 1;
+  }
   else if (strchr(spec, ':'))
     rc = axis_range(a, spec);
   else {
@@ -223,6 +213,7 @@ static int build_grid(mtl_search *s, const mtl__fit_ctx *c,
     s->names[j] = ax[j].name;
     ax[j].name = NULL;
   }
+  s->path_top = nax == 1 && ax[0].path;
   for (long long i = 0; rc >= 0 && i < np; i++) {
     long long r = i;
     for (int j = nax - 1; j >= 0 && rc >= 0; j--) {
@@ -322,7 +313,7 @@ static void account(part_acc *a, int i, const mtl_fit_info *in,
   a->iters[i] += mtl_fit_info_number(in, "iterations");
   a->secs[i] += mtl_fit_info_number(in, "seconds");
   const char *st = mtl_fit_info_get(in, "status");
-  if (st && strcmp(st, "max-iter") == 0)
+  if (mtl__status_stopped(st))
     a->maxiter[i] = 1;
   a->err[i] += err;
   a->sq[i] += err * err;
@@ -620,6 +611,9 @@ int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
     return MTL_ENOMEM;
   }
   s->validated = folds >= 2 || holdout > 0;
+  s->folds = folds;
+  s->holdout = holdout;
+  s->seed = seed;
   mtl__fit_ctx c = {.ds = ds, .p = s->base, .tr = tr,
                     .select = s->validated};
   set_metric(s, ds);
@@ -643,60 +637,155 @@ int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
   return MTL_OK;
 }
 
-/* ---- accessors ------------------------------------------------------------- */
 
-static int point_ok(const mtl_search *s, int i) {
-  return s && i >= 0 && i < s->npoints;
+/* ---- extending a grid past its edge -------------------------------------- */
+
+#define EXTEND_N 3
+
+/* Up to EXTEND_N values past edge e (-1 low, +1 high) of the one-parameter
+ * grid of s, nearest first, each valid for the parameter.  Returns their
+ * number. */
+static int past_edge(const mtl_search *s, int e, double *out) {
+  double v = e < 0 ? INFINITY : -INFINITY, u = NAN;
+  for (int i = 0; i < s->npoints; i++) {
+    double x = mtl__search_x(s, i, 0);
+    v = e < 0 ? fmin(v, x) : fmax(v, x);
+  }
+  for (int i = 0; i < s->npoints; i++) { /* the neighbour of the edge */
+    double x = mtl__search_x(s, i, 0);
+    if (x != v && (isnan(u) || (e < 0 ? x < u : x > u)))
+      u = x;
+  }
+  if (isnan(u) || (e > 0 && s->path_top))
+    return 0;
+  mtl_params *chk = mtl_params_copy(s->base);
+  int n = 0;
+  for (int k = 1; chk && k <= EXTEND_N; k++) {
+    double r = fmin(fmax(v / u, 0.1), 10); /* a decade at most */
+    double x = v > 0 && u > 0 ? v * pow(r, k) : v + (v - u) * k;
+    char buf[40]; /* 12 digits: 1e-05, not 1.0000000000000003e-05 */
+    snprintf(buf, sizeof buf, "%.12g", x);
+    x = strtod(buf, NULL);
+    if (!isfinite(x) || mtl_params_set(chk, s->names[0], buf) < 0 ||
+        mtl_params_get_number(chk, s->names[0]) != x)
+      break;
+    out[n++] = x;
+  }
+  mtl_params_free(chk);
+  return n;
 }
 
-int mtl_search_npoints(const mtl_search *s) { return s ? s->npoints : 0; }
-int mtl_search_nvaried(const mtl_search *s) { return s ? s->nvar : 0; }
-
-const char *mtl_search_varied_name(const mtl_search *s, int j) {
-  return s && j >= 0 && j < s->nvar ? s->names[j] : NULL;
+/* A search of the n values v (nearest first) on the parts of s. */
+static int run_values(const mtl_search *s, const mtl_dataset *ds,
+                      const mtl_transport *tr, const double *v, int n,
+                      mtl_search **out) {
+  mtl_search *t = mtl__calloc(1, sizeof *t);
+  double *sq = mtl__calloc((size_t)n, sizeof *sq);
+  int rc = t && sq && (t->base = mtl_params_copy(s->base)) ? MTL_OK
+                                                          : MTL_ENOMEM;
+  if (rc >= 0) {
+    *t = (mtl_search){.base = t->base, .nvar = 1, .npoints = n,
+                      .validated = 1, .folds = s->folds,
+                      .holdout = s->holdout, .seed = s->seed};
+    memcpy(t->metric, s->metric, sizeof t->metric);
+    t->names = mtl__calloc(1, sizeof *t->names);
+    t->values = mtl__calloc((size_t)n, sizeof *t->values);
+    rc = t->names && t->values && (t->names[0] = mtl__strdup(s->names[0]))
+             ? alloc_tables(t, 0)
+             : MTL_ENOMEM;
+  }
+  for (int i = 0; rc >= 0 && i < n; i++) {
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v[i]);
+    rc = (t->values[i] = mtl__strdup(buf)) ? MTL_OK : MTL_ENOMEM;
+  }
+  int parts = s->folds >= 2 ? s->folds : 1;
+  parts_job job = {.s = t, .ds = ds, .folds = s->folds,
+                   .holdout = s->holdout, .seed = s->seed,
+                   .c = {.ds = ds, .p = t ? t->base : NULL, .tr = tr,
+                         .select = 1}};
+  rc = rc < 0 ? rc : run_parts(&job, parts, sq);
+  if (rc >= 0)
+    summarize(t, parts, sq);
+  free(sq);
+  if (rc < 0)
+    mtl_search_free(t);
+  else
+    *out = t;
+  return rc;
 }
 
-const char *mtl_search_value(const mtl_search *s, int i, int j) {
-  return point_ok(s, i) && j >= 0 && j < s->nvar ? s->values[i * s->nvar + j]
-                                                 : NULL;
+/* Moves point i of t to row k of s (whose arrays have room). */
+static void move_point(mtl_search *s, int k, mtl_search *t, int i) {
+  s->values[k] = t->values[i];
+  t->values[i] = NULL;
+  s->err[k] = t->err[i];
+  s->err_sd[k] = t->err_sd[i];
+  s->obj[k] = t->obj[i];
+  s->iters[k] = t->iters[i];
+  s->secs[k] = t->secs[i];
+  s->status[k] = t->status[i];
 }
 
-double mtl_search_number(const mtl_search *s, int i, int j) {
-  const char *v = mtl_search_value(s, i, j);
-  int k = s ? mtl__p_index(s->base, mtl_search_varied_name(s, j)) : -1;
-  if (!v || k < 0)
-    return NAN;
-  mtl_params *tmp = mtl_params_copy(s->base);
-  double x = NAN;
-  if (tmp && mtl_params_set(tmp, s->names[j], v) == MTL_OK)
-    x = mtl_params_get_number(tmp, s->names[j]);
-  mtl_params_free(tmp);
-  return x;
+/* Puts the points of t before (front) or after the points of s, the
+ * farthest from the edge outermost; a new point is the best only with a
+ * strictly lower error. */
+static int merge(mtl_search *s, mtl_search *t, int front) {
+  int n = s->npoints, m = t->npoints, N = n + m;
+  char **values = realloc(s->values, (size_t)N * sizeof *values);
+  if (values)
+    s->values = values;
+  double **cols[5] = {&s->err, &s->err_sd, &s->obj, &s->iters, &s->secs};
+  for (int c = 0; values && c < 5; c++) {
+    double *a = realloc(*cols[c], (size_t)N * sizeof *a);
+    if (!a)
+      return MTL_ENOMEM;
+    *cols[c] = a;
+  }
+  int *st = values ? realloc(s->status, (size_t)N * sizeof *st) : NULL;
+  if (!st)
+    return MTL_ENOMEM;
+  s->status = st;
+  if (front) { /* shift the old points up by m */
+    memmove(s->values + m, s->values, (size_t)n * sizeof *s->values);
+    for (int c = 0; c < 5; c++)
+      memmove(*cols[c] + m, *cols[c], (size_t)n * sizeof(double));
+    memmove(s->status + m, s->status, (size_t)n * sizeof *s->status);
+    s->best += m;
+  }
+  for (int i = 0; i < m; i++)
+    move_point(s, front ? m - 1 - i : n + i, t, i);
+  s->npoints = N;
+  int best = s->best;
+  for (int k = 0; k < N; k++)
+    if (s->err[k] < s->err[best])
+      best = k;
+  s->best = best;
+  return MTL_OK;
 }
 
-double mtl_search_error(const mtl_search *s, int i) {
-  return point_ok(s, i) ? s->err[i] : NAN;
-}
-double mtl_search_error_std(const mtl_search *s, int i) {
-  return point_ok(s, i) ? s->err_sd[i] : NAN;
-}
-double mtl_search_objective(const mtl_search *s, int i) {
-  return point_ok(s, i) ? s->obj[i] : NAN;
-}
-double mtl_search_iterations(const mtl_search *s, int i) {
-  return point_ok(s, i) ? s->iters[i] : NAN;
-}
-double mtl_search_seconds(const mtl_search *s, int i) {
-  return point_ok(s, i) ? s->secs[i] : NAN;
-}
-int mtl_search_status(const mtl_search *s, int i) {
-  return point_ok(s, i) ? s->status[i] : MTL_EINVAL;
-}
-const char *mtl_search_metric(const mtl_search *s) {
-  return s ? s->metric : NULL;
-}
-int mtl_search_best(const mtl_search *s) { return s ? s->best : -1; }
-
-const mtl_model *mtl_search_model(const mtl_search *s, int i) {
-  return point_ok(s, i) && s->models ? s->models[i] : NULL;
+int mtl_search_extend(mtl_search *s, const mtl_dataset *ds,
+                      const mtl_transport *tr, int rounds, int *added) {
+  if (!s || !ds || !added)
+    return mtl__err(MTL_EINVAL, "mtl_search_extend: NULL argument");
+  *added = 0;
+  if (!s->validated || s->nvar != 1)
+    return MTL_OK;
+  int rc = MTL_OK;
+  for (int r = 0; r < rounds && rc >= 0; r++) {
+    int e = mtl_search_edge(s, 0);
+    double v[EXTEND_N];
+    int n = e ? past_edge(s, e, v) : 0;
+    if (n == 0)
+      break;
+    /* the new points go next to the edge value: first row or last */
+    int front = mtl__search_x(s, 0, 0) == mtl__search_x(s, s->best, 0);
+    mtl_search *t = NULL;
+    rc = run_values(s, ds, tr, v, n, &t);
+    rc = rc < 0 ? rc : merge(s, t, front);
+    mtl_search_free(t);
+    if (rc >= 0)
+      *added += n;
+  }
+  return rc;
 }

@@ -241,9 +241,9 @@ typedef struct mtl_asym_params {
                           >= 0 (default 0.1) */
   int imbalance;       /* 1: e_t = 1/sqrt(n_t) (AMTL-imbalance), 0: e_t = 1
                           (default 0) */
-  int max_outer;       /* outer (W, B) iterations, >= 1 (default 50) */
+  int max_outer;       /* outer (W, B) iterations, >= 1 (default 100) */
   double tol;          /* stop when (F_{k-1} - F_k) <= tol |F_k| between
-                          outer iterations, >= 0 (default 1e-6) */
+                          outer iterations, >= 0 (default 1e-4) */
   int w_max_iter;      /* W-step iterations per solve, >= 1 (default 3000) */
   double w_tol;        /* W-step: relative objective change over 10
                           iterations, >= 0 (default 1e-12) */
@@ -343,8 +343,8 @@ typedef struct mtl_gomtl_params {
   double lambda;    /* ||L||_F^2 weight, > 0 (default 0.1) */
   double mu;        /* ||S||_1 weight, >= 0 (default 0.1) */
   double ridge;     /* ridge of the single-task start, > 0 (default 1e-2) */
-  int max_outer;    /* >= 1 (default 50) */
-  double tol;       /* relative objective change, >= 0 (default 1e-6) */
+  int max_outer;    /* >= 1 (default 200) */
+  double tol;       /* relative objective change, >= 0 (default 1e-4) */
   int inner_iter;   /* iterations per step, >= 1 (default 500) */
   mtl_progress_fn progress; /* per outer iteration (default NULL) */
   void *progress_ctx;

@@ -158,3 +158,22 @@ def test_no_copy_for_grouped_c_float64(monkeypatch):
     libmtl.MultiTaskRegressor().fit(Xp, y[perm], task=task[perm])
     assert len(seen) == 4 and seen[0] != Xp.ctypes.data
     assert all(b - a == 30 * rowbytes for a, b in zip(seen, seen[1:]))
+
+
+def test_status_and_convergence_warning():
+    """A fit stopped at its iteration limit warns (sklearn's
+    ConvergenceWarning) with its status and relative gap; a certified fit
+    does not warn."""
+    import warnings
+    X, y, task = make_tasks()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = libmtl.MultiTaskRegressor(alpha=0.05).fit(X, y, task=task)
+    assert est.fit_info_["status"] == "certified"
+    assert est.fit_info_["relative_gap"] <= 1e-9
+    with pytest.warns(libmtl._estimators.ConvergenceWarning,
+                      match=r"batch stopped at its iteration limit: (far "
+                            r"from a solution|not converged) \(relative gap"):
+        est = libmtl.MultiTaskRegressor(alpha=0.05, max_iter=2).fit(
+            X, y, task=task)
+    assert est.fit_info_["status"] in ("not converged", "far from a solution")
