@@ -117,6 +117,9 @@ int cli_progress_cb(void *ctx, int iter, double obj, double rel_change,
 void cli_progress_done(cli_progress *pc);
 double cli_now(void);
 
+/* "s" unless n is 1: "%d task%s", n, CLI_S(n). */
+#define CLI_S(n) ((n) == 1 ? "" : "s")
+
 /* ---- atomic output files -------------------------------------------------- */
 
 typedef struct cli_out {

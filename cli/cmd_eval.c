@@ -19,6 +19,7 @@ static const column columns[] = {
     {"MSE", offsetof(mtl_metrics, mse), CLI_KIND_REG},
     {"MAE", offsetof(mtl_metrics, mae), CLI_KIND_REG},
     {"ExplVar", offsetof(mtl_metrics, explained_variance), CLI_KIND_REG},
+    {"R2", offsetof(mtl_metrics, r2), CLI_KIND_REG},
     {"Accuracy", offsetof(mtl_metrics, accuracy), CLI_KIND_CLS},
     {"AUC", offsetof(mtl_metrics, auc), CLI_KIND_CLS},
     {"F1", offsetof(mtl_metrics, f1), CLI_KIND_CLS},

@@ -146,8 +146,9 @@ int cmd_gen(int argc, char **argv) {
                   !strcmp(output, "/dev/fd/1");
   FILE *say = on_stdout ? stderr : stdout;
   if (say == stdout || !cli_quiet) {
-    fprintf(say, "wrote %s: %s, %d tasks, %lld samples, %d features, %s\n",
+    fprintf(say, "wrote %s: %s, %d task%s, %lld samples, %d features, %s\n",
             output, a.kind, mtl_dataset_ntasks(ds),
+            CLI_S(mtl_dataset_ntasks(ds)),
             (long long)mtl_dataset_total_n(ds), mtl_dataset_dim(ds),
             gp->classification ? "classification" : "regression");
     if (w_out)

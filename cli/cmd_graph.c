@@ -265,8 +265,8 @@ int cmd_graph(int argc, char **argv) {
     }
   }
   if (!to_stdout) {
-    printf("wrote %s: %d tasks, %d edges with B_st > %g\n", out, T, edges,
-           min_weight);
+    printf("wrote %s: %d task%s, %d edge%s with B_st > %g\n", out, T,
+           CLI_S(T), edges, CLI_S(edges), min_weight);
     if (csv)
       printf("wrote %s: B, %d x %d (row = source task)\n", csv, T, T);
   }

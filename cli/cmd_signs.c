@@ -74,16 +74,13 @@ static void print_json(const signs_args *a, const mtl_signs *s,
   printf("]}\n");
 }
 
-static void print_text(const signs_args *a, const mtl_signs *s,
-                       const char *method, const char *graph,
-                       int consistent) {
-  printf("model:        %s (%s, %d features, %d tasks)\n", a->mpath,
-         method ? method : "batch", s->d, s->T);
-  printf("sign graph:   %s, %d edges\n",
-         strcmp(graph, "chain") == 0 ? "chain t -- t+1"
-                                     : "task pairs stored in the model",
-         s->npairs);
-  printf("pattern:      + positive, - negative, 0 if |w| <= %g\n\n", a->tol);
+/* More tasks than this: a count per sign instead of a column per task. */
+#define WIDE 40
+/* Disagreeing pairs listed in the text report (--json lists them all). */
+#define LIST_MAX 20
+
+/* A column per task: the sign of every weight. */
+static void print_pattern(const mtl_signs *s) {
   /* Column width: the longest task label "tT" plus a space. */
   char lab[32];
   int w = snprintf(lab, sizeof lab, "t%d", s->T) + 1;
@@ -103,15 +100,52 @@ static void print_text(const signs_args *a, const mtl_signs *s,
       printf("%*c", w, sign_char(s->sign[(size_t)t * (size_t)s->d + j]));
     printf("  %s\n", s->feature_ok[j] ? "consistent" : "mixed");
   }
+}
+
+/* A row per feature: how many tasks have each sign (T > WIDE). */
+static void print_counts(const mtl_signs *s) {
+  printf("%d tasks: the count of each sign per feature (the pattern: "
+         "--json)\n\n", s->T);
+  printf("%-8s %7s %7s %7s  signs\n", "feature", "+", "-", "0");
+  for (int j = 0; j < s->d; j++) {
+    int n[3] = {0, 0, 0};
+    for (int t = 0; t < s->T; t++) {
+      int v = s->sign[(size_t)t * (size_t)s->d + j];
+      n[v > 0 ? 0 : v < 0 ? 1 : 2]++;
+    }
+    char lab[32];
+    snprintf(lab, sizeof lab, "f%d", j + 1);
+    printf("%-8s %7d %7d %7d  %s\n", lab, n[0], n[1], n[2],
+           s->feature_ok[j] ? "consistent" : "mixed");
+  }
+}
+
+static void print_text(const signs_args *a, const mtl_signs *s,
+                       const char *method, const char *graph,
+                       int consistent) {
+  printf("model:        %s (%s, %d features, %d tasks)\n", a->mpath,
+         method ? method : "batch", s->d, s->T);
+  printf("sign graph:   %s, %d edges\n",
+         strcmp(graph, "chain") == 0 ? "chain t -- t+1"
+                                     : "task pairs stored in the model",
+         s->npairs);
+  printf("pattern:      + positive, - negative, 0 if |w| <= %g\n\n", a->tol);
+  if (s->T > WIDE)
+    print_counts(s);
+  else
+    print_pattern(s);
   printf("\nconsistent:   %d of %d features\n", consistent, s->d);
   if (s->ndisagree == 0) {
     printf("disagreeing:  none\n");
   } else {
     printf("disagreeing:  %d pairs (feature, task s, task t)\n",
            s->ndisagree);
-    for (int k = 0; k < s->ndisagree; k++)
+    for (int k = 0; k < s->ndisagree && k < LIST_MAX; k++)
       printf("  f%d t%d t%d\n", s->disagree[3 * k] + 1,
              s->disagree[3 * k + 1] + 1, s->disagree[3 * k + 2] + 1);
+    if (s->ndisagree > LIST_MAX)
+      printf("  ... and %d more (--json lists them all)\n",
+             s->ndisagree - LIST_MAX);
   }
 }
 

@@ -168,13 +168,13 @@ static int split_parts(const train_args *a, const char *path, parts *p) {
 
 void train_print_data(FILE *f, const char *path, const parts *p) {
   if (p->ranks > 0) { /* MPI: every rank read only its own tasks */
-    fprintf(f, "data:         %s (%d tasks, %lld samples, %d features; %s)\n",
-            path, p->T, (long long)p->N, p->d, p->how);
+    fprintf(f, "data:         %s (%d task%s, %lld samples, %d features; %s)\n",
+            path, p->T, CLI_S(p->T), (long long)p->N, p->d, p->how);
     return;
   }
   int kinds = p->kinds;
-  fprintf(f, "data:         %s (%d tasks, %lld samples, %d features, %s)\n",
-          path, p->T, (long long)p->N, p->d,
+  fprintf(f, "data:         %s (%d task%s, %lld samples, %d features, %s)\n",
+          path, p->T, CLI_S(p->T), (long long)p->N, p->d,
           kinds == (CLI_KIND_REG | CLI_KIND_CLS)
               ? "mixed"
               : (kinds & CLI_KIND_CLS ? "classification" : "regression"));

@@ -162,6 +162,10 @@ int cli_load(const char *path, const cli_read *r, int want_dim,
     p.dim = want_dim;
   *out = NULL;
   int rc = mtl_dataset_read(path, &p, out);
+  const char *msg = rc < 0 ? mtl_last_error() : NULL;
+  size_t n = strlen(path);
+  if (msg && strncmp(msg, path, n) == 0 && msg[n] == ':') /* names it */
+    return cli_lib_error(rc, "cannot read data");
   if (rc < 0)
     return cli_lib_error(rc, "cannot read data '%s'", path);
   const char *notes = mtl_dataset_notes(*out);

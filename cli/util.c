@@ -263,8 +263,8 @@ int cli_evaluate(const mtl_model *m, const mtl_dataset *ds,
 void cli_metrics_text(FILE *f, const mtl_metrics *m, int kinds) {
   const char *sep = "";
   if (kinds & CLI_KIND_REG) {
-    fprintf(f, "RMSE %.6g  MSE %.6g  MAE %.6g  EV %.4f", m->rmse, m->mse,
-            m->mae, m->explained_variance);
+    fprintf(f, "RMSE %.6g  MSE %.6g  MAE %.6g  EV %.4f  R2 %.4f", m->rmse,
+            m->mse, m->mae, m->explained_variance, m->r2);
     sep = "  ";
   }
   if (kinds & CLI_KIND_CLS)

@@ -114,7 +114,7 @@ prmse=$(awk 'FNR == NR { if ($0 !~ /^#/) y[++n] = $2; next }
 "$MTL" eval m.mtl d.txt >eval.txt
 cat eval.txt
 [ "$(wc -l <eval.txt)" -eq 14 ] || fail "eval table: header, 10 tasks, rule, mean, pooled"
-grep -q '^task .* RMSE .* MSE .* MAE .* ExplVar' eval.txt || fail "eval header"
+grep -q '^task .* RMSE .* MSE .* MAE .* ExplVar .* R2' eval.txt || fail "eval header"
 ermse=$(awk '$1 == "pooled" { print $3 }' eval.txt)
 holds "($ermse - $prmse)^2 <= 1e-8 * $prmse^2" ||
   fail "eval pooled RMSE $ermse, from predict CSV $prmse"
@@ -185,4 +185,22 @@ if [ -f "$DATA/school_argyriou/school_b.mat" ]; then
     --split-file "$DATA/school_argyriou/school_1_indexes.mat" -o s1.mtl >s1.txt
   grep -q 'train/test:   11472 / 3890 samples' s1.txt || fail "school split file sizes"
 fi
+# one task is "1 task"; a file the library names is named once
+"$MTL" gen -T 1 -d 3 -n 10 -o one.txt >one.out
+grep -q "^wrote one.txt: sparse, 1 task, 10 samples" one.out ||
+  fail "plural: $(cat one.out)"
+"$MTL" train nofile.mat -o x.mtl 2>nf.err && fail "train on a missing file"
+grep -q "^mtl: error: cannot read data: nofile.mat: cannot open" nf.err ||
+  fail "missing file message: $(cat nf.err)"
+if grep -q "nofile.mat.*nofile.mat" nf.err; then fail "path twice: $(cat nf.err)"; fi
+# signs of many tasks: a count per sign, not a column per task
+"$MTL" gen -T 60 -d 5 -n 20 -o wide.txt -q >/dev/null
+"$MTL" train wide.txt --method srml -o wide.mtl -q >/dev/null
+"$MTL" signs wide.mtl >wide.txt.out
+grep -q "^60 tasks: the count of each sign per feature" wide.txt.out ||
+  fail "wide signs: $(head -8 wide.txt.out)"
+awk 'length > 100 { bad = 1 } END { exit bad }' wide.txt.out ||
+  fail "wide signs: lines over 100 characters"
+awk '/^f[0-9]/ { if ($2 + $3 + $4 != 60) bad = 1 } END { exit bad }' \
+  wide.txt.out || fail "wide signs: counts do not add up to 60 tasks"
 echo "cli_basic: all checks passed"
