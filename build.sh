@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 PKGS=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev
       libmatio-dev libzip-dev libopenmpi-dev openmpi-bin
       python3-numpy python3-scipy python3-sklearn python3-pytest
-      python3-threadpoolctl python3-venv python3-pip)
+      python3-threadpoolctl python3-networkx python3-venv python3-pip)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 deps() {

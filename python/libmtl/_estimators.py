@@ -613,6 +613,27 @@ class AsymmetricMultiTask(MultiTask):
     _allowed = ("asym", "asym-curriculum", "asym-noloss", "asym-symmetric",
                 "curriculum-simple")
 
+    def transfer_graph(self, threshold=0.0):
+        """The learned transfer graph as a networkx.DiGraph: a node per
+        task (its id in ``tasks_``), an edge s -> t with attribute
+        ``weight`` = B_[s, t] (row = source task, as ``mtl graph`` writes
+        it) for every B_[s, t] > threshold, s != t."""
+        self._check_fitted()
+        try:
+            import networkx as nx
+        except ImportError as e:
+            raise ImportError("transfer_graph needs networkx (Debian: "
+                              "python3-networkx); B_ holds the same "
+                              "matrix") from e
+        B = np.asarray(self.B_)
+        names = list(getattr(self, "tasks_", range(B.shape[0])))
+        g = nx.DiGraph()
+        g.add_nodes_from(names)
+        for s_, t_ in zip(*np.nonzero(B > threshold)):
+            if s_ != t_:
+                g.add_edge(names[s_], names[t_], weight=float(B[s_, t_]))
+        return g
+
 
 class SignRegularizedMultiTask(MultiTask):
     """Sign-regularized (``method="srml"``) or sign-constrained (``"ssml"``)

@@ -83,7 +83,14 @@ class MultiTaskElasticNet(_SkRegressor, _SkBase):
 
     def fit(self, X, y):
         """X (n x d, dense or CSR), y (n x T): one task per column."""
+        name = type(self).__name__
+        if y is None:
+            raise ValueError("%s requires y to be passed, but the target y "
+                             "is None" % name)
+        X = X if hasattr(X, "toarray") else np.asarray(X)
         Y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
+        if np.iscomplexobj(X) or np.iscomplexobj(Y):
+            raise ValueError("%s: Complex data not supported" % name)
         if Y.ndim != 2:
             raise ValueError("%s: y must have shape (n_samples, n_tasks), "
                              "got %s; for one task use ElasticNet/Lasso"
@@ -103,7 +110,9 @@ class MultiTaskElasticNet(_SkRegressor, _SkBase):
             from sklearn.exceptions import NotFittedError
             raise NotFittedError("This %s instance is not fitted yet"
                                  % type(self).__name__)
-        return self.estimator_.predict(X)
+        pred = np.asarray(self.estimator_.predict(X))
+        # one task too: (n, 1), as scikit-learn's X @ coef_.T + intercept_
+        return pred.reshape(-1, 1) if pred.ndim == 1 else pred
 
     def _more_tags(self):
         return {"multioutput": True, "multioutput_only": True,

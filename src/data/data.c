@@ -76,13 +76,18 @@ const char *mtl_dataset_notes(const mtl_dataset *ds) {
   return ds && ds->notes ? ds->notes : "";
 }
 
+/* "NaN", "inf" or "-inf": a value that is not finite, by its usual name. */
+static const char *nonfinite(double v) {
+  return isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf";
+}
+
 int mtl__labels_check(double *y, int n, int want, int *mapped,
                       const char *where) {
   *mapped = 0;
   for (int i = 0; i < n; i++)
     if (!isfinite(y[i]))
-      return mtl__err(MTL_EFORMAT, "%s: target %d is %g (not finite)", where,
-                      i + 1, y[i]);
+      return mtl__err(MTL_EFORMAT, "%s: target %d is %s (not finite)", where,
+                      i + 1, nonfinite(y[i]));
   if (want == MTL_TASK_REGRESSION)
     return MTL_TASK_REGRESSION;
   int pm = 1, zo = 1;
@@ -212,8 +217,8 @@ int mtl_dataset_add_dense(mtl_dataset *ds, int n, const double *X,
   size_t nd = (size_t)n * ds->d;
   for (size_t k = 0; k < nd; k++)
     if (!isfinite(X[k]))
-      return mtl__err(MTL_EFORMAT, "%s: X[%zu][%zu] is %g (not finite)",
-                      where, k / ds->d + 1, k % ds->d + 1, X[k]);
+      return mtl__err(MTL_EFORMAT, "%s: X[%zu][%zu] is %s (not finite)",
+                      where, k / ds->d + 1, k % ds->d + 1, nonfinite(X[k]));
   double *yc, *Xc;
   int k;
   int rc = prepare_y(ds, n, y, kind, where, &yc, &k);
@@ -299,8 +304,8 @@ int mtl_dataset_set_shared(mtl_dataset *ds, int n, const double *X, int T,
   for (size_t k = 0; k < nd; k++)
     if (!isfinite(X[k]))
       return mtl__err(MTL_EFORMAT,
-                      "shared X[%zu][%zu] is %g (not finite)", k / ds->d + 1,
-                      k % ds->d + 1, X[k]);
+                      "shared X[%zu][%zu] is %s (not finite)", k / ds->d + 1,
+                      k % ds->d + 1, nonfinite(X[k]));
   double *Xc = mtl__malloc(nd * sizeof(double));
   if (!Xc)
     return MTL_ENOMEM;

@@ -19,7 +19,7 @@ def test_nan_in_x_raises_library_message(reg_data):
     X[5, 2] = np.nan
     # libmtl's message: task number (name), row within the task, column
     with pytest.raises(ValueError,
-                       match=r"task \d \(\d+\): X\[\d+\]\[3\] is nan") as e:
+                       match=r"task \d \(\d+\): X\[\d+\]\[3\] is NaN") as e:
         libmtl.MultiTask().fit(X, y, task=task)
     assert isinstance(e.value, libmtl.MTLError)
     assert e.value.errname == "MTL_EFORMAT"

@@ -98,5 +98,5 @@ def test_sklearn_conventions():
         libmtl.MultiTaskElasticNet(l1_ratio=2).fit(X, Y)
     Xn = X.copy()
     Xn[3, 2] = np.nan
-    with pytest.raises(ValueError, match="nan"):
+    with pytest.raises(ValueError, match=r"shared X\[4\]\[3\] is NaN"):
         libmtl.MultiTaskLasso().fit(Xn, Y)

@@ -177,3 +177,24 @@ def test_status_and_convergence_warning():
         est = libmtl.MultiTaskRegressor(alpha=0.05, max_iter=2).fit(
             X, y, task=task)
     assert est.fit_info_["status"] in ("not converged", "far from a solution")
+
+
+def test_transfer_graph_networkx():
+    """AsymmetricMultiTask.transfer_graph: the edges of B_ (row = source
+    task) as a networkx.DiGraph over the task ids, weights B_[s, t]; the
+    same edges as `mtl graph` writes."""
+    nx = pytest.importorskip("networkx")
+    X, y, task = make_tasks()
+    a = libmtl.AsymmetricMultiTask(mu=0.2).fit(X, y, task=task)
+    g = a.transfer_graph()
+    assert isinstance(g, nx.DiGraph)
+    assert sorted(g.nodes) == [10, 20, 30, 40]
+    B = a.B_
+    want = {(a.tasks_[s], a.tasks_[t]): B[s, t]
+            for s in range(4) for t in range(4) if s != t and B[s, t] > 0}
+    assert len(want) > 0
+    assert {(u, v): w for u, v, w in g.edges(data="weight")} == want
+    # a threshold keeps the strong edges only
+    top = max(want.values())
+    assert g.number_of_edges() >= \
+        a.transfer_graph(threshold=top / 2).number_of_edges() >= 1
