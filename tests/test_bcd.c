@@ -6,7 +6,7 @@
 #include "../src/solvers/solvers.h"
 #include "check.h"
 
-#define MAXD 16
+#define MAXD 24
 #define MAXT 6
 
 static unsigned long long seed = 12345;
@@ -641,6 +641,51 @@ static void test_shared_design(void) {
   mtl_dataset_free(ds);
 }
 
+/* More features than samples in every task (d >> n, separate tasks and a
+ * shared design): BCD's residual mode (no problem Gram) and its Gram mode
+ * (gram = 1) reach the same point, which satisfies the KKT conditions. */
+static void test_wide(void) {
+  const int n[3] = {8, 15, 11};
+  int d = 20, T = 3;
+  mtl_dataset *sep = random_dataset(d, T, n, 1);
+  int ns = 9;
+  double X[9 * 20], Y[9 * 3];
+  for (int i = 0; i < ns * d; i++)
+    X[i] = (i % d) == d - 1 ? 1.0 : check_rand(&seed);
+  for (int i = 0; i < ns * T; i++)
+    Y[i] = check_rand(&seed);
+  mtl_dataset *sh = mtl_dataset_create(d);
+  CHECK_OK(mtl_dataset_set_shared(sh, ns, X, T, Y, MTL_TASK_REGRESSION));
+  mtl_dataset *sets[2] = {sep, sh};
+  for (int k = 0; k < 2; k++)
+    for (int type = 0; type < 2; type++) {
+      mtl_reg_type rt = type ? MTL_REG_L21 : MTL_REG_L1;
+      double lambda =
+          0.2 * test_lambda_max(sets[k], MTL_SCALE_MEAN, rt, d - 1);
+      double Wg[2][MAXD * MAXT];
+      for (int gram = 0; gram <= 1; gram++) {
+        mtl_problem *pb = make_problem(sets[k], rt, lambda, 0.01, 1,
+                                       MTL_SCALE_MEAN, gram);
+        double *W = Wg[gram];
+        memset(W, 0, sizeof Wg[0]);
+        mtl_solve_info info;
+        mtl_reg reg;
+        mtl_reg_init(&reg);
+        reg.type = rt;
+        reg.lambda = lambda;
+        reg.ridge = 0.01;
+        bcd(pb, sets[k], &reg, MTL_SCALE_MEAN, d - 1, W, &info);
+        check_kkt(sets[k], MTL_SCALE_MEAN, rt, lambda, 0.01, d - 1, W);
+        mtl_free(info.trace);
+        mtl_problem_free(pb);
+      }
+      for (int q = 0; q < d * T; q++)
+        CHECK_CLOSE(Wg[0][q], Wg[1][q], 1e-10);
+    }
+  mtl_dataset_free(sep);
+  mtl_dataset_free(sh);
+}
+
 /* CSR tasks, one feature that is zero in every sample. */
 static void test_csr_zero_feature(void) {
   int d = 6, T = 3;
@@ -891,6 +936,7 @@ int main(void) {
   test_l21_spread();
   test_bias_and_sizes();
   test_shared_design();
+  test_wide();
   test_csr_zero_feature();
   test_vs_fista();
   test_errors();

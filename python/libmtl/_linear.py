@@ -79,7 +79,9 @@ class MultiTaskElasticNet(_SkRegressor, _SkBase):
             loss="squared", scaling="mean", reg="l21", alpha=alpha * r,
             ridge=0.5 * alpha * (1 - r), standardize=False,
             fit_intercept=bool(self.fit_intercept), solver=self.solver,
-            max_iter=int(self.max_iter), tol=0.0, tol_gap=float(self.tol))
+            max_iter=int(self.max_iter), tol=0.0,
+            # bcd: to the coordinate fixed point (no gap rule) whatever tol
+            tol_gap=0.0 if self.solver == "bcd" else float(self.tol))
 
     def fit(self, X, y):
         """X (n x d, dense or CSR), y (n x T): one task per column."""

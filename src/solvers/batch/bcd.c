@@ -21,6 +21,14 @@
  * lasso and a sparse group lasso") with a task-dependent curvature h_t, which
  * reduces to a scalar equation in r = ||w|| (see row_l21).
  *
+ * Residual mode, when every task is dense with fewer samples than features
+ * (n_t < d, the d >> n case): the Gram data would cost n_t d^2 to build
+ * and d per changed coordinate, so the pass works on the residuals r_t =
+ * X_t w_t - y_t instead (scale_t (b_t[j] - q_t[j]) = -scale_t x_tj'r_t,
+ * G_t[j,j] = ||x_tj||^2), with a column-major copy of X (one for a shared
+ * design): O(n_t) per coordinate and nothing to build.  The same row
+ * updates, so the same iterates up to rounding.
+ *
  * Workspace is allocated once before the first pass; passes do not allocate
  * except to grow the optional objective trace (amortized doubling).
  * Thread-safety: uses pb from the calling thread only.
@@ -51,6 +59,15 @@ typedef struct work {
   double *c, *h, *w; /* T each: row subproblem */
   double *own;       /* Gram matrices and b vectors computed here */
   double *z;         /* max_n: residual buffer for the final objective */
+  /* residual mode (Xc != NULL): per task t, its columns (column-major,
+   * n_t x d, shared by every task of a shared design), its residuals and
+   * its squared column norms */
+  int *n;            /* T sample counts */
+  const double **Xt; /* T column-major matrices */
+  double *Xc;        /* the copies */
+  double **r;        /* T residual vectors */
+  double *rbuf;      /* their storage */
+  double *cn;        /* d x T squared column norms */
 } work;
 
 /* Gram matrix, X'y and y'y of task t computed from the data (used when the
@@ -130,6 +147,66 @@ static int setup_gram(const mtl_problem *pb, work *wk) {
   return MTL_OK;
 }
 
+/* 1 when the residual mode is cheaper: every task dense, n_t < d, and no
+ * Gram data precomputed by the problem. */
+static int want_residuals(const mtl_problem *pb) {
+  for (int t = 0; t < pb->T; t++)
+    if ((pb->G && pb->G[t]) || !pb->ds->tasks[t].X ||
+        pb->ds->tasks[t].n >= pb->d)
+      return 0;
+  return 1;
+}
+
+/* The column-major copies, residual storage and column norms. */
+static int setup_residuals(const mtl_problem *pb, work *wk) {
+  const mtl_dataset *ds = pb->ds;
+  int d = wk->d, T = wk->T;
+  size_t nx = 0, nr = 0;
+  for (int t = 0; t < T; t++) {
+    nr += (size_t)ds->tasks[t].n;
+    nx += ds->shared && t > 0 ? 0 : (size_t)ds->tasks[t].n * d;
+  }
+  wk->n = mtl__malloc((size_t)T * sizeof *wk->n);
+  wk->Xt = mtl__malloc((size_t)T * sizeof *wk->Xt);
+  wk->r = mtl__malloc((size_t)T * sizeof *wk->r);
+  wk->Xc = mtl__malloc((nx ? nx : 1) * sizeof(double));
+  wk->rbuf = mtl__malloc((nr ? nr : 1) * sizeof(double));
+  wk->cn = mtl__malloc((size_t)d * T * sizeof(double));
+  if (!wk->n || !wk->Xt || !wk->r || !wk->Xc || !wk->rbuf || !wk->cn)
+    return MTL_ENOMEM;
+  double *xc = wk->Xc, *rb = wk->rbuf;
+  for (int t = 0; t < T; t++) {
+    const mtl__task *tk = &ds->tasks[t];
+    int n = tk->n;
+    wk->n[t] = n;
+    wk->r[t] = rb;
+    rb += n;
+    if (ds->shared && t > 0) {
+      wk->Xt[t] = wk->Xt[0];
+    } else {
+      for (int j = 0; j < d; j++)
+        for (int i = 0; i < n; i++)
+          xc[(size_t)j * n + i] = tk->X[(size_t)i * d + j];
+      wk->Xt[t] = xc;
+      xc += (size_t)n * d;
+    }
+    for (int j = 0; j < d; j++)
+      wk->cn[(size_t)t * d + j] =
+          mtl__dot(n, wk->Xt[t] + (size_t)j * n, wk->Xt[t] + (size_t)j * n);
+  }
+  return MTL_OK;
+}
+
+/* r_t = X_t w_t - y_t for every task. */
+static void refresh_r(const mtl_problem *pb, work *wk, const double *W) {
+  for (int t = 0; t < wk->T; t++) {
+    const double *y = pb->ds->tasks[t].y;
+    mtl__task_matvec(pb->ds, t, W + (size_t)t * wk->d, wk->r[t]);
+    for (int i = 0; i < wk->n[t]; i++)
+      wk->r[t][i] -= y[i];
+  }
+}
+
 /* q_t = G_t w_t for every task. */
 static void refresh_q(work *wk, const double *W) {
   int d = wk->d;
@@ -166,6 +243,13 @@ static double objective_gram(const work *wk, const double *W) {
                 mtl__dot(d, wk->b[t], w) + 0.5 * wk->yy[t];
     f += wk->scale[t] * (lt > 0 ? lt : 0); /* >= 0 up to cancellation */
   }
+  return f + reg_value(wk, W);
+}
+
+static double objective_resid(const work *wk, const double *W) {
+  double f = 0;
+  for (int t = 0; t < wk->T; t++)
+    f += 0.5 * wk->scale[t] * mtl__dot(wk->n[t], wk->r[t], wk->r[t]);
   return f + reg_value(wk, W);
 }
 
@@ -272,13 +356,18 @@ static double pass(work *wk, double *W) {
     int pen = j < wk->d_pen;
     double mu2 = pen ? 2.0 * wk->mu : 0.0;
     for (int t = 0; t < T; t++) {
-      const double *G = wk->G[t];
-      double gjj = G[(size_t)j * d + j];
+      double gjj, grad; /* G_t[j,j] and b_t[j] - q_t[j] = -x_tj'r_t */
+      if (wk->Xc) {
+        gjj = wk->cn[(size_t)t * d + j];
+        grad = -mtl__dot(wk->n[t], wk->Xt[t] + (size_t)j * wk->n[t],
+                         wk->r[t]);
+      } else {
+        gjj = wk->G[t][(size_t)j * d + j];
+        grad = wk->b[t][j] - wk->q[(size_t)t * d + j];
+      }
       double s = wk->scale[t] * gjj;
-      double wold = W[(size_t)t * d + j];
       wk->h[t] = s + mu2;
-      wk->c[t] =
-          wk->scale[t] * (wk->b[t][j] - wk->q[(size_t)t * d + j]) + s * wold;
+      wk->c[t] = wk->scale[t] * grad + s * W[(size_t)t * d + j];
     }
     if (pen && wk->reg == MTL_REG_L21) {
       row_l21(wk->c, wk->h, T, wk->lambda, wk->w);
@@ -295,7 +384,11 @@ static double pass(work *wk, double *W) {
       if (delta == 0)
         continue;
       *wj = wk->w[t];
-      mtl__axpy(d, delta, wk->G[t] + (size_t)j * d, wk->q + (size_t)t * d);
+      if (wk->Xc)
+        mtl__axpy(wk->n[t], delta, wk->Xt[t] + (size_t)j * wk->n[t],
+                  wk->r[t]);
+      else
+        mtl__axpy(d, delta, wk->G[t] + (size_t)j * d, wk->q + (size_t)t * d);
       if (fabs(delta) > maxchange)
         maxchange = fabs(delta);
     }
@@ -374,6 +467,12 @@ static int work_init(const mtl_problem *pb, work *wk) {
 }
 
 static void work_clear(work *wk) {
+  free(wk->n);
+  free(wk->Xt);
+  free(wk->Xc);
+  free(wk->r);
+  free(wk->rbuf);
+  free(wk->cn);
   free(wk->G);
   free(wk->b);
   free(wk->yy);
@@ -409,6 +508,19 @@ static double max_abs(const double *W, size_t n) {
   return m;
 }
 
+/* q (Gram mode) or r (residual mode) from scratch. */
+static void refresh(const mtl_problem *pb, work *wk, const double *W) {
+  if (wk->Xc)
+    refresh_r(pb, wk, W);
+  else
+    refresh_q(wk, W);
+}
+
+/* The objective from what the pass keeps up to date. */
+static double objective_pass(const work *wk, const double *W) {
+  return wk->Xc ? objective_resid(wk, W) : objective_gram(wk, W);
+}
+
 /* Solves by cyclic passes until the coordinate fixed point (largest change
  * <= CHANGE_TOL max|W|), the duality gap tol_gap (checked every gap_every
  * passes; the relative objective change tol_obj where there is no gap
@@ -442,15 +554,16 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
       goto done;
     }
   }
-  if ((rc = setup_gram(pb, &wk)) < 0)
+  rc = want_residuals(pb) ? setup_residuals(pb, &wk) : setup_gram(pb, &wk);
+  if (rc < 0)
     goto done;
 
   /* as in FISTA: where a duality gap exists and is asked for, it alone
    * decides (a cyclic pass can change the objective by 1e-10 while the
    * gap is still 1e-5); a coordinate fixed point also ends the run */
   int gap_rule = sp->tol_gap > 0 && mtl__problem_has_dual(pb);
-  refresh_q(&wk, W);
-  Fprev = objective_gram(&wk, W);
+  refresh(pb, &wk, W);
+  Fprev = objective_pass(&wk, W);
   rc = MTL_MAXITER;
   while (iter < sp->max_iter) {
     if (atomic_load(&pb->interrupt)) {
@@ -459,10 +572,10 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
       break;
     }
     if (iter > 0 && iter % REFRESH == 0)
-      refresh_q(&wk, W);
+      refresh(pb, &wk, W);
     double change = pass(&wk, W);
     iter++;
-    F = objective_gram(&wk, W);
+    F = objective_pass(&wk, W);
     if (!isfinite(F)) {
       rc = mtl__err(MTL_ENUMERIC,
                     "bcd solver: objective is %g at iteration %d (data or "
