@@ -653,20 +653,28 @@ class MultiTaskCV(_SkBase):
     With ``refit``, ``best_estimator_`` is the estimator refitted on all
     the data with ``best_params_``.
 
+    With ``extend`` (default, as ``mtl cv``), a grid over one numeric
+    parameter whose best point lies on its edge, the error still falling
+    there, gets 3 values past that edge at a time, continuing its spacing,
+    up to 4 times, until the best is inside (``mtl_search_extend``); a best
+    value left on an edge warns (UserWarning).
+
     Fitted: ``best_index_``, ``best_params_``, ``best_error_``,
     ``best_score_`` (= -best_error_), ``metric_``, ``cv_results_`` (dict of
     arrays: params, param_NAME, mean_test_error, std_test_error,
     rank_test_error, mean_objective, mean_iterations, mean_fit_time,
-    status)."""
+    status), ``n_extended_`` (points added past the edge), ``edge_``
+    ({parameter: -1 smallest, +1 largest value, 0 inside})."""
 
     def __init__(self, estimator=None, param_grid=None, cv=5, holdout=0.0,
-                 random_state=1, refit=True):
+                 random_state=1, refit=True, extend=True):
         self.estimator = estimator
         self.param_grid = param_grid
         self.cv = cv
         self.holdout = holdout
         self.random_state = random_state
         self.refit = refit
+        self.extend = extend
 
     _default_grid = None
 
@@ -695,13 +703,20 @@ class MultiTaskCV(_SkBase):
         ds, _ = est._dataset(X, y, task, fit=True)
         p = _Params(method_info(est.method).name, est._lib_values())
         s = ctypes.c_void_p()
+        added = ctypes.c_int(0)
         with _lib.blas_guard(), _lib.interruptible(p.ptr):
             rc = lib.mtl_search_run(ds.ptr, p.ptr, None,
                                     self._grid_text(est).encode(),
                                     int(self.cv), float(self.holdout),
                                     int(self.random_state), ctypes.byref(s))
+            if rc >= 0 and self.extend:  # the search's progress is p's
+                rc = lib.mtl_search_extend(s.value, ds.ptr, None, 4,
+                                           ctypes.byref(added))
+                if rc < 0:
+                    lib.mtl_search_free(s.value)
         _lib.check(rc, "mtl_search_run")
         try:
+            self._edges(s.value, est, added.value)
             self._read_search(s.value, est)
         finally:
             lib.mtl_search_free(s.value)
@@ -710,6 +725,22 @@ class MultiTaskCV(_SkBase):
             est._fit_dataset(ds)
             self.best_estimator_ = est
         return self
+
+    def _edges(self, s, est, added):
+        self.n_extended_ = added
+        self.edge_ = {}
+        b = lib.mtl_search_best(s)
+        for j in range(lib.mtl_search_nvaried(s)):
+            name = _lib.text(lib.mtl_search_varied_name(s, j))
+            name = est._renames.get(name, name)
+            self.edge_[name] = e = int(lib.mtl_search_edge(s, j))
+            if e:
+                warnings.warn(
+                    "the best %s, %.6g, is the %s value tried; the optimum "
+                    "may lie past it: widen the grid" % (
+                        name, lib.mtl_search_number(s, b, j),
+                        "smallest" if e < 0 else "largest"), UserWarning,
+                    stacklevel=3)
 
     def _read_search(self, s, est):
         info = method_info(est.method)

@@ -214,6 +214,7 @@ _SIGNATURES = [
     ("mtl_search_nvaried", c_int, c_void_p),
     ("mtl_search_varied_name", c_char_p, c_void_p, c_int),
     ("mtl_search_value", c_char_p, c_void_p, c_int, c_int),
+    ("mtl_search_number", c_double, c_void_p, c_int, c_int),
     ("mtl_search_error", c_double, c_void_p, c_int),
     ("mtl_search_error_std", c_double, c_void_p, c_int),
     ("mtl_search_objective", c_double, c_void_p, c_int),
@@ -222,6 +223,9 @@ _SIGNATURES = [
     ("mtl_search_status", c_int, c_void_p, c_int),
     ("mtl_search_metric", c_char_p, c_void_p),
     ("mtl_search_best", c_int, c_void_p),
+    ("mtl_search_edge", c_int, c_void_p, c_int),
+    ("mtl_search_extend", c_int, c_void_p, c_void_p, c_void_p, c_int,
+     ctypes.POINTER(c_int)),
     ("mtl_search_params", c_void_p, c_void_p, c_int),
 ]
 for _s in _SIGNATURES:

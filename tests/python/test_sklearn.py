@@ -75,8 +75,32 @@ def test_multitask_cv_search():
     np.testing.assert_array_equal(cv.best_estimator_.coef_, ref.coef_)
     # libmtl's own grid text
     path = libmtl.MultiTaskCV(libmtl.MultiTask("batch"), "lambda=path:6:0.01",
-                              cv=3).fit(X, y, task=task)
+                              cv=3, extend=False).fit(X, y, task=task)
     assert len(path.cv_results_["params"]) == 6
+
+
+def test_cv_extends_past_the_edge():
+    """A grid whose best point is its edge (alpha 1 and 0.3: too strong;
+    the best is near 0.01) is extended past it until the best is inside;
+    the added points score as a search of the whole grid given at once;
+    extend=False warns."""
+    X, y, task = make_tasks(n=40)
+    est = libmtl.MultiTaskRegressor()
+    cv = libmtl.MultiTaskCV(est, {"alpha": [1.0, 0.3]}, cv=3).fit(
+        X, y, task=task)
+    assert cv.n_extended_ > 0 and cv.edge_ == {"alpha": 0}
+    alphas = list(cv.cv_results_["param_alpha"])
+    assert len(alphas) == 2 + cv.n_extended_
+    assert alphas == sorted(alphas, reverse=True)
+    assert cv.best_params_["alpha"] < 0.3
+    whole = libmtl.MultiTaskCV(est, {"alpha": alphas}, cv=3,
+                               extend=False).fit(X, y, task=task)
+    np.testing.assert_allclose(whole.cv_results_["mean_test_error"],
+                               cv.cv_results_["mean_test_error"], rtol=1e-6)
+    with pytest.warns(UserWarning, match="the best alpha, 0.3, is the "
+                                         "smallest value tried"):
+        libmtl.MultiTaskCV(est, {"alpha": [1.0, 0.3]}, cv=3,
+                           extend=False).fit(X, y, task=task)
 
 
 @pytest.mark.parametrize("make", [
@@ -167,7 +191,8 @@ def test_cv_classes(clf_data):
     X, y, task = clf_data
     r = libmtl.MultiTaskRegressorCV(cv=3).fit(*make_tasks()[:2],
                                               task=make_tasks()[2])
-    assert len(r.cv_results_["params"]) == 20 and r.metric_ == "rmse"
+    assert len(r.cv_results_["params"]) == 20 + r.n_extended_
+    assert r.metric_ == "rmse"
     assert r.alpha_ == r.best_params_["alpha"] and r.coef_.shape == (4, 6)
     y01 = (y > 0).astype(int)
     c = libmtl.MultiTaskClassifierCV(param_grid={"alpha": [0.001, 0.1]},
