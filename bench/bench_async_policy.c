@@ -198,10 +198,19 @@ int main(int argc, char **argv) {
         ratio[c][r] = t[c][r] / t[SMTL][r];
       }
     for (int c = 0; c < NCONF; c++) {
-      double ms = median(t[c], reps < 64 ? reps : 64);
-      double mr = median(ratio[c], reps < 64 ? reps : 64);
-      printf("| %s | %s | %.3f | %.2f |\n", settings[k].name, conf_name[c],
-             ms, mr);
+      int n = reps < 64 ? reps : 64, miss = 0;
+      for (int r = 0; r < n; r++) /* not reached: last in the order */
+        if (isnan(t[c][r])) {
+          t[c][r] = ratio[c][r] = INFINITY;
+          miss++;
+        }
+      double ms = median(t[c], n), mr = median(ratio[c], n);
+      if (isinf(ms))
+        printf("| %s | %s | not reached in %d of %d runs | - |\n",
+               settings[k].name, conf_name[c], miss, n);
+      else
+        printf("| %s | %s | %.3f | %.2f |\n", settings[k].name,
+               conf_name[c], ms, mr);
     }
   }
   checkpoint_cost(ds, reps);

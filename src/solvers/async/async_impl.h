@@ -44,6 +44,11 @@ typedef struct mtl__srv {
   double *res2;           /* T: task t's last squared fixed-point residual */
   double eta_auto, eta_floor, res_prev; /* the auto step policy */
   int rises;              /* epochs in a row above 2 res_prev */
+  /* an epoch of the auto policy: every task updated since the last one
+   * (a sweep; at most EPOCH_CAP x T updates) */
+  unsigned char *fresh;   /* T: task t updated in this epoch */
+  int nfresh;
+  int64_t epoch_k;        /* updates in this epoch */
   int tau_max;
   double tau_sum, eta_k;
   int64_t *node_upd, *node_ndel, *task_upd;
