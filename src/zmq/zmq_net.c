@@ -70,7 +70,9 @@ void mtl__zmb_close(zt *z, const char *why) {
 
 /* ---- frames ---------------------------------------------------------------- */
 
-/* Sends header + payload as one frame (flags: ZMQ_SNDMORE-free). */
+/* Sends header + payload as one frame; never blocks (ZMQ_DONTWAIT): the
+ * network sockets have no high-water mark, so a send fails only when a
+ * DEALER has no connection at all (a refused key). */
 static int send_frame(void *sock, const zhdr *h, const double *x) {
   size_t len = (size_t)ZHDR_BYTES + (size_t)h->n * sizeof(double);
   zmq_msg_t m;
@@ -80,7 +82,7 @@ static int send_frame(void *sock, const zhdr *h, const double *x) {
   if (h->n)
     memcpy((char *)zmq_msg_data(&m) + ZHDR_BYTES, x,
            (size_t)h->n * sizeof(double));
-  if (zmq_msg_send(&m, sock, 0) < 0) {
+  if (zmq_msg_send(&m, sock, ZMQ_DONTWAIT) < 0) {
     zmq_msg_close(&m);
     return -1;
   }
@@ -158,8 +160,8 @@ static int log_append(zsite *s, const void *buf, size_t len) {
 static void to_rid(zt *z, zsite *s, const void *buf, size_t len) {
   if (!s->rid_len)
     return; /* absent: the log keeps it */
-  if (zmq_send(z->net, s->rid, s->rid_len, ZMQ_SNDMORE) < 0 ||
-      zmq_send(z->net, buf, len, 0) < 0)
+  if (zmq_send(z->net, s->rid, s->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+      zmq_send(z->net, buf, len, ZMQ_DONTWAIT) < 0)
     return; /* a lost peer: the log keeps it */
   count(z, &z->bytes_out, len);
 }
@@ -300,12 +302,18 @@ static void coord_recv(zt *z) {
       double me = z->session;
       zhdr hb = {ZK_HB, 0, 0, r, 0, 1};
       if (zmq_send(z->net, zmq_msg_data(&rid), zmq_msg_size(&rid),
-                   ZMQ_SNDMORE) >= 0)
+                   ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
         send_frame(z->net, &hb, &me);
     }
   } else if (h.kind == ZK_DATA) {
-    coord_data(z, r, &h, x, &m);
-  } else if (h.kind == ZK_BYE) {
+    /* only from the site's current connection: a stale process that
+     * still runs after its replacement rejoined is not heard */
+    if (zmq_msg_size(&rid) == s->rid_len &&
+        !memcmp(zmq_msg_data(&rid), s->rid, s->rid_len))
+      coord_data(z, r, &h, x, &m);
+  } else if (h.kind == ZK_BYE && s->joined &&
+             zmq_msg_size(&rid) == s->rid_len &&
+             !memcmp(zmq_msg_data(&rid), s->rid, s->rid_len)) {
     pthread_mutex_lock(&z->mu);
     s->live = 0;
     s->left = 1;
@@ -505,8 +513,14 @@ static int from_main(zt *z) {
     stop = 1;
   } else if (!z->coord) {
     size_t len = zmq_msg_size(&m);
-    if (zmq_msg_send(&m, z->net, 0) >= 0)
+    if (zmq_msg_send(&m, z->net, ZMQ_DONTWAIT) >= 0) {
       count(z, &z->bytes_out, len);
+    } else {
+      pthread_mutex_lock(&z->mu);
+      mtl__zmb_close(z, "transport zmq: no connection to the coordinator "
+                        "(refused?): a message could not be sent");
+      pthread_mutex_unlock(&z->mu);
+    }
   } else if (h.dest >= 1 && h.dest <= z->nsites) {
     to_site(z, h.dest, zmq_msg_data(&m), zmq_msg_size(&m));
   }
@@ -664,6 +678,10 @@ void mtl__znet_stop(zt *z) {
   }
   if (z->net && !z->coord)
     zmq_socket_monitor(z->net, NULL, 0);
+  if (z->net && z->refused) { /* nothing will ever be delivered */
+    int zero = 0;
+    zmq_setsockopt(z->net, ZMQ_LINGER, &zero, sizeof zero);
+  }
   close_sock(&z->net);
   close_sock(&z->zap);
   close_sock(&z->mon);
