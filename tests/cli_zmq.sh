@@ -4,7 +4,8 @@
 # process under a timeout; skipped with 77 when mtl was built without
 # ZeroMQ):
 #  * keygen writes NAME.key (mode 0600, both keys) and NAME.pub (0644);
-#  * smtl over zmq saves exactly the W of smtl on threads (bitwise);
+#  * smtl, cadmm and dadmm over zmq save exactly the W of threads
+#    (bitwise; dadmm's site-to-site messages go through the coordinator);
 #  * async over zmq reaches the objective of async on threads and of the
 #    batch solver (relative 1e-9);
 #  * a site with an unknown key is refused (it exits non-zero saying so,
@@ -104,6 +105,20 @@ sed -n '/^matrix W/,/^matrix node/p' in.mtl >w1
 sed -n '/^matrix W/,/^matrix node/p' zs.mtl >w2
 [ -s w1 ] && cmp -s w1 w2 || fail "smtl over zmq: W differs from threads"
 echo "smtl: zmq W = threads W (bitwise)"
+
+# ---- cadmm (3 tasks: one site each) and dadmm (4 tasks: the coordinator
+# is graph node 1, the sites relay through it): zmq = threads, bitwise -----
+for m in cadmm:3 dadmm:4; do
+  meth=${m%:*}
+  "$MTL" gen -o d.txt -T "${m#*:}" -d 8 -n 30 --classification -q >/dev/null
+  "$MTL" train d.txt --method "$meth" -o "t$meth.mtl" -q >/dev/null
+  run3 "z$meth" --method "$meth"
+  sed -n '/^matrix W/,/^matrix [^W]/p' "t$meth.mtl" >w4
+  sed -n '/^matrix W/,/^matrix [^W]/p' "z$meth.mtl" >w5
+  [ -s w4 ] && cmp -s w4 w5 || fail "$meth over zmq: W differs from threads"
+  echo "$meth: zmq W = threads W (bitwise)"
+done
+"$MTL" gen -o d.txt -T 6 -d 8 -n 30 --kind lowrank -q >/dev/null
 
 # ---- async: the optimum -----------------------------------------------------------
 "$MTL" train d.txt "${common[@]}" --tol 1e-14 --max-iter 100000 --json >b.json
