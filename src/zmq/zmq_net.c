@@ -678,9 +678,13 @@ void mtl__znet_stop(zt *z) {
   }
   if (z->net && !z->coord)
     zmq_socket_monitor(z->net, NULL, 0);
-  if (z->net && z->refused) { /* nothing will ever be delivered */
-    int zero = 0;
-    zmq_setsockopt(z->net, ZMQ_LINGER, &zero, sizeof zero);
+  if (z->net && !z->coord) {
+    /* A site stops after its fit: every message the coordinator needed has
+     * arrived (the fit ends with the coordinator's broadcast of the
+     * outcome), only the goodbye may be pending, and the coordinator may
+     * have gone: a short linger, none when the key was refused. */
+    int ms = z->refused ? 0 : 500;
+    zmq_setsockopt(z->net, ZMQ_LINGER, &ms, sizeof ms);
   }
   close_sock(&z->net);
   close_sock(&z->zap);
