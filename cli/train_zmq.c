@@ -52,7 +52,8 @@ void train_zmq_opts(opts *o, train_args *a) {
 }
 
 int train_zmq_wanted(const train_args *a) {
-  return a->transport && strcmp(a->transport, "zmq") == 0;
+  return (a->transport && strcmp(a->transport, "zmq") == 0) || a->zq.bind ||
+         a->zq.connect || a->zq.key || a->zq.server_key || a->zq.sites;
 }
 
 static void zlog(void *ud, const char *msg) {
@@ -172,6 +173,9 @@ static int check_zmq(const train_args *a, int coord) {
 }
 
 int train_zmq(train_args *a, const char *path) {
+  if (!a->transport || strcmp(a->transport, "zmq") != 0)
+    return cli_usage("train", "--bind, --connect, --key, --server-key and "
+                              "--sites need --transport zmq");
   int rc = train_dist_check(a, "zmq");
   int coord = strcmp(a->zq.role, "coordinator") == 0;
   if (rc == CLI_OK)

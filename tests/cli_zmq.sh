@@ -274,4 +274,7 @@ usage "needs --key" --role site --connect tcp://127.0.0.1:1
 usage "needs --bind ADDR and --sites" --role coordinator --key coord.key
 usage "needs --connect ADDR and --server-key" --role site --key a.key
 usage "not --method batch" --method batch --key a.key
+rc=0
+"$MTL" train d.txt --method smtl --key a.key >u.out 2>u.err || rc=$?
+[ "$rc" -eq 2 ] && grep -q "need --transport zmq" u.err || fail "--key without zmq: exit $rc: $(cat u.err)"
 echo "usage errors: ok"
