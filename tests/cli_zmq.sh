@@ -15,7 +15,8 @@
 #    model's W or the checkpoint's V; a positive control finds them in
 #    clear traffic captured the same way;
 #  * kill -9 of a site mid-run (async): the coordinator marks it absent,
-#    the restarted site rejoins, the run ends at the optimum;
+#    the other sites' updates go on, the restarted site rejoins, the run
+#    ends at the optimum;
 #  * kill -9 of the coordinator (async, checkpoints): restarted with
 #    --resume, the sites fit again and the run ends at the optimum;
 #  * smtl with a site gone for good: the coordinator says whom it waits
@@ -216,9 +217,14 @@ site b "$port" "${slow[@]}" &
 wait "$c" || fail "coordinator after a site's kill exited $?"
 wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
 grep -q "site 2 rejoined (a new process)" zk.err || fail "no rejoin: $(cat zk.err)"
+# async went on without it: the other sites' messages kept arriving
+n_abs=$(sed -n 's/.*site 2 absent.*; \([0-9]*\) messages received.*/\1/p' zk.err)
+n_rej=$(sed -n 's/.*site 2 rejoined.*; \([0-9]*\) messages received.*/\1/p' zk.err)
+[ -n "$n_abs" ] && [ -n "$n_rej" ] && [ "$n_rej" -gt "$n_abs" ] ||
+  fail "no progress while site 2 was absent ($n_abs, then $n_rej messages)"
 ok=$(json zk.txt objective)
 close "$ok" "$ob" || fail "async with a killed site: objective $ok, batch $ob"
-echo "site killed and restarted: rejoined; objective $ok, batch $ob"
+echo "site killed and restarted: $((n_rej - n_abs)) messages from the others while it was away; rejoined; objective $ok, batch $ob"
 
 # ---- kill -9 of the coordinator; resumed from its checkpoint ------------------------
 port=$(newport)

@@ -138,6 +138,14 @@ static void log_live(zt *z, const char *what) {
   mtl__zlog(z, "%s; live sites: %s", what, l);
 }
 
+/* Messages received from all sites so far (I/O thread only). */
+static long long received_all(const zt *z) {
+  long long n = 0;
+  for (int r = 1; r <= z->nsites; r++)
+    n += z->sites[r].received;
+  return n;
+}
+
 /* Appends a frame to site s's log (for its rejoin). */
 static int log_append(zsite *s, const void *buf, size_t len) {
   if (s->log_len + len > s->log_cap) {
@@ -231,8 +239,9 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
   } else {
     replay(z, s);
     snprintf(what, sizeof what, "site %d rejoined (a new process): %lld "
-             "messages replayed, its first %lld dropped as repeats", r,
-             (long long)s->log_count, (long long)s->skip);
+             "messages replayed, its first %lld dropped as repeats; "
+             "%lld messages received from the sites so far", r,
+             (long long)s->log_count, (long long)s->skip, received_all(z));
   }
   log_live(z, what);
 }
@@ -395,9 +404,10 @@ static void coord_tick(zt *z, double now) {
     if (s->joined && !s->left)
       control_to(z, s, ZK_HB, 1, &me);
     if (gone) {
-      char what[128];
-      snprintf(what, sizeof what, "site %d absent (no message for %.1f s)",
-               r, z->absent_s);
+      char what[192];
+      snprintf(what, sizeof what, "site %d absent (no message for %.1f s); "
+               "%lld messages received from the sites so far", r,
+               z->absent_s, received_all(z));
       log_live(z, what);
     }
   }
