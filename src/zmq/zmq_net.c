@@ -251,7 +251,8 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
 static void coord_data(zt *z, int r, const zhdr *h, const double *x,
                        zmq_msg_t *m) {
   zsite *s = &z->sites[r];
-  if (!s->joined || h->src != r)
+  if (!s->joined || h->src != r ||
+      (h->chan != ZC_COLL && h->chan != ZC_ROLE))
     return;
   if (s->skip > 0) {
     s->skip--;
