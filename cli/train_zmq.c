@@ -15,8 +15,8 @@
  * the same layout as --transport mpi).  The fit itself is mtl_fit, as on
  * threads and MPI; the report is train_finish's.
  */
-#include "train.h"
 #include "mtl_zmq.h"
+#include "train.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -105,8 +105,8 @@ static int report(train_args *a, const char *path, mtl_transport *t,
 
 /* One attempt: the transport, this party's tasks, the fit.  *again = 1 on
  * a site whose coordinator restarted (fit again). */
-static int run_once(train_args *a, const mtl_zmq_params *zp,
-                    const char *path, int *again) {
+static int run_once(train_args *a, const mtl_zmq_params *zp, const char *path,
+                    int *again) {
   mtl_transport *t = NULL;
   mtl_dataset *local = NULL;
   mtl_model *m = NULL;
@@ -210,7 +210,8 @@ int train_zmq(train_args *a, const char *path) {
   return rc;
 }
 
-/* ---- mtl keygen ---------------------------------------------------------------- */
+/* ---- mtl keygen
+ * ---------------------------------------------------------------- */
 
 int cmd_keygen(int argc, char **argv) {
   opts o;
@@ -226,8 +227,9 @@ int cmd_keygen(int argc, char **argv) {
   if (rc != 0)
     return rc == OPTS_HELP ? CLI_OK : rc;
   if (o.npos != 1)
-    return cli_usage("keygen", o.npos ? "unexpected argument '%s'"
-                                      : "missing the NAME argument%s",
+    return cli_usage("keygen",
+                     o.npos ? "unexpected argument '%s'"
+                            : "missing the NAME argument%s",
                      o.npos ? o.pos[1] : "");
   if (!mtl_zmq_available())
     return cli_usage("keygen", "this mtl was built without ZeroMQ (install "

@@ -63,8 +63,9 @@ typedef void (*mtl_zmq_log_fn)(void *ud, const char *msg);
 
 typedef struct mtl_zmq_params {
   mtl_zmq_role role;
-  /* coordinator: the endpoint to bind ("tcp://0.0.0.0:7400", "tcp://10.0.0.1:7400");
-   * site: the coordinator's ("tcp://coord.example:7400").  Required. */
+  /* coordinator: the endpoint to bind ("tcp://0.0.0.0:7400",
+   * "tcp://10.0.0.1:7400"); site: the coordinator's
+   * ("tcp://coord.example:7400").  Required. */
   const char *address;
   /* this party's key file (mtl_zmq_keygen's secret file).  Required. */
   const char *key_file;

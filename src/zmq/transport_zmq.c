@@ -31,8 +31,10 @@ static int zsend(mtl__tr *tr, int dest, int tag, const double *buf, int n) {
   zep *e = tr->impl;
   zt *z = e->z;
   if (dest < 0 || dest >= tr->size)
-    return mtl__err(MTL_EINVAL, "transport zmq: rank %d sends to rank %d "
-                    "(ranks 0..%d)", tr->rank, dest, tr->size - 1);
+    return mtl__err(MTL_EINVAL,
+                    "transport zmq: rank %d sends to rank %d "
+                    "(ranks 0..%d)",
+                    tr->rank, dest, tr->size - 1);
   zhdr h = {ZK_DATA, e->chan, tr->rank, dest, tag, n};
   pthread_mutex_lock(&z->mu);
   int closed = z->closed;
@@ -104,16 +106,19 @@ static int wait_more(zt *z, int rank, double start, int *told) {
   int a = absent_party(z, now, &since);
   double waited = now - start;
   if (a >= 0 && waited > z->wait_s && since > z->wait_s)
-    return mtl__err(MTL_ECANCELLED, "transport zmq: rank %d waited %.0f s "
+    return mtl__err(MTL_ECANCELLED,
+                    "transport zmq: rank %d waited %.0f s "
                     "for a message while %s was absent (%.0f s): the run "
-                    "stops (wait limit %g s)", rank, waited,
-                    party(z, a, who, sizeof who), since, z->wait_s);
+                    "stops (wait limit %g s)",
+                    rank, waited, party(z, a, who, sizeof who), since,
+                    z->wait_s);
   if (a >= 0 && !*told && waited > 2 * z->hb_s) {
     *told = 1;
     pthread_mutex_unlock(&z->mu);
-    mtl__zlog(z, "rank %d waits for %s, absent for %.1f s (waits at most "
-                 "%g s)", rank, party(z, a, who, sizeof who), since,
-              z->wait_s);
+    mtl__zlog(z,
+              "rank %d waits for %s, absent for %.1f s (waits at most "
+              "%g s)",
+              rank, party(z, a, who, sizeof who), since, z->wait_s);
     pthread_mutex_lock(&z->mu);
     return MTL_OK;
   }
@@ -147,9 +152,10 @@ static int zrecv(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
     return rc;
   int ret = 1;
   if (m->n > cap)
-    ret = mtl__err(MTL_EDIM, "transport: rank %d got a %d-double message "
-                   "(tag %d from rank %d) for a %d-double buffer", tr->rank,
-                   m->n, m->tag, m->src, cap);
+    ret = mtl__err(MTL_EDIM,
+                   "transport: rank %d got a %d-double message "
+                   "(tag %d from rank %d) for a %d-double buffer",
+                   tr->rank, m->n, m->tag, m->src, cap);
   else if (m->n)
     memcpy(buf, m->x, (size_t)m->n * sizeof(double));
   if (n)
@@ -173,14 +179,16 @@ static void zclose(mtl__tr *tr) {
 
 static const mtl__tr_vtbl zmq_vtbl = {zsend, zrecv, zclose};
 
-/* ---- the transport object --------------------------------------------------- */
+/* ---- the transport object ---------------------------------------------------
+ */
 
 static int zrun(mtl_transport *t, int n, mtl__rank_fn fn, void *ctx) {
   zt *z = t->impl;
   if (n != t->size)
-    return mtl__err(MTL_EINVAL, "transport zmq: the method runs on %d ranks, "
-                    "this run has %d (the coordinator and %d sites)", n,
-                    t->size, t->size - 1);
+    return mtl__err(MTL_EINVAL,
+                    "transport zmq: the method runs on %d ranks, "
+                    "this run has %d (the coordinator and %d sites)",
+                    n, t->size, t->size - 1);
   zep ec = {z, ZC_COLL}, er = {z, ZC_ROLE};
   mtl__tr coll, role;
   memset(&coll, 0, sizeof coll);
@@ -234,8 +242,10 @@ void mtl_zmq_params_init(mtl_zmq_params *p) {
 /* One error per bad field, before anything is opened. */
 static int check_params(const mtl_zmq_params *p) {
   if (p->role != MTL_ZMQ_COORDINATOR && p->role != MTL_ZMQ_SITE)
-    return mtl__err(MTL_EINVAL, "mtl_transport_zmq: role %d (0 coordinator, "
-                    "1 site)", (int)p->role);
+    return mtl__err(MTL_EINVAL,
+                    "mtl_transport_zmq: role %d (0 coordinator, "
+                    "1 site)",
+                    (int)p->role);
   if (!p->address || !*p->address)
     return mtl__err(MTL_EINVAL, "mtl_transport_zmq: address is empty");
   if (!p->key_file)
@@ -247,14 +257,17 @@ static int check_params(const mtl_zmq_params *p) {
                                 "key)");
   if (p->role == MTL_ZMQ_COORDINATOR &&
       (p->nsites < 1 || p->nsites > 65535 || !p->site_key_files))
-    return mtl__err(MTL_EINVAL, "mtl_transport_zmq: the coordinator needs "
-                    "1..65535 site key files (nsites %d)", p->nsites);
+    return mtl__err(MTL_EINVAL,
+                    "mtl_transport_zmq: the coordinator needs "
+                    "1..65535 site key files (nsites %d)",
+                    p->nsites);
   if (!(p->heartbeat_s > 0) || !(p->absent_s > p->heartbeat_s) ||
       !(p->wait_s > 0))
-    return mtl__err(MTL_EINVAL, "mtl_transport_zmq: heartbeat_s %g, "
+    return mtl__err(MTL_EINVAL,
+                    "mtl_transport_zmq: heartbeat_s %g, "
                     "absent_s %g, wait_s %g: need 0 < heartbeat_s < "
-                    "absent_s and wait_s > 0", p->heartbeat_s, p->absent_s,
-                    p->wait_s);
+                    "absent_s and wait_s > 0",
+                    p->heartbeat_s, p->absent_s, p->wait_s);
   if (!zmq_has("curve"))
     return mtl__err(MTL_EUNSUPPORTED, "mtl_transport_zmq: this libzmq has "
                                       "no CURVE (built without libsodium)");
@@ -277,9 +290,10 @@ static int read_sites(zt *z, const mtl_zmq_params *p) {
     zmq_z85_decode(s->key, s->pub);
     for (int q = 1; q < r; q++)
       if (!memcmp(z->sites[q].key, s->key, 32))
-        return mtl__err(MTL_EINVAL, "transport zmq: site key files '%s' "
-                        "and '%s' hold the same key", z->sites[q].file,
-                        s->file);
+        return mtl__err(MTL_EINVAL,
+                        "transport zmq: site key files '%s' "
+                        "and '%s' hold the same key",
+                        z->sites[q].file, s->file);
   }
   return MTL_OK;
 }
@@ -338,9 +352,10 @@ static int wait_sites(zt *z) {
           k += (size_t)snprintf(list + k, sizeof list - k, "%s%d (%s)",
                                 k ? ", " : "", r, z->sites[r].file);
       pthread_mutex_unlock(&z->mu);
-      return mtl__err(MTL_EIO, "transport zmq: after %g s at %s, %d of %d "
-                      "sites have not joined: %s", z->wait_s, z->address,
-                      missing, z->nsites, list);
+      return mtl__err(MTL_EIO,
+                      "transport zmq: after %g s at %s, %d of %d "
+                      "sites have not joined: %s",
+                      z->wait_s, z->address, missing, z->nsites, list);
     }
     int told = 1;
     wait_more(z, 0, mtl__now(), &told);
@@ -360,10 +375,11 @@ static int wait_welcome(zt *z) {
     if (z->closed)
       rc = mtl__err(MTL_EIO, "%s", z->why);
     else if (mtl__now() - t0 > z->wait_s)
-      rc = mtl__err(MTL_EIO, "transport zmq: no welcome from the "
+      rc = mtl__err(MTL_EIO,
+                    "transport zmq: no welcome from the "
                     "coordinator at %s after %g s (is it running, and "
-                    "does it list this site's public key?)", z->address,
-                    z->wait_s);
+                    "does it list this site's public key?)",
+                    z->address, z->wait_s);
     else {
       int told = 1;
       wait_more(z, 0, mtl__now(), &told);
@@ -401,14 +417,13 @@ int mtl_transport_zmq(const mtl_zmq_params *p, mtl_transport **out) {
                        z->coord ? z->nsites + 1 : z->size, z};
   *out = t;
   return MTL_OK;
-fail:
-  {
-    char keep[1024];
-    snprintf(keep, sizeof keep, "%s", mtl_last_error());
-    zt_free(z);
-    free(t);
-    return mtl__err(rc, "%s", keep);
-  }
+fail : {
+  char keep[1024];
+  snprintf(keep, sizeof keep, "%s", mtl_last_error());
+  zt_free(z);
+  free(t);
+  return mtl__err(rc, "%s", keep);
+}
 }
 
 static zt *zt_of(const mtl_transport *t) {
@@ -444,8 +459,7 @@ int mtl_zmq_restarted(const mtl_transport *t) {
   return r;
 }
 
-int mtl_zmq_bytes(const mtl_transport *t, uint64_t *sent,
-                  uint64_t *received) {
+int mtl_zmq_bytes(const mtl_transport *t, uint64_t *sent, uint64_t *received) {
   zt *z = zt_of(t);
   if (!z)
     return mtl__err(MTL_EINVAL, "mtl_zmq_bytes: not a zmq transport");

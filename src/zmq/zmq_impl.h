@@ -14,15 +14,21 @@
 #ifndef MTL_ZMQ_IMPL_H
 #define MTL_ZMQ_IMPL_H
 
-#include "transport/transport.h"
 #include "mtl_zmq.h"
+#include "transport/transport.h"
 
 #include <pthread.h>
 #include <zmq.h>
 
 /* Frame kinds. */
-enum { ZK_STOP = 0, ZK_DATA = 1, ZK_HELLO = 2, ZK_WELCOME = 3, ZK_HB = 4,
-       ZK_BYE = 5 };
+enum {
+  ZK_STOP = 0,
+  ZK_DATA = 1,
+  ZK_HELLO = 2,
+  ZK_WELCOME = 3,
+  ZK_HB = 4,
+  ZK_BYE = 5
+};
 /* Channels: the driver's collectives and the role's messages. */
 enum { ZC_COLL = 0, ZC_ROLE = 1 };
 
@@ -39,16 +45,16 @@ typedef struct zmsg {
 
 /* The coordinator's view of one site (index = rank). */
 typedef struct zsite {
-  char pub[41];             /* Z85 public key */
+  char pub[41]; /* Z85 public key */
   unsigned char key[32];
-  const char *file;         /* its key file (for messages) */
-  unsigned char rid[256];   /* current routing id */
+  const char *file;       /* its key file (for messages) */
+  unsigned char rid[256]; /* current routing id */
   size_t rid_len;
-  double session;           /* the site process's session (0: never) */
+  double session; /* the site process's session (0: never) */
   int joined, live, left;
   double last_seen, absent_since;
-  int64_t received, skip;   /* frames received from it; duplicates to drop */
-  unsigned char *log;       /* every frame sent to it (rejoin) */
+  int64_t received, skip; /* frames received from it; duplicates to drop */
+  unsigned char *log;     /* every frame sent to it (rejoin) */
   size_t log_len, log_cap;
   int64_t log_count;
 } zsite;
@@ -69,12 +75,12 @@ typedef struct zt {
   /* under mu */
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int rank, size;             /* site: from the welcome */
-  zmsg *head, *tail;          /* mailbox */
+  int rank, size;    /* site: from the welcome */
+  zmsg *head, *tail; /* mailbox */
   int closed, restarted, refused;
   char why[512];
   int nsites;
-  zsite *sites;               /* coordinator: sites[1..nsites] */
+  zsite *sites; /* coordinator: sites[1..nsites] */
   double coord_session, coord_seen, coord_absent_since; /* site */
   int coord_live;
   uint64_t bytes_out, bytes_in;

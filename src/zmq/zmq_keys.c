@@ -31,11 +31,15 @@ static int write_key(const char *path, const char *what, mode_t mode,
                     what, path, (unsigned)mode, strerror(e));
   }
   if (sec)
-    fprintf(f, "# mtl CURVE key pair: keep this file private (mode 0600)\n"
-               "public-key = %s\nsecret-key = %s\n", pub, sec);
+    fprintf(f,
+            "# mtl CURVE key pair: keep this file private (mode 0600)\n"
+            "public-key = %s\nsecret-key = %s\n",
+            pub, sec);
   else
-    fprintf(f, "# mtl CURVE public key: give it to the other party\n"
-               "public-key = %s\n", pub);
+    fprintf(f,
+            "# mtl CURVE public key: give it to the other party\n"
+            "public-key = %s\n",
+            pub);
   return mtl_output_commit(o);
 }
 
@@ -58,8 +62,8 @@ int mtl_zmq_keygen(const char *secret_path, const char *public_path) {
 
 /* The value of "name = VALUE" on line s (40 Z85 characters), copied to out;
  * 1 if the line is that name, 0 if another, negative on a bad value. */
-static int key_line(const char *path, int line, const char *s,
-                    const char *name, char out[41]) {
+static int key_line(const char *path, int line, const char *s, const char *name,
+                    char out[41]) {
   size_t l = strlen(name);
   if (strncmp(s, name, l) != 0)
     return 0;
@@ -94,18 +98,23 @@ int mtl__zkey_read(const char *path, char pub[41], char sec[41]) {
     int r = key_line(path, line, buf, "public-key", pub);
     if (r > 0)
       got_pub = 1;
-    else if (!r && sec && (r = key_line(path, line, buf, "secret-key", sec)) > 0)
+    else if (!r && sec &&
+             (r = key_line(path, line, buf, "secret-key", sec)) > 0)
       got_sec = 1;
     if (r < 0)
       rc = r;
   }
   fclose(f);
   if (!rc && !got_pub)
-    rc = mtl__err(MTL_EFORMAT, "key file '%s': no 'public-key = ...' line "
-                               "(write keys with 'mtl keygen')", path);
+    rc = mtl__err(MTL_EFORMAT,
+                  "key file '%s': no 'public-key = ...' line "
+                  "(write keys with 'mtl keygen')",
+                  path);
   if (!rc && sec && !got_sec)
-    rc = mtl__err(MTL_EFORMAT, "key file '%s': no 'secret-key = ...' line: "
-                               "give this party's secret key file (written "
-                               "by 'mtl keygen'), not a public one", path);
+    rc = mtl__err(MTL_EFORMAT,
+                  "key file '%s': no 'secret-key = ...' line: "
+                  "give this party's secret key file (written "
+                  "by 'mtl keygen'), not a public one",
+                  path);
   return rc;
 }

@@ -41,7 +41,8 @@ static void count(zt *z, uint64_t *c, size_t len) {
   pthread_mutex_unlock(&z->mu);
 }
 
-/* ---- mailbox (mu held) ---------------------------------------------------- */
+/* ---- mailbox (mu held) ----------------------------------------------------
+ */
 
 void mtl__zmb_push(zt *z, const zhdr *h, const double *x) {
   zmsg *m = malloc(sizeof *m + (size_t)h->n * sizeof(double));
@@ -68,7 +69,8 @@ void mtl__zmb_close(zt *z, const char *why) {
   pthread_cond_broadcast(&z->cv);
 }
 
-/* ---- frames ---------------------------------------------------------------- */
+/* ---- frames ----------------------------------------------------------------
+ */
 
 /* Sends header + payload as one frame; never blocks (ZMQ_DONTWAIT): the
  * network sockets have no high-water mark, so a send fails only when a
@@ -112,7 +114,8 @@ int mtl__znet_send(zt *z, const zhdr *h, const double *x) {
   return MTL_OK;
 }
 
-/* ---- coordinator ------------------------------------------------------------ */
+/* ---- coordinator ------------------------------------------------------------
+ */
 
 /* "1 2 4" into buf: the live sites (mu held). */
 static const char *live_list(zt *z, char *buf, size_t cap) {
@@ -238,10 +241,11 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
     snprintf(what, sizeof what, "site %d reconnected", r);
   } else {
     replay(z, s);
-    snprintf(what, sizeof what, "site %d rejoined (a new process): %lld "
+    snprintf(what, sizeof what,
+             "site %d rejoined (a new process): %lld "
              "messages replayed, its first %lld dropped as repeats; "
-             "%lld messages received from the sites so far", r,
-             (long long)s->log_count, (long long)s->skip, received_all(z));
+             "%lld messages received from the sites so far",
+             r, (long long)s->log_count, (long long)s->skip, received_all(z));
   }
   log_live(z, what);
 }
@@ -251,8 +255,7 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
 static void coord_data(zt *z, int r, const zhdr *h, const double *x,
                        zmq_msg_t *m) {
   zsite *s = &z->sites[r];
-  if (!s->joined || h->src != r ||
-      (h->chan != ZC_COLL && h->chan != ZC_ROLE))
+  if (!s->joined || h->src != r || (h->chan != ZC_COLL && h->chan != ZC_ROLE))
     return;
   if (s->skip > 0) {
     s->skip--;
@@ -368,8 +371,7 @@ static void zap_serve(zt *z) {
     snprintf(uid, sizeof uid, "%d", r);
   const char *status = r ? "200" : "400", *text = r ? "OK" : "unknown key";
   zmq_send(z->zap, "1.0", 3, ZMQ_SNDMORE);
-  zmq_send(z->zap, zmq_msg_data(&part[1]), zmq_msg_size(&part[1]),
-           ZMQ_SNDMORE);
+  zmq_send(z->zap, zmq_msg_data(&part[1]), zmq_msg_size(&part[1]), ZMQ_SNDMORE);
   zmq_send(z->zap, status, 3, ZMQ_SNDMORE);
   zmq_send(z->zap, text, strlen(text), ZMQ_SNDMORE);
   zmq_send(z->zap, uid, strlen(uid), ZMQ_SNDMORE);
@@ -381,8 +383,10 @@ static void zap_serve(zt *z) {
     if (np >= 4)
       snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&part[3]),
                (const char *)zmq_msg_data(&part[3]));
-    mtl__zlog(z, "refused a connection from %s: unknown CURVE key %s (not "
-                 "in the list of site keys)", addr, key);
+    mtl__zlog(z,
+              "refused a connection from %s: unknown CURVE key %s (not "
+              "in the list of site keys)",
+              addr, key);
   }
 done:
   for (int i = 0; i < np; i++)
@@ -406,15 +410,17 @@ static void coord_tick(zt *z, double now) {
       control_to(z, s, ZK_HB, 1, &me);
     if (gone) {
       char what[192];
-      snprintf(what, sizeof what, "site %d absent (no message for %.1f s); "
-               "%lld messages received from the sites so far", r,
-               z->absent_s, received_all(z));
+      snprintf(what, sizeof what,
+               "site %d absent (no message for %.1f s); "
+               "%lld messages received from the sites so far",
+               r, z->absent_s, received_all(z));
       log_live(z, what);
     }
   }
 }
 
-/* ---- site ---------------------------------------------------------------------- */
+/* ---- site
+ * ---------------------------------------------------------------------- */
 
 static void site_recv(zt *z) {
   zmq_msg_t m;
@@ -472,9 +478,11 @@ static void site_monitor(zt *z) {
   memcpy(&v, (char *)zmq_msg_data(&ev) + 2, 4);
   if (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
     char why[512];
-    snprintf(why, sizeof why, "transport zmq: the coordinator at %s refused "
+    snprintf(why, sizeof why,
+             "transport zmq: the coordinator at %s refused "
              "this site's key (status %u): its public key is not in the "
-             "coordinator's list of site keys", z->address, (unsigned)v);
+             "coordinator's list of site keys",
+             z->address, (unsigned)v);
     pthread_mutex_lock(&z->mu);
     z->refused = 1;
     mtl__zmb_close(z, why);
@@ -482,8 +490,10 @@ static void site_monitor(zt *z) {
     mtl__zlog(z, "%s", why + 15);
   } else if (e == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
              e == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
-    mtl__zlog(z, "CURVE handshake with %s failed (is the coordinator's "
-                 "public key the right one?)", z->address);
+    mtl__zlog(z,
+              "CURVE handshake with %s failed (is the coordinator's "
+              "public key the right one?)",
+              z->address);
   }
 done:
   zmq_msg_close(&ev);
@@ -508,7 +518,8 @@ static void site_tick(zt *z, double now) {
               z->absent_s);
 }
 
-/* ---- the I/O thread ------------------------------------------------------------ */
+/* ---- the I/O thread
+ * ------------------------------------------------------------ */
 
 /* A frame from this process's rank: to the network (a site), to a site or
  * to this process's own mailbox (the coordinator).  Returns 1 on ZK_STOP. */
@@ -585,12 +596,12 @@ static void *io_main(void *arg) {
   return NULL;
 }
 
-/* ---- start and stop ---------------------------------------------------------- */
+/* ---- start and stop
+ * ---------------------------------------------------------- */
 
 static int zfail(const char *what, const char *addr) {
   return mtl__err(MTL_EIO, "transport zmq: %s%s%s failed: %s", what,
-                  addr ? " " : "", addr ? addr : "",
-                  zmq_strerror(zmq_errno()));
+                  addr ? " " : "", addr ? addr : "", zmq_strerror(zmq_errno()));
 }
 
 /* Options shared by both roles: no high-water mark (a send never drops),
@@ -639,9 +650,10 @@ static int start_site(zt *z) {
       zmq_setsockopt(z->net, ZMQ_CURVE_SECRETKEY, z->sec, 41))
     return zfail("CURVE client options", NULL);
   snprintf(mon, sizeof mon, "inproc://mtl-zmq-mon-%p", (void *)z);
-  if (zmq_socket_monitor(z->net, mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL))
+  if (zmq_socket_monitor(z->net, mon,
+                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL))
     return zfail("socket monitor", NULL);
   z->mon = zmq_socket(z->ctx, ZMQ_PAIR);
   if (!z->mon || zmq_connect(z->mon, mon))
