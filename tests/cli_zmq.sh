@@ -16,7 +16,7 @@
 #    clear traffic captured the same way;
 #  * kill -9 of a site mid-run (async): the coordinator marks it absent,
 #    the other sites' updates go on, the restarted site rejoins, the run
-#    ends at the optimum;
+#    ends at the optimum; with smtl, at the W of threads, bitwise;
 #  * kill -9 of the coordinator (async, checkpoints): restarted with
 #    --resume, the sites fit again and the run ends at the optimum;
 #  * smtl with a site gone for good: the coordinator says whom it waits
@@ -225,6 +225,32 @@ n_rej=$(sed -n 's/.*site 2 rejoined.*; \([0-9]*\) messages received.*/\1/p' zk.e
 ok=$(json zk.txt objective)
 close "$ok" "$ob" || fail "async with a killed site: objective $ok, batch $ob"
 echo "site killed and restarted: $((n_rej - n_abs)) messages from the others while it was away; rejoined; objective $ok, batch $ob"
+
+# ---- the same with smtl: the rejoined run gives the threads W, bitwise ---------
+sl=(--method smtl --max-iter 200 --tol 0 --delay-ms 5 "${common[@]}" --site-absent 0.5)
+"$MTL" train d.txt --method smtl --nodes 3 --max-iter 200 --tol 0 "${common[@]}" \
+  -o sref.mtl >/dev/null 2>&1
+port=$(newport)
+: >b.err
+coord "$port" zks "${sl[@]}" &
+c=$!
+site a "$port" "${sl[@]}" &
+SITE_TO="" site b "$port" "${sl[@]}" &
+victim=$!
+pids+=("$victim")
+site c "$port" "${sl[@]}" &
+wait_for zks.err "live sites: 1 2 3"
+sleep 1
+kill -9 "$victim"
+wait_for zks.err "site 2 absent"
+site b "$port" "${sl[@]}" &
+wait "$c" || fail "smtl coordinator after a site's kill exited $?"
+wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+grep -q "site 2 rejoined (a new process)" zks.err || fail "smtl: no rejoin: $(cat zks.err)"
+sed -n '/^matrix W/,/^matrix node/p' sref.mtl >w6
+sed -n '/^matrix W/,/^matrix node/p' zks.mtl >w7
+[ -s w6 ] && cmp -s w6 w7 || fail "smtl with a killed and restarted site: W differs from threads"
+echo "smtl, site killed and restarted: the threads W, bitwise"
 
 # ---- kill -9 of the coordinator; resumed from its checkpoint ------------------------
 port=$(newport)
