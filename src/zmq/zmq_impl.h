@@ -109,7 +109,7 @@ void mtl__zlog(zt *z, const char *fmt, ...)
     ;
 /* Puts a received message into the mailbox and wakes the receivers (mu
  * held by the caller). */
-void mtl__zmb_push(zt *z, const zhdr *h, const double *x);
+void mtl__zmb_push(zt *z, const zhdr *h, const void *x);
 /* Closes the mailbox with a reason (mu held by the caller). */
 void mtl__zmb_close(zt *z, const char *why);
 

@@ -44,7 +44,7 @@ static void count(zt *z, uint64_t *c, size_t len) {
 /* ---- mailbox (mu held) ----------------------------------------------------
  */
 
-void mtl__zmb_push(zt *z, const zhdr *h, const double *x) {
+void mtl__zmb_push(zt *z, const zhdr *h, const void *x) {
   zmsg *m = malloc(sizeof *m + (size_t)h->n * sizeof(double));
   if (!m) {
     mtl__zmb_close(z, "out of memory for a received message");
@@ -91,16 +91,20 @@ static int send_frame(void *sock, const zhdr *h, const double *x) {
   return 0;
 }
 
-/* Parses a frame: 1 with *h and *x (pointing into the message) when it is
- * well formed, else 0. */
-static int parse_frame(zmq_msg_t *m, zhdr *h, const double **x) {
+/* Parses a frame: 1 with *h, *x (the payload, in the message) and v (its
+ * first three doubles, 0 past the end) when it is well formed, else 0. */
+static int parse_frame(zmq_msg_t *m, zhdr *h, const void **x, double v[3]) {
   size_t len = zmq_msg_size(m);
   if (len < (size_t)ZHDR_BYTES)
     return 0;
   memcpy(h, zmq_msg_data(m), ZHDR_BYTES);
   if (h->n < 0 || len != (size_t)ZHDR_BYTES + (size_t)h->n * sizeof(double))
     return 0;
-  *x = (const double *)((const char *)zmq_msg_data(m) + ZHDR_BYTES);
+  /* the payload need not be aligned for doubles (libzmq keeps small
+   * messages inside zmq_msg_t): read through memcpy only */
+  *x = (const char *)zmq_msg_data(m) + ZHDR_BYTES;
+  v[0] = v[1] = v[2] = 0;
+  memcpy(v, *x, (size_t)(h->n < 3 ? h->n : 3) * sizeof(double));
   return 1;
 }
 
@@ -252,7 +256,7 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
 
 /* A DATA frame from site r: repeats of a rejoined site are dropped; the
  * coordinator's messages go to the mailbox, the others are relayed. */
-static void coord_data(zt *z, int r, const zhdr *h, const double *x,
+static void coord_data(zt *z, int r, const zhdr *h, const void *x,
                        zmq_msg_t *m) {
   zsite *s = &z->sites[r];
   if (!s->joined || h->src != r || (h->chan != ZC_COLL && h->chan != ZC_ROLE))
@@ -290,8 +294,9 @@ static void coord_recv(zt *z) {
   const char *uid = zmq_msg_gets(&m, "User-Id");
   int r = uid ? atoi(uid) : 0;
   zhdr h;
-  const double *x;
-  if (r < 1 || r > z->nsites || !parse_frame(&m, &h, &x))
+  const void *x;
+  double v[3];
+  if (r < 1 || r > z->nsites || !parse_frame(&m, &h, &x, v))
     goto done;
   zsite *s = &z->sites[r];
   int back = 0;
@@ -300,7 +305,7 @@ static void coord_recv(zt *z) {
   s->last_seen = mtl__now();
   if (!s->live && s->joined && !s->left &&
       (h.kind == ZK_DATA ||
-       (h.kind == ZK_HB && h.n >= 1 && x[0] == s->session)))
+       (h.kind == ZK_HB && h.n >= 1 && v[0] == s->session)))
     back = s->live = 1;
   pthread_mutex_unlock(&z->mu);
   if (back) {
@@ -309,9 +314,9 @@ static void coord_recv(zt *z) {
     log_live(z, what);
   }
   if (h.kind == ZK_HELLO && h.n >= 1) {
-    coord_hello(z, r, &rid, x[0]);
+    coord_hello(z, r, &rid, v[0]);
   } else if (h.kind == ZK_HB && h.n >= 1) {
-    if (!s->joined || x[0] != s->session) { /* a site of another run */
+    if (!s->joined || v[0] != s->session) { /* a site of another run */
       double me = z->session;
       zhdr hb = {ZK_HB, 0, 0, r, 0, 1};
       if (zmq_send(z->net, zmq_msg_data(&rid), zmq_msg_size(&rid),
@@ -426,8 +431,9 @@ static void site_recv(zt *z) {
   zmq_msg_t m;
   zmq_msg_init(&m);
   zhdr h;
-  const double *x;
-  if (zmq_msg_recv(&m, z->net, ZMQ_DONTWAIT) < 0 || !parse_frame(&m, &h, &x))
+  const void *x;
+  double v[3];
+  if (zmq_msg_recv(&m, z->net, ZMQ_DONTWAIT) < 0 || !parse_frame(&m, &h, &x, v))
     goto done;
   int back = 0;
   pthread_mutex_lock(&z->mu);
@@ -437,15 +443,15 @@ static void site_recv(zt *z) {
   z->coord_live = 1;
   if (h.kind == ZK_WELCOME && h.n == 3) {
     if (z->coord_session == 0) {
-      z->rank = (int)x[0];
-      z->size = (int)x[1];
-      z->coord_session = x[2];
+      z->rank = (int)v[0];
+      z->size = (int)v[1];
+      z->coord_session = v[2];
       pthread_cond_broadcast(&z->cv);
-    } else if (x[2] != z->coord_session) {
+    } else if (v[2] != z->coord_session) {
       z->restarted = 1;
     }
   } else if (h.kind == ZK_HB && h.n == 1 && z->coord_session != 0 &&
-             x[0] != z->coord_session) {
+             v[0] != z->coord_session) {
     z->restarted = 1;
   } else if (h.kind == ZK_DATA && z->coord_session != 0) {
     mtl__zmb_push(z, &h, x);
@@ -527,9 +533,11 @@ static int from_main(zt *z) {
   zmq_msg_t m;
   zmq_msg_init(&m);
   zhdr h;
-  const double *x;
+  const void *x;
+  double v[3];
   int stop = 0;
-  if (zmq_msg_recv(&m, z->cmd_io, ZMQ_DONTWAIT) < 0 || !parse_frame(&m, &h, &x))
+  if (zmq_msg_recv(&m, z->cmd_io, ZMQ_DONTWAIT) < 0 ||
+      !parse_frame(&m, &h, &x, v))
     goto done;
   if (h.kind == ZK_STOP) {
     stop = 1;
