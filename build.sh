@@ -18,7 +18,7 @@ cd "$(dirname "$0")"
 # python3-*: the Python binding (python/) and its tests (ctest's "python"),
 # run with Debian's /usr/bin/python3.
 PKGS=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev
-      libmatio-dev libzip-dev libopenmpi-dev openmpi-bin
+      libmatio-dev libzip-dev libopenmpi-dev openmpi-bin libzmq3-dev tcpdump
       python3-numpy python3-scipy python3-sklearn python3-pytest
       python3-threadpoolctl python3-networkx python3-venv python3-pip)
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -63,7 +63,7 @@ case "${1:-}" in
     ;;
   nompi)
     deps
-    build build-nompi -DMTL_WERROR=ON -DMTL_WITH_MPI=OFF
+    build build-nompi -DMTL_WERROR=ON -DMTL_WITH_MPI=OFF -DMTL_WITH_ZMQ=OFF
     ctest --test-dir build-nompi --output-on-failure -j"$JOBS"
     ;;
   asan)

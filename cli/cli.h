@@ -183,5 +183,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_signs(int argc, char **argv);
 int cmd_online(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 #endif /* MTL_CLI_H */

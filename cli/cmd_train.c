@@ -221,9 +221,10 @@ static void print_json(const char *saved, const char *path,
   cli_json_str(stdout, path);
   if (p->ranks > 0)
     printf(", \"tasks\": %d, \"samples\": %lld, \"train_samples\": %lld, "
-           "\"features\": %d, \"transport\": \"mpi\", \"ranks\": %d, "
+           "\"features\": %d, \"transport\": \"%s\", \"ranks\": %d, "
            "\"parameters\": ",
-           p->T, (long long)p->N, (long long)p->N_train, p->d, p->ranks);
+           p->T, (long long)p->N, (long long)p->N_train, p->d,
+           p->transport ? p->transport : "mpi", p->ranks);
   else
     printf(", \"tasks\": %d, \"samples\": %lld, \"train_samples\": %lld, "
            "\"features\": %d, \"parameters\": ",
@@ -539,6 +540,7 @@ static void add_options(opts *o, train_args *a) {
   opts_flag(o, "quiet", 'q', &cli_quiet, 1, "no diagnostics on stderr");
   opts_section(o, "Several machines (--method async|smtl|cadmm|dadmm|dpsgd)");
   train_mpi_opts(o, a);
+  train_zmq_opts(o, a);
   fitrun_param_opts(o, &a->fr);
 }
 
@@ -614,6 +616,10 @@ int cmd_train(int argc, char **argv) {
     rc = check_options(&o, &a);
   if (rc == CLI_OK)
     rc = check_outputs(&a);
+  if (rc == CLI_OK && train_zmq_wanted(&a)) {
+    rc = train_zmq(&a, o.pos[0]);
+    goto done;
+  }
   if (rc == CLI_OK && train_mpi_wanted(&o, &a)) {
     rc = train_mpi(&o, &a, o.pos[0]);
     goto done;

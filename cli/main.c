@@ -31,6 +31,7 @@ static const command commands[] = {
      "per-feature sign pattern of a model across tasks, disagreeing pairs", 0},
     {"online", cmd_online,
      "online multi-task learning on a stream (C-ADMM, D-ADMM, baselines)", 1},
+    {"keygen", cmd_keygen, "write a CURVE key pair for --transport zmq", 0},
 };
 
 static void usage(FILE *f) {

@@ -18,6 +18,10 @@ typedef struct train_args {
   /* --transport mpi (the distributed methods); the checkpoints and the
    * rank map are method parameters */
   const char *transport;
+  struct { /* --transport zmq (train_zmq.c) */
+    const char *role, *bind, *connect, *key, *server_key, *sites;
+    double wait, absent;
+  } zq;
 } train_args;
 
 /* Train and test parts of the data, whichever way they were obtained. */
@@ -30,6 +34,7 @@ typedef struct parts {
   int64_t N, N_train;
   int ranks;                       /* > 0: MPI, each rank read only its own
                                       tasks (how says so) */
+  const char *transport;           /* with ranks: "zmq" (NULL: "mpi") */
 } parts;
 
 /* "data:" and "train/test:" lines. */
@@ -46,5 +51,16 @@ void train_mpi_opts(opts *o, train_args *a);
 int train_mpi_wanted(const opts *o, const train_args *a);
 /* Checks the MPI combination and runs under mpirun.  CLI_* code. */
 int train_mpi(const opts *o, train_args *a, const char *path);
+/* What every process transport needs: a distributed method, no test
+ * part.  CLI_OK or a usage error naming --transport NAME. */
+int train_dist_check(const train_args *a, const char *name);
+/* This rank's tasks of DATA (the method's layout); NULL for a server. */
+int train_read_mine(const train_args *a, const char *path, int rank,
+                    int size, mtl_dataset **local);
+
+/* The ZeroMQ options and runner (train_zmq.c). */
+void train_zmq_opts(opts *o, train_args *a);
+int train_zmq_wanted(const train_args *a);
+int train_zmq(train_args *a, const char *path);
 
 #endif /* MTL_CLI_TRAIN_H */

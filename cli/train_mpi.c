@@ -17,12 +17,14 @@
 void train_mpi_init(train_args *a) { a->transport = "threads"; }
 
 void train_mpi_opts(opts *o, train_args *a) {
-  opts_choice(o, "transport", 0, &a->transport, "threads|inproc|mpi",
+  opts_choice(o, "transport", 0, &a->transport, "threads|inproc|mpi|zmq",
               "threads (inproc) = one thread per rank in this process; mpi "
               "= one process per rank under mpirun -np N, each reading only "
               "its own tasks of DATA (async, smtl, cadmm: rank 0 the "
               "server, ranks 1..N-1 the task nodes; dadmm, dpsgd: rank k "
-              "task k; docs/mpi.md)");
+              "task k; docs/mpi.md); zmq = the same ranks as separate "
+              "processes over encrypted, authenticated TCP, a coordinator "
+              "and sites (--role; docs/secure.md)");
   /* --checkpoint, --checkpoint-every, --resume and --rank-map are
    * parameters of the distributed methods: they come with the method's
    * options */
@@ -39,8 +41,8 @@ static int has_server(const char *m) {
 
 /* This rank's tasks: the server none; else its part of DATA.  A reading
  * error is reported here; mtl_fit's first agreement stops the others. */
-static int read_mine(const train_args *a, const char *path, int rank,
-                     int size, mtl_dataset **local) {
+int train_read_mine(const train_args *a, const char *path, int rank,
+                    int size, mtl_dataset **local) {
   const char *m = mtl_method_name(a->fr.method);
   int server = has_server(m);
   *local = NULL;
@@ -81,7 +83,7 @@ static int run_mpi(train_args *a, const char *path) {
   }
   if (a->trace)
     mtl_params_set(a->fr.p, "trace", "1");
-  int re = read_mine(a, path, rank, size, &local);
+  int re = train_read_mine(a, path, rank, size, &local);
   if (re < 0) { /* the others learn of it at mtl_fit's first agreement */
     mtl_dataset *none = NULL;
     mtl_fit(none, a->fr.p, t, &m, &in);
@@ -122,26 +124,33 @@ done:
   return rc;
 }
 
-int train_mpi(const opts *o, train_args *a, const char *path) {
+int train_dist_check(const train_args *a, const char *name) {
   const char *m = mtl_method_name(a->fr.method);
   static const char *const dist[] = {"async", "smtl", "cadmm", "dadmm",
                                      "dpsgd"};
   int ok = 0;
   for (size_t i = 0; i < sizeof dist / sizeof *dist; i++)
     ok |= !strcmp(m, dist[i]);
+  if (!ok)
+    return cli_usage("train", "--transport %s runs the distributed methods "
+                              "(async, smtl, cadmm, dadmm, dpsgd), not "
+                              "--method %s",
+                     name, m);
+  if (a->test || a->split > 0 || a->split_file || a->val > 0 ||
+      a->fr.grid_text)
+    return cli_usage("train", "--transport %s trains on all of DATA (each "
+                              "rank reads only its own tasks); evaluate "
+                              "the saved model with 'mtl eval'", name);
+  return CLI_OK;
+}
+
+int train_mpi(const opts *o, train_args *a, const char *path) {
   if (strcmp(a->transport, "mpi") != 0)
     return cli_usage("train", "--rank-map needs --transport mpi (on "
                               "threads every rank is in this process)");
-  if (!ok)
-    return cli_usage("train", "--transport mpi runs the distributed methods "
-                              "(async, smtl, cadmm, dadmm, dpsgd), not "
-                              "--method %s",
-                     m);
-  if (a->test || a->split > 0 || a->split_file || a->val > 0 ||
-      a->fr.grid_text)
-    return cli_usage("train", "--transport mpi trains on all of DATA (each "
-                              "rank reads only its own tasks); evaluate "
-                              "the saved model with 'mtl eval'");
+  int rc = train_dist_check(a, "mpi");
+  if (rc != CLI_OK)
+    return rc;
   if (!mtl_mpi_available())
     return cli_usage("train", "--transport mpi: this mtl was built without "
                               "MPI (rebuild with Open MPI installed, "

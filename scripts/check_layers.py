@@ -5,7 +5,8 @@ The rule.  src/ holds one folder per layer.  A file may call or #include
 only files of its own layer or of a layer below it.  The order, bottom to
 top (LAYERS below; printed on every run):
 
-  base < linalg < data < problem < model < transport < solvers < mpi < api
+  base < linalg < data < problem < model < transport < solvers < mpi < zmq
+  < api
 
 Each layer has one private header in its folder (src/base/base.h,
 src/linalg/linalg.h, ..., src/solvers/solvers.h) that includes the header
@@ -54,11 +55,12 @@ import sys
 # transport) does not match the code in these three places.  model and
 # transport do not call each other; transport sits just under its users.
 LAYERS = ["base", "linalg", "data", "problem", "model", "transport",
-          "solvers", "mpi", "api"]
+          "solvers", "mpi", "zmq", "api"]
 ORDER_REASON = ("model < solvers: the *_to_model builders call model; "
                 "transport < solvers: async/omtl run over the transport; "
                 "mpi: the MPI transport (libmtl-mpi only), over the "
-                "transport layer")
+                "transport layer; zmq: the ZeroMQ transport (libmtl-zmq "
+                "only), over the transport layer")
 SOLVER_METHODS = ["batch", "async", "omtl", "asym", "srml"]
 SHARED_SOLVER = "solvers/batch"
 # Files outside the layer folders and the layer they count as: the solvers

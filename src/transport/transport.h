@@ -136,7 +136,7 @@ void mtl__hub_close(mtl__hub *h);
  * ranks 0..n-1:
  *   - threads (NULL or mtl_transport_threads): n threads of this process
  *     over two in-process hubs; every rank sees the caller's whole data;
- *   - a process transport (MPI; next, an encrypted network one): this
+ *   - a process transport (MPI; ZeroMQ, src/zmq): this
  *     process runs the function once, for its own rank, over endpoints of
  *     its own implementation; n must be the transport's size.
  * A new transport is an ops table: nothing in a method changes. */
