@@ -322,6 +322,7 @@ if ls | grep -q '\.tmp'; then fail "left temporary files: $(ls | grep '\.tmp')";
 # the status decides the save (docs/cli.md, "Status"): far from a solution
 # is not saved (exit 1, no file) unless --save-anyway, which warns; not
 # converged warns; --tol 0 asks for the iteration limit: no warning
+echo "a user's file" >w1.mtl
 rc=0
 "$MTL" train lr.txt --method smtl --max-iter 3 -o w1.mtl >w0.txt 2>w0.err ||
   rc=$?
@@ -329,7 +330,9 @@ rc=0
 grep -q "error: the model was not saved: smtl stopped at --max-iter 3 far \
 from a solution (relative gap" w0.err || fail "refusal: $(cat w0.err)"
 grep -q "^model: *not saved" w0.txt || fail "report: $(cat w0.txt)"
-[ ! -e w1.mtl ] || fail "a fit far from a solution was saved"
+[ "$(cat w1.mtl)" = "a user's file" ] ||
+  fail "a fit far from a solution replaced the file"
+if ls | grep -q 'w1.mtl.tmp'; then fail "left a temporary file"; fi
 "$MTL" train lr.txt --method smtl --max-iter 3 --save-anyway -o w1.mtl \
   >w1.txt 2>w1.err || fail "--save-anyway failed"
 [ -s w1.mtl ] || fail "--save-anyway did not save"
