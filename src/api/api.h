@@ -224,7 +224,9 @@ double mtl__search_x(const mtl_search *s, int i, int j);
  * items already in `in` (docs/cli.md, "Status"):
  *   "certified"          a duality gap proves the objective within the
  *                        method's tol_gap (MTL_CERT_TOL without one);
- *   "converged"          its stopping rule was met;
+ *   "converged"          its stopping rule was met, or it stopped at
+ *                        its iteration limit with a relative gap within
+ *                        MTL_CERT_TOL;
  *   "not converged"      it stopped at its iteration limit;
  *   "far from a solution" the same, and its certificate puts it far from
  *                        a solution (MTL_FAR_GAP, MTL_FAR_CHANGE; or not
