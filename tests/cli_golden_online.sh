@@ -7,7 +7,9 @@
 #  * the mistakes of every task in each of the first 7 rounds are the
 #    reference's (read from the per-round cumulative errors of --csv);
 #  * the final averaged cumulative error is within 0.003 of the
-#    reference's 0.13772.
+#    reference's 0.13772;
+#  * `mtl train --method cadmm --preset authors --seed 0` (the one entry
+#    point, mtl_fit) ends with the same error.
 # Skipped (77) without the data or without Debian's python3 + numpy.
 set -euo pipefail
 MTL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -44,5 +46,15 @@ first = bad[0] + 1 if len(bad) else None
 print("first round whose mistakes differ:", first, "final error", j["error"])
 assert first is None or first >= 8, "rounds 1-7 differ from the reference"
 assert abs(j["error"] - 0.13772) <= 0.003, j["error"]
+PYEOF
+# the same protocol through mtl_fit
+"$MTL" train "$nc" --method cadmm --preset authors --seed 0 -q --json \
+  >"$tmp/t.json"
+"$PY" - "$tmp/r.json" "$tmp/t.json" <<'PYEOF'
+import json, sys
+a = json.load(open(sys.argv[1]))["error"]
+t = json.load(open(sys.argv[2]))
+b = t.get("cumulative_error", t.get("fit", {}).get("cumulative_error"))
+assert a == b, (a, b)
 PYEOF
 echo "cli_golden_online: ok"
