@@ -776,6 +776,11 @@ static void test_vstep_pinv(void) {
         vp += V[i + j * d] * Pi[j + k * K];
       CHECK_CLOSE(Vn[i + k * d], c0 * S[i + k * d] + p.lambda4 * vp, 1e-13);
     }
+  /* eps > 0: a Cholesky solve, which a singular Omega fails, naming the
+   * way out */
+  p.eps = 1e-8;
+  CHECK_ERR(mtl_omtl_vstep(&p, d, K, S, u, V, Om, Vn), MTL_ENUMERIC);
+  CHECK_MSG("eps 0 for its pseudo-inverse");
 }
 
 static int cancel_at_30(void *ctx, int round, double err, double a,

@@ -110,9 +110,14 @@ int mtl__omtl_coef(const mtl_omtl_params *p, int K, const double *Om, double *P,
     rc = mtl__potrs(K, K, work, P, K);
   if (rc)
     return mtl__err_prefix(rc,
-                           "omtl: V-step coefficients (%s variant; Omega not "
-                           "positive definite: use eps > 0)",
-                           p->variant == MTL_OMTL_EXACT ? "exact" : "paper");
+                           "omtl: V-step coefficients (%s variant, eps %g; "
+                           "Omega not positive definite: use a larger "
+                           "eps%s)",
+                           p->variant == MTL_OMTL_EXACT ? "exact" : "paper",
+                           p->eps,
+                           p->variant == MTL_OMTL_EXACT
+                               ? ""
+                               : ", or eps 0 for its pseudo-inverse");
   return MTL_OK;
 }
 
