@@ -48,7 +48,7 @@ assert first is None or first >= 8, "rounds 1-7 differ from the reference"
 assert abs(j["error"] - 0.13772) <= 0.003, j["error"]
 PYEOF
 # the same protocol through mtl_fit
-"$MTL" train "$nc" --method cadmm --preset authors --seed 0 -q --json \
+"$MTL" train "$nc" --method cadmm --preset authors --seed 0 -q --json -o "$tmp/t.mtl" \
   >"$tmp/t.json"
 "$PY" - "$tmp/r.json" "$tmp/t.json" <<'PYEOF'
 import json, sys
