@@ -2,7 +2,7 @@
  * bench_omtl.c -- experiments for online multi-task relationship learning
  * via ADMM (Li et al. 2024), bench/omtl/RESULTS.md.
  *
- *   bench_omtl table NAME DATA OUTDIR [--preset paper|code]
+ *   bench_omtl table NAME DATA OUTDIR [--preset paper|code|authors] [--eps X]
  *         [--variant exact|paper] [--target ACC] [--seed S] [--rounds R]
  *         [--no-normalize] [--authors]  (flags last, after the pairs;
  *         --authors: score 0 predicts +1 and the loss step is taken on
@@ -99,6 +99,7 @@ static int cmd_table(int argc, char **argv) {
   double target = 0.7;
   uint64_t seed = 1;
   long rounds = 0;
+  double eps = 1e-8;
   int normalize = 1, authors = 0;
   for (int i = 5; i < argc; i++) {
     if (!strcmp(argv[i], "--no-normalize"))
@@ -117,6 +118,8 @@ static int cmd_table(int argc, char **argv) {
       seed = strtoull(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--rounds"))
       rounds = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "--eps"))
+      eps = atof(argv[i + 1]);
   }
   mtl_dataset *ds = NULL;
   if (load(data, &ds))
@@ -143,7 +146,7 @@ static int cmd_table(int argc, char **argv) {
     p.learn_omega = jobs[j].learn;
     p.async = jobs[j].async;
     p.variant = variant;
-    p.eps = 1e-8;
+    p.eps = eps;
     p.normalize = normalize;
     p.zero_positive = p.mistake_driven = authors;
     p.max_rounds = rounds;

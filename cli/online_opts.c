@@ -137,11 +137,14 @@ static void add_source_opts(opts *o, online_args *a) {
 static void add_admm_opts(opts *o, online_args *a) {
   mtl_omtl_params *g = &a->given;
   opts_section(o, "ADMM: --method cadmm|dadmm|single");
-  opts_choice(o, "preset", 0, &a->preset, "paper|code",
+  opts_choice(o, "preset", 0, &a->preset, "paper|code|authors",
               "parameter set: paper = rho 0.1, lambda2 0.1, lambda1,3,4 "
-              "0.01, eta sqrt(T); code = the authors' released values rho "
-              "0.5, eta 240, lambda2 20, lambda1,3,4 0.01; the options below "
-              "override it");
+              "0.01, eta sqrt(T); code = the authors' C-ADMM script's "
+              "values rho 0.5, eta 240, lambda2 20, lambda1,3,4 0.1; "
+              "authors = code and the script's whole protocol: --variant "
+              "paper --no-normalize --authors --seed 0 (add --eps 0 for "
+              "its pseudo-inverse of Omega); the options below override "
+              "it");
   opts_choice(o, "variant", 0, &a->variant, "exact|paper",
               "u- and V-steps: exact = block minimizers of the augmented "
               "Lagrangian, paper = eqs. (14) and (12) as printed");
@@ -163,7 +166,8 @@ static void add_admm_opts(opts *o, online_args *a) {
   opts_flag(o, "no-omega", 0, &g->learn_omega, 0,
             "cadmm/dadmm: keep Omega = I/K (the W/O RL ablation)");
   opts_double(o, "eps", 0, &g->eps, "X", 0, HUGE_VAL,
-              "cadmm/dadmm: Omega = (V'V + eps I)^(1/2) / tr(.)");
+              "cadmm/dadmm: Omega = (V'V + eps I)^(1/2) / tr(.); "
+              "paper variant: 0 = Omega's pseudo-inverse");
   opts_int(o, "omega-every", 0, &g->omega_every, "M", 1, INT_MAX,
            "cadmm/dadmm: recompute Omega every M rounds");
 
@@ -311,8 +315,12 @@ static int resolve_params(const opts *o, online_args *a) {
   TAKE("step0", step0);
   TAKE("no-normalize", normalize);
 #undef TAKE
-  p->variant = strcmp(a->variant, "paper") == 0 ? MTL_OMTL_PAPER
-                                                : MTL_OMTL_EXACT;
+  if (opts_seen(o, "variant"))
+    p->variant = strcmp(a->variant, "paper") == 0 ? MTL_OMTL_PAPER
+                                                  : MTL_OMTL_EXACT;
+  /* The authors' script replays the stored order. */
+  if (strcmp(a->preset, "authors") == 0 && !opts_seen(o, "seed"))
+    a->seed = 0;
   p->topology = (mtl_graph_kind)mtl_graph_kind_parse(a->topology);
   p->horizon = a->horizon;
   p->max_rounds = a->max_rounds;

@@ -1252,7 +1252,8 @@ MTL_API int mtl_asym_model_write_dot(const mtl_model *m, double min_weight,
  *          with a Cholesky solve, no inverse of Omega;
  *          variant PAPER: eqs. (14) and (12) exactly as printed)
  *   z_k <- z_k + rho (w_k - u - v_k)                     (15)
- *   Omega = (V'V + eps I)^{1/2} / tr(.)                   (18), regularised;
+ *   Omega = (V'V + eps I)^{1/2} / tr(.)                   (18), regularised
+ *          (PAPER variant, eps = 0: Omega's pseudo-inverse in (12));
  *          I/K while V = 0; recomputed every omega_every rounds.
  * C-ADMM runs a server (rank 0: u, V, Omega) and one task node per task over
  * the library's message transport; D-ADMM runs one node per task on a
@@ -1357,12 +1358,12 @@ typedef struct mtl_omtl_params {
                       (an error for an open text stream) (default 0) */
   int learn_omega; /* 1 = update Omega by (18); 0 = Omega fixed at I/K (the
                       "W/O RL" ablation) (default 1) */
-  double eps;      /* Omega regulariser: (V'V + eps I)^{1/2}, >= 0; > 0
-                      needed by the PAPER variant when rank V < K
-                      (default 1e-8) */
+  double eps;      /* Omega regulariser: (V'V + eps I)^{1/2}, >= 0; the
+                      PAPER variant with eps = 0 uses the pseudo-inverse
+                      of Omega (the authors' pinv) (default 1e-8) */
   int omega_every; /* recompute Omega every m rounds, >= 1 (default 1) */
-  int normalize;   /* 1 = scale every instance to unit 2-norm (as the
-                      authors' code) (default 1) */
+  int normalize;   /* 1 = scale every instance to unit 2-norm; the
+                      authors' C-ADMM script does not (0) (default 1) */
   int zero_positive; /* prediction at score 0: 1 = +1 (the authors' code),
                       0 = -1 (default 0) */
   int mistake_driven; /* 1 = the loss gradient is -y x only when the
@@ -1410,9 +1411,12 @@ typedef struct mtl_omtl_params {
 
 MTL_API void mtl_omtl_params_init(mtl_omtl_params *p);
 /** Applies a named preset on top of p: "paper" (rho = lambda2 = 0.1,
- *  lambda1 = lambda3 = lambda4 = 0.01, eta = sqrt(T)) or "code" (the
- *  authors' released values: rho = 0.5, eta = 240, lambda2 = 20, other
- *  lambdas 0.01).  MTL_EINVAL for another name. */
+ *  lambda1 = lambda3 = lambda4 = 0.01, eta = sqrt(T)), "code" (the
+ *  authors' C-ADMM script's values: rho = 0.5, eta = 240, lambda2 = 20,
+ *  other lambdas 0.1) or "authors" ("code" and the script's protocol:
+ *  variant PAPER, normalize 0, zero_positive = mistake_driven = 1, eps
+ *  1e-8; replay the data with seed 0, its stored order; docs/omtl.md).
+ *  MTL_EINVAL for another name. */
 MTL_API int mtl_omtl_params_preset(mtl_omtl_params *p, const char *name);
 /** Parses "cadmm"|"dadmm"|"single"|"dpsgd"|"ogd"; -1 if unknown. */
 MTL_API int mtl_omtl_method_parse(const char *s);

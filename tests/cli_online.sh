@@ -70,7 +70,7 @@ K=4 R=60
 "$MTL" --help | grep -q '^  online ' || fail "mtl --help lists online"
 "$MTL" online --help >help.txt
 for s in '--method cadmm|dadmm|single|dpsgd|ogd' '--transport inproc|mpi' \
-  '--preset paper|code' '--variant exact|paper' '--rho X' '--lambda4 X' \
+  '--preset paper|code|authors' '--variant exact|paper' '--rho X' '--lambda4 X' \
   '--eta X' '--horizon T' '--no-omega' '--eps X' '--omega-every M' \
   '--no-normalize' '--authors' '--topology ring|full|star|regular' \
   '--degree D' '--graph-seed S' '--edges FILE' '--async' '--staleness N' \
@@ -113,7 +113,7 @@ grep -q "^Omega: *$K x $K (learned)" cadmm.txt || fail "cadmm Omega shape"
 grep -q '^Omega: *none' dpsgd.txt || fail "dpsgd has no Omega"
 grep -q '^params: .*eta 7.74597 (sqrt(T))' cadmm.txt || fail "eta = sqrt(60)"
 run code cc.txt --preset code
-grep -q '^params: .*rho 0.5, lambda1..4 0.01 20 0.01 0.01, eta 240$' code.txt ||
+grep -q '^params: .*rho 0.5, lambda1..4 0.1 20 0.1 0.1, eta 240$' code.txt ||
   fail "--preset code: $(grep '^params:' code.txt)"
 
 # --every: every N-th round and the last

@@ -147,6 +147,61 @@ static void test_objective_and_gradient(void) {
   mtl_dataset_free(dc);
 }
 
+/* The separate ridge lambda_0 ||W||_F^2 (issue 14, not in the paper):
+ * objective = (1) + ridge ||W||^2 (no bias: every row penalized), its
+ * gradient against central differences, a fit shrinks W, and a negative
+ * ridge is refused naming it. */
+static void test_ridge(void) {
+  unsigned long long s = 11;
+  mtl_dataset *ds = make_data(11, 0);
+  mtl_problem *pb = make_problem(ds, MTL_SCALE_DOUBLE_MEAN, 0);
+  double W[D * T], B[T * T], G[D * T], Wp[D * T], w2 = 0;
+  for (int i = 0; i < D * T; i++) {
+    W[i] = check_rand(&s);
+    w2 += W[i] * W[i];
+  }
+  for (int t = 0; t < T; t++)
+    for (int u = 0; u < T; u++)
+      B[u + t * T] = u == t ? 0 : fabs(check_rand(&s));
+  mtl_asym_params p;
+  mtl_asym_params_init(&p);
+  CHECK(p.ridge == 0);
+  p.lambda = 0.7;
+  p.mu = 0.3;
+  p.ridge = 0.4;
+  double F;
+  CHECK_OK(mtl_asym_objective(pb, &p, W, B, &F, G));
+  CHECK_CLOSE(F, objective_by_hand(W, B, 0.7, 0.3, 0, 0) + 0.4 * w2, 1e-12);
+  double maxerr = 0, gmax = 0;
+  for (int i = 0; i < D * T; i++) {
+    double h = 1e-6, fp, fm;
+    memcpy(Wp, W, sizeof W);
+    Wp[i] += h;
+    mtl_asym_objective(pb, &p, Wp, B, &fp, NULL);
+    Wp[i] -= 2 * h;
+    mtl_asym_objective(pb, &p, Wp, B, &fm, NULL);
+    maxerr = fmax(maxerr, fabs((fp - fm) / (2 * h) - G[i]));
+    gmax = fmax(gmax, fabs(G[i]));
+  }
+  CHECK_LE(maxerr, 1e-6 * fmax(1, gmax));
+  /* a fit: a large ridge shrinks W below the fit without it */
+  double norm[2] = {0, 0};
+  for (int k = 0; k < 2; k++) {
+    p.ridge = k ? 10 : 0;
+    mtl_asym_result r;
+    CHECK(mtl_asym_fit(pb, &p, &r) >= 0);
+    for (int i = 0; r.W && i < D * T; i++)
+      norm[k] += r.W[i] * r.W[i];
+    mtl_asym_result_clear(&r);
+  }
+  CHECK(norm[1] > 0 && norm[1] < 0.5 * norm[0]);
+  p.ridge = -1;
+  CHECK_ERR(mtl_asym_objective(pb, &p, W, B, &F, NULL), MTL_EINVAL);
+  CHECK_MSG("ridge");
+  mtl_problem_free(pb);
+  mtl_dataset_free(ds);
+}
+
 /* Solves A x = b (n x n column-major, small) by Gaussian elimination with
  * partial pivoting; returns 0 if singular. */
 static int gauss(int n, double *A, double *b) {
@@ -716,6 +771,7 @@ static void test_gomtl(void) {
 }
 
 int main(void) {
+  test_ridge();
   test_objective_and_gradient();
   test_bstep();
   test_alternating();

@@ -726,20 +726,61 @@ static void test_params(void) {
   mtl_omtl_params_init(&p);
   CHECK_OK(mtl_omtl_params_preset(&p, "code"));
   CHECK(p.rho == 0.5 && p.eta == 240 && p.lambda2 == 20);
+  CHECK(p.lambda1 == 0.1 && p.lambda3 == 0.1 && p.lambda4 == 0.1);
   CHECK_OK(mtl_omtl_params_preset(&p, "paper"));
   CHECK(p.rho == 0.1 && p.eta == 0 && p.lambda2 == 0.1 && p.lambda4 == 0.01);
   CHECK_ERR(mtl_omtl_params_preset(&p, "fast"), MTL_EINVAL);
   CHECK_MSG("fast");
-  /* paper variant with eps = 0 and rank V < K: Omega singular */
+  mtl_omtl_params_init(&p);
+  CHECK_OK(mtl_omtl_params_preset(&p, "authors"));
+  CHECK(p.rho == 0.5 && p.eta == 240 && p.lambda2 == 20 &&
+        p.lambda1 == 0.1 && p.lambda4 == 0.1 && p.variant == MTL_OMTL_PAPER &&
+        p.normalize == 0 && p.zero_positive == 1 && p.mistake_driven == 1 &&
+        p.eps == 1e-8);
+  /* paper variant with eps = 0 and rank V < K: Omega singular, the
+   * pseudo-inverse (the authors' pinv) runs */
   mtl_dataset *big = NULL;
   CHECK_OK(mtl_omtl_gen_synthetic(12, 20, 0.1, 3, &big)); /* d = 9 < 12 */
-  p.variant = MTL_OMTL_PAPER;
   p.eps = 0;
-  mtl_omtl_result r;
-  CHECK_ERR(run(big, 1, &p, &r), MTL_ENUMERIC);
-  CHECK_MSG("use eps > 0");
+  mtl_omtl_result r = {0};
+  CHECK_OK(run(big, 1, &p, &r));
+  CHECK(r.rounds == 20);
+  mtl_omtl_result_clear(&r);
   mtl_dataset_free(big);
   mtl_dataset_free(ds);
+}
+
+/* The paper V-step (12) with eps = 0 uses the pseudo-inverse of Omega:
+ * Omega = [.25 .25 0; .25 .25 0; 0 0 .5] (rank 2) has pinv
+ * [1 1 0; 1 1 0; 0 0 2], so Vnew_k = c0 s_k + lambda4 (V pinv)_k. */
+static void test_vstep_pinv(void) {
+  mtl_omtl_params p;
+  mtl_omtl_params_init(&p);
+  p.variant = MTL_OMTL_PAPER;
+  p.eps = 0;
+  p.lambda1 = 0.1, p.lambda2 = 2, p.lambda3 = 0.2, p.lambda4 = 0.3;
+  p.rho = 0.5;
+  const int d = 2, K = 3;
+  const double Om[9] = {.25, .25, 0, .25, .25, 0, 0, 0, .5};
+  const double Pi[9] = {1, 1, 0, 1, 1, 0, 0, 0, 2};
+  const double S[6] = {1, -2, 0.5, 3, -1, 0.25};
+  const double V[6] = {0.3, 0.1, -0.2, 0.4, 0.7, -0.5};
+  double u[2] = {0, 0}, Vn[6];
+  CHECK_OK(mtl_omtl_vstep(&p, d, K, S, u, V, Om, Vn));
+  double a = p.lambda1 + p.lambda3;
+  double c0 = p.lambda2 / (p.lambda2 * (a + p.rho) + p.rho * K * a);
+  for (int k = 0; k < K; k++)
+    for (int i = 0; i < d; i++) {
+      double vp = 0;
+      for (int j = 0; j < K; j++)
+        vp += V[i + j * d] * Pi[j + k * K];
+      CHECK_CLOSE(Vn[i + k * d], c0 * S[i + k * d] + p.lambda4 * vp, 1e-13);
+    }
+  /* eps > 0: a Cholesky solve, which a singular Omega fails, naming the
+   * way out */
+  p.eps = 1e-8;
+  CHECK_ERR(mtl_omtl_vstep(&p, d, K, S, u, V, Om, Vn), MTL_ENUMERIC);
+  CHECK_MSG("eps 0 for its pseudo-inverse");
 }
 
 static int cancel_at_30(void *ctx, int round, double err, double a,
@@ -857,6 +898,7 @@ static void test_nc24(void) {
 int main(void) {
   test_ustep_exact();
   test_vstep_exact();
+  test_vstep_pinv();
   test_paper_variant();
   test_omega();
   test_dadmm_full_equals_cadmm();

@@ -58,6 +58,7 @@ static void asym_params(const mtl_params *p, mtl_asym_variant v,
   a->w_tol = mtl__p_num(p, "w_tol");
   a->b_max_sweeps = mtl__p_int(p, "b_max_sweeps");
   a->b_tol = mtl__p_num(p, "b_tol");
+  a->ridge = mtl__p_num(p, "ridge");
   a->progress = p->progress;
   a->progress_ctx = p->progress_ctx;
 }
@@ -188,6 +189,8 @@ static const mtl__pdef asym_table[] = {
     MTL__P_POS("lambda", "1", "weight of the reconstruction ||w_t - W b_t||^2"),
     MTL__P_NONNEG("mu", "0.1", "weight of the outgoing edges' loss term "
                                "(sparsity of B)"),
+    MTL__P_NONNEG("ridge", "0", "lambda_0 of lambda_0 ||W||_F^2, shrinkage "
+                                "apart from lambda (NOT in the paper)"),
     MTL__P_BOOL("imbalance", "0", "AMTL-imbalance: task losses weighted by "
                                   "1/sqrt(n_t)"),
     MTL__P_INT("max_outer", "100", 1, 1e9, "outer (W, B) iterations"),

@@ -31,13 +31,15 @@ int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
     if (mtl__p_index(p, names[i]) >= 0 &&
         (!have_preset || mtl_params_is_set(p, names[i]) == 1))
       *fields[i] = mtl__p_num(p, names[i]);
-  if (mtl__p_index(p, "variant") >= 0)
+  if (mtl__p_index(p, "variant") >= 0 &&
+      (!have_preset || mtl_params_is_set(p, "variant") == 1))
     o->variant = (mtl_omtl_variant)mtl__p_int(p, "variant");
   if (mtl__p_index(p, "learn_omega") >= 0)
     o->learn_omega = mtl__p_int(p, "learn_omega");
   if (mtl__p_index(p, "omega_every") >= 0)
     o->omega_every = mtl__p_int(p, "omega_every");
-  if (mtl__p_index(p, "eps") >= 0)
+  if (mtl__p_index(p, "eps") >= 0 &&
+      (!have_preset || mtl_params_is_set(p, "eps") == 1))
     o->eps = mtl__p_num(p, "eps");
   if (mtl__p_index(p, "topology") >= 0) {
     o->topology = (mtl_graph_kind)mtl__p_int(p, "topology");
@@ -50,9 +52,14 @@ int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
   }
   if (mtl__p_index(p, "step0") >= 0)
     o->step0 = mtl__p_num(p, "step0");
-  o->normalize = mtl__p_int(p, "normalize");
-  o->zero_positive = mtl__p_int(p, "zero_positive");
-  o->mistake_driven = mtl__p_int(p, "mistake_driven");
+  /* the protocol switches: a preset ("authors") sets them too */
+  static const char *const flags[] = {"normalize", "zero_positive",
+                                      "mistake_driven"};
+  int *flag_fields[] = {&o->normalize, &o->zero_positive,
+                        &o->mistake_driven};
+  for (int i = 0; i < 3; i++)
+    if (!have_preset || mtl_params_is_set(p, flags[i]) == 1)
+      *flag_fields[i] = mtl__p_int(p, flags[i]);
   o->max_rounds = (int64_t)mtl__p_num(p, "max_rounds");
   o->progress = p->progress;
   o->progress_ctx = p->progress_ctx;
@@ -180,8 +187,9 @@ static int ogd_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
       MTL__P_TRACE
 
 #define ADMM_PARAMS                                                           \
-  MTL__P_CHOICE("preset", "none", "none|paper|code",                         \
-                "start from the paper's or the authors' code's values "      \
+  MTL__P_CHOICE("preset", "none", "none|paper|code|authors",                 \
+                "start from the paper's or the authors' C-ADMM script's "    \
+                "values (authors: also its protocol; replay with seed 0) "   \
                 "(parameters set explicitly override it)"),                  \
       MTL__P_CHOICE("variant", "exact", "exact|paper",                        \
                     "exact block minimizers or the updates as printed"),      \

@@ -256,7 +256,12 @@ typedef struct mtl_asym_params {
                           (ctx, iter, F, rel_change, 0); non-zero cancels
                           (default NULL) */
   void *progress_ctx;
-  MTL_RESERVED; /* room to grow (see "Conventions") */
+  double ridge;        /* lambda_0 of an extra lambda_0 sum_t ||w_t||^2
+                          (penalized rows), >= 0: shrinkage apart from the
+                          transfer strength lambda; NOT in the paper
+                          (default 0) */
+  uint64_t reserved_[7]; /* room to grow: MTL_RESERVED less the 8 bytes of
+                            ridge */
 } mtl_asym_params;
 
 MTL_API void mtl_asym_params_init(mtl_asym_params *p);

@@ -34,6 +34,7 @@ void mtl_asym_params_init(mtl_asym_params *p) {
       .w_tol = 1e-12,
       .b_max_sweeps = 10000,
       .b_tol = 1e-12,
+      .ridge = 0,
       .progress = NULL,
       .progress_ctx = NULL,
   };
@@ -77,6 +78,9 @@ static int check_params(const mtl_asym_params *p) {
   if (!(p->lambda > 0) || !isfinite(p->lambda))
     return mtl__err(MTL_EINVAL, "asym: lambda = %g must be > 0 and finite",
                     p->lambda);
+  if (!(p->ridge >= 0) || !isfinite(p->ridge))
+    return mtl__err(MTL_EINVAL, "asym: ridge = %g must be >= 0 and finite",
+                    p->ridge);
   if (!(p->mu >= 0) || !isfinite(p->mu))
     return mtl__err(MTL_EINVAL, "asym: mu = %g must be >= 0 and finite",
                     p->mu);
@@ -148,13 +152,31 @@ typedef struct wctx {
   const double *a;  /* T: loss multipliers 1 + mu ||b_t^o||_1 (or 1) */
   const double *e;  /* T: extra task weights e_t */
   double lambda;
+  double ridge;     /* lambda_0 of lambda_0 ||P W||_F^2 (not in the paper) */
   double cst;       /* constant added (noloss: mu sum B) */
   double *R;        /* dp x T scratch */
   double *Lt;       /* T: e_t loss_t at the last evaluated point */
 } wctx;
 
-/* F(W) = cst + sum_t a_t e_t loss_t(w_t) + lambda ||P W (I - B)||_F^2 and
- * grad_t = a_t e_t grad loss_t + 2 lambda P [R (I - B)']_t, R = P W (I-B). */
+/* ridge ||P W||_F^2 over the penalized rows; adds 2 ridge P w_t to grad
+ * (when given).  The separate shrinkage lambda_0 of issue 14, not in the
+ * paper (whose lambda is both the shrinkage and the transfer strength). */
+static double ridge_term(int d, int T, int dp, double ridge, const double *W,
+                         double *grad) {
+  double s = 0;
+  for (int t = 0; t < T; t++)
+    for (int j = 0; j < dp; j++) {
+      double w = W[(size_t)t * d + j];
+      s += w * w;
+      if (grad)
+        grad[(size_t)t * d + j] += 2 * ridge * w;
+    }
+  return ridge * s;
+}
+
+/* F(W) = cst + sum_t a_t e_t loss_t(w_t) + lambda ||P W (I - B)||_F^2
+ * (+ ridge ||P W||_F^2, not in the paper) and grad_t = a_t e_t grad loss_t
+ * + 2 lambda P [R (I - B)']_t (+ 2 ridge P w_t), R = P W (I-B). */
 static int w_eval(void *vctx, const double *W, double *f, double *grad) {
   wctx *c = vctx;
   mtl_problem *pb = c->pb;
@@ -187,6 +209,8 @@ static int w_eval(void *vctx, const double *W, double *f, double *grad) {
     }
   }
   s += c->lambda * rr;
+  if (c->ridge > 0)
+    s += ridge_term(d, T, dp, c->ridge, W, grad);
   if (!isfinite(s))
     return mtl__err(MTL_ENUMERIC, "asym: objective is not finite (%g)", s);
   *f = s;
@@ -235,7 +259,7 @@ int mtl_asym_objective(mtl_problem *pb, const mtl_asym_params *p,
                             sizeof(double));
   if (!buf)
     return MTL_ENOMEM;
-  wctx c = {.pb = pb, .B = B, .lambda = p->lambda};
+  wctx c = {.pb = pb, .B = B, .lambda = p->lambda, .ridge = p->ridge};
   double *a = buf, *e = buf + T;
   c.Lt = buf + 2 * (size_t)T;
   c.R = buf + 3 * (size_t)T;
@@ -256,10 +280,12 @@ typedef struct sctx {
   double coef;      /* a_t e_t */
   const double *v;  /* target of the proximity term (dp), NULL = 0 */
   double lambda;
+  double ridge;     /* + ridge ||P w||^2 (not in the paper) */
   double *z, *gz;   /* n_t scratch */
 } sctx;
 
-/* coef * loss_t(w) + lambda ||P (w - v)||^2 and its gradient. */
+/* coef * loss_t(w) + lambda ||P (w - v)||^2 + ridge ||P w||^2 and its
+ * gradient. */
 static int s_eval(void *vctx, const double *w, double *f, double *grad) {
   sctx *c = vctx;
   mtl_problem *pb = c->pb;
@@ -276,9 +302,9 @@ static int s_eval(void *vctx, const double *w, double *f, double *grad) {
   }
   for (int j = 0; j < dp; j++) {
     double r = w[j] - (c->v ? c->v[j] : 0.0);
-    s += c->lambda * r * r;
+    s += c->lambda * r * r + c->ridge * w[j] * w[j];
     if (grad)
-      grad[j] += 2 * c->lambda * r;
+      grad[j] += 2 * c->lambda * r + 2 * c->ridge * w[j];
   }
   if (!isfinite(s))
     return mtl__err(MTL_ENUMERIC, "asym: task %d objective is not finite",
@@ -293,8 +319,8 @@ static int solve_single(mtl_problem *pb, const mtl_asym_params *p, int t,
                         double coef, const double *v, double *w, double *z,
                         double *gz, double *fval, double *loss, int *iters) {
   sctx c = {.pb = pb, .t = t, .coef = coef, .v = v, .lambda = p->lambda,
-            .z = z, .gz = gz};
-  double L = (coef * pb->Lt[t] + 2 * p->lambda) / 8;
+            .ridge = p->ridge, .z = z, .gz = gz};
+  double L = (coef * pb->Lt[t] + 2 * p->lambda + 2 * p->ridge) / 8;
   int rc = mtl__asym_apg(pb->d, w, s_eval, NULL, NULL, &c, &L, p->w_max_iter,
                            p->w_tol, &pb->interrupt, fval, iters);
   if (rc < 0)
@@ -332,7 +358,7 @@ static int w_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
                   const double *B, double *W, double *L, double *F,
                   int *iters) {
   wctx c = {.pb = pb, .B = B, .a = ws->a, .e = ws->e, .lambda = p->lambda,
-            .R = ws->R, .Lt = ws->Lt};
+            .ridge = p->ridge, .R = ws->R, .Lt = ws->Lt};
   multipliers(p, pb->T, B, ws->a, &c.cst);
   if (!(*L > 0)) { /* bound / 16: backtracking raises it when needed */
     double bmax = 0, nb = 0;
@@ -340,7 +366,7 @@ static int w_step(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
       bmax = fmax(bmax, ws->a[t] * ws->e[t] * pb->Lt[t]);
     for (size_t i = 0; i < (size_t)pb->T * pb->T; i++)
       nb += B[i] * B[i];
-    *L = (bmax + 2 * p->lambda * (pb->T + nb)) / 16;
+    *L = (bmax + 2 * p->lambda * (pb->T + nb) + 2 * p->ridge) / 16;
   }
   int rc = mtl__asym_apg(pb->d * pb->T, W, w_eval, NULL, NULL, &c, L,
                          p->w_max_iter, p->w_tol, &pb->interrupt, F, iters);
@@ -406,7 +432,8 @@ static int fit_alternating(mtl_problem *pb, const mtl_asym_params *p,
       return e;
     /* exact objective at the returned (W, B) */
     wctx c = {.pb = pb, .B = res->B, .a = ws->a, .e = ws->e,
-              .lambda = p->lambda, .R = ws->R, .Lt = ws->Lt};
+              .lambda = p->lambda, .ridge = p->ridge, .R = ws->R,
+              .Lt = ws->Lt};
     multipliers(p, T, res->B, ws->a, &c.cst);
     if ((e = w_eval(&c, res->W, &F, NULL)))
       return e;
@@ -431,7 +458,7 @@ static int fit_alternating(mtl_problem *pb, const mtl_asym_params *p,
 static int record(mtl_problem *pb, const mtl_asym_params *p, fit_ws *ws,
                   mtl_asym_result *res, double *F) {
   wctx c = {.pb = pb, .B = res->B, .a = ws->a, .e = ws->e,
-            .lambda = p->lambda, .R = ws->R, .Lt = ws->Lt};
+            .lambda = p->lambda, .ridge = p->ridge, .R = ws->R, .Lt = ws->Lt};
   multipliers(p, pb->T, res->B, ws->a, &c.cst);
   int e = w_eval(&c, res->W, F, NULL);
   if (e)

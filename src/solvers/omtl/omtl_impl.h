@@ -21,6 +21,10 @@
 typedef struct mtl__feed mtl__feed;
 #define MTL__FEED_LOOKAHEAD 1000
 
+/* Paper variant with eps = 0: Omega's eigenvalues up to this fraction of
+ * the largest are taken as zero by its pseudo-inverse (numpy's pinv). */
+#define MTL__OMTL_PINV_RCOND 1e-15
+
 /* max_rounds 0 = no limit. */
 int mtl__feed_create(mtl_stream *s, int64_t max_rounds, mtl__feed **out);
 void mtl__feed_free(mtl__feed *f);

@@ -41,12 +41,46 @@ void mtl__omtl_u(const mtl_omtl_params *p, int d, int K, const double *const *s,
   }
 }
 
+/* P = the pseudo-inverse of the symmetric Omega, the inverse on its range
+ * (the authors' np.linalg.pinv): eigenvalues up to MTL__OMTL_PINV_RCOND
+ * times the largest count as zero.  The sum over eigenpairs is plain loops
+ * in a fixed order (the same bits at the server and every D-ADMM node).
+ * work: K x K. */
+static int omega_pinv(int K, const double *Om, double *P, double *work) {
+  size_t KK = (size_t)K * K;
+  double *w = mtl__malloc((size_t)K * sizeof(double));
+  if (!w)
+    return MTL_ENOMEM;
+  memcpy(work, Om, KK * sizeof(double));
+  int rc = mtl__syev(K, work, w);
+  if (rc) {
+    free(w);
+    return mtl__err_prefix(rc, "omtl: pseudo-inverse of Omega");
+  }
+  double wmax = 0;
+  for (int i = 0; i < K; i++)
+    wmax = fabs(w[i]) > wmax ? fabs(w[i]) : wmax;
+  memset(P, 0, KK * sizeof(double));
+  for (int i = 0; i < K; i++) {
+    if (!(fabs(w[i]) > MTL__OMTL_PINV_RCOND * wmax))
+      continue;
+    const double *q = work + (size_t)i * K;
+    double f = 1.0 / w[i];
+    for (int b = 0; b < K; b++)
+      for (int a = 0; a < K; a++)
+        P[a + (size_t)b * K] += q[a] * f * q[b];
+  }
+  free(w);
+  return MTL_OK;
+}
+
 /* Coefficients of the V-step for the current Omega (K x K).  EXACT: P =
  * N^-1 Omega with N = (a + rho) Omega + lambda4 I (Cholesky solve), so that
  * V = R P = R ((a + rho) I + lambda4 Omega^-1)^-1 without inverting Omega
  * (Omega and N commute); lambda4 = 0 gives P = I / (a + rho).  PAPER: P =
- * Omega^-1 by a Cholesky solve against I (needs Omega positive definite:
- * eps > 0 once rank V < K).  work: K x K. */
+ * Omega^-1 by a Cholesky solve against I (Omega positive definite, eps >
+ * 0), or with eps = 0 the pseudo-inverse, the inverse on the range of Omega
+ * (the authors' np.linalg.pinv).  work: K x K. */
 int mtl__omtl_coef(const mtl_omtl_params *p, int K, const double *Om, double *P,
                    double *work) {
   size_t KK = (size_t)K * K;
@@ -63,6 +97,8 @@ int mtl__omtl_coef(const mtl_omtl_params *p, int K, const double *Om, double *P,
     for (int k = 0; k < K; k++)
       work[k + (size_t)k * K] += p->lambda4;
     memcpy(P, Om, KK * sizeof(double));
+  } else if (p->eps == 0) {
+    return omega_pinv(K, Om, P, work);
   } else {
     memcpy(work, Om, KK * sizeof(double));
     memset(P, 0, KK * sizeof(double));
@@ -74,9 +110,14 @@ int mtl__omtl_coef(const mtl_omtl_params *p, int K, const double *Om, double *P,
     rc = mtl__potrs(K, K, work, P, K);
   if (rc)
     return mtl__err_prefix(rc,
-                           "omtl: V-step coefficients (%s variant; Omega not "
-                           "positive definite: use eps > 0)",
-                           p->variant == MTL_OMTL_EXACT ? "exact" : "paper");
+                           "omtl: V-step coefficients (%s variant, eps %g; "
+                           "Omega not positive definite: use a larger "
+                           "eps%s)",
+                           p->variant == MTL_OMTL_EXACT ? "exact" : "paper",
+                           p->eps,
+                           p->variant == MTL_OMTL_EXACT
+                               ? ""
+                               : ", or eps 0 for its pseudo-inverse");
   return MTL_OK;
 }
 
