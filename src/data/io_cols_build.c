@@ -1,0 +1,253 @@
+/*
+ * io_cols_build.c -- the rows of a CSV or ARFF file (io_cols.c) into a
+ * dataset: missing features imputed, string features coded, string
+ * targets mapped to -1/+1, then tasks by the task column, one task, or T
+ * targets sharing one X.
+ */
+#include "io_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends a note line to c->notes (added to the dataset at the end). */
+static void note(mtl__cols *c, const char *fmt, ...) {
+  size_t n = strlen(c->notes);
+  if (n + 2 >= sizeof c->notes)
+    return;
+  if (n)
+    c->notes[n++] = '\n';
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->notes + n, sizeof c->notes - n, fmt, ap);
+  va_end(ap);
+}
+
+static void add_notes(const mtl__cols *c, mtl_dataset *ds) {
+  for (const char *q = c->notes; *q;) {
+    size_t n = strcspn(q, "\n");
+    mtl__dataset_note(ds, "%.*s", (int)n, q);
+    q += n + (q[n] == '\n');
+  }
+}
+
+/* missing = mean: each feature's NaN cells become its column's mean. */
+static int impute(mtl__cols *c) {
+  size_t filled = 0;
+  for (int i = 0; i < c->nfeat; i++) {
+    int s = c->slot[c->feat[i]];
+    double sum = 0;
+    size_t cnt = 0, miss = 0;
+    for (size_t r = 0; r < c->nrow; r++) {
+      double x = c->v[r * (size_t)c->m + (size_t)s];
+      if (isnan(x))
+        miss++;
+      else
+        sum += x, cnt++;
+    }
+    if (!miss)
+      continue;
+    if (!cnt)
+      return mtl__err(MTL_EFORMAT, "%s: column '%s' has no value at all; "
+                                   "nothing to impute (drop it with --drop)",
+                      c->path, c->names[c->feat[i]]);
+    for (size_t r = 0; r < c->nrow; r++) {
+      double *x = &c->v[r * (size_t)c->m + (size_t)s];
+      if (isnan(*x))
+        *x = sum / (double)cnt;
+    }
+    filled += miss;
+  }
+  if (filled)
+    note(c, "%s: %zu missing feature values replaced by their column's mean",
+         c->path, filled);
+  return MTL_OK;
+}
+
+/* Columns a feature takes: one-hot for a string column of > 2 values. */
+static int width(const mtl__cols *c, int k) {
+  int L = c->lev[k].T;
+  return c->nominal[k] && !c->levval[k] && L > 2 ? L : 1;
+}
+
+/* The dense design, N x d row-major, into *X (d set). */
+static int design(mtl__cols *c, double **X, int *d) {
+  int D = 0;
+  for (int i = 0; i < c->nfeat; i++) {
+    int k = c->feat[i], w = width(c, k);
+    D += w;
+    if (c->nominal[k] && !c->levval[k])
+      note(c, "%s: column '%s' holds %d strings: %s", c->path, c->names[k],
+           c->lev[k].T, w > 1 ? "one 0/1 feature per value" : "coded 0/1");
+  }
+  double *x = mtl__calloc(c->nrow * (size_t)D + 1, sizeof *x);
+  if (!x)
+    return MTL_ENOMEM;
+  for (size_t r = 0; r < c->nrow; r++) {
+    const double *v = c->v + r * (size_t)c->m;
+    double *row = x + r * (size_t)D;
+    for (int i = 0, j = 0; i < c->nfeat; i++) {
+      int k = c->feat[i], w = width(c, k);
+      double val = v[c->slot[k]];
+      if (w > 1)
+        row[j + (int)val] = 1.0;
+      else
+        row[j] = val != 0 ? val : 0.0;
+      j += w;
+    }
+  }
+  *X = x;
+  *d = D;
+  return MTL_OK;
+}
+
+/* Target i as N labels (column-major block of Y); string targets of two
+ * values become -1/+1 (the later value in sort order, or the second
+ * declared ARFF value, is +1). */
+static int target(mtl__cols *c, int i, double *y) {
+  int k = c->lab[i], s = c->slot[k];
+  for (size_t r = 0; r < c->nrow; r++)
+    y[r] = c->v[r * (size_t)c->m + (size_t)s];
+  if (!c->nominal[k] || c->levval[k])
+    return MTL_OK;
+  const mtl__tset *L = &c->lev[k];
+  if (L->T != 2)
+    return mtl__err(MTL_EFORMAT, "%s: target column '%s' holds %d "
+                                 "distinct strings ('%s'%s); a target needs "
+                                 "numbers or exactly two values",
+                    c->path, c->names[k], L->T,
+                    L->T ? L->t[0].key : "", L->T > 1 ? ", ..." : "");
+  int hi = c->fixed[k] ? 1 : strcmp(L->t[1].key, L->t[0].key) > 0;
+  for (size_t r = 0; r < c->nrow; r++)
+    y[r] = y[r] == (double)hi ? 1.0 : -1.0;
+  note(c, "%s: column '%s': labels {%s,%s} mapped to {-1,+1} ('%s' -> +1)",
+       c->path, c->names[k], L->t[!hi].key, L->t[hi].key, L->t[hi].key);
+  return MTL_OK;
+}
+
+/* Dense n x d rows to CSR in q (the dense block freed). */
+static int to_sparse(mtl__io_task *q, int d) {
+  int64_t nz = 0;
+  size_t nd = (size_t)q->n * (size_t)d;
+  for (size_t e = 0; e < nd; e++)
+    nz += q->X[e] != 0;
+  q->indptr = mtl__malloc((size_t)(q->n + 1) * sizeof *q->indptr);
+  q->indices = mtl__malloc((size_t)(nz + 1) * sizeof *q->indices);
+  q->values = mtl__malloc((size_t)(nz + 1) * sizeof *q->values);
+  if (!q->indptr || !q->indices || !q->values)
+    return MTL_ENOMEM;
+  q->indptr[0] = 0;
+  for (size_t e = 0, at = 0; e < nd; e++) {
+    if (q->X[e] != 0) {
+      q->indices[at] = (int32_t)(e % (size_t)d);
+      q->values[at++] = q->X[e];
+    }
+    if ((e + 1) % (size_t)d == 0)
+      q->indptr[(e + 1) / (size_t)d] = (int64_t)at;
+  }
+  free(q->X);
+  q->X = NULL;
+  return MTL_OK;
+}
+
+/* The rows grouped by task (task column), or one task: io tasks. */
+static int by_task(mtl__cols *c, const double *X, int d, const double *y,
+                   mtl__io_task **out, int *nT) {
+  mtl__tacc **ord = NULL;
+  int T = c->task >= 0 ? c->tasks.T : 1, rc = MTL_OK;
+  if (c->task >= 0 && (rc = mtl__tset_order(&c->tasks, &ord)))
+    return rc;
+  int *rank = mtl__calloc((size_t)T, sizeof *rank);
+  mtl__io_task *tk = mtl__calloc((size_t)T, sizeof *tk);
+  if (!rank || !tk)
+    rc = MTL_ENOMEM;
+  for (int t = 0; t < T && !rc && ord; t++)
+    rank[ord[t] - c->tasks.t] = t;
+  for (size_t r = 0; r < c->nrow && !rc; r++)
+    tk[ord ? rank[c->trow[r]] : 0].n++;
+  for (int t = 0; t < T && !rc; t++) {
+    mtl__io_task *q = &tk[t];
+    q->X = mtl__malloc(((size_t)q->n * (size_t)d + 1) * sizeof *q->X);
+    q->y = mtl__malloc(((size_t)q->n + 1) * sizeof *q->y);
+    q->name = ord ? mtl__tacc_name(ord[t]) : mtl__strdup(c->names[c->lab[0]]);
+    if (!q->X || !q->y || !q->name)
+      rc = MTL_ENOMEM;
+    q->n = 0;
+  }
+  for (size_t r = 0; r < c->nrow && !rc; r++) {
+    mtl__io_task *q = &tk[ord ? rank[c->trow[r]] : 0];
+    memcpy(q->X + (size_t)q->n * (size_t)d, X + r * (size_t)d,
+           (size_t)d * sizeof *X);
+    q->y[q->n++] = y[r];
+  }
+  int64_t nnz = 0;
+  for (size_t e = 0; e < c->nrow * (size_t)d; e++)
+    nnz += X[e] != 0;
+  int sparse = c->p->sparse == 1 ||
+               (c->p->sparse < 0 &&
+                (double)nnz < 0.25 * (double)c->nrow * (double)d);
+  for (int t = 0; t < T && !rc && sparse; t++)
+    rc = to_sparse(&tk[t], d);
+  free(ord);
+  free(rank);
+  if (rc) {
+    for (int t = 0; tk && t < T; t++)
+      mtl__io_task_clear(&tk[t]);
+    free(tk);
+    return rc;
+  }
+  *out = tk;
+  *nT = T;
+  return MTL_OK;
+}
+
+int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
+  double *X = NULL, *Y = NULL;
+  char **names = NULL;
+  int d = 0, rc = MTL_OK;
+  *out = NULL;
+  if (c->dropped)
+    note(c, "%s: %zu row%s with a missing %s dropped (--missing %s)",
+         c->path, c->dropped, c->dropped == 1 ? "" : "s",
+         c->p->missing == MTL_MISSING_DROP ? "value" : "label or task",
+         c->p->missing == MTL_MISSING_DROP ? "drop" : "mean");
+  if (c->nrow == 0)
+    return mtl__err(MTL_EFORMAT, "%s: no samples found%s", c->path,
+                    c->dropped ? " (every row had a missing value)"
+                                       : "");
+  if (c->nrow > INT32_MAX)
+    return mtl__err(MTL_EFORMAT, "%s: too many rows (%zu)", c->path, c->nrow);
+  if (c->p->missing == MTL_MISSING_MEAN && (rc = impute(c)))
+    return rc;
+  if ((rc = design(c, &X, &d)))
+    return rc;
+  if (c->p->dim && c->p->dim != d) {
+    free(X);
+    return mtl__err(MTL_EDIM, "%s: %d feature columns but dim = %d",
+                    c->path, d, c->p->dim);
+  }
+  Y = mtl__malloc(c->nrow * (size_t)c->nlab * sizeof *Y);
+  names = mtl__calloc((size_t)c->nlab, sizeof *names);
+  rc = Y && names ? MTL_OK : MTL_ENOMEM;
+  for (int i = 0; i < c->nlab && !rc; i++) {
+    names[i] = c->names[c->lab[i]];
+    rc = target(c, i, Y + (size_t)i * c->nrow);
+  }
+  if (!rc && c->nlab > 1) {
+    rc = mtl__io_shared(c->path, d, (int)c->nrow, X, c->nlab, Y, names,
+                        c->p->kind, out);
+  } else if (!rc) {
+    mtl__io_task *tk = NULL;
+    int T = 0;
+    if (!(rc = by_task(c, X, d, Y, &tk, &T)))
+      rc = mtl__io_finish(c->path, d, tk, T, c->p->kind, NULL, out);
+  }
+  if (!rc)
+    add_notes(c, *out);
+  free(X);
+  free(Y);
+  free(names);
+  return rc;
+}
