@@ -76,6 +76,18 @@ static void test_multi_npz_mat(void) {
     CHECK(has_note(ds, "2 targets sharing one X"));
     mtl_dataset_free(ds);
   }
+  /* the task filter keeps its targets of the shared design */
+  mtl_read_params pp = defp();
+  pp.part_count = 2;
+  pp.part_index = 1;
+  ds = read_ok(tpath("multi.npz"), &pp);
+  if (ds) {
+    CHECK(mtl_dataset_ntasks(ds) == 1 && mtl_dataset_global_task(ds, 0) == 1);
+    CHECK(mtl_dataset_task_n(ds, 0) == 6);
+    CHECK_CLOSE(mtl_dataset_task_y(ds, 0)[3], 1.0, 0);
+    CHECK_CLOSE(xval(ds, 0, 5, 2), 6.0, 0);
+    mtl_dataset_free(ds);
+  }
   /* .mat, --y-var naming a matrix, stored T x N (transposed) */
   for (int i = 0; i < 6; i++)
     for (int t = 0; t < 2; t++)

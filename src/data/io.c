@@ -503,7 +503,7 @@ static int read_csv_any(const char *path, const mtl_read_params *p,
               (p->delimiter == ',' ||
                (!p->delimiter && !memchr(head, ';', e) &&
                 !memchr(head, '\t', e)));
-  if (plain) {
+  if (plain && got > 0) { /* a pipe is read once: the general reader only */
     int rc = mtl__read_csv(path, p, out);
     if (rc != MTL_EFORMAT)
       return rc;
