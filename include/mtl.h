@@ -372,6 +372,15 @@ MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
  *  lines starting with '#' are ignored.  Numbers are read as strtod reads
  *  them, correctly rounded ("C" locale).
  *
+ *  CSV (comma, semicolon or tab; header detected) and ARFF (Weka, Mulan)
+ *  are read by columns: a task column, a label column or several targets
+ *  (T tasks sharing one X), features chosen by name or index, string
+ *  columns coded, missing values by p->missing (docs/formats.md).  A
+ *  path that does not exist and holds a glob pattern ("tasks/t*.txt")
+ *  reads every matching file in name order, each file's tasks appended
+ *  (one task: named after the file).  A data error also names the format
+ *  assumed ("[read as CSV format, by extension; see --format]").
+ *
  *  Task filter (p->part_count > 0): only the tasks t of the whole file's
  *  order with t % part_count == part_index are kept, each exactly as the
  *  whole-file read gives it (same values, name, kind, storage and
