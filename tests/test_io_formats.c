@@ -466,6 +466,27 @@ static void test_arff(void) {
   f = write_file("bad4.arff", "@relation r\n@attribute a numeric\n"
                               "@attribute b numeric\n@data\n{0 1, 5 2}\n");
   expect_fail(f, NULL, MTL_EFORMAT, "bad4.arff:5: bad sparse entry", NULL);
+  f = write_file("bad6.arff", "@relation r\n@attribute a numeric\n"
+                              "@attribute b numeric\n@data\n{1 1, 0 2}\n");
+  expect_fail(f, NULL, MTL_EFORMAT, "bad6.arff:5: sparse indices must "
+                                    "increase (value '0 2')", NULL);
+  /* a UTF-8 byte order mark before the header */
+  ds = read_ok(write_file("bom.dat", "\xEF\xBB\xBF@relation r\n"
+                                     "@attribute a numeric\n@attribute b "
+                                     "numeric\n@data\n1,2\n3,4.5\n5,6\n"),
+               NULL);
+  if (ds) {
+    CHECK(mtl_dataset_ntasks(ds) == 1 && mtl_dataset_dim(ds) == 1);
+    CHECK(strcmp(mtl_dataset_task_name(ds, 0), "b") == 0);
+    mtl_dataset_free(ds);
+  }
+  ds = read_ok(write_file("bom.csv", "\xEF\xBB\xBFtask;label;a\n1;1.5;2\n"
+                                     "2;2.5;3\n2;0.5;1\n"),
+               NULL);
+  if (ds) {
+    CHECK(mtl_dataset_ntasks(ds) == 2 && mtl_dataset_dim(ds) == 1);
+    mtl_dataset_free(ds);
+  }
   f = write_file("bad5.arff", "@relation r\n@attribute a numeric\n");
   expect_fail(f, NULL, MTL_EFORMAT, "bad5.arff: no @data line", NULL);
   /* an ARFF file read as the text format says so */

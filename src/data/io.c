@@ -424,7 +424,7 @@ static int keep_part(const char *path, const mtl_read_params *p,
  * without the text format's ':'), or else the text format. */
 static mtl_format sniff(const char *path, const unsigned char *head,
                         size_t got) {
-  size_t i = 0;
+  size_t i = got >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   (void)path;
   for (;;) {
     while (i < got && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' ||

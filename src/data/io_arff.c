@@ -54,7 +54,10 @@ static int next_line(arff_rd *r, char **out) {
   while ((got = mtl__lines_next(&r->L, &line, &len)) > 0) {
     while (len && (isspace((unsigned char)line[len - 1]) || !line[len - 1]))
       len--;
-    size_t s = 0;
+    size_t s = r->L.lineno == 1 && len >= 3 &&
+                       memcmp(line, "\xEF\xBB\xBF", 3) == 0
+                   ? 3 /* a UTF-8 byte order mark */
+                   : 0;
     while (s < len && isspace((unsigned char)line[s]))
       s++;
     if (s == len || line[s] == '%')
@@ -222,6 +225,7 @@ static int sparse_row(arff_rd *r, mtl__cols *c, char *q, char ***fld) {
   }
   *e = '\0';
   int n = mtl__cols_split(q + 1, ',', 1, &r->fld, &r->fcap);
+  long prev = -1;
   for (int i = 0; i < n; i++) {
     char *s = r->fld[i], *end;
     if (!*s && n == 1)
@@ -232,6 +236,11 @@ static int sparse_row(arff_rd *r, mtl__cols *c, char *q, char ***fld) {
       return bad(r, "bad sparse entry (need 'index value', index 0-based "
                     "below the attribute count)", s);
     }
+    if (k <= prev) {
+      free(f);
+      return bad(r, "sparse indices must increase", s);
+    }
+    prev = k;
     while (isspace((unsigned char)*end))
       end++;
     f[k] = end;

@@ -163,6 +163,10 @@ static int header(delim_rd *r, mtl__cols *c, const mtl_read_params *p) {
     return got < 0 ? got
                    : mtl__err(MTL_EFORMAT, "%s: empty file (no header "
                                            "row)", r->path);
+  if (r->L.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+    line += 3; /* a UTF-8 byte order mark */
+    len -= 3;
+  }
   r->delim = p->delimiter ? p->delimiter : detect(line);
   char *b = copy_line(line, len, &r->buf, &r->cap);
   if (!b)
