@@ -221,13 +221,6 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
     return mtl__err(MTL_EFORMAT, "%s: too many rows (%zu)", c->path, c->nrow);
   if (c->p->missing == MTL_MISSING_MEAN && (rc = impute(c)))
     return rc;
-  if ((rc = design(c, &X, &d)))
-    return rc;
-  if (c->p->dim && c->p->dim != d) {
-    free(X);
-    return mtl__err(MTL_EDIM, "%s: %d feature columns but dim = %d",
-                    c->path, d, c->p->dim);
-  }
   Y = mtl__malloc(c->nrow * (size_t)c->nlab * sizeof *Y);
   names = mtl__calloc((size_t)c->nlab, sizeof *names);
   rc = Y && names ? MTL_OK : MTL_ENOMEM;
@@ -235,13 +228,23 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
     names[i] = c->names[c->lab[i]];
     rc = target(c, i, Y + (size_t)i * c->nrow);
   }
+  if (!rc)
+    rc = design(c, &X, &d);
+  free(c->v); /* the rows are in X and Y now: one copy less at the peak */
+  c->v = NULL;
+  if (!rc && c->p->dim && c->p->dim != d)
+    rc = mtl__err(MTL_EDIM, "%s: %d feature columns but dim = %d", c->path,
+                  d, c->p->dim);
   if (!rc && c->nlab > 1) {
     rc = mtl__io_shared(c->path, d, (int)c->nrow, X, c->nlab, Y, names,
                         c->p->kind, out);
   } else if (!rc) {
     mtl__io_task *tk = NULL;
     int T = 0;
-    if (!(rc = by_task(c, X, d, Y, &tk, &T)))
+    rc = by_task(c, X, d, Y, &tk, &T);
+    free(X);
+    X = NULL;
+    if (!rc)
       rc = mtl__io_finish(c->path, d, tk, T, c->p->kind, NULL, out);
   }
   if (!rc)
