@@ -172,7 +172,21 @@ static void test_csv_multi(void) {
   if (ds) {
     CHECK(mtl_dataset_dim(ds) == 4);
     CHECK_CLOSE(xval(ds, 0, 1, 3), 1.0, 0);
-    CHECK(has_note(ds, "column 'note' holds 2 strings: coded 0/1"));
+    CHECK(has_note(ds, "column 'note' holds 2 strings: coded 0/1 ('a' = 0, "
+                       "'b' = 1)"));
+    mtl_dataset_free(ds);
+  }
+  /* strings are coded in sort order, whatever the order of the rows */
+  ds = read_ok(write_file("zs.csv", "task,y,s\n1,1.5,z\n1,2.5,a\n"
+                                    "1,0.5,m\n1,3,a\n"),
+               NULL);
+  if (ds) {
+    CHECK(mtl_dataset_dim(ds) == 3);
+    CHECK_CLOSE(xval(ds, 0, 0, 2), 1.0, 0); /* z: the third */
+    CHECK_CLOSE(xval(ds, 0, 1, 0), 1.0, 0); /* a: the first */
+    CHECK_CLOSE(xval(ds, 0, 2, 1), 1.0, 0);
+    CHECK(has_note(ds, "one 0/1 feature per value, in sort order ('a', "
+                       "'m', ...)"));
     mtl_dataset_free(ds);
   }
   /* wrong layouts */

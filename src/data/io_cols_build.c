@@ -72,15 +72,62 @@ static int width(const mtl__cols *c, int k) {
   return c->nominal[k] && !c->levval[k] && L > 2 ? L : 1;
 }
 
+typedef struct level_ref {
+  const char *key;
+  int index;
+} level_ref;
+
+static int cmp_level(const void *a, const void *b) {
+  return strcmp(((const level_ref *)a)->key, ((const level_ref *)b)->key);
+}
+
+/* Recodes the strings of feature column k in sort order (a CSV column's
+ * levels come in order of first appearance, which depends on the order of
+ * the rows: another file of the same values would be coded otherwise;
+ * ARFF keeps its declared order), with a note naming the codes. */
+static int sort_levels(mtl__cols *c, int k, int w) {
+  const mtl__tset *L = &c->lev[k];
+  int n = L->T;
+  level_ref *ord = mtl__malloc((size_t)(n + 1) * sizeof *ord);
+  int *rank = mtl__malloc((size_t)(n + 1) * sizeof *rank);
+  if (!ord || !rank) {
+    free(ord);
+    free(rank);
+    return MTL_ENOMEM;
+  }
+  for (int l = 0; l < n; l++)
+    ord[l] = (level_ref){L->t[l].key, l};
+  if (!c->fixed[k])
+    qsort(ord, (size_t)n, sizeof *ord, cmp_level);
+  for (int l = 0; l < n; l++)
+    rank[ord[l].index] = l;
+  for (size_t r = 0; r < c->nrow; r++) {
+    double *v = &c->v[r * (size_t)c->m + (size_t)c->slot[k]];
+    if (!isnan(*v))
+      *v = rank[(int)*v];
+  }
+  if (w > 1)
+    note(c, "%s: column '%s' holds %d strings: one 0/1 feature per value, "
+            "in %s order ('%s', '%s', ...)",
+         c->path, c->names[k], n, c->fixed[k] ? "declared" : "sort",
+         ord[0].key, ord[1].key);
+  else
+    note(c, "%s: column '%s' holds %d string%s: coded 0/1 ('%s' = 0%s%s%s)",
+         c->path, c->names[k], n, n == 1 ? "" : "s", ord[0].key,
+         n > 1 ? ", '" : "", n > 1 ? ord[1].key : "", n > 1 ? "' = 1" : "");
+  free(ord);
+  free(rank);
+  return MTL_OK;
+}
+
 /* The dense design, N x d row-major, into *X (d set). */
 static int design(mtl__cols *c, double **X, int *d) {
-  int D = 0;
+  int D = 0, rc;
   for (int i = 0; i < c->nfeat; i++) {
     int k = c->feat[i], w = width(c, k);
     D += w;
-    if (c->nominal[k] && !c->levval[k])
-      note(c, "%s: column '%s' holds %d strings: %s", c->path, c->names[k],
-           c->lev[k].T, w > 1 ? "one 0/1 feature per value" : "coded 0/1");
+    if (c->nominal[k] && !c->levval[k] && (rc = sort_levels(c, k, w)))
+      return rc;
   }
   double *x = mtl__calloc(c->nrow * (size_t)D + 1, sizeof *x);
   if (!x)
