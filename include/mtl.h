@@ -269,8 +269,8 @@ typedef enum {
   MTL_FMT_MAT,      /* MATLAB v4/v5/v7.3 via matio */
   MTL_FMT_NPZ,      /* NumPy .npz (zip of .npy) */
   MTL_FMT_TEXT,     /* "task label idx:val ..." per line (see below) */
-  MTL_FMT_CSV,      /* delimited text with a header row (comma, semicolon
-                       or tab) */
+  MTL_FMT_CSV,      /* delimited text (comma, semicolon or tab), header
+                       row detected */
   MTL_FMT_ARFF      /* Weka/Mulan ARFF: @relation, @attribute, @data */
 } mtl_format;
 

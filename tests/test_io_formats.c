@@ -200,6 +200,16 @@ static void test_csv_multi(void) {
   p.task_column = "id";
   expect_fail(f, &p, MTL_EINVAL, "several targets (--targets) and a task "
                                  "column ('id')", NULL);
+  p = defp(); /* a column named task is the task column */
+  p.targets = "y*";
+  expect_fail(write_file("tmulti.csv", "task,x,y1,y2\n1,2,3,4\n"), &p,
+              MTL_EINVAL, "and a task column ('task') together", "--drop");
+  p.drop = "task";
+  ds = read_ok(tpath("tmulti.csv"), &p);
+  if (ds) {
+    CHECK(mtl_dataset_ntasks(ds) == 2 && mtl_dataset_dim(ds) == 1);
+    mtl_dataset_free(ds);
+  }
   p = defp();
   p.targets = "y1";
   p.features = "y1";
@@ -387,6 +397,20 @@ static void test_missing(void) {
     CHECK(has_note(ds, "4 missing feature values replaced by their column's "
                        "mean"));
     CHECK(has_note(ds, "1 row with a missing label or task dropped"));
+    mtl_dataset_free(ds);
+  }
+  /* a missing string of one 0/1 feature per value: the share of each */
+  f = write_file("misss.csv", "task,label,s,b\n1,1,u,1\n1,2,v,2\n1,3,v,3\n"
+                              "1,4,w,4\n1,5,,5\n2,6,?,6\n");
+  ds = read_ok(f, &p);
+  if (ds) {
+    CHECK(mtl_dataset_dim(ds) == 4);
+    CHECK_CLOSE(xval(ds, 0, 4, 0), 0.25, 0);
+    CHECK_CLOSE(xval(ds, 0, 4, 1), 0.5, 0);
+    CHECK_CLOSE(xval(ds, 1, 0, 2), 0.25, 0);
+    CHECK_CLOSE(xval(ds, 0, 3, 2), 1.0, 0);
+    CHECK_CLOSE(xval(ds, 0, 3, 1), 0.0, 0);
+    CHECK(has_note(ds, "2 missing feature values replaced"));
     mtl_dataset_free(ds);
   }
   f = write_file("nolab.csv", "task,label,a\n1,?,1\n");

@@ -258,8 +258,7 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
       c->role[tmp[i]] = MTL__COL_SKIP;
   if (!rc && (p->task_column || p->task_col >= 0))
     rc = spec_one(c, p->task_column, p->task_col, "--task-col", &c->task);
-  else if (!rc && !p->targets && (c->task = by_name(c, "task")) >= 0 &&
-           c->role[c->task])
+  else if (!rc && (c->task = by_name(c, "task")) >= 0 && c->role[c->task])
     c->task = -1;
   if (!rc && c->task >= 0)
     c->role[c->task] = MTL__COL_TASK;
@@ -275,7 +274,8 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
   }
   if (!rc && c->nlab > 1 && c->task >= 0)
     BAD(MTL_EINVAL, "%s: several targets (--targets) and a task column "
-                    "('%s') together are not supported; one of them",
+                    "('%s') together are not supported (ignore it with "
+                    "--drop, or give one target)",
         c->path, c->names[c->task]);
   if (!rc && p->features) {
     rc = spec_list(c, p->features, "--features", tmp, &n);

@@ -33,7 +33,14 @@ static void add_notes(const mtl__cols *c, mtl_dataset *ds) {
   }
 }
 
-/* missing = mean: each feature's NaN cells become its column's mean. */
+/* Columns a feature takes: one-hot for a string column of > 2 values. */
+static int width(const mtl__cols *c, int k) {
+  int L = c->lev[k].T;
+  return c->nominal[k] && !c->levval[k] && L > 2 ? L : 1;
+}
+
+/* missing = mean: each feature's NaN cells become its column's mean (a
+ * string column of one 0/1 feature per value: in design()). */
 static int impute(mtl__cols *c) {
   size_t filled = 0;
   for (int i = 0; i < c->nfeat; i++) {
@@ -53,23 +60,17 @@ static int impute(mtl__cols *c) {
       return mtl__err(MTL_EFORMAT, "%s: column '%s' has no value at all; "
                                    "nothing to impute (drop it with --drop)",
                       c->path, c->names[c->feat[i]]);
-    for (size_t r = 0; r < c->nrow; r++) {
+    for (size_t r = 0; r < c->nrow && width(c, c->feat[i]) == 1; r++) {
       double *x = &c->v[r * (size_t)c->m + (size_t)s];
       if (isnan(*x))
         *x = sum / (double)cnt;
     }
-    filled += miss;
+    filled += miss; /* one 0/1 feature per value: onehot_means() */
   }
   if (filled)
     note(c, "%s: %zu missing feature values replaced by their column's mean",
          c->path, filled);
   return MTL_OK;
-}
-
-/* Columns a feature takes: one-hot for a string column of > 2 values. */
-static int width(const mtl__cols *c, int k) {
-  int L = c->lev[k].T;
-  return c->nominal[k] && !c->levval[k] && L > 2 ? L : 1;
 }
 
 typedef struct level_ref {
@@ -120,15 +121,38 @@ static int sort_levels(mtl__cols *c, int k, int w) {
   return MTL_OK;
 }
 
+/* A missing value of a string column of one 0/1 feature per value (its
+ * first feature NaN) becomes the means of those features over the other
+ * rows: the share of each value (missing = mean; impute() checked that
+ * some row has a value). */
+static void onehot_means(const mtl__cols *c, double *x, int D) {
+  for (int i = 0, j = 0; i < c->nfeat; j += width(c, c->feat[i]), i++) {
+    int w = width(c, c->feat[i]);
+    size_t cnt = 0;
+    for (size_t r = 0; w > 1 && r < c->nrow; r++)
+      cnt += !isnan(x[r * (size_t)D + (size_t)j]);
+    if (w < 2 || cnt == c->nrow || cnt == 0)
+      continue;
+    for (int q = w - 1; q >= 0; q--) { /* row[0] marks the missing: last */
+      double sum = 0;
+      for (size_t r = 0; r < c->nrow; r++) {
+        const double *row = x + r * (size_t)D + (size_t)j;
+        sum += isnan(row[0]) ? 0.0 : row[q];
+      }
+      for (size_t r = 0; r < c->nrow; r++) {
+        double *row = x + r * (size_t)D + (size_t)j;
+        if (isnan(row[0]))
+          row[q] = sum / (double)cnt;
+      }
+    }
+  }
+}
+
 /* The dense design, N x d row-major, into *X (d set). */
 static int design(mtl__cols *c, double **X, int *d) {
-  int D = 0, rc;
-  for (int i = 0; i < c->nfeat; i++) {
-    int k = c->feat[i], w = width(c, k);
-    D += w;
-    if (c->nominal[k] && !c->levval[k] && (rc = sort_levels(c, k, w)))
-      return rc;
-  }
+  int D = 0;
+  for (int i = 0; i < c->nfeat; i++)
+    D += width(c, c->feat[i]);
   double *x = mtl__calloc(c->nrow * (size_t)D + 1, sizeof *x);
   if (!x)
     return MTL_ENOMEM;
@@ -138,13 +162,16 @@ static int design(mtl__cols *c, double **X, int *d) {
     for (int i = 0, j = 0; i < c->nfeat; i++) {
       int k = c->feat[i], w = width(c, k);
       double val = v[c->slot[k]];
-      if (w > 1)
+      if (w > 1 && !isnan(val))
         row[j + (int)val] = 1.0;
+      else if (w > 1)
+        row[j] = NAN; /* missing (missing = mean): filled below */
       else
         row[j] = val != 0 ? val : 0.0;
       j += w;
     }
   }
+  onehot_means(c, x, D);
   *X = x;
   *d = D;
   return MTL_OK;
@@ -266,6 +293,12 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
                                        : "");
   if (c->nrow > INT32_MAX)
     return mtl__err(MTL_EFORMAT, "%s: too many rows (%zu)", c->path, c->nrow);
+  for (int i = 0; i < c->nfeat; i++) { /* strings in sort order first */
+    int k = c->feat[i];
+    if (c->nominal[k] && !c->levval[k] &&
+        (rc = sort_levels(c, k, width(c, k))))
+      return rc;
+  }
   if (c->p->missing == MTL_MISSING_MEAN && (rc = impute(c)))
     return rc;
   Y = mtl__malloc(c->nrow * (size_t)c->nlab * sizeof *Y);
