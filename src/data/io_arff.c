@@ -25,7 +25,7 @@ static char zero_field[MTL__LINES_PAD + 2] = "0";
 
 typedef struct arff_attr {
   char *name;
-  int type; /* 0 numeric, 1 nominal, 2 string */
+  int type;     /* 0 numeric, 1 nominal, 2 string */
   char *levels; /* nominal: the {...} text, owned */
 } arff_attr;
 
@@ -38,11 +38,9 @@ typedef struct arff_rd {
   arff_attr *a;
 } arff_rd;
 
-
 static int bad(const arff_rd *r, const char *what, const char *tok) {
-  return mtl__err(MTL_EFORMAT, "%s:%ld: %s%s%s%s", r->path,
-                  r->L.lineno, what, tok ? " (value '" : "", tok ? tok : "",
-                  tok ? "')" : "");
+  return mtl__err(MTL_EFORMAT, "%s:%ld: %s%s%s%s", r->path, r->L.lineno, what,
+                  tok ? " (value '" : "", tok ? tok : "", tok ? "')" : "");
 }
 
 /* The next line with content into r->buf (trimmed, padded): 1, 0 at the
@@ -54,10 +52,10 @@ static int next_line(arff_rd *r, char **out) {
   while ((got = mtl__lines_next(&r->L, &line, &len)) > 0) {
     while (len && (isspace((unsigned char)line[len - 1]) || !line[len - 1]))
       len--;
-    size_t s = r->L.lineno == 1 && len >= 3 &&
-                       memcmp(line, "\xEF\xBB\xBF", 3) == 0
-                   ? 3 /* a UTF-8 byte order mark */
-                   : 0;
+    size_t s =
+        r->L.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0
+            ? 3 /* a UTF-8 byte order mark */
+            : 0;
     while (s < len && isspace((unsigned char)line[s]))
       s++;
     if (s == len || line[s] == '%')
@@ -115,14 +113,16 @@ static int attribute(arff_rd *r, char *q) {
   int type;
   if (*q == '{')
     type = 1;
-  else if (strncasecmp(q, "numeric", 7) == 0 || strncasecmp(q, "real", 4) == 0 ||
-           strncasecmp(q, "integer", 7) == 0)
+  else if (strncasecmp(q, "numeric", 7) == 0 ||
+           strncasecmp(q, "real", 4) == 0 || strncasecmp(q, "integer", 7) == 0)
     type = 0;
   else if (strncasecmp(q, "string", 6) == 0)
     type = 2;
   else
-    return bad(r, "unsupported attribute type (numeric, real, integer, "
-                  "string and {nominal} are read)", q);
+    return bad(r,
+               "unsupported attribute type (numeric, real, integer, "
+               "string and {nominal} are read)",
+               q);
   if (r->na == r->acap) {
     int nc = r->acap ? 2 * r->acap : 32;
     arff_attr *na = realloc(r->a, (size_t)nc * sizeof *na);
@@ -171,8 +171,10 @@ static int header(arff_rd *r) {
   if (!data)
     return mtl__err(MTL_EFORMAT, "%s: no @data line", r->path);
   if (r->na < 2)
-    return mtl__err(MTL_EFORMAT, "%s: %d attribute(s); need a "
-                                 "feature and a target", r->path, r->na);
+    return mtl__err(MTL_EFORMAT,
+                    "%s: %d attribute(s); need a "
+                    "feature and a target",
+                    r->path, r->na);
   return MTL_OK;
 }
 
@@ -195,8 +197,7 @@ static int levels(arff_rd *r, mtl__cols *c, int k) {
     int l = mtl__tset_get(&c->lev[k], r->fld[i], strlen(r->fld[i]));
     if (l < 0 || l != i) {
       free(b);
-      return l < 0 ? l : bad(r, "nominal attribute repeats a value",
-                             r->fld[i]);
+      return l < 0 ? l : bad(r, "nominal attribute repeats a value", r->fld[i]);
     }
     num &= mtl__cols_is_number(r->fld[i]);
   }
@@ -205,8 +206,7 @@ static int levels(arff_rd *r, mtl__cols *c, int k) {
   for (int i = 0; num && n > 0 && i < n; i++)
     c->levval[k][i] = mtl__strtod(r->fld[i], NULL);
   free(b);
-  return n < 0 ? (n == -1 ? bad(r, "unterminated quote in nominal values",
-                                NULL)
+  return n < 0 ? (n == -1 ? bad(r, "unterminated quote in nominal values", NULL)
                           : n)
                : MTL_OK;
 }
@@ -233,8 +233,10 @@ static int sparse_row(arff_rd *r, mtl__cols *c, char *q, char ***fld) {
     long k = strtol(s, &end, 10);
     if (end == s || k < 0 || k >= c->ncol || !isspace((unsigned char)*end)) {
       free(f);
-      return bad(r, "bad sparse entry (need 'index value', index 0-based "
-                    "below the attribute count)", s);
+      return bad(r,
+                 "bad sparse entry (need 'index value', index 0-based "
+                 "below the attribute count)",
+                 s);
     }
     if (k <= prev) {
       free(f);
@@ -286,8 +288,9 @@ int mtl__read_arff(const char *path, const mtl_read_params *p,
   for (int k = 0; k < r.na && !rc; k++) {
     for (int j = 0; j < k && !rc; j++)
       if (strcmp(r.a[j].name, r.a[k].name) == 0)
-        rc = mtl__err(MTL_EFORMAT, "%s: attribute '%s' is declared "
-                                   "twice (attributes %d and %d)",
+        rc = mtl__err(MTL_EFORMAT,
+                      "%s: attribute '%s' is declared "
+                      "twice (attributes %d and %d)",
                       path, r.a[k].name, j + 1, k + 1);
     if (!rc && !(c.names[k] = mtl__strdup(r.a[k].name)))
       rc = MTL_ENOMEM;

@@ -13,6 +13,7 @@
 #include "io_impl.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,20 @@ int mtl__cols_missing(const char *s) {
          strcasecmp(s, "nan") == 0;
 }
 
-/* ---- roles ---------------------------------------------------------------- */
+void mtl__cols_note(mtl__cols *c, const char *fmt, ...) {
+  size_t n = strlen(c->notes);
+  if (n + 2 >= sizeof c->notes)
+    return;
+  if (n)
+    c->notes[n++] = '\n';
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->notes + n, sizeof c->notes - n, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- roles ----------------------------------------------------------------
+ */
 
 /* The columns an item of a list names: an exact name, a 0-based index, or
  * "prefix*"; marks them in hit (ncol) and appends them to out (when not
@@ -107,8 +121,9 @@ static int spec_item(const mtl__cols *c, const char *it, size_t n,
       out[(*nout)++] = (int)k;
       found = 1;
     } else if (e != buf && !*e) {
-      return mtl__err(MTL_EINVAL, "%s: %s: column %ld is out of range (the "
-                                  "header has %d columns, 0-based)",
+      return mtl__err(MTL_EINVAL,
+                      "%s: %s: column %ld is out of range (the "
+                      "header has %d columns, 0-based)",
                       c->path, opt, k, c->ncol);
     }
   }
@@ -120,8 +135,9 @@ static int spec_item(const mtl__cols *c, const char *it, size_t n,
                             c->names[k]);
     if (h >= sizeof have)
       memcpy(have + sizeof have - 5, "...", 4);
-    return mtl__err(MTL_EINVAL, "%s: %s: no column %s '%s' in the %s header "
-                                "(columns: %s)",
+    return mtl__err(MTL_EINVAL,
+                    "%s: %s: no column %s '%s' in the %s header "
+                    "(columns: %s)",
                     c->path, opt, prefix ? "starting with" : "named", buf,
                     c->fmt, have);
   }
@@ -163,8 +179,8 @@ static int spec_list(const mtl__cols *c, const char *list, const char *opt,
 }
 
 /* One column given by name/index text or an int (-1 = none). */
-static int spec_one(const mtl__cols *c, const char *txt, int k,
-                    const char *opt, int *col) {
+static int spec_one(const mtl__cols *c, const char *txt, int k, const char *opt,
+                    int *col) {
   int n = 0, *tmp = mtl__malloc((size_t)c->ncol * sizeof *tmp), rc = MTL_OK;
   if (!tmp)
     return MTL_ENOMEM;
@@ -177,8 +193,9 @@ static int spec_one(const mtl__cols *c, const char *txt, int k,
     if (!rc)
       *col = tmp[0];
   } else if (k >= c->ncol) {
-    rc = mtl__err(MTL_EINVAL, "%s: %s %d is out of range (the header has %d "
-                              "columns, 0-based)",
+    rc = mtl__err(MTL_EINVAL,
+                  "%s: %s %d is out of range (the header has %d "
+                  "columns, 0-based)",
                   c->path, opt, k, c->ncol);
   } else {
     *col = k;
@@ -214,8 +231,10 @@ static int targets_of(mtl__cols *c, const char *t) {
     if (c->role[k] == MTL__COL_FEAT)
       c->lab[c->nlab++] = k;
   if (c->nlab < K)
-    return mtl__err(MTL_EINVAL, "%s: --targets %ld but only %d columns are "
-                                "left", c->path, K, c->nlab);
+    return mtl__err(MTL_EINVAL,
+                    "%s: --targets %ld but only %d columns are "
+                    "left",
+                    c->path, K, c->nlab);
   for (int i = 0; i < c->nlab / 2; i++) { /* file order */
     int s = c->lab[i];
     c->lab[i] = c->lab[c->nlab - 1 - i];
@@ -234,14 +253,21 @@ static int labels_default(mtl__cols *c, int label_last) {
   else if ((col = by_name(c, "label|y")) >= 0 && c->role[col])
     col = -1;
   for (int k = c->ncol - 1; !rc && col < 0 && label_last && k >= 0; k--)
-    if (c->role[k] == MTL__COL_FEAT)
+    if (c->role[k] == MTL__COL_FEAT) {
       col = k;
+      mtl__cols_note(c,
+                     "%s: the label is the last column, '%s' (choose "
+                     "with --label-col, or --targets K for the last K "
+                     "columns as targets)",
+                     c->path, c->names[k]);
+    }
   if (rc)
     return rc;
   if (col < 0)
-    return mtl__err(MTL_EFORMAT, "%s: no column named 'label' or 'y' in the "
-                                 "%s header (pass --label-col NAME|K, or "
-                                 "--targets for several target columns)",
+    return mtl__err(MTL_EFORMAT,
+                    "%s: no column named 'label' or 'y' in the "
+                    "%s header (pass --label-col NAME|K, or "
+                    "--targets for several target columns)",
                     c->path, c->fmt);
   c->lab[0] = col;
   c->nlab = 1;
@@ -268,21 +294,23 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
     int k = c->lab[i];
     if (c->role[k] != MTL__COL_FEAT)
       BAD(MTL_EINVAL, "%s: column '%s' is a target and %s", c->path,
-          c->names[k], c->role[k] == MTL__COL_TASK ? "the task column"
-                                                  : "dropped (--drop)");
+          c->names[k],
+          c->role[k] == MTL__COL_TASK ? "the task column" : "dropped (--drop)");
     c->role[k] = MTL__COL_LABEL;
   }
   if (!rc && c->nlab > 1 && c->task >= 0)
-    BAD(MTL_EINVAL, "%s: several targets (--targets) and a task column "
-                    "('%s') together are not supported (ignore it with "
-                    "--drop, or give one target)",
+    BAD(MTL_EINVAL,
+        "%s: several targets (--targets) and a task column "
+        "('%s') together are not supported (ignore it with "
+        "--drop, or give one target)",
         c->path, c->names[c->task]);
   if (!rc && p->features) {
     rc = spec_list(c, p->features, "--features", tmp, &n);
     for (int i = 0; !rc && i < n; i++)
       if (c->role[tmp[i]] != MTL__COL_FEAT)
-        BAD(MTL_EINVAL, "%s: --features names column '%s', which is the "
-                        "task, a target or dropped",
+        BAD(MTL_EINVAL,
+            "%s: --features names column '%s', which is the "
+            "task, a target or dropped",
             c->path, c->names[tmp[i]]);
     for (int k = 0; !rc && k < c->ncol; k++)
       if (c->role[k] == MTL__COL_FEAT)
@@ -295,8 +323,10 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
         c->feat[c->nfeat++] = k;
   }
   if (!rc && c->nfeat < 1)
-    BAD(MTL_EFORMAT, "%s: no feature columns left (%d columns in the %s "
-                     "header)", c->path, c->ncol, c->fmt);
+    BAD(MTL_EFORMAT,
+        "%s: no feature columns left (%d columns in the %s "
+        "header)",
+        c->path, c->ncol, c->fmt);
   c->m = 0;
   for (int k = 0; k < c->ncol; k++)
     c->slot[k] = c->role[k] == MTL__COL_FEAT || c->role[k] == MTL__COL_LABEL
@@ -307,7 +337,8 @@ done:
   return rc;
 }
 
-/* ---- rows ----------------------------------------------------------------- */
+/* ---- rows -----------------------------------------------------------------
+ */
 
 /* 1 when s is a whole finite or infinite number. */
 int mtl__cols_is_number(const char *s) {
@@ -322,11 +353,12 @@ int mtl__cols_is_number(const char *s) {
 static int missing_at(mtl__cols *c, long lineno, int k, const char *tok) {
   int pol = c->p->missing;
   if (pol == MTL_MISSING_ERROR)
-    return mtl__err(MTL_EFORMAT, "%s:%ld: %s in column '%s'%s (value "
-                                 "'%s'); a missing value: pass --missing "
-                                 "drop or mean",
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%ld: %s in column '%s'%s (value "
+                    "'%s'); a missing value: pass --missing "
+                    "drop or mean",
                     c->path, lineno,
-                    c->role[k] == MTL__COL_LABEL ? "missing label"
+                    c->role[k] == MTL__COL_LABEL  ? "missing label"
                     : c->role[k] == MTL__COL_TASK ? "missing task"
                     : strcasecmp(tok, "nan") == 0 ? "value"
                                                   : "missing value",
@@ -342,20 +374,23 @@ static int cell_value(mtl__cols *c, long lineno, int k, const char *tok,
   if (!c->nominal[k]) {
     *x = mtl__strtod(tok, &e);
     if (e == tok || *e)
-      return mtl__err(MTL_EFORMAT, "%s:%ld: bad number in column '%s' "
-                                   "(value '%s')",
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%ld: bad number in column '%s' "
+                      "(value '%s')",
                       c->path, lineno, c->names[k], tok);
     if (!isfinite(*x))
-      return mtl__err(MTL_EFORMAT, "%s:%ld: value in column '%s' is not "
-                                   "finite (value '%s')",
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%ld: value in column '%s' is not "
+                      "finite (value '%s')",
                       c->path, lineno, c->names[k], tok);
     return MTL_OK;
   }
   int l = c->fixed[k] ? mtl__tset_find(&c->lev[k], tok, strlen(tok))
                       : mtl__tset_get(&c->lev[k], tok, strlen(tok));
   if (l == -1)
-    return mtl__err(MTL_EFORMAT, "%s:%ld: value '%s' of column '%s' is "
-                                 "not one of its declared values",
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%ld: value '%s' of column '%s' is "
+                    "not one of its declared values",
                     c->path, lineno, tok, c->names[k]);
   if (l < 0)
     return l;
@@ -383,8 +418,9 @@ static int grow(mtl__cols *c) {
 int mtl__cols_row(mtl__cols *c, long lineno, char **fld, int n) {
   int rc = MTL_OK, drop = 0;
   if (n != c->ncol)
-    return mtl__err(MTL_EFORMAT, "%s:%ld: wrong column count: %d "
-                                 "columns, header has %d",
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%ld: wrong column count: %d "
+                    "columns, header has %d",
                     c->path, lineno, n, c->ncol);
   if ((rc = grow(c)))
     return rc;

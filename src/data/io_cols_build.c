@@ -7,23 +7,9 @@
 #include "io_impl.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Appends a note line to c->notes (added to the dataset at the end). */
-static void note(mtl__cols *c, const char *fmt, ...) {
-  size_t n = strlen(c->notes);
-  if (n + 2 >= sizeof c->notes)
-    return;
-  if (n)
-    c->notes[n++] = '\n';
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(c->notes + n, sizeof c->notes - n, fmt, ap);
-  va_end(ap);
-}
 
 static void add_notes(const mtl__cols *c, mtl_dataset *ds) {
   for (const char *q = c->notes; *q;) {
@@ -57,8 +43,9 @@ static int impute(mtl__cols *c) {
     if (!miss)
       continue;
     if (!cnt)
-      return mtl__err(MTL_EFORMAT, "%s: column '%s' has no value at all; "
-                                   "nothing to impute (drop it with --drop)",
+      return mtl__err(MTL_EFORMAT,
+                      "%s: column '%s' has no value at all; "
+                      "nothing to impute (drop it with --drop)",
                       c->path, c->names[c->feat[i]]);
     for (size_t r = 0; r < c->nrow && width(c, c->feat[i]) == 1; r++) {
       double *x = &c->v[r * (size_t)c->m + (size_t)s];
@@ -68,8 +55,9 @@ static int impute(mtl__cols *c) {
     filled += miss; /* one 0/1 feature per value: onehot_means() */
   }
   if (filled)
-    note(c, "%s: %zu missing feature values replaced by their column's mean",
-         c->path, filled);
+    mtl__cols_note(
+        c, "%s: %zu missing feature values replaced by their column's mean",
+        c->path, filled);
   return MTL_OK;
 }
 
@@ -108,14 +96,17 @@ static int sort_levels(mtl__cols *c, int k, int w) {
       *v = rank[(int)*v];
   }
   if (w > 1)
-    note(c, "%s: column '%s' holds %d strings: one 0/1 feature per value, "
-            "in %s order ('%s', '%s', ...)",
-         c->path, c->names[k], n, c->fixed[k] ? "declared" : "sort",
-         ord[0].key, ord[1].key);
+    mtl__cols_note(
+        c,
+        "%s: column '%s' holds %d strings: one 0/1 feature per value, "
+        "in %s order ('%s', '%s', ...)",
+        c->path, c->names[k], n, c->fixed[k] ? "declared" : "sort", ord[0].key,
+        ord[1].key);
   else
-    note(c, "%s: column '%s' holds %d string%s: coded 0/1 ('%s' = 0%s%s%s)",
-         c->path, c->names[k], n, n == 1 ? "" : "s", ord[0].key,
-         n > 1 ? ", '" : "", n > 1 ? ord[1].key : "", n > 1 ? "' = 1" : "");
+    mtl__cols_note(
+        c, "%s: column '%s' holds %d string%s: coded 0/1 ('%s' = 0%s%s%s)",
+        c->path, c->names[k], n, n == 1 ? "" : "s", ord[0].key,
+        n > 1 ? ", '" : "", n > 1 ? ord[1].key : "", n > 1 ? "' = 1" : "");
   free(ord);
   free(rank);
   return MTL_OK;
@@ -188,16 +179,18 @@ static int target(mtl__cols *c, int i, double *y) {
     return MTL_OK;
   const mtl__tset *L = &c->lev[k];
   if (L->T != 2)
-    return mtl__err(MTL_EFORMAT, "%s: target column '%s' holds %d "
-                                 "distinct strings ('%s'%s); a target needs "
-                                 "numbers or exactly two values",
-                    c->path, c->names[k], L->T,
-                    L->T ? L->t[0].key : "", L->T > 1 ? ", ..." : "");
+    return mtl__err(MTL_EFORMAT,
+                    "%s: target column '%s' holds %d "
+                    "distinct strings ('%s'%s); a target needs "
+                    "numbers or exactly two values",
+                    c->path, c->names[k], L->T, L->T ? L->t[0].key : "",
+                    L->T > 1 ? ", ..." : "");
   int hi = c->fixed[k] ? 1 : strcmp(L->t[1].key, L->t[0].key) > 0;
   for (size_t r = 0; r < c->nrow; r++)
     y[r] = y[r] == (double)hi ? 1.0 : -1.0;
-  note(c, "%s: column '%s': labels {%s,%s} mapped to {-1,+1} ('%s' -> +1)",
-       c->path, c->names[k], L->t[!hi].key, L->t[hi].key, L->t[hi].key);
+  mtl__cols_note(
+      c, "%s: column '%s': labels {%s,%s} mapped to {-1,+1} ('%s' -> +1)",
+      c->path, c->names[k], L->t[!hi].key, L->t[hi].key, L->t[hi].key);
   return MTL_OK;
 }
 
@@ -259,9 +252,9 @@ static int by_task(mtl__cols *c, const double *X, int d, const double *y,
   int64_t nnz = 0;
   for (size_t e = 0; e < c->nrow * (size_t)d; e++)
     nnz += X[e] != 0;
-  int sparse = c->p->sparse == 1 ||
-               (c->p->sparse < 0 &&
-                (double)nnz < 0.25 * (double)c->nrow * (double)d);
+  int sparse =
+      c->p->sparse == 1 ||
+      (c->p->sparse < 0 && (double)nnz < 0.25 * (double)c->nrow * (double)d);
   for (int t = 0; t < T && !rc && sparse; t++)
     rc = to_sparse(&tk[t], d);
   free(ord);
@@ -283,20 +276,19 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
   int d = 0, rc = MTL_OK;
   *out = NULL;
   if (c->dropped)
-    note(c, "%s: %zu row%s with a missing %s dropped (--missing %s)",
-         c->path, c->dropped, c->dropped == 1 ? "" : "s",
-         c->p->missing == MTL_MISSING_DROP ? "value" : "label or task",
-         c->p->missing == MTL_MISSING_DROP ? "drop" : "mean");
+    mtl__cols_note(c, "%s: %zu row%s with a missing %s dropped (--missing %s)",
+                   c->path, c->dropped, c->dropped == 1 ? "" : "s",
+                   c->p->missing == MTL_MISSING_DROP ? "value"
+                                                     : "label or task",
+                   c->p->missing == MTL_MISSING_DROP ? "drop" : "mean");
   if (c->nrow == 0)
     return mtl__err(MTL_EFORMAT, "%s: no samples found%s", c->path,
-                    c->dropped ? " (every row had a missing value)"
-                                       : "");
+                    c->dropped ? " (every row had a missing value)" : "");
   if (c->nrow > INT32_MAX)
     return mtl__err(MTL_EFORMAT, "%s: too many rows (%zu)", c->path, c->nrow);
   for (int i = 0; i < c->nfeat; i++) { /* strings in sort order first */
     int k = c->feat[i];
-    if (c->nominal[k] && !c->levval[k] &&
-        (rc = sort_levels(c, k, width(c, k))))
+    if (c->nominal[k] && !c->levval[k] && (rc = sort_levels(c, k, width(c, k))))
       return rc;
   }
   if (c->p->missing == MTL_MISSING_MEAN && (rc = impute(c)))
@@ -313,8 +305,8 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
   free(c->v); /* the rows are in X and Y now: one copy less at the peak */
   c->v = NULL;
   if (!rc && c->p->dim && c->p->dim != d)
-    rc = mtl__err(MTL_EDIM, "%s: %d feature columns but dim = %d", c->path,
-                  d, c->p->dim);
+    rc = mtl__err(MTL_EDIM, "%s: %d feature columns but dim = %d", c->path, d,
+                  c->p->dim);
   if (!rc && c->nlab > 1) {
     rc = mtl__io_shared(c->path, d, (int)c->nrow, X, c->nlab, Y, names,
                         c->p->kind, out);

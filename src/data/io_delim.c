@@ -143,8 +143,8 @@ static int next_row(delim_rd *r) {
       return MTL_ENOMEM;
     int n = mtl__cols_split(b, r->delim, 0, &r->fld, &r->fcap);
     if (n == -1)
-      return mtl__err(MTL_EFORMAT, "%s:%ld: unterminated quote",
-                      r->path, r->L.lineno);
+      return mtl__err(MTL_EFORMAT, "%s:%ld: unterminated quote", r->path,
+                      r->L.lineno);
     return n;
   }
   return got;
@@ -161,8 +161,10 @@ static int header(delim_rd *r, mtl__cols *c, const mtl_read_params *p) {
     ;
   if (got <= 0)
     return got < 0 ? got
-                   : mtl__err(MTL_EFORMAT, "%s: empty file (no header "
-                                           "row)", r->path);
+                   : mtl__err(MTL_EFORMAT,
+                              "%s: empty file (no header "
+                              "row)",
+                              r->path);
   if (r->L.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
     line += 3; /* a UTF-8 byte order mark */
     len -= 3;
@@ -172,26 +174,30 @@ static int header(delim_rd *r, mtl__cols *c, const mtl_read_params *p) {
   if (!b)
     return MTL_ENOMEM;
   if ((n = mtl__cols_split(b, r->delim, 0, &r->fld, &r->fcap)) < 0)
-    return n == -1 ? mtl__err(MTL_EFORMAT, "%s:%ld: unterminated quote "
-                                           "in the header",
+    return n == -1 ? mtl__err(MTL_EFORMAT,
+                              "%s:%ld: unterminated quote "
+                              "in the header",
                               r->path, r->L.lineno)
                    : n;
   if ((rc = mtl__cols_init(c, r->path, "CSV", p, n)))
     return rc;
   r->header = 0;
   for (int k = 0; k < n; k++)
-    r->header |= !mtl__cols_is_number(r->fld[k]) &&
-                 !mtl__cols_missing(r->fld[k]);
+    r->header |=
+        !mtl__cols_is_number(r->fld[k]) && !mtl__cols_missing(r->fld[k]);
   for (int k = 0; k < n; k++) {
     char nm[32];
     snprintf(nm, sizeof nm, "col%d", k);
     if (r->header && !r->fld[k][0])
-      return mtl__err(MTL_EFORMAT, "%s:%ld: header column %d has an "
-                                   "empty name", r->path, r->L.lineno, k + 1);
+      return mtl__err(MTL_EFORMAT,
+                      "%s:%ld: header column %d has an "
+                      "empty name",
+                      r->path, r->L.lineno, k + 1);
     for (int j = 0; r->header && j < k; j++)
       if (strcmp(c->names[j], r->fld[k]) == 0)
-        return mtl__err(MTL_EFORMAT, "%s:%ld: duplicate header name "
-                                     "(value '%s') in columns %d and %d",
+        return mtl__err(MTL_EFORMAT,
+                        "%s:%ld: duplicate header name "
+                        "(value '%s') in columns %d and %d",
                         r->path, r->L.lineno, r->fld[k], j + 1, k + 1);
     if (!(c->names[k] = mtl__strdup(r->header ? r->fld[k] : nm)))
       return MTL_ENOMEM;
@@ -204,7 +210,8 @@ static int header(delim_rd *r, mtl__cols *c, const mtl_read_params *p) {
     size_t k = strlen(c->notes);
     snprintf(c->notes + k, sizeof c->notes - k,
              "%s%s: no header row (line %ld is all numbers): columns named "
-             "col0..col%d", k ? "\n" : "", r->path, r->L.lineno, n - 1);
+             "col0..col%d",
+             k ? "\n" : "", r->path, r->L.lineno, n - 1);
   }
   return MTL_OK;
 }
@@ -213,22 +220,24 @@ static int header(delim_rd *r, mtl__cols *c, const mtl_read_params *p) {
  * the error names the word's line and value. */
 static int mixed(const char *path, long wline, const char *col,
                  const char *word, long nline) {
-  return mtl__err(MTL_EFORMAT, "%s:%ld: bad number in column '%s' (value "
-                               "'%s'); the column holds numbers (line %ld)",
+  return mtl__err(MTL_EFORMAT,
+                  "%s:%ld: bad number in column '%s' (value "
+                  "'%s'); the column holds numbers (line %ld)",
                   path, wline, col, word, nline);
 }
 
 /* First pass: which used columns hold strings (then nominal). */
 static int scan(delim_rd *r, mtl__cols *c) {
   size_t K = (size_t)c->ncol;
-  long *nline = mtl__calloc(K, sizeof *nline), *sline =
-                    mtl__calloc(K, sizeof *sline);
+  long *nline = mtl__calloc(K, sizeof *nline),
+       *sline = mtl__calloc(K, sizeof *sline);
   char **sval = mtl__calloc(K, sizeof *sval);
   int n = 0, rc = nline && sline && sval ? MTL_OK : MTL_ENOMEM;
   while (!rc && (n = next_row(r)) > 0) {
     if (n != c->ncol) {
-      rc = mtl__err(MTL_EFORMAT, "%s:%ld: wrong column count: %d columns, "
-                                 "header has %d",
+      rc = mtl__err(MTL_EFORMAT,
+                    "%s:%ld: wrong column count: %d columns, "
+                    "header has %d",
                     r->path, r->L.lineno, n, c->ncol);
       break;
     }

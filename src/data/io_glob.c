@@ -1,11 +1,11 @@
 /*
  * io_glob.c -- a glob(3) pattern of files ("tasks/task_?.txt"), one
  * dataset: each file is read on its own (same options, format per file)
- * and its tasks are appended in the order of the sorted file names.  A file of one task
- * gives a task named after the file (its name without the folder and
- * extension); a file of several tasks gives "file/task".  Files of other
- * dimensions are read again with the largest (text files: absent trailing
- * features are zeros); dense files must agree.
+ * and its tasks are appended in the order of the sorted file names.  A
+ * file of one task gives a task named after the file (its name without
+ * the folder and extension); a file of several tasks gives "file/task".
+ * Files of other dimensions are read again with the largest (text files:
+ * absent trailing features are zeros); dense files must agree.
  */
 #include "io_impl.h"
 
@@ -33,15 +33,14 @@ static int append(mtl_dataset *dst, mtl_dataset *src, const char *path) {
     if (src->T == 1)
       snprintf(name, sizeof name, "%s", st);
     else
-      snprintf(name, sizeof name, "%s/%s", st,
-               q->name ? q->name : "task");
+      snprintf(name, sizeof name, "%s/%s", st, q->name ? q->name : "task");
     int rc;
     if (q->X) {
       rc = mtl__dataset_adopt_dense(dst, q->n, q->X, q->y, q->kind, name);
       q->X = NULL;
     } else {
-      rc = mtl__dataset_adopt_csr(dst, q->n, q->indptr, q->indices,
-                                  q->values, q->y, q->kind, name);
+      rc = mtl__dataset_adopt_csr(dst, q->n, q->indptr, q->indices, q->values,
+                                  q->y, q->kind, name);
       q->indptr = NULL;
       q->indices = NULL;
       q->values = NULL;
@@ -67,9 +66,10 @@ static int read_all(glob_t *g, const mtl_read_params *p, mtl_dataset **dss,
     if (rc)
       return rc;
     if (dss[i]->shared)
-      return mtl__err(MTL_EUNSUPPORTED, "%s: several targets sharing X "
-                                        "cannot be merged with other files "
-                                        "(read this file alone)",
+      return mtl__err(MTL_EUNSUPPORTED,
+                      "%s: several targets sharing X "
+                      "cannot be merged with other files "
+                      "(read this file alone)",
                       g->gl_pathv[i]);
     if (i && dss[i]->d != *dmax)
       *same = 0;
@@ -90,8 +90,10 @@ int mtl__read_glob(const char *pattern, const mtl_read_params *p,
   int rc = glob(pattern, GLOB_ERR, NULL, &g), dmax = 0, same = 1;
   *out = NULL;
   if (rc == GLOB_NOMATCH)
-    return mtl__err(MTL_EIO, "%s: cannot open: no file matches this "
-                             "pattern", pattern);
+    return mtl__err(MTL_EIO,
+                    "%s: cannot open: no file matches this "
+                    "pattern",
+                    pattern);
   if (rc)
     return mtl__err(MTL_EIO, "%s: cannot list the files of this pattern",
                     pattern);
@@ -111,8 +113,8 @@ int mtl__read_glob(const char *pattern, const mtl_read_params *p,
   for (size_t i = 0; i < g.gl_pathc && !rc; i++)
     rc = append(ds, dss[i], g.gl_pathv[i]);
   if (!rc)
-    mtl__dataset_note(ds, "%s: %zu files, read one by one: %d tasks",
-                      pattern, g.gl_pathc, ds->T);
+    mtl__dataset_note(ds, "%s: %zu files, read one by one: %d tasks", pattern,
+                      g.gl_pathc, ds->T);
   free_all(dss, g.gl_pathc);
   free(dss);
   globfree(&g);

@@ -203,6 +203,9 @@ int mtl__cols_is_number(const char *s);
 /* Parses one data row of n fields (each NUL-terminated with
  * MTL__LINES_PAD readable bytes after it). */
 int mtl__cols_row(mtl__cols *c, long lineno, char **fld, int n);
+/* Appends a note line to c->notes (added to the dataset at the end). */
+void mtl__cols_note(mtl__cols *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* The rows as a dataset (see io_cols_build.c). */
 int mtl__cols_build(mtl__cols *c, mtl_dataset **out);
 /* Splits line (NUL-terminated, modified) at delim outside quotes ('"',

@@ -28,8 +28,9 @@ static int target_kind(mtl_dataset *ds, int t, const char *where, int want) {
   if (map.on && k == MTL_TASK_CLASSIFICATION) {
     for (int i = 0; i < q->n; i++)
       q->y[i] = q->y[i] == map.hi ? 1.0 : -1.0;
-    mtl__dataset_note(ds, "%s: target %d (%s): labels {%.17g,%.17g} mapped "
-                          "to {-1,+1} (%.17g -> +1)",
+    mtl__dataset_note(ds,
+                      "%s: target %d (%s): labels {%.17g,%.17g} mapped "
+                      "to {-1,+1} (%.17g -> +1)",
                       where, t + 1, q->name ? q->name : "?", map.lo, map.hi,
                       map.hi);
   }
@@ -65,8 +66,9 @@ int mtl__io_shared(const char *path, int d, int N, const double *X, int T,
     mtl_dataset_free(ds);
     return rc;
   }
-  mtl__dataset_note(ds, "%s: %d targets sharing one X (%d samples x %d "
-                        "features, stored once)",
+  mtl__dataset_note(ds,
+                    "%s: %d targets sharing one X (%d samples x %d "
+                    "features, stored once)",
                     path, T, N, d);
   *out = ds;
   return MTL_OK;
@@ -75,8 +77,7 @@ int mtl__io_shared(const char *path, int d, int N, const double *X, int T,
 /* 1 when y is a numeric matrix with more than one row and column. */
 int mtl__io_is_matrix(const mtl__arr *y) {
   size_t r, c;
-  return y->kind == MTL__ARR_NUM && mtl__arr_view2(y, &r, &c) && r > 1 &&
-         c > 1;
+  return y->kind == MTL__ARR_NUM && mtl__arr_view2(y, &r, &c) && r > 1 && c > 1;
 }
 
 /* X (N x d, or d x N) and Y (N x T, or T x N): the T columns of Y are the
@@ -90,8 +91,10 @@ int mtl__io_layout_multi(const mtl__io_vars *v, mtl_dataset **out) {
   if (v->Y->kind != MTL__ARR_NUM)
     return mtl__io_unsupported(yw, v->Y, "a numeric N x T matrix");
   if (!mtl__arr_view2(v->Y, &r, &c))
-    return mtl__err(MTL_EDIM, "%s: multi-target Y must be a 2-D N x T "
-                              "matrix", yw);
+    return mtl__err(MTL_EDIM,
+                    "%s: multi-target Y must be a 2-D N x T "
+                    "matrix",
+                    yw);
   if (v->X->kind == MTL__ARR_NUM || v->X->kind == MTL__ARR_SPARSE)
     mtl__arr_view2(v->X, &xr, &xc);
   int sic = v->p->samples_in_columns;
@@ -110,13 +113,16 @@ int mtl__io_layout_multi(const mtl__io_vars *v, mtl_dataset **out) {
   mtl__io_task all = {0};
   double *Y = mtl__malloc(N * T * sizeof *Y);
   rc = Y ? mtl__io_design_rows(&D, NULL, N, 1, &all) : MTL_ENOMEM;
-  size_t s0 = mtl__arr_stride(v->Y, ytrans), s1 = mtl__arr_stride(v->Y, !ytrans);
+  size_t s0 = mtl__arr_stride(v->Y, ytrans),
+         s1 = mtl__arr_stride(v->Y, !ytrans);
   for (size_t t = 0; t < T && !rc; t++)
     for (size_t i = 0; i < N && !rc; i++) {
       double y = v->Y->data[i * s0 + t * s1];
       if (!isfinite(y))
-        rc = mtl__err(MTL_EFORMAT, "%s: sample %zu, target %zu: value %g is "
-                                   "not finite", yw, i + 1, t + 1, y);
+        rc = mtl__err(MTL_EFORMAT,
+                      "%s: sample %zu, target %zu: value %g is "
+                      "not finite",
+                      yw, i + 1, t + 1, y);
       Y[t * N + i] = y;
     }
   if (!rc && T > INT32_MAX)
