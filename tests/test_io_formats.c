@@ -354,6 +354,16 @@ static void test_labels(void) {
     CHECK(has_note(ds, "labels {5,7} mapped to {-1,+1} (7 -> +1)"));
     mtl_dataset_free(ds);
   }
+  /* 0 and -1 among other values are real targets, not a mixed label set */
+  f = write_file("lreg.txt", "a -1 1:1\na 0 1:2\nb 1 1:3\nb 5 1:1\n");
+  ds = read_ok(f, NULL);
+  if (ds) {
+    CHECK(mtl_dataset_task_kind(ds, 0) == MTL_TASK_REGRESSION);
+    CHECK_CLOSE(mtl_dataset_task_y(ds, 0)[0], -1.0, 0);
+    mtl_dataset_free(ds);
+  }
+  f = write_file("lmix.txt", "a -1 1:1\na 0 1:2\nb 1 1:3\n");
+  expect_fail(f, NULL, MTL_EFORMAT, "mixed label sets", NULL);
   f = write_file("lpm.txt", "a -1 1:1\na 1 1:2\n");
   ds = read_ok(f, NULL);
   if (ds) {

@@ -157,7 +157,7 @@ int mtl__labels_pooled(const char *path, const mtl__label_sum *ls,
   }
   if (want == MTL_TASK_REGRESSION)
     return MTL_TASK_REGRESSION;
-  if (t0 >= 0 && tm >= 0 && (to < 0 || nv > 2))
+  if (t0 >= 0 && tm >= 0 && to < 0) /* {-1,0} or {-1,0,+1} */
     return mtl__err(MTL_EFORMAT,
                     "%s: mixed label sets {0,1} and {-1,+1}: %s sample %d "
                     "has 0 but %s sample %d has -1 (pass kind = regression "
