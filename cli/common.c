@@ -112,8 +112,9 @@ void cli_read_opts(opts *o, cli_read *r) {
               "CSV/ARFF: label column, by name or 0-based index")
       ->def = "CSV: the column named label or y; ARFF: the last";
   opts_string(o, "targets", 0, &r->targets, "LIST|K",
-              "CSV/ARFF: several target columns (names, indices, prefix*) "
-              "or the last K: T tasks sharing X")
+              "several targets, T tasks sharing X: CSV/ARFF columns (names, "
+              "indices, prefix*) or the last K; .mat/.npz: the last K "
+              "columns of one matrix (--x-var or the only variable)")
       ->def = "one label column";
   opts_string(o, "features", 0, &r->features, "LIST",
               "CSV/ARFF: feature columns (names, indices, prefix*)")

@@ -111,6 +111,29 @@ static void test_multi_npz_mat(void) {
     CHECK_CLOSE(xval(ds, 0, 2, 1), 2.5, 0);
     mtl_dataset_free(ds);
   }
+  /* one matrix whose last K columns are the targets (Sarcos) */
+  double M[6 * 5];
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 5; j++)
+      M[j * 6 + i] = 10 * i + j; /* column-major 6 x 5 */
+  matvar_t *mv[1] = {mdouble("sarcos_inv", 6, 5, M)};
+  p = defp();
+  p.targets = "2";
+  ds = read_ok(write_mat("sarcos.mat", mv, 1), &p);
+  if (ds) {
+    CHECK(mtl_dataset_is_shared(ds) && mtl_dataset_ntasks(ds) == 2);
+    CHECK(mtl_dataset_dim(ds) == 3 && mtl_dataset_task_n(ds, 0) == 6);
+    CHECK_CLOSE(mtl_dataset_task_y(ds, 1)[5], 54.0, 0);
+    CHECK_CLOSE(xval(ds, 0, 4, 2), 42.0, 0);
+    CHECK(has_note(ds, "the last 2 of 5 columns are the targets"));
+    mtl_dataset_free(ds);
+  }
+  p.targets = "y1,y2";
+  expect_fail(tpath("sarcos.mat"), &p, MTL_EINVAL, "targets is a count K",
+              NULL);
+  p.targets = "5";
+  expect_fail(tpath("sarcos.mat"), &p, MTL_EDIM, "has 5 columns; targets = 5 "
+                                                 "leaves no feature", NULL);
   /* forced layout needs a 2-D Y whose rows or columns match X */
   double Yb[14] = {0};
   member bad[2] = {{"X", "<f8", "(6, 3)", 0, X, sizeof X},

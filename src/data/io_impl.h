@@ -115,6 +115,13 @@ int mtl__io_is_matrix(const mtl__arr *y);
 /* X and a target matrix Y (N x T): T tasks sharing X (MULTITARGET). */
 int mtl__io_layout_multi(const mtl__io_vars *v, mtl_dataset **out);
 
+/* params.targets = "K" on a .mat/.npz file: one matrix (x_var, or the
+ * file's only variable), N x (d + K), samples in rows, whose last K
+ * columns are the targets of K tasks sharing the others (Sarcos's
+ * sarcos_inv); any other targets value is MTL_EINVAL. */
+int mtl__io_read_split(mtl__varsrc *s, const mtl_read_params *p,
+                       mtl_dataset **out);
+
 /* ---- the tasks of a text or CSV file (io_tasks.c) ------------------------- */
 
 /* One task of a text or CSV file: its key, what the text reader's first

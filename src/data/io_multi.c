@@ -135,3 +135,66 @@ int mtl__io_layout_multi(const mtl__io_vars *v, mtl_dataset **out) {
   free(Y);
   return rc;
 }
+
+/* Columns [c0, c0 + w) of the r x c matrix M as a fresh column-major
+ * array. */
+static int columns(const mtl__arr *M, size_t r, size_t c0, size_t w,
+                   mtl__arr *out) {
+  memset(out, 0, sizeof *out);
+  out->kind = MTL__ARR_NUM;
+  out->rank = 2;
+  out->dims[0] = r;
+  out->dims[1] = w;
+  out->colmajor = 1;
+  snprintf(out->cls, sizeof out->cls, "%s", M->cls);
+  out->data = mtl__malloc((r * w + 1) * sizeof *out->data);
+  if (!out->data)
+    return MTL_ENOMEM;
+  size_t s0 = mtl__arr_stride(M, 0), s1 = mtl__arr_stride(M, 1);
+  for (size_t j = 0; j < w; j++)
+    for (size_t i = 0; i < r; i++)
+      out->data[j * r + i] = M->data[i * s0 + (c0 + j) * s1];
+  return MTL_OK;
+}
+
+int mtl__io_read_split(mtl__varsrc *s, const mtl_read_params *p,
+                       mtl_dataset **out) {
+  char *e, where[1200];
+  long K = strtol(p->targets, &e, 10);
+  const char *name = p->x_var ? p->x_var : s->names[0];
+  mtl__arr M = {0}, X = {0}, Y = {0};
+  size_t r, c;
+  if (e == p->targets || *e || K < 1 || (!p->x_var && s->nvars != 1))
+    return mtl__err(MTL_EINVAL,
+                    "%s: targets = '%s': in a .mat/.npz file, targets is a "
+                    "count K (the last K columns of one matrix: x_var, or "
+                    "the file's only variable); a separate target matrix "
+                    "is named by y_var",
+                    s->path, p->targets);
+  mtl__io_where(where, sizeof where, s->path, name, 0);
+  int rc = s->load(s, name, &M);
+  if (!rc && (M.kind != MTL__ARR_NUM || !mtl__arr_view2(&M, &r, &c)))
+    rc = mtl__io_unsupported(where, &M, "a numeric N x (d + K) matrix");
+  if (!rc && (size_t)K >= c)
+    rc = mtl__err(MTL_EDIM, "%s: has %zu columns; targets = %ld leaves no "
+                            "feature", where, c, K);
+  if (!rc)
+    rc = columns(&M, r, 0, c - (size_t)K, &X);
+  if (!rc)
+    rc = columns(&M, r, c - (size_t)K, (size_t)K, &Y);
+  if (!rc) {
+    mtl_read_params q = *p;
+    q.samples_in_columns = 0;
+    mtl__io_vars v = {.path = s->path, .p = &q, .xn = name, .yn = name,
+                      .X = &X, .Y = &Y};
+    rc = mtl__io_layout_multi(&v, out);
+  }
+  if (!rc)
+    mtl__dataset_note(*out, "%s: the last %ld of %zu columns are the "
+                            "targets, the others the features",
+                      where, K, c);
+  mtl__arr_clear(&M);
+  mtl__arr_clear(&X);
+  mtl__arr_clear(&Y);
+  return rc;
+}

@@ -530,6 +530,8 @@ static int read_design(const mtl__varsrc *s, const mtl_read_params *p,
 
 int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
                       mtl_dataset **out) {
+  if (p->targets && !p->y_var) /* one matrix, the targets last */
+    return mtl__io_read_split(s, p, out);
   mtl__io_vars v = {.path = s->path, .p = p};
   char note[600] = "";
   int rc = choose_vars(s, p, &v, note, sizeof note), single = 0;
