@@ -42,7 +42,9 @@ typedef struct cli_read {
   const char *format, *layout, *storage, *kind;
   const char *x_var, *y_var, *task_var;
   int orient; /* -1 guess, 1 samples in columns, 0 in rows */
-  int task_col, label_col, dim;
+  const char *task_col, *label_col; /* name or 0-based index */
+  const char *targets, *features, *drop, *delimiter, *missing;
+  int dim;
 } cli_read;
 
 void cli_read_init(cli_read *r);

@@ -60,8 +60,10 @@ void cli_note(const char *fmt, ...) {
 
 /* ---- data reading ---------------------------------------------------------- */
 
-#define FORMATS "auto|mat|npz|text|csv"
-#define LAYOUTS "auto|cell|task-start|task-id|onevsrest|stacked"
+#define FORMATS "auto|mat|npz|text|csv|arff"
+#define LAYOUTS "auto|cell|task-start|task-id|onevsrest|stacked|multitarget"
+#define DELIMS "auto|comma|semicolon|tab"
+#define MISSINGS "error|drop|mean"
 #define STORAGES "auto|sparse|dense"
 #define KINDS "auto|regression|classification"
 
@@ -73,24 +75,26 @@ void cli_read_init(cli_read *r) {
   r->layout = "auto";
   r->storage = "auto";
   r->kind = "auto";
+  r->delimiter = "auto";
+  r->missing = "error";
   r->x_var = p.x_var;
   r->y_var = p.y_var;
   r->task_var = p.task_var;
   r->orient = p.samples_in_columns;
-  r->task_col = p.task_col;
-  r->label_col = p.label_col;
   r->dim = p.dim;
 }
 
 void cli_read_opts(opts *o, cli_read *r) {
   opts_section(o, "Data reading");
   opts_choice(o, "format", 0, &r->format, FORMATS,
-              "file format; auto = by extension (.mat .npz .csv, else text)");
+              "file format; auto = by extension (.mat .npz .csv .tsv "
+              ".arff), else by content, else text");
   opts_choice(o, "layout", 0, &r->layout, LAYOUTS,
               "layout of the tasks in .mat/.npz files");
   opts_string(o, "x-var", 0, &r->x_var, "NAME", "name of the X variable")
       ->def = "try X, x, feature, xs, data";
-  opts_string(o, "y-var", 0, &r->y_var, "NAME", "name of the y variable")
+  opts_string(o, "y-var", 0, &r->y_var, "NAME",
+              "name of the y variable (an N x T matrix: T targets sharing X)")
       ->def = "try Y, y, label, ys";
   opts_string(o, "task-var", 0, &r->task_var, "NAME",
               "task start / task id variable")
@@ -101,12 +105,29 @@ void cli_read_opts(opts *o, cli_read *r) {
   opts_flag(o, "samples-in-rows", 0, &r->orient, 0,
             "X is N x d (one sample per row)")
       ->def = "guess from y's length";
-  opts_int(o, "task-col", 0, &r->task_col, "K", -1, 1e9,
-           "CSV: 0-based column of the task id")
-      ->def = "the column named task";
-  opts_int(o, "label-col", 0, &r->label_col, "K", -1, 1e9,
-           "CSV: 0-based column of the label")
-      ->def = "the column named label or y";
+  opts_string(o, "task-col", 0, &r->task_col, "COL",
+              "CSV/ARFF: task id column, by name or 0-based index")
+      ->def = "the column named task; none = one task";
+  opts_string(o, "label-col", 0, &r->label_col, "COL",
+              "CSV/ARFF: label column, by name or 0-based index")
+      ->def = "CSV: the column named label or y; ARFF: the last";
+  opts_string(o, "targets", 0, &r->targets, "LIST|K",
+              "several targets, T tasks sharing X: CSV/ARFF columns (names, "
+              "indices, prefix*) or the last K; .mat/.npz: the last K "
+              "columns of one matrix (--x-var or the only variable)")
+      ->def = "one label column";
+  opts_string(o, "features", 0, &r->features, "LIST",
+              "CSV/ARFF: feature columns (names, indices, prefix*)")
+      ->def = "every other column";
+  opts_string(o, "drop", 0, &r->drop, "LIST",
+              "CSV/ARFF: columns to ignore (names, indices, prefix*)")
+      ->def = "none";
+  opts_choice(o, "delimiter", 0, &r->delimiter, DELIMS,
+              "CSV: column separator; auto = the most frequent of the three "
+              "in the first line");
+  opts_choice(o, "missing", 0, &r->missing, MISSINGS,
+              "CSV/ARFF: missing values (?, empty, NA, NaN): refuse, drop "
+              "the row, or use the column mean for features");
   opts_int(o, "dim", 0, &r->dim, "D", 0, 1e9,
            "text: feature dimension (0 = largest index seen; predict/eval "
            "use the model's)");
@@ -114,8 +135,8 @@ void cli_read_opts(opts *o, cli_read *r) {
               "text: keep X sparse (CSR) or dense; auto = CSR below 25% "
               "density");
   opts_choice(o, "task-kind", 0, &r->kind, KINDS,
-              "target kind; auto = classification when labels are all "
-              "-1/+1 or 0/1");
+              "target kind; auto = classification when the labels take two "
+              "values (mapped to -1/+1 with a note)");
 }
 
 /* 1 if path would be read by the text reader. */
@@ -125,7 +146,8 @@ static int is_text(const char *path, mtl_format fmt) {
   const char *dot = strrchr(path, '.');
   if (!dot)
     return 1;
-  static const char *other[] = {".mat", ".npz", ".npy", ".csv"};
+  static const char *other[] = {".mat", ".npz", ".npy", ".csv", ".tsv",
+                                ".arff"};
   for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
     const char *a = dot, *b = other[i];
     while (*a && *b && tolower((unsigned char)*a) == *b)
@@ -147,8 +169,15 @@ void cli_read_params(const cli_read *r, mtl_read_params *p) {
   p->y_var = r->y_var;
   p->task_var = r->task_var;
   p->samples_in_columns = r->orient;
-  p->task_col = r->task_col;
-  p->label_col = r->label_col;
+  p->task_column = r->task_col;
+  p->label_column = r->label_col;
+  p->targets = r->targets;
+  p->features = r->features;
+  p->drop = r->drop;
+  p->delimiter = ",,;\t"[opts_choice_index(DELIMS, r->delimiter)];
+  if (opts_choice_index(DELIMS, r->delimiter) == 0)
+    p->delimiter = 0;
+  p->missing = opts_choice_index(MISSINGS, r->missing);
   p->sparse = storage_val[opts_choice_index(STORAGES, r->storage)];
   p->kind = kind_val[opts_choice_index(KINDS, r->kind)];
   p->dim = r->dim;
@@ -172,6 +201,12 @@ int cli_load(const char *path, const cli_read *r, int want_dim,
   while (notes && *notes && !cli_quiet) {
     const char *nl = strchr(notes, '\n');
     int len = nl ? (int)(nl - notes) : (int)strlen(notes);
+    size_t pl = strlen(path);
+    if (strncmp(notes, path, pl) == 0 && notes[pl] == ':' && /* said once */
+        (int)pl + 2 <= len) {
+      notes += pl + 2;
+      len -= (int)pl + 2;
+    }
     fprintf(stderr, "mtl: note: %s: %.*s\n", path, len, notes);
     notes = nl ? nl + 1 : NULL;
   }

@@ -263,12 +263,26 @@ MTL_API const char *mtl_blas_suggested_core(void);
 /* --- Readers and writers ------------------------------------------------ */
 
 typedef enum {
-  MTL_FMT_AUTO = 0, /* by extension: .mat .npz .npy .csv; else text */
+  MTL_FMT_AUTO = 0, /* by extension (.mat .npz .npy .csv .tsv .arff), else
+                       by content (MATLAB/zip/NumPy magic, an @relation
+                       line, a delimited header); else text */
   MTL_FMT_MAT,      /* MATLAB v4/v5/v7.3 via matio */
   MTL_FMT_NPZ,      /* NumPy .npz (zip of .npy) */
   MTL_FMT_TEXT,     /* "task label idx:val ..." per line (see below) */
-  MTL_FMT_CSV       /* CSV with header, a task column and a label column */
+  MTL_FMT_CSV,      /* delimited text (comma, semicolon or tab), header
+                       row detected */
+  MTL_FMT_ARFF      /* Weka/Mulan ARFF: @relation, @attribute, @data */
 } mtl_format;
+
+/* What a reader does with a missing value ("?", an empty cell, NaN, NA)
+ * in a CSV or ARFF file. */
+typedef enum {
+  MTL_MISSING_ERROR = 0, /* refuse the file, naming file:line and column */
+  MTL_MISSING_DROP,      /* drop the sample (the row, for every target) */
+  MTL_MISSING_MEAN       /* a missing feature becomes its column's mean over
+                            the rows where it is present; a row with a
+                            missing label or task is dropped */
+} mtl_missing;
 
 /* How samples are laid out in .mat / .npz files. */
 typedef enum {
@@ -277,7 +291,9 @@ typedef enum {
   MTL_LAYOUT_TASK_START,/* one X (N x d), y (N), 1-based start row per task */
   MTL_LAYOUT_TASK_ID,   /* one X, y, and a per-sample task id vector */
   MTL_LAYOUT_ONEVSREST, /* one shared X, multiclass y -> one task per class */
-  MTL_LAYOUT_STACKED    /* 3-D array X (T x n x d) and Y (T x n) (.npz) */
+  MTL_LAYOUT_STACKED,   /* 3-D array X (T x n x d) and Y (T x n) (.npz) */
+  MTL_LAYOUT_MULTITARGET/* one X (N x d), Y (N x T): T tasks sharing X,
+                           stored once (Sarcos, Mulan) */
 } mtl_layout;
 
 typedef struct mtl_read_params {
@@ -305,16 +321,38 @@ typedef struct mtl_read_params {
                             t % part_count == part_index; 0 = every task
                             (default 0) */
   int part_index;        /* 0 <= part_index < part_count (default 0) */
-  uint64_t reserved_[7]; /* room to grow: MTL_RESERVED less the 8 bytes of
-                            part_count and part_index */
+  /* CSV and ARFF columns.  A column list is comma-separated; each item is
+   * a header / attribute name, a 0-based index, or "prefix*" (every column
+   * whose name starts with prefix). */
+  const char *targets;   /* several target columns: T tasks sharing one X
+                            (multi-target, stored once).  A list as above,
+                            or a lone count K = the last K columns (Mulan's
+                            convention).  NULL: CSV uses label_column,
+                            ARFF the last attribute (default NULL) */
+  const char *features;  /* the feature columns, in this order; NULL = every
+                            column not used otherwise (default NULL) */
+  const char *drop;      /* columns to ignore (default NULL) */
+  const char *task_column; /* CSV/ARFF: the task id column by name or 0-based
+                            index; overrides task_col (default NULL) */
+  const char *label_column; /* CSV/ARFF: the label column by name or index;
+                            overrides label_col (default NULL) */
+  int delimiter;         /* CSV: ',', ';' or '\t'; 0 = detected from the
+                            header line, with a note when not ',' (default
+                            0) */
+  int missing;           /* mtl_missing (default MTL_MISSING_ERROR) */
+  uint64_t reserved_[1]; /* room to grow: MTL_RESERVED less part_count,
+                            part_index and the fields above */
 } mtl_read_params;
 
 MTL_API void mtl_read_params_init(mtl_read_params *p);
 /** mtl_dataset_read with the options as text, "NAME=VALUE;NAME=VALUE",
- *  named as mtl_read_params' fields: format=auto|mat|npz|text|csv,
- *  layout=auto|cell|task-start|task-id|onevsrest|stacked, x_var, y_var,
- *  task_var, samples_in_columns=auto|0|1, task_col, label_col,
- *  sparse=auto|0|1, dim, kind=auto|regression|classification, and the task
+ *  named as mtl_read_params' fields: format=auto|mat|npz|text|csv|arff,
+ *  layout=auto|cell|task-start|task-id|onevsrest|stacked|multitarget,
+ *  x_var, y_var, task_var, samples_in_columns=auto|0|1, task_col,
+ *  label_col, sparse=auto|0|1, dim, kind=auto|regression|classification,
+ *  targets, features, drop (comma-separated column lists),
+ *  task_column, label_column, delimiter=auto|comma|semicolon|tab,
+ *  missing=error|drop|mean, and the task
  *  filter part=K/P: the K-th of P parts, 1-based (1 <= K <= P; part_index
  *  = K - 1, part_count = P; "part=all" = every task).  No struct needed
  *  (bindings).  An unknown name or a bad value is MTL_EINVAL naming it;
@@ -333,6 +371,15 @@ MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
  *  number, idx 1-based feature indices in increasing order.  Empty lines and
  *  lines starting with '#' are ignored.  Numbers are read as strtod reads
  *  them, correctly rounded ("C" locale).
+ *
+ *  CSV (comma, semicolon or tab; header detected) and ARFF (Weka, Mulan)
+ *  are read by columns: a task column, a label column or several targets
+ *  (T tasks sharing one X), features chosen by name or index, string
+ *  columns coded, missing values by p->missing (docs/formats.md).  A
+ *  path that does not exist and holds a glob pattern ("tasks/t*.txt")
+ *  reads every matching file in name order, each file's tasks appended
+ *  (one task: named after the file).  A data error also names the format
+ *  assumed ("[read as CSV format, by extension; see --format]").
  *
  *  Task filter (p->part_count > 0): only the tasks t of the whole file's
  *  order with t % part_count == part_index are kept, each exactly as the

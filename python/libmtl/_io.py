@@ -7,9 +7,11 @@ import numpy as np
 from . import _data, _lib
 from ._lib import lib
 
-_FORMATS = {"auto": 0, "mat": 1, "npz": 2, "text": 3, "csv": 4}
+_FORMATS = {"auto": 0, "mat": 1, "npz": 2, "text": 3, "csv": 4, "arff": 5}
 _LAYOUTS = {"auto": 0, "cell": 1, "task-start": 2, "task-id": 3,
-            "onevsrest": 4, "stacked": 5}
+            "onevsrest": 4, "stacked": 5, "multitarget": 6}
+_DELIMITERS = ("auto", "comma", "semicolon", "tab")
+_MISSING = ("error", "drop", "mean")
 
 
 lib.mtl_dataset_read_opts.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
@@ -40,12 +42,18 @@ class TaskData(collections.namedtuple("TaskData", "X y names kinds")):
 
 def read_dataset(path, format="auto", layout="auto", x_var=None, y_var=None,
                  task_var=None, samples_in_columns=None, sparse=None, dim=0,
-                 kind=None):
-    """Reads a multi-task dataset (.mat, .npz, text, CSV) with libmtl's
-    readers (mtl_dataset_read_opts: the options travel as text).  Returns
-    a TaskData (X, y, names, kinds): ``Xs, ys, names, kinds =
-    read_dataset(p)`` or ``X, y, task = read_dataset(p).stack()``.  Errors
-    carry libmtl's message (file, line or variable, value)."""
+                 kind=None, targets=None, features=None, drop=None,
+                 task_column=None, label_column=None, delimiter="auto",
+                 missing="error"):
+    """Reads a multi-task dataset (.mat, .npz, text, CSV, ARFF, or a glob
+    pattern of files) with libmtl's readers (mtl_dataset_read_opts: the
+    options travel as text).  CSV/ARFF columns (targets, features, drop:
+    a list or a comma-separated string of names, 0-based indices or
+    "prefix*"; targets may be a count K, the last K columns) as in
+    docs/formats.md.  Returns a TaskData (X, y, names, kinds): ``Xs, ys,
+    names, kinds = read_dataset(p)`` or ``X, y, task =
+    read_dataset(p).stack()``.  Errors carry libmtl's message (file, line
+    or variable, value, format)."""
     if format not in _FORMATS:
         raise ValueError("format %r: expected one of %s"
                          % (format, ", ".join(_FORMATS)))
@@ -53,9 +61,24 @@ def read_dataset(path, format="auto", layout="auto", x_var=None, y_var=None,
         raise ValueError("layout %r: expected one of %s"
                          % (layout, ", ".join(_LAYOUTS)))
     opts = ["format=" + format, "layout=" + layout, "dim=%d" % int(dim)]
-    for name, v in (("x_var", x_var), ("y_var", y_var),
-                    ("task_var", task_var)):
+    if delimiter not in _DELIMITERS:
+        raise ValueError("delimiter %r: expected one of %s"
+                         % (delimiter, ", ".join(_DELIMITERS)))
+    if missing not in _MISSING:
+        raise ValueError("missing %r: expected one of %s"
+                         % (missing, ", ".join(_MISSING)))
+    opts += ["delimiter=" + delimiter, "missing=" + missing]
+    cols = []
+    for name, v in (("targets", targets), ("features", features),
+                    ("drop", drop)):
+        if v is not None and not isinstance(v, str):
+            v = ",".join(str(c) for c in v)
+        cols.append((name, v))
+    for name, v in [("x_var", x_var), ("y_var", y_var),
+                    ("task_var", task_var), ("task_column", task_column),
+                    ("label_column", label_column)] + cols:
         if v is not None:
+            v = str(v)
             if ";" in v or "=" in v:
                 raise ValueError("%s %r: ';' and '=' cannot be used" % (name, v))
             opts.append("%s=%s" % (name, v))

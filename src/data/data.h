@@ -203,24 +203,35 @@ typedef struct mtl__io_task {
 int mtl__io_finish(const char *path, int d, mtl__io_task *tasks, int T,
                    int kind, const int *task_kinds, mtl_dataset **out);
 /* The labels of one task as the pooled kind rule sees them: the first
- * sample (0-based) with label 0, with -1, and with any other value (vo);
- * -1 = none. */
+ * sample (0-based) with label 0, with -1, with +1 and with any other value
+ * (vo); -1 = none.  vo2 is a second distinct other value (io2 >= 0) and
+ * many is set at a third. */
 typedef struct mtl__label_sum {
   int i0, im, io;
   double vo;
+  int ip, io2, many;
+  double vo2;
 } mtl__label_sum;
 void mtl__label_sum_init(mtl__label_sum *s);
 void mtl__label_sum_add(mtl__label_sum *s, int i, double y);
+/* The classification labels of a file: on = 1 when lo becomes -1 and hi
+ * becomes +1 ({0,1}, or any two values such as {1,2}). */
+typedef struct mtl__label_map {
+  int on;
+  double lo, hi;
+} mtl__label_map;
 /* The one label kind of a file from its tasks' summaries (T of them, names
  * may hold NULLs): as mtl__io_finish decides it for want = -1 (infer) or a
- * forced kind; *map0 = 1 when labels 0 become -1.  Returns the kind or an
- * error naming path, task and sample. */
+ * forced kind: labels taking exactly two values pooled are classification
+ * (mapped by *map unless they are -1/+1).  Returns the kind or an error
+ * naming path, task and sample. */
 int mtl__labels_pooled(const char *path, const mtl__label_sum *ls,
-                       const char *const *names, int T, int want, int *map0);
+                       const char *const *names, int T, int want,
+                       mtl__label_map *map);
 /* mtl__io_finish with the label kind decided by the caller (kind >= 0 and
  * map0, e.g. from the whole file when only a part of it was read). */
 int mtl__io_finish_kind(const char *path, int d, mtl__io_task *tasks, int T,
-                        int kind, int map0, mtl_dataset **out);
+                        int kind, mtl__label_map map0, mtl_dataset **out);
 int mtl__read_text(const char *path, const mtl_read_params *p,
                    mtl_dataset **out);
 int mtl__read_csv(const char *path, const mtl_read_params *p,

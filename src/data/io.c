@@ -34,10 +34,18 @@ void mtl_read_params_init(mtl_read_params *p) {
                          .dim = 0,
                          .kind = -1,
                          .part_count = 0,
-                         .part_index = 0};
+                         .part_index = 0,
+                         .targets = NULL,
+                         .features = NULL,
+                         .drop = NULL,
+                         .task_column = NULL,
+                         .label_column = NULL,
+                         .delimiter = 0,
+                         .missing = MTL_MISSING_ERROR};
 }
 
-/* part_count and part_index took 8 bytes of MTL_RESERVED: same size. */
+/* part_count, part_index and the column fields took 56 bytes of
+ * MTL_RESERVED: same size. */
 _Static_assert(sizeof(mtl_read_params) ==
                    offsetof(mtl_read_params, part_count) +
                        sizeof(uint64_t) * 8,
@@ -64,7 +72,7 @@ static const char *tname(const mtl__io_task *t, int k, char *buf, size_t cap) {
 }
 
 void mtl__label_sum_init(mtl__label_sum *s) {
-  *s = (mtl__label_sum){-1, -1, -1, 0.0};
+  *s = (mtl__label_sum){-1, -1, -1, 0.0, -1, -1, 0, 0.0};
 }
 
 void mtl__label_sum_add(mtl__label_sum *s, int i, double y) {
@@ -74,10 +82,47 @@ void mtl__label_sum_add(mtl__label_sum *s, int i, double y) {
   } else if (y == -1.0) {
     if (s->im < 0)
       s->im = i;
-  } else if (y != 1.0 && s->io < 0) {
+  } else if (y == 1.0) {
+    if (s->ip < 0)
+      s->ip = i;
+  } else if (s->io < 0) {
     s->io = i;
     s->vo = y;
+  } else if (y != s->vo && s->io2 < 0) {
+    s->io2 = i;
+    s->vo2 = y;
+  } else if (y != s->vo && y != s->vo2) {
+    s->many = 1;
   }
+}
+
+/* Adds y to the distinct values v[0..*n-1] (at most 3 kept). */
+static void distinct_add(double *v, int *n, double y) {
+  for (int k = 0; k < *n; k++)
+    if (v[k] == y)
+      return;
+  if (*n < 3)
+    v[(*n)++] = y;
+}
+
+/* The distinct labels of all tasks pooled, up to 3 (3 = three or more). */
+static int pooled_values(const mtl__label_sum *ls, int T, double *v) {
+  int n = 0;
+  for (int t = 0; t < T; t++) {
+    if (ls[t].im >= 0)
+      distinct_add(v, &n, -1.0);
+    if (ls[t].i0 >= 0)
+      distinct_add(v, &n, 0.0);
+    if (ls[t].ip >= 0)
+      distinct_add(v, &n, 1.0);
+    if (ls[t].io >= 0)
+      distinct_add(v, &n, ls[t].vo);
+    if (ls[t].io2 >= 0)
+      distinct_add(v, &n, ls[t].vo2);
+    if (ls[t].many)
+      n = 3;
+  }
+  return n;
 }
 
 static const char *sname(const char *const *names, int t, char *buf,
@@ -90,14 +135,18 @@ static const char *sname(const char *const *names, int t, char *buf,
 }
 
 /* Decides one label kind for the whole file from the pooled labels: all in
- * {-1,+1} or all in {0,1} is classification ({0,1} is mapped), any other
- * value is regression, and a mix of 0 and -1 is refused as ambiguous.
- * Returns the kind or an error; *map0 = 1 when 0 must become -1. */
+ * {-1,+1} is classification, exactly two values pooled ({0,1}, {1,2}) is
+ * classification with the smaller mapped to -1 and the larger to +1, any
+ * other set is regression, and a mix of 0 and -1 is refused as ambiguous.
+ * Returns the kind or an error; *map says the mapping. */
 int mtl__labels_pooled(const char *path, const mtl__label_sum *ls,
-                       const char *const *names, int T, int want, int *map0) {
+                       const char *const *names, int T, int want,
+                       mtl__label_map *map) {
   int t0 = -1, tm = -1, to = -1;
   char a[96], b[96];
-  *map0 = 0;
+  double v[3];
+  int nv = pooled_values(ls, T, v);
+  *map = (mtl__label_map){0, 0.0, 0.0};
   for (int t = 0; t < T; t++) {
     if (ls[t].i0 >= 0 && t0 < 0)
       t0 = t;
@@ -108,29 +157,58 @@ int mtl__labels_pooled(const char *path, const mtl__label_sum *ls,
   }
   if (want == MTL_TASK_REGRESSION)
     return MTL_TASK_REGRESSION;
-  if (to >= 0) {
-    if (want == -1)
-      return MTL_TASK_REGRESSION;
-    return mtl__err(MTL_EFORMAT,
-                    "%s: %s sample %d: label %g is not a class label "
-                    "(classification needs {-1,+1} or {0,1})",
-                    path, sname(names, to, a, sizeof a), ls[to].io + 1,
-                    ls[to].vo);
-  }
-  if (t0 >= 0 && tm >= 0)
+  if (t0 >= 0 && tm >= 0 && to < 0) /* {-1,0} or {-1,0,+1} */
     return mtl__err(MTL_EFORMAT,
                     "%s: mixed label sets {0,1} and {-1,+1}: %s sample %d "
                     "has 0 but %s sample %d has -1 (pass kind = regression "
                     "if these are real targets)",
                     path, sname(names, t0, a, sizeof a), ls[t0].i0 + 1,
                     sname(names, tm, b, sizeof b), ls[tm].im + 1);
-  *map0 = t0 >= 0;
+  if (nv > 2) {
+    if (want == -1)
+      return MTL_TASK_REGRESSION;
+    int tb = to >= 0 ? to : 0;
+    return mtl__err(MTL_EFORMAT,
+                    "%s: %s sample %d: label %g is not a class label "
+                    "(classification needs exactly two distinct values)",
+                    path, sname(names, tb, a, sizeof a), ls[tb].io + 1,
+                    ls[tb].vo);
+  }
+  if (nv == 2 && !(fabs(v[0]) == 1.0 && v[0] == -v[1])) { /* not {-1,+1} */
+    map->on = 1;
+    map->lo = v[0] < v[1] ? v[0] : v[1];
+    map->hi = v[0] < v[1] ? v[1] : v[0];
+  } else if (nv == 1 && v[0] == 0.0) { /* all 0: the negative class */
+    *map = (mtl__label_map){1, 0.0, 1.0};
+  } else if (nv == 1 && v[0] != 1.0 && v[0] != -1.0) {
+    if (want == -1)
+      return MTL_TASK_REGRESSION;
+    return mtl__err(MTL_EFORMAT,
+                    "%s: %s sample %d: label %g is not a class label "
+                    "(classification needs two values, or -1/+1)",
+                    path, sname(names, to, a, sizeof a), ls[to].io + 1,
+                    ls[to].vo);
+  }
   return MTL_TASK_CLASSIFICATION;
+}
+
+/* Applies map to y (n labels): lo -> -1, hi -> +1. */
+static void map_labels(const mtl__label_map *map, double *y, int n) {
+  for (int i = 0; i < n; i++)
+    y[i] = y[i] == map->hi ? 1.0 : -1.0;
+}
+
+/* The note for a mapping: "labels {1,2} mapped to {-1,+1} (2 -> +1)". */
+static void map_note(mtl_dataset *ds, const char *where,
+                     const mtl__label_map *map, const char *tail) {
+  mtl__dataset_note(ds, "%s: labels {%.17g,%.17g} mapped to {-1,+1} "
+                        "(%.17g -> +1)%s",
+                    where, map->lo, map->hi, map->hi, tail);
 }
 
 /* mtl__labels_pooled over the labels of tk (which must be finite). */
 static int pooled_kind(const char *path, const mtl__io_task *tk, int T,
-                       int want, int *map0) {
+                       int want, mtl__label_map *map0) {
   mtl__label_sum *ls = mtl__malloc((size_t)T * sizeof *ls);
   const char **names = mtl__malloc((size_t)T * sizeof *names);
   int rc = ls && names ? MTL_OK : MTL_ENOMEM;
@@ -167,7 +245,8 @@ static int check_tasks(const char *path, const mtl__io_task *tk, int T) {
 }
 
 static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
-                    int map0, const int *task_kinds, mtl_dataset **out);
+                    mtl__label_map map0, const int *task_kinds,
+                    mtl_dataset **out);
 
 /* Frees tk (T tasks) after a failure; returns rc. */
 static int drop_tasks(mtl__io_task *tk, int T, mtl_dataset **out, int rc) {
@@ -180,7 +259,8 @@ static int drop_tasks(mtl__io_task *tk, int T, mtl_dataset **out, int rc) {
 
 int mtl__io_finish(const char *path, int d, mtl__io_task *tk, int T, int kind,
                    const int *task_kinds, mtl_dataset **out) {
-  int map0 = 0, k = kind, rc = check_tasks(path, tk, T);
+  mtl__label_map map0 = {0, 0.0, 0.0};
+  int k = kind, rc = check_tasks(path, tk, T);
   if (!rc && !task_kinds && (k = pooled_kind(path, tk, T, kind, &map0)) < 0)
     rc = k;
   if (rc)
@@ -189,7 +269,7 @@ int mtl__io_finish(const char *path, int d, mtl__io_task *tk, int T, int kind,
 }
 
 int mtl__io_finish_kind(const char *path, int d, mtl__io_task *tk, int T,
-                        int kind, int map0, mtl_dataset **out) {
+                        int kind, mtl__label_map map0, mtl_dataset **out) {
   int rc = check_tasks(path, tk, T);
   if (rc)
     return drop_tasks(tk, T, out, rc);
@@ -199,7 +279,8 @@ int mtl__io_finish_kind(const char *path, int d, mtl__io_task *tk, int T,
 /* Builds *out from tk (kind k decided, or per task by task_kinds), taking
  * every array. */
 static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
-                    int map0, const int *task_kinds, mtl_dataset **out) {
+                    mtl__label_map map0, const int *task_kinds,
+                    mtl_dataset **out) {
   int rc = MTL_OK;
   *out = NULL;
   mtl_dataset *ds = mtl_dataset_create(d);
@@ -223,10 +304,8 @@ static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
       }
       if (mapped)
         mtl__dataset_note(ds, "%s: labels {0,1} mapped to {-1,+1}", where);
-    } else if (map0 && k == MTL_TASK_CLASSIFICATION) {
-      for (int i = 0; i < q->n; i++)
-        if (q->y[i] == 0.0)
-          q->y[i] = -1.0;
+    } else if (map0.on && k == MTL_TASK_CLASSIFICATION) {
+      map_labels(&map0, q->y, q->n);
     }
     /* adopt frees the arrays on failure, so they leave tk[t] first */
     double *X = q->X, *y = q->y, *v = q->values;
@@ -245,9 +324,11 @@ static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
       goto done;
     rc = MTL_OK;
   }
-  if (map0 && k == MTL_TASK_CLASSIFICATION)
-    mtl__dataset_note(ds, "%s: labels {0,1} mapped to {-1,+1} (all %d tasks)",
-                      path, T);
+  if (map0.on && k == MTL_TASK_CLASSIFICATION) {
+    char tail[48];
+    snprintf(tail, sizeof tail, " (all %d task%s)", T, T == 1 ? "" : "s");
+    map_note(ds, path, &map0, tail);
+  }
 done:
   for (int t = 0; t < T; t++)
     mtl__io_task_clear(&tk[t]);
@@ -268,12 +349,20 @@ static int ext_is(const char *path, const char *ext) {
 }
 
 static int check_params(const mtl_read_params *p) {
-  if ((int)p->format < MTL_FMT_AUTO || (int)p->format > MTL_FMT_CSV)
+  if ((int)p->format < MTL_FMT_AUTO || (int)p->format > MTL_FMT_ARFF)
     return mtl__err(MTL_EINVAL, "read params: format = %d is not a "
-                                "mtl_format (0..4)", (int)p->format);
-  if ((int)p->layout < MTL_LAYOUT_AUTO || (int)p->layout > MTL_LAYOUT_STACKED)
+                                "mtl_format (0..5)", (int)p->format);
+  if ((int)p->layout < MTL_LAYOUT_AUTO ||
+      (int)p->layout > MTL_LAYOUT_MULTITARGET)
     return mtl__err(MTL_EINVAL, "read params: layout = %d is not a "
-                                "mtl_layout (0..5)", (int)p->layout);
+                                "mtl_layout (0..6)", (int)p->layout);
+  if (p->delimiter != 0 && p->delimiter != ',' && p->delimiter != ';' &&
+      p->delimiter != '\t')
+    return mtl__err(MTL_EINVAL, "read params: delimiter = %d must be 0 "
+                                "(detect), ',', ';' or '\\t'", p->delimiter);
+  if (p->missing < MTL_MISSING_ERROR || p->missing > MTL_MISSING_MEAN)
+    return mtl__err(MTL_EINVAL, "read params: missing = %d is not a "
+                                "mtl_missing (0..2)", p->missing);
   if (p->samples_in_columns < -1 || p->samples_in_columns > 1)
     return mtl__err(MTL_EINVAL, "read params: samples_in_columns = %d must "
                                 "be -1, 0 or 1", p->samples_in_columns);
@@ -330,10 +419,148 @@ static int keep_part(const char *path, const mtl_read_params *p,
   return rc;
 }
 
+/* What the first line with content of a text file looks like: an ARFF
+ * header (after '%' comments), a delimited header (',' or ';', or tabs
+ * without the text format's ':'), or else the text format. */
+static mtl_format sniff(const char *path, const unsigned char *head,
+                        size_t got) {
+  size_t i = got >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  (void)path;
+  for (;;) {
+    while (i < got && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' ||
+                       head[i] == '\n'))
+      i++;
+    if (i < got && (head[i] == '%' || head[i] == '#')) {
+      while (i < got && head[i] != '\n')
+        i++;
+      continue;
+    }
+    break;
+  }
+  if (i < got && head[i] == '@')
+    return MTL_FMT_ARFF;
+  int comma = 0, tab = 0, colon = 0;
+  for (; i < got && head[i] != '\n'; i++) {
+    comma |= head[i] == ',' || head[i] == ';';
+    tab |= head[i] == '\t';
+    colon |= head[i] == ':';
+  }
+  return comma || (tab && !colon) ? MTL_FMT_CSV : MTL_FMT_TEXT;
+}
+
+/* The format of path and how it was chosen (for messages). */
+static mtl_format choose_format(const char *path, const mtl_read_params *p,
+                                const unsigned char *head, size_t got,
+                                const char **why) {
+  static const struct {
+    const char *ext;
+    mtl_format f;
+  } ext[] = {{".mat", MTL_FMT_MAT}, {".npz", MTL_FMT_NPZ},
+             {".npy", MTL_FMT_NPZ}, {".csv", MTL_FMT_CSV},
+             {".tsv", MTL_FMT_CSV}, {".arff", MTL_FMT_ARFF}};
+  *why = "format option";
+  if (p->format != MTL_FMT_AUTO)
+    return p->format;
+  *why = "by extension";
+  for (size_t k = 0; k < sizeof ext / sizeof *ext; k++)
+    if (ext_is(path, ext[k].ext))
+      return ext[k].f;
+  *why = "by content";
+  if (got >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
+    return MTL_FMT_NPZ;
+  if (got >= 6 && memcmp(head, "MATLAB", 6) == 0)
+    return MTL_FMT_MAT;
+  if (got >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)
+    return MTL_FMT_NPZ;
+  mtl_format f = sniff(path, head, got);
+  if (f == MTL_FMT_TEXT)
+    *why = "by default: no other format recognized";
+  return f;
+}
+
+/* Adds the format assumed to the message of a data error. */
+static int name_format(int rc, mtl_format f, const char *why) {
+  static const char *names[] = {"auto", "MAT", "NPZ", "text", "CSV", "ARFF"};
+  if (rc != MTL_EFORMAT && rc != MTL_EDIM)
+    return rc;
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", mtl_last_error());
+  return mtl__err(rc, "%s [read as %s format, %s; see --format]", msg,
+                  names[f], why);
+}
+
+/* CSV: the fast reader (io_csv.c) for a plain comma file with a task and
+ * a label column; anything else, or any file it refuses, through the
+ * column reader (io_delim.c), whose answer stands. */
+static int read_csv_any(const char *path, const mtl_read_params *p,
+                        const unsigned char *head, size_t got,
+                        mtl_dataset **out) {
+  size_t e = 0;
+  while (e < got && head[e] != '\n')
+    e++;
+  int plain = !p->targets && !p->features && !p->drop && !p->task_column &&
+              !p->label_column && p->missing == MTL_MISSING_ERROR &&
+              (p->delimiter == ',' ||
+               (!p->delimiter && !memchr(head, ';', e) &&
+                !memchr(head, '\t', e)));
+  if (plain && got > 0) { /* a pipe is read once: the general reader only */
+    int rc = mtl__read_csv(path, p, out);
+    if (rc != MTL_EFORMAT)
+      return rc;
+  }
+  return mtl__read_delim(path, p, out);
+}
+
+static int has_glob(const char *path) { return strpbrk(path, "*?[") != NULL; }
+
+/* One file, of the format given or found (1: done, filter applied). */
+static int read_one(const char *path, const mtl_read_params *p,
+                    struct stat *st, mtl_dataset **out) {
+  unsigned char head[4096];
+  const char *why;
+  int rc;
+  if (stat(path, st) != 0)
+    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
+  if (S_ISDIR(st->st_mode))
+    return mtl__err(MTL_EIO, "%s: cannot read: is a directory", path);
+  size_t got = 0;
+  if (S_ISREG(st->st_mode)) { /* a pipe would lose what we peek at */
+    FILE *f = fopen(path, "rb");
+    if (!f)
+      return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    got = fread(head, 1, sizeof head, f);
+    fclose(f);
+  }
+  mtl_format fmt = choose_format(path, p, head, got, &why);
+  if (fmt == MTL_FMT_NPZ && (ext_is(path, ".npy") ||
+                             (got >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)))
+    return mtl__err(MTL_EUNSUPPORTED,
+                    "%s: a lone .npy file holds one array, not a dataset; "
+                    "save X, y (and task ids) together with numpy.savez",
+                    path);
+  if (fmt == MTL_FMT_TEXT) { /* applies the task filter itself */
+    rc = mtl__read_text(path, p, out);
+    return rc ? name_format(rc, fmt, why) : 1;
+  }
+  if (fmt == MTL_FMT_CSV) {
+    rc = read_csv_any(path, p, head, got, out);
+  } else if (fmt == MTL_FMT_ARFF) {
+    rc = mtl__read_arff(path, p, out);
+  } else {
+    mtl__varsrc s = {0};
+    rc = fmt == MTL_FMT_MAT ? mtl__mat_open(path, &s)
+                            : mtl__npz_open(path, &s);
+    if (rc)
+      return name_format(rc, fmt, why);
+    rc = mtl__io_read_vars(&s, p, out);
+    s.close(&s);
+  }
+  return name_format(rc, fmt, why);
+}
+
 int mtl_dataset_read(const char *path, const mtl_read_params *p,
                      mtl_dataset **out) {
   mtl_read_params def;
-  unsigned char magic[8] = {0};
   struct stat st;
   int rc;
   if (!out)
@@ -347,55 +574,10 @@ int mtl_dataset_read(const char *path, const mtl_read_params *p,
   }
   if ((rc = check_params(p)))
     return rc;
-  if (stat(path, &st) != 0)
-    return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-  if (S_ISDIR(st.st_mode))
-    return mtl__err(MTL_EIO, "%s: cannot read: is a directory", path);
-  size_t got = 0;
-  if (S_ISREG(st.st_mode)) { /* a pipe would lose what we peek at */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-      return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    got = fread(magic, 1, sizeof magic, f);
-    fclose(f);
-  }
-  int npy = got >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0;
-
-  mtl_format fmt = p->format;
-  if (fmt == MTL_FMT_AUTO) {
-    if (ext_is(path, ".mat"))
-      fmt = MTL_FMT_MAT;
-    else if (ext_is(path, ".npz"))
-      fmt = MTL_FMT_NPZ;
-    else if (ext_is(path, ".csv"))
-      fmt = MTL_FMT_CSV;
-    else if (ext_is(path, ".npy") || npy)
-      fmt = MTL_FMT_NPZ;
-    else if (got >= 6 && memcmp(magic, "MATLAB", 6) == 0)
-      fmt = MTL_FMT_MAT;
-    else if (got >= 4 && memcmp(magic, "PK\x03\x04", 4) == 0)
-      fmt = MTL_FMT_NPZ;
-    else
-      fmt = MTL_FMT_TEXT;
-  }
-  if (fmt == MTL_FMT_NPZ && (npy || ext_is(path, ".npy")))
-    return mtl__err(MTL_EUNSUPPORTED,
-                    "%s: a lone .npy file holds one array, not a dataset; "
-                    "save X, y (and task ids) together with numpy.savez",
-                    path);
-  if (fmt == MTL_FMT_TEXT) /* applies the task filter itself */
-    return mtl__read_text(path, p, out);
-  if (fmt == MTL_FMT_CSV) {
-    rc = mtl__read_csv(path, p, out);
-  } else {
-    mtl__varsrc s = {0};
-    rc = fmt == MTL_FMT_MAT ? mtl__mat_open(path, &s)
-                            : mtl__npz_open(path, &s);
-    if (rc)
-      return rc;
-    rc = mtl__io_read_vars(&s, p, out);
-    s.close(&s);
-  }
+  if (stat(path, &st) != 0 && has_glob(path))
+    rc = mtl__read_glob(path, p, out);
+  else if ((rc = read_one(path, p, &st, out)) == 1)
+    return MTL_OK; /* the text reader applies the task filter itself */
   if (!rc && p->part_count > 0)
     rc = keep_part(path, p, *out);
   if (rc) {

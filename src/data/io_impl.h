@@ -99,6 +99,29 @@ int mtl__io_layout_ovr(const mtl__io_vars *v, const mtl__io_design *D,
 /* 3-D X (T x n x d) and Y (T x n): NC-24's synthetic.npz. */
 int mtl__io_layout_stacked(const mtl__io_vars *v, mtl_dataset **out);
 
+/* ---- multi-target data (io_multi.c) --------------------------------------- */
+
+/* T tasks sharing X (N x d dense row-major), the targets Y column-major
+ * N x T (both copied), task names[t] (NULL, or NULL entries: "target<t>").
+ * Each target's kind is decided from its own labels (want = -1) or forced,
+ * two-valued targets mapped to -1/+1 with a note. */
+int mtl__io_shared(const char *path, int d, int N, const double *X, int T,
+                   const double *Y, char *const *names, int want,
+                   mtl_dataset **out);
+
+/* 1 when y is a numeric matrix with more than one row and column. */
+int mtl__io_is_matrix(const mtl__arr *y);
+
+/* X and a target matrix Y (N x T): T tasks sharing X (MULTITARGET). */
+int mtl__io_layout_multi(const mtl__io_vars *v, mtl_dataset **out);
+
+/* params.targets = "K" on a .mat/.npz file: one matrix (x_var, or the
+ * file's only variable), N x (d + K), samples in rows, whose last K
+ * columns are the targets of K tasks sharing the others (Sarcos's
+ * sarcos_inv); any other targets value is MTL_EINVAL. */
+int mtl__io_read_split(mtl__varsrc *s, const mtl_read_params *p,
+                       mtl_dataset **out);
+
 /* ---- the tasks of a text or CSV file (io_tasks.c) ------------------------- */
 
 /* One task of a text or CSV file: its key, what the text reader's first
@@ -145,6 +168,65 @@ int mtl__tset_order(mtl__tset *s, mtl__tacc ***ord);
 char *mtl__tacc_name(const mtl__tacc *a);
 /* Moves a's storage (dense X, or CSR) and labels into q, with its name. */
 int mtl__tacc_move(mtl__tacc *a, mtl__io_task *q);
+
+/* ---- the columns of a CSV or ARFF file (io_cols.c, io_cols_build.c) ------ */
+
+enum { MTL__COL_FEAT = 0, MTL__COL_SKIP, MTL__COL_TASK, MTL__COL_LABEL };
+
+/* A CSV or ARFF file's columns and the rows read so far. */
+typedef struct mtl__cols {
+  const char *path, *fmt;  /* fmt names the format in messages: CSV, ARFF */
+  const mtl_read_params *p;
+  int ncol;
+  char **names;            /* ncol, owned */
+  int *role;               /* MTL__COL_* */
+  int *slot;               /* stored column of each column, -1 = none */
+  int m;                   /* stored columns (features and targets) */
+  int task;                /* the task column, or -1 */
+  int nlab, *lab;          /* target columns, in target order */
+  int nfeat, *feat;        /* feature columns, in feature order */
+  int *nominal;            /* 1: values are levels of lev[k] */
+  int *fixed;              /* 1: levels declared (ARFF): others refused */
+  mtl__tset *lev;          /* the levels of each nominal column */
+  double **levval;         /* numeric value of each level, or NULL (codes) */
+  mtl__tset tasks;         /* task ids */
+  double *v;               /* nrow x m; NaN = missing feature (mean) */
+  int *trow;               /* task of each row (lev index in tasks) */
+  size_t nrow, cap, dropped;
+  char notes[2048];
+} mtl__cols;
+
+int mtl__cols_init(mtl__cols *c, const char *path, const char *fmt,
+                   const mtl_read_params *p, int ncol);
+void mtl__cols_free(mtl__cols *c);
+/* Resolves the roles of the columns from p (names set): drop, task,
+ * targets / label, features.  label_last: without a label option the
+ * last column left is the label (ARFF, headerless CSV). */
+int mtl__cols_roles(mtl__cols *c, int label_last);
+/* 1 for a missing-value token: empty, "?", "NA", "NaN" (any case). */
+int mtl__cols_missing(const char *s);
+/* 1 when s is a whole number (as mtl__strtod reads it). */
+int mtl__cols_is_number(const char *s);
+/* Parses one data row of n fields (each NUL-terminated with
+ * MTL__LINES_PAD readable bytes after it). */
+int mtl__cols_row(mtl__cols *c, long lineno, char **fld, int n);
+/* Appends a note line to c->notes (added to the dataset at the end). */
+void mtl__cols_note(mtl__cols *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The rows as a dataset (see io_cols_build.c). */
+int mtl__cols_build(mtl__cols *c, mtl_dataset **out);
+/* Splits line (NUL-terminated, modified) at delim outside quotes ('"',
+ * and '\'' when squote), trimming blanks and unquoting; *fields grows.
+ * Returns the count, -1 for an unterminated quote, or MTL_ENOMEM. */
+int mtl__cols_split(char *line, int delim, int squote, char ***fields,
+                    int *cap);
+int mtl__read_delim(const char *path, const mtl_read_params *p,
+                    mtl_dataset **out);
+int mtl__read_arff(const char *path, const mtl_read_params *p,
+                   mtl_dataset **out);
+/* Every file matching pattern, one after the other (io_glob.c). */
+int mtl__read_glob(const char *pattern, const mtl_read_params *p,
+                   mtl_dataset **out);
 
 /* Reads a dataset from a file of named variables (.mat, .npz). */
 int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,

@@ -481,7 +481,8 @@ done:
 /* The kept tasks, in the file's order, into a dataset. */
 static int build(trd *r, mtl_dataset **out) {
   const mtl_read_params *p = r->p;
-  int T = r->T, K = 0, rc = MTL_OK, map0 = 0, k = p->kind;
+  int T = r->T, K = 0, rc = MTL_OK, k = p->kind;
+  mtl__label_map map0 = {0, 0.0, 0.0};
   const char *kinds = p->kind == -1 ? r->kinds : NULL;
   mtl__io_task *tk = mtl__calloc((size_t)T, sizeof *tk);
   int *tkinds = kinds ? mtl__malloc((size_t)T * sizeof *tkinds) : NULL;

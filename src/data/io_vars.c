@@ -530,6 +530,8 @@ static int read_design(const mtl__varsrc *s, const mtl_read_params *p,
 
 int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
                       mtl_dataset **out) {
+  if (p->targets && !p->y_var) /* one matrix, the targets last */
+    return mtl__io_read_split(s, p, out);
   mtl__io_vars v = {.path = s->path, .p = p};
   char note[600] = "";
   int rc = choose_vars(s, p, &v, note, sizeof note), single = 0;
@@ -542,13 +544,21 @@ int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
       lay != MTL_LAYOUT_ONEVSREST && (rc = load_var(s, v.tn, &v.Tv)))
     goto done;
   size_t N = 0;
-  if (lay == MTL_LAYOUT_AUTO && v.X->kind != MTL__ARR_CELL &&
+  if (lay == MTL_LAYOUT_AUTO && v.X->kind != MTL__ARR_CELL && !v.Tv &&
+      mtl__arr_rank(v.X) <= 2 &&
+      mtl__io_is_matrix(v.Y))
+    lay = MTL_LAYOUT_MULTITARGET; /* Y is N x T: T targets */
+  if (lay == MTL_LAYOUT_MULTITARGET)
+    rc = mtl__io_layout_multi(&v, out);
+  else if (lay == MTL_LAYOUT_AUTO && v.X->kind != MTL__ARR_CELL &&
       !(v.X->kind == MTL__ARR_NUM && mtl__arr_rank(v.X) == 3)) {
     char yw[1200];
     if ((rc = mtl__io_vec_len(mtl__io_where(yw, sizeof yw, s->path, v.yn, 0),
                               v.Y, &N)))
       goto done;
   }
+  if (rc || lay == MTL_LAYOUT_MULTITARGET)
+    goto done;
   if (lay == MTL_LAYOUT_AUTO)
     lay = guess_layout(&v, N, &single);
   if (lay == MTL_LAYOUT_CELL)
@@ -557,9 +567,9 @@ int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
     rc = mtl__io_layout_stacked(&v, out);
   else
     rc = read_design(s, p, &v, lay, single, out);
+done:
   if (!rc && note[0])
     mtl__dataset_note(*out, "%s", note);
-done:
   if (v.X)
     free_var(v.X);
   if (v.Y)

@@ -39,15 +39,18 @@ static int int_value(const char *name, const char *v, int lo, int *out) {
 /* Word options: NAME, its words, and the value of each word. */
 static const struct {
   const char *name, *words;
-  int values[6];
+  int values[7];
 } word_opts[] = {
-    {"format", "auto|mat|npz|text|csv", {0, 1, 2, 3, 4}},
-    {"layout", "auto|cell|task-start|task-id|onevsrest|stacked",
-     {0, 1, 2, 3, 4, 5}},
+    {"format", "auto|mat|npz|text|csv|arff", {0, 1, 2, 3, 4, 5}},
+    {"layout", "auto|cell|task-start|task-id|onevsrest|stacked|multitarget",
+     {0, 1, 2, 3, 4, 5, 6}},
     {"samples_in_columns", "auto|0|1", {-1, 0, 1}},
     {"sparse", "auto|0|1", {-1, 0, 1}},
     {"kind", "auto|regression|classification",
      {-1, MTL_TASK_REGRESSION, MTL_TASK_CLASSIFICATION}},
+    {"delimiter", "auto|comma|semicolon|tab", {0, ',', ';', '\t'}},
+    {"missing", "error|drop|mean",
+     {MTL_MISSING_ERROR, MTL_MISSING_DROP, MTL_MISSING_MEAN}},
 };
 
 /* "part=K/P": the K-th of P parts, 1-based; "all": every task. */
@@ -76,7 +79,13 @@ static int part_value(mtl_read_params *p, const char *v) {
 
 static int set_option(mtl_read_params *p, const char *name, const char *v) {
   int *dest[] = {(int *)&p->format, (int *)&p->layout, &p->samples_in_columns,
-                 &p->sparse, &p->kind};
+                 &p->sparse, &p->kind, &p->delimiter, &p->missing};
+  static const char *const str_names[] = {"x_var", "y_var", "task_var",
+                                          "targets", "features", "drop",
+                                          "task_column", "label_column"};
+  const char **str_dest[] = {&p->x_var, &p->y_var, &p->task_var,
+                             &p->targets, &p->features, &p->drop,
+                             &p->task_column, &p->label_column};
   for (size_t i = 0; i < sizeof word_opts / sizeof *word_opts; i++)
     if (strcmp(name, word_opts[i].name) == 0) {
       int k = word_index(word_opts[i].words, v);
@@ -87,13 +96,12 @@ static int set_option(mtl_read_params *p, const char *name, const char *v) {
       *dest[i] = word_opts[i].values[k];
       return MTL_OK;
     }
-  if (strcmp(name, "x_var") == 0)
-    p->x_var = *v ? v : NULL;
-  else if (strcmp(name, "y_var") == 0)
-    p->y_var = *v ? v : NULL;
-  else if (strcmp(name, "task_var") == 0)
-    p->task_var = *v ? v : NULL;
-  else if (strcmp(name, "task_col") == 0)
+  for (size_t i = 0; i < sizeof str_names / sizeof *str_names; i++)
+    if (strcmp(name, str_names[i]) == 0) {
+      *str_dest[i] = *v ? v : NULL;
+      return MTL_OK;
+    }
+  if (strcmp(name, "task_col") == 0)
     return int_value(name, v, -1, &p->task_col);
   else if (strcmp(name, "label_col") == 0)
     return int_value(name, v, -1, &p->label_col);
@@ -105,7 +113,9 @@ static int set_option(mtl_read_params *p, const char *name, const char *v) {
     return mtl__err(MTL_EINVAL, "unknown read option '%s' (valid: format, "
                                 "layout, x_var, y_var, task_var, "
                                 "samples_in_columns, task_col, label_col, "
-                                "sparse, dim, kind, part)",
+                                "sparse, dim, kind, part, targets, "
+                                "features, drop, task_column, label_column, "
+                                "delimiter, missing)",
                     name);
   return MTL_OK;
 }

@@ -152,6 +152,24 @@ def test_read_dataset_and_model_roundtrip(tmp_path, reg_data):
     np.testing.assert_array_equal(m.W, a.model_.W)
 
 
+def test_read_dataset_columns(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("id;x1;x2;y1;y2\n1;0.5;1;10;1\n2;1.5;;20;2\n"
+                    "3;2.5;3;30;1\n")
+    td = libmtl.read_dataset(path, targets=["y1", "y2"], drop="id",
+                             missing="mean")
+    assert td.names == ["y1", "y2"]
+    assert td.kinds == ["regression", "classification"]
+    np.testing.assert_array_equal(td.X[0], td.X[1])
+    np.testing.assert_array_equal(td.X[0][:, 1], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(td.y[1], [-1.0, 1.0, -1.0])
+    assert "columns separated by semicolons" in td.notes
+    with pytest.raises(ValueError, match="missing"):
+        libmtl.read_dataset(path, missing="zero")
+    with pytest.raises(Exception, match="no column named 'y9'"):
+        libmtl.read_dataset(path, targets="y9")
+
+
 def test_school_if_present(data_dir):
     path = os.path.join(data_dir, "school.mat")
     if not os.path.exists(path):

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# cli_read.sh MTL DATA_DIR -- the readers from the command line, on files
+# written here: the README's multi-target ARFF example (cv then predict),
+# CSV column options by name, delimiter detection, a .tsv, a pattern of task
+# files, two-valued labels, missing values, and errors that name the
+# option, the file, the line and the format.
+set -euo pipefail
+MTL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+GEN=$(cd "$(dirname "$0")/.." && pwd)/scripts/gen_multitarget_arff.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect CODE PATTERN CMD...: exit code, "mtl: error:" and PATTERN on
+# stderr, nothing on stdout.
+expect() {
+  local code=$1 pat=$2
+  shift 2
+  local rc=0
+  "$MTL" "$@" >out.txt 2>err.txt || rc=$?
+  [ "$rc" -eq "$code" ] || fail "mtl $*: exit $rc, expected $code ($(cat err.txt))"
+  grep -q '^mtl: error: ' err.txt || fail "mtl $*: no 'mtl: error:' line"
+  grep -qF -- "$pat" err.txt || fail "mtl $*: stderr lacks '$pat': $(cat err.txt)"
+  [ ! -s out.txt ] || fail "mtl $*: wrote to stdout"
+}
+
+# ---- the README example: a Mulan-style multi-target ARFF, two commands ----
+bash "$GEN" mt.arff
+"$MTL" cv mt.arff --targets 3 --missing mean --reg mean \
+  --grid 'lambda=1e-3:10:13' --folds 5 -o mt.mtl >cv.txt 2>cv.err
+grep -q '^data: *mt.arff (3 tasks, 360 samples, 7 features)' cv.txt ||
+  fail "cv data line: $(head -1 cv.txt)"
+grep -q '3 targets sharing one X (120 samples x 7 features' cv.err ||
+  fail "no shared-design note: $(cat cv.err)"
+grep -q "7 missing feature values replaced by their column's mean" cv.err ||
+  fail "no imputation note"
+grep -q 'mt.arff: mt.arff' cv.err && fail "a note repeats the path"
+best=$(awk '/^  \*/ { print $2 }' cv.txt)
+first=$(awk '/^ +[0-9]/ { print $1; exit }' cv.txt)
+last=$(awk '/^ +[0-9.e-]+ +[0-9.e-]+ +[0-9.e-]+$/ { v = $1 } END { print v }' cv.txt)
+[ -n "$best" ] && [ "$best" != "$first" ] && [ "$best" != "$last" ] ||
+  fail "best lambda $best should be inside the grid ($first .. $last)"
+[ -s mt.mtl ] || fail "cv -o wrote no model"
+"$MTL" predict mt.mtl mt.arff --targets 3 --missing mean -o pred.csv -q
+[ "$(wc -l <pred.csv)" -eq 361 ] || fail "predict rows: $(wc -l <pred.csv)"
+[ "$(cut -d, -f1 pred.csv | sort -u | tr '\n' ' ')" = "task y1 y2 y3 " ] ||
+  fail "predict task names"
+
+# ---- CSV: columns by name, a leak dropped, semicolons detected ----------
+cat >pk.csv <<'CSV'
+subject#;age;motor_UPDRS;total_UPDRS;jitter
+1;72;28.2;34.4;0.006
+1;72;28.4;34.9;0.003
+1;72;28.9;35.1;0.004
+2;58;20.1;25.1;0.004
+2;58;20.3;25.2;0.005
+2;58;20.9;25.9;0.002
+CSV
+"$MTL" train pk.csv --task-col 'subject#' --label-col motor_UPDRS \
+  --drop total_UPDRS -o pk.mtl >tr.txt 2>tr.err
+grep -q '^data: *pk.csv (2 tasks, 6 samples, 2 features' tr.txt ||
+  fail "pk.csv: $(head -1 tr.txt)"
+grep -q 'columns separated by semicolons (detected from the first line)' tr.err ||
+  fail "no delimiter note: $(cat tr.err)"
+expect 1 "pk.csv: --task-col: no column named 'subject'" \
+  train pk.csv --task-col subject -o x.mtl
+[ ! -e x.mtl ] || fail "a failed read wrote a model"
+expect 1 "pk.csv: no column named 'label' or 'y' in the CSV header (pass --label-col" \
+  train pk.csv --task-col 0 -o x.mtl
+expect 1 "--targets: no column named 'y9'" train pk.csv --targets y9
+expect 2 "--delimiter" train pk.csv --delimiter pipe
+
+# ---- a .tsv, labels {1,2} and {a,b} -----------------------------------------
+printf 'task\tlabel\tf1\tf2\na\t1\t0.5\t1\na\t2\t0.1\t2\nb\t2\t0.3\t1\nb\t1\t0.9\t0\n' >t.tsv
+"$MTL" train t.tsv -o t.mtl >t.txt 2>t.err
+grep -q 'classification' t.txt || fail "t.tsv: {1,2} not classification"
+grep -q 'labels {1,2} mapped to {-1,+1} (2 -> +1)' t.err || fail "no {1,2} note"
+"$MTL" train t.tsv --task-kind regression -o t.mtl >t.txt 2>t.err
+grep -q 'regression' t.txt || fail "--task-kind regression ignored"
+printf 'task,label,f1\n1,yes,1\n1,no,2\n2,yes,3\n2,no,4\n' >s.csv
+"$MTL" train s.csv -o s.mtl 2>s.err >/dev/null
+grep -q "labels {no,yes} mapped to {-1,+1} ('yes' -> +1)" s.err ||
+  fail "no string label note: $(cat s.err)"
+
+# ---- missing values -------------------------------------------------------------
+printf 'task,label,a\n1,1.5,?\n1,2.5,4\n1,3.5,6\n2,4.5,1\n2,5.5,3\n2,0.5,2\n' >m.csv
+expect 1 "m.csv:2: missing value in column 'a' (value '?'); a missing value: pass --missing drop or mean" \
+  train m.csv
+"$MTL" train m.csv --missing drop -q -o m.mtl >m.txt
+grep -q '(2 tasks, 5 samples' m.txt || fail "--missing drop: $(head -1 m.txt)"
+"$MTL" train m.csv --missing mean -q -o m.mtl >m.txt
+grep -q '(2 tasks, 6 samples' m.txt || fail "--missing mean: $(head -1 m.txt)"
+
+# ---- a pattern of files, one task each --------------------------------------
+mkdir tasks
+"$MTL" gen -T 3 -d 5 -n 20 --seed 2 -o all.txt -q >/dev/null
+for t in 1 2 3; do awk -v t=$t '$1 == t' all.txt >tasks/t$t.txt; done
+"$MTL" train 'tasks/*.txt' -o g.mtl >g.txt 2>g.err
+grep -q "^data: *tasks/\*.txt (3 tasks, 60 samples" g.txt || fail "glob: $(head -1 g.txt)"
+grep -q '3 files, read one by one: 3 tasks' g.err || fail "no glob note"
+expect 1 "no file matches this pattern" train 'tasks/*.csv'
+
+# ---- the format assumed is named ---------------------------------------------
+cp mt.arff renamed.dat
+"$MTL" train renamed.dat --targets 3 --missing mean -q -o r.mtl >/dev/null ||
+  fail "ARFF not found by content"
+expect 1 "mt.arff:1: bad label: not a number" train mt.arff --format text
+grep -qF '[read as text format, format option; see --format]' err.txt ||
+  fail "the format is not named: $(cat err.txt)"
+printf '@relation r\n@attribute a numeric\n@attribute c {x,y}\n@data\n1,x\n2,z\n' >bad.arff
+expect 1 "bad.arff:6: value 'z' of column 'c' is not one of its declared values [read as ARFF format, by extension; see --format]" \
+  train bad.arff
+echo "cli_read: ok"
