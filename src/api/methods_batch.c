@@ -56,7 +56,7 @@ static int lambda_max(const mtl__fit_ctx *c, double *out) {
   prepared s;
   int rc = prepare(c, &o, &s);
   mtl_reg_type t = o.pp.reg.type;
-  if (rc >= 0 && (t == MTL_REG_L1 || t == MTL_REG_L21 || t == MTL_REG_TRACE))
+  if (rc >= 0 && mtl__reg_is_norm(t))
     rc = mtl_problem_lambda_max(s.pb, out);
   else if (rc >= 0) /* no lambda_max: the scale where the penalty's
                        curvature matches the data's */

@@ -21,6 +21,20 @@
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info);
 
+/* ---- decomp.c ------------------------------------------------------------ */
+/* Decomposition models W = P + Q: min f(P + Q) + regs[0].lambda g_0(P) +
+ * regs[1].lambda g_1(Q), g_i norms of the regularizer table (ridge 0), f
+ * the loss of pb (pb's own regularizer unused), by FISTA or ISTA
+ * (sp->solver; bcd refused) with sp's stopping rules.  PQ (2 d T: P then Q,
+ * each d x T) is the warm start in, the solution out; the unpenalized last
+ * row (bias) lives in P.  info->cert: the duality gap for the squared loss
+ * (mtl__problem_dual with two norms), the fixed-point residual always. */
+int mtl__decomp_solve(mtl_problem *pb, const mtl_reg regs[2],
+                      const mtl_solver_params *sp, double *PQ,
+                      mtl_solve_info *info);
+int mtl__decomp_certificate(mtl_problem *pb, const mtl_reg regs[2],
+                            const double *PQ, mtl_certificate *cert);
+
 /* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
 /* What one task node holds: its own tasks only (global indices), each as a
  * one-task dataset with a loss-only problem (value, gradient, Lipschitz
