@@ -197,6 +197,9 @@ int mtl__info_cert(mtl_fit_info *in, const mtl_certificate *c);
  * "residual"). */
 int mtl__fit_certificate(mtl_problem *pb, const double *W,
                          mtl_fit_info *in);
+/* The trace table "iter,objective" of in->trace (in->iterations entries,
+ * a solver's record_trace). */
+int mtl__info_iter_trace(mtl_fit_info *fi, const mtl_solve_info *in);
 /* The status word. */
 const char *mtl__status_word(int st);
 

@@ -192,9 +192,13 @@ static int dc_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
                      {.type = f.q, .lambda = mtl__p_num(c->p, "lambda2")}};
   mtl_solver_params sp;
   dc_solver_params(c->p, c->select, &sp);
+  sp.record_trace = c->want_trace;
   mtl_solve_info in;
   int st = mtl__decomp_solve(pb, regs, &sp, PQ, &in);
   rc = st < 0 ? st : dc_output(c, o, pb, &f, PQ, &in);
+  if (rc >= 0 && c->want_trace && in.trace)
+    rc = mtl__info_iter_trace(o->info, &in);
+  mtl_free(in.trace);
   if (rc >= 0)
     rc = st;
 done:
@@ -207,6 +211,8 @@ done:
 #define TEXT_OF(x) #x
 #define TEXT_OF_VALUE(x) TEXT_OF(x)
 
+/* tol, tol_gap, select_tol and max_iter as batch has them (one entry each
+ * in `mtl train --help`) */
 #define DC_PARAMS(p_help, q_help)                                             \
   MTL__P_LOSS, MTL__P_SCALING("mean"),                                        \
       MTL__P_NONNEG("lambda", "0.1", p_help),                                 \
@@ -215,33 +221,31 @@ done:
       MTL__P_CHOICE("solver", "fista", "fista|ista",                          \
                     "fista = accelerated proximal gradient on (P, Q), ista "  \
                     "= plain"),                                               \
-      MTL__P_INT("max_iter", "20000", 1, 1e9, "maximum iterations"),          \
+      MTL__P_INT("max_iter", "10000", 1, 1e9, "maximum iterations"),          \
       MTL__P_NONNEG("tol", "1e-10", "stop when the relative objective "       \
-                                    "change <= tol (0 = off; squared loss: "  \
-                                    "the duality gap decides)"),              \
+                                    "change <= tol (0 = off)"),               \
       MTL__P_NONNEG("tol_gap", "1e-9", "stop when duality gap <= tol_gap * "  \
-                                       "objective (squared loss; 0 = off)"),  \
+                                       "objective, where a dual exists (0 = " \
+                                       "off)"),                               \
       MTL__P_NONNEG("select_tol", TEXT_OF_VALUE(MTL_SELECT_TOL),              \
-                    "fits that only score a grid point stop at duality gap "  \
-                    "<= select_tol * objective (0 = tol_gap everywhere)"),    \
+                    "fits that only score a grid point (CV folds, "           \
+                    "validation split) stop at duality gap <= select_tol * "  \
+                    "objective (no dual: objective change <= select_tol / "   \
+                    "100); the refit gets tol_gap (0 = tol and tol_gap "      \
+                    "everywhere)"),                                           \
       MTL__P_THREADS, MTL__P_TRACE
 
+#define DC_P_HELP "W = P + Q models: weight of the norm of P"
+#define DC_Q_HELP "W = P + Q models: weight of the norm of Q"
 static const mtl__pdef dirty_table[] = {
-    DC_PARAMS("weight of the shared part P (l1inf or l21 rows)",
-              "weight of the task-specific part Q (l1 entries)"),
+    DC_PARAMS(DC_P_HELP, DC_Q_HELP),
     MTL__P_CHOICE("shared", "l1inf", "l1inf|l21",
                   "norm of the shared part P: l1inf = sum_j max_t |P_jt| "
                   "(Jalali et al.), l21 = sum_j ||P_j||_2"),
 };
-static const mtl__pdef rmtl_table[] = {DC_PARAMS(
-    "weight of the trace norm of the shared low-rank part P",
-    "weight of the column L2,1 norm of Q (sum_t ||q_t||): outlier tasks")};
-static const mtl__pdef rmtfl_table[] = {DC_PARAMS(
-    "weight of the row L2,1 norm of the shared part P (joint features)",
-    "weight of the column L2,1 norm of Q (sum_t ||q_t||): outlier tasks")};
-static const mtl__pdef slr_table[] = {DC_PARAMS(
-    "weight of the L1 norm of the sparse part P",
-    "weight of the trace norm of the low-rank part Q")};
+static const mtl__pdef rmtl_table[] = {DC_PARAMS(DC_P_HELP, DC_Q_HELP)};
+static const mtl__pdef rmtfl_table[] = {DC_PARAMS(DC_P_HELP, DC_Q_HELP)};
+static const mtl__pdef slr_table[] = {DC_PARAMS(DC_P_HELP, DC_Q_HELP)};
 
 const mtl_method mtl__method_dirty = {
     .name = "dirty",

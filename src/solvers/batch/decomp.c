@@ -212,6 +212,13 @@ int mtl__decomp_solve(mtl_problem *pb, const mtl_reg regs[2],
   c.tol_gap = sp->tol_gap;
   mtl__apg_opts o;
   dc_opts(pb, sp, regs, &o);
+  double *trace = NULL;
+  if (sp->record_trace &&
+      !(trace = mtl__malloc((size_t)sp->max_iter * sizeof(double)))) {
+    free(c.W);
+    return MTL_ENOMEM;
+  }
+  o.trace = trace;
   o.interrupt = &pb->interrupt;
   atomic_store(&pb->interrupt, 0);
   double t0 = mtl__now();
@@ -225,10 +232,13 @@ int mtl__decomp_solve(mtl_problem *pb, const mtl_reg regs[2],
     info->objective = out.F;
     info->L = out.L;
     info->seconds = mtl__now() - t0;
+    info->trace = trace;
+    trace = NULL;
     int e = dc_cert(&c, PQ, &info->cert);
     if (e)
       rc = e;
   }
+  free(trace);
   free(c.W);
   return rc;
 }
