@@ -70,15 +70,15 @@ static int outlier_text(mtl__fit_out *o, const mtl_dataset *ds,
                         const double *Q, int dp, int T) {
   char buf[512];
   size_t len = 0;
-  int n = 0;
+  int n = 0, cut = 0;
   for (int t = 0; t < T; t++) {
     if (!nonzero(Q, dp, T, 0, t, 0))
       continue;
     const char *nm = mtl_dataset_task_name(ds, t);
     if (len < sizeof buf - 64)
-      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%.40s",
                               n ? " " : "", nm && *nm ? nm : "?");
-    else if (len < sizeof buf - 4)
+    else if (!cut++) /* once: the count says how many */
       len += (size_t)snprintf(buf + len, sizeof buf - len, " ...");
     n++;
   }
