@@ -459,6 +459,179 @@ static void test_outliers(void) {
   mtl_dataset_free(ds);
 }
 
+/* ---- clustered MTL ---------------------------------------------------- */
+
+/* Water filling: sum k, bounds, and the KKT conditions of
+ * min sum s_i / (eta + m_i): the gain s_i / (eta + m_i)^2 of any m_i that
+ * can grow is at most that of any m_j that can shrink; and no feasible
+ * exchange m_i + e, m_j - e does better. */
+static void test_waterfill(void) {
+  unsigned long long sd = 41;
+  double s[8], m[8];
+  for (int rep = 0; rep < 300; rep++) {
+    int T = 1 + rep % 8, k = 1 + (rep / 8) % T;
+    double eta = 0.05 + (rep % 5) * 0.5;
+    for (int i = 0; i < T; i++) {
+      double u = check_rand(&sd);
+      s[i] = rep % 3 == 0 && i % 2 ? 0 : 4 * u * u;
+    }
+    mtl__cmtl_waterfill(s, T, eta, k, m);
+    double sum = 0, obj = 0, mu_lo = 0, mu_hi = INFINITY;
+    for (int i = 0; i < T; i++) {
+      CHECK(m[i] >= 0 && m[i] <= 1);
+      sum += m[i];
+      obj += s[i] / (eta + m[i]);
+      double g = s[i] / ((eta + m[i]) * (eta + m[i]));
+      if (m[i] < 1) /* could go up: its gain is at most any other's */
+        mu_lo = fmax(mu_lo, g * (1 - 1e-9));
+      if (m[i] > 0) /* could go down */
+        mu_hi = fmin(mu_hi, g * (1 + 1e-9));
+    }
+    CHECK_CLOSE(sum, k, 1e-12);
+    CHECK(mu_lo <= mu_hi); /* marginal gains: every move up costs */
+    for (int i = 0; i < T; i++)
+      for (int j = 0; j < T; j++) {
+        double e = fmin(1e-4, fmin(1 - m[i], m[j]));
+        if (i == j || !(e > 0))
+          continue;
+        double o2 = obj - s[i] / (eta + m[i]) - s[j] / (eta + m[j]) +
+                    s[i] / (eta + m[i] + e) + s[j] / (eta + m[j] - e);
+        CHECK(o2 >= obj - 1e-12 * fmax(1, obj));
+      }
+  }
+}
+
+/* (eta I + M)^{-1} by Gauss-Jordan (T small), the test's own. */
+static void inverse_shift(const double *M, int T, double eta, double *Ai) {
+  double a[16 * 32];
+  for (int i = 0; i < T; i++)
+    for (int j = 0; j < 2 * T; j++)
+      a[i * 2 * T + j] = j < T ? M[i + j * T] + (i == j) * eta
+                               : (j - T == i);
+  for (int c = 0; c < T; c++) {
+    int p = c;
+    for (int r = c + 1; r < T; r++)
+      if (fabs(a[r * 2 * T + c]) > fabs(a[p * 2 * T + c]))
+        p = r;
+    for (int j = 0; j < 2 * T; j++) {
+      double t = a[c * 2 * T + j];
+      a[c * 2 * T + j] = a[p * 2 * T + j];
+      a[p * 2 * T + j] = t;
+    }
+    double piv = a[c * 2 * T + c];
+    for (int j = 0; j < 2 * T; j++)
+      a[c * 2 * T + j] /= piv;
+    for (int r = 0; r < T; r++) {
+      double f = a[r * 2 * T + c];
+      for (int j = 0; r != c && j < 2 * T; j++)
+        a[r * 2 * T + j] -= f * a[c * 2 * T + j];
+    }
+  }
+  for (int i = 0; i < T; i++)
+    for (int j = 0; j < T; j++)
+      Ai[i + j * T] = a[i * 2 * T + T + j];
+}
+
+/* Adjusted Rand index of two labelings (0..k-1) of n points. */
+static double ari(const int *a, const int *b, int n, int k) {
+  double tab[8][8] = {{0}}, ra[8] = {0}, rb[8] = {0}, sij = 0, sa = 0,
+         sb = 0;
+  for (int i = 0; i < n; i++) {
+    tab[a[i]][b[i]]++;
+    ra[a[i]]++;
+    rb[b[i]]++;
+  }
+  for (int i = 0; i < k; i++) {
+    sa += ra[i] * (ra[i] - 1) / 2;
+    sb += rb[i] * (rb[i] - 1) / 2;
+    for (int j = 0; j < k; j++)
+      sij += tab[i][j] * (tab[i][j] - 1) / 2;
+  }
+  double e = sa * sb / (n * (n - 1) / 2.0), mx = (sa + sb) / 2;
+  return (sij - e) / (mx - e);
+}
+
+/* On generated clustered data (T = 15 tasks in 3 clusters, t mod 3): the
+ * joint optimality of (W, M) checked here on its own terms, FISTA vs
+ * ISTA, and the assignment (ARI against the planted one). */
+static void test_cmtl(void) {
+  enum { T = 15, D = 20 };
+  mtl_gen_params g;
+  mtl_gen_params_init(&g);
+  g.kind = MTL_GEN_CLUSTERED;
+  g.T = T;
+  g.d = D;
+  g.n = 15;
+  g.clusters = 3;
+  g.deviation = 0.3;
+  g.seed = 4;
+  mtl_dataset *ds = NULL;
+  CHECK_OK(mtl_generate(&g, &ds, NULL));
+  mtl_problem_params pp;
+  mtl_problem_params_init(&pp);
+  pp.reg.type = MTL_REG_NONE;
+  mtl_problem *pb = NULL;
+  CHECK_OK(mtl_problem_create(ds, &pp, &pb));
+  mtl__cmtl_params cp = {.rho1 = 0.5, .rho2 = 0.2, .k = 3};
+  double eta = cp.rho2 / cp.rho1, c = cp.rho1 * eta * (1 + eta);
+  double *W = calloc(D * T, sizeof *W), *W2 = calloc(D * T, sizeof *W2);
+  double M[T * T], Ai[T * T], G[D * T], f;
+  mtl_solver_params sp;
+  mtl_solve_info a, b;
+  mtl_solver_params_init(&sp);
+  sp.tol_obj = 0;
+  sp.tol_res = 1e-10;
+  sp.max_iter = 100000;
+  CHECK(mtl__cmtl_solve(pb, &cp, &sp, W, M, &a) == MTL_CONVERGED);
+  sp.solver = MTL_SOLVER_ISTA;
+  sp.tol_res = 0;
+  sp.max_iter = 20000;
+  CHECK(mtl__cmtl_solve(pb, &cp, &sp, W2, NULL, &b) >= 0);
+  fprintf(stderr, "cmtl generated: fista %d it obj %.15g residual %.3g; "
+                  "ista %d it obj %.15g residual %.3g\n",
+          a.iterations, a.objective, a.cert.residual, b.iterations,
+          b.objective, b.cert.residual);
+  CHECK_CLOSE(b.objective, a.objective, 1e-6);
+  CHECK_LE(a.cert.residual, 1e-8);
+  /* M feasible: symmetric, trace k (eigenvalues in [0, 1]: water filling) */
+  double tr = 0;
+  for (int i = 0; i < T; i++) {
+    tr += M[i + i * T];
+    for (int j = 0; j < T; j++)
+      CHECK_LE(fabs(M[i + j * T] - M[j + i * T]), 1e-12);
+  }
+  CHECK_CLOSE(tr, 3, 1e-10);
+  /* the joint objective at (W, M) and the W-gradient there:
+   * grad f(W) + 2 c W (eta I + M)^{-1} = 0 */
+  inverse_shift(M, T, eta, Ai);
+  CHECK_OK(mtl_problem_loss(pb, W, &f, G));
+  double pen = 0, gn = 0;
+  for (int j = 0; j < D; j++)
+    for (int t = 0; t < T; t++) {
+      double wa = 0;
+      for (int u = 0; u < T; u++)
+        wa += W[j + u * D] * Ai[u + t * T];
+      pen += W[j + t * D] * wa;
+      double gg = G[j + t * D] + 2 * c * wa;
+      gn += gg * gg;
+    }
+  CHECK_CLOSE(f + c * pen, a.objective, 1e-10);
+  CHECK_LE(sqrt(gn), 1e-7);
+  /* clusters from the rows of M: the planted t mod 3 */
+  int lab[T], truth[T];
+  CHECK_OK(mtl__kmeans(M, T, T, 3, 1, 10, lab));
+  for (int t = 0; t < T; t++)
+    truth[t] = t % 3;
+  double r = ari(lab, truth, T, 3);
+  fprintf(stderr, "cmtl planted clusters: ARI %.4f\n", r);
+  CHECK(r == 1.0);
+  CHECK(ari(truth, truth, T, 3) == 1.0);
+  free(W);
+  free(W2);
+  mtl_problem_free(pb);
+  mtl_dataset_free(ds);
+}
+
 int main(void) {
   test_l1ball();
   test_prox_l1inf();
@@ -468,5 +641,7 @@ int main(void) {
   test_decomp_solve();
   test_decomp_limits();
   test_outliers();
+  test_waterfill();
+  test_cmtl();
   CHECK_DONE();
 }

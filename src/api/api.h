@@ -287,5 +287,7 @@ extern const mtl_method mtl__method_batch, mtl__method_async,
 /* decomposition models W = P + Q (methods_decomp.c) */
 extern const mtl_method mtl__method_dirty, mtl__method_rmtl,
     mtl__method_rmtfl, mtl__method_sparse_lowrank;
+/* clustered MTL (methods_cmtl.c) */
+extern const mtl_method mtl__method_cmtl;
 
 #endif /* MTL_API_PRIVATE_H */

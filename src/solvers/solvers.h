@@ -35,6 +35,29 @@ int mtl__decomp_solve(mtl_problem *pb, const mtl_reg regs[2],
 int mtl__decomp_certificate(mtl_problem *pb, const mtl_reg regs[2],
                             const double *PQ, mtl_certificate *cert);
 
+/* ---- cmtl.c, kmeans.c ----------------------------------------------------- */
+/* Clustered MTL (convex relaxation of Zhou, Chen & Ye, MALSAR's CMTL):
+ * min f(W) + rho1 eta (1 + eta) tr(W (eta I + M)^{-1} W') over W and
+ * {M : tr M = k, 0 <= M <= I}, eta = rho2 / rho1, with M minimized out in
+ * closed form (cmtl.c).  W (d x T): start in, solution out; M (T x T, may
+ * be NULL): the optimal M at the returned W.  info->cert: no dual; the
+ * residual is ||grad F(W)||. */
+typedef struct mtl__cmtl_params {
+  double rho1, rho2; /* > 0 */
+  int k;             /* clusters, 1..T */
+} mtl__cmtl_params;
+int mtl__cmtl_solve(mtl_problem *pb, const mtl__cmtl_params *cp,
+                    const mtl_solver_params *sp, double *W, double *M,
+                    mtl_solve_info *info);
+/* The m (T) in [0, 1] with sum k minimizing sum_i s_i / (eta + m_i)
+ * (s_i >= 0): the eigenvalues of the best M. */
+void mtl__cmtl_waterfill(const double *s, int T, double eta, int k,
+                         double *m);
+/* k-means of the n points X + i p (p each), best inertia of `starts`
+ * k-means++ starts from seed; labels 0..k-1 numbered by first appearance. */
+int mtl__kmeans(const double *X, int n, int p, int k, uint64_t seed,
+                int starts, int *labels);
+
 /* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
 /* What one task node holds: its own tasks only (global indices), each as a
  * one-task dataset with a loss-only problem (value, gradient, Lipschitz
