@@ -289,5 +289,7 @@ extern const mtl_method mtl__method_dirty, mtl__method_rmtl,
     mtl__method_rmtfl, mtl__method_sparse_lowrank;
 /* clustered MTL (methods_cmtl.c) */
 extern const mtl_method mtl__method_cmtl;
+/* temporal group lasso (methods_tgl.c) */
+extern const mtl_method mtl__method_tgl;
 
 #endif /* MTL_API_PRIVATE_H */

@@ -58,6 +58,13 @@ void mtl__cmtl_waterfill(const double *s, int T, double eta, int k,
 int mtl__kmeans(const double *X, int n, int p, int k, uint64_t seed,
                 int starts, int *labels);
 
+/* ---- tgl.c --------------------------------------------------------------- */
+/* Temporal group lasso: min f(W) + rho2 sum_{t<T} ||w_{t+1} - w_t||^2 + pb's
+ * regularizer (L2,1 with its lambda and ridge), on the penalized rows, by
+ * FISTA or ISTA.  W: start in, solution out; info->cert: residual only. */
+int mtl__tgl_solve(mtl_problem *pb, double rho2, const mtl_solver_params *sp,
+                   double *W, mtl_solve_info *info);
+
 /* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
 /* What one task node holds: its own tasks only (global indices), each as a
  * one-task dataset with a loss-only problem (value, gradient, Lipschitz
