@@ -70,7 +70,7 @@ static const mtl__pdef tgl_table[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
     MTL__P_NONNEG("lambda", "0.1", "regularization strength"),
-    MTL__P_NONNEG("lambda2", "0.1", "tgl: weight of sum_t ||w_{t+1} - "
+    MTL__P_NONNEG("lambda2", "0.1", "weight of sum_t ||w_{t+1} - "
                                     "w_t||^2 (tasks in time order)"),
     MTL__P_RIDGE,
     MTL__P_STANDARDIZE,
