@@ -13,7 +13,9 @@
  *    vs ISTA on (P, Q)); BCD refuses l1inf;
  *  - a decomposition whose one lambda is past its dual norm equals the
  *    single-norm problem (dirty -> l1inf alone, dirty -> l1 alone);
- *  - planted outlier tasks: robust MTL (rmtl) finds exactly them.
+ *  - planted outlier tasks: robust MTL (rmtl) finds exactly them (and the
+ *    planted rank 2); rmtfl finds them and the shared support of 3;
+ *  - clustered MTL: water filling, joint optimality, FISTA vs ISTA, ARI.
  */
 #include "../src/solvers/solvers.h"
 #include "check.h"
@@ -392,9 +394,11 @@ static void test_decomp_limits(void) {
 
 /* ---- planted outlier tasks ------------------------------------------------ */
 
-/* T = 20 tasks, d = 12: w_t = U v_t of rank 2, except tasks 4, 11 and 17
- * (1-based), whose weights are unrelated and larger; n = 50 per task. */
-static mtl_dataset *planted_outliers(int *is_out) {
+/* T = 20 tasks, d = 12: w_t = U v_t of rank 2 (sparse = 0) or any w_t on
+ * the first 3 features (sparse = 1), except tasks 4, 11 and 17 (1-based),
+ * whose weights are unrelated (all 12 features) and larger; n = 50 per
+ * task. */
+static mtl_dataset *planted_outliers(int *is_out, int sparse) {
   enum { D = 12, TT = 20, N = 50 };
   unsigned long long s = 99;
   double U[D * 2], X[N * D], y[N], w[D];
@@ -404,7 +408,10 @@ static mtl_dataset *planted_outliers(int *is_out) {
     is_out[t] = t == 3 || t == 10 || t == 16;
     double v0 = check_rand(&s), v1 = check_rand(&s);
     for (int j = 0; j < D; j++)
-      w[j] = is_out[t] ? 3 * check_rand(&s) : U[j] * v0 + U[D + j] * v1;
+      w[j] = is_out[t]  ? 3 * check_rand(&s)
+             : !sparse ? U[j] * v0 + U[D + j] * v1
+             : j < 3   ? 2 * check_rand(&s)
+                       : 0;
     rand_mat(X, N * D, 1.7, &s);
     for (int i = 0; i < N; i++) {
       y[i] = 0.1 * check_rand(&s);
@@ -424,7 +431,7 @@ static mtl_dataset *planted_outliers(int *is_out) {
  * below 0.5 inlier tasks join Q). */
 static void test_outliers(void) {
   int is_out[20];
-  mtl_dataset *ds = planted_outliers(is_out);
+  mtl_dataset *ds = planted_outliers(is_out, 0);
   const double lams[] = {0.3, 1, 3};
   for (int l = 0; l < 3; l++) {
     mtl_params *p = mtl_params_create("rmtl");
@@ -452,6 +459,34 @@ static void test_outliers(void) {
     CHECK(strcmp(mtl_fit_info_get(in, "outlier_names"), "t4 t11 t17") == 0);
     CHECK(mtl_fit_info_number(in, "p_rank") == 2); /* the planted rank */
     CHECK(mtl_model_get_matrix(m, "P", &r, &c) != NULL);
+    mtl_model_free(m);
+    mtl_fit_info_free(in);
+    mtl_params_free(p);
+  }
+  mtl_dataset_free(ds);
+}
+
+/* rmtfl on a shared support of 3 features plus the same 3 outlier tasks:
+ * the outliers in Q and exactly the support in P, at (lambda, lambda2) =
+ * (1, 0.7) and (0.3, 0.3) (at lambda2 >= lambda the outliers are missed). */
+static void test_outliers_rmtfl(void) {
+  int is_out[20];
+  mtl_dataset *ds = planted_outliers(is_out, 1);
+  const double lam[2][2] = {{1, 0.7}, {0.3, 0.3}};
+  for (int l = 0; l < 2; l++) {
+    mtl_params *p = mtl_params_create("rmtfl");
+    CHECK_OK(mtl_params_set_number(p, "lambda", lam[l][0]));
+    CHECK_OK(mtl_params_set_number(p, "lambda2", lam[l][1]));
+    mtl_model *m = NULL;
+    mtl_fit_info *in = NULL;
+    CHECK(mtl_fit(ds, p, NULL, &m, &in) == MTL_CONVERGED);
+    fprintf(stderr, "rmtfl planted, lambda %g lambda2 %g: outlier_names %s, "
+                    "p_features %s, relative_gap %s\n",
+            lam[l][0], lam[l][1], mtl_fit_info_get(in, "outlier_names"),
+            mtl_fit_info_get(in, "p_features"),
+            mtl_fit_info_get(in, "relative_gap"));
+    CHECK(strcmp(mtl_fit_info_get(in, "outlier_names"), "t4 t11 t17") == 0);
+    CHECK(mtl_fit_info_number(in, "p_features") == 3);
     mtl_model_free(m);
     mtl_fit_info_free(in);
     mtl_params_free(p);
@@ -641,6 +676,7 @@ int main(void) {
   test_decomp_solve();
   test_decomp_limits();
   test_outliers();
+  test_outliers_rmtfl();
   test_waterfill();
   test_cmtl();
   CHECK_DONE();
