@@ -552,7 +552,9 @@ typedef enum {
   MTL_REG_L21,    /* sum_j ||W_j.||_2 (rows = features)  (joint feature sel.) */
   MTL_REG_TRACE,  /* sum of singular values              (low rank)           */
   MTL_REG_MEAN,   /* sum_t ||w_t - mean_s w_s||^2        (mean-regularized)   */
-  MTL_REG_GRAPH   /* ||W R||_F^2, R given (T x E)        (SRMTL)              */
+  MTL_REG_GRAPH,  /* ||W R||_F^2, R given (T x E)        (SRMTL)              */
+  MTL_REG_L1INF,  /* sum_j max_t |W_jt|                  (L1/L-inf joint)     */
+  MTL_REG_COL21   /* sum_t ||w_t||_2 (columns = tasks)   (whole tasks, robust)*/
 } mtl_reg_type;
 
 /* A regularizer lambda * g(W) + ridge * ||W||_F^2. */

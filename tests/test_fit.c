@@ -96,6 +96,11 @@ static const char *structure_of(const char *method) {
     return "node_updates";
   if (!strcmp(method, "cadmm") || !strcmp(method, "dadmm"))
     return "Omega";
+  if (!strcmp(method, "dirty") || !strcmp(method, "rmtl") ||
+      !strcmp(method, "rmtfl") || !strcmp(method, "sparse_lowrank"))
+    return "Q";
+  if (!strcmp(method, "cmtl"))
+    return "clusters";
   return NULL;
 }
 

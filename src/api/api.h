@@ -239,6 +239,9 @@ double mtl__search_x(const mtl_search *s, int i, int j);
 int mtl__fit_status(mtl_fit_info *in, const mtl_params *p, int st);
 /* 1 when a status word says the fit stopped at its iteration limit. */
 int mtl__status_stopped(const char *status);
+/* The trace table "iter,objective" of in->trace (in->iterations entries,
+ * a solver's record_trace). */
+int mtl__info_iter_trace(mtl_fit_info *fi, const mtl_solve_info *in);
 
 /* The mtl_omtl_params of an online method's parameter set
  * (methods_online.c). */
@@ -279,9 +282,11 @@ int mtl__omtl_params_from(const mtl_params *p, mtl_omtl_method method,
                 "1/(2n)||Xw-y||^2, double-* = twice those")
 #define MTL__P_REG                                                            \
   MTL__P_CHOICE("reg", "l21", "none|ridge|l1|l21|trace|mean|graph|lasso|"    \
-                "nuclear",                                                    \
+                "nuclear|l1inf|col21",                                        \
                 "regularizer g(W): l1 = independent Lassos, l21 = joint "    \
-                "feature selection, trace = low rank, mean, graph ||WR||^2")
+                "feature selection, trace = low rank, mean, graph "          \
+                "||WR||^2, l1inf = sum_j max_t |W_jt| (joint, L-infinity), " \
+                "col21 = sum_t ||w_t|| (whole tasks)")
 #define MTL__P_RIDGE                                                          \
   MTL__P_NONNEG("ridge", "0", "extra ridge term ridge * ||W||_F^2")
 #define MTL__P_GRAPH_FILE                                                     \
@@ -319,5 +324,12 @@ extern const mtl_method mtl__method_batch, mtl__method_async,
     mtl__method_asym_symmetric, mtl__method_curriculum_simple,
     mtl__method_gomtl, mtl__method_cadmm, mtl__method_dadmm,
     mtl__method_dpsgd, mtl__method_ogd;
+/* decomposition models W = P + Q (methods_decomp.c) */
+extern const mtl_method mtl__method_dirty, mtl__method_rmtl,
+    mtl__method_rmtfl, mtl__method_sparse_lowrank;
+/* clustered MTL (methods_cmtl.c) */
+extern const mtl_method mtl__method_cmtl;
+/* temporal group lasso (methods_tgl.c) */
+extern const mtl_method mtl__method_tgl;
 
 #endif /* MTL_API_PRIVATE_H */

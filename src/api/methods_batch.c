@@ -56,7 +56,7 @@ static int lambda_max(const mtl__fit_ctx *c, double *out) {
   prepared s;
   int rc = prepare(c, &o, &s);
   mtl_reg_type t = o.pp.reg.type;
-  if (rc >= 0 && (t == MTL_REG_L1 || t == MTL_REG_L21 || t == MTL_REG_TRACE))
+  if (rc >= 0 && mtl__reg_is_norm(t))
     rc = mtl_problem_lambda_max(s.pb, out);
   else if (rc >= 0) /* no lambda_max: the scale where the penalty's
                        curvature matches the data's */
@@ -100,6 +100,20 @@ static int batch_results(mtl__fit_out *o, const mtl_params *p,
   return rc;
 }
 
+int mtl__info_iter_trace(mtl_fit_info *fi, const mtl_solve_info *in) {
+  double *tr = mtl__malloc((size_t)(in->iterations ? in->iterations : 1) *
+                           2 * sizeof *tr);
+  if (!tr)
+    return MTL_ENOMEM;
+  for (int i = 0; i < in->iterations; i++) {
+    tr[2 * i] = i + 1;
+    tr[2 * i + 1] = in->trace[i];
+  }
+  int rc = mtl__info_trace(fi, "iter,objective", in->iterations, 2, tr);
+  free(tr);
+  return rc;
+}
+
 static int batch_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   prepared s;
   mtl_solve_info in;
@@ -121,20 +135,8 @@ static int batch_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
     goto done;
   int st = rc;
   rc = batch_results(o, c->p, &in);
-  if (rc >= 0 && c->want_trace && in.trace) {
-    double *tr = mtl__malloc((size_t)(in.iterations ? in.iterations : 1) *
-                             2 * sizeof *tr);
-    if (!tr) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    for (int i = 0; i < in.iterations; i++) {
-      tr[2 * i] = i + 1;
-      tr[2 * i + 1] = in.trace[i];
-    }
-    rc = mtl__info_trace(o->info, "iter,objective", in.iterations, 2, tr);
-    free(tr);
-  }
+  if (rc >= 0 && c->want_trace && in.trace)
+    rc = mtl__info_iter_trace(o->info, &in);
   if (rc >= 0)
     rc = st;
 done:

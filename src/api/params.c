@@ -23,7 +23,10 @@ static const mtl_method *const methods[] = {
     &mtl__method_asym_symmetric, &mtl__method_curriculum_simple,
     &mtl__method_gomtl,         &mtl__method_cadmm,
     &mtl__method_dadmm,         &mtl__method_dpsgd,
-    &mtl__method_ogd};
+    &mtl__method_ogd,           &mtl__method_dirty,
+    &mtl__method_rmtl,          &mtl__method_rmtfl,
+    &mtl__method_sparse_lowrank, &mtl__method_cmtl,
+    &mtl__method_tgl};
 #define NMETHODS ((int)(sizeof methods / sizeof *methods))
 
 int mtl_method_count(void) { return NMETHODS; }

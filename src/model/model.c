@@ -20,8 +20,8 @@ static const char *const scaling_names[] = {"sum", "mean", "double-sum",
 const char *mtl_scaling_name(mtl_scaling s) {
   return ((int)s >= 0 && (int)s < 4) ? scaling_names[s] : "unknown";
 }
-static const char *const reg_names[] = {"none",  "ridge", "l1",   "l21",
-                                        "trace", "mean",  "graph"};
+static const char *const reg_names[] = {
+    "none", "ridge", "l1", "l21", "trace", "mean", "graph", "l1inf", "col21"};
 #define NSCALING ((int)(sizeof scaling_names / sizeof *scaling_names))
 #define NREG ((int)(sizeof reg_names / sizeof *reg_names))
 

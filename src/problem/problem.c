@@ -62,7 +62,7 @@ static int check_params(const mtl_dataset *ds, const mtl_problem_params *p) {
   if ((int)p->scaling < MTL_SCALE_SUM || p->scaling > MTL_SCALE_DOUBLE_MEAN)
     return mtl__err(MTL_EINVAL, "problem: scaling = %d is invalid",
                     (int)p->scaling);
-  if ((int)p->reg.type < MTL_REG_NONE || p->reg.type > MTL_REG_GRAPH)
+  if ((int)p->reg.type < MTL_REG_NONE || p->reg.type > MTL_REG_COL21)
     return mtl__err(MTL_EINVAL, "problem: reg.type = %d is invalid",
                     (int)p->reg.type);
   if (!(p->reg.lambda >= 0) || !isfinite(p->reg.lambda))

@@ -46,6 +46,26 @@ int mtl__reg_lambda_max(const mtl_reg *r, const double *G, int d, int T,
 int mtl__reg_dual_conj(const mtl_reg *r, const double *M, int d, int T,
                        double *s, double *hstar);
 
+/* ---- more norms of the table (reg_norms.c) ------------------------------ */
+/* The threshold theta of the Euclidean projection of the n entries
+ * v[0], v[stride], ... onto the L1 ball of radius z (Duchi et al. 2008):
+ * Proj(v) = sign(v) max(|v| - theta, 0); 0 when ||v||_1 <= z.  work: n
+ * doubles. */
+double mtl__l1ball_theta(const double *v, int n, int stride, double z,
+                         double *work);
+double mtl__g_l1inf(const mtl_reg *r, const double *W, int d, int T);
+int mtl__prox_l1inf(const mtl_reg *r, double step, const double *V, int d,
+                    int T, double *out);
+int mtl__dual_l1inf(const double *G, int d, int T, double *out);
+int mtl__excess_l1inf(const double *M, int d, int T, double lam,
+                      double *out);
+double mtl__g_col21(const mtl_reg *r, const double *W, int d, int T);
+int mtl__prox_col21(const mtl_reg *r, double step, const double *V, int d,
+                    int T, double *out);
+int mtl__dual_col21(const double *G, int d, int T, double *out);
+int mtl__excess_col21(const double *M, int d, int T, double lam,
+                      double *out);
+
 /* ---- problem internals (problem.c, problem_loss.c, problem_dual.c) ------ */
 
 struct mtl_problem {
@@ -91,6 +111,16 @@ struct mtl_problem {
 /* 1 if the certificate has a closed-form dual (duality gap): squared loss
  * on every task with an L1, L2,1 or trace-norm regularizer. */
 int mtl__problem_has_dual(const mtl_problem *pb);
+/* 1 if every task has the squared loss. */
+int mtl__problem_squared_only(const mtl_problem *pb);
+/* *D = the dual objective at the dual point of the loss gradient G (d x T,
+ * from mtl__problem_loss_stats with stats = 1 at the same W), for the
+ * penalty inf-convolution of the nreg norms regs[i] (lambda_i g_i; each
+ * g_i a norm on the penalized rows; a ridge only when nreg = 1): the
+ * duality gap of min f(W) + lambda g(W) (nreg = 1) and of the
+ * decomposition min f(P + Q) + lambda_1 g_1(P) + lambda_2 g_2(Q) (2). */
+int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
+                      int nreg, double *D);
 /* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the
  * default of the task kind (logistic for classification, squared for
  * regression).  The one place where MTL_LOSS_AUTO is resolved. */

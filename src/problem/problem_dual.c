@@ -75,11 +75,82 @@ done:
 
 /* ---- certificate ----------------------------------------------------------- */
 
+int mtl__problem_squared_only(const mtl_problem *pb) {
+  for (int t = 0; t < pb->T; t++)
+    if (pb->task_loss[t] != MTL_LOSS_SQUARED)
+      return 0;
+  return 1;
+}
+
 int mtl__problem_has_dual(const mtl_problem *pb) {
-  int has = mtl__reg_is_norm(pb->p.reg.type);
-  for (int t = 0; t < pb->T && has; t++)
-    has = pb->task_loss[t] == MTL_LOSS_SQUARED;
-  return has;
+  return mtl__reg_is_norm(pb->p.reg.type) && mtl__problem_squared_only(pb);
+}
+
+/* Dual feasibility of M for the infimal convolution of the norms
+ * lambda_i g_i (ridge 0): its dual norm is max_i ||M||_{i*} / lambda_i, so
+ * s = min(1, min_i lambda_i / ||M||_{i*}).  One regularizer: with its
+ * ridge (mtl__reg_dual_conj). */
+static int dual_scale(const mtl_reg *regs, int nreg, const double *M, int d,
+                      int T, double *s, double *hstar) {
+  if (nreg == 1)
+    return mtl__reg_dual_conj(&regs[0], M, d, T, s, hstar);
+  *s = 1.0;
+  *hstar = 0.0;
+  for (int i = 0; i < nreg; i++) {
+    double dn;
+    if (regs[i].ridge != 0)
+      return mtl__err(MTL_EUNSUPPORTED, "duality gap: a sum of %d norms "
+                                        "with a ridge term",
+                      nreg);
+    int rc = mtl_reg_dual_norm(&regs[i], M, d, T, &dn);
+    if (rc)
+      return rc;
+    if (dn > regs[i].lambda)
+      *s = fmin(*s, regs[i].lambda / dn);
+  }
+  return MTL_OK;
+}
+
+int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
+                      int nreg, double *D) {
+  /* Dual point theta_t = s a_t (r_t - alpha_t z_t), r_t = y_t - X_t w_t,
+   * where alpha_t = z_t'r_t / z_t'z_t projects out the unpenalized last
+   * feature z_t (alpha = 0 when every row is penalized).  Then
+   * X_t'theta_t = s (-grad_t - a_t alpha_t X_t'z_t), whose last entry is
+   * 0 as the unpenalized row's conjugate demands, and
+   *   theta'y = s a (y'r - alpha z'y),
+   *   ||theta||^2 = s^2 a^2 (r'r - alpha z'r). */
+  int d = pb->d, dp = pb->d_pen;
+  double *P = mtl__malloc((size_t)d * pb->T * sizeof(double));
+  if (!P)
+    return MTL_ENOMEM;
+  double *alpha = pb->task_f; /* reused: per-task scratch */
+  for (int t = 0; t < pb->T; t++) {
+    double a = pb->scale[t], al = 0;
+    const double *g = G + (size_t)t * d;
+    if (dp < d && pb->zz[t] > 0)
+      al = (-g[d - 1] / a) / pb->zz[t];
+    alpha[t] = al;
+    for (int j = 0; j < d; j++)
+      P[j + (size_t)t * d] =
+          -g[j] - (dp < d ? a * al * pb->gz[j + (size_t)t * d] : 0.0);
+  }
+  mtl__problem_pack_rows(pb, P, P); /* penalized rows, in place (forward copy) */
+  double s, hstar;
+  int rc = dual_scale(regs, nreg, P, dp, pb->T, &s, &hstar);
+  free(P);
+  if (rc)
+    return rc;
+  double v = -hstar;
+  for (int t = 0; t < pb->T; t++) {
+    double a = pb->scale[t], al = alpha[t];
+    double zr = dp < d ? -G[(size_t)t * d + d - 1] / a : 0.0;
+    double ty_ = pb->task_yr[t] - (dp < d ? al * pb->zy[t] : 0.0);
+    double tt = pb->task_rr[t] - al * zr;
+    v += a * s * ty_ - 0.5 * a * s * s * tt;
+  }
+  *D = v;
+  return MTL_OK;
 }
 
 int mtl_problem_certificate(mtl_problem *pb, const double *W,
@@ -111,40 +182,10 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
   cert->dual = NAN;
   cert->gap = NAN;
   if (mtl__problem_has_dual(pb)) {
-    /* Dual point theta_t = s a_t (r_t - alpha_t z_t), r_t = y_t - X_t w_t,
-     * where alpha_t = z_t'r_t / z_t'z_t projects out the unpenalized last
-     * feature z_t (alpha = 0 when every row is penalized).  Then
-     * X_t'theta_t = s (-grad_t - a_t alpha_t X_t'z_t), whose last entry is
-     * 0 as the unpenalized row's conjugate demands, and
-     *   theta'y = s a (y'r - alpha z'y),
-     *   ||theta||^2 = s^2 a^2 (r'r - alpha z'r). */
-    int d = pb->d, dp = pb->d_pen;
-    double *alpha = pb->task_f; /* reused: per-task scratch */
-    for (int t = 0; t < pb->T; t++) {
-      double a = pb->scale[t], al = 0;
-      const double *g = G + (size_t)t * d;
-      if (dp < d && pb->zz[t] > 0)
-        al = (-g[d - 1] / a) / pb->zz[t];
-      alpha[t] = al;
-      for (int j = 0; j < d; j++)
-        P[j + (size_t)t * d] =
-            -g[j] - (dp < d ? a * al * pb->gz[j + (size_t)t * d] : 0.0);
-    }
-    mtl__problem_pack_rows(pb, P, P); /* penalized rows, in place (forward copy) */
-    double s, hstar;
-    rc = mtl__reg_dual_conj(&pb->p.reg, P, dp, pb->T, &s, &hstar);
+    rc = mtl__problem_dual(pb, G, &pb->p.reg, 1, &cert->dual);
     if (rc)
       goto done;
-    double D = -hstar;
-    for (int t = 0; t < pb->T; t++) {
-      double a = pb->scale[t], al = alpha[t];
-      double zr = dp < d ? -G[(size_t)t * d + d - 1] / a : 0.0;
-      double ty_ = pb->task_yr[t] - (dp < d ? al * pb->zy[t] : 0.0);
-      double tt = pb->task_rr[t] - al * zr;
-      D += a * s * ty_ - 0.5 * a * s * s * tt;
-    }
-    cert->dual = D;
-    cert->gap = cert->primal - D;
+    cert->gap = cert->primal - cert->dual;
   }
   rc = MTL_OK;
 done:

@@ -30,8 +30,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const reg_names[] = {"none",  "ridge", "l1",   "l21",
-                                        "trace", "mean",  "graph"};
+static const char *const reg_names[] = {
+    "none", "ridge", "l1", "l21", "trace", "mean", "graph", "l1inf", "col21"};
 #define NREG ((int)(sizeof reg_names / sizeof reg_names[0]))
 
 void mtl_reg_init(mtl_reg *r) {
@@ -58,7 +58,8 @@ int mtl_reg_parse(const char *s) {
                {"l1", MTL_REG_L1},       {"lasso", MTL_REG_L1},
                {"l21", MTL_REG_L21},     {"trace", MTL_REG_TRACE},
                {"nuclear", MTL_REG_TRACE}, {"mean", MTL_REG_MEAN},
-               {"graph", MTL_REG_GRAPH}};
+               {"graph", MTL_REG_GRAPH}, {"l1inf", MTL_REG_L1INF},
+               {"col21", MTL_REG_COL21}};
   if (!s) {
     mtl__err(MTL_EINVAL, "mtl_reg_parse: regularizer name is NULL");
     return -1;
@@ -68,7 +69,7 @@ int mtl_reg_parse(const char *s) {
       return (int)table[i].type;
   mtl__err(MTL_EINVAL,
            "unknown regularizer \"%s\" (expected none, ridge, l1, lasso, "
-           "l21, trace, nuclear, mean or graph)",
+           "l21, trace, nuclear, mean, graph, l1inf or col21)",
            s);
   return -1;
 }
@@ -560,6 +561,12 @@ static const reg_ops reg_table[] = {
      dual_trace},
     {g_mean, prox_mean, MTL__COL_COUPLED, NULL, NULL, dual_l1},
     {g_graph, prox_graph, MTL__COL_COUPLED, NULL, NULL, dual_l1},
+    /* l1inf: the prox of a column needs its rows' other entries */
+    {mtl__g_l1inf, mtl__prox_l1inf, MTL__COL_COUPLED, mtl__dual_l1inf,
+     mtl__excess_l1inf, mtl__dual_l1inf},
+    /* col21: each column shrinks alone */
+    {mtl__g_col21, mtl__prox_col21, MTL__COL_SEPARABLE, mtl__dual_col21,
+     mtl__excess_col21, mtl__dual_col21},
 };
 _Static_assert(sizeof reg_table / sizeof reg_table[0] == NREG,
                "one table entry per regularizer type");
@@ -660,7 +667,7 @@ int mtl_reg_dual_norm(const mtl_reg *r, const double *G, int d, int T,
   if (!reg_table[r->type].dual_norm)
     return mtl__err(MTL_EUNSUPPORTED,
                     "%s: regularizer \"%s\" is not a norm; a dual norm "
-                    "exists only for l1, l21 and trace",
+                    "exists only for l1, l21, trace, l1inf and col21",
                     fn, reg_names[r->type]);
   int rc = check_shape(G, "G", d, T, fn);
   if (!rc)

@@ -21,6 +21,50 @@
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info);
 
+/* ---- decomp.c ------------------------------------------------------------ */
+/* Decomposition models W = P + Q: min f(P + Q) + regs[0].lambda g_0(P) +
+ * regs[1].lambda g_1(Q), g_i norms of the regularizer table (ridge 0), f
+ * the loss of pb (pb's own regularizer unused), by FISTA or ISTA
+ * (sp->solver; bcd refused) with sp's stopping rules.  PQ (2 d T: P then Q,
+ * each d x T) is the warm start in, the solution out; the unpenalized last
+ * row (bias) lives in P.  info->cert: the duality gap for the squared loss
+ * (mtl__problem_dual with two norms), the fixed-point residual always. */
+int mtl__decomp_solve(mtl_problem *pb, const mtl_reg regs[2],
+                      const mtl_solver_params *sp, double *PQ,
+                      mtl_solve_info *info);
+int mtl__decomp_certificate(mtl_problem *pb, const mtl_reg regs[2],
+                            const double *PQ, mtl_certificate *cert);
+
+/* ---- cmtl.c, kmeans.c ----------------------------------------------------- */
+/* Clustered MTL (convex relaxation of Zhou, Chen & Ye, MALSAR's CMTL):
+ * min f(W) + rho1 eta (1 + eta) tr(W (eta I + M)^{-1} W') over W and
+ * {M : tr M = k, 0 <= M <= I}, eta = rho2 / rho1, with M minimized out in
+ * closed form (cmtl.c).  W (d x T): start in, solution out; M (T x T, may
+ * be NULL): the optimal M at the returned W.  info->cert: no dual; the
+ * residual is ||grad F(W)||. */
+typedef struct mtl__cmtl_params {
+  double rho1, rho2; /* > 0 */
+  int k;             /* clusters, 1..T */
+} mtl__cmtl_params;
+int mtl__cmtl_solve(mtl_problem *pb, const mtl__cmtl_params *cp,
+                    const mtl_solver_params *sp, double *W, double *M,
+                    mtl_solve_info *info);
+/* The m (T) in [0, 1] with sum k minimizing sum_i s_i / (eta + m_i)
+ * (s_i >= 0): the eigenvalues of the best M. */
+void mtl__cmtl_waterfill(const double *s, int T, double eta, int k,
+                         double *m);
+/* k-means of the n points X + i p (p each), best inertia of `starts`
+ * k-means++ starts from seed; labels 0..k-1 numbered by first appearance. */
+int mtl__kmeans(const double *X, int n, int p, int k, uint64_t seed,
+                int starts, int *labels);
+
+/* ---- tgl.c --------------------------------------------------------------- */
+/* Temporal group lasso: min f(W) + rho2 sum_{t<T} ||w_{t+1} - w_t||^2 + pb's
+ * regularizer (L2,1 with its lambda and ridge), on the penalized rows, by
+ * FISTA or ISTA.  W: start in, solution out; info->cert: residual only. */
+int mtl__tgl_solve(mtl_problem *pb, double rho2, const mtl_solver_params *sp,
+                   double *W, mtl_solve_info *info);
+
 /* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
 /* What one task node holds: its own tasks only (global indices), each as a
  * one-task dataset with a loss-only problem (value, gradient, Lipschitz

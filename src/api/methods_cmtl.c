@@ -1,0 +1,140 @@
+/*
+ * methods_cmtl.c -- clustered MTL (cmtl): the convex relaxation of Zhou,
+ * Chen & Ye (2011), MALSAR's CMTL,
+ *   min_{W,M} sum_t c_t loss_t(w_t) + lambda eta (1 + eta)
+ *             tr(W (eta I + M)^{-1} W'),  eta = lambda2 / lambda,
+ *   s.t. tr M = k, 0 <= M <= I
+ * (solvers/batch/cmtl.c).  The model holds W, the matrix M (T x T) and the
+ * cluster assignment "clusters" (1 x T, labels 1..k by k-means on the rows
+ * of M); the results give the cluster sizes.
+ */
+#include "api.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* clusters (1 x T, 1-based) and the sizes as text ("5 4 3"). */
+static int cm_clusters(mtl__fit_out *o, const double *M, int T, int k) {
+  int *lab = mtl__malloc((size_t)T * sizeof *lab);
+  double *L = mtl__malloc((size_t)T * sizeof *L);
+  int rc = lab && L ? mtl__kmeans(M, T, T, k, 1, 10, lab) : MTL_ENOMEM;
+  char buf[256];
+  size_t len = 0;
+  for (int c = 0; rc >= 0 && c < k; c++) {
+    int n = 0;
+    for (int t = 0; t < T; t++)
+      n += lab[t] == c;
+    if (len < sizeof buf - 16)
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%d",
+                              c ? " " : "", n);
+  }
+  for (int t = 0; rc >= 0 && t < T; t++)
+    L[t] = lab[t] + 1;
+  rc = rc < 0 ? rc : mtl__fit_out_matrix(o, "clusters", 1, T, L);
+  rc = rc < 0 ? rc : mtl__info_text(o->info, "cluster_sizes", "%s", buf);
+  free(lab);
+  free(L);
+  return rc;
+}
+
+static int cm_output(const mtl__fit_ctx *c, mtl__fit_out *o,
+                     const mtl_solve_info *in, const double *M, int T,
+                     int k) {
+  mtl_fit_info *fi = o->info;
+  int rc = mtl__info_text(fi, "solver", "%s", mtl__p_text(c->p, "solver"));
+  rc = rc < 0 ? rc : mtl__info_num(fi, "iterations", in->iterations);
+  rc = rc < 0 ? rc : mtl__info_num(fi, "objective", in->objective);
+  rc = rc < 0 ? rc : mtl__info_num(fi, "seconds", in->seconds);
+  rc = rc < 0 ? rc : mtl__info_cert(fi, &in->cert);
+  rc = rc < 0 ? rc : mtl__fit_out_matrix(o, "M", T, T, M);
+  rc = rc < 0 ? rc : cm_clusters(o, M, T, k);
+  if (rc >= 0 && c->want_trace && in->trace)
+    rc = mtl__info_iter_trace(fi, in);
+  return rc;
+}
+
+static int cm_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
+  mtl_dataset *scaled = NULL;
+  mtl_problem *pb = NULL;
+  double *M = NULL;
+  mtl_solve_info in;
+  memset(&in, 0, sizeof in);
+  int T = mtl_dataset_ntasks(c->ds);
+  int rc = mtl__fit_scale(c, &o->sc, &scaled);
+  rc = rc < 0 ? rc : mtl__fit_problem_params(c->p, T, &o->pp, &o->R);
+  if (rc < 0)
+    goto done;
+  o->pp.reg.type = MTL_REG_NONE; /* the loss only; the penalty is cmtl's */
+  o->pp.reg.lambda = 0;
+  if ((rc = mtl_problem_create(scaled, &o->pp, &pb)) < 0) {
+    rc = mtl__err_prefix(rc, "cannot set up the problem");
+    goto done;
+  }
+  int d = mtl_problem_dim(pb);
+  if ((rc = mtl__fit_out_losses(o, pb)) < 0)
+    goto done;
+  o->W = mtl__calloc((size_t)d * T, sizeof *o->W);
+  M = mtl__malloc((size_t)T * T * sizeof *M);
+  if (!o->W || !M) {
+    rc = MTL_ENOMEM;
+    goto done;
+  }
+  o->d = d;
+  o->T = T;
+  if (c->W0)
+    memcpy(o->W, c->W0, (size_t)d * T * sizeof *o->W);
+  mtl__cmtl_params cp = {.rho1 = mtl__p_num(c->p, "lambda"),
+                         .rho2 = mtl__p_num(c->p, "lambda2"),
+                         .k = mtl__p_int(c->p, "k")};
+  mtl_solver_params sp;
+  mtl_solver_params_init(&sp);
+  sp.solver = mtl__p_is(c->p, "solver", "ista") ? MTL_SOLVER_ISTA
+                                                : MTL_SOLVER_FISTA;
+  sp.max_iter = mtl__p_int(c->p, "max_iter");
+  sp.tol_obj = mtl__p_num(c->p, "tol");
+  sp.record_trace = c->want_trace;
+  sp.progress = c->p->progress;
+  sp.progress_ctx = c->p->progress_ctx;
+  int st = mtl__cmtl_solve(pb, &cp, &sp, o->W, M, &in);
+  rc = st < 0 ? st : cm_output(c, o, &in, M, T, cp.k);
+  if (rc >= 0)
+    rc = st;
+done:
+  mtl_free(in.trace);
+  free(M);
+  mtl_problem_free(pb);
+  mtl_dataset_free(scaled);
+  return rc;
+}
+
+static const mtl__pdef cmtl_table[] = {
+    MTL__P_LOSS,
+    MTL__P_SCALING("mean"),
+    MTL__P_POS("lambda", "0.1", "rho1 of CMTL: weight of the cluster "
+                                "penalty"),
+    MTL__P_POS("lambda2", "0.1", "rho2 of CMTL: eta = lambda2 / lambda "
+                                 "trades the within-cluster spread "
+                                 "against the size of W"),
+    MTL__P_INT("k", "2", 1, 1e6, "number of task clusters (<= tasks)"),
+    MTL__P_STANDARDIZE,
+    MTL__P_BIAS,
+    MTL__P_CHOICE("solver", "fista", "fista|ista",
+                  "fista = accelerated gradient on W (M minimized out), "
+                  "ista = plain"),
+    MTL__P_INT("max_iter", "10000", 1, 1e9, "maximum iterations"),
+    MTL__P_NONNEG("tol", "1e-10", "stop when the relative objective change "
+                                  "<= tol (0 = off)"),
+    MTL__P_THREADS,
+    MTL__P_TRACE,
+};
+
+const mtl_method mtl__method_cmtl = {
+    .name = "cmtl",
+    .aliases = "clustered",
+    .summary = "clustered MTL (convex relaxation of Zhou et al., MALSAR's "
+               "CMTL): k clusters of tasks, the assignment in the model",
+    .params = cmtl_table,
+    .nparams = MTL__NPARAMS(cmtl_table),
+    .fit = cm_fit,
+};
