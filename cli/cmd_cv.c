@@ -45,10 +45,15 @@ static void print_text(const cv_args *a, const char *path,
                        const mtl_dataset *ds, const mtl_search *s,
                        double secs, const mtl_fit_info *refit) {
   int b = mtl_search_best(s);
-  printf("data:         %s (%d task%s, %lld samples, %d features)\n", path,
-         mtl_dataset_ntasks(ds), CLI_S(mtl_dataset_ntasks(ds)),
-         (long long)mtl_dataset_total_n(ds),
-         mtl_dataset_dim(ds));
+  int T = mtl_dataset_ntasks(ds);
+  if (mtl_dataset_is_shared(ds) && T > 0)
+    printf("data:         %s (%d task%s on one design of %d samples, %d "
+           "features)\n",
+           path, T, CLI_S(T), mtl_dataset_task_n(ds, 0), mtl_dataset_dim(ds));
+  else
+    printf("data:         %s (%d task%s, %lld samples, %d features)\n", path,
+           T, CLI_S(T), (long long)mtl_dataset_total_n(ds),
+           mtl_dataset_dim(ds));
   printf("method:       %s\nparameters:   ", mtl_method_name(a->fr.method));
   fitrun_print_params(stdout, a->fr.p);
   printf("cv:           %d folds, %d points of %s", a->folds,

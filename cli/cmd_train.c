@@ -138,6 +138,9 @@ static int make_parts(const train_args *a, const char *path, parts *p) {
   p->d = mtl_dataset_dim(p->all);
   p->N = mtl_dataset_total_n(p->all);
   p->kinds = cli_kinds(p->all);
+  p->shared_n = mtl_dataset_is_shared(p->all) && p->T > 0
+                    ? mtl_dataset_task_n(p->all, 0)
+                    : 0;
   rc = split_parts(a, path, p);
   if (rc == CLI_OK)
     p->N_train = mtl_dataset_total_n(p->train);
@@ -173,11 +176,16 @@ void train_print_data(FILE *f, const char *path, const parts *p) {
     return;
   }
   int kinds = p->kinds;
-  fprintf(f, "data:         %s (%d task%s, %lld samples, %d features, %s)\n",
-          path, p->T, CLI_S(p->T), (long long)p->N, p->d,
-          kinds == (CLI_KIND_REG | CLI_KIND_CLS)
-              ? "mixed"
-              : (kinds & CLI_KIND_CLS ? "classification" : "regression"));
+  const char *kind = kinds == (CLI_KIND_REG | CLI_KIND_CLS) ? "mixed"
+                     : kinds & CLI_KIND_CLS                  ? "classification"
+                                                             : "regression";
+  if (p->shared_n > 0) /* the samples of one design, not per task */
+    fprintf(f, "data:         %s (%d task%s on one design of %d samples, "
+               "%d features, %s)\n",
+            path, p->T, CLI_S(p->T), p->shared_n, p->d, kind);
+  else
+    fprintf(f, "data:         %s (%d task%s, %lld samples, %d features, %s)\n",
+            path, p->T, CLI_S(p->T), (long long)p->N, p->d, kind);
   if (p->test)
     fprintf(f, "train/test:   %lld / %lld samples (%s)\n",
             (long long)p->N_train, (long long)mtl_dataset_total_n(p->test),

@@ -31,6 +31,7 @@ typedef struct parts {
                                       fit has taken it */
   const char *how;                 /* description of the test part */
   int T, d, kinds;                 /* of all the data, kept for the report */
+  int shared_n;                    /* > 0: one design of shared_n rows */
   int64_t N, N_train;
   int ranks;                       /* > 0: MPI, each rank read only its own
                                       tasks (how says so) */

@@ -33,7 +33,7 @@ expect() {
 bash "$GEN" mt.arff
 "$MTL" cv mt.arff --targets 3 --missing mean --reg mean \
   --grid 'lambda=1e-3:10:13' --folds 5 -o mt.mtl >cv.txt 2>cv.err
-grep -q '^data: *mt.arff (3 tasks, 360 samples, 7 features)' cv.txt ||
+grep -q '^data: *mt.arff (3 tasks on one design of 120 samples, 7 features)' cv.txt ||
   fail "cv data line: $(head -1 cv.txt)"
 grep -q '3 targets sharing one X (120 samples x 7 features' cv.err ||
   fail "no shared-design note: $(cat cv.err)"
