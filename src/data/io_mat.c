@@ -117,6 +117,19 @@ static int convert_sparse(matvar_t *v, mtl__arr *a) {
   return MTL_OK;
 }
 
+/* Whether the element count of a fits in memory arithmetic: a product of
+ * the file's dimensions that wraps around would make a short buffer look
+ * large enough (issue 18). */
+static int dims_fit(const mtl__arr *a) {
+  size_t n = 1;
+  for (int k = 0; k < a->rank; k++) {
+    if (a->dims[k] && n > SIZE_MAX / 256 / a->dims[k])
+      return 0;
+    n *= a->dims[k];
+  }
+  return 1;
+}
+
 /* Converts a matio variable (data read) into a; unsupported classes become
  * MTL__ARR_OTHER.  Returns MTL_OK or MTL_ENOMEM. */
 static int convert(matvar_t *v, mtl__arr *a) {
@@ -127,13 +140,17 @@ static int convert(matvar_t *v, mtl__arr *a) {
     a->dims[k] = v->dims ? v->dims[k] : 0;
   snprintf(a->cls, sizeof a->cls, "%s%s", v->isComplex ? "complex " : "",
            v->isLogical ? "logical" : class_name(v->class_type));
-  if (v->rank > MTL__ARR_MAXRANK || v->isComplex) {
+  if (v->rank > MTL__ARR_MAXRANK || v->isComplex || !dims_fit(a)) {
     a->kind = MTL__ARR_OTHER;
     return MTL_OK;
   }
   size_t n = mtl__arr_numel(a);
   if (v->class_type == MAT_C_EMPTY || (numeric_class(v->class_type) && n == 0)) {
     a->kind = MTL__ARR_NUM; /* [] : 0 x 0 double */
+    if (n) { /* an empty class that declares 2 x 3 has no data (issue 18) */
+      a->rank = 2;
+      a->dims[0] = a->dims[1] = 0;
+    }
     a->data = mtl__malloc(1);
     return a->data ? MTL_OK : MTL_ENOMEM;
   }
@@ -157,8 +174,9 @@ static int convert(matvar_t *v, mtl__arr *a) {
   }
   if (v->class_type == MAT_C_SPARSE && a->rank == 2 && v->data)
     return convert_sparse(v, a);
-  if (!numeric_class(v->class_type) || !v->data) {
-    a->kind = MTL__ARR_OTHER;
+  if (!numeric_class(v->class_type) || !v->data ||
+      v->nbytes / n < (size_t)Mat_SizeOf(v->data_type)) {
+    a->kind = MTL__ARR_OTHER; /* a short buffer is never read (issue 18) */
     return MTL_OK;
   }
   int ok = 1;
@@ -207,6 +225,9 @@ int mtl__mat_open(const char *path, mtl__varsrc *s) {
   s->path = path;
   s->load = mat_load;
   s->close = mat_close;
+  int rc = mtl__mat_check(path);
+  if (rc)
+    return rc;
   mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
   if (!mat)
     return mtl__err(MTL_EFORMAT, "%s: not a readable MATLAB file%s%s", path,
