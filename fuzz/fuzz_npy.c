@@ -31,21 +31,21 @@ static uint8_t *header(uint8_t *q, const member *m, int central) {
   uint16_t nl = (uint16_t)strlen(m->name);
   q = put(q, central ? 0x02014b50u : 0x04034b50u, 4);
   if (central)
-    q = put(q, 20, 2);           /* made by */
-  q = put(q, 20, 2);             /* version needed */
-  q = put(q, 0, 2);              /* flags */
-  q = put(q, 0, 2);              /* stored */
-  q = put(q, 0, 4);              /* time, date */
+    q = put(q, 20, 2); /* made by */
+  q = put(q, 20, 2);   /* version needed */
+  q = put(q, 0, 2);    /* flags */
+  q = put(q, 0, 2);    /* stored */
+  q = put(q, 0, 4);    /* time, date */
   q = put(q, m->crc, 4);
   q = put(q, m->len, 4);
   q = put(q, m->len, 4);
   q = put(q, nl, 2);
-  q = put(q, 0, 2);              /* extra */
+  q = put(q, 0, 2); /* extra */
   if (central) {
-    q = put(q, 0, 2);             /* comment */
-    q = put(q, 0, 2);             /* disk */
-    q = put(q, 0, 2);             /* internal attributes */
-    q = put(q, 0, 4);             /* external attributes */
+    q = put(q, 0, 2); /* comment */
+    q = put(q, 0, 2); /* disk */
+    q = put(q, 0, 2); /* internal attributes */
+    q = put(q, 0, 4); /* external attributes */
     q = put(q, m->off, 4);
   }
   memcpy(q, m->name, nl);
@@ -77,12 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     q = header(q, &ms[k], 1);
   uint32_t cdlen = (uint32_t)(q - z) - cd;
   q = put(q, 0x06054b50u, 4);
-  q = put(q, 0, 4);               /* disks */
+  q = put(q, 0, 4); /* disks */
   q = put(q, 2, 2);
   q = put(q, 2, 2);
   q = put(q, cdlen, 4);
   q = put(q, cd, 4);
-  q = put(q, 0, 2);               /* comment */
+  q = put(q, 0, 2); /* comment */
   const char *p = fz_write("in.npz", z, (size_t)(q - z));
   free(z);
   fz_read_dataset(p, "format=npz");

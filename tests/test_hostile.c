@@ -86,7 +86,7 @@ static void expect_read_fail(const char *path, const char *opts, int code,
   mtl_dataset_free(ds);
 }
 
-/* ---- MATLAB v5, by hand --------------------------------------------------- */
+/* ---- MATLAB v5, by hand ------------------------------------------------- */
 
 static void mat_header(bytes *b) {
   char h[128];
@@ -160,9 +160,8 @@ static void test_mat_cell_bomb(void) {
 /* D12: 30-byte v4 files that declare 2^30 x 2^30 doubles, negative
  * dimensions, or a 2 GB name; read as datasets and as split files. */
 static void test_mat_v4_bombs(void) {
-  static const int32_t recs[][5] = {{0, 1 << 30, 1 << 30, 0, 2},
-                                    {0, -1, 8, 0, 2},
-                                    {0, 1, 1, 1, 0x7fffffff}};
+  static const int32_t recs[][5] = {
+      {0, 1 << 30, 1 << 30, 0, 2}, {0, -1, 8, 0, 2}, {0, 1, 1, 1, 0x7fffffff}};
   static const char *want[] = {"needs 9223372036854775808 bytes",
                                "negative dimension -1 x 8",
                                "and its name 2147483647"};
@@ -287,7 +286,7 @@ static void test_npz_lying_size(void) {
   }
 }
 
-/* ---- the memory cap -------------------------------------------------------- */
+/* ---- the memory cap ----------------------------------------------------- */
 
 static void cap_memory(void) {
 #ifndef UNDER_ASAN
@@ -342,8 +341,8 @@ int main(void) {
     perror("fork/waitpid");
     st = 1 << 8;
   }
-  const char *names[] = {"empty.mat", "cellbomb.mat", "v4.mat",
-                         "hugeidx.txt", "wide.csv", "lying.npz"};
+  const char *names[] = {"empty.mat",   "cellbomb.mat", "v4.mat",
+                         "hugeidx.txt", "wide.csv",     "lying.npz"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++)
     unlink(tpath(names[k]));
   rmdir(tmpdir);

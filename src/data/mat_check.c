@@ -27,18 +27,24 @@
 #define MAT_MAX_DEPTH 32 /* cells in cells in ... */
 
 enum { T_INT8 = 1, T_INT32 = 5, T_UINT32 = 6, T_MATRIX = 14, T_ZLIB = 15 };
-enum { C_CELL = 1, C_STRUCT = 2, C_CHAR = 4, C_DOUBLE = 6, C_UINT64 = 15,
-       C_FUNCTION = 16 };
+enum {
+  C_CELL = 1,
+  C_STRUCT = 2,
+  C_CHAR = 4,
+  C_DOUBLE = 6,
+  C_UINT64 = 15,
+  C_FUNCTION = 16
+};
 
 typedef struct mck {
   FILE *f;
   int swap;
-  int zon;              /* reading the inflated stream of a variable */
+  int zon; /* reading the inflated stream of a variable */
   z_stream z;
-  uint64_t zin;         /* compressed bytes not yet fed to z */
-  uint64_t nested;      /* cells and fields allocated so far */
+  uint64_t zin;    /* compressed bytes not yet fed to z */
+  uint64_t nested; /* cells and fields allocated so far */
   uint64_t nested_max;
-  int var;              /* the top-level variable being walked, 1-based */
+  int var; /* the top-level variable being walked, 1-based */
   unsigned char ib[16384];
   char why[160];
 } mck;
@@ -55,9 +61,9 @@ static int bad(mck *c, const char *fmt, ...) {
 static uint32_t u32(const mck *c, const unsigned char *b) {
   uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
                (uint32_t)b[3] << 24;
-  return c->swap ? (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) |
-                       v << 24
-                 : v;
+  return c->swap
+             ? (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | v << 24
+             : v;
 }
 
 /* Reads k bytes of the current source: the file, or the inflated stream of
@@ -102,8 +108,8 @@ static int skip(mck *c, uint64_t k) {
 /* Takes n bytes from the rem left in the enclosing element. */
 static int take(mck *c, uint64_t *rem, uint64_t n, const char *what) {
   if (n > *rem)
-    return bad(c, "%s of %llu bytes runs past its element (%llu left)",
-               what, (unsigned long long)n, (unsigned long long)*rem);
+    return bad(c, "%s of %llu bytes runs past its element (%llu left)", what,
+               (unsigned long long)n, (unsigned long long)*rem);
   *rem -= n;
   return 0;
 }
@@ -114,11 +120,25 @@ static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
  * unknown one. */
 static uint64_t type_size(uint32_t t) {
   switch (t) {
-  case 1: case 2: case 16: return 1;  /* int8, uint8, utf8 */
-  case 3: case 4: case 17: return 2;  /* int16, uint16, utf16 */
-  case 5: case 6: case 7: case 18: return 4; /* int32, uint32, single, utf32 */
-  case 9: case 12: case 13: return 8; /* double, int64, uint64 */
-  default: return UINT64_MAX;
+  case 1:
+  case 2:
+  case 16:
+    return 1; /* int8, uint8, utf8 */
+  case 3:
+  case 4:
+  case 17:
+    return 2; /* int16, uint16, utf16 */
+  case 5:
+  case 6:
+  case 7:
+  case 18:
+    return 4; /* int32, uint32, single, utf32 */
+  case 9:
+  case 12:
+  case 13:
+    return 8; /* double, int64, uint64 */
+  default:
+    return UINT64_MAX;
   }
 }
 
@@ -177,8 +197,8 @@ static int matrix_header(mck *c, uint64_t *rem, int *cls, uint64_t *numel) {
   unsigned char b[24];
   if (take(c, rem, 24, "array header") || get(c, b, 24))
     return -1;
-  *cls = u32(c, b) == T_UINT32 || u32(c, b) == T_INT32 ? u32(c, b + 8) & 0xff
-                                                       : 0;
+  *cls =
+      u32(c, b) == T_UINT32 || u32(c, b) == T_INT32 ? u32(c, b + 8) & 0xff : 0;
   *numel = 1;
   if (u32(c, b + 16) == T_INT32) {
     uint64_t rank = u32(c, b + 20) / 4;
@@ -212,8 +232,7 @@ static int matrix(mck *c, uint64_t n, int depth) {
     return bad(c, "cells nested more than %d deep", MAT_MAX_DEPTH);
   if (matrix_header(c, &rem, &cls, &numel))
     return -1;
-  if ((cls == C_CELL || cls == C_FUNCTION) &&
-      children(c, &rem, numel, depth))
+  if ((cls == C_CELL || cls == C_FUNCTION) && children(c, &rem, numel, depth))
     return -1;
   if (cls == C_STRUCT && fields(c, &rem, numel, depth))
     return -1;
@@ -227,6 +246,9 @@ static int matrix(mck *c, uint64_t n, int depth) {
     rem -= 8;
     uint32_t t = u32(c, b);
     uint64_t len = t >> 16 ? t >> 16 : u32(c, b + 4);
+    if (t >> 16 && len > 4) /* matio would read past the tag */
+      return bad(c, "small data element of %llu bytes (at most 4)",
+                 (unsigned long long)len);
     /* Mat_VarRead allocates numel elements of the class: they must be in
      * the element (stored in the same or a smaller type) */
     if (numeric && len / type_size(t & 0xffff) < numel)
@@ -320,9 +342,10 @@ static int walk_v4(mck *c, uint64_t fsize) {
                     (u32(c, b + 12) ? 2 : 1);
     if ((uint64_t)namelen > fsize - pos - 20 ||
         data > fsize - pos - 20 - (uint64_t)namelen)
-      return bad(c, "%d x %d needs %llu bytes and its name %d, %llu left "
-                    "in the file", rows, cols, (unsigned long long)data,
-                 namelen,
+      return bad(c,
+                 "%d x %d needs %llu bytes and its name %d, %llu left "
+                 "in the file",
+                 rows, cols, (unsigned long long)data, namelen,
                  (unsigned long long)(fsize - pos - 20));
     pos += 20 + (uint64_t)namelen + data;
   }
