@@ -10,6 +10,9 @@
 #   MTL_FUZZ_FLAGS  extra libFuzzer flags (e.g. -jobs=2 -workers=2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# OpenBLAS's idle worker threads spin (sched_yield) after any BLAS call and
+# took most of the CPU from the harness on a busy machine
+export OPENBLAS_NUM_THREADS=1
 build=$1
 secs=$2
 shift 2

@@ -11,6 +11,7 @@
  */
 #include "check.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -44,6 +45,8 @@ typedef struct bytes {
 } bytes;
 
 static void put(bytes *b, const void *src, size_t n) {
+  if (!n)
+    return;
   if (b->n + n > b->cap) {
     b->cap = 2 * (b->n + n) + 64;
     b->p = realloc(b->p, b->cap);
@@ -286,6 +289,43 @@ static void test_npz_lying_size(void) {
   }
 }
 
+/* ---- the regression corpus of fuzz/ ----------------------------------- */
+
+/* Every input of fuzz/corpus/<reader>/ (each found a defect) read by its
+ * reader: a clean error naming the file, nothing returned. */
+static void test_fuzz_corpus(void) {
+  static const char *const dirs[] = {"mat", "npz", "text", "csv", "index"};
+  static const char *const opts[] = {"format=mat", "format=npz", "format=text",
+                                     "format=csv", NULL};
+  char dir[1024], path[1400];
+  int seen = 0;
+  for (int k = 0; k < 5; k++) {
+    snprintf(dir, sizeof dir, "%s/fuzz/corpus/%s", MTL_SOURCE_DIR, dirs[k]);
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    while (dh && (e = readdir(dh)) != NULL) {
+      if (e->d_name[0] == '.')
+        continue;
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      mtl_dataset *ds = NULL;
+      int64_t *idx = NULL, m = 0;
+      int rc = opts[k] ? mtl_dataset_read_opts(path, opts[k], &ds)
+                       : mtl_read_index_file(path, "tr", &idx, &m);
+      CHECK(rc != MTL_OK && ds == NULL && idx == NULL);
+      CHECK(strstr(mtl_last_error(), e->d_name) != NULL);
+      if (rc == MTL_OK || !strstr(mtl_last_error(), e->d_name))
+        fprintf(stderr, "  %s: %s\n", path, mtl_last_error());
+      mtl_dataset_free(ds);
+      mtl_free(idx);
+      seen++;
+    }
+    if (dh)
+      closedir(dh);
+  }
+  CHECK(seen >= 10);
+  printf("fuzz corpus: %d inputs, each a clean error\n", seen);
+}
+
 /* ---- the memory cap ----------------------------------------------------- */
 
 static void cap_memory(void) {
@@ -331,6 +371,7 @@ int main(void) {
     test_text_huge_index();
     test_csv_wide_header();
     test_npz_lying_size();
+    test_fuzz_corpus();
     fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__, check_count,
             check_failures);
     fflush(NULL);
