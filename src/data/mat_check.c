@@ -31,6 +31,7 @@ enum {
   C_CELL = 1,
   C_STRUCT = 2,
   C_CHAR = 4,
+  C_SPARSE = 5,
   C_DOUBLE = 6,
   C_UINT64 = 15,
   C_FUNCTION = 16
@@ -239,7 +240,7 @@ static int matrix(mck *c, uint64_t n, int depth) {
   int numeric = cls == C_CHAR || (cls >= C_DOUBLE && cls <= C_UINT64);
   if (numeric && numel && rem < 8)
     return bad(c, "no data for %llu elements", (unsigned long long)numel);
-  while (rem >= 8) { /* data elements */
+  for (int de = 0; rem >= 8; de++) { /* data elements */
     unsigned char b[8];
     if (get(c, b, 8))
       return -1;
@@ -255,6 +256,13 @@ static int matrix(mck *c, uint64_t n, int depth) {
       return bad(c, "%llu elements declared, %llu bytes of type %u present",
                  (unsigned long long)numel, (unsigned long long)len,
                  t & 0xffff);
+    /* matio reads a sparse matrix's row and column indices as len / 4
+     * elements of the element's type: any other size than 4 puts it
+     * elsewhere than the next element */
+    if (cls == C_SPARSE && de < 2 &&
+        (type_size(t & 0xffff) != 4 || len % 4))
+      return bad(c, "sparse index element of type %u and %llu bytes",
+                 t & 0xffff, (unsigned long long)len);
     if (t >> 16)
       continue; /* small element: its data was in the tag */
     if (take(c, &rem, len, "data element") || skip(c, len))
