@@ -100,7 +100,9 @@ static int convert_sparse(matvar_t *v, mtl__arr *a) {
     return MTL_ENOMEM;
   for (size_t j = 0; j <= cols; j++) {
     a->jc[j] = s->jc[j];
-    if (j && a->jc[j] < a->jc[j - 1]) {
+    /* column pointers start at 0 and never decrease: entries before jc[0]
+     * were counted but never checked nor filled (a crash, issue 18) */
+    if (j ? a->jc[j] < a->jc[j - 1] : a->jc[0] != 0) {
       a->kind = MTL__ARR_OTHER;
       snprintf(a->cls, sizeof a->cls, "corrupt sparse");
       return MTL_OK;
