@@ -7,6 +7,9 @@
 #   ./build.sh asan    build with AddressSanitizer + UBSan, run the tests
 #   ./build.sh clang-asan  the same with clang (build-clang-asan), whose UBSan
 #                      also flags pointer arithmetic on NULL (issue 18, D10)
+#   ./build.sh fuzz [S]  build the libFuzzer harnesses of fuzz/ (clang,
+#                      ASan+UBSan, build-fuzz) and run each for S seconds
+#                      (default 20) on fuzz/corpus and fresh seeds
 #   ./build.sh bench   build the benchmarks (see bench/README.md)
 #   ./build.sh deps    only check/install the Debian packages
 #
@@ -18,7 +21,8 @@ cd "$(dirname "$0")"
 # python3-*: the Python binding (python/) and its tests (ctest's "python"),
 # run with Debian's /usr/bin/python3.
 PKGS=(build-essential cmake pkg-config libopenblas-dev liblapacke-dev
-      libmatio-dev libzip-dev libopenmpi-dev openmpi-bin libzmq3-dev tcpdump
+      libmatio-dev libzip-dev zlib1g-dev libopenmpi-dev openmpi-bin libzmq3-dev
+      tcpdump
       python3-numpy python3-scipy python3-sklearn python3-pytest
       python3-threadpoolctl python3-networkx python3-venv python3-pip)
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -81,13 +85,21 @@ case "${1:-}" in
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --test-dir build-clang-asan --output-on-failure -j"$JOBS"
     ;;
+  fuzz)
+    deps
+    command -v clang >/dev/null ||
+      { echo "build.sh: fuzz needs clang (apt-get install clang)" >&2; exit 1; }
+    CC=clang build build-fuzz -DMTL_SANITIZE=ON -DMTL_FUZZ=ON \
+      -DMTL_BUILD_TESTS=OFF -DMTL_WITH_MPI=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    fuzz/run.sh build-fuzz "${2:-20}"
+    ;;
   bench)
     deps
     build build -DMTL_BUILD_BENCH=ON
     echo "benchmarks built in build/; see bench/README.md" >&2
     ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,17p' "$0" >&2
     exit 2
     ;;
 esac

@@ -175,6 +175,11 @@ size_t mtl__arr_numel(const mtl__arr *a);
 
 /* A file of named variables (.mat or .npz).  load reads one variable;
  * both return MTL_OK or an error naming the file. */
+/* Checks the structure of a MATLAB v4 / v5 file before matio reads it:
+ * every declared length, dimension and count against the bytes there
+ * (mat_check.c).  MTL_OK, or MTL_EFORMAT naming the variable. */
+int mtl__mat_check(const char *path);
+
 typedef struct mtl__varsrc {
   const char *path;
   int nvars;

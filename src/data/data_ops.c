@@ -627,6 +627,8 @@ static int mat_numeric(enum matio_classes c) {
 static int read_index_mat(const char *path, const char *var, ivec *v) {
   int rc = MTL_OK;
   matvar_t *mv = NULL;
+  if ((rc = mtl__mat_check(path)))
+    return rc;
   mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
   if (!mat)
     return mtl__err(MTL_EIO, "%s: cannot open as a MAT file", path);

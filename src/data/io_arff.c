@@ -195,9 +195,11 @@ static int levels(arff_rd *r, mtl__cols *c, int k) {
   int n = mtl__cols_split(b, ',', 1, &r->fld, &r->fcap), num = n > 0;
   for (int i = 0; i < n; i++) {
     int l = mtl__tset_get(&c->lev[k], r->fld[i], strlen(r->fld[i]));
-    if (l < 0 || l != i) {
+    if (l < 0 || l != i) { /* the message before b, which holds fld */
+      int rc = l < 0 ? l
+                     : bad(r, "nominal attribute repeats a value", r->fld[i]);
       free(b);
-      return l < 0 ? l : bad(r, "nominal attribute repeats a value", r->fld[i]);
+      return rc;
     }
     num &= mtl__cols_is_number(r->fld[i]);
   }

@@ -453,3 +453,32 @@ int mtl__cols_row(mtl__cols *c, long lineno, char **fld, int n) {
   c->nrow++;
   return MTL_OK;
 }
+
+typedef struct named_col {
+  const char *name;
+  int col;
+} named_col;
+
+static int named_cmp(const void *a, const void *b) {
+  const named_col *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+int mtl__names_dup(char *const *names, int n, int *first, int *second) {
+  named_col *o = mtl__malloc((size_t)(n > 0 ? n : 1) * sizeof *o);
+  if (!o)
+    return -1;
+  for (int k = 0; k < n; k++)
+    o[k] = (named_col){names[k], k};
+  qsort(o, (size_t)n, sizeof *o, named_cmp);
+  *first = *second = -1;
+  for (int k = 1, g = 0; k < n; k++) {
+    if (strcmp(o[k].name, o[g].name) != 0)
+      g = k; /* o[g]: the first column of this name */
+    else if (k == g + 1 && (*second < 0 || o[k].col < *second))
+      *first = o[g].col, *second = o[k].col;
+  }
+  free(o);
+  return *second >= 0;
+}

@@ -90,11 +90,31 @@ typedef struct csv_cols {
   char **names; /* ncol, owned */
 } csv_cols;
 
+/* Refuses a name given to two header columns, naming the first column
+ * whose name was seen before and that earlier column (an empty name before
+ * it is left to csv_header's message). */
+static int header_dups(const char *path, long lineno, char **fld, int ncol) {
+  int b = -1, c = -1, e = -1; /* the first empty name */
+  for (int k = 0; k < ncol && e < 0; k++)
+    if (!fld[k][0])
+      e = k;
+  int r = mtl__names_dup(fld, ncol, &b, &c);
+  if (r < 0)
+    return MTL_ENOMEM;
+  if (r == 0 || (e >= 0 && e < c))
+    return MTL_OK;
+  return mtl__err(MTL_EFORMAT, "%s:%ld: duplicate header name (value '%s') "
+                               "in columns %d and %d",
+                  path, lineno, fld[c], b + 1, c + 1);
+}
+
 /* Checks the header fields (fld, ncol) and finds the task and label
  * columns (by name unless p gives them). */
 static int csv_header(const char *path, long lineno, const mtl_read_params *p,
                       char **fld, csv_cols *cc) {
   int ncol = cc->ncol, tc = p->task_col, lc = p->label_col, rc = MTL_OK;
+  if ((rc = header_dups(path, lineno, fld, ncol)))
+    return rc;
   cc->names = mtl__calloc((size_t)ncol, sizeof *cc->names);
   if (!cc->names)
     return MTL_ENOMEM;
@@ -102,11 +122,6 @@ static int csv_header(const char *path, long lineno, const mtl_read_params *p,
     if (!fld[c][0])
       BAD(MTL_EFORMAT, "%s:%ld: header column %d has an empty name", path,
           lineno, c + 1);
-    for (int b = 0; b < c; b++)
-      if (strcmp(cc->names[b], fld[c]) == 0)
-        BAD(MTL_EFORMAT,
-            "%s:%ld: duplicate header name (value '%s') in columns %d and %d",
-            path, lineno, fld[c], b + 1, c + 1);
     if (!(cc->names[c] = mtl__strdup(fld[c])))
       return MTL_ENOMEM;
     if (p->task_col < 0 && tc < 0 && strcasecmp(fld[c], "task") == 0)
@@ -233,8 +248,9 @@ static int csv_row_fast(const csv_cols *cc, const char *q, size_t len,
   const char *tk = q;
   for (int c = 0; c < cc->tc; c++) { /* the task column's token */
     tk = memchr(tk, ',', len - (size_t)(tk - q));
-    if (!tk++)
+    if (!tk)
       return 0;
+    tk++;
   }
   while (is_sep(*tk))
     tk++;

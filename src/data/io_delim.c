@@ -193,15 +193,17 @@ static int header(delim_rd *r, mtl__cols *c, const mtl_read_params *p) {
                       "%s:%ld: header column %d has an "
                       "empty name",
                       r->path, r->L.lineno, k + 1);
-    for (int j = 0; r->header && j < k; j++)
-      if (strcmp(c->names[j], r->fld[k]) == 0)
-        return mtl__err(MTL_EFORMAT,
-                        "%s:%ld: duplicate header name "
-                        "(value '%s') in columns %d and %d",
-                        r->path, r->L.lineno, r->fld[k], j + 1, k + 1);
     if (!(c->names[k] = mtl__strdup(r->header ? r->fld[k] : nm)))
       return MTL_ENOMEM;
   }
+  int d1, d2, dup = r->header ? mtl__names_dup(c->names, n, &d1, &d2) : 0;
+  if (dup)
+    return dup < 0 ? MTL_ENOMEM
+                   : mtl__err(MTL_EFORMAT,
+                              "%s:%ld: duplicate header name (value '%s') in "
+                              "columns %d and %d",
+                              r->path, r->L.lineno, c->names[d2], d1 + 1,
+                              d2 + 1);
   if (r->delim != ',')
     snprintf(c->notes, sizeof c->notes, "%s: columns separated by %s%s",
              r->path, r->delim == ';' ? "semicolons" : "tabs",

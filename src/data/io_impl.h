@@ -205,6 +205,11 @@ void mtl__cols_free(mtl__cols *c);
 int mtl__cols_roles(mtl__cols *c, int label_last);
 /* 1 for a missing-value token: empty, "?", "NA", "NaN" (any case). */
 int mtl__cols_missing(const char *s);
+/* The first name given twice among names[0..n): *second = the smallest
+ * index whose name appeared before, *first = that name's first index;
+ * returns 1 (0: all distinct, -1: out of memory).  O(n log n): comparing
+ * every pair took 23-39 s for 100k CSV columns (issue 18, D8). */
+int mtl__names_dup(char *const *names, int n, int *first, int *second);
 /* 1 when s is a whole number (as mtl__strtod reads it). */
 int mtl__cols_is_number(const char *s);
 /* Parses one data row of n fields (each NUL-terminated with

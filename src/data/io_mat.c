@@ -11,11 +11,13 @@
  */
 #include "data.h"
 
+#include <limits.h>
 #include <matio.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static _Thread_local char matio_msg[256];
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
@@ -98,7 +100,9 @@ static int convert_sparse(matvar_t *v, mtl__arr *a) {
     return MTL_ENOMEM;
   for (size_t j = 0; j <= cols; j++) {
     a->jc[j] = s->jc[j];
-    if (j && a->jc[j] < a->jc[j - 1]) {
+    /* column pointers start at 0 and never decrease: entries before jc[0]
+     * were counted but never checked nor filled (a crash, issue 18) */
+    if (j ? a->jc[j] < a->jc[j - 1] : a->jc[0] != 0) {
       a->kind = MTL__ARR_OTHER;
       snprintf(a->cls, sizeof a->cls, "corrupt sparse");
       return MTL_OK;
@@ -117,6 +121,19 @@ static int convert_sparse(matvar_t *v, mtl__arr *a) {
   return MTL_OK;
 }
 
+/* Whether the element count of a fits in memory arithmetic: a product of
+ * the file's dimensions that wraps around would make a short buffer look
+ * large enough (issue 18). */
+static int dims_fit(const mtl__arr *a) {
+  size_t n = 1;
+  for (int k = 0; k < a->rank; k++) {
+    if (a->dims[k] && n > SIZE_MAX / 256 / a->dims[k])
+      return 0;
+    n *= a->dims[k];
+  }
+  return 1;
+}
+
 /* Converts a matio variable (data read) into a; unsupported classes become
  * MTL__ARR_OTHER.  Returns MTL_OK or MTL_ENOMEM. */
 static int convert(matvar_t *v, mtl__arr *a) {
@@ -127,13 +144,17 @@ static int convert(matvar_t *v, mtl__arr *a) {
     a->dims[k] = v->dims ? v->dims[k] : 0;
   snprintf(a->cls, sizeof a->cls, "%s%s", v->isComplex ? "complex " : "",
            v->isLogical ? "logical" : class_name(v->class_type));
-  if (v->rank > MTL__ARR_MAXRANK || v->isComplex) {
+  if (v->rank > MTL__ARR_MAXRANK || v->isComplex || !dims_fit(a)) {
     a->kind = MTL__ARR_OTHER;
     return MTL_OK;
   }
   size_t n = mtl__arr_numel(a);
   if (v->class_type == MAT_C_EMPTY || (numeric_class(v->class_type) && n == 0)) {
     a->kind = MTL__ARR_NUM; /* [] : 0 x 0 double */
+    if (n) { /* an empty class that declares 2 x 3 has no data (issue 18) */
+      a->rank = 2;
+      a->dims[0] = a->dims[1] = 0;
+    }
     a->data = mtl__malloc(1);
     return a->data ? MTL_OK : MTL_ENOMEM;
   }
@@ -157,8 +178,9 @@ static int convert(matvar_t *v, mtl__arr *a) {
   }
   if (v->class_type == MAT_C_SPARSE && a->rank == 2 && v->data)
     return convert_sparse(v, a);
-  if (!numeric_class(v->class_type) || !v->data) {
-    a->kind = MTL__ARR_OTHER;
+  if (!numeric_class(v->class_type) || !v->data ||
+      v->nbytes / n < (size_t)Mat_SizeOf(v->data_type)) {
+    a->kind = MTL__ARR_OTHER; /* a short buffer is never read (issue 18) */
     return MTL_OK;
   }
   int ok = 1;
@@ -176,10 +198,60 @@ static int convert(matvar_t *v, mtl__arr *a) {
   return MTL_OK;
 }
 
+/* Bytes Mat_VarRead would allocate for the data of info (cells: their
+ * cells' data), saturating at UINT64_MAX. */
+static uint64_t declared_bytes(const matvar_t *info, int depth) {
+  uint64_t n = 1;
+  for (int k = 0; k < info->rank && info->dims; k++) {
+    if (info->dims[k] && n > UINT64_MAX / 16 / info->dims[k])
+      return UINT64_MAX;
+    n *= info->dims[k];
+  }
+  if (info->class_type == MAT_C_SPARSE)
+    return 0; /* allocated from its element sizes, not its dimensions */
+  if (info->class_type != MAT_C_CELL || depth > 32)
+    return n * Mat_SizeOfClass(info->class_type);
+  uint64_t sum = n * sizeof(matvar_t *);
+  for (uint64_t k = 0; k < n && k < INT_MAX; k++) {
+    const matvar_t *c = Mat_VarGetCell((matvar_t *)info, (int)k);
+    uint64_t b = c ? declared_bytes(c, depth + 1) : 0;
+    if (b > UINT64_MAX - sum)
+      return UINT64_MAX;
+    sum += b;
+  }
+  return sum;
+}
+
+/* Compares what the variable declares (Mat_VarReadInfo) with the file's
+ * size before Mat_VarRead allocates it (issue 18, D12): at most 8 bytes of
+ * a class per stored byte (uint8-stored doubles) times deflate's 1032:1,
+ * plus 1 MB.  mat_check.c has checked v4/v5 files in detail already; this
+ * covers v7.3 (HDF5) too. */
+static int mat_size_ok(mtl__varsrc *s, const char *name) {
+  struct stat st;
+  matvar_t *info = Mat_VarReadInfo(s->h, name);
+  if (!info || stat(s->path, &st) != 0)
+    return MTL_OK; /* Mat_VarRead reports it */
+  uint64_t want = declared_bytes(info, 0);
+  uint64_t have = (uint64_t)st.st_size;
+  Mat_VarFree(info);
+  Mat_Rewind(s->h);
+  if (have > UINT64_MAX / 8 / 1032 || want <= have * 8 * 1032 + (1u << 20))
+    return MTL_OK;
+  return mtl__err(MTL_EFORMAT,
+                  "%s: variable '%s': declares %llu bytes of data in a "
+                  "file of %llu bytes: not a valid MATLAB file",
+                  s->path, name, (unsigned long long)want,
+                  (unsigned long long)have);
+}
+
 static int mat_load(mtl__varsrc *s, const char *name, mtl__arr *out) {
   mat_t *mat = s->h;
   matio_msg[0] = '\0';
   Mat_Rewind(mat);
+  int rc0 = mat_size_ok(s, name);
+  if (rc0)
+    return rc0;
   matvar_t *v = Mat_VarRead(mat, name);
   if (!v)
     return mtl__err(MTL_EFORMAT, "%s: variable '%s': cannot be read%s%s",
@@ -207,6 +279,9 @@ int mtl__mat_open(const char *path, mtl__varsrc *s) {
   s->path = path;
   s->load = mat_load;
   s->close = mat_close;
+  int rc = mtl__mat_check(path);
+  if (rc)
+    return rc;
   mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
   if (!mat)
     return mtl__err(MTL_EFORMAT, "%s: not a readable MATLAB file%s%s", path,

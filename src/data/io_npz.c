@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zip.h>
 
 typedef struct npy_hdr {
@@ -243,6 +244,44 @@ static int npy_convert(const char *where, const unsigned char *buf,
   return MTL_OK;
 }
 
+/* Deflate's largest compression ratio is 1032:1 (258-byte matches coded in
+ * 2 bits): a member that declares more than that many bytes per
+ * compressed byte is lying, and its size must not be allocated. */
+#define NPZ_MAX_RATIO 1032
+
+/* Checks the sizes a member's directory entry declares before anything is
+ * allocated (issue 18): the compressed size against the archive's size
+ * (path), the uncompressed one against the compressed one: equal when
+ * stored, at most NPZ_MAX_RATIO times (plus a block's slack) otherwise. */
+static int member_size_ok(const char *path, const char *where,
+                          const char *member, const zip_stat_t *st) {
+  struct stat fs;
+  if (st->size > (zip_uint64_t)SIZE_MAX / 2)
+    return mtl__err(MTL_EFORMAT, "%s: member %s too large", where, member);
+  if (!(st->valid & ZIP_STAT_COMP_SIZE) || !(st->valid & ZIP_STAT_COMP_METHOD))
+    return MTL_OK;
+  zip_uint64_t c = st->comp_size;
+  if (stat(path, &fs) == 0 && S_ISREG(fs.st_mode) &&
+      c > (zip_uint64_t)fs.st_size)
+    return mtl__err(MTL_EFORMAT,
+                    "%s: member %s declares %llu compressed bytes but the "
+                    "file has %lld: the zip directory is corrupt",
+                    where, member, (unsigned long long)c,
+                    (long long)fs.st_size);
+  int stored = st->comp_method == ZIP_CM_STORE;
+  if (stored ? st->size != c
+             : c > UINT64_MAX / NPZ_MAX_RATIO ||
+                   st->size > c * NPZ_MAX_RATIO + 1024)
+    return mtl__err(MTL_EFORMAT,
+                    "%s: member %s declares %llu bytes from %llu %s bytes "
+                    "(%s): the zip directory is corrupt",
+                    where, member, (unsigned long long)st->size,
+                    (unsigned long long)c, stored ? "stored" : "compressed",
+                    stored ? "stored sizes must be equal"
+                           : "more than deflate's largest ratio, 1032:1");
+  return MTL_OK;
+}
+
 static int npz_load(mtl__varsrc *s, const char *name, mtl__arr *out) {
   zip_t *z = s->h;
   char member[300], where[1200];
@@ -254,16 +293,20 @@ static int npz_load(mtl__varsrc *s, const char *name, mtl__arr *out) {
       !(st.valid & ZIP_STAT_SIZE))
     return mtl__err(MTL_EFORMAT, "%s: cannot locate member %s", where,
                     member);
-  if (st.size > (zip_uint64_t)SIZE_MAX / 2)
-    return mtl__err(MTL_EFORMAT, "%s: member too large", where);
+  int rc = member_size_ok(s->path, where, member, &st);
+  if (rc)
+    return rc;
   size_t len = (size_t)st.size;
   unsigned char *buf = mtl__malloc(len ? len : 1);
   if (!buf)
     return MTL_ENOMEM;
   zip_file_t *f = zip_fopen_index(z, (zip_uint64_t)idx, 0);
   zip_int64_t got = f ? zip_fread(f, buf, len) : -1;
-  int rc;
-  if (got != (zip_int64_t)len)
+  if (got >= 0 && got != (zip_int64_t)len)
+    rc = mtl__err(MTL_EFORMAT, "%s: member %s is truncated: %lld of the %zu "
+                               "bytes its directory entry declares",
+                  where, member, (long long)got, len);
+  else if (got != (zip_int64_t)len)
     rc = mtl__err(MTL_EFORMAT, "%s: cannot read member %s: %s", where,
                   member, f ? zip_file_strerror(f) : zip_strerror(z));
   else

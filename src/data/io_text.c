@@ -44,6 +44,7 @@ typedef struct trd {
   mtl__tacc **ord;   /* the file's task order (after the first pass) */
   int T;             /* tasks found by the first pass */
   long hdr_d, maxidx;
+  long maxline;      /* the line of maxidx */
   int64_t d;         /* the dimension */
   char *kinds, *storage;
   int store;         /* 0: the second pass only checks (an error follows) */
@@ -215,8 +216,10 @@ static int scan_sample(trd *r, char *q, const char *end, int labels,
       b--;
     for (; b < f.last && idx < (1L << 40); b++)
       idx = idx * 10 + (*b - '0');
-    if (idx > r->maxidx)
+    if (idx > r->maxidx) {
       r->maxidx = idx;
+      r->maxline = r->L.lineno;
+    }
   }
   return MTL_OK;
 }
@@ -270,6 +273,28 @@ static int alloc_task(trd *r, mtl__tacc *a, int dense) {
   return MTL_OK;
 }
 
+/* The largest dimension a text file sets without params.dim: beyond it an
+ * index is more likely a corrupt or hostile file than a real feature (the
+ * one line "1 1 2000000000:1" made every d-sized vector downstream 16 GB,
+ * issue 18); params.dim lifts the bound. */
+#define TEXT_MAX_INFERRED_DIM (1L << 24)
+
+static int inferred_dim_ok(const trd *r) {
+  if (r->maxidx > TEXT_MAX_INFERRED_DIM)
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%ld: feature index %ld is above %ld, the largest "
+                    "dimension read without dim (set dim, --dim, if the "
+                    "data has that many features)",
+                    r->path, r->maxline, r->maxidx, TEXT_MAX_INFERRED_DIM);
+  if (r->hdr_d > TEXT_MAX_INFERRED_DIM)
+    return mtl__err(MTL_EFORMAT,
+                    "%s: header dimension d=%ld is above %ld, the largest "
+                    "dimension read without dim (set dim, --dim, if the "
+                    "data has that many features)",
+                    r->path, r->hdr_d, TEXT_MAX_INFERRED_DIM);
+  return MTL_OK;
+}
+
 /* Fixes the order, the dimension and each kept task's storage. */
 static int decide(trd *r) {
   const mtl_read_params *p = r->p;
@@ -279,6 +304,8 @@ static int decide(trd *r) {
   if (P > 0 && p->part_index >= T)
     return mtl__part_empty(r->path, p, T);
   if ((rc = mtl__tset_order(&r->s, &r->ord)))
+    return rc;
+  if (!p->dim && (rc = inferred_dim_ok(r)))
     return rc;
   r->d = p->dim ? p->dim : (r->hdr_d > r->maxidx ? r->hdr_d : r->maxidx);
   int64_t nnz = 0, N = 0;
