@@ -59,11 +59,17 @@ int mtl__lines_open(mtl__lines *L, const char *path) {
   L->fd = open(path, O_RDONLY);
   if (L->fd < 0)
     return mtl__err(MTL_EIO, "%s: cannot open: %s", path, strerror(errno));
-  int rc = grow(L, BLOCK);
+  L->whole = fstat(L->fd, &st) != 0 || !S_ISREG(st.st_mode);
+  /* a small regular file gets a small first block (a 1 MB block, zeroed,
+   * cost more than reading a file of a few bytes: page faults) */
+  size_t first = !L->whole && st.st_size >= 0 &&
+                         (uint64_t)st.st_size < BLOCK / 2
+                     ? (size_t)st.st_size + 64
+                     : BLOCK;
+  int rc = grow(L, first);
   if (rc)
     return rc;
-  memset(L->buf, 0, BLOCK + MTL__LINES_PAD);
-  L->whole = fstat(L->fd, &st) != 0 || !S_ISREG(st.st_mode);
+  memset(L->buf, 0, first + MTL__LINES_PAD);
   while (L->whole && !L->eof && !rc) { /* not seekable: read it all now */
     if (L->cap - L->len < BLOCK && (rc = grow(L, 2 * L->cap)))
       break;
