@@ -95,14 +95,16 @@ static int sort_levels(mtl__cols *c, int k, int w) {
     if (!isnan(*v))
       *v = rank[(int)*v];
   }
-  if (w > 1)
+  /* no note when every value is missing (n = 0); a declared level set
+   * may be wider (w) than the values seen (n) */
+  if (w > 1 && n > 1)
     mtl__cols_note(
         c,
         "%s: column '%s' holds %d strings: one 0/1 feature per value, "
         "in %s order ('%s', '%s', ...)",
         c->path, c->names[k], n, c->fixed[k] ? "declared" : "sort", ord[0].key,
         ord[1].key);
-  else
+  else if (n > 0)
     mtl__cols_note(
         c, "%s: column '%s' holds %d string%s: coded 0/1 ('%s' = 0%s%s%s)",
         c->path, c->names[k], n, n == 1 ? "" : "s", ord[0].key,
