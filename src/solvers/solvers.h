@@ -18,6 +18,11 @@
  * the warm start in, the solution out.  Fills info (cert left zero) as
  * mtl_solve documents; returns MTL_CONVERGED, MTL_MAXITER or an error
  * (MTL_ECANCELLED on interrupt/progress cancel, W then holds the iterate). */
+/* The results of an accelerated proximal-gradient run (mtl__apg returned
+ * status st, started at t0) into info; the trace moves to info (*trace
+ * NULL afterwards).  Shared by every solver on the apg kernel. */
+void mtl__apg_info(mtl_solve_info *info, int st, const mtl__apg_out *out,
+                   double t0, double **trace);
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info);
 

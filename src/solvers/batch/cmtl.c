@@ -226,14 +226,7 @@ int mtl__cmtl_solve(mtl_problem *pb, const mtl__cmtl_params *cp,
   rc = mtl__apg((size_t)pb->d * pb->T, W, cm_smooth, NULL, NULL, &c, &o,
                 &out);
   if (rc >= 0 && info) {
-    info->status = rc;
-    info->iterations = out.iterations;
-    info->restarts = out.restarts;
-    info->objective = out.F;
-    info->L = out.L;
-    info->seconds = mtl__now() - t0;
-    info->trace = trace;
-    trace = NULL;
+    mtl__apg_info(info, rc, &out, t0, &trace);
   }
   if (rc >= 0) {
     mtl_certificate cert;

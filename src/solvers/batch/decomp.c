@@ -226,14 +226,7 @@ int mtl__decomp_solve(mtl_problem *pb, const mtl_reg regs[2],
   size_t n = 2 * (size_t)pb->d * pb->T;
   rc = mtl__apg(n, PQ, dc_smooth, dc_prox, dc_value, &c, &o, &out);
   if (rc >= 0 && info) {
-    info->status = rc;
-    info->iterations = out.iterations;
-    info->restarts = out.restarts;
-    info->objective = out.F;
-    info->L = out.L;
-    info->seconds = mtl__now() - t0;
-    info->trace = trace;
-    trace = NULL;
+    mtl__apg_info(info, rc, &out, t0, &trace);
     int e = dc_cert(&c, PQ, &info->cert);
     if (e)
       rc = e;

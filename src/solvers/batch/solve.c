@@ -92,6 +92,18 @@ static int gap_cb(void *ctx, const double *W, int *stop) {
   return MTL_OK;
 }
 
+void mtl__apg_info(mtl_solve_info *info, int st, const mtl__apg_out *out,
+                   double t0, double **trace) {
+  info->status = st;
+  info->iterations = out->iterations;
+  info->restarts = out->restarts;
+  info->objective = out->F;
+  info->L = out->L;
+  info->seconds = mtl__now() - t0;
+  info->trace = *trace;
+  *trace = NULL;
+}
+
 static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                      mtl_solve_info *info, int accelerate) {
   size_t dT = (size_t)pb->d * pb->T;
@@ -143,14 +155,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   pg_ctx c = {.pb = pb, .tol_gap = sp->tol_gap};
   int rc = mtl__apg(dT, W, smooth_cb, prox_cb, reg_cb, &c, &o, &out);
   if (rc >= 0 && info) {
-    info->status = rc;
-    info->iterations = out.iterations;
-    info->restarts = out.restarts;
-    info->objective = out.F;
-    info->L = out.L;
-    info->seconds = mtl__now() - t0;
-    info->trace = trace;
-    trace = NULL;
+    mtl__apg_info(info, rc, &out, t0, &trace);
     int e = mtl_problem_certificate(pb, W, &info->cert);
     if (e)
       rc = e;

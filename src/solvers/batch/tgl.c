@@ -123,14 +123,7 @@ int mtl__tgl_solve(mtl_problem *pb, double rho2, const mtl_solver_params *sp,
   int rc = mtl__apg((size_t)pb->d * pb->T, W, tg_smooth, tg_prox, tg_value,
                     &c, &o, &out);
   if (rc >= 0 && info) {
-    info->status = rc;
-    info->iterations = out.iterations;
-    info->restarts = out.restarts;
-    info->objective = out.F;
-    info->L = out.L;
-    info->seconds = mtl__now() - t0;
-    info->trace = trace;
-    trace = NULL;
+    mtl__apg_info(info, rc, &out, t0, &trace);
     int e = tg_cert(&c, W, &info->cert);
     if (e)
       rc = e;
