@@ -49,7 +49,17 @@ json() { sed -n 's/.*"'"$2"'": \([^,}]*\).*/\1/p' "$1"; }
 close() { # close A B: |A - B| <= 1e-9 |B|
   holds "($1 - $2) <= 1e-9 * ($2 < 0 ? -$2 : $2) && ($2 - $1) <= 1e-9 * ($2 < 0 ? -$2 : $2)"
 }
-newport() { echo $((20000 + RANDOM % 30000)); }
+# newport: a free port below the kernel's ephemeral range (32768-60999 on
+# Linux), so that no outgoing connection of another test can be holding it
+newport() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 12000))
+    /usr/bin/python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' \
+      "$p" 2>/dev/null && { echo "$p"; return 0; }
+  done
+  echo "no free port found in 20000-31999" >&2; return 1
+}
 wait_for() { # wait_for FILE PATTERN: up to 30 s
   for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   fail "'$2' never appeared in $1"

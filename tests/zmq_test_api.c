@@ -9,10 +9,13 @@
 #include "check.h"
 #include "mtl_zmq.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +28,28 @@ static const char *path(const char *name) {
   char *p = buf[k++ % 8];
   snprintf(p, 256, "%s/%s", dir, name);
   return p;
+}
+
+/* A port free now, below Linux's ephemeral range (32768-60999), so that no
+ * outgoing connection of a test running beside this one can hold it. */
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return 20000 + getpid() % 12000;
+  for (int k = 0; k < 100; k++) {
+    int port = 20000 + (getpid() + 7919 * k) % 12000;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+      close(fd);
+      return port;
+    }
+  }
+  close(fd);
+  return 20000 + getpid() % 12000;
 }
 
 static int mode_of(const char *p) {
@@ -129,7 +154,7 @@ static void test_run(void) {
   const char *sites[1] = {path("a.pub")};
   mtl_zmq_params_init(&c.p);
   char addr[64];
-  snprintf(addr, sizeof addr, "tcp://127.0.0.1:%d", 20000 + getpid() % 30000);
+  snprintf(addr, sizeof addr, "tcp://127.0.0.1:%d", free_port());
   c.p.address = addr;
   c.p.key_file = path("coord.key");
   c.p.site_key_files = sites;
