@@ -101,6 +101,27 @@ run3() {
   wait
 }
 
+# start_kill NAME ARGS...: on a new $port, the coordinator ($c; model
+# NAME.mtl, plus $COORD_EXTRA) and sites a and c under timeouts, site b
+# without one ($victim: it will be killed); returns once all are live
+start_kill() {
+  local name=$1
+  shift
+  port=$(newport)
+  coord "$port" "$name" "$@" ${COORD_EXTRA:-} &
+  c=$!
+  site a "$port" "$@" &
+  SITE_TO="" site b "$port" "$@" &
+  victim=$!
+  pids+=("$victim")
+  site c "$port" "$@" &
+  wait_for "$name.err" "live sites: 1 2 3"
+}
+ends() { # ends WHAT: the coordinator's exit, then the other sites'
+  wait "$c" || fail "$1 exited $?"
+  wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+}
+
 # ---- keygen ---------------------------------------------------------------------
 for k in coord a b c evil; do "$MTL" keygen "$k" -q >/dev/null; done
 [ "$(stat -c %a coord.key)" = 600 ] || fail "coord.key has mode $(stat -c %a coord.key)"
@@ -218,21 +239,12 @@ fi
 
 # ---- kill -9 of a site; it rejoins ------------------------------------------------
 slow=("${async[@]}" --delay-ms 10 --json --site-absent 0.5)
-port=$(newport)
-coord "$port" zk "${slow[@]}" &
-c=$!
-site a "$port" "${slow[@]}" &
-SITE_TO="" site b "$port" "${slow[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${slow[@]}" &
-wait_for zk.err "live sites: 1 2 3"
+start_kill zk "${slow[@]}"
 sleep 1
 kill -9 "$victim"
 wait_for zk.err "site 2 absent"
 site b "$port" "${slow[@]}" &
-wait "$c" || fail "coordinator after a site's kill exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "coordinator after a site's kill"
 grep -q "site 2 rejoined (a new process)" zk.err || fail "no rejoin: $(cat zk.err)"
 # async went on without it: the other sites' messages kept arriving
 n_abs=$(sed -n 's/.*site 2 absent.*; \([0-9]*\) messages received.*/\1/p' zk.err)
@@ -247,22 +259,13 @@ echo "site killed and restarted: $((n_rej - n_abs)) messages from the others whi
 sl=(--method smtl --max-iter 200 --tol 0 --delay-ms 5 "${common[@]}" --site-absent 0.5)
 "$MTL" train d.txt --method smtl --nodes 3 --max-iter 200 --tol 0 "${common[@]}" \
   -o sref.mtl >/dev/null 2>&1
-port=$(newport)
 : >b.err
-coord "$port" zks "${sl[@]}" &
-c=$!
-site a "$port" "${sl[@]}" &
-SITE_TO="" site b "$port" "${sl[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${sl[@]}" &
-wait_for zks.err "live sites: 1 2 3"
+start_kill zks "${sl[@]}"
 sleep 1
 kill -9 "$victim"
 wait_for zks.err "site 2 absent"
 site b "$port" "${sl[@]}" &
-wait "$c" || fail "smtl coordinator after a site's kill exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "smtl coordinator after a site's kill"
 grep -q "site 2 rejoined (a new process)" zks.err || fail "smtl: no rejoin: $(cat zks.err)"
 sed -n '/^matrix W/,/^matrix node/p' sref.mtl >w6
 sed -n '/^matrix W/,/^matrix node/p' zks.mtl >w7
@@ -291,18 +294,10 @@ close "$or" "$ob" || fail "resumed coordinator: objective $or, batch $ob"
 echo "coordinator killed and resumed: objective $or, batch $ob"
 
 # ---- smtl waits for a site gone for good, then stops --------------------------------
-port=$(newport)
 gone=(--method smtl --max-iter 100000 --tol 0 --delay-ms 5 "${common[@]}"
   --site-absent 0.5 --site-wait 2)
 rc=0
-coord "$port" zw "${gone[@]}" &
-c=$!
-site a "$port" "${gone[@]}" &
-SITE_TO="" site b "$port" "${gone[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${gone[@]}" &
-wait_for zw.err "live sites: 1 2 3"
+start_kill zw "${gone[@]}"
 sleep 0.5
 kill -9 "$victim"
 wait "$c" || rc=$?
@@ -332,15 +327,7 @@ PY
 }
 dr=(--method smtl --max-iter 400 --tol 0 --delay-ms 5 "${common[@]}"
   --site-absent 0.5 --site-wait 2 --on-site-loss drop)
-port=$(newport)
-coord "$port" zd "${dr[@]}" --checkpoint ckd --checkpoint-every 1 &
-c=$!
-site a "$port" "${dr[@]}" &
-SITE_TO="" site b "$port" "${dr[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${dr[@]}" &
-wait_for zd.err "live sites: 1 2 3"
+COORD_EXTRA="--checkpoint ckd --checkpoint-every 1" start_kill zd "${dr[@]}"
 sleep 0.5
 kill -9 "$victim"
 wait_for zd.err "site 2 (key b.pub) dropped from the run"
@@ -353,8 +340,7 @@ timeout 30 "$MTL" train d.txt "${dr[@]}" --transport zmq --role site \
   >b2.out 2>b2.err || rc=$?
 [ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" b2.err ||
   fail "a dropped site's new process: exit $rc: $(cat b2.err)"
-wait "$c" || fail "smtl coordinator with --on-site-loss drop exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "smtl coordinator with --on-site-loss drop"
 grep -q "site 2 (b.pub) restarted, but it was dropped from this run: refused" zd.err ||
   fail "no refusal of the dropped site's new process: $(cat zd.err)"
 grep -q "^meta dropped_sites 2$" zd.mtl && grep -q "^meta dropped_tasks 2,5$" zd.mtl ||
@@ -376,34 +362,18 @@ echo "smtl --on-site-loss drop: site 2 dropped, its new process refused; tasks 2
 # ---- async --on-site-loss drop: the killed site's columns leave the flight ------
 ad=(--method async --max-iter 1000 --tol 0 --delay-ms 5 "${common[@]}"
   --site-absent 0.5 --site-wait 2 --on-site-loss drop)
-port=$(newport)
-coord "$port" zad "${ad[@]}" &
-c=$!
-site a "$port" "${ad[@]}" &
-SITE_TO="" site b "$port" "${ad[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${ad[@]}" &
-wait_for zad.err "live sites: 1 2 3"
+start_kill zad "${ad[@]}"
 sleep 0.5
 kill -9 "$victim"
-wait "$c" || fail "async coordinator with --on-site-loss drop exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "async coordinator with --on-site-loss drop"
 grep -q "site 2 (key b.pub) dropped from the run" zad.err &&
   grep -q "^meta dropped_tasks 2,5$" zad.mtl || fail "async drop: $(cat zad.err)"
 echo "async --on-site-loss drop: the run ended without site 2; the model names tasks 2,5"
 
 # ---- the rejoin log is bounded: past --replay-cap a restarted site is refused ----
-port=$(newport)
 rc_=(--method smtl --max-iter 400 --tol 0 --delay-ms 5 "${common[@]}"
   --site-absent 0.5 --site-wait 3 --on-site-loss drop --replay-cap 0.01)
-coord "$port" zcap "${rc_[@]}" &
-c=$!
-site a "$port" "${rc_[@]}" &
-SITE_TO="" site b "$port" "${rc_[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${rc_[@]}" &
+start_kill zcap "${rc_[@]}"
 wait_for zcap.err "site 2: its rejoin log passed the cap (10485 bytes"
 kill -9 "$victim"
 wait_for zcap.err "site 2 absent"
@@ -413,8 +383,7 @@ timeout 30 "$MTL" train d.txt "${rc_[@]}" --transport zmq --role site \
   >b3.out 2>b3.err || rc=$?
 [ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" b3.err ||
   fail "a site restarted past the cap: exit $rc: $(cat b3.err)"
-wait "$c" || fail "coordinator with a small --replay-cap exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "coordinator with a small --replay-cap"
 grep -q "site 2 (b.pub) restarted, but its rejoin log passed the cap: refused" zcap.err ||
   fail "no refusal past the cap: $(cat zcap.err)"
 grep -q "site 2 (key b.pub) dropped from the run" zcap.err || fail "not dropped: $(cat zcap.err)"
