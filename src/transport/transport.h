@@ -72,7 +72,7 @@ struct mtl__tr {
   uint64_t bytes_sent;  /* payload bytes sent by this endpoint */
   uint64_t msgs_sent;
   /* Ranks the transport dropped from the run (a network transport whose
-   * user allowed it: mtl_zmq_params.on_loss): lost[r] != 0 once rank r is
+   * user allowed it: mtl_zmq_params.drop_lost): lost[r] != 0 once rank r is
    * gone for good, set only by this endpoint's own thread, inside a
    * receive.  NULL: no rank is ever dropped.  The collectives skip a lost
    * rank (it adds nothing to a reduction; its gathered values are 0); SMTL
