@@ -20,7 +20,8 @@ typedef struct train_args {
   const char *transport;
   struct { /* --transport zmq (train_zmq.c) */
     const char *role, *bind, *connect, *key, *server_key, *sites;
-    double wait, absent;
+    const char *on_loss;
+    double wait, absent, replay_cap_mb;
   } zq;
 } train_args;
 

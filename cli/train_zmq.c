@@ -27,6 +27,8 @@ void train_zmq_opts(opts *o, train_args *a) {
   a->zq.role = "coordinator";
   a->zq.wait = 120;
   a->zq.absent = 5;
+  a->zq.on_loss = "wait";
+  a->zq.replay_cap_mb = 64;
   opts_choice(o, "role", 0, &a->zq.role, "coordinator|site",
               "--transport zmq: this process's role: the coordinator "
               "(rank 0, binds --bind, gets the model) or a site (connects "
@@ -49,6 +51,16 @@ void train_zmq_opts(opts *o, train_args *a) {
   opts_double(o, "site-absent", 0, &a->zq.absent, "SEC", 0.01, 1e9,
               "silence after which a party is marked absent (heartbeats "
               "every tenth of it)");
+  opts_choice(o, "on-site-loss", 0, &a->zq.on_loss, "wait|drop",
+              "coordinator, smtl/async: once a site has been absent for "
+              "--site-wait while a round waits for it, stop the run (wait) "
+              "or drop the site for good and go on with the others' tasks, "
+              "its tasks held at their last value (drop: the model then "
+              "names them; status never 'converged'; docs/secure.md)");
+  opts_double(o, "replay-cap", 0, &a->zq.replay_cap_mb, "MB", 0, 1e9,
+              "coordinator: the most megabytes of messages kept per site "
+              "so that a restarted site can rejoin (0: no limit); a site "
+              "whose log passed it cannot rejoin");
 }
 
 int train_zmq_wanted(const train_args *a) {
@@ -83,6 +95,38 @@ static int split_list(const char *s, char **buf, const char ***files) {
   return n;
 }
 
+/* Sites the coordinator dropped (--on-site-loss drop): model metadata
+ * dropped_sites / dropped_tasks (1-based; site r held the tasks t with
+ * t % P = r - 1) and a warning. */
+static int report_dropped(mtl_transport *t, mtl_model *m) {
+  int P = mtl_transport_size(t) - 1, T = mtl_model_ntasks(m), nd;
+  unsigned char *drop = calloc((size_t)P, 1);
+  char *sl = malloc((size_t)P * 8 + 8), *tl = malloc((size_t)T * 8 + 8);
+  int rc = drop && sl && tl ? CLI_OK : CLI_FAIL;
+  if (rc == CLI_OK && (nd = mtl_zmq_dropped(t, drop, P)) > 0) {
+    size_t ks = 0, kt = 0;
+    for (int r = 1; r <= P; r++)
+      if (drop[r - 1])
+        ks += (size_t)sprintf(sl + ks, "%s%d", ks ? "," : "", r);
+    for (int k = 0; k < T; k++)
+      if (drop[k % P])
+        kt += (size_t)sprintf(tl + kt, "%s%d", kt ? "," : "", k + 1);
+    if (cli_meta(m, "dropped_sites", "%s", sl) < 0 ||
+        cli_meta(m, "dropped_tasks", "%s", tl) < 0)
+      rc = CLI_FAIL;
+    cli_note("warning: %d site(s) dropped from the run (--on-site-loss "
+             "drop): site(s) %s; their tasks %s were held at their last "
+             "value from then on, and their losses are left out of the "
+             "objective: this model is not a solution of the full problem "
+             "(model metadata dropped_sites, dropped_tasks)",
+             nd, sl, tl);
+  }
+  free(drop);
+  free(sl);
+  free(tl);
+  return rc;
+}
+
 /* The coordinator saves and reports the model like every `mtl train`. */
 static int report(train_args *a, const char *path, mtl_transport *t,
                   mtl_model *m, mtl_fit_info *in) {
@@ -98,7 +142,7 @@ static int report(train_args *a, const char *path, mtl_transport *t,
   p.transport = "zmq";
   p.how = "zmq: a coordinator and sites over CURVE, each site reading "
           "only its own tasks";
-  if (cli_meta(m, "transport", "zmq") < 0)
+  if (cli_meta(m, "transport", "zmq") < 0 || report_dropped(t, m) != CLI_OK)
     return CLI_FAIL;
   return train_finish(a, path, &p, a->fr.p, m, in);
 }
@@ -166,6 +210,12 @@ static int check_zmq(const train_args *a, int coord) {
   if (!coord && (a->zq.bind || a->zq.sites))
     return cli_usage("train", "--bind and --sites are options of --role "
                               "coordinator");
+  const char *meth = mtl_method_name(a->fr.method);
+  if (strcmp(a->zq.on_loss, "drop") == 0 && strcmp(meth, "smtl") != 0 &&
+      strcmp(meth, "async") != 0)
+    return cli_usage("train", "--on-site-loss drop: only smtl and async "
+                              "go on without a site (not %s)",
+                     meth);
   if (coord && (a->zq.connect || a->zq.server_key))
     return cli_usage("train", "--connect and --server-key are options of "
                               "--role site");
@@ -193,6 +243,8 @@ int train_zmq(train_args *a, const char *path) {
   zp.absent_s = a->zq.absent;
   zp.heartbeat_s = a->zq.absent / 10;
   zp.wait_s = a->zq.wait;
+  zp.drop_lost = strcmp(a->zq.on_loss, "drop") == 0;
+  zp.replay_cap = (uint64_t)(a->zq.replay_cap_mb * 1048576.0);
   zp.log = zlog;
   if (coord && (zp.nsites = split_list(a->zq.sites, &buf, &files)) < 0) {
     free(buf);

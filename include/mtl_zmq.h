@@ -26,16 +26,17 @@
  * for absent_s is marked absent (logged; the run goes on: async keeps
  * updating the other sites' tasks).  A receive that waits while a party is
  * absent gives up after wait_s with an error naming it (SMTL, which waits
- * for every site each round, stops there).  A site process that is
- * restarted (same key) rejoins: the coordinator replays to it every
- * message the site's rank was sent and drops the messages the new process
- * sends again until it has caught up (the methods' site roles are
+ * for every site each round, stops there), or, with drop_lost, drops the
+ * site for good: SMTL / AMTL go on with the other sites' tasks.  A site
+ * process that is restarted (same key) rejoins: the coordinator replays to
+ * it every message the site's rank was sent and drops the messages the new
+ * process sends again until it has caught up (the methods' site roles are
  * deterministic functions of what they receive), so the run ends where it
  * would have.  This costs the coordinator a copy of every message sent to
- * each site (parameter rejoin 0 turns it off).  A restarted coordinator
- * (--resume from its checkpoint) is seen by the sites, whose fit returns
- * MTL_ECANCELLED with mtl_zmq_restarted() 1: they call mtl_fit again on a
- * new transport.
+ * each site, up to replay_cap bytes per site (parameter rejoin 0 turns it
+ * off).  A restarted coordinator (--resume from its checkpoint) is seen by
+ * the sites, whose fit returns MTL_ECANCELLED with mtl_zmq_restarted() 1:
+ * they call mtl_fit again on a new transport.
  *
  * Wire format: one ZeroMQ frame per message, a 24-byte header (kind,
  * channel, source, destination, tag, count: little-endian int32) and the
@@ -86,7 +87,19 @@ typedef struct mtl_zmq_params {
                          restarted site is refused */
   mtl_zmq_log_fn log; /* events (default NULL: none) */
   void *log_ud;
-  MTL_RESERVED;
+  /* coordinator: what a receive does once a site has been absent for
+   * wait_s: 0 (default) fail naming it (the run stops); 1 drop the site
+   * from the run for good (logged; mtl_zmq_dropped lists it): SMTL and
+   * AMTL go on with the other sites' tasks, the dropped site's tasks held
+   * at their last value (docs/secure.md); other methods stop. */
+  int drop_lost;
+  int reserved_i_;
+  /* coordinator: the most bytes of messages kept per site for its rejoin
+   * (default 64 MiB; 0: no limit).  A site whose log passed it cannot
+   * rejoin: its new process is refused (logged) and it stays absent. */
+  uint64_t replay_cap;
+  uint64_t reserved_[6]; /* room to grow: MTL_RESERVED less the 16 bytes
+                            of the three fields above */
 } mtl_zmq_params;
 
 /** 1 in libmtl-zmq, 0 in libmtl (no ZeroMQ). */
@@ -112,6 +125,11 @@ MTL_API int mtl_zmq_live(const mtl_transport *t, unsigned char *live, int n);
 /** Site: 1 when its fit stopped because the coordinator restarted (call
  *  mtl_fit again on a new transport); 0 otherwise. */
 MTL_API int mtl_zmq_restarted(const mtl_transport *t);
+/** Coordinator: how many sites were dropped from the run (drop_lost), and
+ *  dropped[i - 1] = 1 for a dropped site i (dropped may be NULL; n its
+ *  length).  0 on a site.  Negative on error (not a zmq transport). */
+MTL_API int mtl_zmq_dropped(const mtl_transport *t, unsigned char *dropped,
+                            int n);
 /** Bytes this process sent and received on the network socket (frames:
  *  header + payload, before CURVE's 16-byte tag and TCP). */
 MTL_API int mtl_zmq_bytes(const mtl_transport *t, uint64_t *sent,

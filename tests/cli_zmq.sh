@@ -21,6 +21,13 @@
 #    --resume, the sites fit again and the run ends at the optimum;
 #  * smtl with a site gone for good: the coordinator says whom it waits
 #    for and stops after --site-wait;
+#  * the same with --on-site-loss drop: the site is dropped, its new
+#    process refused, the run ends on the others; its tasks held (the
+#    checkpoint's V columns and update counts), the model names them;
+#  * async with --on-site-loss drop: its outstanding columns are given up,
+#    the run ends;
+#  * --replay-cap: past it the rejoin log is freed, a restarted site is
+#    refused (then dropped);
 #  * usage errors.
 set -euo pipefail
 MTL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -92,6 +99,27 @@ run3() {
   for s in a b c; do site "$s" "$port" "$@" & done
   wait "$c" || fail "coordinator of '$name' exited $?"
   wait
+}
+
+# start_kill NAME ARGS...: on a new $port, the coordinator ($c; model
+# NAME.mtl, plus $COORD_EXTRA) and sites a and c under timeouts, site b
+# without one ($victim: it will be killed); returns once all are live
+start_kill() {
+  local name=$1
+  shift
+  port=$(newport)
+  coord "$port" "$name" "$@" ${COORD_EXTRA:-} &
+  c=$!
+  site a "$port" "$@" &
+  SITE_TO="" site b "$port" "$@" &
+  victim=$!
+  pids+=("$victim")
+  site c "$port" "$@" &
+  wait_for "$name.err" "live sites: 1 2 3"
+}
+ends() { # ends WHAT: the coordinator's exit, then the other sites'
+  wait "$c" || fail "$1 exited $?"
+  wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
 }
 
 # ---- keygen ---------------------------------------------------------------------
@@ -211,21 +239,12 @@ fi
 
 # ---- kill -9 of a site; it rejoins ------------------------------------------------
 slow=("${async[@]}" --delay-ms 10 --json --site-absent 0.5)
-port=$(newport)
-coord "$port" zk "${slow[@]}" &
-c=$!
-site a "$port" "${slow[@]}" &
-SITE_TO="" site b "$port" "${slow[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${slow[@]}" &
-wait_for zk.err "live sites: 1 2 3"
+start_kill zk "${slow[@]}"
 sleep 1
 kill -9 "$victim"
 wait_for zk.err "site 2 absent"
 site b "$port" "${slow[@]}" &
-wait "$c" || fail "coordinator after a site's kill exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "coordinator after a site's kill"
 grep -q "site 2 rejoined (a new process)" zk.err || fail "no rejoin: $(cat zk.err)"
 # async went on without it: the other sites' messages kept arriving
 n_abs=$(sed -n 's/.*site 2 absent.*; \([0-9]*\) messages received.*/\1/p' zk.err)
@@ -240,22 +259,13 @@ echo "site killed and restarted: $((n_rej - n_abs)) messages from the others whi
 sl=(--method smtl --max-iter 200 --tol 0 --delay-ms 5 "${common[@]}" --site-absent 0.5)
 "$MTL" train d.txt --method smtl --nodes 3 --max-iter 200 --tol 0 "${common[@]}" \
   -o sref.mtl >/dev/null 2>&1
-port=$(newport)
 : >b.err
-coord "$port" zks "${sl[@]}" &
-c=$!
-site a "$port" "${sl[@]}" &
-SITE_TO="" site b "$port" "${sl[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${sl[@]}" &
-wait_for zks.err "live sites: 1 2 3"
+start_kill zks "${sl[@]}"
 sleep 1
 kill -9 "$victim"
 wait_for zks.err "site 2 absent"
 site b "$port" "${sl[@]}" &
-wait "$c" || fail "smtl coordinator after a site's kill exited $?"
-wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
+ends "smtl coordinator after a site's kill"
 grep -q "site 2 rejoined (a new process)" zks.err || fail "smtl: no rejoin: $(cat zks.err)"
 sed -n '/^matrix W/,/^matrix node/p' sref.mtl >w6
 sed -n '/^matrix W/,/^matrix node/p' zks.mtl >w7
@@ -284,18 +294,10 @@ close "$or" "$ob" || fail "resumed coordinator: objective $or, batch $ob"
 echo "coordinator killed and resumed: objective $or, batch $ob"
 
 # ---- smtl waits for a site gone for good, then stops --------------------------------
-port=$(newport)
 gone=(--method smtl --max-iter 100000 --tol 0 --delay-ms 5 "${common[@]}"
   --site-absent 0.5 --site-wait 2)
 rc=0
-coord "$port" zw "${gone[@]}" &
-c=$!
-site a "$port" "${gone[@]}" &
-SITE_TO="" site b "$port" "${gone[@]}" &
-victim=$!
-pids+=("$victim")
-site c "$port" "${gone[@]}" &
-wait_for zw.err "live sites: 1 2 3"
+start_kill zw "${gone[@]}"
 sleep 0.5
 kill -9 "$victim"
 wait "$c" || rc=$?
@@ -304,6 +306,88 @@ wait $(jobs -p | grep -v "^$victim$") 2>/dev/null || true
 grep -q "rank 0 waits for site 2 (key b.pub), absent" zw.err || fail "no wait message: $(cat zw.err)"
 grep -q "while site 2 (key b.pub) was absent.*wait limit 2 s" zw.err || fail "no stop message: $(cat zw.err)"
 echo "smtl with a site gone: waited, then stopped naming it"
+
+# ---- smtl --on-site-loss drop: a killed site is dropped, the run ends --------------
+# Task k (1-based) of the checkpoint CK: its update count and V column.
+ckcol() { /usr/bin/python3 - "$@" <<'PY'
+import sys
+ck, k = sys.argv[1], int(sys.argv[2]) - 1
+arr, cur = {}, None
+for line in open(ck):
+    t = line.split()
+    if t == ["end"]:
+        break
+    if t and not t[0].lstrip("-").startswith("0x") and len(t) == 2 and t[1].isdigit():
+        cur = t[0]; arr[cur] = []
+    elif cur:
+        arr[cur] += [float.fromhex(x) for x in t]
+T = len(arr["task_upd"]); d = len(arr["V"]) // T
+print(int(arr["task_upd"][k]), " ".join(x.hex() for x in arr["V"][k * d:(k + 1) * d]))
+PY
+}
+dr=(--method smtl --max-iter 400 --tol 0 --delay-ms 5 "${common[@]}"
+  --site-absent 0.5 --site-wait 2 --on-site-loss drop)
+COORD_EXTRA="--checkpoint ckd --checkpoint-every 1" start_kill zd "${dr[@]}"
+sleep 0.5
+kill -9 "$victim"
+wait_for zd.err "site 2 (key b.pub) dropped from the run"
+sleep 0.3
+cp ckd ckd.mid
+# a new process of the dropped site is refused
+rc=0
+timeout 30 "$MTL" train d.txt "${dr[@]}" --transport zmq --role site \
+  --connect "tcp://127.0.0.1:$port" --key b.key --server-key coord.pub \
+  >b2.out 2>b2.err || rc=$?
+[ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" b2.err ||
+  fail "a dropped site's new process: exit $rc: $(cat b2.err)"
+ends "smtl coordinator with --on-site-loss drop"
+grep -q "site 2 (b.pub) restarted, but it was dropped from this run: refused" zd.err ||
+  fail "no refusal of the dropped site's new process: $(cat zd.err)"
+grep -q "^meta dropped_sites 2$" zd.mtl && grep -q "^meta dropped_tasks 2,5$" zd.mtl ||
+  fail "the model does not name the dropped site and tasks"
+grep -q "warning: 1 site(s) dropped from the run.*tasks 2,5 were held" zd.err ||
+  fail "no warning naming the dropped tasks: $(cat zd.err)"
+! grep -q "^status: *\(converged\|certified\)" zd.txt || fail "status: $(grep status zd.txt)"
+# the kept tasks ran every round; the dropped ones stopped, held where they were
+read -r u1 _ < <(ckcol ckd 1)
+read -r u2 v2 < <(ckcol ckd 2)
+read -r m2 w2 < <(ckcol ckd.mid 2)
+read -r u5 v5 < <(ckcol ckd 5)
+read -r m5 w5 < <(ckcol ckd.mid 5)
+[ "$u1" -eq 400 ] && [ "$u2" -lt 400 ] && [ "$u2" -eq "$m2" ] && [ "$u5" -eq "$m5" ] &&
+  [ "$v2" = "$w2" ] && [ "$v5" = "$w5" ] ||
+  fail "dropped tasks: updates $u2/$u5 (at the drop $m2/$m5), kept task 1: $u1; V held: $([ "$v2" = "$w2" ] && echo yes || echo no)"
+echo "smtl --on-site-loss drop: site 2 dropped, its new process refused; tasks 2,5 held at update $u2 (the others ran to $u1); the model names them"
+
+# ---- async --on-site-loss drop: the killed site's columns leave the flight ------
+ad=(--method async --max-iter 1000 --tol 0 --delay-ms 5 "${common[@]}"
+  --site-absent 0.5 --site-wait 2 --on-site-loss drop)
+start_kill zad "${ad[@]}"
+sleep 0.5
+kill -9 "$victim"
+ends "async coordinator with --on-site-loss drop"
+grep -q "site 2 (key b.pub) dropped from the run" zad.err &&
+  grep -q "^meta dropped_tasks 2,5$" zad.mtl || fail "async drop: $(cat zad.err)"
+echo "async --on-site-loss drop: the run ended without site 2; the model names tasks 2,5"
+
+# ---- the rejoin log is bounded: past --replay-cap a restarted site is refused ----
+rc_=(--method smtl --max-iter 400 --tol 0 --delay-ms 5 "${common[@]}"
+  --site-absent 0.5 --site-wait 3 --on-site-loss drop --replay-cap 0.01)
+start_kill zcap "${rc_[@]}"
+wait_for zcap.err "site 2: its rejoin log passed the cap (10485 bytes"
+kill -9 "$victim"
+wait_for zcap.err "site 2 absent"
+rc=0
+timeout 30 "$MTL" train d.txt "${rc_[@]}" --transport zmq --role site \
+  --connect "tcp://127.0.0.1:$port" --key b.key --server-key coord.pub \
+  >b3.out 2>b3.err || rc=$?
+[ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" b3.err ||
+  fail "a site restarted past the cap: exit $rc: $(cat b3.err)"
+ends "coordinator with a small --replay-cap"
+grep -q "site 2 (b.pub) restarted, but its rejoin log passed the cap: refused" zcap.err ||
+  fail "no refusal past the cap: $(cat zcap.err)"
+grep -q "site 2 (key b.pub) dropped from the run" zcap.err || fail "not dropped: $(cat zcap.err)"
+echo "replay cap: past 10485 bytes the log is freed; the restarted site was refused, then dropped"
 
 # ---- usage errors -----------------------------------------------------------------
 usage() { # usage PATTERN ARGS...
@@ -316,6 +400,8 @@ usage "needs --key" --role site --connect tcp://127.0.0.1:1
 usage "needs --bind ADDR and --sites" --role coordinator --key coord.key
 usage "needs --connect ADDR and --server-key" --role site --key a.key
 usage "not --method batch" --method batch --key a.key
+usage "only smtl and async go on without a site" --method cadmm --role coordinator \
+  --key coord.key --bind tcp://127.0.0.1:1 --sites a.pub --on-site-loss drop
 rc=0
 "$MTL" train d.txt --method smtl --key a.key >u.out 2>u.err || rc=$?
 [ "$rc" -eq 2 ] && grep -q "need --transport zmq" u.err || fail "--key without zmq: exit $rc: $(cat u.err)"

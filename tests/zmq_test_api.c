@@ -4,7 +4,8 @@
  * errors (naming file and line), a coordinator and a site in two threads
  * of this process (rank, size, liveness, byte counts), a site refused,
  * and the transport running a distributed fit (smtl over zmq = threads,
- * bitwise).  The CLI's multi-process runs are tests/cli_zmq.sh.
+ * bitwise; no site dropped).  Dropping a site (drop_lost) and the replay
+ * cap are tested with killed processes in tests/cli_zmq.sh.  The CLI's multi-process runs are tests/cli_zmq.sh.
  */
 #include "check.h"
 #include "mtl_zmq.h"
@@ -68,7 +69,8 @@ static void test_params(void) {
   mtl_transport *t = NULL;
   mtl_zmq_params_init(&p);
   CHECK(p.role == MTL_ZMQ_COORDINATOR && p.heartbeat_s == 0.5 &&
-        p.absent_s == 5 && p.wait_s == 120 && p.rejoin == 1);
+        p.absent_s == 5 && p.wait_s == 120 && p.rejoin == 1 &&
+        p.drop_lost == 0 && p.replay_cap == (uint64_t)64 << 20);
   CHECK_ERR(mtl_transport_zmq(&p, NULL), MTL_EINVAL);
   CHECK_ERR(mtl_transport_zmq(&p, &t), MTL_EINVAL); /* no address */
   p.address = "tcp://127.0.0.1:1";
@@ -103,6 +105,7 @@ static void test_params(void) {
   CHECK(t == NULL);
   CHECK_ERR(mtl_zmq_live(NULL, NULL, 0), MTL_EINVAL);
   CHECK(mtl_zmq_restarted(NULL) == 0);
+  CHECK_ERR(mtl_zmq_dropped(NULL, NULL, 0), MTL_EINVAL);
   CHECK_ERR(mtl_zmq_bytes(NULL, NULL, NULL), MTL_EINVAL);
 }
 
@@ -203,6 +206,9 @@ static void test_run(void) {
     int n = mtl_model_dim(ref) * mtl_model_ntasks(ref);
     CHECK(memcmp(a, b, (size_t)n * sizeof *a) == 0);
   }
+  unsigned char dropped[1] = {1};
+  CHECK(mtl_zmq_dropped(c.t, dropped, 1) == 0 && dropped[0] == 0);
+  CHECK(mtl_zmq_dropped(s.t, NULL, 0) == 0);
   uint64_t out = 0, in = 0;
   CHECK_OK(mtl_zmq_bytes(s.t, &out, &in));
   CHECK(out > 0 && in > 0);

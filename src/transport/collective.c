@@ -41,7 +41,7 @@ int mtl__tr_bcast(mtl__tr *tr, int root, double *buf, int n) {
   if (tr->rank != root)
     return crecv(tr, root, buf, n);
   for (int r = 0; r < tr->size; r++) {
-    int rc = r == root ? MTL_OK : csend(tr, r, buf, n);
+    int rc = r == root || MTL__TR_LOST(tr, r) ? MTL_OK : csend(tr, r, buf, n);
     if (rc < 0)
       return rc;
   }
@@ -61,8 +61,12 @@ int mtl__tr_gather(mtl__tr *tr, int root, const double *send, int n,
     int rc = MTL_OK;
     if (r == root)
       memcpy(dst, send, (size_t)n * sizeof(double));
-    else
+    else if (!MTL__TR_LOST(tr, r))
       rc = crecv(tr, r, dst, n);
+    if (MTL__TR_LOST(tr, r) && r != root) { /* dropped (maybe just now) */
+      memset(dst, 0, (size_t)n * sizeof(double));
+      rc = MTL_OK;
+    }
     if (rc < 0)
       return rc;
   }
@@ -93,7 +97,8 @@ int mtl__tr_allreduce(mtl__tr *tr, double *x, int n, int op) {
     for (int i = 0; rc == MTL_OK && i < n; i++) {
       double v = all[i];
       for (int r = 1; r < P; r++) /* rank order: the same bits always */
-        v = combine(op, v, all[(size_t)r * (size_t)n + (size_t)i]);
+        if (!MTL__TR_LOST(tr, r))
+          v = combine(op, v, all[(size_t)r * (size_t)n + (size_t)i]);
       x[i] = v;
     }
     free(all);

@@ -71,7 +71,17 @@ struct mtl__tr {
   double last_delay_ms; /* delay injected before the last send */
   uint64_t bytes_sent;  /* payload bytes sent by this endpoint */
   uint64_t msgs_sent;
+  /* Ranks the transport dropped from the run (a network transport whose
+   * user allowed it: mtl_zmq_params.drop_lost): lost[r] != 0 once rank r is
+   * gone for good, set only by this endpoint's own thread, inside a
+   * receive.  NULL: no rank is ever dropped.  The collectives skip a lost
+   * rank (it adds nothing to a reduction; its gathered values are 0); SMTL
+   * and AMTL go on without its tasks; other methods fail at the receive
+   * that found it gone. */
+  const unsigned char *lost;
 };
+/* 1 when rank r was dropped from the run (see mtl__tr.lost). */
+#define MTL__TR_LOST(tr, r) ((tr)->lost != NULL && (tr)->lost[r] != 0)
 
 /* Sends n doubles to dest with tag (>= 0), after the endpoint's injected
  * delay if any.  Returns MTL_OK or an error. */

@@ -16,6 +16,7 @@
  */
 #include "zmq_impl.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ static int absent_party(zt *z, double now, double *since) {
     return who;
   }
   for (int r = 1; r <= z->nsites; r++)
-    if (!z->sites[r].live && now - z->sites[r].absent_since > *since) {
+    if (!z->sites[r].live && !z->lost[r] &&
+        now - z->sites[r].absent_since > *since) {
       who = r;
       *since = now - z->sites[r].absent_since;
     }
@@ -96,15 +98,49 @@ static const char *party(zt *z, int who, char *buf, size_t cap) {
   return buf;
 }
 
-/* Waits for a message (mu held): 0 when one may be there, or an error when
- * the transport closed or a party has been absent too long. */
-static int wait_more(zt *z, int rank, double start, int *told) {
+/* Coordinator, drop_lost: drops every site absent for longer than wait_s
+ * (mu held; unlocked for the log).  An error when the receive was for any
+ * source or for a dropped one (the caller sees mtl__tr.lost), else 0: the
+ * receive waits on. */
+static int drop_sites(zt *z, int src, double now) {
+  char list[256] = "";
+  size_t k = 0;
+  for (int r = 1; r <= z->nsites; r++) {
+    zsite *s = &z->sites[r];
+    if (s->live || z->lost[r] || now - s->absent_since <= z->wait_s)
+      continue;
+    z->lost[r] = 1;
+    if (k + 16 < sizeof list)
+      k += (size_t)snprintf(list + k, sizeof list - k, "%s%d", k ? " " : "",
+                            r);
+    pthread_mutex_unlock(&z->mu);
+    mtl__zlog(z,
+              "site %d (key %s) dropped from the run: absent for %.0f s, "
+              "longer than the wait limit (%g s); the run goes on without "
+              "it",
+              r, s->file, now - s->absent_since, z->wait_s);
+    pthread_mutex_lock(&z->mu);
+  }
+  if (src == MTL__ANY || (src >= 1 && src <= z->nsites && z->lost[src]))
+    return mtl__err(MTL_ECANCELLED,
+                    "transport zmq: site(s) %s dropped from the run while "
+                    "rank 0 waited",
+                    list);
+  return MTL_OK;
+}
+
+/* Waits for a message from src (mu held): 0 when one may be there, or an
+ * error when the transport closed or a party has been absent too long. */
+static int wait_more(zt *z, int rank, int src, double start, int *told) {
   double now = mtl__now(), since;
   char who[256];
   if (z->closed)
     return mtl__err(MTL_ECANCELLED, "%s", z->why);
   int a = absent_party(z, now, &since);
   double waited = now - start;
+  if (a >= 0 && waited > z->wait_s && since > z->wait_s && z->coord &&
+      z->drop_lost)
+    return drop_sites(z, src, now);
   if (a >= 0 && waited > z->wait_s && since > z->wait_s)
     return mtl__err(MTL_ECANCELLED,
                     "transport zmq: rank %d waited %.0f s "
@@ -117,8 +153,9 @@ static int wait_more(zt *z, int rank, double start, int *told) {
     pthread_mutex_unlock(&z->mu);
     mtl__zlog(z,
               "rank %d waits for %s, absent for %.1f s (waits at most "
-              "%g s)",
-              rank, party(z, a, who, sizeof who), since, z->wait_s);
+              "%g s, then %s)",
+              rank, party(z, a, who, sizeof who), since, z->wait_s,
+              z->coord && z->drop_lost ? "drops it" : "stops");
     pthread_mutex_lock(&z->mu);
     return MTL_OK;
   }
@@ -144,7 +181,7 @@ static int zrecv(mtl__tr *tr, int src, int tag, double *buf, int cap, int *n,
   while (!(m = take(z, e->chan, src, tag))) {
     if (nonblock && !z->closed)
       break;
-    if ((rc = wait_more(z, tr->rank, start, &told)))
+    if ((rc = wait_more(z, tr->rank, src, start, &told)))
       break;
   }
   pthread_mutex_unlock(&z->mu);
@@ -198,6 +235,7 @@ static int zrun(mtl_transport *t, int n, mtl__rank_fn fn, void *ctx) {
   coll.size = role.size = t->size;
   coll.impl = &ec;
   role.impl = &er;
+  coll.lost = role.lost = z->coord ? z->lost : NULL;
   return fn(ctx, &coll, &role);
 }
 
@@ -213,6 +251,7 @@ static void zt_free(zt *z) {
   for (int r = 0; z->sites && r <= z->nsites; r++)
     free(z->sites[r].log);
   free(z->sites);
+  free(z->lost);
   free(z->address);
   memset(z->sec, 0, sizeof z->sec);
   pthread_mutex_destroy(&z->mu);
@@ -228,6 +267,11 @@ static void zdestroy(mtl_transport *t) {
 
 static const mtl__transport_ops zmq_ops = {"zmq", zrun, zdestroy};
 
+/* drop_lost, reserved_i_ and replay_cap took 16 bytes of MTL_RESERVED. */
+_Static_assert(sizeof(mtl_zmq_params) ==
+                   offsetof(mtl_zmq_params, drop_lost) + sizeof(uint64_t) * 8,
+               "mtl_zmq_params changed size");
+
 int mtl_zmq_available(void) { return 1; }
 
 void mtl_zmq_params_init(mtl_zmq_params *p) {
@@ -236,7 +280,8 @@ void mtl_zmq_params_init(mtl_zmq_params *p) {
                           .heartbeat_s = 0.5,
                           .absent_s = 5,
                           .wait_s = 120,
-                          .rejoin = 1};
+                          .rejoin = 1,
+                          .replay_cap = (uint64_t)64 << 20};
 }
 
 /* One error per bad field, before anything is opened. */
@@ -279,7 +324,8 @@ static int check_params(const mtl_zmq_params *p) {
 static int read_sites(zt *z, const mtl_zmq_params *p) {
   z->nsites = p->nsites;
   z->sites = mtl__calloc((size_t)p->nsites + 1, sizeof *z->sites);
-  if (!z->sites)
+  z->lost = mtl__calloc((size_t)p->nsites + 1, 1);
+  if (!z->sites || !z->lost)
     return MTL_ENOMEM;
   for (int r = 1; r <= p->nsites; r++) {
     zsite *s = &z->sites[r];
@@ -322,6 +368,8 @@ static zt *zt_new(const mtl_zmq_params *p) {
   pthread_cond_init(&z->cv, NULL);
   z->coord = p->role == MTL_ZMQ_COORDINATOR;
   z->rejoin = p->rejoin;
+  z->drop_lost = p->drop_lost;
+  z->replay_cap = p->replay_cap;
   z->hb_s = p->heartbeat_s;
   z->absent_s = p->absent_s;
   z->wait_s = p->wait_s;
@@ -358,7 +406,7 @@ static int wait_sites(zt *z) {
                       z->wait_s, z->address, missing, z->nsites, list);
     }
     int told = 1;
-    wait_more(z, 0, mtl__now(), &told);
+    wait_more(z, 0, MTL__ANY, mtl__now(), &told);
   }
   pthread_mutex_unlock(&z->mu);
   return MTL_OK;
@@ -382,7 +430,7 @@ static int wait_welcome(zt *z) {
                     z->address, z->wait_s);
     else {
       int told = 1;
-      wait_more(z, 0, mtl__now(), &told);
+      wait_more(z, 0, MTL__ANY, mtl__now(), &told);
     }
   }
   pthread_mutex_unlock(&z->mu);
@@ -444,6 +492,21 @@ int mtl_zmq_live(const mtl_transport *t, unsigned char *live, int n) {
       if (live && r <= n)
         live[r - 1] = (unsigned char)z->sites[r].live;
     }
+  }
+  pthread_mutex_unlock(&z->mu);
+  return count;
+}
+
+int mtl_zmq_dropped(const mtl_transport *t, unsigned char *dropped, int n) {
+  zt *z = zt_of(t);
+  if (!z)
+    return mtl__err(MTL_EINVAL, "mtl_zmq_dropped: not a zmq transport");
+  int count = 0;
+  pthread_mutex_lock(&z->mu);
+  for (int r = 1; z->coord && r <= z->nsites; r++) {
+    count += z->lost[r];
+    if (dropped && r <= n)
+      dropped[r - 1] = z->lost[r];
   }
   pthread_mutex_unlock(&z->mu);
   return count;

@@ -57,11 +57,13 @@ typedef struct zsite {
   unsigned char *log;     /* every frame sent to it (rejoin) */
   size_t log_len, log_cap;
   int64_t log_count;
+  int overflow; /* its log passed replay_cap: freed, no rejoin */
 } zsite;
 
 typedef struct zt {
   /* set at creation, read-only after */
-  int coord, rejoin;
+  int coord, rejoin, drop_lost;
+  uint64_t replay_cap;
   double hb_s, absent_s, wait_s;
   char pub[41], sec[41], server_pub[41];
   char *address;
@@ -81,6 +83,9 @@ typedef struct zt {
   char why[512];
   int nsites;
   zsite *sites; /* coordinator: sites[1..nsites] */
+  /* coordinator: lost[r] = 1 once site r is dropped (drop_lost); written
+   * by the rank's thread under mu, read by it without (mtl__tr.lost) */
+  unsigned char *lost;
   double coord_session, coord_seen, coord_absent_since; /* site */
   int coord_live;
   uint64_t bytes_out, bytes_in;

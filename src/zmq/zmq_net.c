@@ -153,8 +153,32 @@ static long long received_all(const zt *z) {
   return n;
 }
 
-/* Appends a frame to site s's log (for its rejoin). */
-static int log_append(zsite *s, const void *buf, size_t len) {
+/* 1 when site r was dropped from the run (takes mu). */
+static int site_lost(zt *z, int r) {
+  pthread_mutex_lock(&z->mu);
+  int l = z->lost[r];
+  pthread_mutex_unlock(&z->mu);
+  return l;
+}
+
+/* Appends a frame to site r's log (for its rejoin); past replay_cap the
+ * log is freed and the site can no longer rejoin (logged once). */
+static int log_append(zt *z, int r, const void *buf, size_t len) {
+  zsite *s = &z->sites[r];
+  if (s->overflow)
+    return 0;
+  if (z->replay_cap && s->log_len + len > z->replay_cap) {
+    free(s->log);
+    s->log = NULL;
+    s->log_len = s->log_cap = 0;
+    s->overflow = 1;
+    mtl__zlog(z,
+              "site %d: its rejoin log passed the cap (%llu bytes, %lld "
+              "messages): kept no longer; a restarted process of this "
+              "site will be refused",
+              r, (unsigned long long)z->replay_cap, (long long)s->log_count);
+    return 0;
+  }
   if (s->log_len + len > s->log_cap) {
     size_t cap = s->log_cap ? s->log_cap : 65536;
     while (cap < s->log_len + len)
@@ -181,10 +205,13 @@ static void to_rid(zt *z, zsite *s, const void *buf, size_t len) {
   count(z, &z->bytes_out, len);
 }
 
-/* A DATA frame for site r: logged, then sent. */
+/* A DATA frame for site r: logged, then sent (nothing for a dropped
+ * site). */
 static void to_site(zt *z, int r, const void *buf, size_t len) {
   zsite *s = &z->sites[r];
-  if (z->rejoin && log_append(s, buf, len) != 0) {
+  if (site_lost(z, r))
+    return;
+  if (z->rejoin && log_append(z, r, buf, len) != 0) {
     pthread_mutex_lock(&z->mu);
     mtl__zmb_close(z, "transport zmq: out of memory for the rejoin log");
     pthread_mutex_unlock(&z->mu);
@@ -206,6 +233,15 @@ static void welcome(zt *z, zsite *s) {
   control_to(z, s, ZK_WELCOME, 3, w);
 }
 
+/* Tells the connection rid that this run will not hear it (a dropped
+ * site, a refused rejoin): its transport closes. */
+static void bye_to(zt *z, const zmq_msg_t *rid) {
+  zhdr bye = {ZK_BYE, 0, 0, 0, 0, 0};
+  if (zmq_send(z->net, zmq_msg_data((zmq_msg_t *)rid), zmq_msg_size(rid),
+               ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+    send_frame(z->net, &bye, NULL);
+}
+
 /* Replays site s's log to its new connection. */
 static void replay(zt *z, zsite *s) {
   size_t off = 0;
@@ -224,9 +260,13 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
   zsite *s = &z->sites[r];
   char what[256];
   int fresh = !s->joined, same = s->joined && ses == s->session;
-  if (!fresh && !same && !z->rejoin) {
-    mtl__zlog(z, "site %d (%s) restarted, but rejoin is off: refused", r,
-              s->file);
+  const char *no = site_lost(z, r)   ? "it was dropped from this run"
+                   : !z->rejoin      ? "rejoin is off"
+                   : s->overflow     ? "its rejoin log passed the cap"
+                                     : NULL;
+  if (!fresh && (!same || site_lost(z, r)) && no) {
+    mtl__zlog(z, "site %d (%s) restarted, but %s: refused", r, s->file, no);
+    bye_to(z, rid);
     return;
   }
   pthread_mutex_lock(&z->mu);
@@ -259,7 +299,8 @@ static void coord_hello(zt *z, int r, const zmq_msg_t *rid, double ses) {
 static void coord_data(zt *z, int r, const zhdr *h, const void *x,
                        zmq_msg_t *m) {
   zsite *s = &z->sites[r];
-  if (!s->joined || h->src != r || (h->chan != ZC_COLL && h->chan != ZC_ROLE))
+  if (!s->joined || h->src != r || (h->chan != ZC_COLL && h->chan != ZC_ROLE) ||
+      site_lost(z, r))
     return;
   if (s->skip > 0) {
     s->skip--;
@@ -299,11 +340,12 @@ static void coord_recv(zt *z) {
   if (r < 1 || r > z->nsites || !parse_frame(&m, &h, &x, v))
     goto done;
   zsite *s = &z->sites[r];
-  int back = 0;
+  int back = 0, lost;
   pthread_mutex_lock(&z->mu);
   z->bytes_in += zmq_msg_size(&m);
   s->last_seen = mtl__now();
-  if (!s->live && s->joined && !s->left &&
+  lost = z->lost[r];
+  if (!s->live && s->joined && !s->left && !lost &&
       (h.kind == ZK_DATA ||
        (h.kind == ZK_HB && h.n >= 1 && v[0] == s->session)))
     back = s->live = 1;
@@ -313,7 +355,9 @@ static void coord_recv(zt *z) {
     snprintf(what, sizeof what, "site %d is back", r);
     log_live(z, what);
   }
-  if (h.kind == ZK_HELLO && h.n >= 1) {
+  if (lost && h.kind != ZK_HELLO && h.kind != ZK_BYE) {
+    bye_to(z, &rid); /* a dropped site that was only hung */
+  } else if (h.kind == ZK_HELLO && h.n >= 1) {
     coord_hello(z, r, &rid, v[0]);
   } else if (h.kind == ZK_HB && h.n >= 1) {
     if (!s->joined || v[0] != s->session) { /* a site of another run */
@@ -411,7 +455,7 @@ static void coord_tick(zt *z, double now) {
       gone = 1;
     }
     pthread_mutex_unlock(&z->mu);
-    if (s->joined && !s->left)
+    if (s->joined && !s->left && !site_lost(z, r))
       control_to(z, s, ZK_HB, 1, &me);
     if (gone) {
       char what[192];
@@ -455,6 +499,11 @@ static void site_recv(zt *z) {
     z->restarted = 1;
   } else if (h.kind == ZK_DATA && z->coord_session != 0) {
     mtl__zmb_push(z, &h, x);
+  } else if (h.kind == ZK_BYE) {
+    z->refused = 1; /* no goodbye flush to wait for */
+    mtl__zmb_close(z, "transport zmq: the coordinator dropped this site "
+                      "from the run (absent longer than its wait limit, "
+                      "or a rejoin it could not replay): this site stops");
   }
   if (z->restarted)
     mtl__zmb_close(z, "transport zmq: the coordinator restarted (a new "

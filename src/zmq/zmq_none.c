@@ -45,6 +45,13 @@ int mtl_zmq_live(const mtl_transport *t, unsigned char *live, int n) {
   return none("mtl_zmq_live");
 }
 
+int mtl_zmq_dropped(const mtl_transport *t, unsigned char *dropped, int n) {
+  (void)t;
+  (void)dropped;
+  (void)n;
+  return none("mtl_zmq_dropped");
+}
+
 int mtl_zmq_restarted(const mtl_transport *t) {
   (void)t;
   return 0;

@@ -269,12 +269,47 @@ static int srv_apply(mtl__srv *s, int from, int n) {
   return MTL_OK;
 }
 
-/* MTL_CONTINUE, MTL_MAXITER, MTL_CONVERGED or MTL_ECANCELLED. */
+/* ---- sites dropped by the transport (mtl__tr.lost) ----------------------- */
+
+/* 1 when task t's node was dropped: its column of V is held at its last
+ * value and no longer stepped. */
+static int srv_task_lost(const mtl__srv *s, int t) {
+  return MTL__TR_LOST(s->tr, mtl__async_owner(t, s->P));
+}
+
+/* After a receive failed: 1 when the transport dropped a node since *nlost
+ * was counted (updated; the run goes on without it), 0 when the failure
+ * stands; an error when every node is gone. */
+static int srv_lost_more(mtl__srv *s, int *nlost) {
+  int n = 0;
+  for (int r = 1; r <= s->P; r++)
+    n += MTL__TR_LOST(s->tr, r);
+  if (n == *nlost)
+    return 0;
+  *nlost = n;
+  if (n == s->P)
+    return mtl__err(MTL_ECANCELLED, "async server: every node was dropped");
+  return 1;
+}
+
+/* The final status: a run that lost a node never claims convergence (its
+ * tasks stopped where they were, not at a solution of the problem). */
+static int srv_final(const mtl__srv *s, int st) {
+  for (int r = 1; r <= s->P; r++)
+    if (MTL__TR_LOST(s->tr, r))
+      return MTL_MAXITER;
+  return st == MTL_CONTINUE ? MTL_MAXITER : st;
+}
+
+/* MTL_CONTINUE, MTL_MAXITER, MTL_CONVERGED or MTL_ECANCELLED (the tasks of
+ * a dropped node are left out). */
 static int srv_check(mtl__srv *s, int at_record) {
   const mtl_async_params *ap = s->ap;
   int all_done = 1, conv = ap->tol > 0;
   double mx = 0;
   for (int t = 0; t < s->T; t++) {
+    if (srv_task_lost(s, t))
+      continue;
     if (s->task_upd[t] < ap->max_iter)
       all_done = 0;
     if (s->task_upd[t] == 0 || s->relchg[t] > ap->tol)
@@ -294,60 +329,124 @@ static int srv_check(mtl__srv *s, int at_record) {
  * tasks works on all of them, as SMTL's rounds do): every update is
  * answered at once with the next column of the same task; the other tasks
  * and nodes are never waited for.  The run ends when no column is out;
- * then every node gets STOP (its delays end before the evaluation). */
-static int srv_run_async(mtl__srv *s, int *status) {
-  int rc, out = 0, st = MTL_CONTINUE, kmax = (s->T + s->P - 1) / s->P;
-  s->eta_k = srv_eta_k(s);
-  if (s->k > 0) /* resumed: the state may already be final */
-    st = srv_check(s, 0);
-  for (int i = 0; i < kmax && st == MTL_CONTINUE; i++) /* round robin */
+ * then every node gets STOP (its delays end before the evaluation).  A
+ * node the transport drops takes its columns out of flight. */
+static int srv_async_loop(mtl__srv *s, unsigned char *fly, int *st) {
+  int rc, out = 0, nlost = 0, kmax = (s->T + s->P - 1) / s->P;
+  for (int i = 0; i < kmax && *st == MTL_CONTINUE; i++) /* round robin */
     for (int r = 1; r <= s->P; r++) {
       int t = r - 1 + i * s->P;
       if (t < s->T && s->task_upd[t] < s->ap->max_iter) {
         if ((rc = srv_send_col(s, r, t)))
           return rc;
+        fly[t] = 1;
         out++;
       }
     }
   while (out > 0) {
     int n, from;
     if ((rc = mtl__tr_recv(s->tr, MTL__ANY, TAG_UPD, s->buf, s->cap, &n,
-                           &from, NULL)))
-      return rc;
+                           &from, NULL))) {
+      int more = srv_lost_more(s, &nlost);
+      if (more <= 0)
+        return more < 0 ? more : rc;
+      for (int t = 0; t < s->T; t++)
+        if (fly[t] && srv_task_lost(s, t)) {
+          fly[t] = 0;
+          out--;
+        }
+      continue;
+    }
     int t = (int)s->buf[0];
+    if (MTL__TR_LOST(s->tr, from))
+      continue;
     if ((rc = srv_apply(s, from, n)))
       return rc;
+    fly[t] = 0;
     out--;
     if (mtl__srv_ckpt_due(s, s->k) && (rc = mtl__srv_ckpt_write(s)))
       return rc;
-    if (st == MTL_CONTINUE)
-      st = srv_check(s, s->k % s->rec_every == 0);
-    if (st == MTL_CONTINUE && s->task_upd[t] < s->ap->max_iter) {
+    if (*st == MTL_CONTINUE)
+      *st = srv_check(s, s->k % s->rec_every == 0);
+    if (*st == MTL_CONTINUE && s->task_upd[t] < s->ap->max_iter) {
       if ((rc = srv_send_col(s, from, t)))
         return rc;
+      fly[t] = 1;
       out++;
     }
   }
-  for (int r = 1; r <= s->P; r++)
-    if ((rc = mtl__tr_send(s->tr, r, TAG_STOP, NULL, 0)))
-      return rc;
-  *status = st == MTL_CONTINUE ? MTL_MAXITER : st;
   return MTL_OK;
 }
 
-/* SMTL: each round sends every column of Prox(V) (one full prox), waits
- * for all T updates, then starts the next round. */
+static int srv_run_async(mtl__srv *s, int *status) {
+  int rc, st = MTL_CONTINUE;
+  unsigned char *fly = mtl__calloc((size_t)s->T, 1);
+  if (!fly)
+    return MTL_ENOMEM;
+  s->eta_k = srv_eta_k(s);
+  if (s->k > 0) /* resumed: the state may already be final */
+    st = srv_check(s, 0);
+  rc = srv_async_loop(s, fly, &st);
+  free(fly);
+  for (int r = 1; r <= s->P && !rc; r++)
+    rc = mtl__tr_send(s->tr, r, TAG_STOP, NULL, 0);
+  *status = srv_final(s, st);
+  return rc;
+}
+
+/* One SMTL round's updates: one per task of a live node (got[t] marks
+ * them); a node the transport drops is waited for no longer. */
+static int srv_sync_collect(mtl__srv *s, unsigned char *got, int *nlost,
+                            int *rec) {
+  int rc, want = 0, have = 0;
+  memset(got, 0, (size_t)s->T);
+  for (int t = 0; t < s->T; t++)
+    want += !srv_task_lost(s, t);
+  while (have < want) {
+    int n, from;
+    if ((rc = mtl__tr_recv(s->tr, MTL__ANY, TAG_UPD, s->buf, s->cap, &n,
+                           &from, NULL))) {
+      int more = srv_lost_more(s, nlost);
+      if (more <= 0)
+        return more < 0 ? more : rc;
+      want = have = 0;
+      for (int t = 0; t < s->T; t++)
+        if (!srv_task_lost(s, t)) {
+          want++;
+          have += got[t];
+        }
+      continue;
+    }
+    int t = (int)s->buf[0];
+    if (MTL__TR_LOST(s->tr, from))
+      continue;
+    if ((rc = srv_apply(s, from, n)))
+      return rc;
+    got[t] = 1;
+    have++;
+    *rec |= s->k % s->rec_every == 0;
+  }
+  return MTL_OK;
+}
+
+/* SMTL: each round sends every column of Prox(V) (one full prox) to the
+ * live nodes, waits for their updates, then starts the next round. */
 static int srv_run_sync(mtl__srv *s, int *status) {
-  int rc, st = MTL_CONTINUE, d = s->d;
+  int rc = MTL_OK, st = MTL_CONTINUE, d = s->d, nlost = 0;
+  unsigned char *got = mtl__calloc((size_t)s->T, 1);
+  if (!got)
+    return MTL_ENOMEM;
   s->eta_k = srv_eta_k(s);
   if (s->k > 0) /* resumed after k / T whole iterations */
     st = srv_check(s, 0);
   for (int it = (int)(s->k / s->T); it < s->ap->max_iter &&
-       st == MTL_CONTINUE; it++) {
+       st == MTL_CONTINUE && !rc; it++) {
     if ((rc = srv_full_prox(s, s->V, s->full)))
-      return rc;
-    for (int t = 0; t < s->T; t++) {
+      break;
+    for (int t = 0; t < s->T && !rc; t++) {
       double *b = s->buf;
+      if (srv_task_lost(s, t))
+        continue;
       b[0] = t;
       b[1] = (double)s->k;
       b[2] = s->eta;
@@ -355,29 +454,21 @@ static int srv_run_sync(mtl__srv *s, int *status) {
       s->sent_eta[t] = s->eta_k;
       memcpy(b + COL_HDR, s->full + (size_t)t * d, d * sizeof(double));
       memcpy(b + COL_HDR + d, s->V + (size_t)t * d, d * sizeof(double));
-      if ((rc = mtl__tr_send(s->tr, mtl__async_owner(t, s->P), TAG_COL, b,
-                             COL_HDR + 2 * d)))
-        return rc;
+      rc = mtl__tr_send(s->tr, mtl__async_owner(t, s->P), TAG_COL, b,
+                        COL_HDR + 2 * d);
     }
     int rec = 0;
-    for (int m = 0; m < s->T; m++) {
-      int n, from;
-      if ((rc = mtl__tr_recv(s->tr, MTL__ANY, TAG_UPD, s->buf, s->cap, &n,
-                             &from, NULL)))
-        return rc;
-      if ((rc = srv_apply(s, from, n)))
-        return rc;
-      rec |= s->k % s->rec_every == 0;
-    }
+    if (rc || (rc = srv_sync_collect(s, got, &nlost, &rec)))
+      break;
     st = srv_check(s, rec);
-    if (mtl__srv_ckpt_due(s, it + 1) && (rc = mtl__srv_ckpt_write(s)))
-      return rc;
+    if (mtl__srv_ckpt_due(s, it + 1))
+      rc = mtl__srv_ckpt_write(s);
   }
-  for (int r = 1; r <= s->P; r++)
-    if ((rc = mtl__tr_send(s->tr, r, TAG_STOP, NULL, 0)))
-      return rc;
-  *status = st == MTL_CONTINUE ? MTL_MAXITER : st;
-  return MTL_OK;
+  free(got);
+  for (int r = 1; r <= s->P && !rc; r++)
+    rc = mtl__tr_send(s->tr, r, TAG_STOP, NULL, 0);
+  *status = srv_final(s, st);
+  return rc;
 }
 
 /* Objective of every snapshot: W_r = Prox(V_r) at the server, the losses
@@ -397,7 +488,7 @@ static int srv_evaluate(mtl__srv *s, double *obj) {
   int64_t pending = 0;
   double *b = s->buf;
   for (int t = 0; t < T; t++)
-    for (int r0 = 0; r0 < s->nrec; r0 += EVAL_CHUNK) {
+    for (int r0 = 0; r0 < s->nrec && !srv_task_lost(s, t); r0 += EVAL_CHUNK) {
       int cnt = s->nrec - r0 < EVAL_CHUNK ? s->nrec - r0 : EVAL_CHUNK;
       b[0] = t;
       b[1] = r0;
