@@ -214,6 +214,30 @@ MTL_API int mtl_dataset_task_n(const mtl_dataset *ds, int t);
 MTL_API int64_t mtl_dataset_total_n(const mtl_dataset *ds);
 MTL_API mtl_task_kind mtl_dataset_task_kind(const mtl_dataset *ds, int t);
 MTL_API double mtl_dataset_task_weight(const mtl_dataset *ds, int t);
+/** Sets the per-sample weights of task t: w[0..n_t-1] (copied), each >= 0
+ *  and finite, not all 0; w = NULL removes them (every weight 1, the
+ *  default).  Sample i of task t then counts s_i times in the loss:
+ *    c_t s(N_t) sum_i s_i l(x_i'w_t, y_i),  N_t = sum_i s_i
+ *  (N_t replaces n_t in the mean scalings), in the loss's gradient,
+ *  Lipschitz bound, Gram data (X'SX), duality gap and lambda_max, and in
+ *  the scaler's mean and std (mtl_scaler_fit).  So integer weights fit as
+ *  the data with each sample repeated s_i times, and a zero weight as the
+ *  data without that sample.  Kept by splits, folds, subsets, task
+ *  selections and mtl_scaler_apply.  In a shared-design dataset each task
+ *  has its own weights (the scaler weighs a row by their mean over tasks).
+ *  Methods that cannot honour them refuse a weighted dataset in mtl_fit
+ *  (MTL_EUNSUPPORTED naming the method).  Metrics stay unweighted.
+ *  MTL_EINVAL naming the task, the sample (1-based) and the value for a
+ *  negative, NaN or infinite weight, or when all are 0. */
+MTL_API int mtl_dataset_set_sample_weights(mtl_dataset *ds, int t,
+                                           const double *w);
+/** Task t's sample weights (n_t entries, valid while ds lives and its
+ *  weights are not set again), or NULL when it has none (all 1) or t is
+ *  out of range. */
+MTL_API const double *mtl_dataset_task_sample_weights(const mtl_dataset *ds,
+                                                      int t);
+/** 1 if some task of ds has sample weights, else 0. */
+MTL_API int mtl_dataset_has_sample_weights(const mtl_dataset *ds);
 /** Task name ("task1" style default).  Valid while ds lives. */
 MTL_API const char *mtl_dataset_task_name(const mtl_dataset *ds, int t);
 /** Pointer to the n targets of task t.  Valid while ds lives. */
