@@ -364,8 +364,20 @@ typedef struct mtl_read_params {
                             header line, with a note when not ',' (default
                             0) */
   int missing;           /* mtl_missing (default MTL_MISSING_ERROR) */
-  uint64_t reserved_[1]; /* room to grow: MTL_RESERVED less part_count,
-                            part_index and the fields above */
+  union {
+    const char *weight_column; /* per-sample weights (see
+                            mtl_dataset_set_sample_weights): CSV/ARFF: the
+                            column by name or 0-based index, neither a
+                            feature nor a target; .npz/.mat: the variable
+                            (N entries in the file's sample order); NULL =
+                            none, but a .npz/.mat variable named
+                            sample_weight is read (default NULL).  A weight
+                            that is negative, not finite or not a number is
+                            MTL_EFORMAT naming file:line and column (or
+                            variable and entry) */
+    uint64_t reserved_;  /* the space the field took: MTL_RESERVED less
+                            part_count, part_index and the fields above */
+  };
 } mtl_read_params;
 
 MTL_API void mtl_read_params_init(mtl_read_params *p);

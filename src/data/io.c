@@ -41,7 +41,8 @@ void mtl_read_params_init(mtl_read_params *p) {
                          .task_column = NULL,
                          .label_column = NULL,
                          .delimiter = 0,
-                         .missing = MTL_MISSING_ERROR};
+                         .missing = MTL_MISSING_ERROR,
+                         .weight_column = NULL};
 }
 
 /* part_count, part_index and the column fields took 56 bytes of
@@ -499,7 +500,8 @@ static int read_csv_any(const char *path, const mtl_read_params *p,
   while (e < got && head[e] != '\n')
     e++;
   int plain = !p->targets && !p->features && !p->drop && !p->task_column &&
-              !p->label_column && p->missing == MTL_MISSING_ERROR &&
+              !p->label_column && !p->weight_column &&
+              p->missing == MTL_MISSING_ERROR &&
               (p->delimiter == ',' ||
                (!p->delimiter && !memchr(head, ';', e) &&
                 !memchr(head, '\t', e)));
