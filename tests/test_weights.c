@@ -10,6 +10,8 @@
  */
 #include "check.h"
 
+#include <unistd.h>
+
 enum { D = 5, T = 3 };
 enum { DENSE = 0, CSR = 1, SHARED = 2 };
 static const char *layout_name[] = {"dense", "csr", "shared"};
@@ -392,6 +394,31 @@ static void test_kept(void) {
   mtl_dataset_free(ds);
 }
 
+/* The text writer keeps the weights ("w=" tokens), bit for bit; a task
+ * without weights stays without. */
+static void test_text_roundtrip(void) {
+  gen_task g[T];
+  gen(g, T, 0, 0, 1, 9);
+  mtl_dataset *ds = build(g, CSR, 0, MTL_TASK_REGRESSION), *back = NULL;
+  g[1].s[3] = 0.1; /* not an integer */
+  CHECK_OK(mtl_dataset_set_sample_weights(ds, 1, g[1].s));
+  CHECK_OK(mtl_dataset_set_sample_weights(ds, 2, NULL));
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/test_weights_%d.txt", (int)getpid());
+  CHECK_OK(mtl_dataset_write_text(ds, path));
+  CHECK_OK(mtl_dataset_read(path, NULL, &back));
+  remove(path);
+  for (int t = 0; back && t < T; t++) {
+    const double *a = mtl_dataset_task_sample_weights(ds, t);
+    const double *b = mtl_dataset_task_sample_weights(back, t);
+    CHECK((a == NULL) == (b == NULL));
+    if (a && b)
+      CHECK(!memcmp(a, b, (size_t)g[t].n * sizeof(double)));
+  }
+  mtl_dataset_free(back);
+  mtl_dataset_free(ds);
+}
+
 /* Weighted scaler statistics = those of the repeated data. */
 static void test_scaler(void) {
   for (int layout = 0; layout < 3; layout++) {
@@ -481,6 +508,7 @@ int main(void) {
   test_zero_weight();
   test_gradient_fd();
   test_kept();
+  test_text_roundtrip();
   test_scaler();
   test_errors();
   CHECK_DONE();

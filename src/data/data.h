@@ -211,6 +211,7 @@ typedef struct mtl__io_task {
   int32_t *indices;
   double *values;
   double *y;
+  double *sw;            /* n sample weights, or NULL (all 1) */
   char *name;            /* NULL = default name */
 } mtl__io_task;
 /* Builds *out from tasks[0..T-1], taking ownership of every array (freed on

@@ -60,6 +60,7 @@ void mtl__io_task_clear(mtl__io_task *t) {
   free(t->indices);
   free(t->values);
   free(t->y);
+  free(t->sw);
   free(t->name);
   memset(t, 0, sizeof *t);
 }
@@ -323,6 +324,10 @@ static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
                                   q->name);
     if (rc < 0)
       goto done;
+    if (q->sw && (rc = mtl_dataset_set_sample_weights(ds, rc, q->sw))) {
+      mtl__err_prefix(rc, "%s", path);
+      goto done;
+    }
     rc = MTL_OK;
   }
   if (map0.on && k == MTL_TASK_CLASSIFICATION) {

@@ -150,6 +150,7 @@ typedef struct mtl__tacc {
   int32_t *ix;        /* CSR: 0-based indices */
   double *v;          /* CSR: values */
   int64_t nz, cap_nz; /* CSR: entries stored, allocated */
+  double *sw;         /* text: n sample weights ("w=" tokens), or NULL */
 } mtl__tacc;
 
 /* The tasks of a file, found by their token (hash table). */
