@@ -387,7 +387,8 @@ MTL_API void mtl_read_params_init(mtl_read_params *p);
  *  x_var, y_var, task_var, samples_in_columns=auto|0|1, task_col,
  *  label_col, sparse=auto|0|1, dim, kind=auto|regression|classification,
  *  targets, features, drop (comma-separated column lists),
- *  task_column, label_column, delimiter=auto|comma|semicolon|tab,
+ *  task_column, label_column, weight_column,
+ *  delimiter=auto|comma|semicolon|tab,
  *  missing=error|drop|mean, and the task
  *  filter part=K/P: the K-th of P parts, 1-based (1 <= K <= P; part_index
  *  = K - 1, part_count = P; "part=all" = every task).  No struct needed
@@ -404,8 +405,10 @@ MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
  *  Text format: one sample per line, "task label idx:val idx:val ...";
  *  task is a 1-based integer or any name without spaces (tasks are ordered
  *  by first appearance; integer ids are ordered numerically), label a real
- *  number, idx 1-based feature indices in increasing order.  Empty lines and
- *  lines starting with '#' are ignored.  Numbers are read as strtod reads
+ *  number, idx 1-based feature indices in increasing order; an optional
+ *  token "w=VALUE" right after the label is the sample's weight (see
+ *  mtl_dataset_set_sample_weights; samples without one weigh 1).  Empty
+ *  lines and lines starting with '#' are ignored.  Numbers are read as strtod reads
  *  them, correctly rounded ("C" locale).
  *
  *  CSV (comma, semicolon or tab; header detected) and ARFF (Weka, Mulan)
