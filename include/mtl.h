@@ -1415,7 +1415,8 @@ MTL_API int mtl_stream_open_text(const char *path, int K, int d,
 /** A dataset (classification tasks) replayed: each task's samples in a
  *  seeded random order (seed 0: stored order), one per task per round, the
  *  tasks of a round arriving in a seeded random order.  ds must outlive the
- *  stream. */
+ *  stream.  MTL_EUNSUPPORTED for a dataset with sample weights or a task
+ *  weight other than 1 (the online methods weigh everything 1). */
 MTL_API int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
                                     mtl_stream **out);
 MTL_API void mtl_stream_free(mtl_stream *s);

@@ -200,4 +200,7 @@ expect 1 "srml does not support sample weights" \
   train w.csv --weight-col w --method srml
 expect 1 "bcd solver: sample weights are not supported" \
   train w.csv --weight-col w --solver bcd
+printf '1 1 w=2 1:1\n1 -1 1:2\n2 1 2:1\n2 -1 1:1 2:1\n' >wc.txt
+expect 1 "task 1 (task1) has sample weights; the online methods weigh" \
+  online wc.txt
 echo "cli_read: ok"
