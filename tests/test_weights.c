@@ -178,6 +178,53 @@ static void test_problem(mtl_loss loss, int layout) {
   mtl_dataset_free(dr);
 }
 
+/* A shared design whose tasks weigh the rows differently is the same
+ * problem as its tasks stored apart (each its own copy of X), scaler
+ * included: the shared Gram matrix gives way to one per task. */
+static void test_shared_distinct(void) {
+  gen_task g[T];
+  gen(g, T, 24, 0, 0, 51);
+  unsigned long long seed = 8;
+  for (int t = 1; t < T; t++) {
+    memcpy(g[t].X, g[0].X, sizeof g[0].X); /* the shared design, apart */
+    for (int i = 0; i < g[t].n; i++)
+      g[t].s[i] = floor(2.0 * (check_rand(&seed) + 1.0));
+  }
+  mtl_dataset *sh = build(g, SHARED, 0, 0), *de = build(g, DENSE, 0, 0);
+  mtl_dataset *a = scaled(sh), *b = scaled(de);
+  for (int gram = 0; gram <= 1; gram++) {
+    mtl_problem_params pp;
+    mtl_problem_params_init(&pp);
+    pp.gram = gram;
+    pp.unpenalized_last = 1;
+    pp.reg.type = MTL_REG_L21;
+    pp.reg.lambda = 0.05;
+    mtl_problem *pa = NULL, *pb = NULL;
+    CHECK_OK(mtl_problem_create(a, &pp, &pa));
+    CHECK_OK(mtl_problem_create(b, &pp, &pb));
+    double W[(D + 1) * T], Ga[(D + 1) * T], Gb[(D + 1) * T], fa, fb;
+    for (int k = 0; k < (D + 1) * T; k++)
+      W[k] = 0.5 * check_rand(&seed);
+    if (pa && pb) {
+      CHECK_OK(mtl_problem_loss(pa, W, &fa, Ga));
+      CHECK_OK(mtl_problem_loss(pb, W, &fb, Gb));
+      CHECK_CLOSE(fa, fb, 1e-12);
+      for (int k = 0; k < (D + 1) * T; k++)
+        CHECK_CLOSE(Ga[k], Gb[k], 1e-12);
+      mtl_certificate ca, cb;
+      CHECK_OK(mtl_problem_certificate(pa, W, &ca));
+      CHECK_OK(mtl_problem_certificate(pb, W, &cb));
+      CHECK_CLOSE(ca.dual, cb.dual, 1e-10);
+    }
+    mtl_problem_free(pa);
+    mtl_problem_free(pb);
+  }
+  mtl_dataset_free(a);
+  mtl_dataset_free(b);
+  mtl_dataset_free(sh);
+  mtl_dataset_free(de);
+}
+
 /* The minimizer of the problem by proximal gradient with a fixed step
  * 1 / (1.2 L + 2 ridge), no line search: a contraction for the strongly
  * convex problems below, run until W stops changing, so that W is known to
@@ -554,6 +601,7 @@ int main(void) {
   }
   test_fit(MTL_LOSS_SQUARED, MTL_REG_TRACE, DENSE);
   test_zero_weight();
+  test_shared_distinct();
   test_methods();
   test_gradient_fd();
   test_kept();
