@@ -334,7 +334,7 @@ static void test_fit(mtl_loss loss, mtl_reg_type rt, int layout) {
 
 /* Every method that takes sample weights fits the weighted data as the
  * repeated data: the same objective, to 1e-10 for the certified convex
- * ones (measured: 2e-15 to 1e-14); the alternating asym fits stop on a
+ * ones and async/smtl (measured: 2e-15 to 1e-14); the alternating asym fits stop on a
  * relative decrease, 1e-9 (measured 2e-11 and 1.5e-10). */
 static void test_methods(void) {
   static const struct {
@@ -342,7 +342,8 @@ static void test_methods(void) {
     double tol;
   } ms[] = {{"dirty", 1e-10}, {"rmtl", 1e-10}, {"rmtfl", 1e-10},
             {"sparse_lowrank", 1e-10}, {"cmtl", 1e-10}, {"tgl", 1e-10},
-            {"asym", 1e-9}, {"curriculum-simple", 1e-9}, {"gomtl", 1e-10}};
+            {"asym", 1e-9}, {"curriculum-simple", 1e-9}, {"gomtl", 1e-10},
+            {"async", 1e-10}, {"smtl", 1e-10}};
   gen_task g[T];
   gen(g, T, 0, 0, 0, 41);
   mtl_dataset *dw = build(g, DENSE, 0, MTL_TASK_REGRESSION);
@@ -559,7 +560,7 @@ static void test_errors(void) {
   CHECK_MSG("task 1 (task1): every sample weight is 0");
   mtl_dataset_free(sub);
   /* Methods with their own loss code refuse, naming themselves. */
-  const char *refuse[] = {"srml", "ogd", "cadmm", "async"};
+  const char *refuse[] = {"srml", "ogd", "cadmm", "ssml"};
   for (int k = 0; k < 4; k++) {
     mtl_params *p = mtl_params_create(refuse[k]);
     mtl_model *m = NULL;

@@ -417,7 +417,7 @@ class MultiTask(_SkBase):
         None.  Sample i counts sample_weight[i] times: integer weights fit
         as repeated samples, 0 as the sample left out, standardization
         included (mtl_dataset_set_sample_weights).  The methods with their
-        own loss code (srml, ssml, async, smtl, the online ones) refuse
+        own loss code (srml, ssml, the online ones) refuse
         weights, naming themselves.
         """
         w = None

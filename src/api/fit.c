@@ -310,13 +310,13 @@ int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
 }
 
 /* The methods whose loss is mtl_problem's on the (scaled) dataset, which
- * weighs samples by their sample weights (and tasks by c_t), and the
- * methods whose own loss code ignores c_t.  A method in neither list has
- * its own loss code that honours c_t but not sample weights (srml, ssml,
- * async, smtl: their per-sample passes are their own). */
+ * weighs samples by their sample weights (and tasks by c_t; async and
+ * smtl: one problem per task node), and the methods whose own loss code
+ * ignores c_t.  A method in neither list has its own loss code that
+ * honours c_t but not sample weights (srml, ssml). */
 static const char *const sample_weight_methods =
-    "|batch|dirty|rmtl|rmtfl|sparse_lowrank|cmtl|tgl|asym|asym-curriculum|"
-    "asym-noloss|asym-symmetric|curriculum-simple|gomtl|";
+    "|batch|async|smtl|dirty|rmtl|rmtfl|sparse_lowrank|cmtl|tgl|asym|"
+    "asym-curriculum|asym-noloss|asym-symmetric|curriculum-simple|gomtl|";
 static const char *const no_task_weight_methods = "|cadmm|dadmm|dpsgd|ogd|";
 
 /* 1 if name is an item of the '|'-delimited list. */
@@ -335,9 +335,9 @@ int mtl__fit_check_weights(const mtl_method *m, const mtl_dataset *ds) {
       mtl_dataset_has_sample_weights(ds))
     return mtl__err(MTL_EUNSUPPORTED,
                     "%s does not support sample weights (its loss is its "
-                    "own code); fit a method that does (batch, dirty, rmtl, "
-                    "rmtfl, sparse_lowrank, cmtl, tgl, asym, gomtl) or drop "
-                    "the weight column",
+                    "own code); fit a method that does (batch, async, smtl, "
+                    "dirty, rmtl, rmtfl, sparse_lowrank, cmtl, tgl, asym, "
+                    "gomtl) or drop the weight column",
                     m->name);
   int no_c = listed(no_task_weight_methods, m->name);
   for (int t = 0; no_c && t < mtl_dataset_ntasks(ds); t++)
