@@ -215,6 +215,8 @@ static void test_shared_distinct(void) {
       CHECK_OK(mtl_problem_certificate(pa, W, &ca));
       CHECK_OK(mtl_problem_certificate(pb, W, &cb));
       CHECK_CLOSE(ca.dual, cb.dual, 1e-10);
+      CHECK_CLOSE(mtl_problem_lipschitz(pa), mtl_problem_lipschitz(pb),
+                  1e-10);
     }
     mtl_problem_free(pa);
     mtl_problem_free(pb);

@@ -411,7 +411,9 @@ static int lipschitz(mtl_problem *pb) {
   pb->L = 0;
   double s2 = 0;
   for (int t = 0; t < pb->T; t++) {
-    if (t == 0 || !pb->ds->shared) { /* shared design: one X, one estimate */
+    const mtl__task *tk = pb->ds->tasks;
+    if (t == 0 || !pb->ds->shared || !same_sw(&tk[t], &tk[0])) {
+      /* shared design: one X, one estimate (unless weighed otherwise) */
       int rc = task_sqnorm(pb, t, &s2);
       if (rc)
         return rc;
