@@ -43,6 +43,7 @@ typedef struct cli_read {
   const char *x_var, *y_var, *task_var;
   int orient; /* -1 guess, 1 samples in columns, 0 in rows */
   const char *task_col, *label_col; /* name or 0-based index */
+  const char *weight_col;           /* sample weights: column / variable */
   const char *targets, *features, *drop, *delimiter, *missing;
   int dim;
 } cli_read;

@@ -111,6 +111,11 @@ void cli_read_opts(opts *o, cli_read *r) {
   opts_string(o, "label-col", 0, &r->label_col, "COL",
               "CSV/ARFF: label column, by name or 0-based index")
       ->def = "CSV: the column named label or y; ARFF: the last";
+  opts_string(o, "weight-col", 0, &r->weight_col, "COL",
+              "per-sample weights (>= 0; integer w = the sample repeated w "
+              "times): CSV/ARFF column by name or 0-based index, .npz/.mat "
+              "variable (N entries)")
+      ->def = "none; .npz/.mat: the variable sample_weight if present";
   opts_string(o, "targets", 0, &r->targets, "LIST|K",
               "several targets, T tasks sharing X: CSV/ARFF columns (names, "
               "indices, prefix*) or the last K; .mat/.npz: the last K "
@@ -171,6 +176,7 @@ void cli_read_params(const cli_read *r, mtl_read_params *p) {
   p->samples_in_columns = r->orient;
   p->task_column = r->task_col;
   p->label_column = r->label_col;
+  p->weight_column = r->weight_col;
   p->targets = r->targets;
   p->features = r->features;
   p->drop = r->drop;

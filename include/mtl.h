@@ -214,6 +214,30 @@ MTL_API int mtl_dataset_task_n(const mtl_dataset *ds, int t);
 MTL_API int64_t mtl_dataset_total_n(const mtl_dataset *ds);
 MTL_API mtl_task_kind mtl_dataset_task_kind(const mtl_dataset *ds, int t);
 MTL_API double mtl_dataset_task_weight(const mtl_dataset *ds, int t);
+/** Sets the per-sample weights of task t: w[0..n_t-1] (copied), each >= 0
+ *  and finite, not all 0; w = NULL removes them (every weight 1, the
+ *  default).  Sample i of task t then counts s_i times in the loss:
+ *    c_t s(N_t) sum_i s_i l(x_i'w_t, y_i),  N_t = sum_i s_i
+ *  (N_t replaces n_t in the mean scalings), in the loss's gradient,
+ *  Lipschitz bound, Gram data (X'SX), duality gap and lambda_max, and in
+ *  the scaler's mean and std (mtl_scaler_fit).  So integer weights fit as
+ *  the data with each sample repeated s_i times, and a zero weight as the
+ *  data without that sample.  Kept by splits, folds, subsets, task
+ *  selections and mtl_scaler_apply.  In a shared-design dataset each task
+ *  has its own weights (the scaler weighs a row by their mean over tasks).
+ *  Methods that cannot honour them refuse a weighted dataset in mtl_fit
+ *  (MTL_EUNSUPPORTED naming the method).  Metrics stay unweighted.
+ *  MTL_EINVAL naming the task, the sample (1-based) and the value for a
+ *  negative, NaN or infinite weight, or when all are 0. */
+MTL_API int mtl_dataset_set_sample_weights(mtl_dataset *ds, int t,
+                                           const double *w);
+/** Task t's sample weights (n_t entries, valid while ds lives and its
+ *  weights are not set again), or NULL when it has none (all 1) or t is
+ *  out of range. */
+MTL_API const double *mtl_dataset_task_sample_weights(const mtl_dataset *ds,
+                                                      int t);
+/** 1 if some task of ds has sample weights, else 0. */
+MTL_API int mtl_dataset_has_sample_weights(const mtl_dataset *ds);
 /** Task name ("task1" style default).  Valid while ds lives. */
 MTL_API const char *mtl_dataset_task_name(const mtl_dataset *ds, int t);
 /** Pointer to the n targets of task t.  Valid while ds lives. */
@@ -340,8 +364,20 @@ typedef struct mtl_read_params {
                             header line, with a note when not ',' (default
                             0) */
   int missing;           /* mtl_missing (default MTL_MISSING_ERROR) */
-  uint64_t reserved_[1]; /* room to grow: MTL_RESERVED less part_count,
-                            part_index and the fields above */
+  union {
+    const char *weight_column; /* per-sample weights (see
+                            mtl_dataset_set_sample_weights): CSV/ARFF: the
+                            column by name or 0-based index, neither a
+                            feature nor a target; .npz/.mat: the variable
+                            (N entries in the file's sample order); NULL =
+                            none, but a .npz/.mat variable named
+                            sample_weight is read (default NULL).  A weight
+                            that is negative, not finite or not a number is
+                            MTL_EFORMAT naming file:line and column (or
+                            variable and entry) */
+    uint64_t reserved_;  /* the space the field took: MTL_RESERVED less
+                            part_count, part_index and the fields above */
+  };
 } mtl_read_params;
 
 MTL_API void mtl_read_params_init(mtl_read_params *p);
@@ -351,7 +387,8 @@ MTL_API void mtl_read_params_init(mtl_read_params *p);
  *  x_var, y_var, task_var, samples_in_columns=auto|0|1, task_col,
  *  label_col, sparse=auto|0|1, dim, kind=auto|regression|classification,
  *  targets, features, drop (comma-separated column lists),
- *  task_column, label_column, delimiter=auto|comma|semicolon|tab,
+ *  task_column, label_column, weight_column,
+ *  delimiter=auto|comma|semicolon|tab,
  *  missing=error|drop|mean, and the task
  *  filter part=K/P: the K-th of P parts, 1-based (1 <= K <= P; part_index
  *  = K - 1, part_count = P; "part=all" = every task).  No struct needed
@@ -368,8 +405,10 @@ MTL_API int mtl_dataset_read_opts(const char *path, const char *options,
  *  Text format: one sample per line, "task label idx:val idx:val ...";
  *  task is a 1-based integer or any name without spaces (tasks are ordered
  *  by first appearance; integer ids are ordered numerically), label a real
- *  number, idx 1-based feature indices in increasing order.  Empty lines and
- *  lines starting with '#' are ignored.  Numbers are read as strtod reads
+ *  number, idx 1-based feature indices in increasing order; an optional
+ *  token "w=VALUE" right after the label is the sample's weight (see
+ *  mtl_dataset_set_sample_weights; samples without one weigh 1).  Empty
+ *  lines and lines starting with '#' are ignored.  Numbers are read as strtod reads
  *  them, correctly rounded ("C" locale).
  *
  *  CSV (comma, semicolon or tab; header detected) and ARFF (Weka, Mulan)
@@ -1376,7 +1415,8 @@ MTL_API int mtl_stream_open_text(const char *path, int K, int d,
 /** A dataset (classification tasks) replayed: each task's samples in a
  *  seeded random order (seed 0: stored order), one per task per round, the
  *  tasks of a round arriving in a seeded random order.  ds must outlive the
- *  stream. */
+ *  stream.  MTL_EUNSUPPORTED for a dataset with sample weights or a task
+ *  weight other than 1 (the online methods weigh everything 1). */
 MTL_API int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
                                     mtl_stream **out);
 MTL_API void mtl_stream_free(mtl_stream *s);

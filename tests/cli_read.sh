@@ -2,8 +2,8 @@
 # cli_read.sh MTL DATA_DIR -- the readers from the command line, on files
 # written here: the README's multi-target ARFF example (cv then predict),
 # CSV column options by name, delimiter detection, a .tsv, a pattern of task
-# files, two-valued labels, missing values, and errors that name the
-# option, the file, the line and the format.
+# files, two-valued labels, missing values, per-sample weights, and errors
+# that name the option, the file, the line and the format.
 set -euo pipefail
 MTL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 GEN=$(cd "$(dirname "$0")/.." && pwd)/scripts/gen_multitarget_arff.sh
@@ -115,4 +115,92 @@ grep -qF '[read as text format, format option; see --format]' err.txt ||
 printf '@relation r\n@attribute a numeric\n@attribute c {x,y}\n@data\n1,x\n2,z\n' >bad.arff
 expect 1 "bad.arff:6: value 'z' of column 'c' is not one of its declared values [read as ARFF format, by extension; see --format]" \
   train bad.arff
+
+# ---- per-sample weights: a CSV weight column (--weight-col) and text "w="
+# tokens fit as the same data with each sample repeated (same objective);
+# bad weights name file:line and column, methods that cannot honour them
+# name themselves ----
+# The objective line of a train run.
+objective() {
+  "$MTL" train "$@" 2>/dev/null | sed -n 's/^objective: *//p'
+}
+
+cat >w.csv <<'EOF'
+task,x1,x2,w,y
+a,1,2,1,3.5
+a,2,1,2,4
+a,3,0,1,3
+a,0,1,3,1.5
+b,1,1,3,2
+b,0,2,1,1
+b,2,2,0,5
+b,1,0,2,0.5
+EOF
+# the same rows, each repeated w times (w = 0: gone)
+cat >r.csv <<'EOF'
+task,x1,x2,y
+a,1,2,3.5
+a,2,1,4
+a,2,1,4
+a,3,0,3
+a,0,1,1.5
+a,0,1,1.5
+a,0,1,1.5
+b,1,1,2
+b,1,1,2
+b,1,1,2
+b,0,2,1
+b,1,0,0.5
+b,1,0,0.5
+EOF
+for reg in l21 trace; do
+  ow=$(objective w.csv --weight-col w --reg "$reg" --lambda 0.05 -o w.mtl)
+  orr=$(objective r.csv --reg "$reg" --lambda 0.05 -o r.mtl)
+  [ -n "$ow" ] && [ "$ow" = "$orr" ] ||
+    fail "reg $reg: weighted objective '$ow' != repeated '$orr'"
+done
+# by index, and the weight column is not a feature
+ow=$(objective w.csv --weight-col 3 --lambda 0.05 -o w.mtl)
+[ "$ow" = "$(objective r.csv --lambda 0.05 -o r.mtl)" ] ||
+  fail "--weight-col 3: objective $ow"
+
+# text: "w=" tokens after the label
+cat >w.txt <<'EOF'
+1 3.5 w=1 1:1 2:2
+1 4 w=2 1:2 2:1
+1 3 1:3
+1 1.5 w=3 2:1
+2 2 w=3 1:1 2:1
+2 1 2:2
+2 5 w=0 1:2 2:2
+2 0.5 w=2 1:1
+EOF
+ot=$(objective w.txt --lambda 0.05 -o t.mtl)
+[ "$ot" = "$(objective r.csv --lambda 0.05 -o r.mtl)" ] ||
+  fail "text weights: objective $ot"
+
+# errors: file:line and column, or the method
+sed 's/^a,2,1,2,4$/a,2,1,-2,4/' w.csv >neg.csv
+expect 1 "neg.csv:3: sample weight in column 'w' is negative (value '-2')" \
+  train neg.csv --weight-col w
+sed 's/^a,2,1,2,4$/a,2,1,two,4/' w.csv >nan.csv
+expect 1 "nan.csv:3: bad sample weight in column 'w' (value 'two')" \
+  train nan.csv --weight-col w
+sed 's/^a,2,1,2,4$/a,2,1,NaN,4/' w.csv >nn.csv
+expect 1 "nn.csv:3: value in column 'w' is not finite (value 'NaN')" \
+  train nn.csv --weight-col w
+expect 1 "--weight-col: no column named 'wt'" train w.csv --weight-col wt
+expect 1 "--weight-col names column 'task', which is the task column" \
+  train w.csv --weight-col task
+printf '1 3 w=-1 1:1\n' >neg.txt
+expect 1 "neg.txt:1: sample weight is negative (value 'w=-1')" train neg.txt
+printf '1 3 w=0 1:1\n2 1 1:1\n' >zero.txt
+expect 1 "zero.txt: task 1 (task1): every sample weight is 0" train zero.txt
+expect 1 "srml does not support sample weights" \
+  train w.csv --weight-col w --method srml
+expect 1 "bcd solver: sample weights are not supported" \
+  train w.csv --weight-col w --solver bcd
+printf '1 1 w=2 1:1\n1 -1 1:2\n2 1 2:1\n2 -1 1:1 2:1\n' >wc.txt
+expect 1 "task 1 (task1) has sample weights; the online methods weigh" \
+  online wc.txt
 echo "cli_read: ok"

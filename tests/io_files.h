@@ -34,6 +34,25 @@ static inline const char *write_file(const char *name, const char *text) {
   return p;
 }
 
+/* Makes tmpdir, $TMPDIR/mtl_test_<tag>_XXXXXX (or under /tmp); exits 1
+ * when it cannot. */
+static inline void tmpdir_make(const char *tag) {
+  const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  snprintf(tmpdir, sizeof tmpdir, "%s/mtl_test_%s_XXXXXX", base, tag);
+  if (!mkdtemp(tmpdir)) {
+    perror("mkdtemp");
+    exit(1);
+  }
+}
+
+/* Removes tmpdir and everything in it. */
+static inline void tmpdir_remove(void) {
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
 /* ---- .npy / .npz builders ------------------------------------------------ */
 
 typedef struct member {

@@ -620,20 +620,8 @@ static void test_read_opts(void) {
   CHECK_MSG("expected one of error|drop|mean");
 }
 
-static void cleanup(void) {
-  char cmd[700];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void) {
-  const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-  snprintf(tmpdir, sizeof tmpdir, "%s/mtl_test_iof_XXXXXX", base);
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 1;
-  }
+  tmpdir_make("iof");
   test_multi_npz_mat();
   test_csv_multi();
   test_csv_columns();
@@ -643,6 +631,6 @@ int main(void) {
   test_arff();
   test_glob();
   test_read_opts();
-  cleanup();
+  tmpdir_remove();
   CHECK_DONE();
 }

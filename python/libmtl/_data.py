@@ -232,6 +232,28 @@ class Grouping:
         return out
 
 
+def set_sample_weights(ds, how, w):
+    """Per-sample weights w (in the caller's sample order) onto the tasks of
+    ds as _dataset built it: how = ("list", sizes), ("shared", n) or
+    ("ids", grouping).  libmtl checks them (>= 0, finite, not all 0 in a
+    task) and names the task and sample."""
+    kind, aux = how
+    if kind == "shared":
+        parts = [w] * lib.mtl_dataset_ntasks(ds.ptr)
+    elif kind == "list":
+        s = np.cumsum([0] + list(aux))
+        parts = [w[s[t]:s[t + 1]] for t in range(len(aux))]
+    else:
+        wg = aux.gather(w)
+        parts = [wg[aux.starts[t]:aux.starts[t + 1]]
+                 for t in range(len(aux.counts))]
+    for t, p in enumerate(parts):
+        p = np.ascontiguousarray(p, dtype=float)
+        _lib.check(lib.mtl_dataset_set_sample_weights(
+            ds.ptr, t, p.ctypes.data_as(_lib.P_double)),
+            "sample_weight")
+
+
 def from_ids(X, y, idx, T, kind, names=None, pad=False):
     """One X with task index idx (0..T-1) per sample.  pad: a task without
     samples gets one zero row (prediction only; its output is dropped).

@@ -131,19 +131,19 @@ def _info_dict(info):
 
 
 def check_sample_weight(sw, n, name):
-    """None or n ones pass; anything else is a ValueError: libmtl has task
-    weights, not sample weights."""
+    """The weights as n floats, or None for None or all ones (the
+    unweighted fit, bit for bit); a wrong shape is a ValueError."""
     if sw is None:
-        return
+        return None
     w = np.asarray(sw, dtype=float)
     if w.shape != (n,):
         raise ValueError("%s: sample_weight must have shape (%d,), got %s"
                          % (name, n, w.shape))
-    if np.all(w == 1.0):
-        return
-    raise ValueError("%s: sample_weight is not supported: libmtl weighs "
-                     "tasks (each task's loss), not samples; pass "
-                     "sample_weight=None" % name)
+    bad = np.flatnonzero(~(np.isfinite(w) & (w >= 0)))
+    if bad.size:
+        raise ValueError("%s: sample_weight[%d] = %g: weights must be >= 0 "
+                         "and finite" % (name, bad[0], w[bad[0]]))
+    return None if np.all(w == 1.0) else w
 
 
 class _Params(_lib.Handle):
@@ -412,15 +412,23 @@ class MultiTask(_SkBase):
         * ``X`` a list of per-task matrices and ``y`` a list of targets;
         * ``X`` (n x d) shared by every task with ``y`` of shape (n, T).
 
-        ``sample_weight``: None only (or all ones).  libmtl weighs whole
-        tasks (mtl_dataset_set_weight), not samples.
+        ``sample_weight``: n weights >= 0 (in the order of the samples; for
+        a list of tasks, the tasks' samples one task after the other), or
+        None.  Sample i counts sample_weight[i] times: integer weights fit
+        as repeated samples, 0 as the sample left out, standardization
+        included (mtl_dataset_set_sample_weights).  The methods with their
+        own loss code (srml, ssml, the online ones) refuse
+        weights, naming themselves.
         """
+        w = None
         if sample_weight is not None:
             n = (sum(t.shape[0] for t in X) if _data.is_task_list(X)
                  else X.shape[0] if _data.issparse(X)
                  else np.asarray(X).shape[0])
-            check_sample_weight(sample_weight, n, type(self).__name__)
-        ds, _ = self._dataset(X, y, task, fit=True)
+            w = check_sample_weight(sample_weight, n, type(self).__name__)
+        ds, how = self._dataset(X, y, task, fit=True)
+        if w is not None:
+            _data.set_sample_weights(ds, how, w)
         self._fit_dataset(ds)
         return self
 

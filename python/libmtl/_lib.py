@@ -140,6 +140,7 @@ _SIGNATURES = [
     ("mtl_dataset_task_kind", c_int, c_void_p, c_int),
     ("mtl_dataset_task_name", c_char_p, c_void_p, c_int),
     ("mtl_dataset_task_y", P_double, c_void_p, c_int),
+    ("mtl_dataset_set_sample_weights", c_int, c_void_p, c_int, P_double),
     ("mtl_dataset_task_is_sparse", c_int, c_void_p, c_int),
     ("mtl_dataset_is_shared", c_int, c_void_p),
     ("mtl_dataset_get_row", c_int, c_void_p, c_int, c_int, P_double),

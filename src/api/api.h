@@ -133,6 +133,12 @@ struct mtl__fit_out {
   double *R;               /* graph matrix referenced by pp (owned) */
 };
 
+/* MTL_EUNSUPPORTED naming method m when ds has weights that m ignores:
+ * per-sample weights (mtl_dataset_set_sample_weights) for a method whose
+ * loss is not mtl_problem's, task weights c_t != 1 for the online methods;
+ * MTL_OK otherwise or when ds is NULL (fit.c). */
+int mtl__fit_check_weights(const mtl_method *m, const mtl_dataset *ds);
+
 /* ---- a distributed method on a process transport (fit_dist.c) -------- */
 /* Each rank holds only its own tasks (c->ds, read with the task filter;
  * NULL or empty on a server rank).  mtl__dist_prepare agrees on T, d and

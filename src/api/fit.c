@@ -309,9 +309,51 @@ int mtl__fit_finish(mtl__fit_out *o, const mtl_params *p, int st,
   return rc;
 }
 
+/* The methods whose loss is mtl_problem's on the (scaled) dataset, which
+ * weighs samples by their sample weights (and tasks by c_t; async and
+ * smtl: one problem per task node), and the methods whose own loss code
+ * ignores c_t.  A method in neither list has its own loss code that
+ * honours c_t but not sample weights (srml, ssml). */
+static const char *const sample_weight_methods =
+    "|batch|async|smtl|dirty|rmtl|rmtfl|sparse_lowrank|cmtl|tgl|asym|"
+    "asym-curriculum|asym-noloss|asym-symmetric|curriculum-simple|gomtl|";
+static const char *const no_task_weight_methods = "|cadmm|dadmm|dpsgd|ogd|";
+
+/* 1 if name is an item of the '|'-delimited list. */
+static int listed(const char *list, const char *name) {
+  size_t n = strlen(name);
+  for (const char *c = strstr(list, name); c; c = strstr(c + 1, name))
+    if (c[-1] == '|' && c[n] == '|')
+      return 1;
+  return 0;
+}
+
+int mtl__fit_check_weights(const mtl_method *m, const mtl_dataset *ds) {
+  if (!ds)
+    return MTL_OK;
+  if (!listed(sample_weight_methods, m->name) &&
+      mtl_dataset_has_sample_weights(ds))
+    return mtl__err(MTL_EUNSUPPORTED,
+                    "%s does not support sample weights (its loss is its "
+                    "own code); fit a method that does (batch, async, smtl, "
+                    "dirty, rmtl, rmtfl, sparse_lowrank, cmtl, tgl, asym, "
+                    "gomtl) or drop the weight column",
+                    m->name);
+  int no_c = listed(no_task_weight_methods, m->name);
+  for (int t = 0; no_c && t < mtl_dataset_ntasks(ds); t++)
+    if (mtl_dataset_task_weight(ds, t) != 1.0)
+      return mtl__err(MTL_EUNSUPPORTED,
+                      "%s does not support task weights: task %d (%s) has "
+                      "weight %g (mtl_dataset_set_weight); every task of "
+                      "this method weighs 1",
+                      m->name, t + 1, mtl_dataset_task_name(ds, t),
+                      mtl_dataset_task_weight(ds, t));
+  return MTL_OK;
+}
+
 int mtl__fit_run(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_model **out) {
   int rc = mtl__fit_begin(o, c->p->m);
-  if (rc < 0)
+  if (rc < 0 || (rc = mtl__fit_check_weights(c->p->m, c->ds)) < 0)
     return rc;
   if (c->p->m->distributed &&
       (rc = mtl__info_text(o->info, "transport", "%s",

@@ -604,6 +604,8 @@ int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
   if (rc < 0)
     return rc;
   *out = NULL;
+  if ((rc = mtl__fit_check_weights(p->m, ds)) < 0)
+    return rc;
   mtl_search *s = mtl__calloc(1, sizeof *s);
   double *sq = NULL;
   if (!s || !(s->base = mtl_params_copy(p))) {

@@ -29,6 +29,7 @@ static void task_clear(mtl__task *t) {
     free(t->values);
   }
   free(t->y);
+  free(t->sw);
   free(t->name);
 }
 
@@ -343,6 +344,73 @@ int mtl_dataset_set_weight(mtl_dataset *ds, int t, double c) {
     return mtl__err(MTL_EINVAL, "task %d: weight %g must be > 0 and finite",
                     t + 1, c);
   ds->tasks[t].weight = c;
+  return MTL_OK;
+}
+
+/* Per-sample weights: checked whole before anything is stored, so that a
+ * rejected vector leaves the task as it was. */
+int mtl_dataset_set_sample_weights(mtl_dataset *ds, int t, const double *w) {
+  if (!ds || t < 0 || t >= ds->T)
+    return mtl__err(MTL_EINVAL, "mtl_dataset_set_sample_weights: task index "
+                                "%d out of range (%d tasks)",
+                    t, ds ? ds->T : 0);
+  mtl__task *tk = &ds->tasks[t];
+  if (!w) {
+    free(tk->sw);
+    tk->sw = NULL;
+    return MTL_OK;
+  }
+  double sum = 0;
+  for (int i = 0; i < tk->n; i++) {
+    if (!(w[i] >= 0) || !isfinite(w[i]))
+      return mtl__err(MTL_EINVAL, "task %d (%s): sample weight %d is %g; "
+                                  "weights must be >= 0 and finite",
+                      t + 1, tk->name, i + 1, w[i]);
+    sum += w[i];
+  }
+  if (!(sum > 0))
+    return mtl__err(MTL_EINVAL, "task %d (%s): every sample weight is 0",
+                    t + 1, tk->name);
+  double *c = mtl__malloc((size_t)tk->n * sizeof *c);
+  if (!c)
+    return MTL_ENOMEM;
+  memcpy(c, w, (size_t)tk->n * sizeof *c);
+  free(tk->sw);
+  tk->sw = c;
+  return MTL_OK;
+}
+
+const double *mtl_dataset_task_sample_weights(const mtl_dataset *ds, int t) {
+  return (ds && t >= 0 && t < ds->T) ? ds->tasks[t].sw : NULL;
+}
+
+int mtl_dataset_has_sample_weights(const mtl_dataset *ds) {
+  for (int t = 0; ds && t < ds->T; t++)
+    if (ds->tasks[t].sw)
+      return 1;
+  return 0;
+}
+
+double mtl__task_sw_sum(const mtl__task *tk) {
+  if (!tk->sw)
+    return tk->n;
+  double s = 0;
+  for (int i = 0; i < tk->n; i++)
+    s += tk->sw[i];
+  return s;
+}
+
+int mtl__task_copy_sw(const mtl__task *src, const int *rows, int m,
+                      mtl__task *dst) {
+  if (!src->sw)
+    return MTL_OK;
+  double *w = mtl__malloc((size_t)(m > 0 ? m : 1) * sizeof *w);
+  if (!w)
+    return MTL_ENOMEM;
+  for (int i = 0; i < m; i++)
+    w[i] = src->sw[rows ? rows[i] : i];
+  free(dst->sw);
+  dst->sw = w;
   return MTL_OK;
 }
 

@@ -21,6 +21,8 @@ typedef struct mtl__task {
   int owns_X;         /* 1 if X/CSR arrays belong to this task */
   double *y;          /* n targets (always owned) */
   double weight;      /* c_t */
+  double *sw;         /* n per-sample weights s_i >= 0 (owned), or NULL:
+                         every s_i = 1 (mtl_dataset_set_sample_weights) */
   mtl_task_kind kind;
   char *name;
 } mtl__task;
@@ -49,6 +51,16 @@ int mtl__dataset_adopt_dense(mtl_dataset *ds, int n, double *X, double *y,
 int mtl__dataset_adopt_csr(mtl_dataset *ds, int n, int64_t *indptr,
                            int32_t *indices, double *values, double *y,
                            mtl_task_kind kind, const char *name);
+/* The sample weight s_i of task t's sample i (1 without weights). */
+static inline double mtl__sw(const mtl__task *tk, int i) {
+  return tk->sw ? tk->sw[i] : 1.0;
+}
+/* Sum of task t's sample weights (n_t without weights). */
+double mtl__task_sw_sum(const mtl__task *tk);
+/* Copies the weights of rows[0..m-1] of src into dst->sw (nothing when src
+ * has none).  MTL_OK or MTL_ENOMEM. */
+int mtl__task_copy_sw(const mtl__task *src, const int *rows, int m,
+                      mtl__task *dst);
 /* Infers/validates the label kind of y (n); maps {0,1} to {-1,+1} in place
  * when classification.  `want` is -1 (infer) or a mtl_task_kind.  *mapped is
  * set to 1 when {0,1} labels were mapped.  `where` names the task for
@@ -199,6 +211,7 @@ typedef struct mtl__io_task {
   int32_t *indices;
   double *values;
   double *y;
+  double *sw;            /* n sample weights, or NULL (all 1) */
   char *name;            /* NULL = default name */
 } mtl__io_task;
 /* Builds *out from tasks[0..T-1], taking ownership of every array (freed on

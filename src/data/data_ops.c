@@ -5,7 +5,8 @@
  * is in data_scaler.c.
  *
  * Every derived dataset is built from per-task lists of source rows (see
- * build_from_rows): copies keep task names, kinds, weights and notes; dense
+ * build_from_rows): copies keep task names, kinds, weights (c_t and
+ * the kept samples' weights s_i) and notes; dense
  * tasks stay dense and CSR tasks stay CSR.  A shared-design source stays
  * shared when every output task selects the same rows (always the case for
  * select_tasks, and for split/kfold, which deal the common samples once for
@@ -67,6 +68,7 @@ int mtl__dataset_keep_tasks(mtl_dataset *ds, const int *sel, int K) {
       free(tk->values);
     }
     free(tk->y);
+    free(tk->sw);
     free(tk->name);
   }
   ds->T = K;
@@ -127,7 +129,7 @@ static int copy_task_rows(const mtl_dataset *ds, int t, const int *rows, int m,
   if (idx < 0)
     return idx;
   out->tasks[idx].weight = tk->weight;
-  return MTL_OK;
+  return mtl__task_copy_sw(tk, rows, m, &out->tasks[idx]);
 }
 
 /* Turns out (empty) into a shared-design dataset holding rows[0..m-1] of
@@ -159,6 +161,9 @@ static int build_shared(const mtl_dataset *ds, const int *task_ids, int K,
     out->tasks[idx].X = X;
     out->tasks[idx].owns_X = 0;
     out->tasks[idx].weight = tk->weight;
+    int rc = mtl__task_copy_sw(tk, rows, m, &out->tasks[idx]);
+    if (rc)
+      return rc;
   }
   return MTL_OK;
 }

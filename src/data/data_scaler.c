@@ -18,59 +18,97 @@
  * (mean, then squared deviations) for accuracy.  For CSR tasks the implicit
  * zeros take part: sum (x - mu)^2 = sum_nz (x - mu)^2 + (N - nnz_j) mu^2.
  * If any task is CSR, the mean is reported as 0 (data stays sparse) but the
- * scale is still the population std around the true mean. */
+ * scale is still the population std around the true mean.
+ *
+ * Sample weights s_i (mtl_dataset_set_sample_weights) make the statistics
+ * weighted: sample i counts s_i times in N, the sums and the squared
+ * deviations, so that integer weights give the mean and std of the data
+ * with sample i repeated s_i times, and a zero weight those of the data
+ * without it (a zero-weight sample does not enter the range mn/mx either).
+ * A shared X weighs its row i by the mean of the tasks' s_ti: what the T
+ * copies of the row would weigh pooled. */
 /* The passes of a scaler fit, shared with the MPI version (mpi_core.c),
  * which reduces the statistics over ranks between them.  Layout of a:
- * [N, any_sparse, nnz (d), sum (d), sq (d)]; mn/mx start at +-inf.  A
- * shared-design dataset counts its one X once. */
+ * [N, any_sparse, nnz (d), sum (d), sq (d)] (N and nnz weighted); mn/mx
+ * start at +-inf.  A shared-design dataset counts its one X once. */
+
+/* The pooled weight of row i of task t (see above). */
+static double row_weight(const mtl_dataset *ds, int t, int i) {
+  if (!ds->shared)
+    return mtl__sw(&ds->tasks[t], i);
+  double s = 0;
+  for (int k = 0; k < ds->T; k++)
+    s += mtl__sw(&ds->tasks[k], i);
+  return s / ds->T;
+}
+
+/* Adds the weighted sums of task t's dense rows. */
+static void dense_sums(const mtl_dataset *ds, int t, int d, double *a,
+                       double *mn, double *mx) {
+  const mtl__task *tk = &ds->tasks[t];
+  double *nnz = a + 2, *sum = nnz + d;
+  for (int i = 0; i < tk->n; i++) {
+    const double *x = tk->X + (size_t)i * d;
+    double w = row_weight(ds, t, i);
+    a[0] += w;
+    for (int j = 0; j < d; j++)
+      nnz[j] += w; /* dense rows: every entry is explicit */
+    if (w == 0)
+      continue;
+    for (int j = 0; j < d; j++) {
+      sum[j] += w * x[j];
+      mn[j] = fmin(mn[j], x[j]);
+      mx[j] = fmax(mx[j], x[j]);
+    }
+  }
+}
+
 void mtl__scaler_sums(const mtl_dataset *ds, int d, double *a, double *mn,
                       double *mx) {
   double *nnz = a + 2, *sum = nnz + d;
   int T = !ds ? 0 : ds->shared ? 1 : ds->T;
   for (int t = 0; t < T; t++) {
     const mtl__task *tk = &ds->tasks[t];
-    a[0] += tk->n;
     if (tk->X) {
-      for (int i = 0; i < tk->n; i++) {
-        const double *x = tk->X + (size_t)i * d;
-        for (int j = 0; j < d; j++) {
-          sum[j] += x[j];
-          mn[j] = fmin(mn[j], x[j]);
-          mx[j] = fmax(mx[j], x[j]);
-        }
-      }
-      for (int j = 0; j < d; j++)
-        nnz[j] += tk->n; /* dense rows: every entry is explicit */
-    } else {
-      a[1] = 1;
-      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
+      dense_sums(ds, t, d, a, mn, mx);
+      continue;
+    }
+    a[1] = 1;
+    for (int i = 0; i < tk->n; i++) {
+      double w = mtl__sw(tk, i);
+      a[0] += w;
+      if (w == 0)
+        continue;
+      for (int64_t p = tk->indptr[i]; p < tk->indptr[i + 1]; p++) {
         int j = tk->indices[p];
-        sum[j] += tk->values[p];
+        sum[j] += w * tk->values[p];
         mn[j] = fmin(mn[j], tk->values[p]);
         mx[j] = fmax(mx[j], tk->values[p]);
-        nnz[j]++;
+        nnz[j] += w;
       }
     }
   }
 }
 
 /* Means from the (reduced) sums; implicit zeros of sparse data enter the
- * range.  a[0] (N) must be > 0. */
+ * range (when they weigh more than rounding of the weighted counts).
+ * a[0] (N) must be > 0. */
 void mtl__scaler_means(mtl_scaler *s, const double *a, double *mn,
                        double *mx) {
   int d = s->d;
   const double *nnz = a + 2, *sum = nnz + d;
   for (int j = 0; j < d; j++) {
     s->mean[j] = sum[j] / a[0];
-    if (nnz[j] < a[0]) {
+    if (a[0] - nnz[j] > 1e-12 * a[0]) {
       mn[j] = fmin(mn[j], 0.0);
       mx[j] = fmax(mx[j], 0.0);
     }
   }
 }
 
-/* Sums of squared deviations from s->mean into a's sq block (explicit
- * entries only; the implicit zeros are added in mtl__scaler_scales). */
+/* Weighted sums of squared deviations from s->mean into a's sq block
+ * (explicit entries only; the implicit zeros are added in
+ * mtl__scaler_scales). */
 void mtl__scaler_sqdev(const mtl_dataset *ds, const mtl_scaler *s,
                        double *a) {
   int d = s->d;
@@ -78,17 +116,20 @@ void mtl__scaler_sqdev(const mtl_dataset *ds, const mtl_scaler *s,
   int T = !ds ? 0 : ds->shared ? 1 : ds->T;
   for (int t = 0; t < T; t++) {
     const mtl__task *tk = &ds->tasks[t];
-    if (tk->X) {
-      for (int i = 0; i < tk->n; i++) {
+    for (int i = 0; i < tk->n; i++) {
+      double w = row_weight(ds, t, i);
+      if (w == 0)
+        continue;
+      if (tk->X) {
         const double *x = tk->X + (size_t)i * d;
         for (int j = 0; j < d; j++)
-          sq[j] += (x[j] - s->mean[j]) * (x[j] - s->mean[j]);
+          sq[j] += w * (x[j] - s->mean[j]) * (x[j] - s->mean[j]);
+        continue;
       }
-    } else {
-      for (int64_t p = 0; p < tk->indptr[tk->n]; p++) {
+      for (int64_t p = tk->indptr[i]; p < tk->indptr[i + 1]; p++) {
         int j = tk->indices[p];
         double e = tk->values[p] - s->mean[j];
-        sq[j] += e * e;
+        sq[j] += w * e * e;
       }
     }
   }
@@ -104,7 +145,8 @@ void mtl__scaler_scales(mtl_scaler *s, const double *a, const double *mn,
   const double *nnz = a + 2, *sq = a + 2 + 2 * d;
   for (int j = 0; j < d; j++) {
     double mu = s->mean[j];
-    double sd = sqrt((sq[j] + (N - nnz[j]) * mu * mu) / N);
+    double zeros = N - nnz[j] > 1e-12 * N ? N - nnz[j] : 0.0;
+    double sd = sqrt((sq[j] + zeros * mu * mu) / N);
     if (mx[j] == mn[j] || !(sd > 1e-12 * fmax(fabs(mx[j]), fabs(mn[j]))))
       sd = 1.0;
     s->scale[j] = sd;
@@ -247,7 +289,7 @@ static int scale_task(const mtl_scaler *s, const mtl__task *tk, int centered,
   if (idx < 0)
     return idx;
   out->tasks[idx].weight = tk->weight;
-  return MTL_OK;
+  return mtl__task_copy_sw(tk, NULL, n, &out->tasks[idx]);
 }
 
 /* Releases the feature arrays of task t of ds (taken by the scaling). */
@@ -340,6 +382,7 @@ static int apply(const mtl_scaler *s, const mtl_dataset *ds,
       o->tasks[idx].X = Z;
       o->tasks[idx].owns_X = 0;
       o->tasks[idx].weight = tk->weight;
+      rc = mtl__task_copy_sw(tk, NULL, n, &o->tasks[idx]);
     }
   } else {
     for (int t = 0; t < ds->T && !rc; t++) {

@@ -41,7 +41,8 @@ void mtl_read_params_init(mtl_read_params *p) {
                          .task_column = NULL,
                          .label_column = NULL,
                          .delimiter = 0,
-                         .missing = MTL_MISSING_ERROR};
+                         .missing = MTL_MISSING_ERROR,
+                         .weight_column = NULL};
 }
 
 /* part_count, part_index and the column fields took 56 bytes of
@@ -59,6 +60,7 @@ void mtl__io_task_clear(mtl__io_task *t) {
   free(t->indices);
   free(t->values);
   free(t->y);
+  free(t->sw);
   free(t->name);
   memset(t, 0, sizeof *t);
 }
@@ -322,6 +324,10 @@ static int assemble(const char *path, int d, mtl__io_task *tk, int T, int k,
                                   q->name);
     if (rc < 0)
       goto done;
+    if (q->sw && (rc = mtl_dataset_set_sample_weights(ds, rc, q->sw))) {
+      mtl__err_prefix(rc, "%s", path);
+      goto done;
+    }
     rc = MTL_OK;
   }
   if (map0.on && k == MTL_TASK_CLASSIFICATION) {
@@ -499,7 +505,8 @@ static int read_csv_any(const char *path, const mtl_read_params *p,
   while (e < got && head[e] != '\n')
     e++;
   int plain = !p->targets && !p->features && !p->drop && !p->task_column &&
-              !p->label_column && p->missing == MTL_MISSING_ERROR &&
+              !p->label_column && !p->weight_column &&
+              p->missing == MTL_MISSING_ERROR &&
               (p->delimiter == ',' ||
                (!p->delimiter && !memchr(head, ';', e) &&
                 !memchr(head, '\t', e)));

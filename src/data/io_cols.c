@@ -33,6 +33,7 @@ int mtl__cols_init(mtl__cols *c, const char *path, const char *fmt,
   c->p = p;
   c->ncol = ncol;
   c->task = -1;
+  c->weight = -1;
   c->names = mtl__calloc((size_t)ncol, sizeof *c->names);
   c->role = mtl__calloc((size_t)ncol, sizeof *c->role);
   c->slot = mtl__calloc((size_t)ncol, sizeof *c->slot);
@@ -67,6 +68,7 @@ void mtl__cols_free(mtl__cols *c) {
   free(c->lab);
   free(c->feat);
   free(c->v);
+  free(c->w);
   free(c->trow);
   mtl__tset_free(&c->tasks);
   memset(c, 0, sizeof *c);
@@ -288,6 +290,15 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
     c->task = -1;
   if (!rc && c->task >= 0)
     c->role[c->task] = MTL__COL_TASK;
+  if (!rc && p->weight_column &&
+      !(rc = spec_one(c, p->weight_column, -1, "--weight-col", &c->weight))) {
+    if (c->role[c->weight] != MTL__COL_FEAT)
+      BAD(MTL_EINVAL, "%s: --weight-col names column '%s', which is %s",
+          c->path, c->names[c->weight],
+          c->role[c->weight] == MTL__COL_TASK ? "the task column"
+                                              : "dropped (--drop)");
+    c->role[c->weight] = MTL__COL_WEIGHT;
+  }
   if (!rc)
     rc = p->targets ? targets_of(c, p->targets) : labels_default(c, label_last);
   for (int i = 0; !rc && i < c->nlab; i++) {
@@ -295,7 +306,9 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
     if (c->role[k] != MTL__COL_FEAT)
       BAD(MTL_EINVAL, "%s: column '%s' is a target and %s", c->path,
           c->names[k],
-          c->role[k] == MTL__COL_TASK ? "the task column" : "dropped (--drop)");
+          c->role[k] == MTL__COL_TASK     ? "the task column"
+          : c->role[k] == MTL__COL_WEIGHT ? "the weight column"
+                                          : "dropped (--drop)");
     c->role[k] = MTL__COL_LABEL;
   }
   if (!rc && c->nlab > 1 && c->task >= 0)
@@ -310,7 +323,7 @@ int mtl__cols_roles(mtl__cols *c, int label_last) {
       if (c->role[tmp[i]] != MTL__COL_FEAT)
         BAD(MTL_EINVAL,
             "%s: --features names column '%s', which is the "
-            "task, a target or dropped",
+            "task, a target, the weight or dropped",
             c->path, c->names[tmp[i]]);
     for (int k = 0; !rc && k < c->ncol; k++)
       if (c->role[k] == MTL__COL_FEAT)
@@ -398,6 +411,25 @@ static int cell_value(mtl__cols *c, long lineno, int k, const char *tok,
   return MTL_OK;
 }
 
+/* The sample weight of the row at lineno (token tok): a number >= 0. */
+static int weight_value(mtl__cols *c, long lineno, const char *tok) {
+  char *e;
+  double w = mtl__strtod(tok, &e);
+  if (e == tok || *e)
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%ld: bad sample weight in column '%s' (value '%s'): "
+                    "a weight is a number >= 0",
+                    c->path, lineno, c->names[c->weight], tok);
+  if (!(w >= 0) || !isfinite(w))
+    return mtl__err(MTL_EFORMAT,
+                    "%s:%ld: sample weight in column '%s' is %s (value "
+                    "'%s'): a weight must be >= 0 and finite",
+                    c->path, lineno, c->names[c->weight],
+                    w < 0 ? "negative" : "not finite", tok);
+  c->w[c->nrow] = w;
+  return MTL_OK;
+}
+
 /* Room for one more row. */
 static int grow(mtl__cols *c) {
   if (c->nrow < c->cap)
@@ -409,7 +441,10 @@ static int grow(mtl__cols *c) {
   int *tr = realloc(c->trow, cap * sizeof *tr);
   if (tr)
     c->trow = tr;
-  if (!v || !tr)
+  double *w = c->weight >= 0 ? realloc(c->w, cap * sizeof *w) : NULL;
+  if (w)
+    c->w = w;
+  if (!v || !tr || (c->weight >= 0 && !w))
     return mtl__err(MTL_ENOMEM, "%s: out of memory reading rows", c->path);
   c->cap = cap;
   return MTL_OK;
@@ -435,6 +470,11 @@ int mtl__cols_row(mtl__cols *c, long lineno, char **fld, int n) {
       drop = rc;
       if (c->slot[k] >= 0)
         x[c->slot[k]] = NAN;
+      continue;
+    }
+    if (k == c->weight) {
+      if ((rc = weight_value(c, lineno, tok)))
+        return rc;
       continue;
     }
     if (k != c->task && (rc = cell_value(c, lineno, k, tok, &x[c->slot[k]])))

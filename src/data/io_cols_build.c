@@ -272,6 +272,35 @@ static int by_task(mtl__cols *c, const double *X, int d, const double *y,
   return MTL_OK;
 }
 
+/* The weight column's values onto the tasks of ds, in the row order
+ * by_task() gave them (every task the same rows for several targets). */
+static int set_weights(mtl__cols *c, mtl_dataset *ds) {
+  mtl__tacc **ord = NULL;
+  int T = ds->T, rc = MTL_OK;
+  int *rank = mtl__calloc((size_t)T, sizeof *rank);
+  double *w = mtl__malloc((c->nrow + 1) * sizeof *w);
+  if (!rank || !w)
+    rc = MTL_ENOMEM;
+  if (!rc && c->task >= 0 && !(rc = mtl__tset_order(&c->tasks, &ord)))
+    for (int t = 0; t < T; t++)
+      rank[ord[t] - c->tasks.t] = t;
+  for (int t = 0; t < T && !rc; t++) {
+    size_t n = 0;
+    for (size_t r = 0; r < c->nrow; r++)
+      if (c->task < 0 || rank[c->trow[r]] == t)
+        w[n++] = c->w[r];
+    rc = mtl_dataset_set_sample_weights(ds, t, w);
+    if (rc)
+      mtl__err_prefix(MTL_EFORMAT, "%s: column '%s'", c->path,
+                      c->names[c->weight]);
+    rc = rc ? MTL_EFORMAT : MTL_OK;
+  }
+  free(ord);
+  free(rank);
+  free(w);
+  return rc;
+}
+
 int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
   double *X = NULL, *Y = NULL;
   char **names = NULL;
@@ -320,6 +349,10 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
     X = NULL;
     if (!rc)
       rc = mtl__io_finish(c->path, d, tk, T, c->p->kind, NULL, out);
+  }
+  if (!rc && c->weight >= 0 && (rc = set_weights(c, *out))) {
+    mtl_dataset_free(*out);
+    *out = NULL;
   }
   if (!rc)
     add_notes(c, *out);

@@ -49,6 +49,8 @@ static int append(mtl_dataset *dst, mtl_dataset *src, const char *path) {
     q->n = 0;
     if (rc < 0)
       return rc;
+    dst->tasks[rc].sw = q->sw; /* sample weights move with the task */
+    q->sw = NULL;
   }
   if (src->notes)
     mtl__dataset_note(dst, "%s", src->notes);

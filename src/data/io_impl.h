@@ -25,7 +25,17 @@ typedef struct mtl__io_vars {
   const mtl_read_params *p;
   const char *xn, *yn, *tn;
   mtl__arr *X, *Y, *Tv;
+  const char *wn;        /* the sample weight variable, or NULL */
+  mtl__arr *Wv;          /* its N values in the file's sample order */
 } mtl__io_vars;
+
+/* Sets the sample weights of ds from v->Wv (nothing without one): task t
+ * holds the file's samples rows[starts[t] .. starts[t+1]) (rows NULL:
+ * every task all N samples in order).  Checks every entry first: a
+ * negative or non-finite weight is MTL_EFORMAT naming file, variable and
+ * entry (io_multi.c). */
+int mtl__io_weights(const mtl__io_vars *v, const size_t *rows,
+                    const size_t *starts, size_t N, mtl_dataset *ds);
 
 /* Rank once trailing singleton dimensions are dropped (MATLAB has none
  * below 2, NumPy may have rank 0 or 1). */
@@ -140,6 +150,7 @@ typedef struct mtl__tacc {
   int32_t *ix;        /* CSR: 0-based indices */
   double *v;          /* CSR: values */
   int64_t nz, cap_nz; /* CSR: entries stored, allocated */
+  double *sw;         /* text: n sample weights ("w=" tokens), or NULL */
 } mtl__tacc;
 
 /* The tasks of a file, found by their token (hash table). */
@@ -171,7 +182,13 @@ int mtl__tacc_move(mtl__tacc *a, mtl__io_task *q);
 
 /* ---- the columns of a CSV or ARFF file (io_cols.c, io_cols_build.c) ------ */
 
-enum { MTL__COL_FEAT = 0, MTL__COL_SKIP, MTL__COL_TASK, MTL__COL_LABEL };
+enum {
+  MTL__COL_FEAT = 0,
+  MTL__COL_SKIP,
+  MTL__COL_TASK,
+  MTL__COL_LABEL,
+  MTL__COL_WEIGHT /* per-sample weights (weight_column) */
+};
 
 /* A CSV or ARFF file's columns and the rows read so far. */
 typedef struct mtl__cols {
@@ -183,6 +200,8 @@ typedef struct mtl__cols {
   int *slot;               /* stored column of each column, -1 = none */
   int m;                   /* stored columns (features and targets) */
   int task;                /* the task column, or -1 */
+  int weight;              /* the sample weight column, or -1 */
+  double *w;               /* nrow sample weights (weight >= 0) */
   int nlab, *lab;          /* target columns, in target order */
   int nfeat, *feat;        /* feature columns, in feature order */
   int *nominal;            /* 1: values are levels of lev[k] */

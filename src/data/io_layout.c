@@ -123,7 +123,12 @@ int mtl__io_build_groups(const mtl__io_vars *v, const mtl__io_design *D,
     tasks_free(tk, T);
     return rc;
   }
-  return mtl__io_finish(v->path, (int)D->d, tk, (int)T, v->p->kind, NULL, out);
+  rc = mtl__io_finish(v->path, (int)D->d, tk, (int)T, v->p->kind, NULL, out);
+  if (!rc && (rc = mtl__io_weights(v, rows, starts, D->N, *out))) {
+    mtl_dataset_free(*out);
+    *out = NULL;
+  }
+  return rc;
 }
 
 size_t *mtl__io_iota(size_t n) {

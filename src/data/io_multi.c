@@ -130,9 +130,48 @@ int mtl__io_layout_multi(const mtl__io_vars *v, mtl_dataset **out) {
   if (!rc)
     rc = mtl__io_shared(v->path, (int)D.d, (int)N, all.X, (int)T, Y, NULL,
                         v->p->kind, out);
+  if (!rc && (rc = mtl__io_weights(v, NULL, NULL, N, *out))) {
+    mtl_dataset_free(*out);
+    *out = NULL;
+  }
   mtl__io_task_clear(&all);
   mtl__io_design_clear(&D);
   free(Y);
+  return rc;
+}
+
+int mtl__io_weights(const mtl__io_vars *v, const size_t *rows,
+                    const size_t *starts, size_t N, mtl_dataset *ds) {
+  char ww[1200];
+  size_t len = 0;
+  if (!v->Wv)
+    return MTL_OK;
+  mtl__io_where(ww, sizeof ww, v->path, v->wn, 0);
+  int rc = mtl__io_vec_len(ww, v->Wv, &len);
+  if (rc)
+    return rc;
+  if (len != N)
+    return mtl__err(MTL_EDIM, "%s: %zu sample weights for %zu samples", ww,
+                    len, N);
+  for (size_t i = 0; i < N; i++) { /* a vector: contiguous */
+    double w = v->Wv->data[i];
+    if (!(w >= 0) || !isfinite(w))
+      return mtl__err(MTL_EFORMAT, "%s: entry %zu: sample weight %g is %s",
+                      ww, i + 1, w, w < 0 ? "negative" : "not finite");
+  }
+  double *w = mtl__malloc((N ? N : 1) * sizeof *w);
+  if (!w)
+    return MTL_ENOMEM;
+  for (int t = 0; t < ds->T && !rc; t++) {
+    size_t n = rows ? starts[t + 1] - starts[t] : N;
+    for (size_t i = 0; i < n; i++)
+      w[i] = v->Wv->data[rows ? rows[starts[t] + i] : i];
+    if ((rc = mtl_dataset_set_sample_weights(ds, t, w)))
+      rc = mtl__err_prefix(MTL_EFORMAT, "%s", ww);
+  }
+  free(w);
+  if (!rc)
+    mtl__dataset_note(ds, "%s: per-sample weights", ww);
   return rc;
 }
 

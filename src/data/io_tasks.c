@@ -26,6 +26,7 @@ void mtl__tset_free(mtl__tset *s) {
     free(a->ip);
     free(a->ix);
     free(a->v);
+    free(a->sw);
   }
   free(s->t);
   free(s->slot);
@@ -177,7 +178,8 @@ int mtl__tacc_move(mtl__tacc *a, mtl__io_task *q) {
   q->indptr = a->ip;
   q->indices = a->ix;
   q->values = a->v;
-  a->y = a->X = a->v = NULL;
+  q->sw = a->sw;
+  a->y = a->X = a->v = a->sw = NULL;
   a->ip = NULL;
   a->ix = NULL;
   if (!q->X) { /* CSR arrays of an empty task still exist */

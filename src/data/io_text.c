@@ -16,6 +16,11 @@
  * Numbers are converted by mtl__strtod (numparse.c).  Errors read
  * "file:line: reason (value 'token')", in the order of the file's lines.
  *
+ * A sample may carry a weight (mtl_dataset_set_sample_weights) as a token
+ * "w=VALUE" right after its label: "task label w=2 idx:val ..."; a task
+ * with such tokens weighs its other samples 1.  Both passes skip it where
+ * the features start; the second stores it.
+ *
  * The writer starts the file with a comment line
  *   # mtl-dataset d=<d> T=<T> kinds=<r|c per task> storage=<d|s per task>
  * which other readers skip as a comment; ours takes the dimension, the task
@@ -184,6 +189,14 @@ static void scan_features(const char *q, const char *end, int exact,
   }
 }
 
+/* Past an optional "w=VALUE" token at q (blanks before it skipped). */
+static char *skip_weight(char *q) {
+  char *s = q;
+  while (is_sep(*s))
+    s++;
+  return s[0] == 'w' && s[1] == '=' ? skip_tok(s) : q;
+}
+
 /* One sample line (q at its task, end past its last byte) as the first
  * pass sees it: its task, its label (labels: for the file's label kind),
  * its pairs and its last index.  Lines the second pass will refuse are
@@ -205,7 +218,7 @@ static int scan_sample(trd *r, char *q, const char *end, int labels,
         i < INT32_MAX)
       mtl__label_sum_add(&a->ls, (int)i, y);
   }
-  q = skip_tok(q);
+  q = skip_weight(skip_tok(q));
   fscan f;
   scan_features(q, end, exact, &f);
   a->nnz += exact ? f.nz : f.pairs;
@@ -428,6 +441,39 @@ done:
   return rc;
 }
 
+/* An optional "w=VALUE" token at *q (after the label): the sample's
+ * weight, >= 0 and finite; *q moves past it.  The task's first weight
+ * makes its weight array, every sample 1 until given. */
+static int parse_weight(trd *r, long lineno, char **q, mtl__tacc *a) {
+  char tb[56], *s = *q, *e;
+  while (is_sep(*s))
+    s++;
+  if (s[0] != 'w' || s[1] != '=')
+    return MTL_OK;
+  double w = mtl__strtod(s + 2, &e);
+  if (e == s + 2 || !(is_end(*e) || is_sep(*e)))
+    return mtl__err(MTL_EFORMAT, "%s:%ld: bad sample weight: not a number "
+                                 "(value '%s')",
+                    r->path, lineno, tok_at(s, tb, sizeof tb));
+  if (!(w >= 0) || !isfinite(w))
+    return mtl__err(MTL_EFORMAT, "%s:%ld: sample weight is %s (value '%s'); "
+                                 "a weight must be >= 0 and finite",
+                    r->path, lineno, w < 0 ? "negative" : "not finite",
+                    tok_at(s, tb, sizeof tb));
+  *q = e;
+  if (!r->store)
+    return MTL_OK;
+  if (!a->sw) {
+    a->sw = mtl__malloc((size_t)(a->n > 0 ? a->n : 1) * sizeof *a->sw);
+    if (!a->sw)
+      return MTL_ENOMEM;
+    for (int64_t i = 0; i < a->n; i++)
+      a->sw[i] = 1.0;
+  }
+  a->sw[a->i] = w;
+  return MTL_OK;
+}
+
 /* One sample line of task a (tk: its task token, q just after it). */
 static int parse_sample(trd *r, long lineno, char *tk, char *q, long lim,
                         mtl__tacc *a) {
@@ -455,6 +501,8 @@ static int parse_sample(trd *r, long lineno, char *tk, char *q, long lim,
         lineno);
   if (r->store)
     a->y[a->i] = y;
+  if ((rc = parse_weight(r, lineno, &e, a)))
+    goto done;
   if ((rc = parse_features(r, lineno, e, lim, a)))
     goto done;
   a->i++;
@@ -627,6 +675,8 @@ static int write_all(const mtl_dataset *ds, FILE *f) {
     const mtl__task *tk = &ds->tasks[t];
     for (int i = 0; i < tk->n; i++) {
       fprintf(f, "%d %.17g", t + 1, tk->y[i]);
+      if (tk->sw)
+        fprintf(f, " w=%.17g", tk->sw[i]);
       if (tk->X) {
         const double *x = tk->X + (size_t)i * (size_t)d;
         for (int j = 0; j < d; j++)

@@ -530,6 +530,11 @@ static int read_design(const mtl__varsrc *s, const mtl_read_params *p,
 
 int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
                       mtl_dataset **out) {
+  if (p->targets && !p->y_var && p->weight_column)
+    return mtl__err(MTL_EUNSUPPORTED, "%s: sample weights with --targets "
+                                      "over one matrix are not supported "
+                                      "(give --y-var)",
+                    s->path);
   if (p->targets && !p->y_var) /* one matrix, the targets last */
     return mtl__io_read_split(s, p, out);
   mtl__io_vars v = {.path = s->path, .p = p};
@@ -542,6 +547,13 @@ int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
     goto done;
   if (v.tn && lay != MTL_LAYOUT_CELL && lay != MTL_LAYOUT_STACKED &&
       lay != MTL_LAYOUT_ONEVSREST && (rc = load_var(s, v.tn, &v.Tv)))
+    goto done;
+  v.wn = find_var(s, p->weight_column ? p->weight_column : "sample_weight");
+  if (p->weight_column && !v.wn) {
+    rc = missing_var(s, "sample weights", p->weight_column, NULL);
+    goto done;
+  }
+  if (v.wn && (rc = load_var(s, v.wn, &v.Wv)))
     goto done;
   size_t N = 0;
   if (lay == MTL_LAYOUT_AUTO && v.X->kind != MTL__ARR_CELL && !v.Tv &&
@@ -561,6 +573,17 @@ int mtl__io_read_vars(mtl__varsrc *s, const mtl_read_params *p,
     goto done;
   if (lay == MTL_LAYOUT_AUTO)
     lay = guess_layout(&v, N, &single);
+  if (v.Wv && (lay == MTL_LAYOUT_CELL || lay == MTL_LAYOUT_STACKED ||
+               lay == MTL_LAYOUT_ONEVSREST)) {
+    rc = mtl__err(MTL_EUNSUPPORTED,
+                  "%s: sample weights ('%s') are read with the task-start, "
+                  "task-id, single-task and multitarget layouts, not this "
+                  "one (%s)",
+                  s->path, v.wn,
+                  lay == MTL_LAYOUT_CELL ? "cell"
+                  : lay == MTL_LAYOUT_STACKED ? "stacked" : "onevsrest");
+    goto done;
+  }
   if (lay == MTL_LAYOUT_CELL)
     rc = mtl__io_layout_cell(&v, out);
   else if (lay == MTL_LAYOUT_STACKED)
@@ -576,5 +599,7 @@ done:
     free_var(v.Y);
   if (v.Tv)
     free_var(v.Tv);
+  if (v.Wv)
+    free_var(v.Wv);
   return rc;
 }

@@ -82,10 +82,12 @@ static int set_option(mtl_read_params *p, const char *name, const char *v) {
                  &p->sparse, &p->kind, &p->delimiter, &p->missing};
   static const char *const str_names[] = {"x_var", "y_var", "task_var",
                                           "targets", "features", "drop",
-                                          "task_column", "label_column"};
-  const char **str_dest[] = {&p->x_var, &p->y_var, &p->task_var,
-                             &p->targets, &p->features, &p->drop,
-                             &p->task_column, &p->label_column};
+                                          "task_column", "label_column",
+                                          "weight_column"};
+  const char **str_dest[] = {&p->x_var,       &p->y_var,        &p->task_var,
+                             &p->targets,     &p->features,     &p->drop,
+                             &p->task_column, &p->label_column,
+                             &p->weight_column};
   for (size_t i = 0; i < sizeof word_opts / sizeof *word_opts; i++)
     if (strcmp(name, word_opts[i].name) == 0) {
       int k = word_index(word_opts[i].words, v);
@@ -115,7 +117,7 @@ static int set_option(mtl_read_params *p, const char *name, const char *v) {
                                 "samples_in_columns, task_col, label_col, "
                                 "sparse, dim, kind, part, targets, "
                                 "features, drop, task_column, label_column, "
-                                "delimiter, missing)",
+                                "weight_column, delimiter, missing)",
                     name);
   return MTL_OK;
 }

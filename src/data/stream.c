@@ -73,6 +73,20 @@ int mtl_stream_open_text(const char *path, int K, int d, mtl_stream **out) {
   return MTL_OK;
 }
 
+/* The online methods' updates are their own: they weigh every sample and
+ * every task 1, so weights would be ignored without a word.  MTL_OK for a
+ * dataset without any, else MTL_EUNSUPPORTED naming the task. */
+static int unweighted(const mtl_dataset *ds) {
+  for (int k = 0; k < ds->T; k++)
+    if (ds->tasks[k].sw || ds->tasks[k].weight != 1.0)
+      return mtl__err(MTL_EUNSUPPORTED,
+                      "stream: task %d (%s) has %s; the online methods "
+                      "weigh every sample and task 1",
+                      k + 1, ds->tasks[k].name ? ds->tasks[k].name : "?",
+                      ds->tasks[k].sw ? "sample weights" : "a task weight");
+  return MTL_OK;
+}
+
 int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
                             mtl_stream **out) {
   if (!out)
@@ -86,6 +100,9 @@ int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
                       "stream: task %d (%s) is not a classification task "
                       "(online methods need labels +-1)",
                       k + 1, ds->tasks[k].name ? ds->tasks[k].name : "?");
+  int rc = unweighted(ds);
+  if (rc)
+    return rc;
   mtl_stream *s = mtl__calloc(1, sizeof *s);
   if (!s)
     return MTL_ENOMEM;
@@ -94,7 +111,6 @@ int mtl_stream_from_dataset(const mtl_dataset *ds, uint64_t seed,
   s->ds = ds;
   s->order = mtl__calloc((size_t)s->K, sizeof *s->order);
   s->perm = mtl__malloc((size_t)s->K * sizeof *s->perm);
-  int rc = MTL_OK;
   if (!s->order || !s->perm) {
     rc = MTL_ENOMEM;
     goto done;
@@ -135,6 +151,8 @@ int mtl__stream_from_part(const mtl_dataset *ds, const int *gid, int K,
   if (!ds || ds->T < 1 || K < ds->T)
     return mtl__err(MTL_EINVAL, "stream: a part of %d of K = %d tasks",
                     ds ? ds->T : 0, K);
+  if (unweighted(ds))
+    return MTL_EUNSUPPORTED;
   mtl_stream *s = mtl__calloc(1, sizeof *s);
   if (!s)
     return MTL_ENOMEM;

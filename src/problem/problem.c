@@ -1,8 +1,15 @@
 /*
  * problem.c -- the regularized multi-task problem
  *
- *     F(W) = sum_t c_t s(n_t) sum_i l_t(x_ti' w_t, y_ti) + lambda g(W)
+ *     F(W) = sum_t c_t s(N_t) sum_i s_ti l_t(x_ti' w_t, y_ti) + lambda g(W)
  *            + ridge ||W||_F^2
+ *
+ * with sample weights s_ti >= 0 (1 without them) and N_t = sum_i s_ti (so
+ * n_t without weights): integer weights give the problem of the data with
+ * each sample repeated s_ti times, a zero weight that without the sample.
+ * The certificate's dual needs no change of its own: the weighted squared
+ * loss is the plain one on S^{1/2} X, S^{1/2} y, and every statistic it
+ * reads (X'S r, r'S r, y'S r, z'S z, ...) is computed weighted here.
  *
  * on a dataset: validation, precomputation (Gram matrices, Lipschitz
  * estimates) and accessors.  The smooth part's value and gradient and the
@@ -28,6 +35,10 @@ void mtl_problem_params_init(mtl_problem_params *p) {
 }
 
 double mtl__scaling_factor(mtl_scaling s, int n) {
+  return mtl__scaling_factor_w(s, n);
+}
+
+double mtl__scaling_factor_w(mtl_scaling s, double n) {
   switch (s) {
   case MTL_SCALE_SUM:
     return 1.0;
@@ -83,15 +94,28 @@ static int check_params(const mtl_dataset *ds, const mtl_problem_params *p) {
   if (p->threads < 0 || p->threads > 1024)
     return mtl__err(MTL_EINVAL, "problem: threads = %d must be in [0, 1024]",
                     p->threads);
-  for (int t = 0; t < ds->T; t++)
+  for (int t = 0; t < ds->T; t++) {
     if (ds->tasks[t].n < 1)
       return mtl__err(MTL_EINVAL, "problem: task %d (%s) has no samples",
                       t + 1, ds->tasks[t].name);
+    if (ds->tasks[t].sw && !(mtl__task_sw_sum(&ds->tasks[t]) > 0))
+      return mtl__err(MTL_EINVAL, "problem: task %d (%s): every sample "
+                                  "weight is 0 (e.g. in this split)",
+                      t + 1, ds->tasks[t].name);
+  }
   return MTL_OK;
 }
 
+/* z_i *= s_i (nothing without sample weights). */
+static void weigh(const mtl__task *tk, double *z) {
+  if (tk->sw)
+    for (int i = 0; i < tk->n; i++)
+      z[i] *= tk->sw[i];
+}
+
 /* Estimate of ||X_t||_2^2, the largest eigenvalue of X_t'X_t, by power
- * iteration: on the Gram matrix when there is one (O(d^2) a step), else
+ * iteration (||S_t^{1/2} X_t||^2 with sample weights S_t): on the Gram
+ * matrix when there is one (O(d^2) a step), else
  * through two passes over X_t a step (so fewer steps).  It only starts the
  * backtracking line search and scales the fixed-point residual, both of
  * which accept any positive value, so an estimate inflated by 5% suffices
@@ -123,6 +147,7 @@ static int task_sqnorm(mtl_problem *pb, int t, double *out) {
       mtl__gemv(0, d, d, 1.0, pb->G[t], d, v, 0.0, u);
     } else {
       mtl__task_matvec(pb->ds, t, v, z);
+      weigh(&pb->ds->tasks[t], z);
       memset(u, 0, (size_t)d * sizeof(double));
       mtl__task_matvec_t(pb->ds, t, 1.0, z, u);
     }
@@ -136,9 +161,77 @@ static int task_sqnorm(mtl_problem *pb, int t, double *out) {
   return MTL_OK;
 }
 
+/* 1 if tasks s and t have the same sample weights (both none, or equal). */
+static int same_sw(const mtl__task *a, const mtl__task *b) {
+  if (!a->sw || !b->sw)
+    return !a->sw && !b->sw;
+  return a->n == b->n && !memcmp(a->sw, b->sw, (size_t)a->n * sizeof(double));
+}
+
+/* G = X_t' S_t X_t (d x d, zeroed on entry), S_t the sample weights (I
+ * without them).  A dense weighted X is multiplied by rows in blocks of
+ * MTL__BLOCK_ROWS rows scaled by sqrt(s_i) (s_i >= 0), without a copy of
+ * X_t. */
+static int task_gram(const mtl__task *tk, int d, double *G) {
+  if (tk->X && !tk->sw) {
+    mtl__gram_rm(tk->n, d, 1.0, tk->X, d, 0.0, G);
+    return MTL_OK;
+  }
+  if (!tk->X) {
+    for (int i = 0; i < tk->n; i++) {
+      double w = mtl__sw(tk, i);
+      for (int64_t p = tk->indptr[i]; p < tk->indptr[i + 1]; p++)
+        for (int64_t q = tk->indptr[i]; q < tk->indptr[i + 1]; q++)
+          G[tk->indices[p] + (size_t)tk->indices[q] * d] +=
+              w * tk->values[p] * tk->values[q];
+    }
+    return MTL_OK;
+  }
+  double *B = mtl__malloc((size_t)MTL__BLOCK_ROWS * d * sizeof *B);
+  if (!B)
+    return MTL_ENOMEM;
+  for (int i0 = 0; i0 < tk->n; i0 += MTL__BLOCK_ROWS) {
+    int nb = tk->n - i0 < MTL__BLOCK_ROWS ? tk->n - i0 : MTL__BLOCK_ROWS;
+    for (int i = 0; i < nb; i++) {
+      double r = sqrt(tk->sw[i0 + i]);
+      const double *x = tk->X + (size_t)(i0 + i) * d;
+      for (int j = 0; j < d; j++)
+        B[(size_t)i * d + j] = r * x[j];
+    }
+    mtl__gram_rm(nb, d, 1.0, B, d, i0 ? 1.0 : 0.0, G);
+  }
+  free(B);
+  return MTL_OK;
+}
+
+/* b_t = X_t' S_t y_t and yy_t = y_t' S_t y_t. */
+static int task_gram_rhs(const mtl_dataset *ds, int t, double *b,
+                         double *yy) {
+  const mtl__task *tk = &ds->tasks[t];
+  if (!tk->sw) {
+    mtl__task_matvec_t(ds, t, 1.0, tk->y, b);
+    *yy = mtl__dot(tk->n, tk->y, tk->y);
+    return MTL_OK;
+  }
+  double *sy = mtl__malloc((size_t)tk->n * sizeof *sy), s = 0;
+  if (!sy)
+    return MTL_ENOMEM;
+  for (int i = 0; i < tk->n; i++) {
+    sy[i] = tk->sw[i] * tk->y[i];
+    s += sy[i] * tk->y[i];
+  }
+  mtl__task_matvec_t(ds, t, 1.0, sy, b);
+  *yy = s;
+  free(sy);
+  return MTL_OK;
+}
+
+/* The Gram data of the squared-loss tasks that use it: G_t = X_t'S_t X_t,
+ * b_t, yy_t.  A shared design with the same sample weights in every task
+ * keeps one G. */
 static int build_gram(mtl_problem *pb) {
   const mtl_dataset *ds = pb->ds;
-  int d = pb->d, T = pb->T;
+  int d = pb->d, T = pb->T, rc;
   pb->use_gram = mtl__calloc((size_t)T, sizeof(int));
   pb->G = mtl__calloc((size_t)T, sizeof(double *));
   pb->b = mtl__calloc((size_t)T, sizeof(double *));
@@ -159,16 +252,16 @@ static int build_gram(mtl_problem *pb) {
   double *shared = NULL;
   int all_shared = ds->shared;
   for (int t = 0; t < T && all_shared; t++)
-    all_shared = pb->use_gram[t];
+    all_shared = pb->use_gram[t] && same_sw(&ds->tasks[t], &ds->tasks[0]);
+  pb->shared_gram = all_shared; /* before any G: mtl_problem_free knows */
   for (int t = 0; t < T; t++) {
     if (!pb->use_gram[t])
       continue;
-    const mtl__task *tk = &ds->tasks[t];
     pb->b[t] = mtl__calloc((size_t)d, sizeof(double));
     if (!pb->b[t])
       return MTL_ENOMEM;
-    mtl__task_matvec_t(ds, t, 1.0, tk->y, pb->b[t]);
-    pb->yy[t] = mtl__dot(tk->n, tk->y, tk->y);
+    if ((rc = task_gram_rhs(ds, t, pb->b[t], &pb->yy[t])))
+      return rc;
     if (all_shared && shared) {
       pb->G[t] = shared;
       continue;
@@ -176,25 +269,17 @@ static int build_gram(mtl_problem *pb) {
     double *G = mtl__calloc(dd, sizeof(double));
     if (!G)
       return MTL_ENOMEM;
-    if (tk->X) {
-      mtl__gram_rm(tk->n, d, 1.0, tk->X, d, 0.0, G);
-    } else {
-      for (int i = 0; i < tk->n; i++)
-        for (int64_t p = tk->indptr[i]; p < tk->indptr[i + 1]; p++)
-          for (int64_t q = tk->indptr[i]; q < tk->indptr[i + 1]; q++)
-            G[tk->indices[p] + (size_t)tk->indices[q] * d] +=
-                tk->values[p] * tk->values[q];
-    }
     pb->G[t] = G;
+    if ((rc = task_gram(&ds->tasks[t], d, G)))
+      return rc;
     if (all_shared)
       shared = G;
   }
-  pb->shared_gram = all_shared;
   return MTL_OK;
 }
 
-/* For an unpenalized last feature z_t = X_t e_{d-1}: X_t'z_t, z_t'z_t and
- * z_t'y_t per task, used to make the dual point satisfy the equality
+/* For an unpenalized last feature z_t = X_t e_{d-1}: X_t'S_t z_t, z_t'S_t z_t
+ * and z_t'S_t y_t per task (S_t the sample weights, I without them), used to make the dual point satisfy the equality
  * constraint z_t'theta_t = 0 that the unpenalized row imposes. */
 static int build_bias_stats(mtl_problem *pb) {
   int d = pb->d, T = pb->T;
@@ -210,9 +295,19 @@ static int build_bias_stats(mtl_problem *pb) {
   for (int t = 0; t < T; t++) {
     const mtl__task *tk = &pb->ds->tasks[t];
     mtl__task_matvec(pb->ds, t, e, z);
-    mtl__task_matvec_t(pb->ds, t, 1.0, z, pb->gz + (size_t)t * d);
     pb->zz[t] = mtl__dot(tk->n, z, z);
     pb->zy[t] = mtl__dot(tk->n, z, tk->y);
+    if (tk->sw) {
+      double zz = 0, zy = 0;
+      for (int i = 0; i < tk->n; i++) {
+        zz += tk->sw[i] * z[i] * z[i];
+        zy += tk->sw[i] * z[i] * tk->y[i];
+      }
+      pb->zz[t] = zz;
+      pb->zy[t] = zy;
+      weigh(tk, z);
+    }
+    mtl__task_matvec_t(pb->ds, t, 1.0, z, pb->gz + (size_t)t * d);
   }
   rc = MTL_OK;
 done:
@@ -252,8 +347,8 @@ static int alloc_arrays(mtl_problem *pb, const mtl_problem_params *p) {
   return MTL_OK;
 }
 
-/* Each task's loss (MTL_LOSS_AUTO resolved), its scale c_t s(n_t), and
- * max_n. */
+/* Each task's loss (MTL_LOSS_AUTO resolved), its scale c_t s(N_t) (N_t
+ * the sum of the sample weights, n_t without them), and max_n. */
 static int resolve_losses(mtl_problem *pb, const mtl_problem_params *p) {
   const mtl_dataset *ds = pb->ds;
   for (int t = 0; t < pb->T; t++) {
@@ -266,8 +361,9 @@ static int resolve_losses(mtl_problem *pb, const mtl_problem_params *p) {
                       "loss %s needs labels in {-1,+1}",
                       t + 1, ds->tasks[t].name, mtl_loss_name((mtl_loss)l));
     pb->task_loss[t] = l;
-    pb->scale[t] =
-        ds->tasks[t].weight * mtl__scaling_factor(p->scaling, ds->tasks[t].n);
+    pb->scale[t] = ds->tasks[t].weight *
+                   mtl__scaling_factor_w(p->scaling,
+                                         mtl__task_sw_sum(&ds->tasks[t]));
     if (ds->tasks[t].n > pb->max_n)
       pb->max_n = ds->tasks[t].n;
   }
@@ -315,7 +411,9 @@ static int lipschitz(mtl_problem *pb) {
   pb->L = 0;
   double s2 = 0;
   for (int t = 0; t < pb->T; t++) {
-    if (t == 0 || !pb->ds->shared) { /* shared design: one X, one estimate */
+    const mtl__task *tk = pb->ds->tasks;
+    if (t == 0 || !pb->ds->shared || !same_sw(&tk[t], &tk[0])) {
+      /* shared design: one X, one estimate (unless weighed otherwise) */
       int rc = task_sqnorm(pb, t, &s2);
       if (rc)
         return rc;

@@ -127,6 +127,13 @@ int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
 int mtl__loss_resolve(int requested, mtl_task_kind kind);
 /* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
 double mtl__scaling_factor(mtl_scaling s, int n);
+/* The same for a weighted count N = sum of the sample weights (N = n_t
+ * without weights): integer weights then scale as repeated samples do. */
+double mtl__scaling_factor_w(mtl_scaling s, double N);
+/* mtl_loss_eval with sample weights sw (n entries, NULL = all 1): the sum
+ * of sw[i] l(z_i, y_i), g[i] = sw[i] l'(z_i, y_i) (loss.c). */
+double mtl__loss_eval_w(mtl_loss l, const double *z, const double *y,
+                        const double *sw, int n, double *g);
 /* Proximal step on the penalized rows only (the unpenalized last row, if
  * any, is copied).  out = prox_{step * reg}(V). */
 int mtl__problem_prox(mtl_problem *pb, double step, const double *V,

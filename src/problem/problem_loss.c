@@ -2,8 +2,9 @@
  * problem_loss.c -- the smooth part of the regularized MTL problem (see
  * problem.c): the per-task losses and their gradient, computed in parallel
  * per task (through a Gram matrix, streaming the raw rows once, or as two
- * matrix products for a shared design), and the regularizer's value and
- * proximal step on the penalized rows.
+ * matrix products for a shared design), each sample weighted by its sample
+ * weight s_i where the dataset has them (the Gram data is then X'SX), and
+ * the regularizer's value and proximal step on the penalized rows.
  */
 #include "problem.h"
 
@@ -40,6 +41,17 @@ static void task_loss_gram(mtl_problem *pb, int t, const double *w,
   }
 }
 
+/* The certificate's residual statistics of n samples, r = y - z: *rr +=
+ * sum s_i r_i^2 and *yr += sum s_i y_i r_i (s NULL: all 1). */
+static void residual_stats(const double *z, const double *y, const double *s,
+                           int n, double *rr, double *yr) {
+  for (int i = 0; i < n; i++) {
+    double r = y[i] - z[i], w = s ? s[i] : 1.0;
+    *rr += w * r * r;
+    *yr += w * y[i] * r;
+  }
+}
+
 /* One task from raw data, streaming X_t once in row blocks: z = X_b w,
  * dz = l'(z), g += X_b' dz while the block is still in cache. */
 static void task_loss_raw(mtl_problem *pb, int t, const double *w, double *g,
@@ -54,7 +66,7 @@ static void task_loss_raw(mtl_problem *pb, int t, const double *w, double *g,
     memset(g, 0, (size_t)d * sizeof(double));
   for (int i0 = 0; i0 < tk->n; i0 += MTL__BLOCK_ROWS) {
     int nb = tk->n - i0 < MTL__BLOCK_ROWS ? tk->n - i0 : MTL__BLOCK_ROWS;
-    const double *yb = tk->y + i0;
+    const double *yb = tk->y + i0, *sb = tk->sw ? tk->sw + i0 : NULL;
     if (tk->X) {
       mtl__gemv_rm(0, nb, d, 1.0, tk->X + (size_t)i0 * d, d, w, 0.0, z);
     } else {
@@ -66,12 +78,8 @@ static void task_loss_raw(mtl_problem *pb, int t, const double *w, double *g,
       }
     }
     if (stats)
-      for (int i = 0; i < nb; i++) {
-        double r = yb[i] - z[i];
-        rr += r * r;
-        yr += yb[i] * r;
-      }
-    f += mtl_loss_eval(l, z, yb, nb, g ? dz : NULL);
+      residual_stats(z, yb, sb, nb, &rr, &yr);
+    f += mtl__loss_eval_w(l, z, yb, sb, nb, g ? dz : NULL);
     if (!g)
       continue;
     if (tk->X) {
@@ -141,18 +149,16 @@ static void shared_raw_loss(mtl_problem *pb, const double *W, double *grad,
   mtl__gemm(1, 0, n, T, d, 1.0, ds->shared_X, d, W, d, 0.0, Z, n);
   for (int t = 0; t < T; t++) {
     const double *z = Z + (size_t)t * n, *y = ds->tasks[t].y;
+    const double *sw = ds->tasks[t].sw;
     double *dz = D + (size_t)t * n;
-    pb->task_f[t] = pb->scale[t] * mtl_loss_eval((mtl_loss)pb->task_loss[t],
-                                                 z, y, n, grad ? dz : NULL);
+    pb->task_f[t] =
+        pb->scale[t] * mtl__loss_eval_w((mtl_loss)pb->task_loss[t], z, y, sw,
+                                        n, grad ? dz : NULL);
     if (grad)
       mtl__scal(n, pb->scale[t], dz);
     if (stats) {
       double rr = 0, yr = 0;
-      for (int i = 0; i < n; i++) {
-        double r = y[i] - z[i];
-        rr += r * r;
-        yr += y[i] * r;
-      }
+      residual_stats(z, y, sw, n, &rr, &yr);
       pb->task_rr[t] = rr;
       pb->task_yr[t] = yr;
     }

@@ -139,10 +139,8 @@ def test_pickle_classifier(clf_data):
 #    DataConversionWarning;
 #  - check_regressor_data_not_an_array, check_sample_weights_pandas_series:
 #    need pandas (skipped by sklearn);
-#  - check_sample_weights_list, _not_overwritten, _invariance: libmtl
-#    weighs tasks, not samples: fit takes sample_weight=None (or all ones)
-#    and raises ValueError for other weights (test_online_interrupt.py);
-#    check_sample_weights_shape applies and passes.
+#  (the sample_weight checks apply and pass: fit takes per-sample
+#    weights, test_sample_weight.py)
 # NaN and inf are rejected with libmtl's message, which names the task,
 # the row and the column ("task 1 (0): X[4][2] is NaN (not finite)").
 # MultiTaskClassifier is not checked: it takes labels -1/+1 or 0/1 only
@@ -150,10 +148,7 @@ def test_pickle_classifier(clf_data):
 # string labels.
 NOT_APPLICABLE = {"check_supervised_y_2d",
                   "check_regressor_data_not_an_array",
-                  "check_sample_weights_pandas_series",
-                  "check_sample_weights_list",
-                  "check_sample_weights_not_overwritten",
-                  "check_sample_weights_invariance"}
+                  "check_sample_weights_pandas_series"}
 
 
 def failed_checks(est, skip):

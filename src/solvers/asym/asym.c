@@ -292,8 +292,8 @@ static int s_eval(void *vctx, const double *w, double *f, double *grad) {
   const mtl__task *tk = &pb->ds->tasks[c->t];
   int d = pb->d, dp = pb->d_pen;
   mtl__task_matvec(pb->ds, c->t, w, c->z);
-  double val = mtl_loss_eval((mtl_loss)pb->task_loss[c->t], c->z, tk->y,
-                             tk->n, grad ? c->gz : NULL);
+  double val = mtl__loss_eval_w((mtl_loss)pb->task_loss[c->t], c->z, tk->y,
+                                tk->sw, tk->n, grad ? c->gz : NULL);
   double k = c->coef * pb->scale[c->t];
   double s = k * val;
   if (grad) {
@@ -329,7 +329,8 @@ static int solve_single(mtl_problem *pb, const mtl_asym_params *p, int t,
     const mtl__task *tk = &pb->ds->tasks[t];
     mtl__task_matvec(pb->ds, t, w, z);
     *loss = pb->scale[t] *
-            mtl_loss_eval((mtl_loss)pb->task_loss[t], z, tk->y, tk->n, NULL);
+            mtl__loss_eval_w((mtl_loss)pb->task_loss[t], z, tk->y, tk->sw,
+                             tk->n, NULL);
   }
   return MTL_OK;
 }

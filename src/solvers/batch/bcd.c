@@ -426,6 +426,9 @@ static int check_args(const mtl_problem *pb, const mtl_solver_params *sp,
                       "squared loss is supported; use the fista solver",
                       t + 1, mtl_dataset_task_name(pb->ds, t),
                       mtl_loss_name((mtl_loss)pb->task_loss[t]));
+  if (mtl_dataset_has_sample_weights(pb->ds)) /* its Gram data is its own */
+    return mtl__err(MTL_EUNSUPPORTED, "bcd solver: sample weights are not "
+                                      "supported; use the fista solver");
   int d = pb->d;
   for (int t = 0; t < pb->T; t++)
     for (int j = 0; j < d; j++)
