@@ -693,7 +693,9 @@ typedef struct mtl_solver_params {
                               * max(1, ||grad f||) (default 0 = off) */
   double tol_gap;          /* stop when gap <= tol_gap * primal, checked
                               every gap_every iterations where a dual
-                              exists (default 1e-9; 0 = off) */
+                              exists (BCD: once a pass moves no weight by
+                              more than tol_gap * max|W|, as
+                              scikit-learn) (default 1e-9; 0 = off) */
   int gap_every;           /* default 10 */
   int restart;             /* adaptive restart: 0 none, 1 function value,
                               2 gradient (O'Donoghue & Candes) (default 2) */

@@ -32,12 +32,10 @@ class MultiTaskElasticNet(_SkRegressor, _SkBase):
     Stopping: both solvers stop at duality gap <= tol x objective (checked
     every 10 iterations), which implies scikit-learn's rule gap <= tol
     ||Y - mean||_F^2 / n (the objective is at most ||Y - mean||_F^2 /
-    (2n)); ``solver="bcd"`` also stops at the coordinate fixed point (a
-    sweep over every feature changing no weight by more than 1e-14
-    max|W|).  scikit-learn tests its gap only once its sweeps barely move
-    the weights, so at a loose tol its coefficients are often closer to
-    the optimum than libmtl's, which stop as soon as the gap allows; at a
-    tight tol (1e-12) the two agree to 1e-6.
+    (2n)).  ``solver="bcd"`` takes its gap, as scikit-learn does, only
+    once a sweep changes no weight by more than tol x max|W|, and also
+    stops at the coordinate fixed point (a sweep over every feature
+    changing no weight by more than 1e-14 max|W|).
 
     Fitted: ``coef_`` (T x d), ``intercept_`` (T,), ``n_iter_`` (BCD
     sweeps or FISTA iterations), ``dual_gap_`` (the gap of the objective

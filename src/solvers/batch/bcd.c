@@ -577,9 +577,10 @@ static double objective_pass(const work *wk, const double *W) {
 
 /* Solves by cyclic passes until the coordinate fixed point (a pass over
  * every row whose largest change is <= CHANGE_TOL max|W|), the duality gap
- * tol_gap (checked every gap_every passes; the relative objective change
- * tol_obj at a pass over every row where there is no gap rule), or
- * max_iter passes (over every row or over the working set: see the top).
+ * tol_gap (checked every gap_every passes once a pass changes no weight by
+ * more than tol_gap max|W|; the relative objective change tol_obj at a
+ * pass over every row where there is no gap rule), or max_iter passes
+ * (over every row or over the working set: see the top).
  * The progress callback receives the largest coordinate change of the pass
  * as its `residual`. */
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
@@ -662,9 +663,15 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                     iter);
       break;
     }
-    int fixed = change <= CHANGE_TOL * max_abs(W, (size_t)T * d);
+    double wmax = max_abs(W, (size_t)T * d);
+    int fixed = change <= CHANGE_TOL * wmax;
     int stop = full && fixed;
-    if (!stop && gap_rule && iter % sp->gap_every == 0) {
+    /* the gap, as scikit-learn's coordinate descent takes it, only once a
+     * pass moves no weight by more than tol_gap max|W|: a gap met while the
+     * weights still move leaves them further from the optimum than the
+     * tolerance suggests (and a certificate costs about two passes) */
+    if (!stop && gap_rule && iter % sp->gap_every == 0 &&
+        change <= sp->tol_gap * wmax) {
       mtl_certificate cert;
       if ((rc = mtl_problem_certificate(pb, W, &cert)) != MTL_OK)
         break;
