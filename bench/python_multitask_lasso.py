@@ -8,10 +8,11 @@ fit_intercept); each is fitted `--reps` times (best time kept) on problems
 with a sparse shared support and AR(1)-correlated features.  Before a time
 is printed the results are checked: the objective of each is within 1e-6
 relative of a reference optimum (libmtl at tol 1e-14), and their
-coefficients agree to 1e-2 relative to the largest (printed: "coef
-diff"; at a tight tol they agree to 1e-6, tests/python/test_linear.py).  Stopping rules differ:
-libmtl (bcd, its default solver) stops at duality gap <= tol x objective
-(checked every 10 passes) or at the coordinate fixed point (largest
+coefficients agree to 1e-4 relative to the largest (printed: "coef
+diff"; at a tight tol they agree to 1e-6, tests/python/test_linear.py).
+Stopping rules differ: libmtl (bcd, its default solver) stops at duality gap <= tol x objective
+(checked every 10 passes once a pass moves no weight by more than tol x
+max|W|, as scikit-learn) or at the coordinate fixed point (largest
 change of a pass over every feature <= 1e-14 max|W|), scikit-learn at
 duality gap <= tol ||Y - mean||_F^2 / n, a looser rule (the objective is
 at most ||Y - mean||_F^2 / (2n)); both are reported as the objective's
@@ -125,7 +126,7 @@ def main():
             dl = objective(X, Y, el.coef_, el.intercept_, alpha, r) / Fs - 1
             ds = objective(X, Y, es.coef_, es.intercept_, alpha, r) / Fs - 1
             diff = np.abs(el.coef_ - es.coef_).max() / np.abs(es.coef_).max()
-            if diff > 1e-2 or dl > 1e-6 or ds > 1e-6:
+            if diff > 1e-4 or dl > 1e-6 or ds > 1e-6:
                 print("CHECK FAILED at %dx%dx%d %s: coef diff %g, dF %g / %g"
                       % (n, d, T, name, diff, dl, ds))
                 sys.exit(1)
