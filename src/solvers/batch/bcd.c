@@ -575,6 +575,64 @@ static double objective_pass(const work *wk, const double *W) {
   return wk->Xc ? objective_resid(wk, W) : objective_gram(wk, W);
 }
 
+/* The work arrays, the Gram data or the residual copies, and the trace
+ * (record_trace: *cap entries to start with). */
+static int setup(const mtl_problem *pb, const mtl_solver_params *sp, work *wk,
+                 double **trace, int *cap) {
+  int rc = work_init(pb, wk);
+  if (rc)
+    return rc;
+  if (sp->record_trace) {
+    *cap = sp->max_iter < 1024 ? sp->max_iter : 1024;
+    *trace = mtl__malloc((size_t)*cap * sizeof(double));
+    if (!*trace)
+      return MTL_ENOMEM;
+  }
+  return want_residuals(pb) ? setup_residuals(pb, wk) : setup_gram(pb, wk);
+}
+
+/* The gap rule after pass iter (largest change `change`, wmax = max|W|):
+ * the gap, as scikit-learn's coordinate descent takes it, only every
+ * gap_every passes once a pass moves no weight by more than tol_gap
+ * max|W| (a gap met while the weights still move leaves them further from
+ * the optimum than the tolerance suggests, and a certificate costs about
+ * two passes).  1: gap <= tol_gap primal; 0: go on; < 0: an error. */
+static int gap_stop(mtl_problem *pb, const mtl_solver_params *sp,
+                    const double *W, int iter, double change, double wmax) {
+  if (iter % sp->gap_every != 0 || change > sp->tol_gap * wmax)
+    return 0;
+  mtl_certificate cert;
+  int rc = mtl_problem_certificate(pb, W, &cert);
+  if (rc != MTL_OK)
+    return rc < 0 ? rc : MTL_ENUMERIC;
+  return isfinite(cert.gap) && cert.gap <= sp->tol_gap * fabs(cert.primal);
+}
+
+/* The rows of the next pass (d: every row) after a pass over nrows rows
+ * (d: every row; else the working set) whose largest change was `change`
+ * (fixed: at the fixed point).  After the working set: every row once it
+ * is at its fixed point or has settled to *inner, else the working set
+ * again.  After every row: the rows left nonzero (none: every row again),
+ * and *inner = INNER change. */
+static int next_rows(work *wk, const double *W, int nrows, double change,
+                     int fixed, double *inner) {
+  if (nrows != wk->d)
+    return fixed || change <= *inner ? wk->d : nrows;
+  *inner = INNER * change;
+  int n = active_rows(wk, W);
+  return n ? n : wk->d;
+}
+
+/* The objective of the result from the data (residual mode: the
+ * residuals computed afresh, as objective_data does). */
+static double final_objective(const mtl_problem *pb, work *wk,
+                              const double *W) {
+  if (!wk->Xc)
+    return objective_data(pb, wk, W);
+  refresh_r(pb, wk, W);
+  return objective_resid(wk, W);
+}
+
 /* Solves by cyclic passes until the coordinate fixed point (a pass over
  * every row whose largest change is <= CHANGE_TOL max|W|), the duality gap
  * tol_gap (checked every gap_every passes once a pass changes no weight by
@@ -586,13 +644,9 @@ static double objective_pass(const work *wk, const double *W) {
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info) {
   double t0 = mtl__now();
-  work wk;
-  memset(&wk, 0, sizeof wk);
-  double *trace = NULL;
-  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0;
-  double F = NAN, Fprev;
-  int rc;
-
+  work wk = {0};
+  double *trace = NULL, F = NAN, Fprev;
+  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0, rc;
   if (info)
     memset(info, 0, sizeof *info);
   if ((rc = check_args(pb, sp, W)) < 0)
@@ -600,21 +654,8 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   d = pb->d;
   T = pb->T;
   atomic_store(&pb->interrupt, 0);
-
-  if ((rc = work_init(pb, &wk)))
+  if ((rc = setup(pb, sp, &wk, &trace, &cap)) < 0)
     goto done;
-  if (sp->record_trace) {
-    cap = sp->max_iter < 1024 ? sp->max_iter : 1024;
-    trace = mtl__malloc((size_t)cap * sizeof(double));
-    if (!trace) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-  }
-  rc = want_residuals(pb) ? setup_residuals(pb, &wk) : setup_gram(pb, &wk);
-  if (rc < 0)
-    goto done;
-
   /* as in FISTA: where a duality gap exists and is asked for, it alone
    * decides (a cyclic pass can change the objective by 1e-10 while the
    * gap is still 1e-5); a coordinate fixed point also ends the run */
@@ -666,41 +707,20 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     double wmax = max_abs(W, (size_t)T * d);
     int fixed = change <= CHANGE_TOL * wmax;
     int stop = full && fixed;
-    /* the gap, as scikit-learn's coordinate descent takes it, only once a
-     * pass moves no weight by more than tol_gap max|W|: a gap met while the
-     * weights still move leaves them further from the optimum than the
-     * tolerance suggests (and a certificate costs about two passes) */
-    if (!stop && gap_rule && iter % sp->gap_every == 0 &&
-        change <= sp->tol_gap * wmax) {
-      mtl_certificate cert;
-      if ((rc = mtl_problem_certificate(pb, W, &cert)) != MTL_OK)
-        break;
-      stop = isfinite(cert.gap) && cert.gap <= sp->tol_gap * fabs(cert.primal);
-      rc = MTL_MAXITER;
+    if (!stop && gap_rule &&
+        (stop = gap_stop(pb, sp, W, iter, change, wmax)) < 0) {
+      rc = stop;
+      break;
     }
     if (stop || (full && !gap_rule && sp->tol_obj > 0 &&
                  rel <= sp->tol_obj)) {
       rc = MTL_CONVERGED;
       break;
     }
-    /* next: every row once the working set is at its fixed point; the
-     * rows this pass left nonzero after a pass over every row (none: every
-     * row again) */
-    if (!full && (fixed || change <= inner))
-      nrows = d;
-    else if (full && (nrows = active_rows(&wk, W)) == 0)
-      nrows = d;
-    if (full)
-      inner = INNER * change;
+    nrows = next_rows(&wk, W, nrows, change, fixed, &inner);
   }
-  if ((rc == MTL_CONVERGED || rc == MTL_MAXITER || rc == MTL_ECANCELLED) &&
-      wk.Xc) { /* the residuals from the data, as objective_data */
-    refresh_r(pb, &wk, W);
-    F = objective_resid(&wk, W);
-  } else if (rc == MTL_CONVERGED || rc == MTL_MAXITER ||
-             rc == MTL_ECANCELLED) {
-    F = objective_data(pb, &wk, W);
-  }
+  if (rc == MTL_CONVERGED || rc == MTL_MAXITER || rc == MTL_ECANCELLED)
+    F = final_objective(pb, &wk, W);
 
 done:
   if (info && pb && W) {
