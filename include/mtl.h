@@ -732,7 +732,9 @@ typedef struct mtl_solver_params {
                               * max(1, ||grad f||) (default 0 = off) */
   double tol_gap;          /* stop when gap <= tol_gap * primal, checked
                               every gap_every iterations where a dual
-                              exists (default 1e-9; 0 = off) */
+                              exists (BCD: once a pass moves no weight by
+                              more than tol_gap * max|W|, as
+                              scikit-learn) (default 1e-9; 0 = off) */
   int gap_every;           /* default 10 */
   int restart;             /* adaptive restart: 0 none, 1 function value,
                               2 gradient (O'Donoghue & Candes) (default 2) */
@@ -1192,20 +1194,21 @@ MTL_API int mtl_search_extend(mtl_search *s, const mtl_dataset *ds,
 
 /* --- Online methods fed round by round ---------------------------------- */
 /*
- * The online methods (cadmm, dpsgd, ogd) learn as rounds arrive: round r
- * brings at most one instance of every task (label -1/+1; 0 = the task has
- * none this round).  mtl_online keeps the method's state between calls;
+ * The online methods (cadmm, dadmm, dpsgd, ogd) learn as rounds arrive:
+ * round r brings at most one instance of every task (label -1/+1; 0 = the
+ * task has none this round).  mtl_online keeps the method's state between calls;
  * feeding the rounds of a dataset in order gives exactly (the same bits)
  * the model mtl_fit gives on that dataset with seed 0 (samples in stored
- * order) and the same parameters.  D-ADMM and async = 1 keep their state
- * in threaded drivers: MTL_EUNSUPPORTED (on a full graph D-ADMM makes the
- * predictions of cadmm).
+ * order) and the same parameters (D-ADMM: the round-synchronous run, its
+ * K nodes stepped in the calling thread).  async = 1 follows the thread
+ * schedule: MTL_EUNSUPPORTED.
  */
 typedef struct mtl_online mtl_online;
 
 /** A learner of online method p (a copy of p is kept, with its progress
- *  callback) for K binary tasks of d features.  C-ADMM needs eta > 0 (its
- *  default 0 means sqrt(number of rounds), unknown here).  Errors name the
+ *  callback) for K binary tasks of d features.  C-ADMM and D-ADMM need
+ *  eta > 0 (the default 0 means sqrt(number of rounds), unknown here); a
+ *  graph comes from topology, degree and graph_seed.  Errors name the
  *  parameter. */
 MTL_API int mtl_online_create(const mtl_params *p, int K, int d,
                               mtl_online **out);
@@ -1226,7 +1229,7 @@ MTL_API int mtl_online_update(mtl_online *h, int64_t rounds, const double *X,
 /** Rounds learned so far. */
 MTL_API int64_t mtl_online_rounds(const mtl_online *h);
 /** The model of the state so far, as mtl_fit builds it: W (d x K), for
- *  C-ADMM the matrices "Omega" (K x K), "V", "u"; metadata: method, every
+ *  C-ADMM and D-ADMM the matrices "Omega" (K x K), "V", "u"; metadata: method, every
  *  parameter, the results "iterations" = "rounds", "instances", "mistakes",
  *  "cumulative_error" (mean over tasks of each task's mistake rate).  Free
  *  with mtl_model_free.  Sets OpenBLAS to one thread as mtl_online_update. */

@@ -928,6 +928,57 @@ static void test_errors(void) {
   mtl_dataset_free(ds);
 }
 
+/* The working set (rows nonzero after a pass over every row): from a warm
+ * start on the wrong support (rows 0..5 nonzero, the signal in rows
+ * 18..23, a shared design with n < d, so the residual mode), the passes
+ * over the working set must hand back to passes over every row that let
+ * the right rows in and drop the wrong ones; the end is the KKT point, the
+ * same as from W = 0 (1e-10), and the objective trace never increases. */
+static void test_working_set(void) {
+  int d = MAXD, T = 4, ns = 14;
+  double X[14 * MAXD], Y[14 * 4];
+  for (int i = 0; i < ns * d; i++)
+    X[i] = check_rand(&seed);
+  for (int t = 0; t < T; t++)
+    for (int i = 0; i < ns; i++) {
+      double s = 0;
+      for (int j = 18; j < d; j++)
+        s += X[i * d + j] * (1.0 + 0.3 * t - 0.1 * j);
+      Y[t * ns + i] = s + 0.05 * check_rand(&seed);
+    }
+  mtl_dataset *ds = mtl_dataset_create(d);
+  CHECK_OK(mtl_dataset_set_shared(ds, ns, X, T, Y, MTL_TASK_REGRESSION));
+  for (int type = 0; type < 2; type++) {
+    mtl_reg_type rt = type ? MTL_REG_L21 : MTL_REG_L1;
+    double lambda = 0.15 * test_lambda_max(ds, MTL_SCALE_MEAN, rt, d);
+    mtl_reg reg;
+    mtl_reg_init(&reg);
+    reg.type = rt;
+    reg.lambda = lambda;
+    double W0[MAXD * MAXT] = {0}, W[MAXD * MAXT] = {0};
+    for (int t = 0; t < T; t++)
+      for (int j = 0; j < 6; j++)
+        W[t * d + j] = 2.0 - 0.5 * j + t;
+    for (int k = 0; k < 2; k++) {
+      double *Wk = k ? W : W0;
+      mtl_problem *pb = make_problem(ds, rt, lambda, 0, 0, MTL_SCALE_MEAN, -1);
+      mtl_solve_info info;
+      bcd(pb, ds, &reg, MTL_SCALE_MEAN, d, Wk, &info);
+      check_kkt(ds, MTL_SCALE_MEAN, rt, lambda, 0, d, Wk);
+      int late = 0;
+      for (int t = 0; t < T; t++)
+        for (int j = 18; j < d; j++)
+          late += Wk[t * d + j] != 0;
+      CHECK(late > 0); /* rows outside the first working set entered */
+      mtl_free(info.trace);
+      mtl_problem_free(pb);
+    }
+    for (int q = 0; q < d * T; q++)
+      CHECK_CLOSE(W[q], W0[q], 1e-10);
+  }
+  mtl_dataset_free(ds);
+}
+
 int main(void) {
   test_ridge_none();
   test_l1_scalar();
@@ -937,6 +988,7 @@ int main(void) {
   test_bias_and_sizes();
   test_shared_design();
   test_wide();
+  test_working_set();
   test_csr_zero_feature();
   test_vs_fista();
   test_errors();

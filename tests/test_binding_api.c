@@ -4,7 +4,8 @@
  * the loader's checks), its scaler, metadata keys and matrix names; a
  * task's X in one copy and its CSR arrays; the online methods fed round by
  * round (the bits of mtl_fit on the same rounds, whatever the split into
- * calls; errors before learning; cancel).
+ * calls, D-ADMM's gossip on graphs of 8 nodes included; errors before
+ * learning; cancel).
  */
 #include "check.h"
 
@@ -188,14 +189,15 @@ static void test_task_X(void) {
 
 /* ---- online, round by round ---------------------------------------------- */
 
-/* K = 3 tasks of unequal length (10, 14, 12 samples), d = 4. */
-static mtl_dataset *clf_data(void) {
+/* K tasks of unequal length (10, 14, 12 samples, then 9 + 3t: tasks that
+ * end early), d = 4. */
+static mtl_dataset *clf_data(int K) {
   mtl_dataset *ds = mtl_dataset_create(4);
   uint64_t st = 7;
-  const int n[3] = {10, 14, 12};
-  for (int t = 0; t < 3; t++) {
-    double X[14 * 4], y[14];
-    for (int i = 0; i < n[t]; i++) {
+  for (int t = 0; t < K; t++) {
+    int n = t == 0 ? 10 : t == 1 ? 14 : t == 2 ? 12 : 9 + 3 * t;
+    double X[40 * 4], y[40];
+    for (int i = 0; i < n; i++) {
       double s = 0;
       for (int j = 0; j < 4; j++) {
         st = st * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -204,7 +206,7 @@ static mtl_dataset *clf_data(void) {
       }
       y[i] = s >= 0 ? 1 : -1;
     }
-    CHECK(mtl_dataset_add_dense(ds, n[t], X, y, MTL_TASK_CLASSIFICATION,
+    CHECK(mtl_dataset_add_dense(ds, n, X, y, MTL_TASK_CLASSIFICATION,
                                 NULL) == t);
   }
   return ds;
@@ -231,19 +233,22 @@ static int cancel_after(void *ctx, int iter, double err, double a, double b) {
   return iter >= *(int *)ctx;
 }
 
-static void compare_online(const char *method, const char *extra_name,
-                           const char *extra_value) {
-  mtl_dataset *ds = clf_data();
+/* mtl_fit (seed 0; D-ADMM: its threads, round-synchronous) against the
+ * rounds fed in calls of 1, 5 and the rest, on K tasks, parameters kv
+ * (name, value pairs, NULL-terminated): the same bits of W, Omega, V, u,
+ * the same mistakes.  With K = 8, D-ADMM's ring, 3-regular graph and star
+ * pass entries on over several hops (gossip). */
+static void compare_online(int K, const char *method,
+                           const char *const *kv) {
+  mtl_dataset *ds = clf_data(K);
   mtl_params *p = mtl_params_create(method);
   CHECK_OK(mtl_params_set(p, "seed", "0"));
-  if (!strcmp(method, "cadmm"))
-    CHECK_OK(mtl_params_set(p, "eta", "3.5"));
-  if (extra_name)
-    CHECK_OK(mtl_params_set(p, extra_name, extra_value));
+  for (int i = 0; kv[i]; i += 2)
+    CHECK_OK(mtl_params_set(p, kv[i], kv[i + 1]));
   mtl_model *ref = NULL;
   CHECK(mtl_fit(ds, p, NULL, &ref, NULL) >= 0);
   double *X, *y;
-  int R = rounds_of(ds, &X, &y), K = 3, d = 4;
+  int R = rounds_of(ds, &X, &y), d = 4;
   mtl_online *h = NULL;
   CHECK_OK(mtl_online_create(p, K, d, &h));
   double *pred = calloc((size_t)R * K, sizeof(double));
@@ -258,7 +263,8 @@ static void compare_online(const char *method, const char *extra_name,
   if (!m || !ref)
     return;
   if (memcmp(mtl_model_W(m), mtl_model_W(ref), sizeof(double) * d * K)) {
-    fprintf(stderr, "%s: W differs from mtl_fit's\n", method);
+    fprintf(stderr, "%s (K = %d, %s %s): W differs from mtl_fit's\n",
+            method, K, kv[0] ? kv[0] : "", kv[0] ? kv[1] : "");
     CHECK(0);
   }
   const char *mats[] = {"Omega", "V", "u"};
@@ -267,6 +273,7 @@ static void compare_online(const char *method, const char *extra_name,
     const double *A = mtl_model_get_matrix(m, mats[i], &r1, &c1);
     const double *B = mtl_model_get_matrix(ref, mats[i], &r2, &c2);
     CHECK((A == NULL) == (B == NULL));
+    CHECK(A != NULL || (strcmp(method, "cadmm") && strcmp(method, "dadmm")));
     if (A && B)
       CHECK(r1 == r2 && c1 == c2 &&
             !memcmp(A, B, sizeof(double) * (size_t)r1 * c1));
@@ -323,8 +330,12 @@ static void test_online_errors(void) {
   mtl_online_free(h);
   mtl_params_free(p);
   p = mtl_params_create("dadmm");
+  CHECK_ERR(mtl_online_create(p, 3, 4, &h), MTL_EINVAL);
+  CHECK_MSG("set eta > 0");
+  CHECK_OK(mtl_params_set(p, "eta", "1"));
+  CHECK_OK(mtl_params_set(p, "async", "1"));
   CHECK_ERR(mtl_online_create(p, 3, 4, &h), MTL_EUNSUPPORTED);
-  CHECK_MSG("cadmm, dpsgd and ogd");
+  CHECK_MSG("round-synchronous only");
   mtl_params_free(p);
   p = mtl_params_create("batch");
   CHECK_ERR(mtl_online_create(p, 3, 4, &h), MTL_EINVAL);
@@ -340,12 +351,23 @@ int main(void) {
   test_model_mem();
   test_model_lists();
   test_task_X();
-  compare_online("cadmm", NULL, NULL);
-  compare_online("cadmm", "omega_every", "3");
-  compare_online("cadmm", "variant", "paper");
-  compare_online("ogd", NULL, NULL);
-  compare_online("dpsgd", NULL, NULL);
-  compare_online("dpsgd", "topology", "full");
+  typedef const char *const kv[];
+  compare_online(3, "cadmm", (kv){"eta", "3.5", NULL});
+  compare_online(3, "cadmm", (kv){"eta", "3.5", "omega_every", "3", NULL});
+  compare_online(3, "cadmm", (kv){"eta", "3.5", "variant", "paper", NULL});
+  compare_online(3, "ogd", (kv){NULL});
+  compare_online(3, "dpsgd", (kv){NULL});
+  compare_online(3, "dpsgd", (kv){"topology", "full", NULL});
+  compare_online(8, "dadmm", (kv){"eta", "2.5", NULL}); /* ring */
+  compare_online(8, "dadmm", (kv){"eta", "2.5", "topology", "regular",
+                                  "degree", "3", NULL});
+  compare_online(8, "dadmm", (kv){"eta", "2.5", "topology", "star",
+                                  "omega_every", "3", NULL});
+  compare_online(8, "dadmm", (kv){"eta", "2.5", "topology", "full", NULL});
+  compare_online(8, "dadmm", (kv){"eta", "2.5", "learn_omega", "0", NULL});
+  compare_online(8, "dadmm", (kv){"eta", "2.5", "variant", "paper",
+                                  "topology", "regular", "degree", "3",
+                                  NULL});
   test_online_errors();
   CHECK_DONE();
 }

@@ -29,12 +29,13 @@ class MultiTaskElasticNet(_SkRegressor, _SkBase):
     ``solver``: "bcd" (block coordinate descent, as scikit-learn; default)
     or "fista".
 
-    Stopping: ``solver="bcd"`` sweeps until the coordinate fixed point
-    (largest change of a sweep <= 1e-14 max|W|), whatever ``tol``: its
-    result is at least as accurate as scikit-learn's at any tol.
-    ``solver="fista"`` stops at duality gap <= tol x objective, which
-    implies scikit-learn's rule gap <= tol ||Y - mean||_F^2 / n (the
-    objective is at most ||Y - mean||_F^2 / (2n)).
+    Stopping: both solvers stop at duality gap <= tol x objective (checked
+    every 10 iterations), which implies scikit-learn's rule gap <= tol
+    ||Y - mean||_F^2 / n (the objective is at most ||Y - mean||_F^2 /
+    (2n)).  ``solver="bcd"`` takes its gap, as scikit-learn does, only
+    once a sweep changes no weight by more than tol x max|W|, and also
+    stops at the coordinate fixed point (a sweep over every feature
+    changing no weight by more than 1e-14 max|W|).
 
     Fitted: ``coef_`` (T x d), ``intercept_`` (T,), ``n_iter_`` (BCD
     sweeps or FISTA iterations), ``dual_gap_`` (the gap of the objective
@@ -79,9 +80,7 @@ class MultiTaskElasticNet(_SkRegressor, _SkBase):
             loss="squared", scaling="mean", reg="l21", alpha=alpha * r,
             ridge=0.5 * alpha * (1 - r), standardize=False,
             fit_intercept=bool(self.fit_intercept), solver=self.solver,
-            max_iter=int(self.max_iter), tol=0.0,
-            # bcd: to the coordinate fixed point (no gap rule) whatever tol
-            tol_gap=0.0 if self.solver == "bcd" else float(self.tol))
+            max_iter=int(self.max_iter), tol=0.0, tol_gap=float(self.tol))
 
     def fit(self, X, y):
         """X (n x d, dense or CSR), y (n x T): one task per column."""

@@ -30,11 +30,13 @@ class OnlineMultiTask(_ClassifierMixin, MultiTask, _SkClassifier):
 
     ``fit`` replays a dataset as a stream (one instance per task per round,
     in the order of ``seed``).  ``partial_fit`` feeds rounds as they come
-    (cadmm, dpsgd, ogd; C-ADMM needs ``eta`` > 0, its default 0 meaning
-    sqrt(number of rounds), which a stream fed in pieces does not know):
+    (cadmm, round-synchronous dadmm, dpsgd, ogd; C-ADMM and D-ADMM need
+    ``eta`` > 0, the default 0 meaning sqrt(number of rounds), which a
+    stream fed in pieces does not know):
     the samples of each task in one call form its next rounds, in their
     order (the k-th sample of a task in the call goes to the call's k-th
-    round).  After each call ``coef_``, ``Omega_`` (cadmm), ``fit_info_``
+    round).  After each call ``coef_``, ``Omega_`` (cadmm, dadmm),
+    ``fit_info_``
     (rounds, instances, mistakes, cumulative_error) describe the state so
     far, and ``last_predictions_`` holds the prediction made for every
     sample of the call before learning from it.  Feeding a dataset's

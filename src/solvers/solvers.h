@@ -143,10 +143,10 @@ int mtl__async_run(const mtl_transport *t, const mtl__async_job *job);
 /* ---- end of the drivers block ---------------------------------------------- */
 
 /* ---- the online methods round by round (solvers/omtl/omtl_online.c) ---- */
-/* C-ADMM, round-synchronous D-PSGD and OGD with their state kept between
- * calls: one round per mtl__omtl_step_round, the arithmetic of the threaded
- * run in the same order (same bits on the same rounds).  C-ADMM needs
- * eta > 0; D-ADMM and async are MTL_EUNSUPPORTED. */
+/* C-ADMM and round-synchronous D-ADMM, D-PSGD and OGD with their state kept
+ * between calls: one round per mtl__omtl_step_round, the arithmetic of the
+ * threaded run in the same order (same bits on the same rounds).  C-ADMM
+ * and D-ADMM need eta > 0; async is MTL_EUNSUPPORTED. */
 typedef struct mtl__omtl_step mtl__omtl_step;
 int mtl__omtl_step_create(const mtl_omtl_params *p, int K, int d,
                           mtl__omtl_step **out);
@@ -160,8 +160,8 @@ int64_t mtl__omtl_step_rounds(const mtl__omtl_step *st);
 /* Instances and mistakes of every task so far (K each). */
 void mtl__omtl_step_counts(const mtl__omtl_step *st, int64_t *seen,
                            int64_t *mistakes);
-/* The model of the current state (as mtl_omtl_to_model: W; C-ADMM also V,
- * u and Omega of V). */
+/* The model of the current state (as mtl_omtl_to_model: W; C-ADMM and
+ * D-ADMM also V, u and Omega of V). */
 int mtl__omtl_step_model(const mtl__omtl_step *st, mtl_model **out);
 
 

@@ -9,8 +9,11 @@ import time
 import numpy as np
 import pytest
 
+import subprocess
+
 import libmtl
 from conftest import make_tasks
+from test_cli import blas_env, write_text
 
 
 def rank_in_task(task):
@@ -26,7 +29,11 @@ def rank_in_task(task):
                                        ("cadmm", {"eta": 2.0,
                                                   "omega_every": 4}),
                                        ("ogd", {}), ("dpsgd", {}),
-                                       ("dpsgd", {"topology": "star"})])
+                                       ("dpsgd", {"topology": "star"}),
+                                       ("dadmm", {"eta": 2.0}),
+                                       ("dadmm", {"eta": 3.0,
+                                                  "topology": "star",
+                                                  "omega_every": 2})])
 def test_partial_fit_is_fit(method, kw):
     # unequal tasks, interleaved samples
     X, y, task = make_tasks(classification=True, n=25, seed=3)
@@ -46,7 +53,7 @@ def test_partial_fit_is_fit(method, kw):
         assert on.fit_info_["instances"] == seen
         assert on.fit_info_["mistakes"] == mistakes
         assert on.fit_info_["rounds"] == min(hi, 25)
-        if method == "cadmm":  # Omega_ after every call: trace 1, PSD
+        if method in ("cadmm", "dadmm"):  # Omega_ after every call: trace 1
             assert on.Omega_.shape == (4, 4)
             np.testing.assert_allclose(np.trace(on.Omega_), 1, rtol=1e-12)
     np.testing.assert_array_equal(on.coef_, ref.coef_)
@@ -56,6 +63,35 @@ def test_partial_fit_is_fit(method, kw):
             np.testing.assert_array_equal(on.matrices_[k], ref.matrices_[k])
     np.testing.assert_array_equal(on.predict(X, task=task),
                                   ref.predict(X, task=task))
+
+
+@pytest.mark.parametrize("params", [{"eta": 2.0},
+                                    {"eta": 1.5, "topology": "regular",
+                                     "degree": 3, "omega_every": 3}])
+def test_partial_fit_dadmm_is_cli(tmp_path, cli, params):
+    # D-ADMM on a graph where entries gossip over two hops (8 tasks): the
+    # rounds fed in pieces give the model of `mtl train --method dadmm`
+    # (seed 0: the samples of each task replayed in their order)
+    X, y, task = make_tasks(T=8, classification=True, n=20, seed=5)
+    data = tmp_path / "data.txt"
+    write_text(data, X, y, task)
+    model = tmp_path / "cli.model"
+    subprocess.run([cli, "train", str(data), "--method", "dadmm", "--storage",
+                    "dense", "--dim", str(X.shape[1]), "-q", "-o", str(model),
+                    "--seed", "0", "--set",
+                    ";".join("%s=%s" % kv for kv in params.items())],
+                   check=True, capture_output=True, env=blas_env())
+    theirs = libmtl.load_model(model)
+    on = libmtl.OnlineMultiTask(method="dadmm", **params)
+    r = rank_in_task(task)
+    for lo, hi in ((0, 3), (3, 4), (4, 100)):
+        sel = (r >= lo) & (r < hi)
+        on.partial_fit(X[sel], y[sel], task=task[sel], tasks=np.unique(task))
+    assert len(on.tasks_) == 8
+    np.testing.assert_array_equal(on.model_.W, theirs.W)
+    for k in ("Omega", "V", "u"):
+        np.testing.assert_array_equal(on.matrices_[k], theirs.matrices[k])
+    assert on.fit_info_["mistakes"] == float(theirs.meta["mistakes"])
 
 
 def test_partial_fit_rules():
@@ -80,9 +116,9 @@ def test_partial_fit_rules():
         fitted.partial_fit(X, y, task=task)
     with pytest.raises(ValueError, match="set eta > 0"):
         libmtl.OnlineMultiTask().partial_fit(X, y, task=task)
-    with pytest.raises(RuntimeError, match="cadmm, dpsgd and ogd") as e:
-        libmtl.OnlineMultiTask(method="dadmm", eta=1.0).partial_fit(
-            X, y, task=task)
+    with pytest.raises(RuntimeError, match="round-synchronous only") as e:
+        libmtl.OnlineMultiTask(method="dadmm", eta=1.0,
+                               **{"async": 1}).partial_fit(X, y, task=task)
     assert e.value.errname == "MTL_EUNSUPPORTED"
     with pytest.raises(ValueError, match="classes must be"):
         libmtl.OnlineMultiTask(method="ogd").partial_fit(X, y, task=task,

@@ -29,6 +29,16 @@
  * design): O(n_t) per coordinate and nothing to build.  The same row
  * updates, so the same iterates up to rounding.
  *
+ * Working set (the active-set strategy of glmnet: Friedman, Hastie &
+ * Tibshirani 2010, "Regularization paths for generalized linear models
+ * via coordinate descent", sec. 2.6): after a pass over every row that
+ * moved, the passes visit only the rows that are nonzero (and the
+ * unpenalized ones) until they reach the fixed point there; then a pass
+ * over every row either confirms the fixed point (no row enters: the end)
+ * or lets rows enter.  A row that stays zero costs nothing in those
+ * passes, which is most rows of a sparse L1/L2,1 solution; the fixed point
+ * and the stopping rules are those of plain cyclic passes.
+ *
  * Workspace is allocated once before the first pass; passes do not allocate
  * except to grow the optional objective trace (amortized doubling).
  * Thread-safety: uses pb from the calling thread only.
@@ -43,9 +53,14 @@
 /* The pass-to-pass coordinate change below which the iterate is a fixed
  * point to rounding (relative to max |W|). */
 #define CHANGE_TOL 1e-14
-/* q_t = G_t w_t is recomputed from scratch every REFRESH passes so that the
- * rounding of the incremental updates cannot accumulate. */
+/* q_t = G_t w_t (r_t) is recomputed from scratch after every REFRESH x d row
+ * visits (REFRESH passes over every row) so that the rounding of the
+ * incremental updates cannot accumulate. */
 #define REFRESH 16
+/* A pass over the working set whose largest change is at most INNER times
+ * that of the last pass over every row sends the next pass to every row:
+ * the working set is solved about as accurately as its rows are known. */
+#define INNER 0.1
 
 typedef struct work {
   int d, T, d_pen;
@@ -68,6 +83,7 @@ typedef struct work {
   double **r;        /* T residual vectors */
   double *rbuf;      /* their storage */
   double *cn;        /* d x T squared column norms */
+  int *rows;         /* d: the working set (active_rows) */
 } work;
 
 /* Gram matrix, X'y and y'y of task t computed from the data (used when the
@@ -157,6 +173,19 @@ static int want_residuals(const mtl_problem *pb) {
   return 1;
 }
 
+/* A (n x d, row-major) into B (column-major), by tiles that stay in the
+ * cache. */
+static void transpose(int n, int d, const double *A, double *B) {
+  enum { TILE = 32 };
+  for (int i0 = 0; i0 < n; i0 += TILE)
+    for (int j0 = 0; j0 < d; j0 += TILE) {
+      int i1 = i0 + TILE < n ? i0 + TILE : n, j1 = j0 + TILE < d ? j0 + TILE : d;
+      for (int j = j0; j < j1; j++)
+        for (int i = i0; i < i1; i++)
+          B[(size_t)j * n + i] = A[(size_t)i * d + j];
+    }
+}
+
 /* The column-major copies, residual storage and column norms. */
 static int setup_residuals(const mtl_problem *pb, work *wk) {
   const mtl_dataset *ds = pb->ds;
@@ -184,9 +213,7 @@ static int setup_residuals(const mtl_problem *pb, work *wk) {
     if (ds->shared && t > 0) {
       wk->Xt[t] = wk->Xt[0];
     } else {
-      for (int j = 0; j < d; j++)
-        for (int i = 0; i < n; i++)
-          xc[(size_t)j * n + i] = tk->X[(size_t)i * d + j];
+      transpose(n, d, tk->X, xc);
       wk->Xt[t] = xc;
       xc += (size_t)n * d;
     }
@@ -197,11 +224,28 @@ static int setup_residuals(const mtl_problem *pb, work *wk) {
   return MTL_OK;
 }
 
-/* r_t = X_t w_t - y_t for every task. */
+static double max_abs(const double *W, size_t n) {
+  double m = 0;
+  for (size_t k = 0; k < n; k++)
+    if (fabs(W[k]) > m)
+      m = fabs(W[k]);
+  return m;
+}
+
+/* r_t = X_t w_t - y_t for every task (a shared design: R = X W, one
+ * product with the column-major copy, the residuals being contiguous). */
 static void refresh_r(const mtl_problem *pb, work *wk, const double *W) {
+  int d = wk->d, n0 = wk->n[0];
+  int zero = max_abs(W, (size_t)d * wk->T) == 0; /* r = -y */
+  for (int t = 0; t < wk->T && zero; t++)
+    memset(wk->r[t], 0, (size_t)wk->n[t] * sizeof(double));
+  if (pb->ds->shared && !zero)
+    mtl__gemm(0, 0, n0, wk->T, d, 1.0, wk->Xt[0], n0, W, d, 0.0, wk->rbuf,
+              n0);
   for (int t = 0; t < wk->T; t++) {
     const double *y = pb->ds->tasks[t].y;
-    mtl__task_matvec(pb->ds, t, W + (size_t)t * wk->d, wk->r[t]);
+    if (!pb->ds->shared && !zero)
+      mtl__task_matvec(pb->ds, t, W + (size_t)t * d, wk->r[t]);
     for (int i = 0; i < wk->n[t]; i++)
       wk->r[t][i] -= y[i];
   }
@@ -348,11 +392,27 @@ static void row_l21(double *c, const double *h, int T, double lambda,
     w[t] = c[t] != 0 ? c[t] * r / (h[t] * r + lambda) : 0.0;
 }
 
-/* One cyclic pass over the rows; returns the largest coordinate change. */
-static double pass(work *wk, double *W) {
+/* The working set: every unpenalized row and every penalized row with a
+ * nonzero entry, in increasing order, into wk->rows.  Returns its size. */
+static int active_rows(work *wk, const double *W) {
+  int d = wk->d, n = 0;
+  for (int j = 0; j < d; j++) {
+    int on = j >= wk->d_pen;
+    for (int t = 0; t < wk->T && !on; t++)
+      on = W[(size_t)t * d + j] != 0;
+    if (on)
+      wk->rows[n++] = j;
+  }
+  return n;
+}
+
+/* One cyclic pass over rows[0..nrows-1] (rows NULL: every row, nrows = d);
+ * returns the largest coordinate change. */
+static double pass(work *wk, double *W, const int *rows, int nrows) {
   int d = wk->d, T = wk->T;
   double maxchange = 0;
-  for (int j = 0; j < d; j++) {
+  for (int k = 0; k < nrows; k++) {
+    int j = rows ? rows[k] : k;
     int pen = j < wk->d_pen;
     double mu2 = pen ? 2.0 * wk->mu : 0.0;
     for (int t = 0; t < T; t++) {
@@ -462,7 +522,8 @@ static int work_init(const mtl_problem *pb, work *wk) {
   wk->q = mtl__malloc((size_t)T * d * sizeof(double));
   wk->c = mtl__malloc((size_t)3 * T * sizeof(double));
   wk->z = mtl__malloc((size_t)max_n * sizeof(double));
-  if (!wk->G || !wk->b || !wk->yy || !wk->q || !wk->c || !wk->z)
+  wk->rows = mtl__malloc((size_t)d * sizeof(int));
+  if (!wk->G || !wk->b || !wk->yy || !wk->q || !wk->c || !wk->z || !wk->rows)
     return MTL_ENOMEM;
   wk->h = wk->c + T;
   wk->w = wk->c + 2 * T;
@@ -483,6 +544,7 @@ static void work_clear(work *wk) {
   free(wk->c);
   free(wk->z);
   free(wk->own);
+  free(wk->rows);
 }
 
 /* Appends F to the trace (capacity *cap, doubled up to max_iter). */
@@ -503,14 +565,6 @@ static int trace_push(double **trace, int *cap, int *n, int max_iter,
   return MTL_OK;
 }
 
-static double max_abs(const double *W, size_t n) {
-  double m = 0;
-  for (size_t k = 0; k < n; k++)
-    if (fabs(W[k]) > m)
-      m = fabs(W[k]);
-  return m;
-}
-
 /* q (Gram mode) or r (residual mode) from scratch. */
 static void refresh(const mtl_problem *pb, work *wk, const double *W) {
   if (wk->Xc)
@@ -524,21 +578,78 @@ static double objective_pass(const work *wk, const double *W) {
   return wk->Xc ? objective_resid(wk, W) : objective_gram(wk, W);
 }
 
-/* Solves by cyclic passes until the coordinate fixed point (largest change
- * <= CHANGE_TOL max|W|), the duality gap tol_gap (checked every gap_every
- * passes; the relative objective change tol_obj where there is no gap
- * rule), or max_iter passes.  The progress callback receives the largest coordinate
- * change of the pass as its `residual`. */
+/* The work arrays, the Gram data or the residual copies, and the trace
+ * (record_trace: *cap entries to start with). */
+static int setup(const mtl_problem *pb, const mtl_solver_params *sp, work *wk,
+                 double **trace, int *cap) {
+  int rc = work_init(pb, wk);
+  if (rc)
+    return rc;
+  if (sp->record_trace) {
+    *cap = sp->max_iter < 1024 ? sp->max_iter : 1024;
+    *trace = mtl__malloc((size_t)*cap * sizeof(double));
+    if (!*trace)
+      return MTL_ENOMEM;
+  }
+  return want_residuals(pb) ? setup_residuals(pb, wk) : setup_gram(pb, wk);
+}
+
+/* The gap rule after pass iter (largest change `change`, wmax = max|W|):
+ * the gap, as scikit-learn's coordinate descent takes it, only every
+ * gap_every passes once a pass moves no weight by more than tol_gap
+ * max|W| (a gap met while the weights still move leaves them further from
+ * the optimum than the tolerance suggests, and a certificate costs about
+ * two passes).  1: gap <= tol_gap primal; 0: go on; < 0: an error. */
+static int gap_stop(mtl_problem *pb, const mtl_solver_params *sp,
+                    const double *W, int iter, double change, double wmax) {
+  if (iter % sp->gap_every != 0 || change > sp->tol_gap * wmax)
+    return 0;
+  mtl_certificate cert;
+  int rc = mtl_problem_certificate(pb, W, &cert);
+  if (rc != MTL_OK)
+    return rc < 0 ? rc : MTL_ENUMERIC;
+  return isfinite(cert.gap) && cert.gap <= sp->tol_gap * fabs(cert.primal);
+}
+
+/* The rows of the next pass (d: every row) after a pass over nrows rows
+ * (d: every row; else the working set) whose largest change was `change`
+ * (fixed: at the fixed point).  After the working set: every row once it
+ * is at its fixed point or has settled to *inner, else the working set
+ * again.  After every row: the rows left nonzero (none: every row again),
+ * and *inner = INNER change. */
+static int next_rows(work *wk, const double *W, int nrows, double change,
+                     int fixed, double *inner) {
+  if (nrows != wk->d)
+    return fixed || change <= *inner ? wk->d : nrows;
+  *inner = INNER * change;
+  int n = active_rows(wk, W);
+  return n ? n : wk->d;
+}
+
+/* The objective of the result from the data (residual mode: the
+ * residuals computed afresh, as objective_data does). */
+static double final_objective(const mtl_problem *pb, work *wk,
+                              const double *W) {
+  if (!wk->Xc)
+    return objective_data(pb, wk, W);
+  refresh_r(pb, wk, W);
+  return objective_resid(wk, W);
+}
+
+/* Solves by cyclic passes until the coordinate fixed point (a pass over
+ * every row whose largest change is <= CHANGE_TOL max|W|), the duality gap
+ * tol_gap (checked every gap_every passes once a pass changes no weight by
+ * more than tol_gap max|W|; the relative objective change tol_obj at a
+ * pass over every row where there is no gap rule), or max_iter passes
+ * (over every row or over the working set: see the top).
+ * The progress callback receives the largest coordinate change of the pass
+ * as its `residual`. */
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info) {
   double t0 = mtl__now();
-  work wk;
-  memset(&wk, 0, sizeof wk);
-  double *trace = NULL;
-  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0;
-  double F = NAN, Fprev;
-  int rc;
-
+  work wk = {0};
+  double *trace = NULL, F = NAN, Fprev;
+  int ntrace = 0, cap = 0, iter = 0, d = 0, T = 0, rc;
   if (info)
     memset(info, 0, sizeof *info);
   if ((rc = check_args(pb, sp, W)) < 0)
@@ -546,21 +657,8 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   d = pb->d;
   T = pb->T;
   atomic_store(&pb->interrupt, 0);
-
-  if ((rc = work_init(pb, &wk)))
+  if ((rc = setup(pb, sp, &wk, &trace, &cap)) < 0)
     goto done;
-  if (sp->record_trace) {
-    cap = sp->max_iter < 1024 ? sp->max_iter : 1024;
-    trace = mtl__malloc((size_t)cap * sizeof(double));
-    if (!trace) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-  }
-  rc = want_residuals(pb) ? setup_residuals(pb, &wk) : setup_gram(pb, &wk);
-  if (rc < 0)
-    goto done;
-
   /* as in FISTA: where a duality gap exists and is asked for, it alone
    * decides (a cyclic pass can change the objective by 1e-10 while the
    * gap is still 1e-5); a coordinate fixed point also ends the run */
@@ -568,15 +666,23 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   refresh(pb, &wk, W);
   Fprev = objective_pass(&wk, W);
   rc = MTL_MAXITER;
+  int nrows = d;     /* rows of the next pass: d = every row */
+  double inner = 0;  /* the working set's change that sends back to every
+                        row: INNER x that of the last pass over every row */
+  double visits = 0; /* row visits since the last refresh */
   while (iter < sp->max_iter) {
     if (atomic_load(&pb->interrupt)) {
       rc = mtl__err(MTL_ECANCELLED, "bcd solver: interrupted at iteration %d",
                     iter);
       break;
     }
-    if (iter > 0 && iter % REFRESH == 0)
+    if (visits >= (double)REFRESH * d) {
       refresh(pb, &wk, W);
-    double change = pass(&wk, W);
+      visits = 0;
+    }
+    int full = nrows == d;
+    double change = pass(&wk, W, full ? NULL : wk.rows, nrows);
+    visits += nrows;
     iter++;
     F = objective_pass(&wk, W);
     if (!isfinite(F)) {
@@ -601,21 +707,23 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                     iter);
       break;
     }
-    int stop = change <= CHANGE_TOL * max_abs(W, (size_t)T * d);
-    if (!stop && gap_rule && iter % sp->gap_every == 0) {
-      mtl_certificate cert;
-      if ((rc = mtl_problem_certificate(pb, W, &cert)) != MTL_OK)
-        break;
-      stop = isfinite(cert.gap) && cert.gap <= sp->tol_gap * fabs(cert.primal);
-      rc = MTL_MAXITER;
+    double wmax = max_abs(W, (size_t)T * d);
+    int fixed = change <= CHANGE_TOL * wmax;
+    int stop = full && fixed;
+    if (!stop && gap_rule &&
+        (stop = gap_stop(pb, sp, W, iter, change, wmax)) < 0) {
+      rc = stop;
+      break;
     }
-    if (stop || (!gap_rule && sp->tol_obj > 0 && rel <= sp->tol_obj)) {
+    if (stop || (full && !gap_rule && sp->tol_obj > 0 &&
+                 rel <= sp->tol_obj)) {
       rc = MTL_CONVERGED;
       break;
     }
+    nrows = next_rows(&wk, W, nrows, change, fixed, &inner);
   }
   if (rc == MTL_CONVERGED || rc == MTL_MAXITER || rc == MTL_ECANCELLED)
-    F = objective_data(pb, &wk, W);
+    F = final_objective(pb, &wk, W);
 
 done:
   if (info && pb && W) {

@@ -279,11 +279,10 @@ int mtl__omtl_push_code(double **codes, int64_t *n, int64_t *cap, double code) {
 
 /* Allocates node k's state: nothing heard yet (stamps -1, zero table),
  * Omega = I / K. */
-static int dnode_init(dnode *n, const mtl__omtl_ctx *c, int k) {
-  int d = c->d, K = c->K;
+static int dnode_init(dnode *n, const mtl_graph *g, int K, int d, int k) {
   size_t KK = (size_t)K * K;
   *n = (dnode){.K = K, .d = d, .k = k};
-  n->deg = mtl_graph_neighbors(c->g, k, &n->nb);
+  n->deg = mtl_graph_neighbors(g, k, &n->nb);
   n->cap = 4 + K * (2 + 2 * d);
   n->tab = mtl__calloc((size_t)K * 2 * d, sizeof(double));
   n->stamp = mtl__malloc((size_t)K * sizeof(int64_t));
@@ -362,6 +361,25 @@ static int dnode_resume(mtl__omtl_ctx *c, mtl__tr *tr, dnode *n,
         return rc;
     }
   return MTL_OK;
+}
+
+/* Round t's own part of node n: the prediction of its instance (in n->x;
+ * y = 0: none this round), the w-step (10) and its own entry
+ * s = z + rho w, stamped t.  Returns the prediction code. */
+static double dnode_local(const mtl_omtl_params *p, double eta, dnode *n,
+                          int64_t t, double y) {
+  int d = n->d;
+  double gcoef = 0, code = 0;
+  if (y != 0) {
+    if (p->normalize)
+      mtl__omtl_normalize(d, n->x);
+    code = mtl__omtl_predict(p, d, n->w, n->x, y, &gcoef);
+  }
+  mtl__omtl_w(p, eta, d, n->w, n->u, n->myv, n->z, n->x, gcoef);
+  for (int i = 0; i < d; i++)
+    n->mys[i] = n->z[i] + p->rho * n->w[i];
+  n->stamp[n->k] = t;
+  return code;
 }
 
 /* Round t's message to every neighbour (with the gossip entries for it). */
@@ -528,7 +546,7 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
   int d = c->d, k = tr->rank;
   dnode n;
   int64_t t0 = 0, t;
-  int rc = dnode_init(&n, c, k);
+  int rc = dnode_init(&n, c->g, c->K, d, k);
   if (!rc && c->ck && c->ck->resume) /* resume hook */
     rc = dnode_resume(c, tr, &n, &t0);
   if (!rc)
@@ -537,7 +555,7 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
     goto done;
   double tprev = mtl__now();
   for (t = t0;; t++) {
-    double y, gcoef = 0, code = 0;
+    double y;
     int sst = mtl__feed_get(c->feed, k, t, n.x, &y);
     if (sst < 0) {
       rc = sst;
@@ -548,17 +566,9 @@ static int dadmm_node(mtl__omtl_ctx *c, mtl__tr *tr) {
       sst = t >= c->agreed_rounds ? 2 : sst == 2 ? 0 : sst;
     if (sst == 2)
       break;
-    if (sst == 1) {
-      if (p->normalize)
-        mtl__omtl_normalize(d, n.x);
-      code = mtl__omtl_predict(p, d, n.w, n.x, y, &gcoef);
-    }
+    double code = dnode_local(p, c->eta, &n, t, sst == 1 ? y : 0);
     if ((rc = mtl__omtl_push_code(&n.codes, &n.ncodes, &n.capc, code)))
       goto done;
-    mtl__omtl_w(p, c->eta, d, n.w, n.u, n.myv, n.z, n.x, gcoef);
-    for (int i = 0; i < d; i++)
-      n.mys[i] = n.z[i] + p->rho * n.w[i];
-    n.stamp[k] = t;
     if ((rc = dnode_send(c, tr, &n, t, code)) ||
         (rc = p->async ? dnode_recv_async(tr, &n, t, p)
                        : dnode_recv_sync(tr, &n, t)) ||
@@ -577,3 +587,108 @@ done:
 }
 
 int mtl__omtl_dadmm_role(void *ctx, mtl__tr *tr) { return dadmm_node(ctx, tr); }
+
+/* ---- D-ADMM round by round in one thread (omtl_online.c) -----------------
+ * The K nodes of dadmm_node, stepped together: every node's own part of
+ * round t (dnode_local), then every node merges its neighbours' round-t
+ * messages in the order of its neighbour list, each packed from the
+ * sender's table as it stood when the sender sent it (before any round-t
+ * merge: the snapshot), then every node's dnode_update.  That is the
+ * round-synchronous run's order of operations, so the bits are the same. */
+struct mtl__dadmm_seq {
+  mtl_omtl_params p;
+  const mtl_graph *g;
+  int K, d;
+  dnode *n;          /* K nodes */
+  double *tab;       /* K x (K x 2d): the tables at the end of the own parts */
+  int64_t *stamp;    /* K x K: their stamps */
+  double *msg, *cod; /* one message (4 + K (2 + 2d)); the round's codes (K) */
+};
+
+void mtl__dadmm_seq_free(mtl__dadmm_seq *q) {
+  if (!q)
+    return;
+  for (int k = 0; q->n && k < q->K; k++)
+    dnode_free(&q->n[k]);
+  free(q->n);
+  free(q->tab);
+  free(q->stamp);
+  free(q->msg);
+  free(q->cod);
+  free(q);
+}
+
+int mtl__dadmm_seq_create(const mtl_omtl_params *p, const mtl_graph *g, int K,
+                          int d, mtl__dadmm_seq **out) {
+  *out = NULL;
+  mtl__dadmm_seq *q = mtl__calloc(1, sizeof *q);
+  if (!q)
+    return MTL_ENOMEM;
+  *q = (mtl__dadmm_seq){.p = *p, .g = g, .K = K, .d = d};
+  size_t KK = (size_t)K * K;
+  q->n = mtl__calloc((size_t)K, sizeof *q->n);
+  q->tab = mtl__malloc(KK * 2 * (size_t)d * sizeof(double));
+  q->stamp = mtl__malloc(KK * sizeof(int64_t));
+  q->msg = mtl__malloc((4 + (size_t)K * (2 + 2 * (size_t)d)) * sizeof(double));
+  q->cod = mtl__calloc((size_t)K, sizeof(double));
+  int rc = q->n && q->tab && q->stamp && q->msg && q->cod ? MTL_OK
+                                                           : MTL_ENOMEM;
+  for (int k = 0; k < K && !rc; k++)
+    if (!(rc = dnode_init(&q->n[k], g, K, d, k)))
+      rc = mtl__omtl_coef(p, K, q->n[k].Om, q->n[k].P, q->n[k].work);
+  if (rc) {
+    mtl__dadmm_seq_free(q);
+    return rc;
+  }
+  *out = q;
+  return MTL_OK;
+}
+
+/* Node k receives round t from its neighbours: each message packed from
+ * the sender's snapshot, merged in the order of dnode_recv_sync. */
+static int seq_receive(mtl__dadmm_seq *q, int k, int64_t t) {
+  dnode *n = &q->n[k];
+  for (int e = 0; e < n->deg; e++) {
+    int m = n->nb[e];
+    dnode from = q->n[m];
+    from.tab = q->tab + (size_t)m * q->K * 2 * q->d;
+    from.stamp = q->stamp + (size_t)m * q->K;
+    from.msg = q->msg;
+    int len = dnode_pack(&from, q->g, k, t, q->cod[m]);
+    int rc = dnode_merge(n, q->msg, len);
+    if (rc)
+      return rc;
+  }
+  return MTL_OK;
+}
+
+int mtl__dadmm_seq_round(mtl__dadmm_seq *q, int64_t t, const double *X,
+                         const double *y, double *code) {
+  int K = q->K, d = q->d, rc;
+  size_t tl = (size_t)K * 2 * d;
+  for (int k = 0; k < K; k++) {
+    dnode *n = &q->n[k];
+    if (y[k] != 0)
+      memcpy(n->x, X + (size_t)k * d, (size_t)d * sizeof(double));
+    code[k] = q->cod[k] = dnode_local(&q->p, q->p.eta, n, t, y[k]);
+    memcpy(q->tab + (size_t)k * tl, n->tab, tl * sizeof(double));
+    memcpy(q->stamp + (size_t)k * K, n->stamp, (size_t)K * sizeof(int64_t));
+  }
+  for (int k = 0; k < K; k++)
+    if ((rc = seq_receive(q, k, t)))
+      return rc;
+  for (int k = 0; k < K; k++)
+    if ((rc = dnode_update(&q->p, &q->n[k], t)))
+      return rc;
+  return MTL_OK;
+}
+
+void mtl__dadmm_seq_state(const mtl__dadmm_seq *q, double *W, double *V,
+                          double *u) {
+  int d = q->d;
+  for (int k = 0; k < q->K; k++) {
+    memcpy(W + (size_t)k * d, q->n[k].w, (size_t)d * sizeof(double));
+    memcpy(V + (size_t)k * d, q->n[k].myv, (size_t)d * sizeof(double));
+  }
+  memcpy(u, q->n[0].u, (size_t)d * sizeof(double));
+}

@@ -111,4 +111,21 @@ int mtl__omtl_dadmm_role(void *ctx, struct mtl__tr *tr);
 int mtl__omtl_dpsgd_role(void *ctx, struct mtl__tr *tr);
 int mtl__omtl_sequential(mtl__omtl_ctx *c);
 
+/* D-ADMM's K nodes stepped round by round in the calling thread
+ * (omtl_dadmm.c; used by omtl_online.c): the round-synchronous run's
+ * arithmetic in its order.  g stays the caller's and must outlive it;
+ * p->eta > 0 is the step used. */
+typedef struct mtl__dadmm_seq mtl__dadmm_seq;
+int mtl__dadmm_seq_create(const mtl_omtl_params *p, const mtl_graph *g, int K,
+                          int d, mtl__dadmm_seq **out);
+void mtl__dadmm_seq_free(mtl__dadmm_seq *q);
+/* Round t: X (K x d, row k = task k's instance), y (K, 0 = none); code
+ * (K) as mtl__omtl_step_round. */
+int mtl__dadmm_seq_round(mtl__dadmm_seq *q, int64_t t, const double *X,
+                         const double *y, double *code);
+/* Every node's w and v (d x K each) and node 0's u (d): the threaded
+ * run's result. */
+void mtl__dadmm_seq_state(const mtl__dadmm_seq *q, double *W, double *V,
+                          double *u);
+
 #endif /* MTL_OMTL_IMPL_H */

@@ -1,15 +1,16 @@
 /*
  * omtl_online.c -- the online methods fed round by round by the caller
  * (mtl_online_* of the api layer, Python's partial_fit): C-ADMM, round-
- * synchronous D-PSGD and OGD with their whole state kept between calls.
+ * synchronous D-PSGD and OGD with their whole state kept between calls,
+ * and round-synchronous D-ADMM through its nodes stepped together
+ * (mtl__dadmm_seq of omtl_dadmm.c: the one implementation of the node).
  *
  * Each round does, in the calling thread and in the same order, the
  * arithmetic the threaded roles of omtl_cadmm.c / omtl_baselines.c do for
  * that round (the server's sums over tasks 0..K-1, the neighbours of a
  * D-PSGD node in ascending order), so that feeding the rounds of a
- * replayed dataset gives the bits of mtl_omtl_run on that stream.  D-ADMM
- * (gossip tables per node) and the asynchronous variants are not offered:
- * their state lives in the threaded driver.
+ * replayed dataset gives the bits of mtl_omtl_run on that stream.  The
+ * asynchronous variants are not offered: their order is the threads'.
  */
 #include "omtl_impl.h"
 
@@ -26,7 +27,8 @@ struct mtl__omtl_step {
   double *Om, *P, *work; /* K x K, K x K, 2 K x K */
   const double **s, **v; /* K column pointers into S and V */
   int64_t *seen, *mis;   /* K each */
-  mtl_graph *g;          /* D-PSGD */
+  mtl_graph *g;          /* D-PSGD, D-ADMM */
+  mtl__dadmm_seq *dq;    /* D-ADMM */
 };
 
 void mtl__omtl_step_free(mtl__omtl_step *st) {
@@ -46,6 +48,7 @@ void mtl__omtl_step_free(mtl__omtl_step *st) {
   free(st->v);
   free(st->seen);
   free(st->mis);
+  mtl__dadmm_seq_free(st->dq);
   mtl_graph_free(st->g);
   free(st);
 }
@@ -55,18 +58,17 @@ static int step_check(const mtl_omtl_params *p, int K, int d) {
   if (K < 1 || d < 1)
     return mtl__err(MTL_EINVAL, "%s: %d tasks and %d features: both must "
                                 "be >= 1", name, K, d);
-  if (p->method != MTL_OMTL_CADMM && p->method != MTL_OMTL_DPSGD &&
-      p->method != MTL_OMTL_OGD)
+  if (p->method != MTL_OMTL_CADMM && p->method != MTL_OMTL_DADMM &&
+      p->method != MTL_OMTL_DPSGD && p->method != MTL_OMTL_OGD)
     return mtl__err(MTL_EUNSUPPORTED,
                     "%s: rounds fed one call at a time are available for "
-                    "cadmm, dpsgd and ogd (D-ADMM keeps gossip state in its "
-                    "threaded driver; on a full graph it makes the "
-                    "predictions of cadmm)", name);
+                    "cadmm, dadmm, dpsgd and ogd", name);
   if (p->async)
     return mtl__err(MTL_EUNSUPPORTED, "%s: async = 1 is not available round "
                                       "by round (round-synchronous only)",
                     name);
-  if (p->method == MTL_OMTL_CADMM && !(p->eta > 0))
+  if ((p->method == MTL_OMTL_CADMM || p->method == MTL_OMTL_DADMM) &&
+      !(p->eta > 0))
     return mtl__err(MTL_EINVAL, "%s: eta = 0 means sqrt(number of rounds), "
                                 "unknown while rounds are fed one call at "
                                 "a time: set eta > 0", name);
@@ -113,12 +115,15 @@ int mtl__omtl_step_create(const mtl_omtl_params *p, int K, int d,
   }
   if (p->method == MTL_OMTL_CADMM)
     rc = mtl__omtl_coef(p, K, st->Om, st->P, st->work);
-  else if (p->method == MTL_OMTL_DPSGD && p->graph)
-    rc = mtl__err(MTL_EINVAL, "dpsgd: give the graph by topology");
-  else if (p->method == MTL_OMTL_DPSGD &&
+  else if (p->method != MTL_OMTL_OGD && p->graph)
+    rc = mtl__err(MTL_EINVAL, "%s: give the graph by topology",
+                  mtl__omtl_method_name(p->method));
+  else if (p->method != MTL_OMTL_OGD &&
            (rc = mtl_graph_create(p->topology, K, p->degree, p->graph_seed,
                                   &st->g)))
-    rc = mtl__err_prefix(rc, "dpsgd: topology");
+    rc = mtl__err_prefix(rc, "%s: topology", mtl__omtl_method_name(p->method));
+  if (!rc && p->method == MTL_OMTL_DADMM)
+    rc = mtl__dadmm_seq_create(p, st->g, K, d, &st->dq);
   if (rc) {
     mtl__omtl_step_free(st);
     return rc;
@@ -237,6 +242,9 @@ int mtl__omtl_step_round(mtl__omtl_step *st, const double *X, const double *y,
   mtl__blas_single_thread();
   if (st->p.method == MTL_OMTL_CADMM)
     rc = cadmm_round(st, X, y, code);
+  else if (st->p.method == MTL_OMTL_DADMM &&
+           !(rc = mtl__dadmm_seq_round(st->dq, st->rounds, X, y, code)))
+    mtl__dadmm_seq_state(st->dq, st->W, st->V, st->u);
   else if (st->p.method == MTL_OMTL_DPSGD)
     dpsgd_round(st, X, y, code);
   else
@@ -261,7 +269,8 @@ void mtl__omtl_step_counts(const mtl__omtl_step *st, int64_t *seen,
 }
 
 int mtl__omtl_step_model(const mtl__omtl_step *st, mtl_model **out) {
-  int K = st->K, d = st->d, admm = st->p.method == MTL_OMTL_CADMM;
+  int K = st->K, d = st->d, admm = st->p.method == MTL_OMTL_CADMM ||
+                                    st->p.method == MTL_OMTL_DADMM;
   mtl_omtl_result r;
   memset(&r, 0, sizeof r);
   r.K = K;
