@@ -331,5 +331,6 @@ extern const mtl_method mtl__method_dirty, mtl__method_rmtl,
 extern const mtl_method mtl__method_cmtl;
 /* temporal group lasso (methods_tgl.c) */
 extern const mtl_method mtl__method_tgl;
+extern const mtl_method mtl__method_fglasso;
 
 #endif /* MTL_API_PRIVATE_H */

@@ -69,6 +69,14 @@ int mtl__kmeans(const double *X, int n, int p, int k, uint64_t seed,
  * FISTA or ISTA.  W: start in, solution out; info->cert: residual only. */
 int mtl__tgl_solve(mtl_problem *pb, double rho2, const mtl_solver_params *sp,
                    double *W, mtl_solve_info *info);
+/* Fused group lasso (MALSAR's FGLasso): min f(W) + sum_j lam[0] ||W_j.||_1
+ * + lam[1] sum_{t<T} |W_{j,t+1} - W_{j,t}| + lam[2] ||W_j.||_2 + lam[3]
+ * ||W_j.||_2^2 on the penalized rows (pb's own regularizer unused), by
+ * FISTA or ISTA.  W: start in, solution out; info->cert: the fixed-point
+ * residual. */
+int mtl__fglasso_solve(mtl_problem *pb, const double lam[4],
+                       const mtl_solver_params *sp, double *W,
+                       mtl_solve_info *info);
 
 /* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
 /* What one task node holds: its own tasks only (global indices), each as a
