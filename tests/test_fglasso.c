@@ -19,7 +19,7 @@
  *    that of the best of L2,1, trace and Lasso on their own grids.
  */
 #include "../src/solvers/solvers.h"
-#include "check.h"
+#include "heldout.h"
 
 /* ---- the prox ------------------------------------------------------------ */
 
@@ -122,7 +122,7 @@ enum { T = 12, D = 16, N = 10, NT = 40 };
  * held-out samples per task. */
 static mtl_dataset *planted(double *Wt, double *Xte, double *yte) {
   unsigned long long s = 11;
-  double X[N * D], y[N], lvl[5][2];
+  double lvl[5][2];
   int cp[5];
   for (int j = 0; j < 5; j++) {
     lvl[j][0] = 2 * check_rand(&s);
@@ -134,20 +134,7 @@ static mtl_dataset *planted(double *Wt, double *Xte, double *yte) {
     double *w = Wt + t * D;
     for (int j = 0; j < D; j++)
       w[j] = j < 5 ? lvl[j][t >= cp[j]] : 0;
-    for (int i = 0; i < N + NT; i++) {
-      double *xi = i < N ? X + i * D : Xte + ((size_t)t * NT + i - N) * D;
-      double yi = 0.2 * check_rand(&s);
-      for (int j = 0; j < D; j++) {
-        xi[j] = check_rand(&s) * 1.7;
-        yi += xi[j] * w[j];
-      }
-      if (i < N)
-        y[i] = yi;
-      else
-        yte[t * NT + i - N] = yi;
-    }
-    CHECK(mtl_dataset_add_dense(ds, N, X, y, MTL_TASK_REGRESSION, NULL) ==
-          t);
+    heldout_task(ds, t, w, D, N, NT, 0.2, Xte, yte, &s);
   }
   return ds;
 }
@@ -198,16 +185,7 @@ static double batch(const mtl_dataset *ds, mtl_reg reg, double *W) {
 /* Mean held-out squared error of W. */
 static double test_err(const double *W, const double *Xte,
                        const double *yte) {
-  double e = 0;
-  for (int t = 0; t < T; t++)
-    for (int i = 0; i < NT; i++) {
-      const double *xi = Xte + ((size_t)t * NT + i) * D;
-      double r = -yte[t * NT + i];
-      for (int j = 0; j < D; j++)
-        r += xi[j] * W[j + t * D];
-      e += r * r;
-    }
-  return e / (T * NT);
+  return heldout_err(W, D, T, NT, Xte, yte);
 }
 
 static const double grid[] = {0.003, 0.01, 0.03, 0.1, 0.3, 1};

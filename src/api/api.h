@@ -332,5 +332,6 @@ extern const mtl_method mtl__method_cmtl;
 /* temporal group lasso (methods_tgl.c) */
 extern const mtl_method mtl__method_tgl;
 extern const mtl_method mtl__method_fglasso;
+extern const mtl_method mtl__method_caso;
 
 #endif /* MTL_API_PRIVATE_H */
