@@ -28,8 +28,9 @@ void fitrun_method_opts(opts *o, fitrun *f) {
               "relationship learning by ADMM (Li et al.), dpsgd, ogd = its "
               "baselines, on the data replayed as a stream; dirty, rmtl, "
               "rmtfl, sparse_lowrank = decompositions W = P + Q; cmtl = "
-              "clustered MTL; caso = shared feature subspace; tgl, fglasso = temporal / fused group lasso "
-              "(docs/formulations.md)");
+              "clustered MTL; caso = shared feature subspace; tgl, fglasso = "
+              "temporal / fused group lasso; "
+              "mll = multi-level Lasso (non-convex) (docs/formulations.md)");
   opts_string(o, "set", 0, &f->set, "NAME=VALUE;...",
               "set any parameter of the method by its name (the options "
               "below are the same parameters)");

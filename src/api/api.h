@@ -333,5 +333,6 @@ extern const mtl_method mtl__method_cmtl;
 extern const mtl_method mtl__method_tgl;
 extern const mtl_method mtl__method_fglasso;
 extern const mtl_method mtl__method_caso;
+extern const mtl_method mtl__method_mll;
 
 #endif /* MTL_API_PRIVATE_H */
