@@ -135,7 +135,7 @@ int fitrun_grid(fitrun *f, const opts *o, const char *cmd,
     return cli_usage(cmd, "--lambda-ratio %g must be strictly between 0 "
                           "and 1",
                      f->ratio);
-  char buf[64];
+  char buf[128];
   if (!f->grid && !mtl_params_get(f->p, "lambda")) {
     const char *mn = mtl_method_name(f->method);
     if (f->lambdas || opts_seen(o, pn))
@@ -159,8 +159,11 @@ int fitrun_grid(fitrun *f, const opts *o, const char *cmd,
     if (f->grid_text)
       sprintf(f->grid_text, "lambda=%s", f->lambdas);
   } else if (f->path_n > 0 || path_default > 0) {
-    int n = f->path_n > 0 ? f->path_n : path_default;
-    snprintf(buf, sizeof buf, "lambda=path:%d:%.17g", n, f->ratio);
+    int n = f->path_n > 0 ? f->path_n : path_default, k;
+    k = snprintf(buf, sizeof buf, "lambda=path:%d:%.17g", n, f->ratio);
+    if (path_default > 0 && mtl_params_get(f->p, "lambda2")) /* 2-D */
+      snprintf(buf + k, sizeof buf - (size_t)k, ";lambda2=path:%d:%.17g", n,
+               f->ratio);
     f->grid_text = strdup(buf);
   } else {
     return CLI_OK;

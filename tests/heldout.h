@@ -10,9 +10,9 @@
 /* Task t of ds: n training samples y = x'w + noise U(-1, 1), x = 1.7
  * U(-1, 1)^d, added to ds, then nt held-out samples into Xte + t nt d and
  * yte + t nt (the training samples first, each noise before its x). */
-static void heldout_task(mtl_dataset *ds, int t, const double *w, int d,
-                         int n, int nt, double noise, double *Xte,
-                         double *yte, unsigned long long *s) {
+static inline void heldout_task(mtl_dataset *ds, int t, const double *w, int d,
+                                int n, int nt, double noise, double *Xte,
+                                double *yte, unsigned long long *s) {
   double *X = malloc(sizeof(double) * (size_t)(n * d + n)), *y = X + n * d;
   for (int i = 0; i < n + nt; i++) {
     double *xi = i < n ? X + i * d : Xte + ((size_t)t * nt + i - n) * d;
@@ -31,8 +31,8 @@ static void heldout_task(mtl_dataset *ds, int t, const double *w, int d,
 }
 
 /* Mean held-out squared error of W (d x T). */
-static double heldout_err(const double *W, int d, int T, int nt,
-                          const double *Xte, const double *yte) {
+static inline double heldout_err(const double *W, int d, int T, int nt,
+                                 const double *Xte, const double *yte) {
   double e = 0;
   for (int t = 0; t < T; t++)
     for (int i = 0; i < nt; i++) {

@@ -149,6 +149,12 @@ static int caso_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   return struct_fit(c, o, 1);
 }
 
+/* Both lambdas weigh quadratic penalties: their path tops are the scale of
+ * the loss's curvature (methods_lmax.c). */
+static int lip_top(const mtl__fit_ctx *c, double *out) {
+  return mtl__lmax_struct(c, MTL__LMAX_LIP, out);
+}
+
 /* The parameters after the structure's size, shared by cmtl and caso. */
 #define STRUCT_TAIL                                                            \
   MTL__P_STANDARDIZE, MTL__P_BIAS,                                             \
@@ -180,6 +186,8 @@ const mtl_method mtl__method_cmtl = {
     .params = cmtl_table,
     .nparams = MTL__NPARAMS(cmtl_table),
     .fit = cm_fit,
+    .lambda_max = lip_top,
+    .lambda2_max = lip_top,
 };
 
 static const mtl__pdef caso_table[] = {
@@ -204,4 +212,6 @@ const mtl_method mtl__method_caso = {
     .params = caso_table,
     .nparams = MTL__NPARAMS(caso_table),
     .fit = caso_fit,
+    .lambda_max = lip_top,
+    .lambda2_max = lip_top,
 };

@@ -87,6 +87,11 @@ done:
   return rc;
 }
 
+/* Above this lambda the fit from theta = 1, Gamma = 0 is W = 0. */
+static int l1_top(const mtl__fit_ctx *c, double *out) {
+  return mtl__lmax_struct(c, MTL__LMAX_L1, out);
+}
+
 static const mtl__pdef mll_table[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
@@ -113,4 +118,5 @@ const mtl_method mtl__method_mll = {
     .params = mll_table,
     .nparams = MTL__NPARAMS(mll_table),
     .fit = ml_fit,
+    .lambda_max = l1_top,
 };

@@ -87,6 +87,19 @@ static int tg_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   return time_fit(c, o, 0);
 }
 
+/* Path tops (methods_lmax.c): lambda exact, lambda2 a scale. */
+static int l21_top(const mtl__fit_ctx *c, double *out) {
+  return mtl__lmax_struct(c, MTL__LMAX_L21, out);
+}
+
+static int lip_top(const mtl__fit_ctx *c, double *out) {
+  return mtl__lmax_struct(c, MTL__LMAX_LIP, out);
+}
+
+static int tv_top(const mtl__fit_ctx *c, double *out) {
+  return mtl__lmax_struct(c, MTL__LMAX_TV, out);
+}
+
 static int fg_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   return time_fit(c, o, 1);
 }
@@ -119,6 +132,8 @@ const mtl_method mtl__method_tgl = {
     .params = tgl_table,
     .nparams = MTL__NPARAMS(tgl_table),
     .fit = tg_fit,
+    .lambda_max = l21_top,
+    .lambda2_max = lip_top,
 };
 
 static const mtl__pdef fglasso_table[] = {
@@ -141,4 +156,6 @@ const mtl_method mtl__method_fglasso = {
     .params = fglasso_table,
     .nparams = MTL__NPARAMS(fglasso_table),
     .fit = fg_fit,
+    .lambda_max = l21_top,
+    .lambda2_max = tv_top,
 };
