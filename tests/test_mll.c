@@ -131,8 +131,12 @@ int main(void) {
   mtl_model *m = NULL;
   mtl_fit_info *fi = NULL;
   CHECK(mtl_fit(ds, p, NULL, &m, &fi) >= 0);
-  int r = 0, c = 0;
-  CHECK(mtl_model_get_matrix(m, "theta", &r, &c) && r == D + 1 && c == 1);
+  int r = 0, c = 0, nk = 0;
+  const double *tm = mtl_model_get_matrix(m, "theta", &r, &c);
+  CHECK(tm && r == D + 1 && c == 1); /* the bias level last */
+  for (int j = 0; tm && j < D; j++)
+    nk += tm[j] > 0;
+  CHECK(mtl_fit_info_number(fi, "features_kept") == nk);
   fprintf(stderr, "mtl_fit mll: %s features kept, %s outer iterations\n",
           mtl_fit_info_get(fi, "features_kept"),
           mtl_fit_info_get(fi, "iterations"));

@@ -193,8 +193,7 @@ const mtl_method mtl__method_cmtl = {
 static const mtl__pdef caso_table[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
-    MTL__P_POS("lambda", "0.1", "rho1 of cASO: weight of the part of W "
-                                "outside the shared subspace"),
+    MTL__P_POS("lambda", "0.1", "rho1 of cASO"),
     MTL__P_POS("lambda2", "0.1", "rho2 of cASO: eta = lambda2 / lambda; "
                                  "the part inside the subspace is weighted "
                                  "lambda2"),

@@ -6,7 +6,8 @@
  * W_jt = theta_j gamma_jt.  Non-convex: alternating Lasso steps from theta
  * = 1, Gamma = 0 reach a stationary point, not necessarily the global
  * minimum.  The model holds W and "theta" (d x 1); the results give the
- * number of features kept (theta_j > 0).
+ * number of features kept (theta_j > 0).  lambda weighs sum_j theta_j +
+ * ||Gamma||_1.
  */
 #include "api.h"
 
@@ -14,17 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* d rows of theta, the first dp penalized (a bias level last). */
 static int ml_output(const mtl__fit_ctx *c, mtl__fit_out *o,
-                     const mtl_solve_info *in, const double *theta, int d) {
+                     const mtl_solve_info *in, const double *theta, int d,
+                     int dp) {
   mtl_fit_info *fi = o->info;
   int kept = 0;
-  for (int j = 0; j < d; j++)
+  for (int j = 0; j < dp; j++)
     kept += theta[j] > 0;
   int rc = mtl__info_text(fi, "solver", "%s", mtl__p_text(c->p, "solver"));
   rc = rc < 0 ? rc : mtl__info_num(fi, "iterations", in->iterations);
   rc = rc < 0 ? rc : mtl__info_num(fi, "inner_iterations", in->restarts);
   rc = rc < 0 ? rc : mtl__info_num(fi, "objective", in->objective);
   rc = rc < 0 ? rc : mtl__info_num(fi, "seconds", in->seconds);
+  rc = rc < 0 ? rc : mtl__info_text(fi, "certificate", "none (non-convex: "
+                                                     "a local optimum)");
   rc = rc < 0 ? rc : mtl__info_num(fi, "features_kept", kept);
   rc = rc < 0 ? rc : mtl__fit_out_matrix(o, "theta", d, 1, theta);
   if (rc >= 0 && c->want_trace && in->trace)
@@ -75,7 +80,7 @@ static int ml_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   sp.progress = c->p->progress;
   sp.progress_ctx = c->p->progress_ctx;
   int st = mtl__mll_solve(pb, lam, &sp, theta, Gam, o->W, &in);
-  rc = st < 0 ? st : ml_output(c, o, &in, theta, d);
+  rc = st < 0 ? st : ml_output(c, o, &in, theta, d, pb->d_pen);
   if (rc >= 0)
     rc = st;
 done:
@@ -95,8 +100,7 @@ static int l1_top(const mtl__fit_ctx *c, double *out) {
 static const mtl__pdef mll_table[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
-    MTL__P_NONNEG("lambda", "0.1", "weight of sum_j theta_j + ||Gamma||_1 "
-                                   "(W_jt = theta_j gamma_jt)"),
+    MTL__P_NONNEG("lambda", "0.1", "regularization strength"),
     MTL__P_STANDARDIZE,
     MTL__P_BIAS,
     MTL__P_CHOICE("solver", "fista", "fista|ista",

@@ -139,8 +139,7 @@ const mtl_method mtl__method_tgl = {
 static const mtl__pdef fglasso_table[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
-    MTL__P_NONNEG("lambda", "0.1", "weight of ||W||_{2,1} (rows = "
-                                   "features)"),
+    MTL__P_NONNEG("lambda", "0.1", "regularization strength"),
     MTL__P_NONNEG("lambda2", "0.1", "weight of sum_j sum_t |W_{j,t+1} - "
                                     "W_jt| (tasks in time order)"),
     MTL__P_NONNEG("lambda_l1", "0", "weight of ||W||_1"),
