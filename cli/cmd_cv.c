@@ -25,7 +25,9 @@ static void add_options(opts *o, cv_args *a) {
             "for regression, the error rate for classification).\nPrints "
             "the table and the best point; with -o, refits on all of DATA "
             "there\nand saves the model.  The default grid is --nlambda "
-            "lambdas from lambda_max\ndown (batch, async, smtl).");
+            "lambdas from lambda_max\ndown (batch, async, smtl, mll), times "
+            "as many lambda2s from the top of\nits path for the methods with "
+            "two (tgl, fglasso, cmtl, caso).");
   fitrun_method_opts(o, &a->fr);
   cli_read_opts(o, &a->rd);
   opts_section(o, "Cross-validation");

@@ -28,8 +28,9 @@ void fitrun_method_opts(opts *o, fitrun *f) {
               "relationship learning by ADMM (Li et al.), dpsgd, ogd = its "
               "baselines, on the data replayed as a stream; dirty, rmtl, "
               "rmtfl, sparse_lowrank = decompositions W = P + Q; cmtl = "
-              "clustered MTL; tgl = temporal group lasso "
-              "(docs/formulations.md)");
+              "clustered MTL; caso = shared feature subspace; tgl, fglasso = "
+              "temporal / fused group lasso; "
+              "mll = multi-level Lasso (non-convex) (docs/formulations.md)");
   opts_string(o, "set", 0, &f->set, "NAME=VALUE;...",
               "set any parameter of the method by its name (the options "
               "below are the same parameters)");
@@ -134,7 +135,7 @@ int fitrun_grid(fitrun *f, const opts *o, const char *cmd,
     return cli_usage(cmd, "--lambda-ratio %g must be strictly between 0 "
                           "and 1",
                      f->ratio);
-  char buf[64];
+  char buf[128];
   if (!f->grid && !mtl_params_get(f->p, "lambda")) {
     const char *mn = mtl_method_name(f->method);
     if (f->lambdas || opts_seen(o, pn))
@@ -158,8 +159,11 @@ int fitrun_grid(fitrun *f, const opts *o, const char *cmd,
     if (f->grid_text)
       sprintf(f->grid_text, "lambda=%s", f->lambdas);
   } else if (f->path_n > 0 || path_default > 0) {
-    int n = f->path_n > 0 ? f->path_n : path_default;
-    snprintf(buf, sizeof buf, "lambda=path:%d:%.17g", n, f->ratio);
+    int n = f->path_n > 0 ? f->path_n : path_default, k;
+    k = snprintf(buf, sizeof buf, "lambda=path:%d:%.17g", n, f->ratio);
+    if (path_default > 0 && mtl_params_get(f->p, "lambda2")) /* 2-D */
+      snprintf(buf + k, sizeof buf - (size_t)k, ";lambda2=path:%d:%.17g", n,
+               f->ratio);
     f->grid_text = strdup(buf);
   } else {
     return CLI_OK;

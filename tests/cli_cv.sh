@@ -73,6 +73,16 @@ check_cv gomtl cl.txt "lambda=1e4,0.01" 0.01 --k 2 --max-outer 10
 grep -q '^best lambda: *0.01$' two.txt || fail "two-parameter grid: best lambda"
 grep -q '^best mu: ' two.txt || fail "two-parameter grid: best mu line"
 
+# the default grid of a method with two lambdas: --nlambda N of each, from
+# the tops of their paths (N x N rows)
+for m in tgl fglasso caso; do
+  "$MTL" cv sp.txt --method $m --nlambda 3 --folds 2 --no-extend -q \
+    >def_$m.txt
+  [ "$(grep -Ec '^  [ *] +[-0-9.]' def_$m.txt)" -eq 9 ] ||
+    fail "cv --method $m: default 3 x 3 grid: $(cat def_$m.txt)"
+  grep -q '^best lambda2: ' def_$m.txt || fail "cv --method $m: best lambda2"
+done
+
 # JSON names the same best point
 "$MTL" cv sp.txt --method srml --grid "lambda=1e4,0.01" --folds 3 --json \
   --no-extend -q >cv.json

@@ -298,7 +298,7 @@ expect 2 "--mu is an option of --method asym|.*gomtl, not of --method async" \
   train cl.txt --method async --mu 1 -o e.mtl
 expect 2 "--c is an option of --method async|smtl|srml, not of --method ssml" \
   train sp.txt --method ssml --c 2 -o e.mtl
-expect 1 "path: is for the parameter lambda of a method with lambda_max" \
+expect 1 "path: is for lambda (or lambda2) of a method with a path top" \
   train sp.txt --method gomtl --lambda-path 3 -o e.mtl
 expect 2 "--lambda-path is an option of the methods with a parameter lambda" \
   train sp.txt --method ogd --lambda-path 3 -o e.mtl

@@ -46,6 +46,9 @@ struct mtl_method {
                   mtl__fit_out *outs);
   /* Optional: lambda_max of the method's problem on c->ds. */
   int (*lambda_max)(const mtl__fit_ctx *c, double *out);
+  /* Optional: the top of the path of its parameter lambda2 (a search's
+   * "lambda2=path:N:R"). */
+  int (*lambda2_max)(const mtl__fit_ctx *c, double *out);
   /* 1: the method runs its ranks on the transport, also on a process
    * transport (each rank then passes only its own tasks); 0: it runs in
    * the caller's process and refuses a process transport. */
@@ -337,5 +340,19 @@ extern const mtl_method mtl__method_dirty, mtl__method_rmtl,
 extern const mtl_method mtl__method_cmtl;
 /* temporal group lasso (methods_tgl.c) */
 extern const mtl_method mtl__method_tgl;
+extern const mtl_method mtl__method_fglasso;
+extern const mtl_method mtl__method_caso;
+extern const mtl_method mtl__method_mll;
+
+/* ---- path tops of the structured formulations (methods_lmax.c) ----------- */
+typedef enum {
+  MTL__LMAX_L21, /* exact lambda_max of an L2,1 penalty */
+  MTL__LMAX_L1,  /* exact lambda_max of an L1 penalty */
+  MTL__LMAX_TV,  /* the fused penalty's dual norm of the centred gradient */
+  MTL__LMAX_LIP  /* the loss's Lipschitz bound (quadratic penalties) */
+} mtl__lmax_kind;
+/* The top of a lambda path of kind on the problem c's fit would solve. */
+int mtl__lmax_struct(const mtl__fit_ctx *c, mtl__lmax_kind kind,
+                     double *out);
 
 #endif /* MTL_API_PRIVATE_H */

@@ -7,6 +7,13 @@
  * (solvers/batch/cmtl.c).  The model holds W, the matrix M (T x T) and the
  * cluster assignment "clusters" (1 x T, labels 1..k by k-means on the rows
  * of M); the results give the cluster sizes.
+ *
+ * Convex alternating structure optimization (caso): Chen, Tang, Liu & Ye
+ * (2009), MALSAR's cASO, the same problem with M on the feature side,
+ *   min_{W,M} sum_t c_t loss_t(w_t) + lambda eta (1 + eta)
+ *             tr(W' (eta I + M)^{-1} W),  tr M = h, 0 <= M <= I (d x d):
+ * a shared h-dimensional subspace of the features.  The model holds W, M
+ * and "subspace" (d x h, orthonormal: the top h eigenvectors of M).
  */
 #include "api.h"
 
@@ -38,23 +45,47 @@ static int cm_clusters(mtl__fit_out *o, const double *M, int T, int k) {
   return rc;
 }
 
+/* subspace (n x h): the eigenvectors of the h largest eigenvalues of M
+ * (n x n), largest first. */
+static int cm_subspace(mtl__fit_out *o, const double *M, int n, int h) {
+  size_t nn = (size_t)n * n;
+  double *E = mtl__malloc((2 * nn + n) * sizeof *E), *S = E + nn;
+  if (!E)
+    return MTL_ENOMEM;
+  memcpy(E, M, nn * sizeof *E);
+  int rc = mtl__syev(n, E, S + nn); /* ascending eigenvalues */
+  if (rc)
+    rc = mtl__err_prefix(rc, "caso: eigenvectors of M");
+  for (int i = 0; !rc && i < h; i++)
+    memcpy(S + (size_t)i * n, E + (size_t)(n - 1 - i) * n,
+           (size_t)n * sizeof *S);
+  rc = rc < 0 ? rc : mtl__fit_out_matrix(o, "subspace", n, h, S);
+  free(E);
+  return rc;
+}
+
+/* n: the side of M (T for cmtl, d_pen for caso). */
 static int cm_output(const mtl__fit_ctx *c, mtl__fit_out *o,
-                     const mtl_solve_info *in, const double *M, int T,
-                     int k) {
+                     const mtl_solve_info *in, const double *M, int n,
+                     int k, int features) {
   mtl_fit_info *fi = o->info;
   int rc = mtl__info_text(fi, "solver", "%s", mtl__p_text(c->p, "solver"));
   rc = rc < 0 ? rc : mtl__info_num(fi, "iterations", in->iterations);
   rc = rc < 0 ? rc : mtl__info_num(fi, "objective", in->objective);
   rc = rc < 0 ? rc : mtl__info_num(fi, "seconds", in->seconds);
   rc = rc < 0 ? rc : mtl__info_cert(fi, &in->cert);
-  rc = rc < 0 ? rc : mtl__fit_out_matrix(o, "M", T, T, M);
-  rc = rc < 0 ? rc : cm_clusters(o, M, T, k);
+  rc = rc < 0 ? rc : mtl__fit_out_matrix(o, "M", n, n, M);
+  if (features)
+    rc = rc < 0 ? rc : cm_subspace(o, M, n, k);
+  else
+    rc = rc < 0 ? rc : cm_clusters(o, M, n, k);
   if (rc >= 0 && c->want_trace && in->trace)
     rc = mtl__info_iter_trace(fi, in);
   return rc;
 }
 
-static int cm_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
+/* cmtl (features 0) or caso (features 1). */
+static int struct_fit(const mtl__fit_ctx *c, mtl__fit_out *o, int features) {
   mtl_dataset *scaled = NULL;
   mtl_problem *pb = NULL;
   double *M = NULL;
@@ -74,8 +105,9 @@ static int cm_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   int d = mtl_problem_dim(pb);
   if ((rc = mtl__fit_out_losses(o, pb)) < 0)
     goto done;
+  int n = features ? pb->d_pen : T;
   o->W = mtl__calloc((size_t)d * T, sizeof *o->W);
-  M = mtl__malloc((size_t)T * T * sizeof *M);
+  M = mtl__malloc((size_t)n * n * sizeof *M);
   if (!o->W || !M) {
     rc = MTL_ENOMEM;
     goto done;
@@ -86,7 +118,8 @@ static int cm_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
     memcpy(o->W, c->W0, (size_t)d * T * sizeof *o->W);
   mtl__cmtl_params cp = {.rho1 = mtl__p_num(c->p, "lambda"),
                          .rho2 = mtl__p_num(c->p, "lambda2"),
-                         .k = mtl__p_int(c->p, "k")};
+                         .k = mtl__p_int(c->p, features ? "h" : "k"),
+                         .features = features};
   mtl_solver_params sp;
   mtl_solver_params_init(&sp);
   sp.solver = mtl__p_is(c->p, "solver", "ista") ? MTL_SOLVER_ISTA
@@ -97,7 +130,7 @@ static int cm_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   sp.progress = c->p->progress;
   sp.progress_ctx = c->p->progress_ctx;
   int st = mtl__cmtl_solve(pb, &cp, &sp, o->W, M, &in);
-  rc = st < 0 ? st : cm_output(c, o, &in, M, T, cp.k);
+  rc = st < 0 ? st : cm_output(c, o, &in, M, n, cp.k, features);
   if (rc >= 0)
     rc = st;
 done:
@@ -108,6 +141,31 @@ done:
   return rc;
 }
 
+static int cm_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
+  return struct_fit(c, o, 0);
+}
+
+static int caso_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
+  return struct_fit(c, o, 1);
+}
+
+/* Both lambdas weigh quadratic penalties: their path tops are the scale of
+ * the loss's curvature (methods_lmax.c). */
+static int lip_top(const mtl__fit_ctx *c, double *out) {
+  return mtl__lmax_struct(c, MTL__LMAX_LIP, out);
+}
+
+/* The parameters after the structure's size, shared by cmtl and caso. */
+#define STRUCT_TAIL                                                            \
+  MTL__P_STANDARDIZE, MTL__P_BIAS,                                             \
+      MTL__P_CHOICE("solver", "fista", "fista|ista",                           \
+                    "fista = accelerated gradient on W (M minimized out), "    \
+                    "ista = plain"),                                           \
+      MTL__P_INT("max_iter", "10000", 1, 1e9, "maximum iterations"),           \
+      MTL__P_NONNEG("tol", "1e-10", "stop when the relative objective "        \
+                                    "change <= tol (0 = off)"),                \
+      MTL__P_THREADS, MTL__P_TRACE
+
 static const mtl__pdef cmtl_table[] = {
     MTL__P_LOSS,
     MTL__P_SCALING("mean"),
@@ -117,16 +175,7 @@ static const mtl__pdef cmtl_table[] = {
                                  "trades the within-cluster spread "
                                  "against the size of W"),
     MTL__P_INT("k", "2", 1, 1e6, "number of task clusters (<= tasks)"),
-    MTL__P_STANDARDIZE,
-    MTL__P_BIAS,
-    MTL__P_CHOICE("solver", "fista", "fista|ista",
-                  "fista = accelerated gradient on W (M minimized out), "
-                  "ista = plain"),
-    MTL__P_INT("max_iter", "10000", 1, 1e9, "maximum iterations"),
-    MTL__P_NONNEG("tol", "1e-10", "stop when the relative objective change "
-                                  "<= tol (0 = off)"),
-    MTL__P_THREADS,
-    MTL__P_TRACE,
+    STRUCT_TAIL,
 };
 
 const mtl_method mtl__method_cmtl = {
@@ -137,4 +186,31 @@ const mtl_method mtl__method_cmtl = {
     .params = cmtl_table,
     .nparams = MTL__NPARAMS(cmtl_table),
     .fit = cm_fit,
+    .lambda_max = lip_top,
+    .lambda2_max = lip_top,
+};
+
+static const mtl__pdef caso_table[] = {
+    MTL__P_LOSS,
+    MTL__P_SCALING("mean"),
+    MTL__P_POS("lambda", "0.1", "rho1 of cASO"),
+    MTL__P_POS("lambda2", "0.1", "rho2 of cASO: eta = lambda2 / lambda; "
+                                 "the part inside the subspace is weighted "
+                                 "lambda2"),
+    MTL__P_INT("h", "2", 1, 1e6, "dimension of the shared feature subspace "
+                                 "(<= features)"),
+    STRUCT_TAIL,
+};
+
+const mtl_method mtl__method_caso = {
+    .name = "caso",
+    .aliases = NULL,
+    .summary = "convex alternating structure optimization (Chen et al., "
+               "MALSAR's cASO): a shared h-dimensional feature subspace, "
+               "the subspace in the model",
+    .params = caso_table,
+    .nparams = MTL__NPARAMS(caso_table),
+    .fit = caso_fit,
+    .lambda_max = lip_top,
+    .lambda2_max = lip_top,
 };

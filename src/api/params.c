@@ -26,7 +26,8 @@ static const mtl_method *const methods[] = {
     &mtl__method_ogd,           &mtl__method_dirty,
     &mtl__method_rmtl,          &mtl__method_rmtfl,
     &mtl__method_sparse_lowrank, &mtl__method_cmtl,
-    &mtl__method_tgl};
+    &mtl__method_tgl, &mtl__method_fglasso, &mtl__method_caso,
+    &mtl__method_mll};
 #define NMETHODS ((int)(sizeof methods / sizeof *methods))
 
 int mtl_method_count(void) { return NMETHODS; }

@@ -101,18 +101,21 @@ static int axis_path(const mtl__fit_ctx *c, axis *a, char *spec) {
     return mtl__err(MTL_EINVAL, "grid: path:N:RATIO needs N >= 1 and 0 < "
                                 "RATIO < 1 (parameter '%s')",
                     a->name);
-  if (strcmp(a->name, "lambda") != 0 || !m->lambda_max)
-    return mtl__err(MTL_EINVAL, "grid: path: is for the parameter lambda of "
-                                "a method with lambda_max (batch, async, "
-                                "smtl), not '%s' of %s",
+  int two = strcmp(a->name, "lambda2") == 0;
+  if (two ? !m->lambda2_max : strcmp(a->name, "lambda") != 0 || !m->lambda_max)
+    return mtl__err(MTL_EINVAL, "grid: path: is for lambda (or lambda2) of "
+                                "a method with a path top (batch, async, "
+                                "smtl, tgl, fglasso, cmtl, caso, mll), not "
+                                "'%s' of %s",
                     a->name, m->name);
-  int rc = m->lambda_max(c, &lmax);
+  int rc = two ? m->lambda2_max(c, &lmax) : m->lambda_max(c, &lmax);
   if (rc < 0)
     return rc;
   if (!(lmax > 0) || !isfinite(lmax))
-    return mtl__err(MTL_EINVAL, "grid: lambda_max = %g: the regularizer %s "
-                                "has none (give the lambdas)",
-                    lmax, mtl__p_text(c->p, "reg"));
+    return mtl__err(MTL_EINVAL, "grid: %s top = %g: %s has none (give "
+                                "the values)", a->name, lmax,
+                    mtl__p_text(c->p, "reg") ? mtl__p_text(c->p, "reg")
+                                             : m->name);
   for (int i = 0; i < (int)n && rc >= 0; i++)
     rc = axis_push_num(a, n == 1 ? lmax
                                  : lmax * pow(ratio, (double)i / (n - 1)));

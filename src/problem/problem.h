@@ -66,6 +66,19 @@ int mtl__dual_col21(const double *G, int d, int T, double *out);
 int mtl__excess_col21(const double *M, int d, int T, double lam,
                       double *out);
 
+/* ---- the fused group lasso row prox (prox_fused.c) ---------------------- */
+/* x = argmin 1/2 ||x - y||^2 + lam sum_{k<n} |x_{k+1} - x_k| (1-D total
+ * variation, Condat 2013); x may be y. */
+void mtl__tv1d(const double *y, int n, double lam, double *x);
+/* In place on the n entries x[0], x[stride], ...: x = prox of a ||x||_1 +
+ * b TV(x) + c ||x||_2 (a, b, c >= 0, already times the step).  work: n
+ * doubles. */
+void mtl__prox_fused_row(double *x, int n, size_t stride, double a, double b,
+                         double c, double *work);
+/* a ||x||_1 + b TV(x) + c ||x||_2 on the same strided entries. */
+double mtl__fused_value(const double *x, int n, size_t stride, double a,
+                        double b, double c);
+
 /* ---- problem internals (problem.c, problem_loss.c, problem_dual.c) ------ */
 
 struct mtl_problem {

@@ -44,12 +44,14 @@ int mtl__decomp_certificate(mtl_problem *pb, const mtl_reg regs[2],
 /* Clustered MTL (convex relaxation of Zhou, Chen & Ye, MALSAR's CMTL):
  * min f(W) + rho1 eta (1 + eta) tr(W (eta I + M)^{-1} W') over W and
  * {M : tr M = k, 0 <= M <= I}, eta = rho2 / rho1, with M minimized out in
- * closed form (cmtl.c).  W (d x T): start in, solution out; M (T x T, may
- * be NULL): the optimal M at the returned W.  info->cert: no dual; the
+ * closed form (cmtl.c).  W (d x T): start in, solution out; M (T x T, or
+ * d_pen x d_pen for cASO; may be NULL): the optimal M at the returned W.  info->cert: no dual; the
  * residual is ||grad F(W)||. */
 typedef struct mtl__cmtl_params {
   double rho1, rho2; /* > 0 */
-  int k;             /* clusters, 1..T */
+  int k;             /* clusters, 1..T (cASO: h, 1..d_pen) */
+  int features;      /* 1: cASO (Chen et al. 2009): M on the feature side,
+                        tr(W' (eta I + M)^{-1} W), M d_pen x d_pen */
 } mtl__cmtl_params;
 int mtl__cmtl_solve(mtl_problem *pb, const mtl__cmtl_params *cp,
                     const mtl_solver_params *sp, double *W, double *M,
@@ -69,6 +71,27 @@ int mtl__kmeans(const double *X, int n, int p, int k, uint64_t seed,
  * FISTA or ISTA.  W: start in, solution out; info->cert: residual only. */
 int mtl__tgl_solve(mtl_problem *pb, double rho2, const mtl_solver_params *sp,
                    double *W, mtl_solve_info *info);
+/* Fused group lasso (MALSAR's FGLasso): min f(W) + sum_j lam[0] ||W_j.||_1
+ * + lam[1] sum_{t<T} |W_{j,t+1} - W_{j,t}| + lam[2] ||W_j.||_2 + lam[3]
+ * ||W_j.||_2^2 on the penalized rows (pb's own regularizer unused), by
+ * FISTA or ISTA.  W: start in, solution out; info->cert: the fixed-point
+ * residual. */
+int mtl__fglasso_solve(mtl_problem *pb, const double lam[4],
+                       const mtl_solver_params *sp, double *W,
+                       mtl_solve_info *info);
+
+/* ---- mll.c --------------------------------------------------------------- */
+/* The multi-level Lasso (Lozano & Swirszcz 2012): min f(theta o Gamma) +
+ * lam (sum theta + ||Gamma||_1), theta >= 0 (d: start in, out; a bias row
+ * keeps 1), Gamma (d x T: start in, out), by alternating Lasso steps (FISTA
+ * or ISTA inside), sp->max_iter outer iterations, stop when the objective
+ * falls by <= sp->tol_obj relative in one.  Non-convex: a stationary point
+ * that depends on the start; the objective never increases (info->trace:
+ * per outer iteration).  W (d x T) = theta o Gamma out.  info->cert: the
+ * primal only; restarts = the inner steps. */
+int mtl__mll_solve(mtl_problem *pb, double lam, const mtl_solver_params *sp,
+                   double *theta, double *Gam, double *W,
+                   mtl_solve_info *info);
 
 /* ---- asynchronous MTL (solvers/async/) [async] -------------------------- */
 /* What one task node holds: its own tasks only (global indices), each as a

@@ -24,6 +24,14 @@
  * F (F'F)^{-1} F' of the relaxation, so tasks of one cluster have nearly
  * equal rows of M*; the assignment is k-means (k-means++ seeds, 10 starts,
  * fixed seed) on the rows of M*, labels numbered by first appearance.
+ *
+ * Convex alternating structure optimization (cASO; Chen, Tang, Liu & Ye,
+ * ICML 2009, MALSAR's cASO) is the same problem with M on the feature
+ * side: tr(W' (eta I + M)^{-1} W) with M (d_pen x d_pen), tr M = h, the
+ * dimension of the shared subspace, spanned at the optimum by the top h
+ * eigenvectors of M.  (Zhou, Chen & Ye, NIPS 2011, show the two
+ * relaxations equivalent; here the only differences are the side of the
+ * Gram matrix, W W' instead of W'W, and the range of h.)
  */
 #include "solvers/solvers.h"
 
@@ -79,13 +87,14 @@ void mtl__cmtl_waterfill(const double *s, int T, double eta, int k,
 typedef struct cm_ctx {
   mtl_problem *pb;
   double eta, c;
-  int k;
-  double *E, *s, *m, *A, *B; /* T x T eigenvectors, T, T, T x T, T x T */
+  int k, n, features; /* n = T (cmtl) or d_pen (features = 1: cASO) */
+  double *E, *s, *m, *A, *B; /* n x n eigenvectors, n, n, n x n, n x n */
+  const char *who;
 } cm_ctx;
 
 /* out = E diag(f(m)) E' with f = 1 / (eta + m) (inv = 1) or m. */
 static void eig_rebuild(cm_ctx *c, int inv, double *out) {
-  int T = c->pb->T;
+  int T = c->n;
   for (int i = 0; i < T; i++) {
     double f = inv ? 1.0 / (c->eta + c->m[i]) : c->m[i];
     for (int a = 0; a < T; a++)
@@ -96,11 +105,15 @@ static void eig_rebuild(cm_ctx *c, int inv, double *out) {
 
 /* E, s, m and A = E diag(1 / (eta + m)) E' at W; *h = c phi. */
 static int cm_spectral(cm_ctx *c, const double *W, double *h) {
-  int d = c->pb->d, dp = c->pb->d_pen, T = c->pb->T;
-  mtl__syrk_upper(1, T, dp, W, d, c->E);
+  int d = c->pb->d, dp = c->pb->d_pen, T = c->n;
+  if (c->features)
+    mtl__syrk_upper(0, dp, c->pb->T, W, d, c->E);
+  else
+    mtl__syrk_upper(1, T, dp, W, d, c->E);
   int rc = mtl__syev(T, c->E, c->s);
   if (rc)
-    return mtl__err_prefix(rc, "cmtl: eigenvalues of W'W (%d x %d)", T, T);
+    return mtl__err_prefix(rc, "%s: eigenvalues of %s (%d x %d)", c->who,
+                           c->features ? "WW'" : "W'W", T, T);
   for (int i = 0; i < T; i++)
     c->s[i] = c->s[i] > 0 ? c->s[i] : 0;
   mtl__cmtl_waterfill(c->s, T, c->eta, c->k, c->m);
@@ -120,25 +133,34 @@ static int cm_smooth(void *ctx, const double *W, double *f, double *grad) {
   if (rc)
     return rc;
   *f += h;
-  if (grad) /* penalized rows: += 2 c W A */
+  if (grad && c->features) /* penalized rows: += 2 c A W */
+    mtl__gemm(0, 0, c->n, c->pb->T, c->n, 2 * c->c, c->A, c->n, W, c->pb->d,
+              1.0, grad, c->pb->d);
+  else if (grad) /* penalized rows: += 2 c W A */
     mtl__gemm(0, 0, c->pb->d_pen, c->pb->T, c->pb->T, 2 * c->c, W,
               c->pb->d, c->A, c->pb->T, 1.0, grad, c->pb->d);
   return MTL_OK;
 }
 
 static int cm_init(cm_ctx *c, mtl_problem *pb, const mtl__cmtl_params *cp) {
-  int T = pb->T;
+  int T = cp->features ? pb->d_pen : pb->T;
   memset(c, 0, sizeof *c);
+  c->who = cp->features ? "caso" : "cmtl";
   if (!(cp->rho1 > 0) || !isfinite(cp->rho1) || !(cp->rho2 > 0) ||
       !isfinite(cp->rho2))
-    return mtl__err(MTL_EINVAL, "cmtl: lambda = %g and lambda2 = %g must "
+    return mtl__err(MTL_EINVAL, "%s: lambda = %g and lambda2 = %g must "
                                 "be finite and > 0",
-                    cp->rho1, cp->rho2);
+                    c->who, cp->rho1, cp->rho2);
   if (cp->k < 1 || cp->k > T)
-    return mtl__err(MTL_EINVAL, "cmtl: k = %d clusters must be in [1, T = "
-                                "%d]",
+    return mtl__err(MTL_EINVAL, cp->features
+                                    ? "caso: h = %d must be in [1, %d "
+                                      "penalized features]"
+                                    : "cmtl: k = %d clusters must be in "
+                                      "[1, T = %d]",
                     cp->k, T);
   c->pb = pb;
+  c->n = T;
+  c->features = cp->features;
   c->eta = cp->rho2 / cp->rho1;
   c->c = cp->rho1 * c->eta * (1 + c->eta);
   c->k = cp->k;
@@ -167,10 +189,10 @@ static void cm_opts(const mtl_problem *pb, const cm_ctx *c,
   o->tol_res = sp->tol_res;
   o->progress = sp->progress;
   o->progress_ctx = sp->progress_ctx;
-  o->who = "cmtl";
+  o->who = c->who;
 }
 
-/* cert: primal F(W), residual ||grad F(W)||, no dual; M (T x T) = M*(W)
+/* cert: primal F(W), residual ||grad F(W)||, no dual; M (n x n) = M*(W)
  * when not NULL. */
 static int cm_finish(cm_ctx *c, const double *W, mtl_certificate *cert,
                      double *M) {
@@ -199,8 +221,9 @@ int mtl__cmtl_solve(mtl_problem *pb, const mtl__cmtl_params *cp,
   if (info)
     memset(info, 0, sizeof *info);
   if (sp->solver == MTL_SOLVER_BCD)
-    return mtl__err(MTL_EUNSUPPORTED, "cmtl: solver bcd is not available "
-                                      "(fista or ista)");
+    return mtl__err(MTL_EUNSUPPORTED, "%s: solver bcd is not available "
+                                      "(fista or ista)",
+                    cp->features ? "caso" : "cmtl");
   for (int t = 0; t < pb->T; t++)
     if (pb->task_loss[t] == MTL_LOSS_HINGE)
       return mtl__err(MTL_EUNSUPPORTED, "task %d: the hinge loss is not "
