@@ -1,0 +1,125 @@
+/*
+ * bench_cert.c -- issue 11's School acceptance runs: time to a certified
+ * relative duality gap with MALSAR's settings (raw features, every feature
+ * penalized, 1/2-sum least squares) and the default solver parameters
+ * except tol_gap.  For each problem: a reference optimum F* from a long
+ * run (tol_gap 1e-12, or the best objective of FISTA and BCD when no gap
+ * reaches it), then best-of-N CPU times of FISTA and BCD to tol_gap, each
+ * checked: gap <= tol_gap x objective, and the objective within the gap of
+ * F*; and the ratio gap / (F - F*) (how tight the certificate is).
+ *
+ * usage: bench_cert SCHOOL.mat [tol_gap=1e-6] [reps=3] [max_iter=1e6]
+ */
+#include "mtl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct run {
+  int rc, iters;
+  double cpu, obj, gap;
+} run;
+
+static run solve_once(mtl_problem *pb, mtl_solver_kind s, double tol_gap,
+                      int max_iter, double *W, size_t dT) {
+  mtl_solver_params sp;
+  mtl_solver_params_init(&sp);
+  sp.solver = s;
+  sp.tol_gap = tol_gap;
+  sp.max_iter = max_iter;
+  memset(W, 0, dT * sizeof(double));
+  mtl_solve_info info;
+  double t0 = cpu_now();
+  run r;
+  r.rc = mtl_solve(pb, &sp, W, &info);
+  r.cpu = cpu_now() - t0;
+  r.iters = info.iterations;
+  r.obj = info.cert.primal;
+  r.gap = info.cert.gap;
+  return r;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bench_cert SCHOOL.mat [tol_gap] [reps]\n");
+    return 2;
+  }
+  double tol = argc > 2 ? atof(argv[2]) : 1e-6;
+  int reps = argc > 3 ? atoi(argv[3]) : 3;
+  int maxit = argc > 4 ? atoi(argv[4]) : 1000000;
+  mtl_dataset *ds = NULL;
+  if (mtl_dataset_read(argv[1], NULL, &ds) < 0) {
+    fprintf(stderr, "bench_cert: %s\n", mtl_last_error());
+    return 1;
+  }
+  int d = mtl_dataset_dim(ds), T = mtl_dataset_ntasks(ds);
+  size_t dT = (size_t)d * T;
+  double *W = malloc(dT * sizeof(double));
+  struct {
+    mtl_reg_type type;
+    double lambda;
+  } cases[] = {{MTL_REG_L21, 1}, {MTL_REG_TRACE, 10}, {MTL_REG_L1, 1}};
+  printf("school: %s (T=%d, d=%d), raw features, every feature penalized, "
+         "MTL_SCALE_SUM, threads 1, default solver parameters, tol_gap "
+         "%g, CPU seconds best of %d\n",
+         argv[1], T, d, tol, reps);
+  printf("  reg    lambda solver  rc      iters   cpu_s     objective    "
+         "gap/obj   (F-F*)/F*  gap/(F-F*)\n");
+  int bad = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    mtl_problem_params pp;
+    mtl_problem_params_init(&pp);
+    pp.scaling = MTL_SCALE_SUM;
+    pp.reg.type = cases[c].type;
+    pp.reg.lambda = cases[c].lambda;
+    mtl_problem *pb = NULL;
+    if (mtl_problem_create(ds, &pp, &pb) < 0) {
+      fprintf(stderr, "bench_cert: %s\n", mtl_last_error());
+      return 1;
+    }
+    /* reference optimum */
+    run ref = solve_once(pb, MTL_SOLVER_FISTA, 1e-13, maxit, W, dT);
+    double fstar = ref.obj;
+    if (cases[c].type != MTL_REG_TRACE) {
+      run rb = solve_once(pb, MTL_SOLVER_BCD, 1e-13, maxit, W, dT);
+      fstar = fmin(fstar, rb.obj);
+    }
+    printf("  (reference: FISTA tol_gap 1e-13: rc %d, %d iters, %.2f s, "
+           "gap/obj %.2e; F* = %.15g)\n",
+           ref.rc, ref.iters, ref.cpu, ref.gap / ref.obj, fstar);
+    for (int s = 0; s < 2; s++) {
+      mtl_solver_kind st = s ? MTL_SOLVER_BCD : MTL_SOLVER_FISTA;
+      if (st == MTL_SOLVER_BCD && cases[c].type == MTL_REG_TRACE)
+        continue;
+      run best = {0};
+      for (int k = 0; k < reps; k++) {
+        run r = solve_once(pb, st, tol, maxit, W, dT);
+        if (k == 0 || r.cpu < best.cpu)
+          best = r;
+      }
+      double sub = (best.obj - fstar) / fstar;
+      int ok = best.rc == MTL_CONVERGED && best.gap <= tol * best.obj &&
+               best.obj - fstar <= best.gap * (1 + 1e-6) + 1e-12 * fstar;
+      bad += !ok;
+      printf("  %-5s %7g %-6s %3d %10d %7.3f %17.12g %9.2e %11.2e %10.3g%s\n",
+             mtl_reg_name(cases[c].type), cases[c].lambda,
+             st == MTL_SOLVER_BCD ? "bcd" : "fista", best.rc, best.iters,
+             best.cpu, best.obj, best.gap / best.obj, sub,
+             best.obj > fstar ? best.gap / (best.obj - fstar) : INFINITY,
+             ok ? "" : "  CHECK FAILED");
+    }
+    mtl_problem_free(pb);
+  }
+  free(W);
+  mtl_dataset_free(ds);
+  return bad ? 1 : 0;
+}
