@@ -155,10 +155,12 @@ int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
 
 /* ---- the Newton dual point ------------------------------------------------ */
 
-/* Limits of the per-task pseudo-inverse cache: d at most NEWTON_MAX_D and
- * the blocks at most NEWTON_MAX_DOUBLES doubles (64 MB). */
+/* Limits of the per-task pseudo-inverse cache: d at most NEWTON_MAX_D, the
+ * blocks at most NEWTON_MAX_DOUBLES doubles (64 MB), their d^3 work at most
+ * NEWTON_MAX_GRADS gradient evaluations. */
 #define NEWTON_MAX_D 256
 #define NEWTON_MAX_DOUBLES ((size_t)1 << 23)
+#define NEWTON_MAX_GRADS 50.0
 
 /* 1 if task t's X_t'X_t is the previous task's (a shared Gram matrix or a
  * shared design). */
@@ -190,6 +192,15 @@ int mtl__problem_newton_cache(mtl_problem *pb) {
       continue;
     pb->dual_idx[t] = same_design(pb, t) ? pb->dual_idx[t - 1] : nb++;
   }
+  /* the blocks' factorizations (and each Newton step, of the same order)
+   * must cost at most NEWTON_MAX_GRADS loss+gradient evaluations: worth it
+   * where first-order methods need thousands of iterations (School: d =
+   * 28, about 4 evaluations), not on wide data (d = 100, n_t = 40: ~300) */
+  double grad = 0;
+  for (int t = 0; t < T; t++)
+    grad += pb->use_gram[t] ? (double)dd : (double)pb->ds->tasks[t].n * d;
+  if ((double)nb * dd * d > NEWTON_MAX_GRADS * grad)
+    return 0;
   if (nb == 0 || (size_t)nb * 2 * dd > NEWTON_MAX_DOUBLES ||
       !(pb->dual_blk = mtl__malloc((size_t)nb * 2 * dd * sizeof(double))))
     return 0;
@@ -343,6 +354,9 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
       goto done;
     if (dn > cert->dual)
       cert->dual = dn;
+    /* a dual objective above the primal is rounding (F* lies between) */
+    if (cert->dual > cert->primal)
+      cert->dual = cert->primal;
     cert->gap = cert->primal - cert->dual;
   }
   rc = MTL_OK;
