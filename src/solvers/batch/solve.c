@@ -300,7 +300,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     info->objective = info->cert.primal;
     if (c.best_dual > info->cert.dual) { /* the best dual point seen */
       info->cert.dual = fmin(c.best_dual, info->cert.primal);
-      info->cert.gap = info->cert.primal - c.best_dual;
+      info->cert.gap = info->cert.primal - info->cert.dual;
     }
   }
   free(nbuf);
