@@ -492,6 +492,8 @@ void mtl_problem_free(mtl_problem *pb) {
   free(pb->task_f);
   free(pb->task_rr);
   free(pb->task_yr);
+  free(pb->dual_idx);
+  free(pb->dual_blk);
   free(pb->scratch);
   free(pb->gz);
   free(pb->Zs);

@@ -45,6 +45,12 @@ int mtl__reg_lambda_max(const mtl_reg *r, const double *G, int d, int T,
  * / (4 ridge). */
 int mtl__reg_dual_conj(const mtl_reg *r, const double *M, int d, int T,
                        double *s, double *hstar);
+/* Q = lambda Z + 2 ridge W with Z a subgradient of the norm g at W (L1,
+ * L2,1, trace; else MTL_EUNSUPPORTED), chosen near M / lambda where W is
+ * zero (entries, rows, the orthogonal complement of W's singular
+ * subspaces): the dual target of the certificate's Newton dual point. */
+int mtl__reg_subgrad(const mtl_reg *r, const double *W, const double *M,
+                     int d, int T, double *Q);
 
 /* ---- more norms of the table (reg_norms.c) ------------------------------ */
 /* The threshold theta of the Euclidean projection of the n entries
@@ -114,6 +120,13 @@ struct mtl_problem {
   double **dzbuf;           /* per worker, block entries */
   double *task_rr;          /* per task ||X_t w_t - y_t||^2 (certificate) */
   double *task_yr;          /* per task y_t'(y_t - X_t w_t) */
+  /* the certificate's Newton dual point (problem_dual.c), built on the
+   * first certificate: per task an index into dual_blk (-1: none), each
+   * block pinv(H) then H = X_t'X_t (d x d each); dual_state 0 = not tried,
+   * 1 = built, -1 = unavailable (d too large, no dense squared task) */
+  int *dual_idx;
+  double *dual_blk;
+  int dual_state;
   atomic_int interrupt;
 };
 
@@ -134,6 +147,18 @@ int mtl__problem_squared_only(const mtl_problem *pb);
  * decomposition min f(P + Q) + lambda_1 g_1(P) + lambda_2 g_2(Q) (2). */
 int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
                       int nreg, double *D);
+/* Builds the per-task X_t'X_t blocks and pseudo-inverses of the Newton
+ * dual point and Newton steps once (pb->dual_*); 1 if available (d <= 256,
+ * squared-loss tasks with a Gram matrix or a dense X, 64 MB at most).
+ * Not thread-safe on one problem (like mtl_problem_certificate). */
+int mtl__problem_newton_cache(mtl_problem *pb);
+/* A Newton step on the active manifold of the squared loss with an L1 or
+ * L2,1 penalty (problem_newton.c) from W, halved until the objective
+ * decreases: 1 and Wn = the new point, *F = F(Wn) when it does; 0 when
+ * it does not or the problem has no such step (other losses or penalties,
+ * no cache, lambda = 0); or an error. */
+int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
+                        double *F);
 /* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the
  * default of the task kind (logistic for classification, squared for
  * regression).  The one place where MTL_LOSS_AUTO is resolved. */

@@ -18,6 +18,9 @@
  * prox is the clipping sign(v) min(|v|, theta) (0 when ||v||_1 <= thr).
  * Both norms are positively homogeneous: the ridge term scales the result
  * by 1 / (1 + 2 step ridge) after the shrinkage (see reg.c).
+ *
+ * Also the subgradient of L1, L2,1 and the trace norm that the
+ * certificate's Newton dual point needs (mtl__reg_subgrad).
  */
 #include "problem.h"
 
@@ -175,5 +178,98 @@ int mtl__excess_col21(const double *M, int d, int T, double lam,
       e += x * x;
   }
   *out = e;
+  return MTL_OK;
+}
+
+/* ---- a subgradient near a target (dual point of the certificate) -------- */
+
+/* Trace norm: W = U S V' (thin SVD, rank r = the singular values above
+ * 1e-12 s_max): Z = U_r V_r' + N, N = the part of M / lambda orthogonal to
+ * both singular subspaces of W, scaled to spectral norm <= 1 (then
+ * ||Z||_2 <= 1 and <Z, W> = ||W||_*: Z is a subgradient). */
+static double rowsq(const double *W, int d, int T, int j) {
+  double s = 0;
+  for (int t = 0; t < T; t++)
+    s += W[j + (size_t)t * d] * W[j + (size_t)t * d];
+  return s;
+}
+
+static int subgrad_trace(const double *W, const double *M, double lam, int d,
+                         int T, double *Z) {
+  int k = d < T ? d : T;
+  size_t dT = (size_t)d * T;
+  double *A = mtl__malloc((dT * 3 + (size_t)d * k + (size_t)k +
+                           (size_t)k * T) * sizeof(double));
+  if (!A)
+    return MTL_ENOMEM;
+  double *N = A + dT, *U = N + dT, *s = U + (size_t)d * k, *Vt = s + k;
+  double *C = Vt + (size_t)k * T; /* k x T or d x r: dT entries */
+  memcpy(A, W, dT * sizeof(double));
+  int rc = mtl__svd(d, T, A, U, s, Vt);
+  if (rc)
+    goto done;
+  int r = 0;
+  while (r < k && s[r] > 1e-12 * s[0])
+    r++;
+  memset(Z, 0, dT * sizeof(double));
+  if (r > 0)
+    mtl__gemm(0, 0, d, T, r, 1.0, U, d, Vt, k, 0.0, Z, d);
+  if (r < k && lam > 0) {
+    /* N = (I - U_r U_r') (M / lam) (I - V_r V_r') */
+    for (size_t i = 0; i < dT; i++)
+      N[i] = M[i] / lam;
+    if (r > 0) {
+      mtl__gemm(1, 0, r, T, d, 1.0, U, d, N, d, 0.0, C, k);      /* U'N */
+      mtl__gemm(0, 0, d, T, r, -1.0, U, d, C, k, 1.0, N, d);     /* -= UU'N */
+      mtl__gemm(0, 1, d, r, T, 1.0, N, d, Vt, k, 0.0, C, d);     /* N V */
+      mtl__gemm(0, 0, d, T, r, -1.0, C, d, Vt, k, 1.0, N, d);    /* -= NVV' */
+    }
+    double nn;
+    rc = mtl__spectral_norm(d, T, N, &nn);
+    if (rc)
+      goto done;
+    double f = nn > 1 ? 1 / nn : 1;
+    for (size_t i = 0; i < dT; i++)
+      Z[i] += f * N[i];
+  }
+done:
+  free(A);
+  return rc;
+}
+
+int mtl__reg_subgrad(const mtl_reg *r, const double *W, const double *M,
+                     int d, int T, double *Q) {
+  double lam = r->lambda;
+  size_t dT = (size_t)d * T;
+  switch (r->type) {
+  case MTL_REG_L1:
+    for (size_t k = 0; k < dT; k++)
+      Q[k] = W[k] > 0 ? lam : W[k] < 0 ? -lam : fmax(-lam, fmin(lam, M[k]));
+    break;
+  case MTL_REG_L21:
+    for (int j = 0; j < d; j++) {
+      double nw = sqrt(rowsq(W, d, T, j)), nm;
+      const double *src = nw > 0 ? W : M;
+      double f = nw > 0 ? lam / nw
+                        : ((nm = sqrt(rowsq(M, d, T, j))) > lam ? lam / nm
+                                                                    : 1.0);
+      for (int t = 0; t < T; t++)
+        Q[j + (size_t)t * d] = f * src[j + (size_t)t * d];
+    }
+    break;
+  case MTL_REG_TRACE: {
+    int rc = subgrad_trace(W, M, lam, d, T, Q);
+    if (rc)
+      return rc;
+    for (size_t k = 0; k < dT; k++)
+      Q[k] *= lam;
+    break;
+  }
+  default:
+    return mtl__err(MTL_EUNSUPPORTED, "subgradient of \"%s\"",
+                    mtl_reg_name(r->type));
+  }
+  for (size_t k = 0; k < dT; k++)
+    Q[k] += 2 * r->ridge * W[k];
   return MTL_OK;
 }

@@ -1,0 +1,342 @@
+/*
+ * problem_newton.c -- Newton steps on the active manifold of the squared
+ * loss with an L1 or L2,1 penalty, the polish of the proximal-gradient
+ * solvers (solve.c) on badly conditioned data.
+ *
+ * Near a solution the support is fixed (the nonzero entries for L1, the
+ * nonzero rows for L2,1) and the objective is smooth there, with Hessian
+ *   L1:   blockdiag_t( a_t H_t[S_t, S_t] ) + 2 ridge I
+ *   L2,1: blockdiag_t( a_t H_t[A, A] + diag(c) ) - sum_j c_j v_j v_j'
+ * (H_t = X_t'X_t, c_j = lambda / ||w_j||, v_j = e_j (x) w_j / ||w_j||: the
+ * curvature lambda (I - u u') / ||w_j|| of each row norm), so a Newton step
+ * costs one small Cholesky per task and, for L2,1, a |A| x |A| capacitance
+ * system (Woodbury).  This is what first-order methods lack on raw
+ * features: their rate is set by the ratio of the largest curvature of the
+ * loss to the smallest curvature of the penalty along the null space of
+ * X_t, which Newton does not see.  The step is globalized by halving until
+ * the objective decreases (zero crossings of L1 entries are set to 0: an
+ * orthant projection); where no step decreases it, W is left as it was.
+ * Uses the X_t'X_t blocks of the certificate's cache (problem_dual.c).
+ */
+#include "problem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest support of one task for the L1 null-space move. */
+#define NEWTON_MAX_M 256
+
+/* Workspace of one step. */
+typedef struct newton_ws {
+  int d, T, m;      /* m = active rows (L2,1) */
+  int *act;         /* active row indices (m) */
+  double *Cinv;     /* per task m x m inverse of the block */
+  double *c;        /* m: lambda / ||w_j|| (0: the unpenalized row) */
+  double *R;        /* d x T: gradient on the manifold */
+  double *X;        /* d x T: the step */
+  double *sg;       /* d x T (L1): the sign of each entry on the support
+                       (-sign of the gradient for a zero entry that
+                       violates |g| <= lambda: it joins), 0 off it */
+} newton_ws;
+
+/* Inverts the SPD matrix C (m x m) in place by Cholesky, with a diagonal
+ * jitter of 1e-12, 1e-10, ... x its largest diagonal entry when the
+ * factorization fails.  inv: m x m output; C is destroyed. */
+static int spd_inverse(int m, double *C, double *inv) {
+  double dmax = 0;
+  for (int i = 0; i < m; i++)
+    dmax = fmax(dmax, C[i + (size_t)i * m]);
+  double *C0 = mtl__malloc((size_t)m * m * sizeof(double));
+  if (!C0)
+    return MTL_ENOMEM;
+  memcpy(C0, C, (size_t)m * m * sizeof(double));
+  int rc = MTL_ENUMERIC;
+  for (double jit = 0; jit <= 1e-6 * dmax; jit = jit ? jit * 100 : 1e-12 * dmax) {
+    memcpy(C, C0, (size_t)m * m * sizeof(double));
+    for (int i = 0; i < m; i++)
+      C[i + (size_t)i * m] += jit;
+    if (mtl__potrf(m, C) == MTL_OK) {
+      memset(inv, 0, (size_t)m * m * sizeof(double));
+      for (int i = 0; i < m; i++)
+        inv[i + (size_t)i * m] = 1.0;
+      rc = mtl__potrs(m, m, C, inv, m);
+      break;
+    }
+    if (dmax == 0)
+      break;
+  }
+  free(C0);
+  return rc;
+}
+
+static const double *task_H(const mtl_problem *pb, int t) {
+  int k = pb->dual_idx[t];
+  size_t dd = (size_t)pb->d * pb->d;
+  return k < 0 ? NULL : pb->dual_blk + (size_t)k * 2 * dd + dd;
+}
+
+/* L2,1 step: X = K^{-1} R on the active rows by Woodbury (see the top). */
+static int step_l21(mtl_problem *pb, const double *W, newton_ws *w) {
+  int d = pb->d, T = pb->T, m = w->m, dp = pb->d_pen;
+  double lam = pb->p.reg.lambda, ridge = pb->p.reg.ridge;
+  size_t mm = (size_t)m * m;
+  double *C = mtl__malloc((mm + mm + 2 * (size_t)m) * sizeof(double));
+  if (!C)
+    return MTL_ENOMEM;
+  double *S = C + mm, *p = S + mm, *q = p + m;
+  int rc = MTL_OK;
+  for (int i = 0; i < m; i++) {
+    p[i] = 0;
+    for (int k = 0; k < m; k++)
+      S[i + (size_t)k * m] = 0;
+    if (w->c[i] > 0)
+      S[i + (size_t)i * m] = 1.0 / w->c[i];
+    else
+      S[i + (size_t)i * m] = 1.0; /* the unpenalized row: decoupled */
+  }
+  for (int t = 0; t < T && !rc; t++) {
+    const double *H = task_H(pb, t);
+    double a = pb->scale[t], *Ci = w->Cinv + (size_t)t * mm;
+    for (int i = 0; i < m; i++)
+      for (int k = 0; k < m; k++) {
+        int ji = w->act[i], jk = w->act[k];
+        C[i + (size_t)k * m] =
+            a * H[ji + (size_t)jk * d] +
+            (i == k ? w->c[i] + (ji < dp ? 2 * ridge : 0) : 0);
+      }
+    rc = spd_inverse(m, C, Ci);
+    if (rc)
+      break;
+    /* y_t = C_t^{-1} R_t (kept in X), p += u_t o y_t, S -= (u u') o Cinv */
+    double *xt = w->X + (size_t)t * d;
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      for (int k = 0; k < m; k++)
+        s += Ci[i + (size_t)k * m] * w->R[w->act[k] + (size_t)t * d];
+      xt[w->act[i]] = s;
+    }
+    for (int i = 0; i < m; i++) {
+      if (!(w->c[i] > 0))
+        continue;
+      double ui = W[w->act[i] + (size_t)t * d] * w->c[i] / lam;
+      p[i] += ui * xt[w->act[i]];
+      for (int k = 0; k < m; k++)
+        if (w->c[k] > 0)
+          S[i + (size_t)k * m] -= ui * W[w->act[k] + (size_t)t * d] *
+                                  w->c[k] / lam * Ci[i + (size_t)k * m];
+    }
+  }
+  if (!rc)
+    rc = mtl__gesv(m, 1, S, p, m); /* p = S^{-1} p */
+  for (int t = 0; t < T && !rc; t++) {
+    const double *Ci = w->Cinv + (size_t)t * mm;
+    for (int k = 0; k < m; k++)
+      q[k] = w->c[k] > 0 ? W[w->act[k] + (size_t)t * d] * w->c[k] / lam * p[k]
+                         : 0.0;
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      for (int k = 0; k < m; k++)
+        s += Ci[i + (size_t)k * m] * q[k];
+      w->X[w->act[i] + (size_t)t * d] += s;
+    }
+  }
+  (void)lam;
+  free(C);
+  return rc;
+}
+
+/* Along the null space of the task's block the loss is flat and the L1
+ * term linear (signs fixed): move along n = -(I - Ci C) sign(w) (the null
+ * projection of the penalty's gradient) until the first entry reaches 0,
+ * as a simplex ratio test; X (the step, subtracted from w) gains -alpha n.
+ * C: the block, Ci: its pseudo-inverse (m x m, on the entries S). */
+static void null_move(const mtl_problem *pb, const double *W,
+                      const double *sgn, int t, const int *S, int m,
+                      const double *C, const double *Ci, double *X) {
+  int d = pb->d;
+  const double *w = W + (size_t)t * d, *sgt = sgn + (size_t)t * d;
+  double n[NEWTON_MAX_M], sg[NEWTON_MAX_M], nn = 0, sn = 0;
+  if (m > NEWTON_MAX_M)
+    return;
+  for (int i = 0; i < m; i++)
+    sg[i] = S[i] < pb->d_pen ? sgt[S[i]] : 0.0;
+  for (int i = 0; i < m; i++) { /* n = -(sg - Ci (C sg)) */
+    double v = 0;
+    for (int k = 0; k < m; k++) {
+      double cs = 0;
+      for (int l = 0; l < m; l++)
+        cs += C[k + (size_t)l * m] * sg[l];
+      v += Ci[i + (size_t)k * m] * cs;
+    }
+    n[i] = -(sg[i] - v);
+    nn += n[i] * n[i];
+    sn += sg[i] * sg[i];
+  }
+  if (!(nn > 1e-16 * sn))
+    return;
+  double alpha = INFINITY;
+  for (int i = 0; i < m; i++) {
+    double wi = fmax(0, sg[i] * (w[S[i]] - X[S[i]])) * sg[i];
+    if (S[i] < pb->d_pen && sg[i] * n[i] < 0)
+      alpha = fmin(alpha, -wi / n[i]);
+  }
+  if (isfinite(alpha))
+    for (int i = 0; i < m; i++)
+      X[S[i]] -= alpha * n[i];
+}
+
+/* L1 step: per task, X_t[S] = (a H[S,S] + 2 ridge)^{-1} R_t[S] on the
+ * nonzero entries S (and the unpenalized row). */
+static int step_l1(mtl_problem *pb, const double *W, newton_ws *w) {
+  int d = pb->d, T = pb->T, dp = pb->d_pen;
+  double ridge = pb->p.reg.ridge;
+  double *C = mtl__malloc((2 * (size_t)d * d + d) * sizeof(double));
+  int *S = mtl__malloc((size_t)d * sizeof(int));
+  int rc = C && S ? MTL_OK : MTL_ENOMEM;
+  for (int t = 0; t < T && !rc; t++) {
+    const double *H = task_H(pb, t);
+    double a = pb->scale[t], *Ci = C + (size_t)d * d;
+    int m = 0;
+    for (int j = 0; j < d; j++)
+      if (j >= dp || w->sg[j + (size_t)t * d] != 0)
+        S[m++] = j;
+    for (int i = 0; i < m; i++)
+      for (int k = 0; k < m; k++)
+        C[i + (size_t)k * m] = a * H[S[i] + (size_t)S[k] * d] +
+                               (i == k && S[i] < dp ? 2 * ridge : 0);
+    if (m == 0)
+      continue;
+    rc = mtl__pinv_sym(m, C, 1e-10, Ci);
+    for (int i = 0; i < m && !rc; i++) {
+      double s = 0;
+      for (int k = 0; k < m; k++)
+        s += Ci[i + (size_t)k * m] * w->R[S[k] + (size_t)t * d];
+      w->X[S[i] + (size_t)t * d] = s;
+    }
+    if (!rc)
+      null_move(pb, W, w->sg, t, S, m, C, Ci, w->X + (size_t)t * d);
+  }
+  free(C);
+  free(S);
+  return rc;
+}
+
+/* R = the gradient of the objective on the manifold at W (grad f + lambda
+ * times the unit row / sign + 2 ridge W; 0 off the support); fills the
+ * active rows of L2,1.  *F = F(W). */
+static int manifold_grad(mtl_problem *pb, const double *W, newton_ws *w,
+                         double *F) {
+  int d = pb->d, T = pb->T, dp = pb->d_pen;
+  double lam = pb->p.reg.lambda, ridge = pb->p.reg.ridge, f;
+  int rc = mtl_problem_loss(pb, W, &f, w->R);
+  if (rc)
+    return rc;
+  *F = f + mtl__problem_reg_value(pb, W);
+  w->m = 0;
+  for (int j = 0; j < d; j++) {
+    double nr = 0;
+    for (int t = 0; t < T; t++)
+      nr += W[j + (size_t)t * d] * W[j + (size_t)t * d];
+    nr = sqrt(nr);
+    for (int t = 0; t < T; t++) {
+      double *r = &w->R[j + (size_t)t * d], x = W[j + (size_t)t * d];
+      if (j >= dp)
+        continue;
+      if (pb->p.reg.type == MTL_REG_L21)
+        *r = nr > 0 ? *r + lam * x / nr + 2 * ridge * x : 0.0;
+      else {
+        double *sg = &w->sg[j + (size_t)t * d];
+        *sg = x > 0 ? 1 : x < 0 ? -1 : *r > lam ? -1 : *r < -lam ? 1 : 0;
+        *r = *sg != 0 ? *r + lam * *sg + 2 * ridge * x : 0.0;
+      }
+    }
+    if (j >= dp || nr > 0) {
+      w->act[w->m] = j;
+      w->c[w->m++] = j >= dp ? 0.0 : lam / nr;
+    }
+  }
+  return MTL_OK;
+}
+
+/* The group analogue of the orthant projection: a row whose norm, to
+ * first order along the step, reaches zero (u_j . step x_j >= ||w_j||) is
+ * set to zero; this is how the polish drops a row that the first-order
+ * iterations shrink only slowly along the null space of the X_t. */
+static void zero_crossings(const mtl_problem *pb, const double *W,
+                           const newton_ws *w, double step, double *Wn) {
+  int d = pb->d, T = pb->T;
+  for (int i = 0; i < w->m; i++) {
+    int j = w->act[i];
+    if (!(w->c[i] > 0))
+      continue;
+    double nr = pb->p.reg.lambda / w->c[i], ux = 0;
+    for (int t = 0; t < T; t++)
+      ux += W[j + (size_t)t * d] * w->X[j + (size_t)t * d];
+    if (step * ux / nr >= nr)
+      for (int t = 0; t < T; t++)
+        Wn[j + (size_t)t * d] = 0;
+  }
+}
+
+int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
+                        double *F) {
+  mtl_reg_type rt = pb->p.reg.type;
+  *F = NAN;
+  if ((rt != MTL_REG_L1 && rt != MTL_REG_L21) || !(pb->p.reg.lambda > 0) ||
+      !mtl__problem_squared_only(pb) || !mtl__problem_newton_cache(pb))
+    return 0;
+  for (int t = 0; t < pb->T; t++)
+    if (pb->dual_idx[t] < 0)
+      return 0;
+  int d = pb->d, T = pb->T;
+  size_t dT = (size_t)d * T;
+  newton_ws w = {.d = d, .T = T};
+  w.act = mtl__malloc((size_t)d * sizeof(int));
+  w.c = mtl__malloc((size_t)d * sizeof(double));
+  w.R = mtl__malloc(dT * sizeof(double));
+  w.X = mtl__calloc(dT, sizeof(double));
+  w.sg = mtl__calloc(dT, sizeof(double));
+  w.Cinv = rt == MTL_REG_L21
+               ? mtl__malloc((size_t)d * d * T * sizeof(double))
+               : NULL;
+  int rc = MTL_ENOMEM, better = 0;
+  double F0;
+  if (!w.act || !w.c || !w.R || !w.X || !w.sg || (rt == MTL_REG_L21 && !w.Cinv))
+    goto done;
+  rc = manifold_grad(pb, W, &w, &F0);
+  if (!rc && w.m == 0 && rt == MTL_REG_L21)
+    goto done; /* every row zero: rc = 0, no step */
+  if (!rc)
+    rc = rt == MTL_REG_L21 ? step_l21(pb, W, &w) : step_l1(pb, W, &w);
+  if (rc)
+    goto done;
+  *F = F0;
+  for (double step = 1; step > 1e-12 && !better; step /= 4) {
+    for (size_t k = 0; k < dT; k++) {
+      Wn[k] = W[k] - step * w.X[k];
+      if (rt == MTL_REG_L1 && (int)(k % d) < pb->d_pen &&
+          (Wn[k] * w.sg[k] <= 0 || fabs(Wn[k]) <= 1e-12 * fabs(W[k])))
+        Wn[k] = 0; /* orthant projection (and zero entries stay 0) */
+    }
+    if (rt == MTL_REG_L21)
+      zero_crossings(pb, W, &w, step, Wn);
+    double F1;
+    rc = mtl_problem_objective(pb, Wn, &F1);
+    if (rc)
+      goto done;
+    if (F1 < F0) {
+      better = 1;
+      *F = F1;
+    }
+  }
+  rc = better;
+done:
+  free(w.act);
+  free(w.c);
+  free(w.R);
+  free(w.X);
+  free(w.sg);
+  free(w.Cinv);
+  return rc;
+}
