@@ -163,14 +163,19 @@ int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
 #define NEWTON_MAX_GRADS 50.0
 
 /* 1 if task t's X_t'X_t is the previous task's (a shared Gram matrix or a
- * shared design). */
+ * shared design with the same sample weights). */
 static int same_design(const mtl_problem *pb, int t) {
   if (t == 0 || pb->dual_idx[t - 1] < 0)
     return 0;
   if (pb->use_gram[t])
     return pb->use_gram[t - 1] && pb->G[t] == pb->G[t - 1];
   const mtl__task *a = &pb->ds->tasks[t], *b = &pb->ds->tasks[t - 1];
-  return !pb->use_gram[t - 1] && a->X == b->X && a->n == b->n;
+  if (pb->use_gram[t - 1] || a->X != b->X || a->n != b->n)
+    return 0;
+  if (!a->sw || !b->sw) /* X'SX: the same sample weights too */
+    return !a->sw && !b->sw;
+  return a->sw == b->sw ||
+         memcmp(a->sw, b->sw, (size_t)a->n * sizeof(double)) == 0;
 }
 
 /* Builds pb->dual_idx / dual_blk once: for each squared-loss task with a
@@ -210,10 +215,20 @@ int mtl__problem_newton_cache(mtl_problem *pb) {
       continue;
     double *P = pb->dual_blk + (size_t)k * 2 * dd, *H = P + dd;
     const mtl__task *tk = &pb->ds->tasks[t];
-    if (pb->use_gram[t])
+    if (pb->use_gram[t]) {
       memcpy(H, pb->G[t], dd * sizeof(double));
-    else
+    } else if (tk->sw) { /* X'SX: the rows scaled by sqrt(s_i) */
+      double *Xs = mtl__malloc((size_t)tk->n * d * sizeof(double));
+      if (!Xs)
+        return 0;
+      for (int i = 0; i < tk->n; i++)
+        for (int j = 0; j < d; j++)
+          Xs[(size_t)i * d + j] = sqrt(tk->sw[i]) * tk->X[(size_t)i * d + j];
+      mtl__gram_rm(tk->n, d, 1.0, Xs, d, 0.0, H);
+      free(Xs);
+    } else {
       mtl__gram_rm(tk->n, d, 1.0, tk->X, d, 0.0, H);
+    }
     if (mtl__pinv_sym(d, H, 1e-12, P))
       return 0;
     done = k + 1;
@@ -248,6 +263,23 @@ static void newton_task(const mtl_problem *pb, int t, const double *u,
     for (int j = 0; j < d; j++)
       M[j] -= a * al * gz[j];
   }
+}
+
+/* b = X_t'S_t y_t (S_t the sample weights, 1 without) */
+static int task_xty(const mtl_problem *pb, int t, double *b) {
+  const mtl__task *tk = &pb->ds->tasks[t];
+  if (!tk->sw) {
+    mtl__task_matvec_t(pb->ds, t, 1.0, tk->y, b);
+    return MTL_OK;
+  }
+  double *sy = mtl__malloc((size_t)tk->n * sizeof(double));
+  if (!sy)
+    return MTL_ENOMEM;
+  for (int i = 0; i < tk->n; i++)
+    sy[i] = tk->sw[i] * tk->y[i];
+  mtl__task_matvec_t(pb->ds, t, 1.0, sy, b);
+  free(sy);
+  return MTL_OK;
 }
 
 /* The dual objective at theta_t = r_t + X_t u_t (bias projected as in
@@ -298,8 +330,8 @@ static int newton_dual(mtl_problem *pb, const double *W, const double *G,
       mtl__gemv(0, d, d, 1.0, P, d, A, 0.0, u);
       if (pb->use_gram[t])
         memcpy(b, pb->b[t], (size_t)d * sizeof(double));
-      else
-        mtl__task_matvec_t(pb->ds, t, 1.0, pb->ds->tasks[t].y, b);
+      else if ((rc = task_xty(pb, t, b)))
+        goto done;
     }
     newton_task(pb, t, u, H, b, g, &ty[t], &tt[t], M + (size_t)t * d);
   }
