@@ -184,6 +184,50 @@ static void test_mat_v4_bombs(void) {
   }
 }
 
+/* fuzz_mat: a sparse variable whose jc and values are missing (its element
+ * ends after ir); matio read the next variable's bytes as jc's tag and
+ * asked for 3.2 GB. */
+static void test_mat_sparse_missing_jc(void) {
+  bytes f = {0}, x = {0}, ir = {0}, y = {0}, yv = {0};
+  const double big[2] = {1, -1}; /* -1's high word reads as 0xbff00000 */
+  mat_header(&f);
+  put32(&ir, 5), put32(&ir, 8), put32(&ir, 0), put32(&ir, 1);
+  mat_matrix(&x, 5, 2, 2, "X", &ir);
+  mat_doubles(&yv, big, 2);
+  mat_matrix(&y, 6, 2, 1, "Y", &yv);
+  put(&f, x.p, x.n);
+  put(&f, y.p, y.n);
+  const char *p = write_bytes("sparse_nojc.mat", &f);
+  expect_read_fail(p, NULL, MTL_EFORMAT,
+                   "sparse_nojc.mat: not a valid MATLAB file: variable 1: 1 "
+                   "of the 3 data elements of a sparse matrix present");
+  free(f.p), free(x.p), free(ir.p), free(y.p), free(yv.p);
+}
+
+/* fuzz_text: the writer's header may say a task is dense ("storage=d"),
+ * but not turn a few sparse lines into gigabytes of zeros: past 64 MB and
+ * 64x the entries given, the task is read as CSR with the same values (it
+ * asked for 1.1 GB; here 2 x 9M doubles = 144 MB, above the cap). */
+static void test_text_storage_hint(void) {
+  const char *p = tpath("hint.txt");
+  FILE *f = fopen(p, "w");
+  fputs("# mtl-dataset d=9000000 T=1 kinds=r storage=d\n"
+        "1 1 9000000:2.5\n1 -1 1:1\n", f);
+  fclose(f);
+  mtl_dataset *ds = NULL;
+  CHECK_OK(mtl_dataset_read(p, NULL, &ds));
+  CHECK(ds && mtl_dataset_dim(ds) == 9000000);
+  CHECK(ds && mtl_dataset_task_is_sparse(ds, 0) == 1);
+  mtl_dataset_free(ds);
+  /* a small dense task keeps its storage */
+  f = fopen(p, "w");
+  fputs("# mtl-dataset d=3 T=1 kinds=r storage=d\n1 1 3:2.5\n", f);
+  fclose(f);
+  CHECK_OK(mtl_dataset_read(p, NULL, &ds));
+  CHECK(ds && mtl_dataset_task_is_sparse(ds, 0) == 0);
+  mtl_dataset_free(ds);
+}
+
 /* ---- D4: a dimension inferred from one huge sparse index ---------------- */
 
 static void test_text_huge_index(void) {
@@ -370,7 +414,9 @@ int main(void) {
     test_mat_empty_overread();
     test_mat_cell_bomb();
     test_mat_v4_bombs();
+    test_mat_sparse_missing_jc();
     test_text_huge_index();
+    test_text_storage_hint();
     test_csv_wide_header();
     test_npz_lying_size();
     test_fuzz_corpus();

@@ -193,13 +193,16 @@ static int fields(mck *c, uint64_t *rem, uint64_t numel, int depth) {
 }
 
 /* The array flags, dimensions and name of a matrix as matio reads them;
- * *cls and *numel receive its class and element count. */
-static int matrix_header(mck *c, uint64_t *rem, int *cls, uint64_t *numel) {
+ * *cls, *cplx and *numel receive its class, complex flag and element
+ * count. */
+static int matrix_header(mck *c, uint64_t *rem, int *cls, int *cplx,
+                         uint64_t *numel) {
   unsigned char b[24];
   if (take(c, rem, 24, "array header") || get(c, b, 24))
     return -1;
-  *cls =
-      u32(c, b) == T_UINT32 || u32(c, b) == T_INT32 ? u32(c, b + 8) & 0xff : 0;
+  int flags = u32(c, b) == T_UINT32 || u32(c, b) == T_INT32;
+  *cls = flags ? u32(c, b + 8) & 0xff : 0;
+  *cplx = flags && (u32(c, b + 8) & 0x800);
   *numel = 1;
   if (u32(c, b + 16) == T_INT32) {
     uint64_t rank = u32(c, b + 20) / 4;
@@ -228,10 +231,10 @@ static int matrix_header(mck *c, uint64_t *rem, int *cls, uint64_t *numel) {
  * its data elements, each of which must fit in what is left of n. */
 static int matrix(mck *c, uint64_t n, int depth) {
   uint64_t rem = n, numel;
-  int cls;
+  int cls, cplx, de;
   if (depth > MAT_MAX_DEPTH)
     return bad(c, "cells nested more than %d deep", MAT_MAX_DEPTH);
-  if (matrix_header(c, &rem, &cls, &numel))
+  if (matrix_header(c, &rem, &cls, &cplx, &numel))
     return -1;
   if (cls == C_FUNCTION) /* Mat_VarFree does not free what its listing
                             reads (a leak found by fuzz_mat) */
@@ -243,7 +246,7 @@ static int matrix(mck *c, uint64_t n, int depth) {
   int numeric = cls == C_CHAR || (cls >= C_DOUBLE && cls <= C_UINT64);
   if (numeric && numel && rem < 8)
     return bad(c, "no data for %llu elements", (unsigned long long)numel);
-  for (int de = 0; rem >= 8; de++) { /* data elements */
+  for (de = 0; rem >= 8; de++) { /* data elements */
     unsigned char b[8];
     if (get(c, b, 8))
       return -1;
@@ -275,6 +278,15 @@ static int matrix(mck *c, uint64_t n, int depth) {
       return -1;
     rem -= p;
   }
+  /* matio reads ir, jc and the values of a sparse matrix (the values of a
+   * numeric one), and the imaginary parts of a complex one, wherever they
+   * are: a missing one is taken from the next variable (a jc tag read from
+   * a double's bytes asked for 3.2 GB, found by fuzz_mat) */
+  int need = (cls == C_SPARSE ? 3 : numeric && numel ? 1 : 0) +
+             (cplx && (cls == C_SPARSE || (numeric && numel)));
+  if (de < need)
+    return bad(c, "%d of the %d data elements of a %s matrix present", de,
+               need, cls == C_SPARSE ? "sparse" : "numeric");
   return skip(c, rem);
 }
 
