@@ -228,6 +228,43 @@ static void test_text_storage_hint(void) {
   mtl_dataset_free(ds);
 }
 
+/* fuzz_mat: v4 sparse records, whose last row gives the dimensions that
+ * matio allocates by: one of 0 columns (it asked for 8 GB), one whose
+ * last row declares 1e15 columns; a valid one is read. */
+static void test_mat_v4_sparse(void) {
+  static const double dims[3][3] = {{2, 1, 1}, {3, 1e15, 0}, {3, 2, 0}};
+  static const char *want[] = {"sparse record of 2030043136 x 0",
+                               "sparse record declares dimension 1e+15", NULL};
+  for (int k = 0; k < 3; k++) {
+    bytes f = {0};
+    const double y[3] = {1, -1, 1};
+    put32(&f, 0), put32(&f, 3), put32(&f, 1), put32(&f, 0), put32(&f, 2);
+    put(&f, "y", 2), put(&f, y, sizeof y);
+    if (k == 0) {
+      put32(&f, 2), put32(&f, 2030043136u), put32(&f, 0), put32(&f, 0);
+    } else {
+      put32(&f, 2), put32(&f, 2), put32(&f, 3), put32(&f, 0);
+    }
+    put32(&f, 2), put(&f, "X", 2);
+    if (k > 0) { /* rows (1, dims[k][0]) x cols (1, dims[k][1]), values */
+      const double v[6] = {1, dims[k][0], 1, dims[k][1], 2.5, dims[k][2]};
+      put(&f, v, sizeof v);
+    }
+    const char *p = write_bytes("v4sparse.mat", &f);
+    mtl_dataset *ds = NULL;
+    int rc = mtl_dataset_read_opts(p, "format=mat", &ds);
+    if (want[k]) {
+      CHECK(rc == MTL_EFORMAT && ds == NULL);
+      check_msg(want[k]);
+    } else { /* X is 3 x 2 with one entry */
+      CHECK_OK(rc);
+      CHECK(ds && mtl_dataset_dim(ds) == 2);
+    }
+    mtl_dataset_free(ds);
+    free(f.p);
+  }
+}
+
 /* ---- D4: a dimension inferred from one huge sparse index ---------------- */
 
 static void test_text_huge_index(void) {
@@ -415,6 +452,7 @@ int main(void) {
     test_mat_cell_bomb();
     test_mat_v4_bombs();
     test_mat_sparse_missing_jc();
+    test_mat_v4_sparse();
     test_text_huge_index();
     test_text_storage_hint();
     test_csv_wide_header();

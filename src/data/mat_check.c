@@ -330,6 +330,53 @@ static int walk_v5(mck *c, uint64_t fsize) {
   return 0;
 }
 
+/* Element k of a v4 record's data of type P at off, as a double. */
+static int v4_value(mck *c, uint64_t off, int P, double *v) {
+  static const int size[] = {8, 4, 4, 2, 2, 1};
+  unsigned char b[8];
+  if (fseeko(c->f, (off_t)off, SEEK_SET) || get(c, b, (size_t)size[P]))
+    return -1;
+  uint32_t lo = u32(c, b), hi = P == 0 ? u32(c, b + 4) : 0;
+  if (P == 0) {
+    uint64_t u = c->swap ? (uint64_t)lo << 32 | hi : (uint64_t)hi << 32 | lo;
+    memcpy(v, &u, 8);
+  } else if (P == 1) {
+    float f;
+    memcpy(&f, &lo, 4);
+    *v = f;
+  } else {
+    *v = P == 2   ? (double)(int32_t)lo
+         : P == 3 ? (double)(int16_t)(c->swap ? lo >> 16 : lo & 0xffff)
+         : P == 4 ? (double)(uint16_t)(c->swap ? lo >> 16 : lo & 0xffff)
+                  : (double)b[0];
+  }
+  return 0;
+}
+
+/* A v4 sparse record: rows of (i, j, re[, im]), its last row the
+ * dimensions, which matio allocates by (a record of 0 columns made it ask
+ * for 8 GB, found by fuzz_mat): 3 or 4 columns, and dimensions that are
+ * whole numbers within 2^24 or 16 x the file's size. */
+static int sparse_v4(mck *c, uint64_t data, int32_t rows, int32_t cols, int P,
+                     uint64_t fsize) {
+  static const int size[] = {8, 4, 4, 2, 2, 1};
+  if (rows < 1 || (cols != 3 && cols != 4))
+    return bad(c, "sparse record of %d x %d (rows of i, j, value[, imag] "
+                  "and a last row of dimensions wanted)", rows, cols);
+  double lim = fsize * 16.0 > 16777216.0 ? fsize * 16.0 : 16777216.0;
+  for (int k = 0; k < 2; k++) {
+    double v;
+    uint64_t at = data + ((uint64_t)k * (uint64_t)rows + (uint64_t)rows - 1) *
+                             (uint64_t)size[P];
+    if (v4_value(c, at, P, &v))
+      return -1;
+    if (!(v >= 0 && v <= lim && v == (double)(int64_t)v))
+      return bad(c, "sparse record declares dimension %g (a whole number "
+                    "of at most %.0f wanted)", v, lim);
+  }
+  return 0;
+}
+
 /* Every record of a v4 file (as Mat_VarReadNextInfo4 reads it): the name
  * and the data it declares must be in the file. */
 static int walk_v4(mck *c, uint64_t fsize) {
@@ -369,6 +416,9 @@ static int walk_v4(mck *c, uint64_t fsize) {
                  "in the file",
                  rows, cols, (unsigned long long)data, namelen,
                  (unsigned long long)(fsize - pos - 20));
+    if (mopt % 10 == 2 &&
+        sparse_v4(c, pos + 20 + (uint64_t)namelen, rows, cols, P, fsize))
+      return -1;
     pos += 20 + (uint64_t)namelen + data;
   }
   return 0;
