@@ -238,14 +238,24 @@ else
 fi
 
 # ---- kill -9 of a site; it rejoins ------------------------------------------------
+# kill_rejoin NAME WHAT ARGS...: start_kill NAME ARGS, kill -9 site 2 once
+# it runs, restart it when the coordinator says it is absent; the
+# coordinator (WHAT) must end and say that the site rejoined
+kill_rejoin() {
+  local name=$1 what=$2
+  shift 2
+  start_kill "$name" "$@"
+  sleep 1
+  kill -9 "$victim"
+  wait_for "$name.err" "site 2 absent"
+  site b "$port" "$@" &
+  ends "$what"
+  grep -q "site 2 rejoined (a new process)" "$name.err" ||
+    fail "$what: no rejoin: $(cat "$name.err")"
+}
+
 slow=("${async[@]}" --delay-ms 10 --json --site-absent 0.5)
-start_kill zk "${slow[@]}"
-sleep 1
-kill -9 "$victim"
-wait_for zk.err "site 2 absent"
-site b "$port" "${slow[@]}" &
-ends "coordinator after a site's kill"
-grep -q "site 2 rejoined (a new process)" zk.err || fail "no rejoin: $(cat zk.err)"
+kill_rejoin zk "coordinator after a site's kill" "${slow[@]}"
 # async went on without it: the other sites' messages kept arriving
 n_abs=$(sed -n 's/.*site 2 absent.*; \([0-9]*\) messages received.*/\1/p' zk.err)
 n_rej=$(sed -n 's/.*site 2 rejoined.*; \([0-9]*\) messages received.*/\1/p' zk.err)
@@ -260,13 +270,7 @@ sl=(--method smtl --max-iter 200 --tol 0 --delay-ms 5 "${common[@]}" --site-abse
 "$MTL" train d.txt --method smtl --nodes 3 --max-iter 200 --tol 0 "${common[@]}" \
   -o sref.mtl >/dev/null 2>&1
 : >b.err
-start_kill zks "${sl[@]}"
-sleep 1
-kill -9 "$victim"
-wait_for zks.err "site 2 absent"
-site b "$port" "${sl[@]}" &
-ends "smtl coordinator after a site's kill"
-grep -q "site 2 rejoined (a new process)" zks.err || fail "smtl: no rejoin: $(cat zks.err)"
+kill_rejoin zks "smtl coordinator after a site's kill" "${sl[@]}"
 sed -n '/^matrix W/,/^matrix node/p' sref.mtl >w6
 sed -n '/^matrix W/,/^matrix node/p' zks.mtl >w7
 [ -s w6 ] && cmp -s w6 w7 || fail "smtl with a killed and restarted site: W differs from threads"

@@ -246,6 +246,12 @@ double mtl__search_x(const mtl_search *s, int i, int j);
 #define MTL_FAR_GAP 1e-2
 #define MTL_FAR_CHANGE 1e-2
 int mtl__fit_status(mtl_fit_info *in, const mtl_params *p, int st);
+/* The solver parameters of a method fitted by the proximal-gradient
+ * kernel from its own parameters: solver (ista|fista by name), max_iter,
+ * tol, tol_gap and select_tol where the method has them (select_tol
+ * replaces the gap and objective rules when c->select), progress, and
+ * record_trace = c->want_trace. */
+void mtl__fit_solver_params(const mtl__fit_ctx *c, mtl_solver_params *sp);
 /* 1 when a status word says the fit stopped at its iteration limit. */
 int mtl__status_stopped(const char *status);
 /* The trace table "iter,objective" of in->trace (in->iterations entries,

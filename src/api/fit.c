@@ -62,6 +62,25 @@ static const char *status_word(const mtl_fit_info *in, const mtl_params *p,
   return "not converged";
 }
 
+void mtl__fit_solver_params(const mtl__fit_ctx *c, mtl_solver_params *sp) {
+  const mtl_params *p = c->p;
+  mtl_solver_params_init(sp);
+  sp->solver = mtl__p_is(p, "solver", "ista") ? MTL_SOLVER_ISTA
+                                              : MTL_SOLVER_FISTA;
+  sp->max_iter = mtl__p_int(p, "max_iter");
+  sp->tol_obj = mtl__p_num(p, "tol");
+  if (mtl__p_index(p, "tol_gap") >= 0)
+    sp->tol_gap = mtl__p_num(p, "tol_gap");
+  double sel = mtl__p_num(p, "select_tol");
+  if (c->select && sel > 0) {
+    sp->tol_gap = sel;
+    sp->tol_obj = sel / 100;
+  }
+  sp->record_trace = c->want_trace;
+  sp->progress = p->progress;
+  sp->progress_ctx = p->progress_ctx;
+}
+
 int mtl__fit_status(mtl_fit_info *in, const mtl_params *p, int st) {
   return mtl__info_text(in, "status", "%s", status_word(in, p, st));
 }

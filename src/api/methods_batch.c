@@ -70,21 +70,10 @@ static int lambda_max(const mtl__fit_ctx *c, double *out) {
 
 /* The solver's parameters; a fit that only scores a grid point (select)
  * stops at select_tol (MTL_SELECT_TOL in mtl.h says why) unless it is 0. */
-static void solver_params(const mtl_params *p, int select,
-                          mtl_solver_params *sp) {
-  mtl_solver_params_init(sp);
-  sp->solver = (mtl_solver_kind)mtl__p_int(p, "solver");
-  sp->max_iter = mtl__p_int(p, "max_iter");
-  sp->tol_obj = mtl__p_num(p, "tol");
-  sp->tol_gap = mtl__p_num(p, "tol_gap");
-  double sel = mtl__p_num(p, "select_tol");
-  if (select && sel > 0) {
-    sp->tol_gap = sel;
-    sp->tol_obj = sel / 100;
-  }
-  sp->record_trace = 0;
-  sp->progress = p->progress;
-  sp->progress_ctx = p->progress_ctx;
+/* The kernel's parameters; batch's solver is a choice of three (BCD). */
+static void solver_params(const mtl__fit_ctx *c, mtl_solver_params *sp) {
+  mtl__fit_solver_params(c, sp);
+  sp->solver = (mtl_solver_kind)mtl__p_int(c->p, "solver");
 }
 
 /* The results of one solve into o->info. */
@@ -122,8 +111,7 @@ static int batch_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   if (rc < 0)
     goto done;
   mtl_solver_params sp;
-  solver_params(c->p, c->select, &sp);
-  sp.record_trace = c->want_trace;
+  solver_params(c, &sp);
   if (!(o->W = start_point(c, s.d, s.T))) {
     rc = MTL_ENOMEM;
     goto done;
@@ -158,7 +146,8 @@ static int batch_path(const mtl__fit_ctx *c, const double *lambdas, int n,
     goto done;
   }
   mtl_solver_params sp;
-  solver_params(c->p, c->select, &sp);
+  solver_params(c, &sp);
+  sp.record_trace = 0;
   for (int k = 0; k < n && rc >= 0; k++) {
     mtl_solve_info in;
     memset(&in, 0, sizeof in);

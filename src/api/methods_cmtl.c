@@ -121,14 +121,7 @@ static int struct_fit(const mtl__fit_ctx *c, mtl__fit_out *o, int features) {
                          .k = mtl__p_int(c->p, features ? "h" : "k"),
                          .features = features};
   mtl_solver_params sp;
-  mtl_solver_params_init(&sp);
-  sp.solver = mtl__p_is(c->p, "solver", "ista") ? MTL_SOLVER_ISTA
-                                                : MTL_SOLVER_FISTA;
-  sp.max_iter = mtl__p_int(c->p, "max_iter");
-  sp.tol_obj = mtl__p_num(c->p, "tol");
-  sp.record_trace = c->want_trace;
-  sp.progress = c->p->progress;
-  sp.progress_ctx = c->p->progress_ctx;
+  mtl__fit_solver_params(c, &sp);
   int st = mtl__cmtl_solve(pb, &cp, &sp, o->W, M, &in);
   rc = st < 0 ? st : cm_output(c, o, &in, M, n, cp.k, features);
   if (rc >= 0)

@@ -113,23 +113,6 @@ static int part_report(mtl__fit_out *o, const mtl_dataset *ds, char name,
 
 /* ---- fit ------------------------------------------------------------------ */
 
-static void dc_solver_params(const mtl_params *p, int select,
-                             mtl_solver_params *sp) {
-  mtl_solver_params_init(sp);
-  sp->solver = mtl__p_is(p, "solver", "ista") ? MTL_SOLVER_ISTA
-                                              : MTL_SOLVER_FISTA;
-  sp->max_iter = mtl__p_int(p, "max_iter");
-  sp->tol_obj = mtl__p_num(p, "tol");
-  sp->tol_gap = mtl__p_num(p, "tol_gap");
-  double sel = mtl__p_num(p, "select_tol");
-  if (select && sel > 0) {
-    sp->tol_gap = sel;
-    sp->tol_obj = sel / 100;
-  }
-  sp->progress = p->progress;
-  sp->progress_ctx = p->progress_ctx;
-}
-
 /* W = P + Q, the matrices P and Q, the results. */
 static int dc_output(const mtl__fit_ctx *c, mtl__fit_out *o, mtl_problem *pb,
                      const dc_form *f, const double *PQ,
@@ -191,8 +174,7 @@ static int dc_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   mtl_reg regs[2] = {{.type = f.p, .lambda = mtl__p_num(c->p, "lambda")},
                      {.type = f.q, .lambda = mtl__p_num(c->p, "lambda2")}};
   mtl_solver_params sp;
-  dc_solver_params(c->p, c->select, &sp);
-  sp.record_trace = c->want_trace;
+  mtl__fit_solver_params(c, &sp);
   mtl_solve_info in;
   int st = mtl__decomp_solve(pb, regs, &sp, PQ, &in);
   rc = st < 0 ? st : dc_output(c, o, pb, &f, PQ, &in);

@@ -71,14 +71,7 @@ static int ml_fit(const mtl__fit_ctx *c, mtl__fit_out *o) {
   if (c->W0) /* warm start: theta = 1, Gamma = W0 */
     memcpy(Gam, c->W0, (size_t)d * T * sizeof *Gam);
   mtl_solver_params sp;
-  mtl_solver_params_init(&sp);
-  sp.solver = mtl__p_is(c->p, "solver", "ista") ? MTL_SOLVER_ISTA
-                                                : MTL_SOLVER_FISTA;
-  sp.max_iter = mtl__p_int(c->p, "max_iter");
-  sp.tol_obj = mtl__p_num(c->p, "tol");
-  sp.record_trace = c->want_trace;
-  sp.progress = c->p->progress;
-  sp.progress_ctx = c->p->progress_ctx;
+  mtl__fit_solver_params(c, &sp);
   int st = mtl__mll_solve(pb, lam, &sp, theta, Gam, o->W, &in);
   rc = st < 0 ? st : ml_output(c, o, &in, theta, d, pb->d_pen);
   if (rc >= 0)

@@ -55,14 +55,7 @@ static int time_fit(const mtl__fit_ctx *c, mtl__fit_out *o, int fused) {
   if (c->W0)
     memcpy(o->W, c->W0, (size_t)d * T * sizeof *o->W);
   mtl_solver_params sp;
-  mtl_solver_params_init(&sp);
-  sp.solver = mtl__p_is(c->p, "solver", "ista") ? MTL_SOLVER_ISTA
-                                                : MTL_SOLVER_FISTA;
-  sp.max_iter = mtl__p_int(c->p, "max_iter");
-  sp.tol_obj = mtl__p_num(c->p, "tol");
-  sp.record_trace = c->want_trace;
-  sp.progress = c->p->progress;
-  sp.progress_ctx = c->p->progress_ctx;
+  mtl__fit_solver_params(c, &sp);
   int st = fused ? mtl__fglasso_solve(pb, lam, &sp, o->W, &in)
                  : mtl__tgl_solve(pb, lam[1], &sp, o->W, &in);
   mtl_fit_info *fi = o->info;
