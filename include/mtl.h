@@ -717,7 +717,8 @@ typedef enum {
   MTL_SOLVER_FISTA = 0, /* accelerated proximal gradient (default) */
   MTL_SOLVER_ISTA,      /* plain proximal gradient with backtracking */
   MTL_SOLVER_BCD        /* block coordinate descent over feature rows
-                           (squared loss with L1/L21/ridge/none only) */
+                           (squared loss with L1/L21/ridge/none only;
+                           sample weights too) */
 } mtl_solver_kind;
 
 typedef struct mtl_solver_params {

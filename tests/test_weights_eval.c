@@ -20,13 +20,13 @@ static double int_weight(unsigned long long *seed, int i) {
 }
 
 /* Every field of two metric records agree to tol (NaN to NaN). */
-static void same_metrics(const mtl_metrics *a, const mtl_metrics *b,
-                         double tol, const char *what) {
-  const double va[] = {a->rmse, a->mse,      a->mae,   a->explained_variance,
-                       a->r2,   a->accuracy, a->error, a->auc,
+static void same_metrics(const mtl_metrics *a, const mtl_metrics *b, double tol,
+                         const char *what) {
+  const double va[] = {a->rmse, a->mse,       a->mae,   a->explained_variance,
+                       a->r2,   a->accuracy,  a->error, a->auc,
                        a->f1,   a->precision, a->recall};
-  const double vb[] = {b->rmse, b->mse,      b->mae,   b->explained_variance,
-                       b->r2,   b->accuracy, b->error, b->auc,
+  const double vb[] = {b->rmse, b->mse,       b->mae,   b->explained_variance,
+                       b->r2,   b->accuracy,  b->error, b->auc,
                        b->f1,   b->precision, b->recall};
   int fails = check_failures;
   for (size_t k = 0; k < sizeof va / sizeof *va; k++) {
@@ -78,8 +78,7 @@ static void test_compute(void) {
       *(y[i] > 0 ? &pos : &neg) += w[i];
       for (int j = 0; j < N; j++)
         if (y[i] > 0 && y[j] < 0)
-          pairs += w[i] * w[j] *
-                   (p[i] > p[j] ? 1.0 : p[i] == p[j] ? 0.5 : 0.0);
+          pairs += w[i] * w[j] * (p[i] > p[j] ? 1.0 : p[i] == p[j] ? 0.5 : 0.0);
     }
     CHECK_OK(mtl_metrics_compute_weighted(kind, y, p, w, N, &a));
     CHECK_CLOSE(a.auc, pairs / (pos * neg), 1e-13);
@@ -133,10 +132,9 @@ static mtl_dataset *build(const gen_data *g, int cls, int rep) {
         memcpy(X + m * D, g->X[t] + i * D, D * sizeof(double));
         y[m++] = g->y[t][i];
       }
-    CHECK_OK(mtl_dataset_add_dense(ds, m, X, y,
-                                   cls ? MTL_TASK_CLASSIFICATION
-                                       : MTL_TASK_REGRESSION,
-                                   NULL));
+    CHECK_OK(mtl_dataset_add_dense(
+        ds, m, X, y, cls ? MTL_TASK_CLASSIFICATION : MTL_TASK_REGRESSION,
+        NULL));
     if (!rep)
       CHECK_OK(mtl_dataset_set_sample_weights(ds, t, g->w[t]));
   }
