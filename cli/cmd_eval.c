@@ -60,7 +60,8 @@ static int eval_options(eval_args *a, int argc, char **argv, int *stop) {
             "per task, the\nunweighted mean over tasks, and pooled over all "
             "samples.  Regression: RMSE,\nMSE, MAE, explained variance; "
             "classification (labels -1/+1 or 0/1, score\nthreshold 0): "
-            "accuracy, AUC, F1.");
+            "accuracy, AUC, F1.  Samples with a weight (--weight-col,\n"
+            "ARFF's {w}, w= in the text format) count by their weight.");
   cli_read_opts(&o, &a->rd);
   opts_section(&o, "Output");
   opts_flag(&o, "json", 0, &a->json, 1, "print the results as JSON");

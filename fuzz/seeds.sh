@@ -66,6 +66,10 @@ with open(f"{out}/arff/a.arff", "w") as f:
 with open(f"{out}/arff/sparse.arff", "w") as f:
     f.write("@RELATION s\n@ATTRIBUTE a NUMERIC\n@ATTRIBUTE b NUMERIC\n"
             "@ATTRIBUTE c NUMERIC\n@DATA\n{0 1,2 3}\n{1 -2}\n{}\n")
+with open(f"{out}/arff/weights.arff", "w") as f:  # instance weights {w}
+    f.write("@relation w\n@attribute x numeric\n@attribute s {'a}b',c}\n"
+            "@attribute y numeric\n@data\n1,'a}b',3,{2}\n2,c,4\n"
+            "{0 3, 1 c, 2 5}, {0.5}\n{0 4,2 1},{ 3 }\n")
 
 # npz: the layouts
 def npz(name, compressed=False, **v):

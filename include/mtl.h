@@ -226,7 +226,8 @@ MTL_API double mtl_dataset_task_weight(const mtl_dataset *ds, int t);
  *  selections and mtl_scaler_apply.  In a shared-design dataset each task
  *  has its own weights (the scaler weighs a row by their mean over tasks).
  *  Methods that cannot honour them refuse a weighted dataset in mtl_fit
- *  (MTL_EUNSUPPORTED naming the method).  Metrics stay unweighted.
+ *  (MTL_EUNSUPPORTED naming the method).  Metrics (mtl_metrics_dataset)
+ *  and validation errors (mtl_cv, mtl_search_run) weigh them too.
  *  MTL_EINVAL naming the task, the sample (1-based) and the value for a
  *  negative, NaN or infinite weight, or when all are 0. */
 MTL_API int mtl_dataset_set_sample_weights(mtl_dataset *ds, int t,
@@ -716,7 +717,8 @@ typedef enum {
   MTL_SOLVER_FISTA = 0, /* accelerated proximal gradient (default) */
   MTL_SOLVER_ISTA,      /* plain proximal gradient with backtracking */
   MTL_SOLVER_BCD        /* block coordinate descent over feature rows
-                           (squared loss with L1/L21/ridge/none only) */
+                           (squared loss with L1/L21/ridge/none only;
+                           sample weights too) */
 } mtl_solver_kind;
 
 typedef struct mtl_solver_params {
@@ -898,10 +900,26 @@ typedef struct mtl_metrics {
  *  NaN if one class is absent. */
 MTL_API int mtl_metrics_compute(mtl_task_kind kind, const double *y,
                                 const double *p, int n, mtl_metrics *out);
+/** mtl_metrics_compute with sample i weighing w[i] >= 0 (w NULL: every
+ *  weight 1, the same bits as mtl_metrics_compute), as scikit-learn's
+ *  sample_weight: weighted means for mse, mae and the variances of r2 and
+ *  explained_variance (so rmse = sqrt(weighted mse)), weighted counts for
+ *  accuracy, error, precision, recall and F1, and for AUC the weighted
+ *  fraction of (positive, negative) pairs ranked correctly (ties 1/2).
+ *  Integer weights give the metrics of the samples repeated that many
+ *  times.  out->n stays the number of samples.  Every field NaN when all
+ *  weights are 0; MTL_EINVAL naming the sample for a negative or
+ *  non-finite weight. */
+MTL_API int mtl_metrics_compute_weighted(mtl_task_kind kind, const double *y,
+                                         const double *p, const double *w,
+                                         int n, mtl_metrics *out);
 
 /** Per-task metrics (T entries in per_task, may be NULL), their unweighted
- *  mean over tasks in *mean, and pooled over all samples in *pooled (may be
- *  NULL).  pred as returned by mtl_model_predict. */
+ *  mean over tasks in *mean (each task counts once; a task whose sample
+ *  weights are all 0 has NaN metrics and is left out), and pooled over all
+ *  samples in *pooled (may be NULL).  Samples weigh their sample weights
+ *  (mtl_dataset_set_sample_weights; mtl_metrics_compute_weighted).  pred
+ *  as returned by mtl_model_predict. */
 MTL_API int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
                                 mtl_metrics *per_task, mtl_metrics *mean,
                                 mtl_metrics *pooled);
@@ -915,7 +933,8 @@ typedef struct mtl_cv_result {
   double *lambdas;      /* nlambda */
   double *mean_error;   /* nlambda: mean over folds of the task-averaged
                            error (RMSE for regression, error rate for
-                           classification) */
+                           classification; weighted by the sample
+                           weights, as mtl_search_run) */
   double *std_error;    /* nlambda */
   int best;             /* index of the lambda with the smallest error */
   MTL_RESERVED; /* room to grow (see "Conventions") */
@@ -1130,7 +1149,9 @@ MTL_API void mtl_fit_info_free(mtl_fit_info *in);
  * Each grid point is fitted with mtl_fit on the training part of every
  * fold and scored on its held-out part by the task-averaged error (RMSE
  * for regression tasks, error rate for classification; the mean over tasks
- * of each task's error).  folds >= 2: k-fold within each task; folds = 0
+ * of each task's error; with sample weights, each task's weighted RMSE or
+ * error rate, a task whose held-out samples all weigh 0 left out of the
+ * mean).  folds >= 2: k-fold within each task; folds = 0
  * and 0 < holdout < 1: one split keeping `holdout` of each task for
  * validation; folds = 0 and holdout = 0: no validation, every point is
  * fitted on all of ds (a path: the fit results are kept).  The batch

@@ -159,6 +159,17 @@ for reg in l21 trace; do
   [ -n "$ow" ] && [ "$ow" = "$orr" ] ||
     fail "reg $reg: weighted objective '$ow' != repeated '$orr'"
 done
+# BCD takes them too; mtl eval weighs the samples: the weighted file
+# scores as the repeated one (the same model)
+ow=$(objective w.csv --weight-col w --solver bcd --reg l21 --lambda 0.05 -o w.mtl)
+[ -n "$ow" ] &&
+  [ "$ow" = "$(objective r.csv --solver bcd --reg l21 --lambda 0.05 -o r.mtl)" ] ||
+  fail "--solver bcd: weighted objective '$ow' != repeated"
+ew=$("$MTL" eval w.mtl w.csv --weight-col w --summary 2>/dev/null | tail -2)
+er=$("$MTL" eval w.mtl r.csv --summary 2>/dev/null | tail -2 |
+  sed 's/^\(mean\|pooled\) *[0-9]*/\1/')
+[ -n "$ew" ] && [ "$(echo "$ew" | sed 's/^\(mean\|pooled\) *[0-9]*/\1/')" = "$er" ] ||
+  fail "mtl eval: weighted '$ew' != repeated '$er'"
 # by index, and the weight column is not a feature
 ow=$(objective w.csv --weight-col 3 --lambda 0.05 -o w.mtl)
 [ "$ow" = "$(objective r.csv --lambda 0.05 -o r.mtl)" ] ||
@@ -198,8 +209,6 @@ printf '1 3 w=0 1:1\n2 1 1:1\n' >zero.txt
 expect 1 "zero.txt: task 1 (task1): every sample weight is 0" train zero.txt
 expect 1 "srml does not support sample weights" \
   train w.csv --weight-col w --method srml
-expect 1 "bcd solver: sample weights are not supported" \
-  train w.csv --weight-col w --solver bcd
 printf '1 1 w=2 1:1\n1 -1 1:2\n2 1 2:1\n2 -1 1:1 2:1\n' >wc.txt
 expect 1 "task 1 (task1) has sample weights; the online methods weigh" \
   online wc.txt

@@ -5,7 +5,10 @@
  * rows, multitarget, the default name sample_weight), and the errors:
  * negative, non-finite and non-numeric weights named by file, line and
  * column (or variable and entry), a wrong length, a layout that cannot
- * take weights, a task left with zero total weight.  Every file is written
+ * take weights, a task left with zero total weight; ARFF's instance
+ * weights {w} (dense and sparse rows, times a weight column's, bad ones
+ * named by file and line, a fit equal to the repeated rows').  Every file
+ * is written
  * by the test itself.
  */
 #include "check.h"
@@ -116,6 +119,115 @@ static void test_arff(void) {
   mtl_dataset_free(ds);
 }
 
+/* ARFF instance weights "{w}" after a dense or a sparse instance: the
+ * sample weights (1 where absent; times a weight column's); a file without
+ * them has none; a bad one is an error naming file and line. */
+static void test_arff_instance(void) {
+  const char *hdr = "@relation r\n@attribute x numeric\n"
+                    "@attribute s {'a}b',c}\n@attribute y numeric\n@data\n";
+  char text[512];
+  snprintf(text, sizeof text,
+           "%s1,'a}b',3,{2}\n2,c,4\n{0 3, 1 c, 2 5}, {0.5}\n"
+           "{0 4,2 1},{ 3 }\n%% a comment\n5 , c , 6 , { 0 }\n",
+           hdr);
+  const char *f = write_file("i.arff", text);
+  mtl_read_params p = defp();
+  mtl_dataset *ds = NULL;
+  CHECK_OK(mtl_dataset_read(f, &p, &ds));
+  if (ds) {
+    const double w[] = {2, 1, 0.5, 3, 0};
+    check_w(ds, 0, w, 5);
+    double x[2];
+    CHECK_OK(mtl_dataset_get_row(ds, 0, 2, x)); /* {0 3, 1 c, 2 5} */
+    CHECK(x[0] == 3 && mtl_dataset_task_y(ds, 0)[2] == 5);
+  }
+  mtl_dataset_free(ds);
+  /* times the weight column's */
+  snprintf(text, sizeof text,
+           "@relation r\n@attribute x numeric\n@attribute wt numeric\n"
+           "@attribute y numeric\n@data\n1,2,3,{1.5}\n2,3,4\n{0 1,1 4},{2}\n");
+  f = write_file("iw.arff", text);
+  p.weight_column = "wt";
+  CHECK_OK(mtl_dataset_read(f, &p, &ds));
+  if (ds) {
+    const double w[] = {3, 3, 8};
+    check_w(ds, 0, w, 3);
+  }
+  mtl_dataset_free(ds);
+  /* no {w}: no weights */
+  snprintf(text, sizeof text, "%s1,c,3\n{0 2}\n", hdr);
+  p = defp();
+  CHECK_OK(mtl_dataset_read(write_file("n.arff", text), &p, &ds));
+  if (ds)
+    CHECK(mtl_dataset_task_sample_weights(ds, 0) == NULL);
+  mtl_dataset_free(ds);
+  static const struct {
+    const char *rows, *msg;
+  } bad[] = {
+      {"1,c,3\n2,c,4,{-1}\n", "i2.arff:7: instance weight is negative"},
+      {"1,c,3,{nan}\n", "i2.arff:6: instance weight is not finite"},
+      {"1,c,3,{inf}\n", "i2.arff:6: instance weight is not finite"},
+      {"1,c,3,{x}\n", "i2.arff:6: bad instance weight (need {number})"},
+      {"1,c,3,{}\n", "i2.arff:6: bad instance weight"},
+      {"1,c,3,{2\n", "i2.arff:6: instance weight without a closing '}'"},
+      {"{0 1}, 3\n", "i2.arff:6: after a sparse instance: expected its "
+                     "weight {w}"},
+      {"{0 1} {2}\n", "i2.arff:6: text after the sparse instance"},
+      {"{0 1}, {-2}\n", "i2.arff:6: instance weight is negative"},
+      {"1,c,3,{0}\n{0 1},{0}\n", "instance weights {w}: task 1 (y): "
+                                 "every sample weight is 0"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    snprintf(text, sizeof text, "%s%s", hdr, bad[k].rows);
+    expect_fail(write_file("i2.arff", text), &p, MTL_EFORMAT, bad[k].msg);
+  }
+}
+
+/* A fit on an ARFF file with integer instance weights = on the file with
+ * the rows repeated (objective to 1e-10). */
+static void test_arff_fit(void) {
+  char wtext[2048], rtext[4096];
+  const char *hdr = "@relation r\n@attribute x1 numeric\n"
+                    "@attribute x2 numeric\n@attribute y numeric\n@data\n";
+  int a = snprintf(wtext, sizeof wtext, "%s", hdr);
+  int b = snprintf(rtext, sizeof rtext, "%s", hdr);
+  unsigned long long seed = 5;
+  for (int i = 0; i < 20; i++) {
+    double x1 = check_rand(&seed), x2 = check_rand(&seed);
+    double y = 1.5 * x1 - x2 + 0.3 * check_rand(&seed);
+    int w = i % 5 == 2 ? 0 : 1 + i % 3;
+    a += snprintf(wtext + a, sizeof wtext - (size_t)a,
+                  i % 2 ? "%.17g,%.17g,%.17g,{%d}\n"
+                        : "{0 %.17g,1 %.17g,2 %.17g}, {%d}\n",
+                  x1, x2, y, w);
+    for (int r = 0; r < w; r++)
+      b += snprintf(rtext + b, sizeof rtext - (size_t)b, "%.17g,%.17g,%.17g\n",
+                    x1, x2, y);
+  }
+  mtl_read_params p = defp();
+  double obj[2] = {NAN, NAN};
+  for (int k = 0; k < 2; k++) {
+    mtl_dataset *ds = NULL;
+    CHECK_OK(mtl_dataset_read(write_file(k ? "fr.arff" : "fw.arff",
+                                         k ? rtext : wtext),
+                              &p, &ds));
+    mtl_params *q = mtl_params_create("batch");
+    CHECK_OK(mtl_params_set(q, "reg", "l1"));
+    CHECK_OK(mtl_params_set(q, "lambda", "0.01"));
+    CHECK_OK(mtl_params_set(q, "ridge", "0.1"));
+    mtl_model *m = NULL;
+    mtl_fit_info *info = NULL;
+    if (ds)
+      CHECK_OK(mtl_fit(ds, q, NULL, &m, &info));
+    obj[k] = info ? mtl_fit_info_number(info, "objective") : NAN;
+    mtl_fit_info_free(info);
+    mtl_model_free(m);
+    mtl_params_free(q);
+    mtl_dataset_free(ds);
+  }
+  CHECK_CLOSE(obj[0], obj[1], 1e-10);
+}
+
 static void test_npz(void) {
   /* X 6 x 2, task ids 2,1,2,1,1,2: task "1" = rows 1,3,4, "2" = 0,2,5 */
   double X[12], y[6], id[6] = {2, 1, 2, 1, 1, 2}, w[6] = {1, 2, 3, 0, 5, 6};
@@ -192,6 +304,8 @@ int main(void) {
   tmpdir_make("iow");
   test_csv();
   test_arff();
+  test_arff_instance();
+  test_arff_fit();
   test_npz();
   tmpdir_remove();
   CHECK_DONE();

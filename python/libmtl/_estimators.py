@@ -420,17 +420,16 @@ class MultiTask(_SkBase):
         own loss code (srml, ssml, the online ones) refuse
         weights, naming themselves.
         """
-        w = None
-        if sample_weight is not None:
-            n = (sum(t.shape[0] for t in X) if _data.is_task_list(X)
-                 else X.shape[0] if _data.issparse(X)
-                 else np.asarray(X).shape[0])
-            w = check_sample_weight(sample_weight, n, type(self).__name__)
+        self._fit_dataset(self._weighted_dataset(X, y, task, sample_weight))
+        return self
+
+    def _weighted_dataset(self, X, y, task, sample_weight):
+        """The training dataset of fit, with the sample weights set."""
+        w = _weights_of(X, sample_weight, type(self).__name__)
         ds, how = self._dataset(X, y, task, fit=True)
         if w is not None:
             _data.set_sample_weights(ds, how, w)
-        self._fit_dataset(ds)
-        return self
+        return ds
 
     def _fit_dataset(self, ds):
         p = _Params(method_info(self.method).name, self._lib_values())
@@ -494,26 +493,49 @@ class MultiTask(_SkBase):
     def _is_classifier(self):
         return all(k == "classification" for k in self.task_kinds_)
 
-    def score(self, X, y, task=None):
+    def score(self, X, y, task=None, sample_weight=None):
         """Accuracy (every task a classification task; sign of the score
         against y > 0) or R^2 (uniform average over the tasks of a shared
-        Y)."""
+        Y); with ``sample_weight`` (as in fit) weighted as scikit-learn's
+        accuracy_score and r2_score weigh them (integer weights score as
+        repeated samples)."""
         pred = self.predict(X, task)
+        w = _weights_of(X, sample_weight, type(self).__name__)
         if _data.is_task_list(X):
             pred = np.concatenate(pred)
             y = np.concatenate([np.asarray(t) for t in y])
         y = np.asarray(y)
         if self._is_classifier():
-            return float(np.mean((np.asarray(pred) > 0) == (y > 0)))
-        return _r2(y, np.asarray(pred, dtype=float))
+            return _accuracy((np.asarray(pred) > 0) == (y > 0), w)
+        return _r2(y, np.asarray(pred, dtype=float), w)
 
 
-def _r2(y, p):
+def _weights_of(X, sample_weight, name):
+    """sample_weight checked against the sample count of X (None: None)."""
+    if sample_weight is None:
+        return None
+    n = (sum(t.shape[0] for t in X) if _data.is_task_list(X)
+         else X.shape[0] if _data.issparse(X) else np.asarray(X).shape[0])
+    return check_sample_weight(sample_weight, n, name)
+
+
+def _accuracy(right, w):
+    """The (weighted) fraction of right predictions."""
+    return float(np.average(right, weights=w))
+
+
+def _r2(y, p, w=None):
     y = np.asarray(y, dtype=float)
     if y.ndim == 1:
         y, p = y[:, None], p.reshape(-1, 1)
-    ss_res = ((y - p) ** 2).sum(axis=0)
-    ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    if w is None:
+        ss_res = ((y - p) ** 2).sum(axis=0)
+        ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    else:  # scikit-learn's r2_score with sample_weight
+        w = np.asarray(w, dtype=float)[:, None]
+        ss_res = (w * (y - p) ** 2).sum(axis=0)
+        ss_tot = (w * (y - np.average(y, axis=0, weights=w[:, 0])) ** 2).sum(
+            axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1),
                       np.where(ss_res == 0, 1.0, 0.0))
@@ -567,12 +589,14 @@ class _ClassifierMixin:
         f = lambda a: self.classes_[(np.asarray(a) > 0).astype(int)]
         return [f(a) for a in s] if isinstance(s, list) else f(s)
 
-    def score(self, X, y, task=None):
+    def score(self, X, y, task=None, sample_weight=None):
+        """Accuracy, weighted by ``sample_weight`` (as in fit) if given."""
         pred = self.predict(X, task)
+        w = _weights_of(X, sample_weight, type(self).__name__)
         if _data.is_task_list(X):
             pred = np.concatenate(pred)
             y = np.concatenate([np.asarray(t) for t in y])
-        return float(np.mean(np.asarray(pred) == np.asarray(y)))
+        return _accuracy(np.asarray(pred) == np.asarray(y), w)
 
     def _is_classifier(self):
         return True
@@ -705,10 +729,14 @@ class MultiTaskCV(_SkBase):
                                                        for v in vals)))
         return "; ".join(parts)
 
-    def fit(self, X, y, task=None):
+    def fit(self, X, y, task=None, sample_weight=None):
+        """Searches the grid on (X, y, task) as the estimator's fit takes
+        them; ``sample_weight`` (as in fit) weighs the fits, the
+        validation errors (weighted RMSE or error rate of each task) and
+        the refit."""
         from copy import deepcopy
         est = deepcopy(self._estimator())
-        ds, _ = est._dataset(X, y, task, fit=True)
+        ds = est._weighted_dataset(X, y, task, sample_weight)
         p = _Params(method_info(est.method).name, est._lib_values())
         s = ctypes.c_void_p()
         added = ctypes.c_int(0)
@@ -795,8 +823,8 @@ class MultiTaskCV(_SkBase):
     def predict(self, X, task=None):
         return self.best_estimator_.predict(X, task)
 
-    def score(self, X, y, task=None):
-        return self.best_estimator_.score(X, y, task)
+    def score(self, X, y, task=None, sample_weight=None):
+        return self.best_estimator_.score(X, y, task, sample_weight)
 
     @property
     def coef_(self):
@@ -818,8 +846,8 @@ class MultiTaskRegressorCV(MultiTaskCV):
         return (self.estimator if self.estimator is not None else
                 MultiTaskRegressor())
 
-    def fit(self, X, y, task=None):
-        super().fit(X, y, task)
+    def fit(self, X, y, task=None, sample_weight=None):
+        super().fit(X, y, task, sample_weight)
         if "alpha" in self.best_params_:
             self.alpha_ = self.best_params_["alpha"]
         return self

@@ -11,7 +11,9 @@
 #include <string.h>
 
 /* Task-averaged validation error of W on ds: RMSE for regression tasks,
- * misclassification rate for classification tasks. */
+ * misclassification rate for classification tasks, each weighted by the
+ * sample weights (mtl__task_error); tasks whose weights are all 0 are left
+ * out. */
 static int task_avg_error(const mtl_dataset *ds, const double *W,
                           double *err) {
   int d = ds->d;
@@ -23,23 +25,16 @@ static int task_avg_error(const mtl_dataset *ds, const double *W,
   if (!z)
     return MTL_ENOMEM;
   double s = 0;
+  int m = 0;
   for (int t = 0; t < ds->T; t++) {
     const mtl__task *tk = &ds->tasks[t];
     mtl__task_matvec(ds, t, W + (size_t)t * d, z);
-    double e = 0;
-    if (tk->kind == MTL_TASK_CLASSIFICATION) {
-      for (int i = 0; i < tk->n; i++)
-        e += (z[i] > 0 ? 1.0 : -1.0) != tk->y[i];
-      e /= tk->n;
-    } else {
-      for (int i = 0; i < tk->n; i++)
-        e += (z[i] - tk->y[i]) * (z[i] - tk->y[i]);
-      e = sqrt(e / tk->n);
-    }
-    s += e;
+    double e = mtl__task_error(tk->kind, tk->y, z, tk->sw, tk->n);
+    if (!isnan(e))
+      s += e, m++;
   }
   free(z);
-  *err = s / ds->T;
+  *err = m ? s / m : NAN;
   return MTL_OK;
 }
 

@@ -233,34 +233,29 @@ static int build_grid(mtl_search *s, const mtl__fit_ctx *c,
 
 /* ---- scoring --------------------------------------------------------------- */
 
-/* Mean over tasks of RMSE (regression) or error rate (classification). */
+/* Mean over tasks of RMSE (regression) or error rate (classification),
+ * each weighted by the sample weights; tasks whose weights are all 0 are
+ * left out (mtl__task_error). */
 static int task_avg_error(const mtl_model *m, const mtl_dataset *val,
                           double *err) {
   int64_t N = mtl_dataset_total_n(val);
   double *pred = mtl__malloc((size_t)(N > 0 ? N : 1) * sizeof *pred);
   if (!pred)
     return MTL_ENOMEM;
-  int rc = mtl_model_predict(m, val, pred);
+  int rc = mtl_model_predict(m, val, pred), k = 0;
   double sum = 0;
   int64_t off = 0;
   for (int t = 0; rc >= 0 && t < mtl_dataset_ntasks(val); t++) {
     int n = mtl_dataset_task_n(val, t);
-    const double *y = mtl_dataset_task_y(val, t);
-    double e = 0;
-    if (mtl_dataset_task_kind(val, t) == MTL_TASK_CLASSIFICATION) {
-      for (int i = 0; i < n; i++)
-        e += (pred[off + i] > 0 ? 1.0 : -1.0) != y[i];
-      e /= n;
-    } else {
-      for (int i = 0; i < n; i++)
-        e += (pred[off + i] - y[i]) * (pred[off + i] - y[i]);
-      e = sqrt(e / n);
-    }
-    sum += e;
+    double e = mtl__task_error(mtl_dataset_task_kind(val, t),
+                               mtl_dataset_task_y(val, t), pred + off,
+                               mtl_dataset_task_sample_weights(val, t), n);
+    if (!isnan(e))
+      sum += e, k++;
     off += n;
   }
   free(pred);
-  *err = sum / mtl_dataset_ntasks(val);
+  *err = k ? sum / k : NAN;
   return rc;
 }
 

@@ -7,7 +7,9 @@
  * values may be quoted ('...' or "...").  '%' starts a comment line.  After
  * "@data", one instance per line: dense, comma-separated, or sparse
  * "{i v, j w}" (0-based indices, absent = 0).  '?' is a missing value.
- * Mulan's convention puts the targets last: targets = "K".  Without a
+ * An instance may end with its weight, "1,2,a,{0.5}" or "{0 1, 2 3}, {0.5}"
+ * (Weka's instance weights): the sample weight (times the weight column's,
+ * if any).  Mulan's convention puts the targets last: targets = "K".  Without a
  * targets or label option the last attribute is the label (Weka's class).
  * A nominal attribute whose values are all numbers ({0,1}) is read as
  * those numbers; other nominal values are strings (io_cols_build.c).
@@ -15,6 +17,7 @@
 #include "io_impl.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,19 +216,83 @@ static int levels(arff_rd *r, mtl__cols *c, int k) {
                : MTL_OK;
 }
 
-/* A sparse instance "{i v, j w}" as dense fields (absent = "0"). */
+/* The instance weight "{w}" (s: the trimmed text from its '{') into
+ * c->row_w: a number >= 0. */
+static int inst_weight(arff_rd *r, mtl__cols *c, const char *s) {
+  char num[64 + MTL__LINES_PAD + 1];
+  size_t len = strlen(s);
+  if (len < 2 || s[len - 1] != '}')
+    return bad(r, "instance weight without a closing '}'", s);
+  const char *a = s + 1, *b = s + len - 1;
+  while (a < b && isspace((unsigned char)*a))
+    a++;
+  while (b > a && isspace((unsigned char)b[-1]))
+    b--;
+  if (b == a || (size_t)(b - a) > 64)
+    return bad(r, "bad instance weight (need {number})", s);
+  memset(num, 0, sizeof num);
+  memcpy(num, a, (size_t)(b - a));
+  char *e;
+  double w = mtl__strtod(num, &e);
+  if (e == num || *e)
+    return bad(r, "bad instance weight (need {number})", s);
+  if (!(w >= 0) || !isfinite(w))
+    return bad(r,
+               w < 0 ? "instance weight is negative (a weight must be >= 0)"
+                     : "instance weight is not finite (a weight must be "
+                       ">= 0 and finite)",
+               s);
+  c->row_w = w;
+  c->nweighted++;
+  return MTL_OK;
+}
+
+/* The '}' that closes the sparse instance opened at q (quoted values, a
+ * quote that opens a value, skipped), or NULL. */
+static char *sparse_end(char *q) {
+  for (char *p = q + 1; *p; p++) {
+    if ((*p == '\'' || *p == '"') &&
+        (p[-1] == '{' || p[-1] == ',' || isspace((unsigned char)p[-1]))) {
+      char c = *p;
+      for (p++; *p && *p != c; p++)
+        if (*p == '\\' && p[1])
+          p++;
+      if (!*p)
+        return NULL;
+    } else if (*p == '}') {
+      return p;
+    }
+  }
+  return NULL;
+}
+
+/* A sparse instance "{i v, j w}" (then maybe ", {weight}") as dense fields
+ * (absent = "0"). */
 static int sparse_row(arff_rd *r, mtl__cols *c, char *q, char ***fld) {
+  char *e = sparse_end(q);
+  if (!e)
+    return bad(r, "sparse instance without a closing '}'", NULL);
+  *e = '\0';
+  char *t = e + 1;
+  while (isspace((unsigned char)*t))
+    t++;
+  if (*t == ',') {
+    do
+      t++;
+    while (isspace((unsigned char)*t));
+    if (*t != '{')
+      return bad(r, "after a sparse instance: expected its weight {w}", t);
+    int rc = inst_weight(r, c, t);
+    if (rc)
+      return rc;
+  } else if (*t) {
+    return bad(r, "text after the sparse instance", t);
+  }
   char **f = mtl__malloc((size_t)c->ncol * sizeof *f);
   if (!f)
     return MTL_ENOMEM;
   for (int k = 0; k < c->ncol; k++) /* absent: 0, or the first value */
     f[k] = c->fixed[k] && c->lev[k].T ? c->lev[k].t[0].key : zero_field;
-  char *e = strrchr(q, '}');
-  if (!e) {
-    free(f);
-    return bad(r, "sparse instance without a closing '}'", NULL);
-  }
-  *e = '\0';
   int n = mtl__cols_split(q + 1, ',', 1, &r->fld, &r->fcap);
   long prev = -1;
   for (int i = 0; i < n; i++) {
@@ -256,7 +323,9 @@ static int sparse_row(arff_rd *r, mtl__cols *c, char *q, char ***fld) {
 static int data(arff_rd *r, mtl__cols *c) {
   char *q;
   int got, rc = MTL_OK;
+  c->inst_w = 1;
   while (!rc && (got = next_line(r, &q)) > 0) {
+    c->row_w = 1.0;
     if (*q == '{') {
       char **f = NULL;
       rc = sparse_row(r, c, q, &f);
@@ -270,8 +339,9 @@ static int data(arff_rd *r, mtl__cols *c) {
       return bad(r, "unterminated quote", NULL);
     if (n < 0)
       return n;
-    if (n == c->ncol + 1 && r->fld[n - 1][0] == '{') /* instance weight */
-      n--;
+    if (n == c->ncol + 1 && r->fld[n - 1][0] == '{' && /* its weight */
+        (rc = inst_weight(r, c, r->fld[--n])))
+      return rc;
     rc = mtl__cols_row(c, r->L.lineno, r->fld, n);
   }
   return rc ? rc : got;

@@ -34,6 +34,7 @@ int mtl__cols_init(mtl__cols *c, const char *path, const char *fmt,
   c->ncol = ncol;
   c->task = -1;
   c->weight = -1;
+  c->row_w = 1.0;
   c->names = mtl__calloc((size_t)ncol, sizeof *c->names);
   c->role = mtl__calloc((size_t)ncol, sizeof *c->role);
   c->slot = mtl__calloc((size_t)ncol, sizeof *c->slot);
@@ -426,7 +427,7 @@ static int weight_value(mtl__cols *c, long lineno, const char *tok) {
                     "'%s'): a weight must be >= 0 and finite",
                     c->path, lineno, c->names[c->weight],
                     w < 0 ? "negative" : "not finite", tok);
-  c->w[c->nrow] = w;
+  c->w[c->nrow] *= w; /* times the row's own weight (ARFF {w}) */
   return MTL_OK;
 }
 
@@ -441,10 +442,11 @@ static int grow(mtl__cols *c) {
   int *tr = realloc(c->trow, cap * sizeof *tr);
   if (tr)
     c->trow = tr;
-  double *w = c->weight >= 0 ? realloc(c->w, cap * sizeof *w) : NULL;
+  int weighted = c->weight >= 0 || c->inst_w;
+  double *w = weighted ? realloc(c->w, cap * sizeof *w) : NULL;
   if (w)
     c->w = w;
-  if (!v || !tr || (c->weight >= 0 && !w))
+  if (!v || !tr || (weighted && !w))
     return mtl__err(MTL_ENOMEM, "%s: out of memory reading rows", c->path);
   c->cap = cap;
   return MTL_OK;
@@ -459,6 +461,8 @@ int mtl__cols_row(mtl__cols *c, long lineno, char **fld, int n) {
                     c->path, lineno, n, c->ncol);
   if ((rc = grow(c)))
     return rc;
+  if (c->w)
+    c->w[c->nrow] = c->row_w;
   double *x = c->v + c->nrow * (size_t)c->m;
   for (int k = 0; k < c->ncol && !drop; k++) {
     const char *tok = fld[k];

@@ -272,8 +272,9 @@ static int by_task(mtl__cols *c, const double *X, int d, const double *y,
   return MTL_OK;
 }
 
-/* The weight column's values onto the tasks of ds, in the row order
- * by_task() gave them (every task the same rows for several targets). */
+/* The weight column's values (times the rows' own ARFF weights {w}) onto
+ * the tasks of ds, in the row order by_task() gave them (every task the
+ * same rows for several targets). */
 static int set_weights(mtl__cols *c, mtl_dataset *ds) {
   mtl__tacc **ord = NULL;
   int T = ds->T, rc = MTL_OK;
@@ -291,8 +292,10 @@ static int set_weights(mtl__cols *c, mtl_dataset *ds) {
         w[n++] = c->w[r];
     rc = mtl_dataset_set_sample_weights(ds, t, w);
     if (rc)
-      mtl__err_prefix(MTL_EFORMAT, "%s: column '%s'", c->path,
-                      c->names[c->weight]);
+      mtl__err_prefix(MTL_EFORMAT, "%s: %s%s%s", c->path,
+                      c->weight >= 0 ? "column '" : "instance weights {w}",
+                      c->weight >= 0 ? c->names[c->weight] : "",
+                      c->weight >= 0 ? "'" : "");
     rc = rc ? MTL_EFORMAT : MTL_OK;
   }
   free(ord);
@@ -350,7 +353,11 @@ int mtl__cols_build(mtl__cols *c, mtl_dataset **out) {
     if (!rc)
       rc = mtl__io_finish(c->path, d, tk, T, c->p->kind, NULL, out);
   }
-  if (!rc && c->weight >= 0 && (rc = set_weights(c, *out))) {
+  if (c->nweighted)
+    mtl__cols_note(c, "%s: %zu instance%s with a weight {w} (sample weights)",
+                   c->path, c->nweighted, c->nweighted == 1 ? "" : "s");
+  if (!rc && (c->weight >= 0 || c->nweighted) &&
+      (rc = set_weights(c, *out))) {
     mtl_dataset_free(*out);
     *out = NULL;
   }

@@ -201,7 +201,10 @@ typedef struct mtl__cols {
   int m;                   /* stored columns (features and targets) */
   int task;                /* the task column, or -1 */
   int weight;              /* the sample weight column, or -1 */
-  double *w;               /* nrow sample weights (weight >= 0) */
+  double *w;               /* nrow sample weights (weight >= 0 or inst_w) */
+  int inst_w;              /* 1: the format gives rows a weight (ARFF {w}) */
+  double row_w;            /* the next row's own weight (1 if none) */
+  size_t nweighted;        /* rows read with their own weight */
   int nlab, *lab;          /* target columns, in target order */
   int nfeat, *feat;        /* feature columns, in feature order */
   int *nominal;            /* 1: values are levels of lev[k] */

@@ -14,6 +14,11 @@
  *    of (positive, negative) pairs ranked correctly, ties counting 1/2; NaN
  *    when a class is absent.
  *  - Fields of the other kind are NaN.
+ *  - Sample weights w_i >= 0 (mtl_metrics_compute_weighted, and the
+ *    dataset's sample weights in mtl_metrics_dataset) as scikit-learn's
+ *    sample_weight: every mean, variance and count above weighted, AUC
+ *    over pairs weighted w_i w_j; so integer weights score as repeated
+ *    samples.  Without weights the same arithmetic with w_i = 1 (exact).
  */
 #include "model.h"
 
@@ -23,8 +28,8 @@
 #include <string.h>
 
 typedef struct scored {
-  double p;
-  int pos; /* 1 if label +1 */
+  double p, w; /* score, sample weight */
+  int pos;     /* 1 if label +1 */
 } scored;
 
 static int cmp_scored(const void *a, const void *b) {
@@ -48,29 +53,35 @@ static void set_all_nan(mtl_metrics *m, int n) {
                      .recall = nan};
 }
 
-static void regression(const double *y, const double *p, int n,
-                       mtl_metrics *m) {
+/* Weight of sample i (1 without weights). */
+static inline double wt(const double *w, int i) { return w ? w[i] : 1.0; }
+
+/* Weighted regression metrics; W = sum_i w_i > 0.  With w = NULL every
+ * product by 1.0 and the division by W = n are exact: the unweighted
+ * values, bit for bit. */
+static void regression(const double *y, const double *p, const double *w,
+                       int n, double W, mtl_metrics *m) {
   double ym = 0, rm = 0, mse = 0, mae = 0;
   for (int i = 0; i < n; i++) {
-    double r = y[i] - p[i];
-    ym += y[i];
-    rm += r;
-    mse += r * r;
-    mae += fabs(r);
+    double r = y[i] - p[i], s = wt(w, i);
+    ym += s * y[i];
+    rm += s * r;
+    mse += s * (r * r);
+    mae += s * fabs(r);
   }
-  ym /= n;
-  rm /= n;
-  mse /= n;
-  mae /= n;
+  ym /= W;
+  rm /= W;
+  mse /= W;
+  mae /= W;
   /* Second pass for centered sums (numerically stable variances). */
   double vy = 0, vr = 0;
   for (int i = 0; i < n; i++) {
-    double a = y[i] - ym, r = (y[i] - p[i]) - rm;
-    vy += a * a;
-    vr += r * r;
+    double a = y[i] - ym, r = (y[i] - p[i]) - rm, s = wt(w, i);
+    vy += s * (a * a);
+    vr += s * (r * r);
   }
-  vy /= n;
-  vr /= n;
+  vy /= W;
+  vr /= W;
   m->mse = mse;
   m->rmse = sqrt(mse);
   m->mae = mae;
@@ -78,67 +89,77 @@ static void regression(const double *y, const double *p, int n,
   m->r2 = vy > 0 ? 1.0 - mse / vy : NAN;
 }
 
-/* AUC by midranks: sort by score, give each run of ties the average of its
- * ranks, then AUC = (sum of positive ranks - P (P + 1) / 2) / (P N). */
-static int auc_midrank(const double *y, const double *p, int n, double *auc) {
+/* AUC as the weighted fraction of (positive, negative) pairs ranked
+ * correctly, ties counting 1/2 (the Mann-Whitney statistic; scikit-learn's
+ * roc_auc_score with sample_weight): sort by score, and for each run of
+ * tied scores with positive weight P_g and negative weight N_g, count
+ * P_g (N below the run) + P_g N_g / 2.  Unweighted, every sum is an
+ * integer or a half, so the result is the midrank formula's. */
+static int auc_pairs(const double *y, const double *p, const double *w,
+                     int n, double *auc) {
   scored *s = mtl__malloc((size_t)n * sizeof *s);
   if (!s)
     return MTL_ENOMEM;
-  double npos = 0;
+  double wpos = 0, wneg = 0;
   for (int i = 0; i < n; i++) {
-    s[i].p = p[i];
-    s[i].pos = y[i] > 0;
-    npos += s[i].pos;
+    s[i] = (scored){.p = p[i], .pos = y[i] > 0, .w = wt(w, i)};
+    if (s[i].pos)
+      wpos += s[i].w;
+    else
+      wneg += s[i].w;
   }
-  double nneg = n - npos;
-  if (npos == 0 || nneg == 0) {
+  if (!(wpos > 0) || !(wneg > 0)) {
     free(s);
     *auc = NAN;
     return MTL_OK;
   }
   qsort(s, (size_t)n, sizeof *s, cmp_scored);
-  double rank_sum = 0;
+  double below = 0, num = 0;
   for (int i = 0; i < n;) {
+    double pg = 0, ng = 0;
     int j = i;
-    double pos_in_run = 0;
-    while (j < n && s[j].p == s[i].p)
-      pos_in_run += s[j++].pos;
-    /* ranks i+1 .. j (1-based); their mean */
-    rank_sum += pos_in_run * 0.5 * ((double)(i + 1) + (double)j);
+    for (; j < n && s[j].p == s[i].p; j++)
+      if (s[j].pos)
+        pg += s[j].w;
+      else
+        ng += s[j].w;
+    num += pg * below + 0.5 * pg * ng;
+    below += ng;
     i = j;
   }
   free(s);
-  *auc = (rank_sum - npos * (npos + 1) / 2) / (npos * nneg);
+  *auc = num / (wpos * wneg);
   return MTL_OK;
 }
 
-static int classification(const double *y, const double *p, int n,
-                          mtl_metrics *m) {
+static int classification(const double *y, const double *p, const double *w,
+                          int n, double W, mtl_metrics *m) {
   double tp = 0, fp = 0, fn = 0, tn = 0;
   for (int i = 0; i < n; i++) {
     int pred = p[i] > 0;
     int pos = y[i] > 0;
-    tp += pred && pos;
-    fp += pred && !pos;
-    fn += !pred && pos;
-    tn += !pred && !pos;
+    double s = wt(w, i);
+    tp += pred && pos ? s : 0.0;
+    fp += pred && !pos ? s : 0.0;
+    fn += !pred && pos ? s : 0.0;
+    tn += !pred && !pos ? s : 0.0;
   }
-  m->accuracy = (tp + tn) / n;
+  m->accuracy = (tp + tn) / W;
   m->error = 1.0 - m->accuracy;
   m->precision = tp + fp > 0 ? tp / (tp + fp) : 0.0;
   m->recall = tp + fn > 0 ? tp / (tp + fn) : 0.0;
   m->f1 = 2 * tp + fp + fn > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
-  return auc_midrank(y, p, n, &m->auc);
+  return auc_pairs(y, p, w, n, &m->auc);
 }
 
-int mtl_metrics_compute(mtl_task_kind kind, const double *y, const double *p,
-                        int n, mtl_metrics *out) {
-  if (!y || !p || !out)
-    return mtl__err(MTL_EINVAL, "mtl_metrics_compute: NULL argument");
+/* The arguments' checks; *W = the sum of the weights (n without). */
+static int check_inputs(mtl_task_kind kind, const double *y, const double *p,
+                        const double *w, int n, double *W) {
   if (n < 1)
     return mtl__err(MTL_EINVAL, "metrics: n = %d samples, need >= 1", n);
   if (kind != MTL_TASK_REGRESSION && kind != MTL_TASK_CLASSIFICATION)
     return mtl__err(MTL_EINVAL, "metrics: invalid task kind %d", (int)kind);
+  *W = 0;
   for (int i = 0; i < n; i++) {
     if (!isfinite(y[i]))
       return mtl__err(MTL_ENUMERIC, "metrics: target %d is %g", i + 1, y[i]);
@@ -150,18 +171,58 @@ int mtl_metrics_compute(mtl_task_kind kind, const double *y, const double *p,
                       "metrics: label %d is %g; classification labels must "
                       "be -1 or +1",
                       i + 1, y[i]);
+    if (w && !(w[i] >= 0 && isfinite(w[i])))
+      return mtl__err(MTL_EINVAL,
+                      "metrics: sample weight %d is %g; weights must be "
+                      ">= 0 and finite",
+                      i + 1, w[i]);
+    *W += wt(w, i);
   }
+  return MTL_OK;
+}
+
+int mtl_metrics_compute_weighted(mtl_task_kind kind, const double *y,
+                                 const double *p, const double *w, int n,
+                                 mtl_metrics *out) {
+  if (!y || !p || !out)
+    return mtl__err(MTL_EINVAL, "mtl_metrics_compute: NULL argument");
+  double W = 0;
+  int rc = check_inputs(kind, y, p, w, n, &W);
+  if (rc)
+    return rc;
   mtl_metrics m;
   set_all_nan(&m, n);
-  if (kind == MTL_TASK_REGRESSION) {
-    regression(y, p, n, &m);
-  } else {
-    int rc = classification(y, p, n, &m);
-    if (rc)
-      return rc;
+  if (!(W > 0)) { /* every weight 0: no sample counts */
+    *out = m;
+    return MTL_OK;
   }
+  if (kind == MTL_TASK_REGRESSION)
+    regression(y, p, w, n, W, &m);
+  else if ((rc = classification(y, p, w, n, W, &m)))
+    return rc;
   *out = m;
   return MTL_OK;
+}
+
+int mtl_metrics_compute(mtl_task_kind kind, const double *y, const double *p,
+                        int n, mtl_metrics *out) {
+  return mtl_metrics_compute_weighted(kind, y, p, NULL, n, out);
+}
+
+double mtl__task_error(mtl_task_kind kind, const double *y, const double *p,
+                       const double *w, int n) {
+  double e = 0, W = 0;
+  for (int i = 0; i < n; i++) {
+    double s = wt(w, i);
+    W += s;
+    if (kind == MTL_TASK_CLASSIFICATION)
+      e += (p[i] > 0 ? 1.0 : -1.0) != y[i] ? s : 0.0;
+    else
+      e += s * ((p[i] - y[i]) * (p[i] - y[i]));
+  }
+  if (!(W > 0))
+    return NAN;
+  return kind == MTL_TASK_CLASSIFICATION ? e / W : sqrt(e / W);
 }
 
 /* Offsets of the double fields of mtl_metrics. */
@@ -195,6 +256,36 @@ static void mean_skip_nan(const mtl_metrics *a, int k, mtl_metrics *out) {
   }
 }
 
+/* The metrics of every sample of ds at once (tasks of one kind), each
+ * weighing its sample weight (1 in a task without them). */
+static int pooled_metrics(const mtl_dataset *ds, const double *pred,
+                          int64_t total, mtl_metrics *pooled) {
+  int weighted = mtl_dataset_has_sample_weights(ds);
+  double *ycat = mtl__malloc((size_t)total * sizeof(double));
+  double *wcat =
+      weighted ? mtl__malloc((size_t)total * sizeof(double)) : NULL;
+  if (!ycat || (weighted && !wcat)) {
+    free(ycat);
+    free(wcat);
+    return MTL_ENOMEM;
+  }
+  size_t off = 0;
+  for (int t = 0; t < ds->T; t++) {
+    const mtl__task *tk = &ds->tasks[t];
+    memcpy(ycat + off, tk->y, (size_t)tk->n * sizeof(double));
+    for (int i = 0; weighted && i < tk->n; i++)
+      wcat[off + (size_t)i] = mtl__sw(tk, i);
+    off += (size_t)tk->n;
+  }
+  int rc = mtl_metrics_compute_weighted(ds->tasks[0].kind, ycat, pred, wcat,
+                                        (int)total, pooled);
+  if (rc)
+    mtl__err_prefix(rc, "pooled metrics");
+  free(ycat);
+  free(wcat);
+  return rc;
+}
+
 int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
                         mtl_metrics *per_task, mtl_metrics *mean,
                         mtl_metrics *pooled) {
@@ -205,7 +296,6 @@ int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
   int rc = MTL_OK;
   int64_t total = mtl_dataset_total_n(ds);
   mtl_metrics *pt = per_task;
-  double *ycat = NULL;
   if (!pt) {
     pt = mtl__malloc((size_t)ds->T * sizeof *pt);
     if (!pt)
@@ -215,7 +305,8 @@ int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
   int kinds = 0; /* bit k set if a task of kind k is present */
   for (int t = 0; t < ds->T; t++) {
     const mtl__task *tk = &ds->tasks[t];
-    rc = mtl_metrics_compute(tk->kind, tk->y, pred + off, tk->n, &pt[t]);
+    rc = mtl_metrics_compute_weighted(tk->kind, tk->y, pred + off, tk->sw,
+                                      tk->n, &pt[t]);
     if (rc) {
       mtl__err_prefix(rc, "task %d (%s)", t + 1, tk->name);
       goto done;
@@ -239,23 +330,9 @@ int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
                     (long long)total);
       goto done;
     }
-    ycat = mtl__malloc((size_t)total * sizeof(double));
-    if (!ycat) {
-      rc = MTL_ENOMEM;
-      goto done;
-    }
-    off = 0;
-    for (int t = 0; t < ds->T; t++) {
-      memcpy(ycat + off, ds->tasks[t].y,
-             (size_t)ds->tasks[t].n * sizeof(double));
-      off += (size_t)ds->tasks[t].n;
-    }
-    rc = mtl_metrics_compute(ds->tasks[0].kind, ycat, pred, (int)total, pooled);
-    if (rc)
-      mtl__err_prefix(rc, "pooled metrics");
+    rc = pooled_metrics(ds, pred, total, pooled);
   }
 done:
-  free(ycat);
   if (pt != per_task)
     free(pt);
   return rc;

@@ -162,7 +162,7 @@ static int task_sqnorm(mtl_problem *pb, int t, double *out) {
 }
 
 /* 1 if tasks s and t have the same sample weights (both none, or equal). */
-static int same_sw(const mtl__task *a, const mtl__task *b) {
+int mtl__task_same_sw(const mtl__task *a, const mtl__task *b) {
   if (!a->sw || !b->sw)
     return !a->sw && !b->sw;
   return a->n == b->n && !memcmp(a->sw, b->sw, (size_t)a->n * sizeof(double));
@@ -172,7 +172,7 @@ static int same_sw(const mtl__task *a, const mtl__task *b) {
  * without them).  A dense weighted X is multiplied by rows in blocks of
  * MTL__BLOCK_ROWS rows scaled by sqrt(s_i) (s_i >= 0), without a copy of
  * X_t. */
-static int task_gram(const mtl__task *tk, int d, double *G) {
+int mtl__task_gram(const mtl__task *tk, int d, double *G) {
   if (tk->X && !tk->sw) {
     mtl__gram_rm(tk->n, d, 1.0, tk->X, d, 0.0, G);
     return MTL_OK;
@@ -205,8 +205,7 @@ static int task_gram(const mtl__task *tk, int d, double *G) {
 }
 
 /* b_t = X_t' S_t y_t and yy_t = y_t' S_t y_t. */
-static int task_gram_rhs(const mtl_dataset *ds, int t, double *b,
-                         double *yy) {
+int mtl__task_gram_rhs(const mtl_dataset *ds, int t, double *b, double *yy) {
   const mtl__task *tk = &ds->tasks[t];
   if (!tk->sw) {
     mtl__task_matvec_t(ds, t, 1.0, tk->y, b);
@@ -252,7 +251,8 @@ static int build_gram(mtl_problem *pb) {
   double *shared = NULL;
   int all_shared = ds->shared;
   for (int t = 0; t < T && all_shared; t++)
-    all_shared = pb->use_gram[t] && same_sw(&ds->tasks[t], &ds->tasks[0]);
+    all_shared =
+        pb->use_gram[t] && mtl__task_same_sw(&ds->tasks[t], &ds->tasks[0]);
   pb->shared_gram = all_shared; /* before any G: mtl_problem_free knows */
   for (int t = 0; t < T; t++) {
     if (!pb->use_gram[t])
@@ -260,7 +260,7 @@ static int build_gram(mtl_problem *pb) {
     pb->b[t] = mtl__calloc((size_t)d, sizeof(double));
     if (!pb->b[t])
       return MTL_ENOMEM;
-    if ((rc = task_gram_rhs(ds, t, pb->b[t], &pb->yy[t])))
+    if ((rc = mtl__task_gram_rhs(ds, t, pb->b[t], &pb->yy[t])))
       return rc;
     if (all_shared && shared) {
       pb->G[t] = shared;
@@ -270,7 +270,7 @@ static int build_gram(mtl_problem *pb) {
     if (!G)
       return MTL_ENOMEM;
     pb->G[t] = G;
-    if ((rc = task_gram(&ds->tasks[t], d, G)))
+    if ((rc = mtl__task_gram(&ds->tasks[t], d, G)))
       return rc;
     if (all_shared)
       shared = G;
@@ -412,7 +412,7 @@ static int lipschitz(mtl_problem *pb) {
   double s2 = 0;
   for (int t = 0; t < pb->T; t++) {
     const mtl__task *tk = pb->ds->tasks;
-    if (t == 0 || !pb->ds->shared || !same_sw(&tk[t], &tk[0])) {
+    if (t == 0 || !pb->ds->shared || !mtl__task_same_sw(&tk[t], &tk[0])) {
       /* shared design: one X, one estimate (unless weighed otherwise) */
       int rc = task_sqnorm(pb, t, &s2);
       if (rc)

@@ -186,6 +186,14 @@ double mtl__problem_reg_value(const mtl_problem *pb, const double *W);
  * residual statistics of the certificate). */
 int mtl__problem_loss_stats(mtl_problem *pb, const double *W, double *f,
                             double *grad, int stats);
+/* Gram data of one task with its sample weights S_t (I without; problem.c,
+ * also used by the bcd solver): G = X_t'S_t X_t (d x d, G zeroed on entry
+ * for a CSR or weighted task), b = X_t'S_t y_t (b zeroed on entry) and
+ * *yy = y_t'S_t y_t; and whether two tasks have the same sample weights
+ * (both none, or equal), i.e. one Gram matrix for a shared design. */
+int mtl__task_gram(const mtl__task *tk, int d, double *G);
+int mtl__task_gram_rhs(const mtl_dataset *ds, int t, double *b, double *yy);
+int mtl__task_same_sw(const mtl__task *a, const mtl__task *b);
 /* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T); dst may be W. */
 void mtl__problem_pack_rows(const mtl_problem *pb, const double *W,
                             double *dst);

@@ -88,3 +88,77 @@ def test_ones_are_none_and_errors():
     with pytest.raises(Exception, match="does not support sample weights"):
         libmtl.MultiTask(method="srml").fit(X, y, task=task,
                                             sample_weight=w)
+
+
+def test_score_weights_repeat():
+    """score(sample_weight=w) with integer weights = score of the repeated
+    samples (R^2 of a regressor, of a shared design; accuracy of a
+    classifier, of a list of tasks), and scikit-learn's weighted scores."""
+    sk = pytest.importorskip("sklearn.metrics")
+    for cls in (False, True):
+        X, y, task = make_tasks(classification=cls, seed=4)
+        w = weights(len(y), seed=7)
+        r = np.repeat(np.arange(len(w)), w.astype(int))
+        Est = libmtl.MultiTaskClassifier if cls else libmtl.MultiTaskRegressor
+        est = Est(alpha=0.05).fit(X[:60], y[:60], task=task[:60])
+        a = est.score(X, y, task=task, sample_weight=w)
+        assert a == pytest.approx(est.score(X[r], y[r], task=task[r]),
+                                  rel=1e-12, abs=1e-15)
+        p = est.predict(X, task=task)
+        ref = (sk.accuracy_score if cls else sk.r2_score)(y, p,
+                                                          sample_weight=w)
+        assert a == pytest.approx(ref, rel=1e-12)
+        assert est.score(X, y, task=task, sample_weight=np.ones(len(y))) \
+            == pytest.approx(est.score(X, y, task=task), rel=1e-15)
+    X, y, task = make_tasks(shuffle=False)
+    n = len(y) // 4
+    Xs, Y = X[:n], y.reshape(4, n).T
+    w = weights(n)
+    r = np.repeat(np.arange(n), w.astype(int))
+    est = libmtl.MultiTaskRegressor(alpha=0.05).fit(Xs, Y)
+    assert est.score(Xs, Y, sample_weight=w) == pytest.approx(
+        est.score(Xs[r], Y[r]), rel=1e-12)
+    Xl = [X[t * n:(t + 1) * n] for t in range(4)]
+    yl = [np.where(v > np.median(v), 1, -1) for v in
+          (y[t * n:(t + 1) * n] for t in range(4))]
+    wl = weights(4 * n, seed=5)
+    rs = [np.repeat(np.arange(n), wl[t * n:(t + 1) * n].astype(int))
+          for t in range(4)]
+    c = libmtl.MultiTaskClassifier(alpha=0.05).fit(Xl, yl)
+    assert c.score(Xl, yl, sample_weight=wl) == pytest.approx(
+        c.score([x[i] for x, i in zip(Xl, rs)],
+                [v[i] for v, i in zip(yl, rs)]), rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:the best alpha")
+def test_cv_weights():
+    """MultiTaskCV(sample_weight=w): weights of 1 are no weights (the same
+    errors); weights scaled by 2.5 give the same errors (weighted RMSE and
+    fits are scale-free); integer weights change the errors and choose as
+    libmtl's weighted search, whose fold errors equal the repeated
+    samples' (tests/test_weights_eval.c); the refit is the weighted fit."""
+    X, y, task = make_tasks(seed=2)
+    w = weights(len(y), seed=9)
+    grid = {"alpha": [1e-4, 0.001, 0.01, 0.1, 1.0]}
+
+    def cv(sw):  # CV fits as accurate as the final one: select_tol=0
+        return libmtl.MultiTaskRegressorCV(
+            libmtl.MultiTaskRegressor(tol_gap=1e-13, max_iter=100000,
+                                      select_tol=0),
+            param_grid=grid, cv=3, extend=False).fit(X, y, task=task,
+                                                     sample_weight=sw)
+    a, ones = cv(None), cv(np.ones(len(y)))
+    np.testing.assert_array_equal(a.cv_results_["mean_test_error"],
+                                  ones.cv_results_["mean_test_error"])
+    b, b2 = cv(w), cv(2.5 * w)
+    np.testing.assert_allclose(b.cv_results_["mean_test_error"],
+                               b2.cv_results_["mean_test_error"], rtol=1e-8)
+    assert not np.allclose(a.cv_results_["mean_test_error"],
+                           b.cv_results_["mean_test_error"], rtol=1e-6)
+    ref = libmtl.MultiTaskRegressor(tol_gap=1e-13, max_iter=100000,
+                                    select_tol=0, **b.best_params_).fit(
+        X, y, task=task, sample_weight=w)
+    np.testing.assert_array_equal(b.best_estimator_.coef_, ref.coef_)
+    r = np.repeat(np.arange(len(w)), w.astype(int))
+    assert b.score(X, y, task=task, sample_weight=w) == pytest.approx(
+        b.score(X[r], y[r], task=task[r]), rel=1e-12)

@@ -39,6 +39,14 @@
  * passes, which is most rows of a sparse L1/L2,1 solution; the fixed point
  * and the stopping rules are those of plain cyclic passes.
  *
+ * Sample weights S_t (mtl_dataset_set_sample_weights): the smooth part is
+ * sum_t scale_t/2 (X_t w_t - y_t)'S_t(X_t w_t - y_t), so the Gram data
+ * become X_t'S_t X_t, X_t'S_t y_t, y_t'S_t y_t (the problem's, or built
+ * here by the problem layer's mtl__task_gram), and the residual mode
+ * keeps r_t = X_t w_t - y_t unweighted and weighs its dot products:
+ * x_tj'S_t r_t and ||x_tj||_S^2.  Integer weights thus give the iterates
+ * of the repeated samples up to rounding.
+ *
  * Workspace is allocated once before the first pass; passes do not allocate
  * except to grow the optional objective trace (amortized doubling).
  * Thread-safety: uses pb from the calling thread only.
@@ -82,33 +90,32 @@ typedef struct work {
   double *Xc;        /* the copies */
   double **r;        /* T residual vectors */
   double *rbuf;      /* their storage */
-  double *cn;        /* d x T squared column norms */
+  double *cn;        /* d x T squared column norms (weighted) */
+  const double **sw; /* T sample weights (NULL: all 1) */
   int *rows;         /* d: the working set (active_rows) */
 } work;
 
-/* Gram matrix, X'y and y'y of task t computed from the data (used when the
- * problem did not precompute them, e.g. n_t <= d or CSR tasks). */
-static void task_gram(const mtl_dataset *ds, int t, double *G, double *b,
-                      double *yy, int want_G) {
-  const mtl__task *tk = &ds->tasks[t];
-  int d = ds->d;
+/* Gram matrix, X'Sy and y'Sy of task t computed from the data, S the
+ * sample weights (used when the problem did not precompute them, e.g.
+ * n_t <= d or CSR tasks). */
+static int task_gram(const mtl_dataset *ds, int t, double *G, double *b,
+                     double *yy, int want_G) {
+  int d = ds->d, rc = MTL_OK;
   if (want_G) {
-    if (tk->X) {
-      mtl__gram_rm(tk->n, d, 1.0, tk->X, d, 0.0, G);
-    } else {
-      memset(G, 0, (size_t)d * d * sizeof(double));
-      for (int i = 0; i < tk->n; i++)
-        for (int64_t p = tk->indptr[i]; p < tk->indptr[i + 1]; p++) {
-          double v = tk->values[p];
-          size_t col = (size_t)tk->indices[p] * d;
-          for (int64_t r = tk->indptr[i]; r < tk->indptr[i + 1]; r++)
-            G[col + tk->indices[r]] += v * tk->values[r];
-        }
-    }
+    memset(G, 0, (size_t)d * d * sizeof(double));
+    rc = mtl__task_gram(&ds->tasks[t], d, G);
   }
   memset(b, 0, (size_t)d * sizeof(double));
-  mtl__task_matvec_t(ds, t, 1.0, tk->y, b);
-  *yy = mtl__dot(tk->n, tk->y, tk->y);
+  return rc ? rc : mtl__task_gram_rhs(ds, t, b, yy);
+}
+
+/* 1 when every task of a shared design weighs its rows alike (one Gram
+ * matrix serves them all). */
+static int one_gram(const mtl_dataset *ds) {
+  for (int t = 1; ds->shared && t < ds->T; t++)
+    if (!mtl__task_same_sw(&ds->tasks[t], &ds->tasks[0]))
+      return 0;
+  return ds->shared;
 }
 
 /* Points wk->G/b/yy at the problem's Gram data where present and computes
@@ -117,12 +124,12 @@ static int setup_gram(const mtl_problem *pb, work *wk) {
   const mtl_dataset *ds = pb->ds;
   int d = wk->d, T = wk->T;
   size_t dd = (size_t)d * d;
-  int nG = 0, nb = 0;
+  int nG = 0, nb = 0, one = one_gram(ds);
   for (int t = 0; t < T; t++) {
     int have = pb->G && pb->G[t] && pb->b && pb->b[t] && pb->yy;
     if (!have) {
       nb++;
-      if (!ds->shared || nG == 0)
+      if (!one || nG == 0)
         nG++;
     }
   }
@@ -146,12 +153,14 @@ static int setup_gram(const mtl_problem *pb, work *wk) {
       wk->yy[t] = pb->yy[t];
       continue;
     }
-    int want_G = !(ds->shared && sharedG);
+    int want_G = !(one && sharedG);
     double *G = want_G ? nextG : NULL;
-    task_gram(ds, t, G, nextb, &wk->yy[t], want_G);
+    int rc = task_gram(ds, t, G, nextb, &wk->yy[t], want_G);
+    if (rc)
+      return rc;
     if (want_G) {
       nextG += dd;
-      if (ds->shared)
+      if (one)
         sharedG = G;
       wk->G[t] = G;
     } else {
@@ -186,6 +195,16 @@ static void transpose(int n, int d, const double *A, double *B) {
     }
 }
 
+/* sum_i s_i a_i b_i (s NULL: the dot product a'b). */
+static double wdot(int n, const double *a, const double *b, const double *s) {
+  if (!s)
+    return mtl__dot(n, a, b);
+  double v = 0;
+  for (int i = 0; i < n; i++)
+    v += s[i] * (a[i] * b[i]);
+  return v;
+}
+
 /* The column-major copies, residual storage and column norms. */
 static int setup_residuals(const mtl_problem *pb, work *wk) {
   const mtl_dataset *ds = pb->ds;
@@ -218,8 +237,8 @@ static int setup_residuals(const mtl_problem *pb, work *wk) {
       xc += (size_t)n * d;
     }
     for (int j = 0; j < d; j++)
-      wk->cn[(size_t)t * d + j] =
-          mtl__dot(n, wk->Xt[t] + (size_t)j * n, wk->Xt[t] + (size_t)j * n);
+      wk->cn[(size_t)t * d + j] = wdot(n, wk->Xt[t] + (size_t)j * n,
+                                       wk->Xt[t] + (size_t)j * n, wk->sw[t]);
   }
   return MTL_OK;
 }
@@ -293,7 +312,7 @@ static double objective_gram(const work *wk, const double *W) {
 static double objective_resid(const work *wk, const double *W) {
   double f = 0;
   for (int t = 0; t < wk->T; t++)
-    f += 0.5 * wk->scale[t] * mtl__dot(wk->n[t], wk->r[t], wk->r[t]);
+    f += 0.5 * wk->scale[t] * wdot(wk->n[t], wk->r[t], wk->r[t], wk->sw[t]);
   return f + reg_value(wk, W);
 }
 
@@ -308,7 +327,7 @@ static double objective_data(const mtl_problem *pb, const work *wk,
     double s = 0;
     for (int i = 0; i < tk->n; i++) {
       double r = wk->z[i] - tk->y[i];
-      s += r * r;
+      s += mtl__sw(tk, i) * (r * r);
     }
     f += 0.5 * wk->scale[t] * s;
   }
@@ -419,8 +438,8 @@ static double pass(work *wk, double *W, const int *rows, int nrows) {
       double gjj, grad; /* G_t[j,j] and b_t[j] - q_t[j] = -x_tj'r_t */
       if (wk->Xc) {
         gjj = wk->cn[(size_t)t * d + j];
-        grad = -mtl__dot(wk->n[t], wk->Xt[t] + (size_t)j * wk->n[t],
-                         wk->r[t]);
+        grad = -wdot(wk->n[t], wk->Xt[t] + (size_t)j * wk->n[t], wk->r[t],
+                     wk->sw[t]);
       } else {
         gjj = wk->G[t][(size_t)j * d + j];
         grad = wk->b[t][j] - wk->q[(size_t)t * d + j];
@@ -486,9 +505,6 @@ static int check_args(const mtl_problem *pb, const mtl_solver_params *sp,
                       "squared loss is supported; use the fista solver",
                       t + 1, mtl_dataset_task_name(pb->ds, t),
                       mtl_loss_name((mtl_loss)pb->task_loss[t]));
-  if (mtl_dataset_has_sample_weights(pb->ds)) /* its Gram data is its own */
-    return mtl__err(MTL_EUNSUPPORTED, "bcd solver: sample weights are not "
-                                      "supported; use the fista solver");
   int d = pb->d;
   for (int t = 0; t < pb->T; t++)
     for (int j = 0; j < d; j++)
@@ -523,8 +539,12 @@ static int work_init(const mtl_problem *pb, work *wk) {
   wk->c = mtl__malloc((size_t)3 * T * sizeof(double));
   wk->z = mtl__malloc((size_t)max_n * sizeof(double));
   wk->rows = mtl__malloc((size_t)d * sizeof(int));
-  if (!wk->G || !wk->b || !wk->yy || !wk->q || !wk->c || !wk->z || !wk->rows)
+  wk->sw = mtl__malloc((size_t)T * sizeof *wk->sw);
+  if (!wk->G || !wk->b || !wk->yy || !wk->q || !wk->c || !wk->z ||
+      !wk->rows || !wk->sw)
     return MTL_ENOMEM;
+  for (int t = 0; t < T; t++)
+    wk->sw[t] = pb->ds->tasks[t].sw;
   wk->h = wk->c + T;
   wk->w = wk->c + 2 * T;
   return MTL_OK;
@@ -545,6 +565,7 @@ static void work_clear(work *wk) {
   free(wk->z);
   free(wk->own);
   free(wk->rows);
+  free(wk->sw);
 }
 
 /* Appends F to the trace (capacity *cap, doubled up to max_iter). */
