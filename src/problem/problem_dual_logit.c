@@ -121,7 +121,8 @@ int mtl__problem_dual_logit(mtl_problem *pb, const double *W,
 
 /* H (d x d) = X_t' diag(s_i sigma_i (1 - sigma_i)) X_t at w, where
  * sigma_i = sigma(y_i x_i'w): the loss Hessian of the task over a_t.
- * z: n_t scratch; Xs: n_t x d scratch (dense tasks). */
+ * z: n_t scratch; Xs: MTL__BLOCK_ROWS x d scratch (dense tasks: the rows
+ * scaled by the square roots of their curvatures, a block at a time). */
 static void task_hessian(const mtl_problem *pb, int t, const double *w,
                          double *z, double *Xs, double *H) {
   const mtl__task *tk = &pb->ds->tasks[t];
@@ -131,11 +132,15 @@ static void task_hessian(const mtl_problem *pb, int t, const double *w,
     double p = mtl__sigmoid_neg(tk->y[i] * z[i]);
     z[i] = (tk->sw ? tk->sw[i] : 1.0) * p * (1 - p);
   }
-  if (tk->X) { /* the rows scaled by sqrt of their curvature */
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < d; j++)
-        Xs[(size_t)i * d + j] = sqrt(z[i]) * tk->X[(size_t)i * d + j];
-    mtl__gram_rm(n, d, 1.0, Xs, d, 0.0, H);
+  if (tk->X) {
+    for (int i0 = 0; i0 < n; i0 += MTL__BLOCK_ROWS) {
+      int nb = n - i0 < MTL__BLOCK_ROWS ? n - i0 : MTL__BLOCK_ROWS;
+      for (int i = 0; i < nb; i++)
+        for (int j = 0; j < d; j++)
+          Xs[(size_t)i * d + j] =
+              sqrt(z[i0 + i]) * tk->X[(size_t)(i0 + i) * d + j];
+      mtl__gram_rm(nb, d, 1.0, Xs, d, i0 ? 1.0 : 0.0, H);
+    }
     return;
   }
   memset(H, 0, (size_t)d * d * sizeof(double));
@@ -155,7 +160,8 @@ int mtl__problem_logit_hessians(mtl_problem *pb, const double *W) {
   if (!pb->logit_H && !(pb->logit_H = mtl__malloc((size_t)T * dd *
                                                   sizeof(double))))
     return MTL_ENOMEM;
-  double *z = mtl__malloc((size_t)pb->max_n * (d + 1) * sizeof(double));
+  size_t nz = (size_t)pb->max_n + (size_t)MTL__BLOCK_ROWS * d;
+  double *z = mtl__malloc(nz * sizeof(double));
   if (!z)
     return MTL_ENOMEM;
   for (int t = 0; t < T; t++)
