@@ -173,11 +173,13 @@ int mtl__problem_logit_hessians(mtl_problem *pb, const double *W);
  * squared-loss tasks with a Gram matrix or a dense X, 64 MB at most).
  * Not thread-safe on one problem (like mtl_problem_certificate). */
 int mtl__problem_newton_cache(mtl_problem *pb);
-/* A Newton step on the active manifold of the squared loss with an L1 or
- * L2,1 penalty (problem_newton.c) from W, halved until the objective
- * decreases: 1 and Wn = the new point, *F = F(Wn) when it does; 0 when
- * it does not or the problem has no such step (other losses or penalties,
- * no cache, lambda = 0); or an error. */
+/* A Newton step on the active manifold of the squared or logistic loss
+ * with an L1 or L2,1 penalty (problem_newton.c) from W, halved until the
+ * objective decreases: 1 and Wn = the new point, *F = F(Wn) when it does
+ * (logistic: also the full step where the objective is flat to rounding
+ * and the manifold gradient shrinks 4-fold); 0 when it does not or the
+ * problem has no such step (other losses or penalties, no cache, lambda =
+ * 0); or an error. */
 int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
                         double *F);
 /* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the

@@ -16,7 +16,10 @@
  * X_t, which Newton does not see.  The step is globalized by halving until
  * the objective decreases (zero crossings of L1 entries are set to 0: an
  * orthant projection); where no step decreases it, W is left as it was.
- * Uses the X_t'X_t blocks of the certificate's cache (problem_dual.c).
+ * Uses the X_t'X_t blocks of the certificate's cache (problem_dual.c);
+ * for the logistic loss H_t is its Hessian at W over a_t, X_t'diag(s_i
+ * sigma_i (1 - sigma_i))X_t (mtl__problem_logit_hessians), recomputed at
+ * each step.
  */
 #include "problem.h"
 
