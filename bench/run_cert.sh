@@ -20,6 +20,17 @@ echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;" \
   "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; $(date -u '+%F %H:%M UTC')"
 # L2,1 and Lasso: best of 3 against a reference run to gap 1e-9
 "$BUILD/bench_cert" "$DATA/school.mat" 1e-6 3 200000 l21,l1
+# Logistic L2,1 rho 0.1 with MALSAR's Logistic_L21 settings: School's
+# scores binarized per task (+1 above the task's median, -1 at or below),
+# the mean logistic loss of each task, the constant feature unpenalized
+# (MALSAR's bias C); and MALSAR itself (its default options) where Octave
+# and a MALSAR checkout are at hand: MALSAR_DIR=.../MALSAR (the folder of
+# functions/ and utils/)
+"$BUILD/bench_cert" "$DATA/school.mat" 1e-6 3 200000 logistic 1e-9
+if [ -n "${MALSAR_DIR:-}" ] && command -v octave-cli >/dev/null; then
+  octave-cli bench/malsar_logistic_l21.m "$MALSAR_DIR" "$DATA/school.mat" 3 \
+    2>/dev/null
+fi
 # the same with the default of `mtl train`'s bias: the last (constant)
 # feature unpenalized
 "$BUILD/bench_cert" "$DATA/school.mat" 1e-6 3 200000 l21,l1 1e-9 1

@@ -687,8 +687,9 @@ MTL_API int mtl_problem_set_lambda(mtl_problem *pb, double lambda);
 typedef struct mtl_certificate {
   double primal;    /* objective at W */
   double dual;      /* dual objective at the scaled dual point (NaN when no
-                       closed-form dual: only squared loss with L1, L21 or
-                       trace, any ridge, has one) */
+                       closed-form dual: only the squared loss, or the
+                       logistic loss with labels +-1 on every task, with
+                       L1, L21 or trace, any ridge, has one) */
   double gap;       /* primal - dual (>= 0 up to rounding; NaN if none) */
   double residual;  /* proximal-gradient fixed-point residual
                        ||W - prox_{g/L}(W - grad f(W)/L)||_F * L, which is

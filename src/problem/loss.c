@@ -60,6 +60,8 @@ static double sigmoid_neg(double m) {
   return 1.0 / (1.0 + exp(m));
 }
 
+double mtl__sigmoid_neg(double m) { return sigmoid_neg(m); }
+
 /* Each loss takes the margin form where it has one (m = y z).  The logistic
  * value log(1 + e^{-m}) is evaluated as log1p(e^{-|m|}) + max(-m, 0), which
  * is exact to rounding for every finite m (no overflow at m = -1e4, full

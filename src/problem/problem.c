@@ -494,6 +494,7 @@ void mtl_problem_free(mtl_problem *pb) {
   free(pb->task_yr);
   free(pb->dual_idx);
   free(pb->dual_blk);
+  free(pb->logit_H);
   free(pb->scratch);
   free(pb->gz);
   free(pb->Zs);

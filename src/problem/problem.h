@@ -128,6 +128,10 @@ struct mtl_problem {
   double *dual_blk;
   int dual_state;
   atomic_int interrupt;
+  /* logistic-only problems: the loss Hessian of each task over a_t at the
+   * last Newton point, X_t'diag(s_i sigma_i (1 - sigma_i))X_t (d x d each,
+   * mtl__problem_logit_hessians), or NULL */
+  double *logit_H;
 };
 
 /* Row-block size of the fused raw-data gradient pass: rows of X_t are
@@ -135,7 +139,8 @@ struct mtl_problem {
 #define MTL__BLOCK_ROWS 256
 
 /* 1 if the certificate has a closed-form dual (duality gap): squared loss
- * on every task with an L1, L2,1 or trace-norm regularizer. */
+ * on every task, or logistic loss with labels +-1 on every task
+ * (problem_dual_logit.c), with an L1, L2,1 or trace-norm regularizer. */
 int mtl__problem_has_dual(const mtl_problem *pb);
 /* 1 if every task has the squared loss. */
 int mtl__problem_squared_only(const mtl_problem *pb);
@@ -147,22 +152,42 @@ int mtl__problem_squared_only(const mtl_problem *pb);
  * decomposition min f(P + Q) + lambda_1 g_1(P) + lambda_2 g_2(Q) (2). */
 int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
                       int nreg, double *D);
+/* The same dual feasibility scaling (*s, *hstar of mtl__reg_dual_conj)
+ * for M (d_pen x T) and the inf-convolution of the nreg norms regs[i]. */
+int mtl__problem_dual_scale(const mtl_reg *regs, int nreg, const double *M,
+                            int d, int T, double *s, double *hstar);
+/* 1 if every task has the logistic loss and labels in {-1, +1}
+ * (problem_dual_logit.c). */
+int mtl__problem_logistic_only(const mtl_problem *pb);
+/* *D = the dual objective of the logistic loss at the dual point of W (the
+ * loss gradient's, with entropy terms, scaled to feasibility), for the
+ * inf-convolution of the nreg norms regs[i] as mtl__problem_dual. */
+int mtl__problem_dual_logit(mtl_problem *pb, const double *W,
+                            const mtl_reg *regs, int nreg, double *D);
+/* Fills pb->logit_H with the logistic Hessians at W (dense or CSR tasks,
+ * d <= 256, 64 MB at most): 1, or 0 where unavailable (not logistic-only,
+ * too large), or an error. */
+int mtl__problem_logit_hessians(mtl_problem *pb, const double *W);
 /* Builds the per-task X_t'X_t blocks and pseudo-inverses of the Newton
  * dual point and Newton steps once (pb->dual_*); 1 if available (d <= 256,
  * squared-loss tasks with a Gram matrix or a dense X, 64 MB at most).
  * Not thread-safe on one problem (like mtl_problem_certificate). */
 int mtl__problem_newton_cache(mtl_problem *pb);
-/* A Newton step on the active manifold of the squared loss with an L1 or
- * L2,1 penalty (problem_newton.c) from W, halved until the objective
- * decreases: 1 and Wn = the new point, *F = F(Wn) when it does; 0 when
- * it does not or the problem has no such step (other losses or penalties,
- * no cache, lambda = 0); or an error. */
+/* A Newton step on the active manifold of the squared or logistic loss
+ * with an L1 or L2,1 penalty (problem_newton.c) from W, halved until the
+ * objective decreases: 1 and Wn = the new point, *F = F(Wn) when it does
+ * (logistic: also the full step where the objective is flat to rounding
+ * and the manifold gradient shrinks 4-fold); 0 when it does not or the
+ * problem has no such step (other losses or penalties, no cache, lambda =
+ * 0); or an error. */
 int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
                         double *F);
 /* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the
  * default of the task kind (logistic for classification, squared for
  * regression).  The one place where MTL_LOSS_AUTO is resolved. */
 int mtl__loss_resolve(int requested, mtl_task_kind kind);
+/* sigma(-m) = 1 / (1 + e^m) without overflow (loss.c). */
+double mtl__sigmoid_neg(double m);
 /* The factor s(n) of a loss scaling (1, 1/n, 2, 2/n). */
 double mtl__scaling_factor(mtl_scaling s, int n);
 /* The same for a weighted count N = sum of the sample weights (N = n_t

@@ -2,7 +2,8 @@
  * problem_dual.c -- lambda_max of the regularized MTL problem (the bias fit
  * of an unpenalized last feature by the kernel of apg.c) and the optimality
  * certificate: the duality gap where a closed-form dual exists (squared
- * loss with a norm regularizer), the proximal fixed-point residual always.
+ * loss with a norm regularizer; the logistic loss's is in
+ * problem_dual_logit.c), the proximal fixed-point residual always.
  */
 #include "problem.h"
 
@@ -83,7 +84,8 @@ int mtl__problem_squared_only(const mtl_problem *pb) {
 }
 
 int mtl__problem_has_dual(const mtl_problem *pb) {
-  return mtl__reg_is_norm(pb->p.reg.type) && mtl__problem_squared_only(pb);
+  return mtl__reg_is_norm(pb->p.reg.type) &&
+         (mtl__problem_squared_only(pb) || mtl__problem_logistic_only(pb));
 }
 
 /* Dual feasibility of M for the infimal convolution of the norms
@@ -109,6 +111,11 @@ static int dual_scale(const mtl_reg *regs, int nreg, const double *M, int d,
       *s = fmin(*s, regs[i].lambda / dn);
   }
   return MTL_OK;
+}
+
+int mtl__problem_dual_scale(const mtl_reg *regs, int nreg, const double *M,
+                            int d, int T, double *s, double *hstar) {
+  return dual_scale(regs, nreg, M, d, T, s, hstar);
 }
 
 int mtl__problem_dual(mtl_problem *pb, const double *G, const mtl_reg *regs,
@@ -377,7 +384,13 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
   cert->residual = L * sqrt(res);
   cert->dual = NAN;
   cert->gap = NAN;
-  if (mtl__problem_has_dual(pb)) {
+  if (mtl__problem_has_dual(pb) && !mtl__problem_squared_only(pb)) {
+    rc = mtl__problem_dual_logit(pb, W, &pb->p.reg, 1, &cert->dual);
+    if (rc)
+      goto done;
+    cert->dual = fmin(cert->dual, cert->primal); /* rounding, as below */
+    cert->gap = cert->primal - cert->dual;
+  } else if (mtl__problem_has_dual(pb)) {
     rc = mtl__problem_dual(pb, G, &pb->p.reg, 1, &cert->dual);
     double dn;
     if (!rc)

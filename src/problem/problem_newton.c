@@ -16,7 +16,10 @@
  * X_t, which Newton does not see.  The step is globalized by halving until
  * the objective decreases (zero crossings of L1 entries are set to 0: an
  * orthant projection); where no step decreases it, W is left as it was.
- * Uses the X_t'X_t blocks of the certificate's cache (problem_dual.c).
+ * Uses the X_t'X_t blocks of the certificate's cache (problem_dual.c);
+ * for the logistic loss H_t is its Hessian at W over a_t, X_t'diag(s_i
+ * sigma_i (1 - sigma_i))X_t (mtl__problem_logit_hessians), recomputed at
+ * each step.
  */
 #include "problem.h"
 
@@ -71,8 +74,10 @@ static int spd_inverse(int m, double *C, double *inv) {
 }
 
 static const double *task_H(const mtl_problem *pb, int t) {
-  int k = pb->dual_idx[t];
   size_t dd = (size_t)pb->d * pb->d;
+  if (pb->logit_H) /* logistic: the Hessian at W (mtl__problem_newton) */
+    return pb->logit_H + (size_t)t * dd;
+  int k = pb->dual_idx[t];
   return k < 0 ? NULL : pb->dual_blk + (size_t)k * 2 * dd + dd;
 }
 
@@ -186,6 +191,31 @@ static void null_move(const mtl_problem *pb, const double *W,
       X[S[i]] -= alpha * n[i];
 }
 
+/* Ci = pinv(C) (m x m, relative cutoff rcond), for the logistic loss on
+ * the Jacobi-scaled S C S, S = diag(C)^{-1/2}, then Ci = S pinv(S C S) S
+ * (C restored): on raw features over several orders of magnitude the
+ * plain cutoff drops the directions of the small ones and the step stalls
+ * short of the optimum.  The same null space (C n = 0 for n = (I - Ci C) v
+ * either way). */
+static int pinv_block(const mtl_problem *pb, int m, double *C, double rcond,
+                      double *Ci) {
+  double S[NEWTON_MAX_M];
+  if (!pb->logit_H || m > NEWTON_MAX_M)
+    return mtl__pinv_sym(m, C, rcond, Ci);
+  for (int i = 0; i < m; i++)
+    S[i] = C[i + (size_t)i * m] > 0 ? 1.0 / sqrt(C[i + (size_t)i * m]) : 1.0;
+  for (int i = 0; i < m; i++)
+    for (int k = 0; k < m; k++)
+      C[i + (size_t)k * m] *= S[i] * S[k];
+  int rc = mtl__pinv_sym(m, C, rcond, Ci);
+  for (int i = 0; i < m; i++)
+    for (int k = 0; k < m; k++) {
+      C[i + (size_t)k * m] /= S[i] * S[k];
+      Ci[i + (size_t)k * m] *= S[i] * S[k];
+    }
+  return rc;
+}
+
 /* L1 step: per task, X_t[S] = (a H[S,S] + 2 ridge)^{-1} R_t[S] on the
  * nonzero entries S (and the unpenalized row). */
 static int step_l1(mtl_problem *pb, const double *W, newton_ws *w) {
@@ -207,7 +237,7 @@ static int step_l1(mtl_problem *pb, const double *W, newton_ws *w) {
                                (i == k && S[i] < dp ? 2 * ridge : 0);
     if (m == 0)
       continue;
-    rc = mtl__pinv_sym(m, C, 1e-10, Ci);
+    rc = pinv_block(pb, m, C, 1e-10, Ci);
     for (int i = 0; i < m && !rc; i++) {
       double s = 0;
       for (int k = 0; k < m; k++)
@@ -279,14 +309,62 @@ static void zero_crossings(const mtl_problem *pb, const double *W,
   }
 }
 
+/* Wn = W - step X, with the orthant projection of L1 and the zero
+ * crossings of L2,1. */
+static void trial_point(const mtl_problem *pb, const double *W,
+                        const newton_ws *w, double step, double *Wn) {
+  int d = pb->d;
+  size_t dT = (size_t)d * pb->T;
+  int l1 = pb->p.reg.type == MTL_REG_L1;
+  for (size_t k = 0; k < dT; k++) {
+    Wn[k] = W[k] - step * w->X[k];
+    if (l1 && (int)(k % d) < pb->d_pen &&
+        (Wn[k] * w->sg[k] <= 0 || fabs(Wn[k]) <= 1e-12 * fabs(W[k])))
+      Wn[k] = 0; /* orthant projection (and zero entries stay 0) */
+  }
+  if (!l1)
+    zero_crossings(pb, W, w, step, Wn);
+}
+
+/* The logistic loss on raw features: near the optimum a step changes the
+ * objective by about the squared gradient, below its rounding, while the
+ * certificate's dual point (the gradient's) still sees the gradient
+ * itself (on School, 6e-6 x lambda where the objective is exact to 1e-19).
+ * Where no step lowers the objective, the full step is taken if the
+ * objective stays within 1e-13 of F0 and the manifold gradient halves:
+ * 1, Wn and *F = F(Wn) then, else 0.  w's gradient is overwritten. */
+static int flat_step(mtl_problem *pb, const double *W, newton_ws *w,
+                     double F0, double *Wn, double *F) {
+  size_t dT = (size_t)pb->d * pb->T;
+  double r0 = 0, r1 = 0, F1;
+  for (size_t k = 0; k < dT; k++)
+    r0 += w->R[k] * w->R[k];
+  trial_point(pb, W, w, 1.0, Wn);
+  int rc = manifold_grad(pb, Wn, w, &F1);
+  if (rc)
+    return rc;
+  for (size_t k = 0; k < dT; k++)
+    r1 += w->R[k] * w->R[k];
+  if (!(F1 <= F0 + 1e-13 * fabs(F0)) || !(r1 < 0.25 * r0))
+    return 0;
+  *F = F1;
+  return 1;
+}
+
 int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
                         double *F) {
   mtl_reg_type rt = pb->p.reg.type;
   *F = NAN;
-  if ((rt != MTL_REG_L1 && rt != MTL_REG_L21) || !(pb->p.reg.lambda > 0) ||
-      !mtl__problem_squared_only(pb) || !mtl__problem_newton_cache(pb))
+  if ((rt != MTL_REG_L1 && rt != MTL_REG_L21) || !(pb->p.reg.lambda > 0))
     return 0;
-  for (int t = 0; t < pb->T; t++)
+  if (!mtl__problem_squared_only(pb)) { /* logistic: the Hessians at W */
+    int ok = mtl__problem_logit_hessians(pb, W);
+    if (ok <= 0)
+      return ok;
+  } else if (!mtl__problem_newton_cache(pb)) {
+    return 0;
+  }
+  for (int t = 0; !pb->logit_H && t < pb->T; t++)
     if (pb->dual_idx[t] < 0)
       return 0;
   int d = pb->d, T = pb->T;
@@ -313,14 +391,7 @@ int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
     goto done;
   *F = F0;
   for (double step = 1; step > 1e-12 && !better; step /= 4) {
-    for (size_t k = 0; k < dT; k++) {
-      Wn[k] = W[k] - step * w.X[k];
-      if (rt == MTL_REG_L1 && (int)(k % d) < pb->d_pen &&
-          (Wn[k] * w.sg[k] <= 0 || fabs(Wn[k]) <= 1e-12 * fabs(W[k])))
-        Wn[k] = 0; /* orthant projection (and zero entries stay 0) */
-    }
-    if (rt == MTL_REG_L21)
-      zero_crossings(pb, W, &w, step, Wn);
+    trial_point(pb, W, &w, step, Wn);
     double F1;
     rc = mtl_problem_objective(pb, Wn, &F1);
     if (rc)
@@ -330,7 +401,7 @@ int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
       *F = F1;
     }
   }
-  rc = better;
+  rc = better || !pb->logit_H ? better : flat_step(pb, W, &w, F0, Wn, F);
 done:
   free(w.act);
   free(w.c);
