@@ -71,9 +71,9 @@ static mtl_problem *problem(const mtl_dataset *ds, mtl_reg reg) {
   return pb;
 }
 
-/* caso at (rho1, rho2) from zero (ista: 1 = ISTA for 20000 steps, 0 =
- * FISTA to a relative objective change of 1e-12, -1 = FISTA to 1e-7 for
- * the grids): objective; W, M (D x D) filled. */
+/* caso at (rho1, rho2) (ista: 1 = ISTA for 20000 steps from zero, 0 =
+ * FISTA to a relative objective change of 1e-12 from zero, -1 = FISTA to
+ * 1e-7 from W as given, for the grids): objective; W, M (D x D) filled. */
 static double caso(const mtl_dataset *ds, double r1, double r2, int ista,
                    double *W, double *M, mtl_solve_info *in) {
   mtl_problem *pb = problem(ds, (mtl_reg){.type = MTL_REG_NONE});
@@ -83,7 +83,8 @@ static double caso(const mtl_dataset *ds, double r1, double r2, int ista,
   sp.max_iter = ista > 0 ? 20000 : 100000;
   sp.solver = ista > 0 ? MTL_SOLVER_ISTA : MTL_SOLVER_FISTA;
   mtl__cmtl_params cp = {.rho1 = r1, .rho2 = r2, .k = H, .features = 1};
-  memset(W, 0, sizeof(double) * D * T);
+  if (ista >= 0)
+    memset(W, 0, sizeof(double) * D * T);
   CHECK(mtl__cmtl_solve(pb, &cp, &sp, W, M, in) >= 0);
   mtl_problem_free(pb);
   return in->objective;
@@ -105,6 +106,7 @@ static double tuned_batch(const mtl_dataset *ds, mtl_reg_type r,
                           const double *Xho, const double *yho, double *W,
                           double *lam) {
   double bv = INFINITY, bt = INFINITY;
+  memset(W, 0, sizeof(double) * D * T); /* then each fit from the last */
   for (int i = 0; i < NG; i++) {
     mtl_problem *pb = problem(ds, (mtl_reg){.type = r, .lambda = grid[i]});
     mtl_solver_params sp;
@@ -112,7 +114,6 @@ static double tuned_batch(const mtl_dataset *ds, mtl_reg_type r,
     sp.tol_gap = 1e-6;
     sp.max_iter = 100000;
     mtl_solve_info in;
-    memset(W, 0, sizeof(double) * D * T);
     CHECK(mtl_solve(pb, &sp, W, &in) >= 0);
     mtl_problem_free(pb);
     double v = err(W, Xho, yho, 0);
@@ -196,6 +197,7 @@ static double tuned_caso(const mtl_dataset *ds, const double *Th,
   static double M[D * D], U[D * H];
   mtl_solve_info in;
   double bv = INFINITY, bt = INFINITY;
+  memset(W, 0, sizeof(double) * D * T); /* then each fit from the last */
   for (int i = 0; i < N1; i++)
     for (int k = 0; k < N2; k++) {
       caso(ds, g1[i], g2[k], -1, W, M, &in);
