@@ -30,19 +30,27 @@ static inline void heldout_task(mtl_dataset *ds, int t, const double *w, int d,
   free(X);
 }
 
-/* Mean held-out squared error of W (d x T). */
-static inline double heldout_err(const double *W, int d, int T, int nt,
-                                 const double *Xte, const double *yte) {
+/* Mean squared error of W (d x T) on the held-out samples lo..hi-1 of each
+ * task (nt held out per task). */
+static inline double heldout_err_part(const double *W, int d, int T, int nt,
+                                      int lo, int hi, const double *Xte,
+                                      const double *yte) {
   double e = 0;
   for (int t = 0; t < T; t++)
-    for (int i = 0; i < nt; i++) {
+    for (int i = lo; i < hi; i++) {
       const double *xi = Xte + ((size_t)t * nt + i) * d;
       double r = -yte[t * nt + i];
       for (int j = 0; j < d; j++)
         r += xi[j] * W[j + t * d];
       e += r * r;
     }
-  return e / (T * nt);
+  return e / (T * (hi - lo));
+}
+
+/* Mean held-out squared error of W (d x T). */
+static inline double heldout_err(const double *W, int d, int T, int nt,
+                                 const double *Xte, const double *yte) {
+  return heldout_err_part(W, d, T, nt, 0, nt, Xte, yte);
 }
 
 #endif

@@ -1,26 +1,34 @@
 /*
  * test_caso.c -- convex alternating structure optimization (caso, Chen et
- * al. 2009; MALSAR's cASO) on generated data with a planted shared
- * subspace: w_t = Theta v_t + 0.02 u_t, Theta d x h orthonormal (d = 20,
- * h = 2, T = 40 tasks of N = 5 samples: fewer samples than features):
+ * al. 2009; MALSAR's cASO) where its model holds: a planted shared
+ * subspace plus dense task-specific parts, w_t = Theta v_t + 0.5 u_t,
+ * Theta d x h orthonormal (d = 20, h = 2), T = 40 tasks of N = 10
+ * training samples (fewer than the features):
  *  - FISTA vs ISTA (no stopping rule but the iteration cap) agree to 1e-6
  *    on the objective, and FISTA's gradient norm is small;
- *  - at the best (lambda, lambda2) of a 3 x 3 grid, the held-out squared
- *    error is at most that of the best of L2,1, trace and Lasso on a
- *    12-value grid each (when written: caso 0.3268, trace 0.3273, L2,1
- *    4.14, Lasso 5.40 -- the trace norm, the other convex relaxation of a
- *    shared subspace, is nearly as good here);
- *  - the learned subspace (top h eigenvectors of M) is within 10 degrees
- *    (largest principal angle; 5.3 when written) of Theta, also through
+ *  - over 10 seeds, every method tuned on the same validation samples
+ *    (caso on a 4 x 4 grid of (lambda, lambda2), L2,1, trace and Lasso on
+ *    8 lambdas each), caso's test error is below the best of the three on
+ *    at least 8 seeds and by a median of at least 3% (when written: all
+ *    10, by 3.7% to 14.6%, median 8.3%; the trace norm second each time);
+ *  - the learned subspace (top h eigenvectors of M) is within 30 degrees
+ *    (largest principal angle; 11-22 when written) of Theta, also through
  *    mtl_fit's model matrix "subspace" (d x h, orthonormal columns).
+ * A W of rank h with tiny task-specific parts (an earlier version of this
+ * test) is the trace norm's model as well, and there the two tie.
  */
 #include "../src/solvers/solvers.h"
 #include "heldout.h"
 
-enum { T = 40, D = 20, H = 2, N = 5, NT = 40 };
+enum { T = 40, D = 20, H = 2, N = 10, NV = 10, NT = 40, NH = NV + NT };
+enum { SEEDS = 10 };
+#define SU 0.5 /* scale of the task-specific parts u_t */
 
-static mtl_dataset *planted(double *Th, double *Xte, double *yte) {
-  unsigned long long s = 21;
+/* Theta (D x H, orthonormal) and T tasks w_t = Theta v_t + SU u_t, v_t ~ 3
+ * U(-1, 1)^H, u_t ~ U(-1, 1)^D; N training samples per task, then NH held
+ * out: NV for validation, NT for the test (Xho, yho). */
+static mtl_dataset *planted(unsigned long long s, double *Th, double *Xho,
+                            double *yho) {
   for (int k = 0; k < D * H; k++)
     Th[k] = check_rand(&s);
   for (int a = 0; a < H; a++) { /* Gram-Schmidt */
@@ -45,11 +53,11 @@ static mtl_dataset *planted(double *Th, double *Xte, double *yte) {
     for (int a = 0; a < H; a++)
       v[a] = 3 * check_rand(&s);
     for (int j = 0; j < D; j++) {
-      w[j] = 0.02 * check_rand(&s);
+      w[j] = SU * check_rand(&s);
       for (int a = 0; a < H; a++)
         w[j] += Th[a * D + j] * v[a];
     }
-    heldout_task(ds, t, w, D, N, NT, 0.1, Xte, yte, &s);
+    heldout_task(ds, t, w, D, N, NH, 0.5, Xho, yho, &s);
   }
   return ds;
 }
@@ -63,47 +71,59 @@ static mtl_problem *problem(const mtl_dataset *ds, mtl_reg reg) {
   return pb;
 }
 
-/* caso at (rho1, rho2) from zero: objective; W, M (D x D) filled. */
+/* caso at (rho1, rho2) (ista: 1 = ISTA for 20000 steps from zero, 0 =
+ * FISTA to a relative objective change of 1e-12 from zero, -1 = FISTA to
+ * 1e-7 from W as given, for the grids): objective; W, M (D x D) filled. */
 static double caso(const mtl_dataset *ds, double r1, double r2, int ista,
                    double *W, double *M, mtl_solve_info *in) {
   mtl_problem *pb = problem(ds, (mtl_reg){.type = MTL_REG_NONE});
   mtl_solver_params sp;
   mtl_solver_params_init(&sp);
-  sp.tol_obj = ista ? 0 : 1e-12;
-  sp.max_iter = ista ? 20000 : 100000;
-  sp.solver = ista ? MTL_SOLVER_ISTA : MTL_SOLVER_FISTA;
+  sp.tol_obj = ista > 0 ? 0 : ista < 0 ? 1e-7 : 1e-12;
+  sp.max_iter = ista > 0 ? 20000 : 100000;
+  sp.solver = ista > 0 ? MTL_SOLVER_ISTA : MTL_SOLVER_FISTA;
   mtl__cmtl_params cp = {.rho1 = r1, .rho2 = r2, .k = H, .features = 1};
-  memset(W, 0, sizeof(double) * D * T);
+  if (ista >= 0)
+    memset(W, 0, sizeof(double) * D * T);
   CHECK(mtl__cmtl_solve(pb, &cp, &sp, W, M, in) >= 0);
   mtl_problem_free(pb);
   return in->objective;
 }
 
-static double test_err(const double *W, const double *Xte,
-                       const double *yte) {
-  return heldout_err(W, D, T, NT, Xte, yte);
+/* Validation (which = 0) or test (1) error of W on the held-out part. */
+static double err(const double *W, const double *Xho, const double *yho,
+                  int which) {
+  return heldout_err_part(W, D, T, NH, which ? NV : 0, which ? NH : NV, Xho,
+                          yho);
 }
 
-static const double grid[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
-                              0.2,   0.5,   1,     2,    5};
+static const double grid[] = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3};
 enum { NG = sizeof grid / sizeof *grid };
 
-static double best_batch(const mtl_dataset *ds, mtl_reg_type r,
-                         const double *Xte, const double *yte, double *W) {
-  double best = INFINITY;
+/* Batch reg r at the lambda of grid with the least validation error: its
+ * test error; *lam = that lambda. */
+static double tuned_batch(const mtl_dataset *ds, mtl_reg_type r,
+                          const double *Xho, const double *yho, double *W,
+                          double *lam) {
+  double bv = INFINITY, bt = INFINITY;
+  memset(W, 0, sizeof(double) * D * T); /* then each fit from the last */
   for (int i = 0; i < NG; i++) {
     mtl_problem *pb = problem(ds, (mtl_reg){.type = r, .lambda = grid[i]});
     mtl_solver_params sp;
     mtl_solver_params_init(&sp);
-    sp.tol_gap = 1e-10;
+    sp.tol_gap = 1e-6;
     sp.max_iter = 100000;
     mtl_solve_info in;
-    memset(W, 0, sizeof(double) * D * T);
     CHECK(mtl_solve(pb, &sp, W, &in) >= 0);
     mtl_problem_free(pb);
-    best = fmin(best, test_err(W, Xte, yte));
+    double v = err(W, Xho, yho, 0);
+    if (v < bv) {
+      bv = v;
+      bt = err(W, Xho, yho, 1);
+      *lam = grid[i];
+    }
   }
-  return best;
+  return bt;
 }
 
 /* The largest principal angle (degrees) between span(Th) and span(U), both
@@ -157,16 +177,91 @@ static void via_fit(const mtl_dataset *ds, double r1, double r2,
     fprintf(stderr, "mtl_fit caso: subspace angle %.3f deg, "
                     "orthonormality error %.2g\n", angle(Th, U), e);
     CHECK_LE(e, 1e-10);
-    CHECK_LE(angle(Th, U), 10);
+    CHECK_LE(angle(Th, U), 30);
   }
   mtl_model_free(m);
   mtl_params_free(p);
 }
 
-int main(void) {
-  static double Th[D * H], Xte[T * NT * D], yte[T * NT], W[D * T], W2[D * T];
+/* caso's grid: lambda (rho1) x lambda2 (rho2) */
+static const double g1[] = {0.01, 0.03, 0.1, 0.3};
+static const double g2[] = {1e-3, 3e-3, 0.01, 0.03};
+enum { N1 = sizeof g1 / sizeof *g1, N2 = sizeof g2 / sizeof *g2 };
+
+/* caso at the (lambda, lambda2) of its grid with the least validation
+ * error: its test error; r[2] = that point, *ang = the largest principal
+ * angle (degrees) between Th and its subspace. */
+static double tuned_caso(const mtl_dataset *ds, const double *Th,
+                         const double *Xho, const double *yho, double *W,
+                         double r[2], double *ang) {
   static double M[D * D], U[D * H];
-  mtl_dataset *ds = planted(Th, Xte, yte);
+  mtl_solve_info in;
+  double bv = INFINITY, bt = INFINITY;
+  memset(W, 0, sizeof(double) * D * T); /* then each fit from the last */
+  for (int i = 0; i < N1; i++)
+    for (int k = 0; k < N2; k++) {
+      caso(ds, g1[i], g2[k], -1, W, M, &in);
+      double v = err(W, Xho, yho, 0);
+      if (v < bv) {
+        bv = v;
+        bt = err(W, Xho, yho, 1);
+        r[0] = g1[i];
+        r[1] = g2[k];
+        top2(M, U);
+        *ang = angle(Th, U);
+      }
+    }
+  return bt;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* SEEDS planted problems; every method tuned on the same validation
+ * samples, compared on the test samples. */
+static void versus(void) {
+  static double Th[D * H], Xho[T * NH * D], yho[T * NH], W[D * T];
+  double margin[SEEDS], angles[SEEDS];
+  int wins = 0;
+  fprintf(stderr, "seed | caso (lambda, lambda2) | l21 | trace | lasso | "
+                  "margin vs best | angle\n");
+  for (int sd = 0; sd < SEEDS; sd++) {
+    mtl_dataset *ds = planted(101 + (unsigned long long)sd, Th, Xho, yho);
+    double lam[3] = {0}, r[2] = {0}, e[3];
+    static const mtl_reg_type regs[3] = {MTL_REG_L21, MTL_REG_TRACE,
+                                         MTL_REG_L1};
+    for (int q = 0; q < 3; q++)
+      e[q] = tuned_batch(ds, regs[q], Xho, yho, W, &lam[q]);
+    double c = tuned_caso(ds, Th, Xho, yho, W, r, &angles[sd]);
+    double best = fmin(e[0], fmin(e[1], e[2]));
+    margin[sd] = (best - c) / best;
+    wins += c < best;
+    fprintf(stderr, "%4d | %.4f (%g, %g) | %.4f (%g) | %.4f (%g) | %.4f "
+                    "(%g) | %+.1f%% | %.2f deg\n",
+            sd + 1, c, r[0], r[1], e[0], lam[0], e[1], lam[1], e[2],
+            lam[2], 100 * margin[sd], angles[sd]);
+    mtl_dataset_free(ds);
+  }
+  qsort(margin, SEEDS, sizeof *margin, cmp_dbl);
+  qsort(angles, SEEDS, sizeof *angles, cmp_dbl);
+  double med = 0.5 * (margin[SEEDS / 2 - 1] + margin[SEEDS / 2]);
+  fprintf(stderr, "caso beats the best of L2,1/trace/Lasso on %d of %d "
+                  "seeds; margin median %+.1f%%, min %+.1f%%; angle median "
+                  "%.2f, max %.2f deg\n",
+          wins, SEEDS, 100 * med, 100 * margin[0],
+          0.5 * (angles[SEEDS / 2 - 1] + angles[SEEDS / 2]),
+          angles[SEEDS - 1]);
+  CHECK(wins >= 8);
+  CHECK(med >= 0.03);
+  CHECK_LE(angles[SEEDS - 1], 30);
+}
+
+int main(void) {
+  static double Th[D * H], Xho[T * NH * D], yho[T * NH], W[D * T];
+  static double W2[D * T], M[D * D];
+  mtl_dataset *ds = planted(101, Th, Xho, yho);
   mtl_solve_info in, in2;
   double a = caso(ds, 1, 0.1, 0, W, M, &in);
   double b = caso(ds, 1, 0.1, 1, W2, M, &in2);
@@ -175,32 +270,8 @@ int main(void) {
           a, in.iterations, in.cert.residual, b, in2.iterations);
   CHECK_CLOSE(b, a, 1e-6);
   CHECK_LE(in.cert.residual, 1e-5);
-  double l21 = best_batch(ds, MTL_REG_L21, Xte, yte, W);
-  double tr = best_batch(ds, MTL_REG_TRACE, Xte, yte, W);
-  double l1 = best_batch(ds, MTL_REG_L1, Xte, yte, W);
-  double best = INFINITY, b1 = 0, b2 = 0;
-  static const double g1[] = {1, 10, 100};
-  static const double g2[] = {1e-4, 1e-3, 1e-2};
-  for (int i = 0; i < 3; i++)
-    for (int k = 0; k < 3; k++) {
-      caso(ds, g1[i], g2[k], 0, W, M, &in);
-      double e = test_err(W, Xte, yte);
-      if (e < best) {
-        best = e;
-        b1 = g1[i];
-        b2 = g2[k];
-      }
-    }
-  caso(ds, b1, b2, 0, W, M, &in);
-  top2(M, U);
-  double ang = angle(Th, U);
-  fprintf(stderr, "planted subspace: held-out MSE caso %.4f (lambda %g, "
-                  "lambda2 %g), l21 %.4f, trace %.4f, lasso %.4f; largest "
-                  "principal angle %.3f deg\n",
-          best, b1, b2, l21, tr, l1, ang);
-  CHECK_LE(best, fmin(l21, fmin(tr, l1)));
-  CHECK_LE(ang, 10);
-  via_fit(ds, b1, b2, Th);
+  via_fit(ds, 1, 0.03, Th);
   mtl_dataset_free(ds);
+  versus();
   CHECK_DONE();
 }

@@ -14,9 +14,17 @@
  *    0 is batch L1 (mtl_solve, with their duality gaps);
  *  - FISTA vs ISTA (no stopping rule but the iteration cap) to 1e-6, and
  *    the fixed-point residual at FISTA's answer;
+ *  - mtl_fit (`mtl train --method fglasso`) reports the fixed-point
+ *    residual as its certificate;
  *  - planted piecewise-constant drift on a shared support: fglasso at its
  *    best (lambda, lambda2) of a grid has a held-out squared error below
- *    that of the best of L2,1, trace and Lasso on their own grids.
+ *    that of the best of L2,1, trace and Lasso on their own grids; there
+ *    its rows above 0.15 are the 5 planted ones (the largest entry off
+ *    them 0.026 when written) and its jumps above 0.15 between consecutive
+ *    tasks are the 5 planted ones and no others (planted 1.5; the largest
+ *    other 0.081); at lambda = 0.1 the rows off the support are exactly 0
+ *    and the jumps are again exactly the planted ones.
+ * The second solver on School: test_school_fglasso.c.
  */
 #include "../src/solvers/solvers.h"
 #include "heldout.h"
@@ -120,10 +128,10 @@ enum { T = 12, D = 16, N = 10, NT = 40 };
 /* y = X w_t + 0.2 noise; w_t piecewise constant in t on the first 5
  * features (one change point per feature), 0 elsewhere.  Xte, yte: NT
  * held-out samples per task. */
-static mtl_dataset *planted(double *Wt, double *Xte, double *yte) {
+static mtl_dataset *planted(double *Wt, int cp[5], double *Xte,
+                            double *yte) {
   unsigned long long s = 11;
   double lvl[5][2];
-  int cp[5];
   for (int j = 0; j < 5; j++) {
     lvl[j][0] = 2 * check_rand(&s);
     lvl[j][1] = lvl[j][0] + (check_rand(&s) > 0 ? 1.5 : -1.5);
@@ -205,8 +213,54 @@ static double best_batch(const mtl_dataset *ds, mtl_reg_type r,
   return best;
 }
 
+/* Recovery at lambda: the rows of W with an entry above ROW (support) are
+ * the planted ones, features 0..4 (exact: ROW = 1e-8 at a larger lambda;
+ * at the best one for the held-out error, a tenth of the planted jump);
+ * on them, the jumps |w_{t+1} - w_t| > JUMP are exactly the planted change
+ * points (between tasks cp - 1 and cp): every one found, none elsewhere.
+ * Prints them, the largest entry off the support and the largest jump not
+ * counted. */
+#define JUMP 0.15
+#define LAM_EXACT 0.1
+static void recovery(const double *W, const double *Wt, const int cp[5],
+                     double row) {
+  int extra = 0, missed = 0, wrong_rows = 0;
+  double small = 0, off = 0;
+  for (int j = 0; j < D; j++) {
+    double mx = 0;
+    for (int t = 0; t < T; t++)
+      mx = fmax(mx, fabs(W[j + t * D]));
+    wrong_rows += (mx > row) != (j < 5);
+    if (j >= 5) {
+      off = fmax(off, mx);
+      continue;
+    }
+    fprintf(stderr, "feature %d: planted jump at task %d (%+.2f), found:", j,
+            cp[j] + 1, Wt[j + cp[j] * D] - Wt[j + (cp[j] - 1) * D]);
+    for (int t = 0; t + 1 < T; t++) {
+      double dj = W[j + (t + 1) * D] - W[j + t * D];
+      int big = fabs(dj) > JUMP, at = t + 1 == cp[j];
+      if (big)
+        fprintf(stderr, " task %d (%+.2f)", t + 2, dj);
+      else
+        small = fmax(small, fabs(dj));
+      extra += big && !at;
+      missed += !big && at;
+    }
+    fprintf(stderr, "\n");
+  }
+  fprintf(stderr, "support above %g: %d rows differ from the planted 5 "
+                  "(largest entry off it %.3g); %d planted jumps missed, %d "
+                  "found elsewhere (the largest other difference %.3g)\n",
+          row, wrong_rows, off, missed, extra, small);
+  CHECK(wrong_rows == 0);
+  CHECK(missed == 0);
+  CHECK(extra == 0);
+}
+
 static void planted_test(const mtl_dataset *ds, const double *Wt,
-                         const double *Xte, const double *yte) {
+                         const int cp[5], const double *Xte,
+                         const double *yte) {
   static double W[D * T];
   mtl_solve_info in;
   double l21 = best_batch(ds, MTL_REG_L21, Xte, yte, W);
@@ -223,23 +277,36 @@ static void planted_test(const mtl_dataset *ds, const double *Wt,
         bl2 = grid[k];
       }
     }
-  fgl(ds, (double[4]){0, bl2, bl, 0}, 2, W, &in);
-  int jumps = 0, offsup = 0;
-  for (int j = 0; j < D; j++)
-    for (int t = 0; t < T; t++) {
-      if (j >= 5 && fabs(W[j + t * D]) > 1e-8)
-        offsup++;
-      if (j < 5 && t + 1 < T && fabs(W[j + (t + 1) * D] - W[j + t * D]) >
-                                    1e-6)
-        jumps++;
-    }
   fprintf(stderr, "planted fused drift: held-out MSE fglasso %.4f (lambda "
                   "%g, lambda2 %g), l21 %.4f, trace %.4f, lasso %.4f "
-                  "(noise %.4f); fglasso: %d jumps on the support (5 "
-                  "planted), %d nonzeros off it\n",
-          best, bl, bl2, l21, tr, l1, 0.04 / 3, jumps, offsup);
+                  "(noise %.4f)\n",
+          best, bl, bl2, l21, tr, l1, 0.04 / 3);
   CHECK_LE(best, fmin(l21, fmin(tr, l1)));
-  (void)Wt;
+  fgl(ds, (double[4]){0, bl2, bl, 0}, 2, W, &in);
+  recovery(W, Wt, cp, JUMP);
+  fgl(ds, (double[4]){0, bl2, LAM_EXACT, 0}, 2, W, &in);
+  fprintf(stderr, "at lambda %g, lambda2 %g:\n", LAM_EXACT, bl2);
+  recovery(W, Wt, cp, 1e-8);
+}
+
+/* mtl_fit (what `mtl train --method fglasso` prints) reports the
+ * fixed-point residual as its certificate, small at convergence. */
+static void fit_cert(const mtl_dataset *ds) {
+  mtl_params *p = mtl_params_create("fglasso");
+  CHECK_OK(mtl_params_set(p, "lambda", "0.1"));
+  CHECK_OK(mtl_params_set(p, "lambda2", "0.05"));
+  mtl_model *m = NULL;
+  mtl_fit_info *in = NULL;
+  CHECK(mtl_fit(ds, p, NULL, &m, &in) == MTL_CONVERGED);
+  const char *c = mtl_fit_info_get(in, "certificate");
+  double r = mtl_fit_info_number(in, "residual");
+  fprintf(stderr, "mtl_fit fglasso: certificate %s, residual %.3g\n",
+          c ? c : "(none)", r);
+  CHECK(c && strcmp(c, "fixed-point residual") == 0);
+  CHECK_LE(r, 1e-4);
+  mtl_model_free(m);
+  mtl_fit_info_free(in);
+  mtl_params_free(p);
 }
 
 int main(void) {
@@ -249,7 +316,8 @@ int main(void) {
   for (int k = 0; k < 2000; k++)
     prox_brute(&s);
   static double Wt[D * T], W[D * T], W2[D * T], Xte[T * NT * D], yte[T * NT];
-  mtl_dataset *ds = planted(Wt, Xte, yte);
+  int cp[5];
+  mtl_dataset *ds = planted(Wt, cp, Xte, yte);
   mtl_solve_info in, in2;
   double a = fgl(ds, (double[4]){0, 0, 0.3, 0.02}, 0, W, &in);
   double b = batch(ds, (mtl_reg){.type = MTL_REG_L21, .lambda = 0.3,
@@ -271,7 +339,8 @@ int main(void) {
   CHECK_CLOSE(b, a, 1e-6);
   CHECK_LE(in.cert.residual, 1e-6);
   CHECK_CLOSE(in.cert.primal, a, 1e-12);
-  planted_test(ds, Wt, Xte, yte);
+  fit_cert(ds);
+  planted_test(ds, Wt, cp, Xte, yte);
   mtl_dataset_free(ds);
   CHECK_DONE();
 }
