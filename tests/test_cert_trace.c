@@ -9,17 +9,29 @@
  * without an unpenalized last (constant) feature:
  *  - the default solve (mtl_solver_params_init: FISTA, tol_gap 1e-9) and
  *    one with tol_gap 1e-6 are certified: gap <= tol_gap x objective;
- *  - the objective is within the gap of F* (a run to gap 1e-11), and the gap is within 10x of F - F* or, where F - F* is
- *    at rounding level, at most 1e-9 x F;
+ *  - the objective is within the gap of F* (a run to gap 1e-9, which
+ *    the polish continues to the dual point's floor, 1e-16 to 1e-10 x F),
+ *    and the gap is within 10x of F - F* or, where F - F* is at rounding
+ *    level, at most 1e-9 x F;
  *  - a second solver agrees: plain FISTA without gap checks (so without
  *    the polish), run long, reaches the same objective (1e-9 relative on
  *    the generated problem, where it converges, with W within 1e-6
  *    relative; on School its own certified interval [D, F] must contain
- *    the polished objective and F be within 1e-6 of it).
+ *    the polished objective, and after 20,000 iterations without the
+ *    bias F is within 1e-6 of it; with the bias 1000 iterations, the
+ *    interval only).
  */
 #include "check.h"
 
 #include <unistd.h>
+
+/* Under AddressSanitizer (~5x slower) the long plain FISTA runs are cut
+ * 10x and only checked for validity, not agreement. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PLAIN_CUT 10
+#else
+#define PLAIN_CUT 1
+#endif
 
 #ifndef MTL_DATA_DIR
 #define MTL_DATA_DIR "../shared/data"
@@ -99,12 +111,12 @@ static void check_problem(const char *name, mtl_problem *pb, int d, int T,
   size_t dT = (size_t)d * T;
   double *W = malloc(dT * sizeof(double)), *Wr = malloc(dT * sizeof(double));
   mtl_solve_info ref, info, plain;
-  int rc = solve(pb, 1e-11, 2000, Wr, dT, &ref);
+  int rc = solve(pb, 1e-9, 2000, Wr, dT, &ref);
   double fstar = ref.cert.primal;
   fprintf(stderr, "%s: F* = %.15g (rc %d, %d iterations, %.3f s, gap/F "
                   "%.2e)\n",
           name, fstar, rc, ref.iterations, ref.seconds, ref.cert.gap / fstar);
-  CHECK(rc == MTL_CONVERGED || rc == MTL_MAXITER);
+  CHECK(rc == MTL_CONVERGED);
   CHECK_LE(ref.cert.gap, 1e-9 * fstar);
   double tols[2] = {-1, 1e-6};
   for (int k = 0; k < 2; k++) {
@@ -120,6 +132,11 @@ static void check_problem(const char *name, mtl_problem *pb, int d, int T,
     CHECK_LE(sub, info.cert.gap + 1e-12 * fstar);
     CHECK_LE(info.cert.dual, fstar + 1e-12 * fstar);
     CHECK_LE(info.cert.gap, 10 * fabs(sub) + 1e-9 * fstar);
+  }
+  if (PLAIN_CUT > 1) {
+    plain_iter /= PLAIN_CUT;
+    agree = 0;
+    converges = 0;
   }
   rc = solve(pb, 0, plain_iter, W, dT, &plain);
   double dw = 0, nw = 0;
