@@ -182,6 +182,18 @@ int mtl__problem_newton_cache(mtl_problem *pb);
  * 0); or an error. */
 int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
                         double *F);
+/* ADMM with exact per-task solves for the squared loss (problem_admm.c),
+ * the polish of the trace norm: W = Z split, W-step by the
+ * eigendecompositions of the cache's X_t'X_t blocks, Z-step the penalty's
+ * prox, residual balancing of rho.  create: 1 and *out (from W0, the
+ * first Z-step being a proximal-gradient step), 0 and *out = NULL where
+ * unavailable (other losses, no cache), or an error.  run: iters more
+ * iterations, Z (d x T) = the current Z, a prox output.  Not thread-safe
+ * on one problem (it uses the certificate's cache). */
+typedef struct mtl__admm mtl__admm;
+int mtl__admm_create(mtl_problem *pb, const double *W0, mtl__admm **out);
+int mtl__admm_run(mtl__admm *a, int iters, double *Z);
+void mtl__admm_free(mtl__admm *a);
 /* The loss a task uses (loss.c): requested, or for MTL_LOSS_AUTO the
  * default of the task kind (logistic for classification, squared for
  * regression).  The one place where MTL_LOSS_AUTO is resolved. */

@@ -76,6 +76,10 @@ typedef struct pg_ctx {
   double best_dual; /* the largest dual objective seen (-inf at first): every
                        dual point is feasible for the same problem, so it
                        bounds F* below for every iterate */
+  mtl__admm *admm;  /* the trace norm's ADMM polish (NULL: not started) */
+  int admm_off;     /* 1: ADMM unavailable for this problem */
+  double gap;       /* relative gap of the last check */
+  int chunks;       /* ADMM chunks run */
 } pg_ctx;
 
 static int smooth_cb(void *ctx, const double *W, double *f, double *grad) {
@@ -113,6 +117,7 @@ static int gap_ok(pg_ctx *c, const double *W, int *ok) {
     c->best_dual = cert.dual;
   double gap = cert.primal - c->best_dual;
   *ok = !rc && isfinite(gap) && gap <= c->tol_gap * fabs(cert.primal);
+  c->gap = gap / fabs(cert.primal);
   return rc;
 }
 
@@ -230,11 +235,71 @@ static int polish(pg_ctx *c, const double *W, int *stop) {
   return MTL_OK;
 }
 
+/* ADMM iterations between two gap checks of the trace polish: a check (a
+ * certificate: two SVDs of W) costs about as much as 10 iterations. */
+#define ADMM_CHUNK 25
+/* After the gap passes, more chunks, as many as it took to pass (at least
+ * ADMM_FINISH), while they lower the gap by 10% or more and the polish
+ * budget lasts: the objective converges faster than the dual point's
+ * error, which is first order (the spectral excess of the loss gradient),
+ * so that a certificate of tol_gap would overstate F - F* by orders of
+ * magnitude (School: F at rounding level while the gap is 1e-6 x F). */
+#define ADMM_FINISH 8
+
+/* The trace norm's polish: ADMM with exact per-task solves
+ * (mtl__admm_*), started from the first iterate it sees and continued at
+ * each later call (it is a solver of its own, converging where FISTA's
+ * rate is set by the ill-conditioning), checked every ADMM_CHUNK
+ * iterations; the same CPU budget as the Newton polish. */
+static int polish_admm(pg_ctx *c, const double *W, int *stop) {
+  double start = cpu_now();
+  int rc = MTL_OK;
+  if (!c->admm && (rc = mtl__admm_create(c->pb, W, &c->admm)) <= 0) {
+    c->admm_off = 1;
+    return rc;
+  }
+  while (cpu_now() - start + c->spent <=
+         POLISH_BASE + (start - c->t0 - c->spent)) {
+    if ((rc = mtl__admm_run(c->admm, ADMM_CHUNK, c->Wn)) ||
+        (rc = gap_ok(c, c->Wn, stop)))
+      return rc;
+    c->chunks++;
+    if (*stop) {
+      c->newton_ok = 1;
+      break;
+    }
+  }
+  /* finish: keep the point of least gap; stop after two chunks that
+   * lower it by less than 10% */
+  int most = c->chunks > ADMM_FINISH ? c->chunks : ADMM_FINISH;
+  for (int k = 0, stalls = 0; *stop && k < most && stalls < 2 &&
+                              cpu_now() - start + c->spent <=
+                                  POLISH_BASE + (start - c->t0 - c->spent);
+       k++) {
+    double g0 = c->gap;
+    int ok;
+    if ((rc = mtl__admm_run(c->admm, ADMM_CHUNK, c->Wt)) ||
+        (rc = gap_ok(c, c->Wt, &ok)))
+      return rc;
+    stalls = c->gap < 0.9 * g0 ? 0 : stalls + 1;
+    if (ok && c->gap < g0) {
+      double *tmp = c->Wn;
+      c->Wn = c->Wt;
+      c->Wt = tmp;
+    } else {
+      c->gap = g0;
+    }
+  }
+  c->spent += cpu_now() - start;
+  return MTL_OK;
+}
+
 /* Stops when the duality gap is at most tol_gap |primal|; else, for the
  * squared or logistic loss with L1 / L2,1, tries the Newton polish at
  * checks spaced 1, 2, 4, ... 64 checks apart while it fails (its steps converge
  * quadratically once the support is right, where FISTA's rate on raw
- * features is set by the ill-conditioning). */
+ * features is set by the ill-conditioning); for the trace norm the
+ * ADMM polish instead (polish_admm). */
 static int gap_cb(void *ctx, const double *W, int *stop) {
   pg_ctx *c = ctx;
   int rc = gap_ok(c, W, stop);
@@ -250,7 +315,10 @@ static int gap_cb(void *ctx, const double *W, int *stop) {
     c->skip--;
     return MTL_OK;
   }
-  rc = polish(c, W, stop);
+  if (c->pb->p.reg.type == MTL_REG_TRACE)
+    rc = c->admm_off ? MTL_OK : polish_admm(c, W, stop);
+  else
+    rc = polish(c, W, stop);
   c->wait = c->wait ? (c->wait < 64 ? 2 * c->wait : 64) : 1;
   c->skip = c->wait;
   return rc;
@@ -320,7 +388,8 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
               .t0 = cpu_now(), .dT = dT, .Fn = INFINITY};
   double *nbuf = NULL;
   if (o.check && mtl__problem_has_dual(pb) &&
-      (pb->p.reg.type == MTL_REG_L1 || pb->p.reg.type == MTL_REG_L21)) {
+      (pb->p.reg.type == MTL_REG_L1 || pb->p.reg.type == MTL_REG_L21 ||
+       pb->p.reg.type == MTL_REG_TRACE)) {
     nbuf = mtl__malloc(2 * dT * sizeof(double));
     if (!nbuf) {
       free(trace);
@@ -348,6 +417,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
       info->cert.gap = info->cert.primal - info->cert.dual;
     }
   }
+  mtl__admm_free(c.admm);
   free(nbuf);
   free(trace);
   return rc;
