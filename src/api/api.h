@@ -221,6 +221,12 @@ struct mtl_search {
   int folds, path_top; /* path_top: a path: grid, its top is lambda_max */
   double holdout;
   uint64_t seed;
+  /* a validated lambda path: per part (fold), the fitted W (scaled space,
+   * d x T) at the smallest lambda so far, warm_lambda; an extension below
+   * it starts there (NULL: none) */
+  double **warm;
+  int nwarm;
+  double warm_lambda;
 };
 
 /* mtl_search_edge: an edge where the neighbour's error is within this
