@@ -25,6 +25,10 @@
  *    asynchronous and online methods run in-process), it sets OpenBLAS to
  *    one thread per call (openblas_set_num_threads(1), process-wide), since
  *    OpenBLAS threads nested in ours oversubscribe the cores and can stall.
+ *    A cross-validation or grid search (mtl_cv, mtl_search_run,
+ *    mtl_search_extend) sets it to one thread for its duration (its fits
+ *    are many and small: OpenBLAS's threads would only spin) and restores
+ *    the previous count when it returns.
  *  - Parameter structs are filled with defaults by their *_params_init()
  *    function and copied by the library; the caller's struct may be freed
  *    right after the call.  Every public struct ends with room to grow

@@ -82,20 +82,81 @@ static int run(mtl_problem *pb, mtl_solver_kind s, int max_iter,
   return mtl_solve(pb, &sp, W, info);
 }
 
-static void generated(mtl_reg_type type, double frac) {
-  mtl_dataset *ds = badly_scaled(6);
-  int d = mtl_dataset_dim(ds), T = mtl_dataset_ntasks(ds);
-  size_t dT = (size_t)d * T;
-  double *W = malloc(dT * sizeof(double));
+/* The problem every part of this test solves: ds with the 1/2-sum squared
+ * loss and penalty `type` at lambda (0: frac times lambda_max), and a W
+ * of its size (*dT entries, to free). */
+static mtl_problem *setup(const mtl_dataset *ds, mtl_reg_type type,
+                          double lambda, double frac, double **W,
+                          size_t *dT) {
+  *dT = (size_t)mtl_dataset_dim(ds) * mtl_dataset_ntasks(ds);
+  *W = malloc(*dT * sizeof(double));
   mtl_problem_params pp;
   mtl_problem_params_init(&pp);
   pp.scaling = MTL_SCALE_SUM;
   pp.reg.type = type;
+  pp.reg.lambda = lambda;
   mtl_problem *pb = NULL;
   CHECK_OK(mtl_problem_create(ds, &pp, &pb));
-  double lmax;
-  CHECK_OK(mtl_problem_lambda_max(pb, &lmax));
-  CHECK_OK(mtl_problem_set_lambda(pb, frac * lmax));
+  if (lambda == 0) {
+    double lmax;
+    CHECK_OK(mtl_problem_lambda_max(pb, &lmax));
+    CHECK_OK(mtl_problem_set_lambda(pb, frac * lmax));
+  }
+  return pb;
+}
+
+/* Tightness at every accuracy: the default FISTA stopped at tol_gap 1e-3
+ * ... 1e-8 (with its Newton polish where it applies), and plain FISTA
+ * stopped at the iteration the former took (no gap checks, no polish),
+ * against F* from a polished run to gap 1e-12.  Asserted: validity (F -
+ * F* <= gap) everywhere, and gap <= 10 (F - F*) + 1e-12 F at the end of
+ * every L1 solve.  Measured and printed, not asserted (open, issue 11):
+ * the same ratio for L2,1 (School raw: the polished point is F* to
+ * rounding but its gap stays at ~3e-10 F, ratio ~340; School standardized:
+ * ratio up to ~1e3-3e4 at tol 1e-4 .. 1e-7) and for plain iterates stopped
+ * early (ratio up to ~40). */
+static void tight(mtl_problem *pb, mtl_reg_type type, const char *what,
+                  double *W, size_t dT) {
+  mtl_solve_info ref;
+  int rc = run(pb, MTL_SOLVER_FISTA, 200000, 1e-12, W, dT, &ref);
+  double fstar = ref.cert.primal, worst = 0;
+  int l1 = type == MTL_REG_L1;
+  CHECK(rc == MTL_CONVERGED);
+  for (int e = 3; e <= 8; e++) {
+    for (int polish = 1; polish >= 0; polish--) {
+      mtl_solver_params sp;
+      mtl_solver_params_init(&sp);
+      sp.tol_gap = pow(10, -e);
+      mtl_solve_info in, nopol;
+      memset(W, 0, dT * sizeof(double));
+      CHECK(mtl_solve(pb, &sp, W, &in) >= 0);
+      if (!polish) {
+        CHECK(run(pb, MTL_SOLVER_FISTA, in.iterations > 0 ? in.iterations : 1,
+                  0, W, dT, &nopol) >= 0);
+        in = nopol;
+      }
+      double sub = in.cert.primal - fstar;
+      double bound = 10 * fmax(sub, 0) + 1e-12 * fstar;
+      if (polish)
+        worst = fmax(worst, in.cert.gap / bound);
+      if (!(in.cert.gap <= bound))
+        fprintf(stderr, "  %s tol 1e-%d %s: F - F* = %.3e, gap = %.3e\n",
+                what, e, polish ? "polished" : "plain", sub, in.cert.gap);
+      if (polish && l1)
+        CHECK_LE(in.cert.gap, bound);
+      CHECK_LE(sub, in.cert.gap + 1e-12 * fstar);
+    }
+  }
+  fprintf(stderr, "%s: F* = %.15g (gap/F %.2e), polished: max gap / (10 "
+          "(F - F*) + 1e-12 F) = %.3g\n", what, fstar, ref.cert.gap / fstar,
+          worst);
+}
+
+static void generated(mtl_reg_type type, double frac) {
+  mtl_dataset *ds = badly_scaled(6);
+  size_t dT;
+  double *W;
+  mtl_problem *pb = setup(ds, type, 0, frac, &W, &dT);
   mtl_solve_info info;
   int rc = run(pb, MTL_SOLVER_FISTA, 400000, 1e-12, W, dT, &info);
   double fstar = info.cert.primal;
@@ -131,22 +192,20 @@ static void generated(mtl_reg_type type, double frac) {
     CHECK_CLOSE(o.cert.primal, fstar, 1e-8);
     CHECK_LE(o.cert.dual, fstar + 1e-12 * fabs(fstar));
   }
+  if (type != MTL_REG_TRACE) { /* the polish: L1 and L2,1 */
+    char what[64];
+    snprintf(what, sizeof what, "generated %s", mtl_reg_name(type));
+    tight(pb, type, what, W, dT);
+  }
   mtl_problem_free(pb);
   mtl_dataset_free(ds);
   free(W);
 }
 
 static void school(mtl_dataset *ds, mtl_reg_type type, double lambda) {
-  int d = mtl_dataset_dim(ds), T = mtl_dataset_ntasks(ds);
-  size_t dT = (size_t)d * T;
-  double *W = malloc(dT * sizeof(double));
-  mtl_problem_params pp;
-  mtl_problem_params_init(&pp);
-  pp.scaling = MTL_SCALE_SUM;
-  pp.reg.type = type;
-  pp.reg.lambda = lambda;
-  mtl_problem *pb = NULL;
-  CHECK_OK(mtl_problem_create(ds, &pp, &pb));
+  size_t dT;
+  double *W;
+  mtl_problem *pb = setup(ds, type, lambda, 0, &W, &dT);
   mtl_solve_info ref, info;
   int rc = run(pb, MTL_SOLVER_FISTA, 200000, 1e-9, W, dT, &ref);
   CHECK(rc == MTL_CONVERGED);
@@ -168,8 +227,30 @@ static void school(mtl_dataset *ds, mtl_reg_type type, double lambda) {
   CHECK_LE(info.cert.gap, 1e-6 * info.cert.primal);
   CHECK_LE(sub, info.cert.gap + 1e-12 * fstar);
   CHECK_LE(info.cert.gap, 10 * fabs(sub) + 1e-9 * fstar);
+  char what[64];
+  snprintf(what, sizeof what, "school raw %s", mtl_reg_name(type));
+  tight(pb, type, what, W, dT);
   mtl_problem_free(pb);
   free(W);
+}
+
+/* School with standardized features (and the raw problem's lambda
+ * relative to lambda_max): the same tightness. */
+static void school_std(const mtl_dataset *raw, mtl_reg_type type) {
+  mtl_scaler sc;
+  mtl_dataset *ds = NULL;
+  CHECK_OK(mtl_scaler_fit(raw, 1, 0, &sc));
+  CHECK_OK(mtl_scaler_apply(&sc, raw, &ds));
+  mtl_scaler_clear(&sc);
+  size_t dT;
+  double *W;
+  mtl_problem *pb = setup(ds, type, 0, 1e-2, &W, &dT);
+  char what[64];
+  snprintf(what, sizeof what, "school std %s", mtl_reg_name(type));
+  tight(pb, type, what, W, dT);
+  mtl_problem_free(pb);
+  free(W);
+  mtl_dataset_free(ds);
 }
 
 int main(void) {
@@ -196,6 +277,8 @@ int main(void) {
   if (ds) {
     school(ds, MTL_REG_L21, 1);
     school(ds, MTL_REG_L1, 1);
+    school_std(ds, MTL_REG_L21);
+    school_std(ds, MTL_REG_L1);
     mtl_dataset_free(ds);
   }
   CHECK_DONE();

@@ -221,6 +221,12 @@ struct mtl_search {
   int folds, path_top; /* path_top: a path: grid, its top is lambda_max */
   double holdout;
   uint64_t seed;
+  /* a validated lambda path: per part (fold), the fitted W (scaled space,
+   * d x T) at the smallest lambda so far, warm_lambda; an extension below
+   * it starts there (NULL: none) */
+  double **warm;
+  int nwarm;
+  double warm_lambda;
 };
 
 /* mtl_search_edge: an edge where the neighbour's error is within this
@@ -228,6 +234,10 @@ struct mtl_search {
 #define MTL__EDGE_FLAT 1e-3
 /* Value i of varied parameter j as a number (NaN: not numeric). */
 double mtl__search_x(const mtl_search *s, int i, int j);
+/* Parses grid into s's names, values, nvar, npoints and path_top
+ * (search_grid.c). */
+int mtl__search_build_grid(mtl_search *s, const mtl__fit_ctx *c,
+                           const char *grid);
 
 /* The fit's "status" item from its stopping code st and the certificate
  * items already in `in` (docs/cli.md, "Status"):

@@ -154,9 +154,12 @@ int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
     goto fail;
   if ((rc = cv_grid(ds, pp, lambdas, nlambda, ratio, res)))
     goto fail;
-  for (int f = 0; f < k; f++)
-    if ((rc = cv_fold(ds, pp, sp, k, f, seed, ratio, res, errs)))
-      goto fail;
+  int bt = mtl__blas_serial_begin(); /* many small fits (search.c) */
+  for (int f = 0; f < k && !rc; f++)
+    rc = cv_fold(ds, pp, sp, k, f, seed, ratio, res, errs);
+  mtl__blas_serial_end(bt);
+  if (rc)
+    goto fail;
   cv_summarize(errs, k, res);
   free(errs);
   return MTL_OK;

@@ -7,8 +7,6 @@
  */
 #include "api.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,202 +31,11 @@ void mtl_search_free(mtl_search *s) {
   free(s->iters);
   free(s->secs);
   free(s->status);
+  for (int f = 0; s->warm && f < s->nwarm; f++)
+    free(s->warm[f]);
+  free(s->warm);
   mtl_params_free(s->base);
   free(s);
-}
-
-/* ---- the grid ------------------------------------------------------------- */
-
-/* One parameter's values as text (malloc'd array of malloc'd strings). */
-typedef struct axis {
-  char *name;
-  int n, path; /* path: from "path:" (its top is lambda_max) */
-  char **v;
-} axis;
-
-static void axis_clear(axis *a) {
-  for (int i = 0; i < a->n; i++)
-    free(a->v[i]);
-  free(a->v);
-  free(a->name);
-  memset(a, 0, sizeof *a);
-}
-
-static int axis_push(axis *a, const char *text) {
-  char **nv = realloc(a->v, (size_t)(a->n + 1) * sizeof *nv);
-  if (!nv)
-    return mtl__err(MTL_ENOMEM, "out of memory (grid)");
-  a->v = nv;
-  if (!(a->v[a->n] = mtl__strdup(text)))
-    return MTL_ENOMEM;
-  a->n++;
-  return MTL_OK;
-}
-
-static int axis_push_num(axis *a, double x) {
-  char buf[40];
-  snprintf(buf, sizeof buf, "%.17g", x);
-  return axis_push(a, buf);
-}
-
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  char *e = s + strlen(s);
-  while (e > s && isspace((unsigned char)e[-1]))
-    *--e = '\0';
-  return s;
-}
-
-static int num(const char *s, double *x) {
-  char *end;
-  errno = 0;
-  *x = strtod(s, &end);
-  return end != s && *trim(end) == '\0' && errno != ERANGE && isfinite(*x);
-}
-
-/* "path:N:RATIO": N values from lambda_max down to RATIO lambda_max. */
-static int axis_path(const mtl__fit_ctx *c, axis *a, char *spec) {
-  const mtl_method *m = c->p->m;
-  double n = 0, ratio = 0, lmax = 0;
-  char *r = strchr(spec, ':');
-  if (!r)
-    return mtl__err(MTL_EINVAL, "grid: '%s=path:%s' must be path:N:RATIO",
-                    a->name, spec);
-  *r++ = '\0';
-  if (!num(spec, &n) || n < 1 || n != floor(n) || n > 1e6 ||
-      !num(r, &ratio) || !(ratio > 0 && ratio < 1))
-    return mtl__err(MTL_EINVAL, "grid: path:N:RATIO needs N >= 1 and 0 < "
-                                "RATIO < 1 (parameter '%s')",
-                    a->name);
-  int two = strcmp(a->name, "lambda2") == 0;
-  if (two ? !m->lambda2_max : strcmp(a->name, "lambda") != 0 || !m->lambda_max)
-    return mtl__err(MTL_EINVAL, "grid: path: is for lambda (or lambda2) of "
-                                "a method with a path top (batch, async, "
-                                "smtl, tgl, fglasso, cmtl, caso, mll), not "
-                                "'%s' of %s",
-                    a->name, m->name);
-  int rc = two ? m->lambda2_max(c, &lmax) : m->lambda_max(c, &lmax);
-  if (rc < 0)
-    return rc;
-  if (!(lmax > 0) || !isfinite(lmax))
-    return mtl__err(MTL_EINVAL, "grid: %s top = %g: %s has none (give "
-                                "the values)", a->name, lmax,
-                    mtl__p_text(c->p, "reg") ? mtl__p_text(c->p, "reg")
-                                             : m->name);
-  for (int i = 0; i < (int)n && rc >= 0; i++)
-    rc = axis_push_num(a, n == 1 ? lmax
-                                 : lmax * pow(ratio, (double)i / (n - 1)));
-  return rc;
-}
-
-/* "LO:HI:N": N values from LO to HI, log-spaced when both are > 0. */
-static int axis_range(axis *a, char *spec) {
-  char *b = strchr(spec, ':'), *r = b ? strchr(b + 1, ':') : NULL;
-  double lo, hi, n;
-  if (!r)
-    return mtl__err(MTL_EINVAL, "grid: '%s=%s' must be LO:HI:N", a->name,
-                    spec);
-  *b++ = '\0';
-  *r++ = '\0';
-  if (!num(spec, &lo) || !num(b, &hi) || !num(r, &n) || n < 1 ||
-      n != floor(n) || n > 1e6)
-    return mtl__err(MTL_EINVAL, "grid: '%s': LO:HI:N needs two numbers and "
-                                "N >= 1",
-                    a->name);
-  int lg = lo > 0 && hi > 0, rc = MTL_OK;
-  for (int i = 0; i < (int)n && rc >= 0; i++) {
-    double f = n == 1 ? 0 : (double)i / (n - 1);
-    rc = axis_push_num(a, lg ? lo * pow(hi / lo, f) : lo + (hi - lo) * f);
-  }
-  return rc;
-}
-
-/* One "name=spec" clause; every value is checked on a copy of p. */
-static int parse_axis(const mtl__fit_ctx *c, char *clause, axis *a) {
-  char *eq = strchr(clause, '=');
-  if (!eq)
-    return mtl__err(MTL_EINVAL, "grid: '%s' is not NAME=VALUES", clause);
-  *eq = '\0';
-  char *name = trim(clause), *spec = trim(eq + 1);
-  int i = mtl__p_index(c->p, name);
-  if (i < 0)
-    return mtl__p_unknown(c->p, name);
-  if (!(a->name = mtl__strdup(c->p->m->params[i].name)))
-    return MTL_ENOMEM;
-  int rc;
-  if (strncmp(spec, "path:", 5) == 0) {
-    rc = axis_path(c, a, spec + 5);
-    a->path = 1;
-  }
-  else if (strchr(spec, ':'))
-    rc = axis_range(a, spec);
-  else {
-    rc = MTL_OK;
-    char *save = NULL;
-    for (char *tok = strtok_r(spec, ",", &save); tok && rc >= 0;
-         tok = strtok_r(NULL, ",", &save))
-      rc = axis_push(a, trim(tok));
-  }
-  if (rc >= 0 && a->n == 0)
-    rc = mtl__err(MTL_EINVAL, "grid: no value for '%s'", a->name);
-  mtl_params *chk = mtl_params_copy(c->p);
-  for (int k = 0; rc >= 0 && k < a->n; k++)
-    rc = chk ? mtl_params_set(chk, a->name, a->v[k]) : MTL_ENOMEM;
-  mtl_params_free(chk);
-  return rc;
-}
-
-/* The grid: the product of its axes, the last varying fastest. */
-static int build_grid(mtl_search *s, const mtl__fit_ctx *c,
-                      const char *grid) {
-  char *text = mtl__strdup(grid ? grid : "");
-  axis ax[16];
-  int nax = 0, rc = text ? MTL_OK : MTL_ENOMEM;
-  memset(ax, 0, sizeof ax);
-  char *save = NULL;
-  for (char *cl = text ? strtok_r(text, ";", &save) : NULL; cl && rc >= 0;
-       cl = strtok_r(NULL, ";", &save)) {
-    if (!*trim(cl))
-      continue;
-    if (nax == 16) {
-      rc = mtl__err(MTL_EINVAL, "grid: at most 16 parameters");
-      break;
-    }
-    rc = parse_axis(c, cl, &ax[nax++]);
-  }
-  if (rc >= 0 && nax == 0)
-    rc = mtl__err(MTL_EINVAL, "grid: empty (give NAME=VALUES, e.g. "
-                              "lambda=0.01,0.1,1)");
-  long long np = 1;
-  for (int j = 0; j < nax; j++)
-    np *= ax[j].n;
-  if (rc >= 0 && np > 100000)
-    rc = mtl__err(MTL_EINVAL, "grid: %lld points (at most 100000)", np);
-  if (rc >= 0) {
-    s->nvar = nax;
-    s->npoints = (int)np;
-    s->names = mtl__calloc((size_t)nax, sizeof *s->names);
-    s->values = mtl__calloc((size_t)np * (size_t)nax, sizeof *s->values);
-    rc = s->names && s->values ? MTL_OK : MTL_ENOMEM;
-  }
-  for (int j = 0; rc >= 0 && j < nax; j++) {
-    s->names[j] = ax[j].name;
-    ax[j].name = NULL;
-  }
-  s->path_top = nax == 1 && ax[0].path;
-  for (long long i = 0; rc >= 0 && i < np; i++) {
-    long long r = i;
-    for (int j = nax - 1; j >= 0 && rc >= 0; j--) {
-      s->values[i * nax + j] = mtl__strdup(ax[j].v[r % ax[j].n]);
-      rc = s->values[i * nax + j] ? MTL_OK : MTL_ENOMEM;
-      r /= ax[j].n;
-    }
-  }
-  for (int j = 0; j < nax; j++)
-    axis_clear(&ax[j]);
-  free(text);
-  return rc;
 }
 
 /* ---- scoring --------------------------------------------------------------- */
@@ -293,6 +100,7 @@ typedef struct part_acc {
   int *maxiter;
   int rc;
   char msg[512]; /* the error message of a part run on a worker */
+  double *wlast;  /* a path's W at its last (smallest) lambda, or NULL */
 } part_acc;
 
 /* A point's parameters on a fold worker w: one thread (the folds are the
@@ -347,6 +155,16 @@ static int run_points(mtl_search *s, const mtl__fit_ctx *c0,
   return rc;
 }
 
+/* Keeps a copy of m's W (the path's last point) in a->wlast. */
+static int keep_last(part_acc *a, const mtl_model *m) {
+  size_t n = (size_t)mtl_model_dim(m) * (size_t)mtl_model_ntasks(m);
+  free(a->wlast);
+  if (!(a->wlast = mtl__malloc(n * sizeof(double))))
+    return MTL_ENOMEM;
+  memcpy(a->wlast, mtl_model_W(m), n * sizeof(double));
+  return MTL_OK;
+}
+
 /* The batch path: one warm-started run over the lambdas of the grid. */
 static int run_path(mtl_search *s, const mtl__fit_ctx *c0,
                     const mtl_dataset *train, const mtl_dataset *val,
@@ -375,6 +193,8 @@ static int run_path(mtl_search *s, const mtl__fit_ctx *c0,
       rc = task_avg_error(m, val, &err);
     if (rc >= 0)
       account(acc, i, outs[i].info, err);
+    if (rc >= 0 && val && i == n - 1)
+      rc = keep_last(acc, m);
     if (rc >= 0 && !val)
       s->models[i] = m, m = NULL;
     mtl_model_free(m);
@@ -439,6 +259,7 @@ typedef struct parts_job {
   uint64_t seed;
   part_acc *acc;   /* one per part */
   mtl_params **wp; /* per worker: the base with threads = 1 (NULL: base) */
+  double **w0;     /* per part: the path's warm start, or NULL */
 } parts_job;
 
 /* Part f: its split, its fits (one warm-started path when the grid is over
@@ -448,6 +269,7 @@ static int run_part(parts_job *j, int f, const mtl_params *wp) {
   mtl_dataset *train = NULL, *val = NULL;
   mtl__fit_ctx c = j->c;
   c.p = wp ? wp : s->base;
+  c.W0 = j->w0 ? j->w0[f] : NULL;
   int path = s->nvar == 1 && strcmp(s->names[0], "lambda") == 0 &&
              s->base->m->fit_path;
   int rc = make_part(j->ds, j->folds, j->holdout, j->seed, f, &train, &val);
@@ -513,6 +335,26 @@ static int parts_alloc(parts_job *j, int parts, int nw, double **buf,
   return rc;
 }
 
+/* Moves the parts' last path points into s->warm (where every part has
+ * one: a validated lambda path), replacing the previous ones. */
+static int keep_warm(mtl_search *s, part_acc *acc, int parts) {
+  for (int f = 0; f < parts; f++)
+    if (!acc[f].wlast)
+      return MTL_OK;
+  double **w = mtl__calloc((size_t)parts, sizeof *w);
+  if (!w)
+    return MTL_ENOMEM;
+  for (int f = 0; f < s->nwarm; f++)
+    free(s->warm[f]);
+  free(s->warm);
+  for (int f = 0; f < parts; f++)
+    w[f] = acc[f].wlast, acc[f].wlast = NULL;
+  s->warm = w;
+  s->nwarm = parts;
+  s->warm_lambda = strtod(s->values[s->npoints - 1], NULL);
+  return MTL_OK;
+}
+
 /* Runs every part and adds their results, in part order, into s and sq. */
 static int run_parts(parts_job *j, int parts, double *sq) {
   mtl_search *s = j->s;
@@ -522,12 +364,18 @@ static int run_parts(parts_job *j, int parts, double *sq) {
   double *buf = NULL;
   int *mi = NULL;
   int rc = parts_alloc(j, parts, nw, &buf, &mi);
+  /* the fits of a search are many and small: OpenBLAS's threads only spin
+   * in them (measured: `mtl cv` of bench/cv_speed.sh's L2,1 problem on one
+   * thread spent 5.8 s of system time beside 24 s of user time), so BLAS
+   * runs on the calling threads for the search and is restored after. */
+  int bt = mtl__blas_serial_begin();
   if (rc >= 0 && nw > 1 && (rc = mtl__pool_create(nw, &pool)) >= 0) {
     mtl__blas_single_thread();
     mtl__pool_run(pool, parts, parts_range, j);
   } else if (rc >= 0) {
     parts_range(j, 0, parts, 0);
   }
+  mtl__blas_serial_end(bt);
   for (int f = 0; rc >= 0 && f < parts; f++)
     if ((rc = j->acc[f].rc) < 0 && nw > 1)
       mtl__err(rc, "%s", j->acc[f].msg); /* the worker's message, here */
@@ -543,6 +391,10 @@ static int run_parts(parts_job *j, int parts, double *sq) {
         s->status[i] = MTL_MAXITER;
     }
   mtl__pool_free(pool);
+  if (rc >= 0)
+    rc = keep_warm(s, j->acc, parts);
+  for (int f = 0; j->acc && f < parts; f++)
+    free(j->acc[f].wlast);
   for (int w = 0; j->wp && w < nw; w++)
     mtl_params_free(j->wp[w]);
   free(j->wp);
@@ -617,7 +469,7 @@ int mtl_search_run(const mtl_dataset *ds, const mtl_params *p,
   mtl__fit_ctx c = {.ds = ds, .p = s->base, .tr = tr,
                     .select = s->validated};
   set_metric(s, ds);
-  rc = build_grid(s, &c, grid);
+  rc = mtl__search_build_grid(s, &c, grid);
   rc = rc < 0 ? rc : alloc_tables(s, !s->validated);
   if (rc >= 0 && !(sq = mtl__calloc((size_t)s->npoints, sizeof *sq)))
     rc = MTL_ENOMEM;
@@ -700,8 +552,14 @@ static int run_values(const mtl_search *s, const mtl_dataset *ds,
     rc = (t->values[i] = mtl__strdup(buf)) ? MTL_OK : MTL_ENOMEM;
   }
   int parts = s->folds >= 2 ? s->folds : 1;
+  /* new lambdas below the path's last: start each part where it ended (the
+   * path's warm start, instead of a cold start at the first new lambda) */
+  int below = s->warm && s->nwarm == parts;
+  for (int i = 0; below && i < n; i++)
+    below = v[i] < s->warm_lambda;
   parts_job job = {.s = t, .ds = ds, .folds = s->folds,
                    .holdout = s->holdout, .seed = s->seed,
+                   .w0 = below ? s->warm : NULL,
                    .c = {.ds = ds, .p = t ? t->base : NULL, .tr = tr,
                          .select = 1}};
   rc = rc < 0 ? rc : run_parts(&job, parts, sq);
@@ -782,6 +640,13 @@ int mtl_search_extend(mtl_search *s, const mtl_dataset *ds,
     int front = mtl__search_x(s, 0, 0) == mtl__search_x(s, s->best, 0);
     mtl_search *t = NULL;
     rc = run_values(s, ds, tr, v, n, &t);
+    if (rc >= 0 && t->warm && !(s->warm && s->warm_lambda < t->warm_lambda)) {
+      double **w = s->warm;
+      int nw = s->nwarm;
+      s->warm = t->warm, s->nwarm = t->nwarm;
+      s->warm_lambda = t->warm_lambda;
+      t->warm = w, t->nwarm = nw; /* freed with t */
+    }
     rc = rc < 0 ? rc : merge(s, t, front);
     mtl_search_free(t);
     if (rc >= 0)

@@ -49,6 +49,18 @@ void mtl__blas_single_thread(void) {
     openblas_set_num_threads(1);
 }
 
+int mtl__blas_serial_begin(void) {
+  int nt = openblas_get_num_threads();
+  if (nt > 1)
+    openblas_set_num_threads(1);
+  return nt;
+}
+
+void mtl__blas_serial_end(int nt) {
+  if (nt > 1 && openblas_get_num_threads() != nt)
+    openblas_set_num_threads(nt);
+}
+
 double mtl__dot(int n, const double *x, const double *y) {
   return cblas_ddot(n, x, 1, y, 1);
 }

@@ -15,6 +15,11 @@
 /* Makes OpenBLAS single-threaded (process-wide); called when libmtl starts
  * threads of its own (thread pool with > 1 thread, in-process transport). */
 void mtl__blas_single_thread(void);
+/* OpenBLAS on the calling thread for a stretch of many small calls (a
+ * cross-validation's fits): begin returns the thread count to pass to
+ * end, which restores it.  Process-wide, like mtl__blas_single_thread. */
+int mtl__blas_serial_begin(void);
+void mtl__blas_serial_end(int nt);
 double mtl__dot(int n, const double *x, const double *y);
 double mtl__nrm2(int n, const double *x);
 void mtl__axpy(int n, double a, const double *x, double *y);
