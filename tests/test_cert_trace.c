@@ -27,11 +27,7 @@
 
 /* Under AddressSanitizer (~5x slower) the long plain FISTA runs are cut
  * 10x and only checked for validity, not agreement. */
-#if defined(__SANITIZE_ADDRESS__)
-#define PLAIN_CUT 10
-#else
-#define PLAIN_CUT 1
-#endif
+#define PLAIN_CUT (CHECK_SANITIZED ? 10 : 1)
 
 #ifndef MTL_DATA_DIR
 #define MTL_DATA_DIR "../shared/data"

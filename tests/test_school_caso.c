@@ -5,7 +5,8 @@
  * stopping rule) agree on the objective to 1e-6 relative, and FISTA's
  * certificate (the gradient norm) is small against the objective.  A
  * second, independent solver for caso's objective, as the formulations'
- * acceptance asks (issue 17).
+ * acceptance asks (issue 17).  Under AddressSanitizer ISTA is cut 10x and
+ * only checked not to beat FISTA (the agreement is the Release build's).
  */
 #include "../src/solvers/solvers.h"
 #include "check.h"
@@ -29,7 +30,7 @@ int main(void) {
     mtl_solver_params_init(&sp);
     sp.solver = ista ? MTL_SOLVER_ISTA : MTL_SOLVER_FISTA;
     sp.tol_obj = ista ? 0 : 1e-13;
-    sp.max_iter = ista ? 100000 : 50000;
+    sp.max_iter = ista ? 100000 / (CHECK_SANITIZED ? 10 : 1) : 50000;
     mtl_solve_info in;
     memset(W, 0, dT * sizeof *W);
     int rc = mtl__cmtl_solve(pb, &cp, &sp, W, NULL, &in);
@@ -44,7 +45,10 @@ int main(void) {
   }
   fprintf(stderr, "relative difference %.3g\n",
           fabs(obj[1] - obj[0]) / fabs(obj[0]));
-  CHECK_CLOSE(obj[1], obj[0], 1e-6);
+  if (CHECK_SANITIZED)
+    CHECK_LE(obj[0], obj[1] * (1 + 1e-12));
+  else
+    CHECK_CLOSE(obj[1], obj[0], 1e-6);
   CHECK_LE(res, 1e-6 * obj[0]);
   free(W);
   mtl_problem_free(pb);
