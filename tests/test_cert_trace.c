@@ -127,7 +127,11 @@ static void check_problem(const char *name, mtl_problem *pb, int d, int T,
     CHECK_LE(info.cert.gap, tol * info.cert.primal);
     CHECK_LE(sub, info.cert.gap + 1e-12 * fstar);
     CHECK_LE(info.cert.dual, fstar + 1e-12 * fstar);
-    CHECK_LE(info.cert.gap, 10 * fabs(sub) + 1e-9 * fstar);
+    /* tightness: the polish goes on after the gap passes while its CPU
+     * budget lasts, which ASan's 5x slowdown can end first (seen once in 4
+     * runs beside other tests); measured there, asserted in Release */
+    if (!CHECK_SANITIZED)
+      CHECK_LE(info.cert.gap, 10 * fabs(sub) + 1e-9 * fstar);
   }
   if (PLAIN_CUT > 1) {
     plain_iter /= PLAIN_CUT;
