@@ -337,8 +337,11 @@ static void test_fit(mtl_loss loss, mtl_reg_type rt, int layout) {
 
 /* Every method that takes sample weights fits the weighted data as the
  * repeated data: the same objective, to 1e-10 for the certified convex
- * ones and async/smtl (measured: 2e-15 to 1e-14); the alternating asym fits stop on a
- * relative decrease, 1e-9 (measured 2e-11 and 1.5e-10). */
+ * ones and smtl (measured: 2e-15 to 1e-14); async's nodes never wait, so
+ * where it stops depends on the threads' timing: 1e-9 (measured 2e-15
+ * mostly, 1.7e-10 once under ASan on a loaded machine); the alternating
+ * asym fits stop on a relative decrease, 1e-9 (measured 2e-11 and
+ * 1.5e-10). */
 static void test_methods(void) {
   static const struct {
     const char *name;
@@ -346,7 +349,7 @@ static void test_methods(void) {
   } ms[] = {{"dirty", 1e-10}, {"rmtl", 1e-10}, {"rmtfl", 1e-10},
             {"sparse_lowrank", 1e-10}, {"cmtl", 1e-10}, {"tgl", 1e-10},
             {"asym", 1e-9}, {"curriculum-simple", 1e-9}, {"gomtl", 1e-10},
-            {"async", 1e-10}, {"smtl", 1e-10}};
+            {"async", 1e-9}, {"smtl", 1e-10}};
   gen_task g[T];
   gen(g, T, 0, 0, 0, 41);
   mtl_dataset *dw = build(g, DENSE, 0, MTL_TASK_REGRESSION);
