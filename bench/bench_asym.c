@@ -13,7 +13,7 @@
  * Markdown on stdout; progress on stderr.
  */
 #include "mtl.h"
-#include "solvers/methods.h" /* the method-specific fits (private) */
+#include "solvers/solvers.h" /* method fits, batch solver (private) */
 
 #include <math.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@
  * Only the public header is used.
  */
 #include "mtl.h"
-#include "solvers/methods.h" /* the method-specific fits (private) */
+#include "solvers/solvers.h" /* method fits, batch solver (private) */
 
 #include <math.h>
 #include <stdio.h>

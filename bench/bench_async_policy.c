@@ -20,7 +20,7 @@
  *   bench_async_policy [reps] [offset_ms]      (defaults 5 and 0.5)
  */
 #include "mtl.h"
-#include "solvers/methods.h" /* mtl_async_fit and its trace (private) */
+#include "solvers/solvers.h" /* method fits, batch solver (private) */
 
 #include <math.h>
 #include <stdio.h>

@@ -17,6 +17,7 @@
  * of one task against a plain triple loop (relative error <= 1e-12).
  */
 #include "mtl.h"
+#include "solvers/solvers.h" /* problem, batch solver (private) */
 
 #include <cblas.h>
 #include <math.h>

@@ -16,6 +16,7 @@
  *                   [bias=0: 1 = the last (constant) feature unpenalized]
  */
 #include "mtl.h"
+#include "solvers/solvers.h" /* problem, batch solver (private) */
 
 #include <math.h>
 #include <stdio.h>

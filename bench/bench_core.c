@@ -22,6 +22,7 @@
  * environment (OPENBLAS_NUM_THREADS, printed in every report).
  */
 #include "mtl.h"
+#include "solvers/solvers.h" /* problem, batch solver (private) */
 
 #include <math.h>
 #include <pthread.h>

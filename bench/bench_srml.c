@@ -15,7 +15,7 @@
  * of the training part (70/30), then refit on the whole training part.
  */
 #include "mtl.h"
-#include "solvers/methods.h" /* the method-specific fits (private) */
+#include "solvers/solvers.h" /* method fits, batch solver (private) */
 
 #include <math.h>
 #include <stdio.h>

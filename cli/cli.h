@@ -58,42 +58,12 @@ void cli_read_params(const cli_read *r, mtl_read_params *p);
 int cli_load(const char *path, const cli_read *r, int want_dim,
              mtl_dataset **out);
 
-/* ---- the demo's formulation (`mtl demo` builds its problems itself; train
- * and cv take the method's parameters: fitrun.h) -------------------------- */
+/* ---- model metadata ------------------------------------------------------ */
 
-typedef struct cli_fit {
-  const char *loss, *scaling, *reg, *solver, *graph_file;
-  double lambda, ridge, tol, tol_gap;
-  int max_iter, threads, no_standardize, no_bias;
-  mtl_problem_params pp;
-  mtl_solver_params sp;
-  double *R; /* graph matrix, T x E column-major */
-  int *task_loss;
-} cli_fit;
-
-void cli_fit_init(cli_fit *f);
-void cli_fit_clear(cli_fit *f);
-/* Model with W (pb's dimension x T), the resolved per-task losses of pb and
- * the scaler; standard metadata set.  NULL after printing an error. */
-mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
-                           const mtl_scaler *sc, const char *tool);
-/* The same with pp = f->pp as given and only the metadata tool, loss and
- * scaling. */
-mtl_model *cli_model_build_plain(cli_fit *f, mtl_problem *pb, const double *W,
-                                 const mtl_scaler *sc, const char *tool);
 /* Sets metadata key to a printf-formatted value (control characters are
  * replaced).  Returns the library code. */
 int cli_meta(mtl_model *m, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/* A geometric grid of n lambdas from hi down to hi * ratio (malloc'd). */
-double *cli_grid(double hi, double ratio, int n);
-/* Default lambda grid start for regularizers without lambda_max (ridge,
- * mean, graph): the Lipschitz bound of the loss, the scale at which the
- * penalty's curvature matches the data's. */
-double cli_grid_top(mtl_problem *pb, mtl_reg_type type);
-/* 1 for regularizers with a lambda_max (l1, l21, trace). */
-int cli_reg_has_lambda_max(mtl_reg_type type);
 
 /* ---- progress and interrupt ---------------------------------------------- */
 
@@ -110,10 +80,8 @@ typedef struct cli_progress {
  * outputs being written (mtl_output_remove_temps) and ends the process. */
 void cli_signals_install(int stop_gracefully);
 int cli_interrupted(void);
-void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
-                         const char *label);
-/* For the other solvers' params (same mtl_progress_fn signature): start pc,
- * then pass cli_progress_cb with pc as its context. */
+/* Progress of a fit: start pc, then pass cli_progress_cb with pc as its
+ * context (mtl_params_set_progress). */
 void cli_progress_start(cli_progress *pc, const char *label);
 int cli_progress_cb(void *ctx, int iter, double obj, double rel_change,
                     double residual);

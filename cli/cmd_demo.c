@@ -17,22 +17,25 @@
 
 typedef struct method {
   const char *name;
-  mtl_reg_type reg;
+  const char *reg;   /* the batch method's "reg" */
+  const char *ratio; /* the lambda grid's lower end / its top */
   int multitask;
   const char *what;
 } method;
 
+/* The grid runs from lambda_max down to 1% of it; ridge has no lambda_max
+ * and starts at the loss's Lipschitz bound, down to 0.1% of it. */
 static const method methods[] = {
-    {"STL-Lasso", MTL_REG_L1, 0, "independent Lassos (L1, separable)"},
-    {"STL-Ridge", MTL_REG_RIDGE, 0, "independent ridge regressions"},
-    {"MTL-L21", MTL_REG_L21, 1, "joint feature selection (L2,1 norm)"},
-    {"MTL-Trace", MTL_REG_TRACE, 1, "shared low-rank subspace (trace norm)"},
+    {"STL-Lasso", "l1", "0.01", 0, "independent Lassos (L1, separable)"},
+    {"STL-Ridge", "ridge", "0.001", 0, "independent ridge regressions"},
+    {"MTL-L21", "l21", "0.01", 1, "joint feature selection (L2,1 norm)"},
+    {"MTL-Trace", "trace", "0.01", 1, "shared low-rank subspace (trace norm)"},
 };
 #define NMETHOD (int)(sizeof methods / sizeof *methods)
 
 typedef struct result {
   double lambda, cv_error;
-  int iterations, features, true_found;
+  int features, true_found;
   mtl_metrics mean;
   mtl_metrics *per_task; /* T */
   mtl_model *model;
@@ -45,84 +48,38 @@ typedef struct demo_args {
   const char *model;
 } demo_args;
 
-/* The fit of method m: squared loss, mean scaling, FISTA; the refit stops
- * at the certificate's duality gap (tol_gap's default, 1e-9 x objective)
- * or, without a dual (ridge), at a relative objective change of 1e-8. */
-static void method_fit(const method *m, cli_fit *fit) {
-  cli_fit_init(fit);
-  fit->loss = "squared";
-  fit->scaling = "mean";
-  fit->reg = m->name;
-  fit->solver = "fista";
-  fit->pp.loss = MTL_LOSS_SQUARED;
-  fit->pp.scaling = MTL_SCALE_MEAN;
-  fit->pp.reg.type = m->reg;
-  fit->pp.reg.ridge = 0;
-  fit->pp.unpenalized_last = 1;
-  fit->pp.threads = 1;
-  fit->sp.record_trace = 0;
-  fit->sp.tol_obj = 1e-8;
-  fit->sp.max_iter = 5000;
-}
-
-/* Lambda of method m by k-fold CV on the training part (res->lambda,
- * res->cv_error). */
-static int method_cv(const method *m, const demo_args *a, cli_fit *fit,
-                     const mtl_dataset *train_s, mtl_problem *pb,
-                     mtl_cv_result *cv, result *res) {
-  double *grid = NULL;
-  cli_progress pc;
-  int rc = CLI_FAIL, r;
-  if (!cli_reg_has_lambda_max(m->reg)) {
-    grid = cli_grid(cli_grid_top(pb, m->reg), 1e-3, a->nlambda);
-    if (!grid) {
-      cli_error("out of memory");
-      goto done;
-    }
+/* The parameters of method m: the batch method (mtl_fit) with the squared
+ * loss, mean scaling, FISTA, features standardized on the data it is
+ * given and an unpenalized bias.  The CV folds stop at select_tol
+ * (MTL_SELECT_TOL), the refit at the certificate's duality gap (tol_gap's
+ * default, 1e-9 x objective) or, without a dual (ridge), at a relative
+ * objective change of 1e-8.  NULL after printing an error. */
+static mtl_params *method_params(const method *m) {
+  static const char *const fixed[][2] = {
+      {"loss", "squared"}, {"scaling", "mean"},  {"ridge", "0"},
+      {"standardize", "1"}, {"bias", "1"},       {"solver", "fista"},
+      {"tol", "1e-8"},      {"max_iter", "5000"}, {"threads", "1"}};
+  mtl_params *p = mtl_params_create("batch");
+  if (!p) {
+    cli_lib_error(MTL_ENOMEM, "%s: cannot create the parameters", m->name);
+    return NULL;
   }
-  /* the folds only score lambdas: the accuracy model selection needs */
-  mtl_solver_params sp = fit->sp;
-  sp.tol_gap = MTL_SELECT_TOL;
-  sp.tol_obj = MTL_SELECT_TOL / 100;
-  cli_progress_attach(&sp, &pc, m->name);
-  r = mtl_cv(train_s, &fit->pp, &sp, a->folds, a->seed, grid, a->nlambda,
-             1e-2, cv);
-  cli_progress_done(&pc);
+  int r = mtl_params_set(p, "reg", m->reg);
+  for (size_t i = 0; r >= 0 && i < sizeof fixed / sizeof *fixed; i++)
+    r = mtl_params_set(p, fixed[i][0], fixed[i][1]);
   if (r < 0) {
-    rc = cli_lib_error(r, "%s: cross-validation failed", m->name);
-    goto done;
+    cli_lib_error(r, "%s: cannot set the parameters", m->name);
+    mtl_params_free(p);
+    return NULL;
   }
-  res->lambda = cv->lambdas[cv->best];
-  res->cv_error = cv->mean_error[cv->best];
-  rc = CLI_OK;
-done:
-  free(grid);
-  return rc;
-}
-
-/* The refit at res->lambda into W (d x T). */
-static int method_refit(const method *m, cli_fit *fit, mtl_problem *pb,
-                        double *W, result *res) {
-  cli_progress pc;
-  int r;
-  mtl_solve_info info;
-  memset(&info, 0, sizeof info);
-  if ((r = mtl_problem_set_lambda(pb, res->lambda)) < 0)
-    return cli_lib_error(r, "%s: cannot set lambda %g", m->name, res->lambda);
-  cli_progress_attach(&fit->sp, &pc, m->name);
-  r = mtl_solve(pb, &fit->sp, W, &info);
-  cli_progress_done(&pc);
-  mtl_free(info.trace);
-  if (r < 0)
-    return cli_lib_error(r, "%s: refit failed", m->name);
-  res->iterations = info.iterations;
-  return CLI_OK;
+  return p;
 }
 
 /* Features used by any task, and how many of them are truly relevant. */
-static void count_features(const demo_args *a, const double *W, int d,
+static void count_features(const demo_args *a, const mtl_model *model,
                            const double *W_true, result *res) {
-  int T = a->T;
+  int T = a->T, d = mtl_model_dim(model);
+  const double *W = mtl_model_W(model);
   res->features = res->true_found = 0;
   for (int j = 0; j < a->d; j++) {
     int used = 0, truth = 0;
@@ -135,16 +92,53 @@ static void count_features(const demo_args *a, const double *W, int d,
   }
 }
 
-/* The model of method m with its metadata, evaluated on the test part. */
-static int method_model(const method *m, const demo_args *a,
-                        cli_fit *fit, mtl_problem *pb, const double *W,
-                        const mtl_scaler *sc,
-                        const mtl_dataset *test, result *res) {
-  int r;
-  res->model = cli_model_build(fit, pb, W, sc, "mtl demo");
-  if (!res->model)
+/* Lambda of method m (parameters p) by k-fold CV on the training part
+ * (mtl_search_run: res->lambda, res->cv_error), then the refit there on
+ * the whole training part (mtl_fit: res->model). */
+static int method_fit(const method *m, const demo_args *a, mtl_params *p,
+                      const mtl_dataset *train, result *res) {
+  char grid[64];
+  snprintf(grid, sizeof grid, "lambda=path:%d:%s", a->nlambda, m->ratio);
+  cli_progress pc;
+  mtl_params_set_progress(p, cli_progress_cb, &pc);
+  cli_progress_start(&pc, m->name);
+  mtl_search *s = NULL;
+  int r = mtl_search_run(train, p, NULL, grid, a->folds, 0, a->seed, &s);
+  cli_progress_done(&pc);
+  if (r < 0)
+    return cli_lib_error(r, "%s: cross-validation failed", m->name);
+  int b = mtl_search_best(s);
+  res->lambda = mtl_search_number(s, b, 0);
+  res->cv_error = mtl_search_error(s, b);
+  mtl_params *q = mtl_search_params(s, b);
+  mtl_search_free(s);
+  if (!q)
+    return cli_lib_error(MTL_ENOMEM, "%s: cannot copy the parameters",
+                         m->name);
+  mtl_params_set_progress(q, cli_progress_cb, &pc);
+  cli_progress_start(&pc, m->name);
+  r = mtl_fit(train, q, NULL, &res->model, NULL);
+  cli_progress_done(&pc);
+  mtl_params_free(q);
+  if (r < 0)
+    return cli_lib_error(r, "%s: refit failed", m->name);
+  return CLI_OK;
+}
+
+/* Cross-validates method m on the training part, refits at the best
+ * lambda, and evaluates on the test part. */
+static int run_method(const method *m, const demo_args *a,
+                      const mtl_dataset *train, const mtl_dataset *test,
+                      const double *W_true, result *res) {
+  mtl_params *p = method_params(m);
+  if (!p)
     return CLI_FAIL;
-  r = cli_meta(res->model, "method", "%s", m->name);
+  int rc = method_fit(m, a, p, train, res);
+  mtl_params_free(p);
+  if (rc != CLI_OK)
+    return rc;
+  count_features(a, res->model, W_true, res);
+  int r = cli_meta(res->model, "demo_method", "%s", m->name);
   r = r < 0 ? r : cli_meta(res->model, "cv_error", "%.17g", res->cv_error);
   if (r < 0)
     return cli_lib_error(r, "cannot set model metadata");
@@ -154,46 +148,6 @@ static int method_model(const method *m, const demo_args *a,
     return CLI_FAIL;
   }
   return cli_evaluate(res->model, test, res->per_task, &res->mean, NULL);
-}
-
-/* Cross-validates method m on the standardized training part, refits at the
- * best lambda, and evaluates on the raw test part. */
-static int run_method(const method *m, const demo_args *a,
-                      const mtl_dataset *train_s, const mtl_scaler *sc,
-                      const mtl_dataset *test, const double *W_true,
-                      result *res) {
-  int rc = CLI_FAIL, r;
-  cli_fit fit;
-  method_fit(m, &fit);
-  mtl_problem *pb = NULL;
-  mtl_cv_result cv;
-  memset(&cv, 0, sizeof cv);
-  double *W = NULL;
-
-  if ((r = mtl_problem_create(train_s, &fit.pp, &pb)) < 0) {
-    rc = cli_lib_error(r, "%s: cannot set up the problem", m->name);
-    goto done;
-  }
-  if ((rc = method_cv(m, a, &fit, train_s, pb, &cv, res)) != CLI_OK)
-    goto done;
-  rc = CLI_FAIL;
-  fit.pp.reg.lambda = res->lambda;
-  int d = mtl_problem_dim(pb);
-  W = calloc((size_t)d * (size_t)a->T, sizeof *W);
-  if (!W) {
-    cli_error("out of memory");
-    goto done;
-  }
-  if ((rc = method_refit(m, &fit, pb, W, res)) != CLI_OK)
-    goto done;
-  count_features(a, W, d, W_true, res);
-  rc = method_model(m, a, &fit, pb, W, sc, test, res);
-done:
-  cli_fit_clear(&fit);
-  mtl_cv_result_clear(&cv);
-  mtl_problem_free(pb);
-  free(W);
-  return rc;
 }
 
 static void print_table(const demo_args *a, const mtl_dataset *test,
@@ -236,9 +190,8 @@ static void print_table(const demo_args *a, const mtl_dataset *test,
 /* Everything cmd_demo builds: the data, its split and scaling, and one
  * result per method. */
 typedef struct demo_state {
-  mtl_dataset *ds, *train, *test, *train_s;
+  mtl_dataset *ds, *train, *test;
   double *W_true;
-  mtl_scaler sc;
   result res[NMETHOD];
   int bs, bm, save; /* best STL, best MTL (test RMSE), saved (CV error) */
 } demo_state;
@@ -292,7 +245,9 @@ static int demo_options(demo_args *a, int argc, char **argv, int *stop) {
   return CLI_OK;
 }
 
-/* The demo data: generated, split 50/50, the training part standardized. */
+/* The demo data: generated and split 50/50 (each fit standardizes the
+ * part it is trained on: the CV's folds their training folds, the refit
+ * the training part). */
 static int demo_data(const demo_args *a, demo_state *st) {
   mtl_gen_params gp;
   mtl_gen_params_init(&gp);
@@ -309,9 +264,6 @@ static int demo_data(const demo_args *a, demo_state *st) {
   if ((r = mtl_dataset_split(st->ds, 0.5, a->seed, &st->train, &st->test)) <
       0)
     return cli_lib_error(r, "cannot split the demo data");
-  if ((r = mtl_scaler_fit(st->train, 1, 1, &st->sc)) < 0 ||
-      (r = mtl_scaler_apply(&st->sc, st->train, &st->train_s)) < 0)
-    return cli_lib_error(r, "cannot standardize the demo data");
   if (!a->json && !cli_quiet)
     fprintf(stderr,
             "mtl demo: %d regression tasks, %d features of which the same %d "
@@ -330,8 +282,8 @@ static int demo_data(const demo_args *a, demo_state *st) {
 static int demo_methods(const demo_args *a, demo_state *st) {
   for (int k = 0; k < NMETHOD; k++) {
     double tk = cli_now();
-    int rc = run_method(&methods[k], a, st->train_s, &st->sc, st->test,
-                        st->W_true, &st->res[k]);
+    int rc = run_method(&methods[k], a, st->train, st->test, st->W_true,
+                        &st->res[k]);
     if (rc != CLI_OK)
       return rc;
     if (!a->json)
@@ -432,11 +384,9 @@ static void demo_clear(demo_state *st) {
     free(st->res[k].per_task);
     mtl_model_free(st->res[k].model);
   }
-  mtl_dataset_free(st->train_s);
   mtl_dataset_free(st->train);
   mtl_dataset_free(st->test);
   mtl_dataset_free(st->ds);
-  mtl_scaler_clear(&st->sc);
   mtl_free(st->W_true);
 }
 

@@ -1,6 +1,6 @@
 /*
- * common.c -- error reporting, the data-reading and training option groups,
- * preprocessing and model building shared by the commands.
+ * common.c -- error reporting, the data-reading option group and model
+ * metadata shared by the commands.
  */
 #include "cli.h"
 
@@ -219,76 +219,7 @@ int cli_load(const char *path, const cli_read *r, int want_dim,
   return CLI_OK;
 }
 
-/* ---- training options ----------------------------------------------------- */
-
-#define LOSSES "auto|squared|logistic|sqhinge"
-static const int loss_val[] = {MTL_LOSS_AUTO, MTL_LOSS_SQUARED,
-                               MTL_LOSS_LOGISTIC, MTL_LOSS_SQHINGE};
-#define SCALINGS "sum|mean|double-sum|double-mean"
-static const int scaling_val[] = {MTL_SCALE_SUM, MTL_SCALE_MEAN,
-                                  MTL_SCALE_DOUBLE_SUM, MTL_SCALE_DOUBLE_MEAN};
-#define REGS "none|ridge|l1|l21|trace|mean|graph|lasso|nuclear"
-static const int reg_val[] = {MTL_REG_NONE,  MTL_REG_RIDGE, MTL_REG_L1,
-                              MTL_REG_L21,   MTL_REG_TRACE, MTL_REG_MEAN,
-                              MTL_REG_GRAPH, MTL_REG_L1,    MTL_REG_TRACE};
-#define SOLVERS "fista|ista|bcd"
-static const int solver_val[] = {MTL_SOLVER_FISTA, MTL_SOLVER_ISTA,
-                                 MTL_SOLVER_BCD};
-
-/* The k-th word of a '|' list (into buf); for defaults shown in --help. */
-static const char *word(const char *list, int k, char *buf, size_t cap) {
-  const char *c = list;
-  for (int i = 0; i < k && c; i++) {
-    c = strchr(c, '|');
-    if (c)
-      c++;
-  }
-  if (!c)
-    return "?";
-  size_t n = strcspn(c, "|");
-  if (n >= cap)
-    n = cap - 1;
-  memcpy(buf, c, n);
-  buf[n] = '\0';
-  return buf;
-}
-
-static int lookup(const int *vals, int n, int v) {
-  for (int i = 0; i < n; i++)
-    if (vals[i] == v)
-      return i;
-  return 0;
-}
-
-/* Static storage for the default words: cli_fit points into them. */
-static char def_loss[16], def_scaling[16], def_reg[16], def_solver[16];
-
-void cli_fit_init(cli_fit *f) {
-  memset(f, 0, sizeof *f);
-  mtl_problem_params_init(&f->pp);
-  mtl_solver_params_init(&f->sp);
-  f->loss = word(LOSSES, lookup(loss_val, 4, f->pp.loss), def_loss,
-                 sizeof def_loss);
-  f->scaling = word(SCALINGS, lookup(scaling_val, 4, f->pp.scaling),
-                    def_scaling, sizeof def_scaling);
-  f->reg = word(REGS, lookup(reg_val, 7, f->pp.reg.type), def_reg,
-                sizeof def_reg);
-  f->solver = word(SOLVERS, lookup(solver_val, 3, f->sp.solver), def_solver,
-                   sizeof def_solver);
-  f->lambda = f->pp.reg.lambda;
-  f->ridge = f->pp.reg.ridge;
-  f->tol = f->sp.tol_obj;
-  f->tol_gap = f->sp.tol_gap;
-  f->max_iter = f->sp.max_iter;
-  f->threads = f->pp.threads;
-}
-
-void cli_fit_clear(cli_fit *f) {
-  free(f->R);
-  free(f->task_loss);
-  f->R = NULL;
-  f->task_loss = NULL;
-}
+/* ---- model metadata ------------------------------------------------------- */
 
 int cli_meta(mtl_model *m, const char *key, const char *fmt, ...) {
   char buf[1024];
@@ -300,82 +231,4 @@ int cli_meta(mtl_model *m, const char *key, const char *fmt, ...) {
     if ((unsigned char)*c < 0x20 || *c == 0x7f)
       *c = '?';
   return mtl_model_set_meta(m, key, buf);
-}
-
-/* Model with the resolved per-task losses of pb and the metadata every
- * method shares (tool, loss, scaling). */
-mtl_model *cli_model_build_plain(cli_fit *f, mtl_problem *pb, const double *W,
-                                 const mtl_scaler *sc, const char *tool) {
-  int d = mtl_problem_dim(pb), T = mtl_problem_ntasks(pb);
-  free(f->task_loss);
-  f->task_loss = malloc((size_t)T * sizeof *f->task_loss);
-  if (!f->task_loss) {
-    cli_error("out of memory building the model");
-    return NULL;
-  }
-  for (int t = 0; t < T; t++)
-    f->task_loss[t] = (int)mtl_problem_task_loss(pb, t);
-  mtl_problem_params pp = f->pp;
-  pp.task_loss = f->task_loss;
-  mtl_model *m = mtl_model_create(d, T, W, &pp, sc);
-  if (!m) {
-    cli_lib_error(MTL_ENOMEM, "cannot create the model");
-    return NULL;
-  }
-  int rc = 0;
-  rc = rc < 0 ? rc : cli_meta(m, "tool", "%s (mtl %s)", tool, mtl_version());
-  int uniform = 1;
-  for (int t = 1; t < T; t++)
-    uniform &= f->task_loss[t] == f->task_loss[0];
-  rc = rc < 0 ? rc
-              : cli_meta(m, "loss", "%s",
-                         uniform ? mtl_loss_name((mtl_loss)f->task_loss[0])
-                                 : "per task");
-  rc = rc < 0 ? rc : cli_meta(m, "scaling", "%s", f->scaling);
-  if (rc < 0) {
-    cli_lib_error(rc, "cannot set model metadata");
-    mtl_model_free(m);
-    return NULL;
-  }
-  return m;
-}
-
-mtl_model *cli_model_build(cli_fit *f, mtl_problem *pb, const double *W,
-                           const mtl_scaler *sc, const char *tool) {
-  mtl_model *m = cli_model_build_plain(f, pb, W, sc, tool);
-  if (!m)
-    return NULL;
-  int rc = 0;
-  rc = rc < 0 ? rc : cli_meta(m, "reg", "%s", mtl_reg_name(f->pp.reg.type));
-  rc = rc < 0 ? rc : cli_meta(m, "lambda", "%.17g", f->pp.reg.lambda);
-  rc = rc < 0 ? rc : cli_meta(m, "ridge", "%.17g", f->pp.reg.ridge);
-  rc = rc < 0 ? rc : cli_meta(m, "solver", "%s", f->solver);
-  if (rc < 0) {
-    cli_lib_error(rc, "cannot set model metadata");
-    mtl_model_free(m);
-    return NULL;
-  }
-  return m;
-}
-
-double *cli_grid(double hi, double ratio, int n) {
-  double *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
-  if (!g)
-    return NULL;
-  for (int i = 0; i < n; i++)
-    g[i] = n == 1 ? hi : hi * pow(ratio, (double)i / (double)(n - 1));
-  return g;
-}
-
-int cli_reg_has_lambda_max(mtl_reg_type type) {
-  return type == MTL_REG_L1 || type == MTL_REG_L21 || type == MTL_REG_TRACE;
-}
-
-double cli_grid_top(mtl_problem *pb, mtl_reg_type type) {
-  double lmax = 0;
-  if (cli_reg_has_lambda_max(type) && mtl_problem_lambda_max(pb, &lmax) >= 0 &&
-      lmax > 0 && isfinite(lmax))
-    return lmax;
-  double L = mtl_problem_lipschitz(pb);
-  return L > 0 && isfinite(L) ? L : 1.0;
 }

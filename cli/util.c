@@ -91,13 +91,6 @@ void cli_progress_start(cli_progress *pc, const char *label) {
   pc->label = label;
 }
 
-void cli_progress_attach(mtl_solver_params *sp, cli_progress *pc,
-                         const char *label) {
-  cli_progress_start(pc, label);
-  sp->progress = cli_progress_cb;
-  sp->progress_ctx = pc;
-}
-
 void cli_progress_done(cli_progress *pc) {
   if (pc->drawn) {
     fputs("\r\033[K", stderr);

@@ -25,7 +25,7 @@
  *    asynchronous and online methods run in-process), it sets OpenBLAS to
  *    one thread per call (openblas_set_num_threads(1), process-wide), since
  *    OpenBLAS threads nested in ours oversubscribe the cores and can stall.
- *    A cross-validation or grid search (mtl_cv, mtl_search_run,
+ *    A cross-validation or grid search (mtl_search_run,
  *    mtl_search_extend) sets it to one thread for its duration (its fits
  *    are many and small: OpenBLAS's threads would only spin) and restores
  *    the previous count when it returns.
@@ -231,7 +231,7 @@ MTL_API double mtl_dataset_task_weight(const mtl_dataset *ds, int t);
  *  has its own weights (the scaler weighs a row by their mean over tasks).
  *  Methods that cannot honour them refuse a weighted dataset in mtl_fit
  *  (MTL_EUNSUPPORTED naming the method).  Metrics (mtl_metrics_dataset)
- *  and validation errors (mtl_cv, mtl_search_run) weigh them too.
+ *  and validation errors (mtl_search_run) weigh them too.
  *  MTL_EINVAL naming the task, the sample (1-based) and the value for a
  *  negative, NaN or infinite weight, or when all are 0. */
 MTL_API int mtl_dataset_set_sample_weights(mtl_dataset *ds, int t,
@@ -635,11 +635,12 @@ MTL_API int mtl_reg_dual_norm(const mtl_reg *r, const double *G, int d, int T,
                               double *out);
 
 /* ------------------------------------------------------------------------ */
-/* Problems: sum_t c_t loss_t(w_t) + reg(W) on a dataset                    */
+/* The formulation: sum_t c_t loss_t(w_t) + reg(W)                          */
 /* ------------------------------------------------------------------------ */
 
-typedef struct mtl_problem mtl_problem;
-
+/* The formulation a model records (mtl_model_create); the batch method's
+ * parameters "loss", "scaling", "reg", "lambda", "ridge", "bias" set it
+ * through mtl_fit. */
 typedef struct mtl_problem_params {
   mtl_loss loss;           /* loss for every task (default MTL_LOSS_AUTO) */
   const int *task_loss;    /* optional per-task losses (T entries, copied),
@@ -660,103 +661,11 @@ typedef struct mtl_problem_params {
 
 MTL_API void mtl_problem_params_init(mtl_problem_params *p);
 
-/** Builds a problem on ds (which must outlive it): validates parameters
- *  (one message per bad field), precomputes Gram matrices and Lipschitz
- *  bounds, starts worker threads. */
-MTL_API int mtl_problem_create(const mtl_dataset *ds,
-                               const mtl_problem_params *p,
-                               mtl_problem **out);
-MTL_API void mtl_problem_free(mtl_problem *pb);
-MTL_API int mtl_problem_dim(const mtl_problem *pb);
-MTL_API int mtl_problem_ntasks(const mtl_problem *pb);
-/** The resolved loss of task t (MTL_LOSS_AUTO replaced by the task kind's
- *  default). */
-MTL_API mtl_loss mtl_problem_task_loss(const mtl_problem *pb, int t);
-
-/** Smooth part f(W) = sum_t c_t loss_t(w_t); grad (d x T, may be NULL). */
-MTL_API int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
-                             double *grad);
-/** Full objective f(W) + reg(W). */
-MTL_API int mtl_problem_objective(mtl_problem *pb, const double *W,
-                                  double *obj);
-/** Upper bound on the Lipschitz constant of grad f (per task max). */
-MTL_API double mtl_problem_lipschitz(const mtl_problem *pb);
-/** Smallest lambda for which W = 0 is optimal (norm regularizers, ridge =
- *  0), i.e. the dual norm of grad f(0). */
-MTL_API int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max);
-/** Changes lambda (for paths) without recomputing precomputed data. */
-MTL_API int mtl_problem_set_lambda(mtl_problem *pb, double lambda);
-
-/* Optimality certificate of a point W. */
-typedef struct mtl_certificate {
-  double primal;    /* objective at W */
-  double dual;      /* dual objective at the scaled dual point (NaN when no
-                       closed-form dual: only the squared loss, or the
-                       logistic loss with labels +-1 on every task, with
-                       L1, L21 or trace, any ridge, has one) */
-  double gap;       /* primal - dual (>= 0 up to rounding; NaN if none) */
-  double residual;  /* proximal-gradient fixed-point residual
-                       ||W - prox_{g/L}(W - grad f(W)/L)||_F * L, which is
-                       0 exactly at a minimizer */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
-} mtl_certificate;
-
-MTL_API int mtl_problem_certificate(mtl_problem *pb, const double *W,
-                                    mtl_certificate *cert);
-
-/** Sets the interrupt flag: a solver running on pb returns MTL_ECANCELLED
- *  at its next iteration.  Safe to call from any thread or signal handler.
- *  Solvers clear the flag when they start. */
-MTL_API void mtl_problem_interrupt(mtl_problem *pb);
-
-/* ------------------------------------------------------------------------ */
-/* Batch solver: accelerated proximal gradient (FISTA)                      */
-/* ------------------------------------------------------------------------ */
-
-/* Progress callback: called once per iteration; return non-zero to cancel
- * (the solver then returns MTL_ECANCELLED with the current iterate). */
+/* Progress callback of a fit (mtl_params_set_progress): called once per
+ * iteration; return non-zero to cancel (the fit then returns
+ * MTL_ECANCELLED). */
 typedef int (*mtl_progress_fn)(void *ctx, int iter, double obj,
                                double rel_change, double residual);
-
-typedef enum {
-  MTL_SOLVER_FISTA = 0, /* accelerated proximal gradient (default) */
-  MTL_SOLVER_ISTA,      /* plain proximal gradient with backtracking */
-  MTL_SOLVER_BCD        /* block coordinate descent over feature rows
-                           (squared loss with L1/L21/ridge/none only;
-                           sample weights too) */
-} mtl_solver_kind;
-
-typedef struct mtl_solver_params {
-  mtl_solver_kind solver;  /* default MTL_SOLVER_FISTA */
-  int max_iter;            /* >= 1 (default 10000) */
-  double tol_obj;          /* stop when |F_k - F_{k-10}| <= tol_obj |F_k|
-                              and F_k <= F_{k-1} (a window of 10
-                              iterations, since FISTA is not monotone);
-                              not used when tol_gap > 0 and the problem
-                              has a duality gap (the gap then decides)
-                              (default 1e-10; 0 disables) */
-  double tol_res;          /* stop when the fixed-point residual <= tol_res
-                              * max(1, ||grad f||) (default 0 = off) */
-  double tol_gap;          /* stop when gap <= tol_gap * primal, checked
-                              every gap_every iterations where a dual
-                              exists (BCD: once a pass moves no weight by
-                              more than tol_gap * max|W|, as
-                              scikit-learn) (default 1e-9; 0 = off) */
-  int gap_every;           /* default 10 */
-  int restart;             /* adaptive restart: 0 none, 1 function value,
-                              2 gradient (O'Donoghue & Candes) (default 2) */
-  double L0;               /* initial Lipschitz estimate; 0 = from the data
-                              bound / 16 (default 0) */
-  double backtrack;        /* step growth factor > 1 (default 2) */
-  int record_trace;        /* 1 = keep objective per iteration in
-                              mtl_solve_info.trace, which the caller then
-                              frees (default 0) */
-  mtl_progress_fn progress;/* default NULL */
-  void *progress_ctx;
-  MTL_RESERVED; /* room to grow (see "Conventions") */
-} mtl_solver_params;
-
-MTL_API void mtl_solver_params_init(mtl_solver_params *p);
 
 /** The accuracy that model selection needs.  A fit that only scores a
  *  grid point (a CV fold, a validation split) stops at a duality gap of
@@ -769,46 +678,10 @@ MTL_API void mtl_solver_params_init(mtl_solver_params *p);
  *  most sqrt(2 eps F / T), i.e. about sqrt(eps) = 0.3% of the training
  *  RMSE (more where the penalty is a large part of F): far below the
  *  standard error of a CV error, which is a few percent with up to
- *  ~10^4 samples.  The default of mtl_cv (sp NULL), of the batch method's
- *  select_tol and of mtl demo's CV (README, "Defaults"). */
+ *  ~10^4 samples.  The default of the batch method's select_tol (and of
+ *  the methods that share its solver) and of mtl demo's CV (README,
+ *  "Defaults"). */
 #define MTL_SELECT_TOL 1e-5
-
-typedef struct mtl_solve_info {
-  int status;        /* MTL_CONVERGED or MTL_MAXITER */
-  int iterations;
-  int restarts;
-  double objective;
-  double L;          /* final step-size Lipschitz estimate */
-  double seconds;    /* wall time of the solve */
-  mtl_certificate cert; /* certificate of the returned W */
-  double *trace;     /* objective per iteration (iterations entries) if
-                        record_trace; owned by the caller: mtl_free */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
-} mtl_solve_info;
-
-/** Minimizes the problem starting from W (d x T column-major, in: warm
- *  start, out: solution).  info may be NULL.  Returns MTL_CONVERGED or
- *  MTL_MAXITER (both non-negative: W holds the last iterate), or an error. */
-MTL_API int mtl_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
-                      mtl_solve_info *info);
-
-/* Regularization path over a decreasing lambda grid with warm starts. */
-typedef struct mtl_path {
-  int nlambda;
-  double *lambdas;   /* nlambda */
-  double *W;         /* nlambda blocks of d x T */
-  double *objective; /* nlambda */
-  int *iterations;   /* nlambda */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
-} mtl_path;
-
-/** Solves for lambdas[0..n-1] (or, if lambdas is NULL, a geometric grid of
- *  n values from lambda_max down to lambda_max * ratio).  Frees with
- *  mtl_path_clear. */
-MTL_API int mtl_solve_path(mtl_problem *pb, const mtl_solver_params *sp,
-                           const double *lambdas, int n, double ratio,
-                           mtl_path *path);
-MTL_API void mtl_path_clear(mtl_path *path);
 
 /* ------------------------------------------------------------------------ */
 /* Models                                                                   */
@@ -818,9 +691,8 @@ typedef struct mtl_model mtl_model;
 
 /** Creates a model holding W (d x T column-major, copied) and the
  *  formulation.  pp may be NULL (squared loss, no regularizer recorded);
- *  task t's loss is pp->task_loss[t] when given, else pp->loss (pass the
- *  problem's resolved losses, see mtl_problem_task_loss, so that AUTO is
- *  not stored).  scaler may be NULL (identity); it is copied.  d here is
+ *  task t's loss is pp->task_loss[t] when given, else pp->loss (pass
+ *  resolved losses so that AUTO is not stored).  scaler may be NULL (identity); it is copied.  d here is
  *  the dimension of W, i.e. the scaler's output dimension (input dim + 1
  *  when the scaler adds a bias). */
 MTL_API mtl_model *mtl_model_create(int d, int T, const double *W,
@@ -928,33 +800,6 @@ MTL_API int mtl_metrics_compute_weighted(mtl_task_kind kind, const double *y,
 MTL_API int mtl_metrics_dataset(const mtl_dataset *ds, const double *pred,
                                 mtl_metrics *per_task, mtl_metrics *mean,
                                 mtl_metrics *pooled);
-
-/* ------------------------------------------------------------------------ */
-/* Cross-validation                                                         */
-/* ------------------------------------------------------------------------ */
-
-typedef struct mtl_cv_result {
-  int nlambda;
-  double *lambdas;      /* nlambda */
-  double *mean_error;   /* nlambda: mean over folds of the task-averaged
-                           error (RMSE for regression, error rate for
-                           classification; weighted by the sample
-                           weights, as mtl_search_run) */
-  double *std_error;    /* nlambda */
-  int best;             /* index of the lambda with the smallest error */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
-} mtl_cv_result;
-
-/** k-fold CV (per-task folds, seeded) of the regularization path on ds with
- *  problem parameters pp; lambdas as in mtl_solve_path (grid from the full
- *  data's lambda_max when NULL).  sp NULL: mtl_solver_params_init's
- *  defaults with tol_gap = MTL_SELECT_TOL and tol_obj = MTL_SELECT_TOL /
- *  100 (the accuracy model selection needs; see MTL_SELECT_TOL). */
-MTL_API int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
-                   const mtl_solver_params *sp, int k, uint64_t seed,
-                   const double *lambdas, int nlambda, double ratio,
-                   mtl_cv_result *res);
-MTL_API void mtl_cv_result_clear(mtl_cv_result *res);
 
 /* ------------------------------------------------------------------------ */
 /* The one entry point: methods, parameters by name, mtl_fit, search        */

@@ -7,6 +7,7 @@
 #define MTL_CHECK_H
 
 #include "mtl.h"
+#include "api/api.h" /* the internal interfaces the tests check (problem, solver, cv) */
 
 #include <math.h>
 #include <stdio.h>

@@ -8,6 +8,62 @@
 
 #include "data/data.h"
 
+/* ---- the problem (problem.c, problem_loss.c, problem_dual.c) ------------
+ * The library's internal solver interface, hidden in libmtl.so: the
+ * methods build problems from their parameters (mtl_fit), tests and
+ * benchmarks call it directly. */
+
+typedef struct mtl_problem mtl_problem;
+
+/** Builds a problem on ds (which must outlive it): validates parameters
+ *  (one message per bad field), precomputes Gram matrices and Lipschitz
+ *  bounds, starts worker threads. */
+int mtl_problem_create(const mtl_dataset *ds,
+                               const mtl_problem_params *p,
+                               mtl_problem **out);
+void mtl_problem_free(mtl_problem *pb);
+int mtl_problem_dim(const mtl_problem *pb);
+int mtl_problem_ntasks(const mtl_problem *pb);
+/** The resolved loss of task t (MTL_LOSS_AUTO replaced by the task kind's
+ *  default). */
+mtl_loss mtl_problem_task_loss(const mtl_problem *pb, int t);
+
+/** Smooth part f(W) = sum_t c_t loss_t(w_t); grad (d x T, may be NULL). */
+int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
+                             double *grad);
+/** Full objective f(W) + reg(W). */
+int mtl_problem_objective(mtl_problem *pb, const double *W,
+                                  double *obj);
+/** Upper bound on the Lipschitz constant of grad f (per task max). */
+double mtl_problem_lipschitz(const mtl_problem *pb);
+/** Smallest lambda for which W = 0 is optimal (norm regularizers, ridge =
+ *  0), i.e. the dual norm of grad f(0). */
+int mtl_problem_lambda_max(mtl_problem *pb, double *lambda_max);
+/** Changes lambda (for paths) without recomputing precomputed data. */
+int mtl_problem_set_lambda(mtl_problem *pb, double lambda);
+
+/* Optimality certificate of a point W. */
+typedef struct mtl_certificate {
+  double primal;    /* objective at W */
+  double dual;      /* dual objective at the scaled dual point (NaN when no
+                       closed-form dual: only the squared loss, or the
+                       logistic loss with labels +-1 on every task, with
+                       L1, L21 or trace, any ridge, has one) */
+  double gap;       /* primal - dual (>= 0 up to rounding; NaN if none) */
+  double residual;  /* proximal-gradient fixed-point residual
+                       ||W - prox_{g/L}(W - grad f(W)/L)||_F * L, which is
+                       0 exactly at a minimizer */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
+} mtl_certificate;
+
+int mtl_problem_certificate(mtl_problem *pb, const double *W,
+                                    mtl_certificate *cert);
+
+/** Sets the interrupt flag: a solver running on pb returns MTL_ECANCELLED
+ *  at its next iteration.  Safe to call from any thread or signal handler.
+ *  Solvers clear the flag when they start. */
+void mtl_problem_interrupt(mtl_problem *pb);
+
 /* ---- regularizer table (reg.c) ------------------------------------------ */
 /* sign(x) max(|x| - thr, 0): the prox of thr |.| (L1). */
 double mtl__soft_threshold(double x, double thr);

@@ -9,7 +9,7 @@
 #ifndef MTL_SOLVERS_METHODS_H
 #define MTL_SOLVERS_METHODS_H
 
-#include "mtl.h"
+#include "problem/problem.h"
 
 /* The declarations keep MTL_API: tests link the static library, and the
  * names stay as they were for them. */

@@ -12,6 +12,88 @@
 #include "transport/transport.h"
 #include "solvers/methods.h"
 
+/* ---- the batch solver (solve.c): FISTA, ISTA, BCD; paths ----------------
+ * Internal (hidden in libmtl.so): the batch method (mtl_fit) and the other
+ * methods' inner solves call it; tests and benchmarks too. */
+
+typedef enum {
+  MTL_SOLVER_FISTA = 0, /* accelerated proximal gradient (default) */
+  MTL_SOLVER_ISTA,      /* plain proximal gradient with backtracking */
+  MTL_SOLVER_BCD        /* block coordinate descent over feature rows
+                           (squared loss with L1/L21/ridge/none only;
+                           sample weights too) */
+} mtl_solver_kind;
+
+typedef struct mtl_solver_params {
+  mtl_solver_kind solver;  /* default MTL_SOLVER_FISTA */
+  int max_iter;            /* >= 1 (default 10000) */
+  double tol_obj;          /* stop when |F_k - F_{k-10}| <= tol_obj |F_k|
+                              and F_k <= F_{k-1} (a window of 10
+                              iterations, since FISTA is not monotone);
+                              not used when tol_gap > 0 and the problem
+                              has a duality gap (the gap then decides)
+                              (default 1e-10; 0 disables) */
+  double tol_res;          /* stop when the fixed-point residual <= tol_res
+                              * max(1, ||grad f||) (default 0 = off) */
+  double tol_gap;          /* stop when gap <= tol_gap * primal, checked
+                              every gap_every iterations where a dual
+                              exists (BCD: once a pass moves no weight by
+                              more than tol_gap * max|W|, as
+                              scikit-learn) (default 1e-9; 0 = off) */
+  int gap_every;           /* default 10 */
+  int restart;             /* adaptive restart: 0 none, 1 function value,
+                              2 gradient (O'Donoghue & Candes) (default 2) */
+  double L0;               /* initial Lipschitz estimate; 0 = from the data
+                              bound / 16 (default 0) */
+  double backtrack;        /* step growth factor > 1 (default 2) */
+  int record_trace;        /* 1 = keep objective per iteration in
+                              mtl_solve_info.trace, which the caller then
+                              frees (default 0) */
+  mtl_progress_fn progress;/* default NULL */
+  void *progress_ctx;
+  MTL_RESERVED; /* room to grow (see "Conventions") */
+} mtl_solver_params;
+
+void mtl_solver_params_init(mtl_solver_params *p);
+
+
+typedef struct mtl_solve_info {
+  int status;        /* MTL_CONVERGED or MTL_MAXITER */
+  int iterations;
+  int restarts;
+  double objective;
+  double L;          /* final step-size Lipschitz estimate */
+  double seconds;    /* wall time of the solve */
+  mtl_certificate cert; /* certificate of the returned W */
+  double *trace;     /* objective per iteration (iterations entries) if
+                        record_trace; owned by the caller: mtl_free */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
+} mtl_solve_info;
+
+/** Minimizes the problem starting from W (d x T column-major, in: warm
+ *  start, out: solution).  info may be NULL.  Returns MTL_CONVERGED or
+ *  MTL_MAXITER (both non-negative: W holds the last iterate), or an error. */
+int mtl_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                      mtl_solve_info *info);
+
+/* Regularization path over a decreasing lambda grid with warm starts. */
+typedef struct mtl_path {
+  int nlambda;
+  double *lambdas;   /* nlambda */
+  double *W;         /* nlambda blocks of d x T */
+  double *objective; /* nlambda */
+  int *iterations;   /* nlambda */
+  MTL_RESERVED; /* room to grow (see "Conventions") */
+} mtl_path;
+
+/** Solves for lambdas[0..n-1] (or, if lambdas is NULL, a geometric grid of
+ *  n values from lambda_max down to lambda_max * ratio).  Frees with
+ *  mtl_path_clear. */
+int mtl_solve_path(mtl_problem *pb, const mtl_solver_params *sp,
+                           const double *lambdas, int n, double ratio,
+                           mtl_path *path);
+void mtl_path_clear(mtl_path *path);
+
 /* ---- bcd.c --------------------------------------------------------------- */
 /* Block coordinate descent over feature rows for squared loss with reg NONE,
  * RIDGE, L1 or L21 (MTL_EUNSUPPORTED otherwise).  W (d x T column-major) is
