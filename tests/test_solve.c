@@ -766,18 +766,30 @@ static void test_path_and_cv(void) {
   mtl_path_clear(&path); /* idempotent */
   mtl_problem_free(pb);
 
-  mtl_cv_result cv;
-  CHECK_OK(mtl_cv(ds, &pp, &sp, 3, 7, NULL, 6, 0.01, &cv));
-  CHECK(cv.nlambda == 6);
-  for (int i = 0; i < cv.nlambda; i++) {
-    CHECK(isfinite(cv.mean_error[i]) && cv.mean_error[i] > 0);
-    CHECK(cv.mean_error[cv.best] <= cv.mean_error[i]);
+  /* the same problem's CV through the search (mtl_search_run, the batch
+   * method with pp's formulation, no scaling) */
+  mtl_params *p = mtl_params_create("batch");
+  CHECK(p != NULL);
+  CHECK_OK(mtl_params_set(p, "reg", "l21"));
+  CHECK_OK(mtl_params_set(p, "standardize", "0"));
+  CHECK_OK(mtl_params_set(p, "bias", "0"));
+  mtl_search *s = NULL;
+  CHECK_OK(mtl_search_run(ds, p, NULL, "lambda=path:6:0.01", 3, 0, 7, &s));
+  int np = s ? mtl_search_npoints(s) : 0, best = s ? mtl_search_best(s) : 0;
+  CHECK(np == 6);
+  for (int i = 0; i < np; i++) {
+    CHECK(isfinite(mtl_search_error(s, i)) && mtl_search_error(s, i) > 0);
+    CHECK(mtl_search_error(s, best) <= mtl_search_error(s, i));
   }
   /* the largest lambda gives W = 0: error is worse than the best one */
-  CHECK(cv.mean_error[0] > cv.mean_error[cv.best]);
-  mtl_cv_result_clear(&cv);
-  CHECK_ERR(mtl_cv(ds, &pp, &sp, 1, 7, NULL, 6, 0.01, &cv), MTL_EINVAL);
+  if (np > 0)
+    CHECK(mtl_search_error(s, 0) > mtl_search_error(s, best));
+  mtl_search_free(s);
+  s = NULL;
+  CHECK_ERR(mtl_search_run(ds, p, NULL, "lambda=path:6:0.01", 1, 0, 7, &s),
+            MTL_EINVAL);
   CHECK_MSG("folds");
+  mtl_params_free(p);
   mtl_dataset_free(ds);
 }
 

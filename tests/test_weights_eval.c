@@ -4,8 +4,8 @@
  * task, task mean, pooled; RMSE, MAE, R^2, accuracy, F1, AUC with ties) of
  * the samples repeated, to 1e-12; non-integer weights against direct
  * sums (AUC against a weighted count of every pair); and the validation
- * errors of mtl_search_run (k folds and a holdout split) and mtl_cv equal,
- * fold by fold, the errors of the repeated samples: the fold's training
+ * errors of mtl_search_run (k folds and a holdout split) equal, fold by
+ * fold, the errors of the repeated samples: the fold's training
  * part repeated and fitted, its held-out part repeated and scored
  * unweighted (BCD, run to its fixed point, so that the two fits agree to
  * rounding), to 1e-10, with the same choice of the best point.
@@ -260,72 +260,6 @@ static void test_search(int cls, int folds, double holdout) {
   mtl_dataset_free(dw);
 }
 
-/* The RMSE of task t of ds at w: sqrt(2 x its mean squared loss). */
-static double task_rmse(const mtl_dataset *ds, int t, const double *w) {
-  mtl_dataset *one = NULL;
-  mtl_problem *pb = NULL;
-  double f = NAN;
-  CHECK_OK(mtl_dataset_select_tasks(ds, &t, 1, &one));
-  CHECK_OK(mtl_problem_create(one, NULL, &pb));
-  if (pb)
-    CHECK_OK(mtl_problem_loss(pb, w, &f, NULL));
-  mtl_problem_free(pb);
-  mtl_dataset_free(one);
-  return sqrt(2 * f);
-}
-
-/* mtl_cv (the problem-level path) the same way: BCD to its fixed point on
- * each fold, against mtl_solve on the repeated training part, scored on
- * the repeated held-out part. */
-static void test_cv(void) {
-  gen_data g;
-  gen(&g, 0, 31);
-  mtl_dataset *dw = build(&g, 0, 0);
-  mtl_problem_params pp;
-  mtl_problem_params_init(&pp);
-  pp.reg.type = MTL_REG_L21;
-  pp.reg.ridge = 0.05;
-  mtl_solver_params sp;
-  mtl_solver_params_init(&sp);
-  sp.solver = MTL_SOLVER_BCD;
-  sp.tol_gap = 1e-15;
-  sp.tol_obj = 0;
-  sp.max_iter = 100000;
-  enum { K = 3, NL = 4 };
-  const double lambdas[NL] = {1.0, 0.3, 0.1, 0.01};
-  mtl_cv_result res;
-  CHECK_OK(mtl_cv(dw, &pp, &sp, K, 4, lambdas, NL, 0.01, &res));
-  double hand[NL] = {0}, best = INFINITY;
-  int ibest = -1;
-  for (int f = 0; f < K; f++) {
-    mtl_dataset *tr = NULL, *va = NULL;
-    CHECK_OK(mtl_dataset_kfold(dw, K, f, 4, &tr, &va));
-    mtl_dataset *trr = repeated(tr), *var = repeated(va);
-    for (int l = 0; l < NL && trr && var; l++) {
-      pp.reg.lambda = lambdas[l];
-      mtl_problem *pb = NULL;
-      double W[D * T] = {0};
-      CHECK_OK(mtl_problem_create(trr, &pp, &pb));
-      CHECK_OK(mtl_solve(pb, &sp, W, NULL));
-      mtl_problem_free(pb);
-      for (int t = 0; t < T; t++) /* rmse_t = sqrt(2 x mean loss) */
-        hand[l] += task_rmse(var, t, W + t * D) / T / K;
-    }
-    mtl_dataset_free(tr);
-    mtl_dataset_free(va);
-    mtl_dataset_free(trr);
-    mtl_dataset_free(var);
-  }
-  for (int l = 0; l < NL && res.mean_error; l++) {
-    CHECK_CLOSE(res.mean_error[l], hand[l], 1e-10);
-    if (hand[l] < best)
-      best = hand[l], ibest = l;
-  }
-  CHECK(res.best == ibest);
-  mtl_cv_result_clear(&res);
-  mtl_dataset_free(dw);
-}
-
 int main(void) {
   test_compute();
   test_dataset_metrics();
@@ -333,6 +267,5 @@ int main(void) {
     test_search(cls, 3, 0);
     test_search(cls, 0, 0.3);
   }
-  test_cv();
   CHECK_DONE();
 }

@@ -17,31 +17,6 @@
 
 #include "solvers/solvers.h"
 
-/* ---- cv.c: k-fold CV of the batch problem's lambda path (internal; the
- * public search is mtl_search_run) ---------------------------------------- */
-
-typedef struct mtl_cv_result {
-  int nlambda;
-  double *lambdas;      /* nlambda */
-  double *mean_error;   /* nlambda: mean over folds of the task-averaged
-                           error (RMSE for regression, error rate for
-                           classification; weighted by the sample
-                           weights, as mtl_search_run) */
-  double *std_error;    /* nlambda */
-  int best;             /* index of the lambda with the smallest error */
-  MTL_RESERVED; /* room to grow (see "Conventions") */
-} mtl_cv_result;
-
-/** k-fold CV (per-task folds, seeded) of the regularization path on ds with
- *  problem parameters pp; lambdas as in mtl_solve_path (grid from the full
- *  data's lambda_max when NULL).  sp NULL: mtl_solver_params_init's
- *  defaults with tol_gap = MTL_SELECT_TOL and tol_obj = MTL_SELECT_TOL /
- *  100 (the accuracy model selection needs; see MTL_SELECT_TOL). */
-int mtl_cv(const mtl_dataset *ds, const mtl_problem_params *pp,
-                   const mtl_solver_params *sp, int k, uint64_t seed,
-                   const double *lambdas, int nlambda, double ratio,
-                   mtl_cv_result *res);
-void mtl_cv_result_clear(mtl_cv_result *res);
 
 /* One parameter of a method's table. */
 typedef struct mtl__pdef {
