@@ -337,13 +337,19 @@ kill -9 "$victim"
 wait_for zd.err "site 2 (key b.pub) dropped from the run"
 sleep 0.3
 cp ckd ckd.mid
+# refused NAME WHAT ARGS...: a new process of site 2 (key b) started with
+# ARGS is turned away by the coordinator (exit 1, NAME.out / NAME.err)
+refused() {
+  local name=$1 what=$2 rc=0
+  shift 2
+  timeout 30 "$MTL" train d.txt "$@" --transport zmq --role site \
+    --connect "tcp://127.0.0.1:$port" --key b.key --server-key coord.pub \
+    >"$name.out" 2>"$name.err" || rc=$?
+  [ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" "$name.err" ||
+    fail "$what: exit $rc: $(cat "$name.err")"
+}
 # a new process of the dropped site is refused
-rc=0
-timeout 30 "$MTL" train d.txt "${dr[@]}" --transport zmq --role site \
-  --connect "tcp://127.0.0.1:$port" --key b.key --server-key coord.pub \
-  >b2.out 2>b2.err || rc=$?
-[ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" b2.err ||
-  fail "a dropped site's new process: exit $rc: $(cat b2.err)"
+refused b2 "a dropped site's new process" "${dr[@]}"
 ends "smtl coordinator with --on-site-loss drop"
 grep -q "site 2 (b.pub) restarted, but it was dropped from this run: refused" zd.err ||
   fail "no refusal of the dropped site's new process: $(cat zd.err)"
@@ -381,12 +387,7 @@ start_kill zcap "${rc_[@]}"
 wait_for zcap.err "site 2: its rejoin log passed the cap (10485 bytes"
 kill -9 "$victim"
 wait_for zcap.err "site 2 absent"
-rc=0
-timeout 30 "$MTL" train d.txt "${rc_[@]}" --transport zmq --role site \
-  --connect "tcp://127.0.0.1:$port" --key b.key --server-key coord.pub \
-  >b3.out 2>b3.err || rc=$?
-[ "$rc" -eq 1 ] && grep -q "the coordinator dropped this site" b3.err ||
-  fail "a site restarted past the cap: exit $rc: $(cat b3.err)"
+refused b3 "a site restarted past the cap" "${rc_[@]}"
 ends "coordinator with a small --replay-cap"
 grep -q "site 2 (b.pub) restarted, but its rejoin log passed the cap: refused" zcap.err ||
   fail "no refusal past the cap: $(cat zcap.err)"
