@@ -55,7 +55,7 @@ train() { $MTL train "$1" --split 0.5 --val 0.3 -q "${@:2}"; }
 cmtl_row() {
   local D=$TMP/d$1.txt G='lambda=1e-3:1:7' c a l t s
   $MTL gen --kind clustered --clusters 3 -T 30 -d 30 -n 24 --deviation 0.3 \
-    --noise 1 --seed "$1" -o "$D" -q
+    --noise 1 --seed "$1" -o "$D" -q >/dev/null
   c=$(train "$D" -o "$TMP/m" --method cmtl --k 3 --grid "$G; lambda2=1e-3:1:4" | rmse)
   a=$(ari "$TMP/m")
   l=$(train "$D" -o "$TMP/m" --reg l21 --grid "$G" | rmse)
@@ -122,7 +122,7 @@ fused_row() {
 lowrank_row() {
   local D=$TMP/s$1.txt c
   $MTL gen --kind lowrank -r 2 -T 40 -d 30 -n 20 --noise 0.5 --seed "$1" \
-    -o "$D" -q
+    -o "$D" -q >/dev/null
   c=$(train "$D" -o "$TMP/m" --method caso --h 2 \
     --grid "lambda=0.1:100:4; lambda2=1e-4:0.1:4" | rmse)
   echo "$c | $(base_rmse "$D" 'lambda=1e-3:1:7')"
