@@ -1454,24 +1454,6 @@ MTL_API int mtl_omtl_write_heatmap(const double *A, int K, const char *title,
 MTL_API int mtl_omtl_to_model(const mtl_omtl_result *res,
                               const mtl_omtl_params *p, mtl_model **out);
 
-/* --- Building blocks (exposed for testing) ------------------------------- */
-
-/** u-step over K tasks from s_k = z_k + rho w_k and v_k (d each, column-
- *  major d x K): EXACT u = sum_k (s_k - rho v_k)/(lambda2 + rho K); PAPER
- *  (14).  u: d. */
-MTL_API void mtl_omtl_ustep(const mtl_omtl_params *p, int d, int K,
-                            const double *S, const double *V, double *u);
-/** V-step.  EXACT: Vnew = (S - rho u 1') Omega ((l1+l3+rho) Omega + l4 I)^-1
- *  (= (Z + rho(W - u1')) ((l1+l3+rho) I + l4 Omega^-1)^-1);  PAPER (12):
- *  Vnew_k = lambda2 s_k / (lambda2(l1+l3+rho) + rho K (l1+l3))
- *  + l4/2 [V Omega^-1 + V Omega^-T]_k with the old V.  Vnew: d x K. */
-MTL_API int mtl_omtl_vstep(const mtl_omtl_params *p, int d, int K,
-                           const double *S, const double *u, const double *V,
-                           const double *Omega, double *Vnew);
-/** Omega = (V'V + eps I)^{1/2} / tr(.)  (I/K if V == 0).  Omega: K x K. */
-MTL_API int mtl_omtl_omega(int d, int K, const double *V, double eps,
-                           double *Omega);
-
 /* --- Synthetic data of the paper ---------------------------------------- */
 
 /** The paper's synthetic set (Li, Hoi et al. 2014 as the authors' code):

@@ -9,6 +9,7 @@
  * validation, outputs and models.
  */
 #include "check.h"
+#include "solvers/omtl/omtl_impl.h" /* the ADMM steps (private) */
 
 #include <stdint.h>
 

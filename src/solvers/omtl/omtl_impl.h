@@ -7,6 +7,24 @@
 
 #include "solvers/solvers.h"
 
+/* ---- the ADMM steps (omtl_steps.c; tests/test_omtl.c checks them) ------- */
+
+/** u-step over K tasks from s_k = z_k + rho w_k and v_k (d each, column-
+ *  major d x K): EXACT u = sum_k (s_k - rho v_k)/(lambda2 + rho K); PAPER
+ *  (14).  u: d. */
+void mtl_omtl_ustep(const mtl_omtl_params *p, int d, int K, const double *S,
+                    const double *V, double *u);
+/** V-step.  EXACT: Vnew = (S - rho u 1') Omega ((l1+l3+rho) Omega + l4 I)^-1
+ *  (= (Z + rho(W - u1')) ((l1+l3+rho) I + l4 Omega^-1)^-1);  PAPER (12):
+ *  Vnew_k = lambda2 s_k / (lambda2(l1+l3+rho) + rho K (l1+l3))
+ *  + l4/2 [V Omega^-1 + V Omega^-T]_k with the old V.  Vnew: d x K. */
+int mtl_omtl_vstep(const mtl_omtl_params *p, int d, int K, const double *S,
+                   const double *u, const double *V, const double *Omega,
+                   double *Vnew);
+/** Omega = (V'V + eps I)^{1/2} / tr(.)  (I/K if V == 0).  Omega: K x K. */
+int mtl_omtl_omega(int d, int K, const double *V, double eps,
+                   double *Omega);
+
 /* A round feeder: turns a stream (arrival order) into rounds.  Round t of
  * task k is the t-th instance of task k.  A task whose next instance has not
  * arrived while another task is already LOOKAHEAD rounds ahead is declared
