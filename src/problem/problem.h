@@ -19,8 +19,8 @@ typedef struct mtl_problem mtl_problem;
  *  (one message per bad field), precomputes Gram matrices and Lipschitz
  *  bounds, starts worker threads. */
 int mtl_problem_create(const mtl_dataset *ds,
-                               const mtl_problem_params *p,
-                               mtl_problem **out);
+                       const mtl_problem_params *p,
+                       mtl_problem **out);
 void mtl_problem_free(mtl_problem *pb);
 int mtl_problem_dim(const mtl_problem *pb);
 int mtl_problem_ntasks(const mtl_problem *pb);
@@ -30,10 +30,10 @@ mtl_loss mtl_problem_task_loss(const mtl_problem *pb, int t);
 
 /** Smooth part f(W) = sum_t c_t loss_t(w_t); grad (d x T, may be NULL). */
 int mtl_problem_loss(mtl_problem *pb, const double *W, double *f,
-                             double *grad);
+                     double *grad);
 /** Full objective f(W) + reg(W). */
 int mtl_problem_objective(mtl_problem *pb, const double *W,
-                                  double *obj);
+                          double *obj);
 /** Upper bound on the Lipschitz constant of grad f (per task max). */
 double mtl_problem_lipschitz(const mtl_problem *pb);
 /** Smallest lambda for which W = 0 is optimal (norm regularizers, ridge =
@@ -57,7 +57,7 @@ typedef struct mtl_certificate {
 } mtl_certificate;
 
 int mtl_problem_certificate(mtl_problem *pb, const double *W,
-                                    mtl_certificate *cert);
+                            mtl_certificate *cert);
 
 /** Sets the interrupt flag: a solver running on pb returns MTL_ECANCELLED
  *  at its next iteration.  Safe to call from any thread or signal handler.

@@ -11,8 +11,8 @@
 
 #include "problem/problem.h"
 
-/* The declarations keep MTL_API: tests link the static library, and the
- * names stay as they were for them. */
+/* Hidden in the shared libraries (no MTL_API; scripts/check_exports.py):
+ * tests and benchmarks link the static library, which keeps them. */
 
 /* ---- SRML / SSML (Bai et al., SDM 2023; solvers/srml) --------------------- */
 
@@ -101,7 +101,7 @@ typedef struct mtl_srml_params {
   MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_srml_params;
 
-MTL_API void mtl_srml_params_init(mtl_srml_params *p);
+void mtl_srml_params_init(mtl_srml_params *p);
 
 typedef struct mtl_srml_result {
   int d, T;           /* raw feature dimension, tasks */
@@ -137,26 +137,26 @@ typedef struct mtl_srml_result {
  *  MTL_CONVERGED or MTL_MAXITER with *res filled, MTL_ECANCELLED (res
  *  filled with the current iterate) or an error (res left empty).  Free
  *  with mtl_srml_result_clear.  Thread-safe on distinct results. */
-MTL_API int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *p,
-                         mtl_srml_result *res);
-MTL_API void mtl_srml_result_clear(mtl_srml_result *res);
+int mtl_srml_fit(const mtl_dataset *ds, const mtl_srml_params *p,
+                 mtl_srml_result *res);
+void mtl_srml_result_clear(mtl_srml_result *res);
 
 /** Builds a model from a result: W_model = [W; b] ((d+1) x T) with an
  *  identity scaler that appends the bias feature, the resolved task losses,
  *  meta "method" = "srml"|"ssml", "omega", "lambda", "c", "rho", "scaling",
  *  "sign_graph" ("chain" or "pairs"), and the matrix "sign_graph" (2 x E,
  *  0-based task indices as doubles).  ds gives the task kinds. */
-MTL_API int mtl_srml_to_model(const mtl_srml_result *res,
-                              const mtl_srml_params *p, const mtl_dataset *ds,
-                              mtl_model **out);
+int mtl_srml_to_model(const mtl_srml_result *res,
+                      const mtl_srml_params *p, const mtl_dataset *ds,
+                      mtl_model **out);
 
 /** Reads a sign graph: one edge per line "s t" (1-based task numbers),
  *  '#' comments and blank lines ignored (the reader of
  *  mtl_graph_read_edges, components allowed).  *pairs (0-based, 2 x
  *  *npairs, file order) is malloc'd: mtl_free.  Errors name file:line and
  *  the value; self loops and duplicate edges are errors. */
-MTL_API int mtl_srml_read_graph(const char *path, int T, int **pairs,
-                                int *npairs);
+int mtl_srml_read_graph(const char *path, int T, int **pairs,
+                        int *npairs);
 
 /* --- Building blocks (exposed for testing and reuse) -------------------- */
 
@@ -164,8 +164,8 @@ MTL_API int mtl_srml_read_graph(const char *path, int T, int **pairs,
  *    rho/2 (x - v)^2 + lambda |x| + P max(0, -x) + N max(0, x)
  *  (P, N, lambda >= 0, rho > 0): the SRML u-step for one entry, with
  *  P = c * sum of positive neighbour values, N = c * sum of |negative|. */
-MTL_API double mtl_srml_prox1d(double v, double rho, double lambda, double P,
-                               double N);
+double mtl_srml_prox1d(double v, double rho, double lambda, double P,
+                       double N);
 
 /** SRML u-step for one feature row: approximately minimises over u (T)
  *    rho/2 ||u - v||^2 + lambda ||u||_1 + c sum_e ReLU(-u_s u_t)
@@ -173,9 +173,9 @@ MTL_API double mtl_srml_prox1d(double v, double rho, double lambda, double P,
  *  largest change is <= tol max(1, |u|) or max_sweeps.  Exact minimum when
  *  rho >= c * max degree; else a coordinate-wise minimum.  Returns the
  *  number of sweeps (>= 1) or an error. */
-MTL_API int mtl_srml_ustep(int T, const double *v, double rho, double lambda,
-                           double c, const int *pairs, int npairs,
-                           int max_sweeps, double tol, double *u);
+int mtl_srml_ustep(int T, const double *v, double rho, double lambda,
+                   double c, const int *pairs, int npairs,
+                   int max_sweeps, double tol, double *u);
 
 /** SSML u-step for one feature row: u = argmin rho/2 ||u - v||^2 +
  *  lambda ||u||_1 subject to u_s u_t >= 0 on every edge.  Exact (dynamic
@@ -183,19 +183,19 @@ MTL_API int mtl_srml_ustep(int T, const double *v, double rho, double lambda,
  *  (a chain included); on a graph with cycles, a feasible point from the
  *  tree solution of a spanning forest, repaired and improved by
  *  conditional-mode sweeps (returns 1 instead of 0 to say "not exact"). */
-MTL_API int mtl_ssml_project(int T, const double *v, double rho,
-                             double lambda, const int *pairs, int npairs,
-                             double *u);
+int mtl_ssml_project(int T, const double *v, double rho,
+                     double lambda, const int *pairs, int npairs,
+                     double *u);
 
 /** The SRML w-step of task t alone (fitting space = ds as given, no
  *  standardization): w = argmin loss_t(w) + lambda_ridge ||w||^2
  *  + ydual'w + rho/2 ||w - u||^2, loss/scaling as in mtl_srml_params
  *  (squared: one Cholesky solve; logistic: damped Newton to newton_tol).
  *  w (d) in: start (logistic), out: the minimiser. */
-MTL_API int mtl_srml_wstep(const mtl_dataset *ds, int t, mtl_loss loss,
-                           mtl_scaling scaling, double lambda_ridge,
-                           double rho, const double *u, const double *ydual,
-                           double *w);
+int mtl_srml_wstep(const mtl_dataset *ds, int t, mtl_loss loss,
+                   mtl_scaling scaling, double lambda_ridge,
+                   double rho, const double *u, const double *ydual,
+                   double *w);
 
 
 
@@ -264,12 +264,12 @@ typedef struct mtl_asym_params {
                             ridge */
 } mtl_asym_params;
 
-MTL_API void mtl_asym_params_init(mtl_asym_params *p);
+void mtl_asym_params_init(mtl_asym_params *p);
 /** Parses "asym"|"alternating", "asym-curriculum"|"curriculum",
  *  "asym-noloss"|"noloss", "smtl"|"symmetric", "curriculum-simple";
  *  returns the variant or -1. */
-MTL_API int mtl_asym_variant_parse(const char *s);
-MTL_API const char *mtl_asym_variant_name(mtl_asym_variant v);
+int mtl_asym_variant_parse(const char *s);
+const char *mtl_asym_variant_name(mtl_asym_variant v);
 
 typedef struct mtl_asym_result {
   int d, T;
@@ -300,16 +300,16 @@ typedef struct mtl_asym_result {
  *  with res filled (free with mtl_asym_result_clear), MTL_ECANCELLED (res
  *  holds the last iterate) on interrupt (mtl_problem_interrupt) or callback
  *  cancel, or an error (res left empty). */
-MTL_API int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
-                         mtl_asym_result *res);
-MTL_API void mtl_asym_result_clear(mtl_asym_result *res);
+int mtl_asym_fit(mtl_problem *pb, const mtl_asym_params *p,
+                 mtl_asym_result *res);
+void mtl_asym_result_clear(mtl_asym_result *res);
 
 /** F(W, B) of the variant in p (alternating/curriculum/symmetric: (1);
  *  noloss: sum_t L_t + lambda ||.||^2 + mu sum B) and, if grad is not
  *  NULL, its gradient in W (d x T).  B is T x T as above. */
-MTL_API int mtl_asym_objective(mtl_problem *pb, const mtl_asym_params *p,
-                               const double *W, const double *B, double *obj,
-                               double *grad);
+int mtl_asym_objective(mtl_problem *pb, const mtl_asym_params *p,
+                       const double *W, const double *B, double *obj,
+                       double *grad);
 
 /** The B-step (3) for one column t:
  *    b = argmin_{b >= 0, b_t = 0}  mu sum_s cost_s b_s + lambda ||w_t - W b||^2
@@ -318,24 +318,24 @@ MTL_API int mtl_asym_objective(mtl_problem *pb, const mtl_asym_params *p,
  *  the warm start in and the solution out.  Cyclic coordinate descent to a
  *  max KKT violation <= tol * max(1, 2 lambda max|G|, mu max cost).
  *  Returns MTL_CONVERGED, MTL_MAXITER or an error. */
-MTL_API int mtl_asym_solve_column(int T, const double *G, const double *cost,
-                                  double lambda, double mu, int t, double tol,
-                                  int max_sweeps, double *b);
+int mtl_asym_solve_column(int T, const double *G, const double *cost,
+                          double lambda, double mu, int t, double tol,
+                          int max_sweeps, double *b);
 
 /** Curriculum edge (5): the minimizer over B_ts >= 0 of
  *    mu loss_t B_ts + lambda ||r_s - B_ts w_t||^2
  *  = max(0, (2 lambda w_t'r_s - mu loss_t) / (2 lambda ||w_t||^2)), 0 when
  *  w_t = 0.  w_t and r_s have dp entries. */
-MTL_API double mtl_asym_edge(int dp, const double *w_t, const double *r_s,
-                             double loss_t, double lambda, double mu);
+double mtl_asym_edge(int dp, const double *w_t, const double *r_s,
+                     double loss_t, double lambda, double mu);
 
 /** Builds a model from a result: W, matrices "B" (T x T) and "task_loss"
  *  (1 x T), meta method (asym, asym-curriculum, ...), lambda, mu, order
  *  (1-based, comma separated, curriculum only).  Losses from pb.  scaler
  *  may be NULL.  *out freed with mtl_model_free. */
-MTL_API int mtl_asym_to_model(const mtl_asym_result *res,
-                              const mtl_problem *pb, const mtl_asym_params *p,
-                              const mtl_scaler *scaler, mtl_model **out);
+int mtl_asym_to_model(const mtl_asym_result *res,
+                      const mtl_problem *pb, const mtl_asym_params *p,
+                      const mtl_scaler *scaler, mtl_model **out);
 
 
 /* GO-MTL (Kumar & Daume III, ICML 2012), a baseline for AMTL:
@@ -356,14 +356,14 @@ typedef struct mtl_gomtl_params {
   MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_gomtl_params;
 
-MTL_API void mtl_gomtl_params_init(mtl_gomtl_params *p);
+void mtl_gomtl_params_init(mtl_gomtl_params *p);
 /** Fits GO-MTL on pb.  W (d x T), L (d x k) and S (k x T) are caller
  *  arrays (L, S may be NULL); trace (max_outer + 1 entries, may be NULL)
  *  receives the objective at the start and after each outer iteration,
  *  *ntrace their count.  Returns MTL_CONVERGED, MTL_MAXITER or an error. */
-MTL_API int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p,
-                          double *W, double *L, double *S, double *trace,
-                          int *ntrace);
+int mtl_gomtl_fit(mtl_problem *pb, const mtl_gomtl_params *p,
+                  double *W, double *L, double *S, double *trace,
+                  int *ntrace);
 
 
 /* ---- AMTL / SMTL (Baytas et al., ICDM 2016; solvers/async) --------------- */
@@ -480,7 +480,7 @@ typedef struct mtl_async_params {
   MTL_RESERVED; /* room to grow (see "Conventions") */
 } mtl_async_params;
 
-MTL_API void mtl_async_params_init(mtl_async_params *p);
+void mtl_async_params_init(mtl_async_params *p);
 
 typedef struct mtl_async_info {
   int status;          /* MTL_CONVERGED (tol met), MTL_MAXITER */
@@ -524,17 +524,17 @@ typedef struct mtl_async_info {
  *  otherwise free it with mtl_async_info_clear.  Returns MTL_CONVERGED,
  *  MTL_MAXITER, MTL_ECANCELLED (W and info filled) or an error naming the
  *  bad parameter.  Thread-safe on distinct outputs. */
-MTL_API int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
-                          const mtl_async_params *ap, double *W,
-                          mtl_async_info *info);
-MTL_API void mtl_async_info_clear(mtl_async_info *info);
+int mtl_async_fit(const mtl_dataset *ds, const mtl_problem_params *pp,
+                  const mtl_async_params *ap, double *W,
+                  mtl_async_info *info);
+void mtl_async_info_clear(mtl_async_info *info);
 
 /** Model from a result: W with pp's resolved task losses and reg, meta
  *  "method" = "amtl"|"smtl", "reg", "lambda", "eta", "updates", and the
  *  matrix "node_updates" (1 x nodes) when info is given (may be NULL). */
-MTL_API int mtl_async_to_model(const mtl_dataset *ds,
-                               const mtl_problem_params *pp,
-                               const mtl_async_params *ap, const double *W,
-                               const mtl_async_info *info, mtl_model **out);
+int mtl_async_to_model(const mtl_dataset *ds,
+                       const mtl_problem_params *pp,
+                       const mtl_async_params *ap, const double *W,
+                       const mtl_async_info *info, mtl_model **out);
 
 #endif /* MTL_SOLVERS_METHODS_H */

@@ -74,7 +74,7 @@ typedef struct mtl_solve_info {
  *  start, out: solution).  info may be NULL.  Returns MTL_CONVERGED or
  *  MTL_MAXITER (both non-negative: W holds the last iterate), or an error. */
 int mtl_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
-                      mtl_solve_info *info);
+              mtl_solve_info *info);
 
 /* Regularization path over a decreasing lambda grid with warm starts. */
 typedef struct mtl_path {
@@ -90,8 +90,8 @@ typedef struct mtl_path {
  *  n values from lambda_max down to lambda_max * ratio).  Frees with
  *  mtl_path_clear. */
 int mtl_solve_path(mtl_problem *pb, const mtl_solver_params *sp,
-                           const double *lambdas, int n, double ratio,
-                           mtl_path *path);
+                   const double *lambdas, int n, double ratio,
+                   mtl_path *path);
 void mtl_path_clear(mtl_path *path);
 
 /* ---- bcd.c --------------------------------------------------------------- */
