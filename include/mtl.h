@@ -753,7 +753,16 @@ typedef struct mtl_solver_params {
                               frees (default 0) */
   mtl_progress_fn progress;/* default NULL */
   void *progress_ctx;
-  MTL_RESERVED; /* room to grow (see "Conventions") */
+  int working_set;         /* FISTA / ISTA with an L1 or L2,1 penalty, a
+                              duality gap (tol_gap > 0, squared or logistic
+                              loss) and at least 100 penalized rows: 1 =
+                              solve restricted problems on a growing
+                              working set of rows until the FULL problem's
+                              gap passes (the same certified optimum, at
+                              |WS| / d of the cost per iteration); 0 = one
+                              solve of the full problem (default 1) */
+  uint64_t reserved_[7];   /* room to grow: MTL_RESERVED less the 8 bytes
+                              of working_set (and its padding) */
 } mtl_solver_params;
 
 MTL_API void mtl_solver_params_init(mtl_solver_params *p);

@@ -26,6 +26,19 @@ void mtl__apg_info(mtl_solve_info *info, int st, const mtl__apg_out *out,
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info);
 
+/* ---- working_set.c ------------------------------------------------------- */
+/* 1 if mtl_solve should go through the working-set loop: sp->working_set,
+ * FISTA or ISTA, an L1 or L2,1 penalty with lambda > 0, a duality gap
+ * asked for (tol_gap > 0) and available, at least 100 penalized rows, and
+ * pb not itself a restriction. */
+int mtl__ws_applies(const mtl_problem *pb, const mtl_solver_params *sp);
+/* mtl_solve by restricted solves on a growing working set of rows until
+ * the full problem's duality gap passes tol_gap (working_set.c explains);
+ * info (may be NULL) as mtl_solve documents, its certificate the full
+ * problem's. */
+int mtl__ws_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                  mtl_solve_info *info);
+
 /* ---- decomp.c ------------------------------------------------------------ */
 /* Decomposition models W = P + Q: min f(P + Q) + regs[0].lambda g_0(P) +
  * regs[1].lambda g_1(Q), g_i norms of the regularizer table (ridge 0), f
