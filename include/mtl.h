@@ -755,7 +755,7 @@ typedef struct mtl_solver_params {
   void *progress_ctx;
   int working_set;         /* FISTA / ISTA with an L1 or L2,1 penalty, a
                               duality gap (tol_gap > 0, squared or logistic
-                              loss) and at least 100 penalized rows: 1 =
+                              loss) and at least 200 penalized rows: 1 =
                               solve restricted problems on a growing
                               working set of rows until the FULL problem's
                               gap passes (the same certified optimum, at

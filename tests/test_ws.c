@@ -1,7 +1,7 @@
 /*
  * test_ws.c -- the working-set solve of the L1 / L2,1 problems
  * (src/solvers/batch/working_set.c) against the plain full solve
- * (working_set = 0), on generated wide problems (d = 160 > n_t,
+ * (working_set = 0), on generated wide problems (d = 210 > n_t,
  * correlated features from a few factors, targets far from zero, an
  * unpenalized bias column):
  *  - agreement: L1 and L2,1, lambda from 0.9 to 0.005 x lambda_max, with
@@ -38,7 +38,7 @@ static double gauss(void) {
   return sqrt(-2 * log(u + 1e-300)) * cos(6.283185307179586 * v);
 }
 
-#define D 160 /* features, the last one the bias column of ones */
+#define D 210 /* features, the last one the bias column of ones */
 #define T 3
 #define K 8   /* factors behind the features */
 

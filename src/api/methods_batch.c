@@ -201,7 +201,7 @@ static const mtl__pdef batch_params[] = {
                   "refit gets tol_gap (0 = tol and tol_gap everywhere)"),
     MTL__P_BOOL("working_set", "1",
                 "solve fista/ista l1 and l21 fits with a duality gap and >= "
-                "100 features on a growing working set of feature rows until "
+                "200 features on a growing working set of feature rows until "
                 "the full problem's gap passes (the same certified optimum, "
                 "faster where few rows are nonzero)"),
     MTL__P_THREADS,

@@ -29,7 +29,7 @@ int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
 /* ---- working_set.c ------------------------------------------------------- */
 /* 1 if mtl_solve should go through the working-set loop: sp->working_set,
  * FISTA or ISTA, an L1 or L2,1 penalty with lambda > 0, a duality gap
- * asked for (tol_gap > 0) and available, at least 100 penalized rows, and
+ * asked for (tol_gap > 0) and available, at least 200 penalized rows, and
  * pb not itself a restriction. */
 int mtl__ws_applies(const mtl_problem *pb, const mtl_solver_params *sp);
 /* mtl_solve by restricted solves on a growing working set of rows until
