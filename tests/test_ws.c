@@ -5,8 +5,8 @@
  * correlated features from a few factors, targets far from zero, an
  * unpenalized bias column):
  *  - agreement: L1 and L2,1, lambda from 0.9 to 0.005 x lambda_max, with
- *    and without a ridge, with sample weights and task weights, dense and
- *    CSR data, squared and logistic loss: the same objective to 3e-9
+ *    and without a ridge, with sample weights and task weights, dense,
+ *    CSR and shared-design data, squared and logistic loss: the same objective to 3e-9
  *    relative (each solve certifies a gap <= 1e-9 x objective) and the
  *    same support;
  *  - the reported certificate is the full problem's: its primal is the
@@ -43,13 +43,56 @@ static double gauss(void) {
 #define K 8   /* factors behind the features */
 
 typedef struct gen {
-  int csr, weights, logistic;
+  int csr, weights, logistic, shared;
 } gen;
+
+/* One design shared by the T tasks (dense), targets from each task's
+ * weights, optional sample and task weights. */
+static mtl_dataset *wide_shared(const gen *g) {
+  int n = 60;
+  mtl_dataset *ds = mtl_dataset_create(D);
+  double *X = malloc((size_t)n * D * sizeof *X);
+  double *Y = malloc((size_t)n * T * sizeof *Y), *sw = malloc(n * sizeof *sw);
+  double A[K * D];
+  for (int k = 0; k < K * D; k++)
+    A[k] = gauss();
+  for (int i = 0; i < n; i++) {
+    double f[K], *x = X + (size_t)i * D;
+    for (int k = 0; k < K; k++)
+      f[k] = gauss();
+    for (int j = 0; j < D - 1; j++) {
+      x[j] = 0.3 * gauss();
+      for (int k = 0; k < K; k++)
+        x[j] += f[k] * A[k * D + j];
+    }
+    x[D - 1] = 1;
+  }
+  for (int t = 0; t < T; t++)
+    for (int i = 0; i < n; i++) {
+      double s = 0.5 * gauss();
+      for (int j = 0; j < D - 1; j += 13)
+        s += X[(size_t)i * D + j] * (1 + 0.3 * gauss());
+      Y[i + (size_t)t * n] = g->logistic ? (s > 0 ? 1 : -1) : 50 + s;
+    }
+  CHECK_OK(mtl_dataset_set_shared(ds, n, X, T, Y, g->logistic));
+  for (int t = 0; t < T && g->weights; t++) {
+    for (int i = 0; i < n; i++)
+      sw[i] = 0.25 + 2 * unif();
+    CHECK_OK(mtl_dataset_set_sample_weights(ds, t, sw));
+    CHECK_OK(mtl_dataset_set_weight(ds, t, 0.5 + t));
+  }
+  free(X);
+  free(Y);
+  free(sw);
+  return ds;
+}
 
 /* T tasks of n_t = 40 + 10 t samples; features x = F A + 0.3 noise from K
  * factors (strongly correlated), half of them zeroed for CSR data; 12
  * true rows; targets 50 + X w + noise (regression) or their signs. */
 static mtl_dataset *wide(const gen *g) {
+  if (g->shared)
+    return wide_shared(g);
   mtl_dataset *ds = mtl_dataset_create(D);
   double *A = malloc((size_t)K * D * sizeof *A), wt[D];
   for (int k = 0; k < K * D; k++)
@@ -194,9 +237,10 @@ static void agree(const gen *g, mtl_reg_type r, double ridge) {
     mtl_problem_set_lambda(pb, lam);
     int rw = solve(pb, 1, Ww, &iw), rf = solve(pb, 0, Wf, &ifl);
     if (rw != MTL_CONVERGED || rf != MTL_CONVERGED)
-      fprintf(stderr, "  (csr %d weights %d logistic %d reg %d ridge %g "
-                      "lambda %g = %g lambda_max)\n",
-              g->csr, g->weights, g->logistic, (int)r, ridge, lam, fr[k]);
+      fprintf(stderr, "  (csr %d weights %d logistic %d shared %d reg %d "
+                      "ridge %g lambda %g = %g lambda_max)\n",
+              g->csr, g->weights, g->logistic, g->shared, (int)r, ridge, lam,
+              fr[k]);
     double F = ifl.objective;
     CHECK_CLOSE(iw.objective, F, 3e-9);
     /* the reported certificate: the full problem's at the returned W */
@@ -222,7 +266,7 @@ static void agree(const gen *g, mtl_reg_type r, double ridge) {
 
 /* Warm starts along a path (working set on) against cold solves. */
 static void path_vs_cold(void) {
-  gen g = {0, 1, 0};
+  gen g = {0, 1, 0, 0};
   mtl_dataset *ds = wide(&g);
   mtl_problem *pb = problem(ds, MTL_REG_L21, 0, 0);
   double lmax, lams[8];
@@ -251,7 +295,7 @@ static void path_vs_cold(void) {
 /* The trace of a working-set solve: one objective per iteration, the
  * last one the returned objective. */
 static void trace(void) {
-  gen g = {0, 0, 0};
+  gen g = {0, 0, 0, 0};
   mtl_dataset *ds = wide(&g);
   mtl_problem *pb = problem(ds, MTL_REG_L21, 0, 0);
   double lmax, *W = malloc((size_t)D * T * sizeof *W);
@@ -278,14 +322,19 @@ static void trace(void) {
 int main(void) {
   for (int csr = 0; csr < 2; csr++)
     for (int w = 0; w < 2; w++) {
-      gen g = {csr, w, 0};
+      gen g = {csr, w, 0, 0};
       agree(&g, MTL_REG_L21, 0);
       agree(&g, MTL_REG_L1, 0);
       agree(&g, MTL_REG_L21, 0.01);
     }
-  gen g = {0, 1, 1};
+  gen g = {0, 1, 1, 0};
   agree(&g, MTL_REG_L1, 0.01);
   agree(&g, MTL_REG_L21, 0);
+  for (int w = 0; w < 2; w++) { /* one X shared by the tasks */
+    gen gs = {0, w, 0, 1};
+    agree(&gs, MTL_REG_L21, 0);
+    agree(&gs, MTL_REG_L1, 0.01);
+  }
   path_vs_cold();
   trace();
   CHECK_DONE();
