@@ -759,8 +759,11 @@ typedef struct mtl_solver_params {
                               solve restricted problems on a growing
                               working set of rows until the FULL problem's
                               gap passes (the same certified optimum, at
-                              |WS| / d of the cost per iteration); 0 = one
-                              solve of the full problem (default 1) */
+                              |WS| / d of the cost per iteration; a
+                              support of more than half the rows goes to
+                              the full solve); iterations, restarts and
+                              the trace count the restricted solves'; 0 =
+                              one solve of the full problem (default 1) */
   uint64_t reserved_[7];   /* room to grow: MTL_RESERVED less the 8 bytes
                               of working_set (and its padding) */
 } mtl_solver_params;
