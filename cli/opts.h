@@ -41,7 +41,7 @@ typedef struct opt {
   int seen;            /* set by opts_parse when given */
 } opt;
 
-#define OPTS_MAX 160
+#define OPTS_MAX 192
 #define OPTS_MAXPOS 8
 
 typedef struct opts {

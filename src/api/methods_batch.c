@@ -74,6 +74,7 @@ static int lambda_max(const mtl__fit_ctx *c, double *out) {
 static void solver_params(const mtl__fit_ctx *c, mtl_solver_params *sp) {
   mtl__fit_solver_params(c, sp);
   sp->solver = (mtl_solver_kind)mtl__p_int(c->p, "solver");
+  sp->working_set = mtl__p_int(c->p, "working_set");
 }
 
 /* The results of one solve into o->info. */
@@ -198,6 +199,11 @@ static const mtl__pdef batch_params[] = {
                   "split) stop at duality gap <= select_tol * objective "
                   "(no dual: objective change <= select_tol / 100); the "
                   "refit gets tol_gap (0 = tol and tol_gap everywhere)"),
+    MTL__P_BOOL("working_set", "1",
+                "solve fista/ista l1 and l21 fits with a duality gap and >= "
+                "200 features on a growing working set of feature rows until "
+                "the full problem's gap passes (the same certified optimum, "
+                "faster where few rows are nonzero)"),
     MTL__P_THREADS,
     MTL__P_TRACE,
 };

@@ -505,6 +505,7 @@ void mtl_problem_free(mtl_problem *pb) {
   free(pb->dzbuf);
   free(pb->zbuf_all);
   free(pb->dzbuf_all);
+  mtl_dataset_free(pb->own_ds);
   free(pb);
 }
 

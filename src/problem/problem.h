@@ -188,6 +188,10 @@ struct mtl_problem {
    * last Newton point, X_t'diag(s_i sigma_i (1 - sigma_i))X_t (d x d each,
    * mtl__problem_logit_hessians), or NULL */
   double *logit_H;
+  /* a restriction to a working set of rows (problem_ws.c): 1, and the
+   * dataset of its columns that the problem owns (NULL otherwise) */
+  int restricted;
+  mtl_dataset *own_ds;
 };
 
 /* Row-block size of the fused raw-data gradient pass: rows of X_t are
@@ -290,6 +294,16 @@ int mtl__task_same_sw(const mtl__task *a, const mtl__task *b);
 /* Copies rows [0, d_pen) of W (d x T) into dst (d_pen x T); dst may be W. */
 void mtl__problem_pack_rows(const mtl_problem *pb, const double *W,
                             double *dst);
+
+/* ---- working-set restriction (problem_ws.c) ---------------------------- */
+/* *out = the problem of pb restricted to the penalized rows rows[0..m-1]
+ * (increasing, < d_pen; the unpenalized last row, if any, is kept as the
+ * last row): W_S (m (+1) x T) of it has the objective of W padded with
+ * zero rows in pb.  The new problem owns a copy of those columns of the
+ * data (mtl_problem_free frees it) and is marked restricted.  Its lambda
+ * is pb's at the time of the call. */
+int mtl__problem_restrict(const mtl_problem *pb, const int *rows, int m,
+                          mtl_problem **out);
 
 /* ---- accelerated proximal gradient (apg.c) ------------------------------ */
 /* The one proximal-gradient kernel: min_x f(x) + g(x) over n doubles.

@@ -51,7 +51,17 @@ typedef struct mtl_solver_params {
                               frees (default 0) */
   mtl_progress_fn progress;/* default NULL */
   void *progress_ctx;
-  MTL_RESERVED; /* room to grow (see "Conventions") */
+  int working_set;         /* FISTA / ISTA with an L1 or L2,1 penalty, a
+                              duality gap (tol_gap > 0, squared or logistic
+                              loss) and at least 200 penalized rows: 1 =
+                              solve restricted problems on a growing
+                              working set of rows until the FULL problem's
+                              gap passes (the same certified optimum, at
+                              |WS| / d of the cost per iteration; a
+                              support of more than half the rows goes to
+                              the full solve); iterations, restarts and
+                              the trace count the restricted solves'; 0 =
+                              one solve of the full problem (default 1) */
 } mtl_solver_params;
 
 void mtl_solver_params_init(mtl_solver_params *p);
@@ -107,6 +117,19 @@ void mtl__apg_info(mtl_solve_info *info, int st, const mtl__apg_out *out,
                    double t0, double **trace);
 int mtl__bcd_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
                    mtl_solve_info *info);
+
+/* ---- working_set.c ------------------------------------------------------- */
+/* 1 if mtl_solve should go through the working-set loop: sp->working_set,
+ * FISTA or ISTA, an L1 or L2,1 penalty with lambda > 0, a duality gap
+ * asked for (tol_gap > 0) and available, at least 200 penalized rows, and
+ * pb not itself a restriction. */
+int mtl__ws_applies(const mtl_problem *pb, const mtl_solver_params *sp);
+/* mtl_solve by restricted solves on a growing working set of rows until
+ * the full problem's duality gap passes tol_gap (working_set.c explains);
+ * info (may be NULL) as mtl_solve documents, its certificate the full
+ * problem's. */
+int mtl__ws_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
+                  mtl_solve_info *info);
 
 /* ---- decomp.c ------------------------------------------------------------ */
 /* Decomposition models W = P + Q: min f(P + Q) + regs[0].lambda g_0(P) +

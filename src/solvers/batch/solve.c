@@ -26,6 +26,7 @@ void mtl_solver_params_init(mtl_solver_params *p) {
       .record_trace = 0,
       .progress = NULL,
       .progress_ctx = NULL,
+      .working_set = 1,
   };
 }
 
@@ -437,6 +438,8 @@ int mtl_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   int rc = check_solver_params(sp);
   if (rc)
     return rc;
+  if (mtl__ws_applies(pb, sp)) /* wide L1 / L2,1: working_set.c */
+    return mtl__ws_solve(pb, sp, W, info);
   switch (sp->solver) {
   case MTL_SOLVER_FISTA:
     return prox_grad(pb, sp, W, info, 1);
