@@ -234,14 +234,19 @@ int mtl__problem_logit_hessians(mtl_problem *pb, const double *W);
  * Not thread-safe on one problem (like mtl_problem_certificate). */
 int mtl__problem_newton_cache(mtl_problem *pb);
 /* A Newton step on the active manifold of the squared or logistic loss
- * with an L1 or L2,1 penalty (problem_newton.c) from W, halved until the
- * objective decreases: 1 and Wn = the new point, *F = F(Wn) when it does
- * (logistic: also the full step where the objective is flat to rounding
- * and the manifold gradient shrinks 4-fold); 0 when it does not or the
- * problem has no such step (other losses or penalties, no cache, lambda =
- * 0); or an error. */
-int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
-                        double *F);
+ * with an L1 or L2,1 penalty (problem_newton.c) from W: the full step
+ * where it lowers the objective or leaves it flat to rounding (1e-13
+ * relative) while the manifold gradient shrinks 4-fold, else the step
+ * shortened until the objective decreases: 1 and Wn = the new point, *F =
+ * F(Wn) when one is taken; 0 when none is or the problem has no such step
+ * (other losses or penalties, no cache, lambda = 0); or an error.  w: a
+ * workspace of mtl__newton_create for pb (the step does not allocate;
+ * the logistic Hessians are pb's, allocated once). */
+typedef struct mtl__newton mtl__newton;
+int mtl__newton_create(const mtl_problem *pb, mtl__newton **out);
+void mtl__newton_free(mtl__newton *w);
+int mtl__problem_newton(mtl_problem *pb, mtl__newton *w, const double *W,
+                        double *Wn, double *F);
 /* ADMM with exact per-task solves for the squared loss (problem_admm.c),
  * the polish of the trace norm: W = Z split, W-step by the
  * eigendecompositions of the cache's X_t'X_t blocks, Z-step the penalty's

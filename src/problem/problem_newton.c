@@ -13,9 +13,11 @@
  * system (Woodbury).  This is what first-order methods lack on raw
  * features: their rate is set by the ratio of the largest curvature of the
  * loss to the smallest curvature of the penalty along the null space of
- * X_t, which Newton does not see.  The step is globalized by halving until
- * the objective decreases (zero crossings of L1 entries are set to 0: an
- * orthant projection); where no step decreases it, W is left as it was.
+ * X_t, which Newton does not see.  The step is globalized by quartering
+ * until the objective decreases (zero crossings of L1 entries are set to
+ * 0: an orthant projection), the full step also taken where the objective
+ * is flat to rounding and the manifold gradient shrinks (full_step);
+ * where no step is taken, W is left as it was.
  * Uses the X_t'X_t blocks of the certificate's cache (problem_dual.c);
  * for the logistic loss H_t is its Hessian at W over a_t, X_t'diag(s_i
  * sigma_i (1 - sigma_i))X_t (mtl__problem_logit_hessians), recomputed at
@@ -30,29 +32,78 @@
 /* The largest support of one task for the L1 null-space move. */
 #define NEWTON_MAX_M 256
 
-/* Workspace of one step. */
-typedef struct newton_ws {
+/* Workspace of the Newton steps of one solve (mtl__newton_create): sized
+ * for the whole problem once, so that a step does not allocate. */
+struct mtl__newton {
   int d, T, m;      /* m = active rows (L2,1) */
   int *act;         /* active row indices (m) */
-  double *Cinv;     /* per task m x m inverse of the block */
+  int *S;           /* d: a task's support (L1) */
+  double *Cinv;     /* L2,1: per task m x m inverse of the block (d x d x T) */
+  double *C;        /* 2 d x d + 2 d: a block, its copy or inverse, vectors */
+  double *C0;       /* d x d: the block before the jitter (spd_inverse) */
   double *c;        /* m: lambda / ||w_j|| (0: the unpenalized row) */
   double *R;        /* d x T: gradient on the manifold */
+  double *R1;       /* d x T: the same at the trial point (full_step) */
   double *X;        /* d x T: the step */
   double *sg;       /* d x T (L1): the sign of each entry on the support
                        (-sign of the gradient for a zero entry that
                        violates |g| <= lambda: it joins), 0 off it */
-} newton_ws;
+};
+typedef struct mtl__newton newton_ws;
+
+int mtl__newton_create(const mtl_problem *pb, mtl__newton **out) {
+  size_t d = (size_t)pb->d, dT = d * pb->T;
+  newton_ws *w = mtl__calloc(1, sizeof *w);
+  *out = NULL;
+  if (!w)
+    return MTL_ENOMEM;
+  w->d = pb->d;
+  w->T = pb->T;
+  w->act = mtl__malloc(d * sizeof(int));
+  w->S = mtl__malloc(d * sizeof(int));
+  w->c = mtl__malloc(d * sizeof(double));
+  w->C = mtl__malloc((2 * d * d + 2 * d) * sizeof(double));
+  w->C0 = mtl__malloc(d * d * sizeof(double));
+  w->R = mtl__malloc(dT * sizeof(double));
+  w->R1 = mtl__malloc(dT * sizeof(double));
+  w->X = mtl__malloc(dT * sizeof(double));
+  w->sg = mtl__calloc(dT, sizeof(double));
+  w->Cinv = pb->p.reg.type == MTL_REG_L21
+                ? mtl__malloc(d * d * pb->T * sizeof(double))
+                : NULL;
+  if (!w->act || !w->S || !w->c || !w->C || !w->C0 || !w->R || !w->R1 ||
+      !w->X || !w->sg || (pb->p.reg.type == MTL_REG_L21 && !w->Cinv)) {
+    mtl__newton_free(w);
+    return MTL_ENOMEM;
+  }
+  *out = w;
+  return MTL_OK;
+}
+
+void mtl__newton_free(mtl__newton *w) {
+  if (!w)
+    return;
+  free(w->act);
+  free(w->S);
+  free(w->c);
+  free(w->C);
+  free(w->C0);
+  free(w->R);
+  free(w->R1);
+  free(w->X);
+  free(w->sg);
+  free(w->Cinv);
+  free(w);
+}
 
 /* Inverts the SPD matrix C (m x m) in place by Cholesky, with a diagonal
  * jitter of 1e-12, 1e-10, ... x its largest diagonal entry when the
- * factorization fails.  inv: m x m output; C is destroyed. */
-static int spd_inverse(int m, double *C, double *inv) {
+ * factorization fails.  inv: m x m output; C is destroyed; C0: m x m
+ * scratch. */
+static int spd_inverse(int m, double *C, double *C0, double *inv) {
   double dmax = 0;
   for (int i = 0; i < m; i++)
     dmax = fmax(dmax, C[i + (size_t)i * m]);
-  double *C0 = mtl__malloc((size_t)m * m * sizeof(double));
-  if (!C0)
-    return MTL_ENOMEM;
   memcpy(C0, C, (size_t)m * m * sizeof(double));
   int rc = MTL_ENUMERIC;
   for (double jit = 0; jit <= 1e-6 * dmax; jit = jit ? jit * 100 : 1e-12 * dmax) {
@@ -69,7 +120,6 @@ static int spd_inverse(int m, double *C, double *inv) {
     if (dmax == 0)
       break;
   }
-  free(C0);
   return rc;
 }
 
@@ -86,9 +136,7 @@ static int step_l21(mtl_problem *pb, const double *W, newton_ws *w) {
   int d = pb->d, T = pb->T, m = w->m, dp = pb->d_pen;
   double lam = pb->p.reg.lambda, ridge = pb->p.reg.ridge;
   size_t mm = (size_t)m * m;
-  double *C = mtl__malloc((mm + mm + 2 * (size_t)m) * sizeof(double));
-  if (!C)
-    return MTL_ENOMEM;
+  double *C = w->C; /* m <= d: C, S (m x m each), p, q (m each) */
   double *S = C + mm, *p = S + mm, *q = p + m;
   int rc = MTL_OK;
   for (int i = 0; i < m; i++) {
@@ -110,7 +158,7 @@ static int step_l21(mtl_problem *pb, const double *W, newton_ws *w) {
             a * H[ji + (size_t)jk * d] +
             (i == k ? w->c[i] + (ji < dp ? 2 * ridge : 0) : 0);
       }
-    rc = spd_inverse(m, C, Ci);
+    rc = spd_inverse(m, C, w->C0, Ci);
     if (rc)
       break;
     /* y_t = C_t^{-1} R_t (kept in X), p += u_t o y_t, S -= (u u') o Cinv */
@@ -146,8 +194,6 @@ static int step_l21(mtl_problem *pb, const double *W, newton_ws *w) {
       w->X[w->act[i] + (size_t)t * d] += s;
     }
   }
-  (void)lam;
-  free(C);
   return rc;
 }
 
@@ -221,9 +267,8 @@ static int pinv_block(const mtl_problem *pb, int m, double *C, double rcond,
 static int step_l1(mtl_problem *pb, const double *W, newton_ws *w) {
   int d = pb->d, T = pb->T, dp = pb->d_pen;
   double ridge = pb->p.reg.ridge;
-  double *C = mtl__malloc((2 * (size_t)d * d + d) * sizeof(double));
-  int *S = mtl__malloc((size_t)d * sizeof(int));
-  int rc = C && S ? MTL_OK : MTL_ENOMEM;
+  double *C = w->C;
+  int *S = w->S, rc = MTL_OK;
   for (int t = 0; t < T && !rc; t++) {
     const double *H = task_H(pb, t);
     double a = pb->scale[t], *Ci = C + (size_t)d * d;
@@ -247,41 +292,41 @@ static int step_l1(mtl_problem *pb, const double *W, newton_ws *w) {
     if (!rc)
       null_move(pb, W, w->sg, t, S, m, C, Ci, w->X + (size_t)t * d);
   }
-  free(C);
-  free(S);
   return rc;
 }
 
 /* R = the gradient of the objective on the manifold at W (grad f + lambda
- * times the unit row / sign + 2 ridge W; 0 off the support); fills the
- * active rows of L2,1.  *F = F(W). */
+ * times the unit row / sign + 2 ridge W; 0 off the support); with record,
+ * R is w->R and the support is recorded: the active rows of L2,1 (act,
+ * c, m), the signs of L1 (sg).  *F = F(W). */
 static int manifold_grad(mtl_problem *pb, const double *W, newton_ws *w,
-                         double *F) {
-  int d = pb->d, T = pb->T, dp = pb->d_pen;
+                         int record, double *F) {
+  int d = pb->d, T = pb->T, dp = pb->d_pen, l21 = pb->p.reg.type == MTL_REG_L21;
   double lam = pb->p.reg.lambda, ridge = pb->p.reg.ridge, f;
-  int rc = mtl_problem_loss(pb, W, &f, w->R);
+  double *R = record ? w->R : w->R1;
+  int rc = mtl_problem_loss(pb, W, &f, R);
   if (rc)
     return rc;
   *F = f + mtl__problem_reg_value(pb, W);
-  w->m = 0;
+  if (record)
+    w->m = 0;
   for (int j = 0; j < d; j++) {
     double nr = 0;
     for (int t = 0; t < T; t++)
       nr += W[j + (size_t)t * d] * W[j + (size_t)t * d];
     nr = sqrt(nr);
-    for (int t = 0; t < T; t++) {
-      double *r = &w->R[j + (size_t)t * d], x = W[j + (size_t)t * d];
-      if (j >= dp)
-        continue;
-      if (pb->p.reg.type == MTL_REG_L21)
+    for (int t = 0; t < T && j < dp; t++) {
+      double *r = &R[j + (size_t)t * d], x = W[j + (size_t)t * d];
+      if (l21) {
         *r = nr > 0 ? *r + lam * x / nr + 2 * ridge * x : 0.0;
-      else {
-        double *sg = &w->sg[j + (size_t)t * d];
-        *sg = x > 0 ? 1 : x < 0 ? -1 : *r > lam ? -1 : *r < -lam ? 1 : 0;
-        *r = *sg != 0 ? *r + lam * *sg + 2 * ridge * x : 0.0;
+        continue;
       }
+      double sg = x > 0 ? 1 : x < 0 ? -1 : *r > lam ? -1 : *r < -lam ? 1 : 0;
+      *r = sg != 0 ? *r + lam * sg + 2 * ridge * x : 0.0;
+      if (record)
+        w->sg[j + (size_t)t * d] = sg;
     }
-    if (j >= dp || nr > 0) {
+    if (record && (j >= dp || nr > 0)) {
       w->act[w->m] = j;
       w->c[w->m++] = j >= dp ? 0.0 : lam / nr;
     }
@@ -326,33 +371,98 @@ static void trial_point(const mtl_problem *pb, const double *W,
     zero_crossings(pb, W, w, step, Wn);
 }
 
-/* The logistic loss on raw features: near the optimum a step changes the
- * objective by about the squared gradient, below its rounding, while the
- * certificate's dual point (the gradient's) still sees the gradient
- * itself (on School, 6e-6 x lambda where the objective is exact to 1e-19).
- * Where no step lowers the objective, the full step is taken if the
- * objective stays within 1e-13 of F0 and the manifold gradient halves:
- * 1, Wn and *F = F(Wn) then, else 0.  w's gradient is overwritten. */
-static int flat_step(mtl_problem *pb, const double *W, newton_ws *w,
+/* Near the optimum a step changes the objective by about the squared
+ * manifold gradient, below the objective's rounding, while the
+ * certificate's dual point is first order in W's error: it sees the
+ * gradient itself (logistic School: 6e-6 x lambda where the objective is
+ * exact to 1e-19; squared School, L2,1: a gap of 3e-10 x F at a point
+ * whose F is F* to rounding).  So the full step is taken where it lowers
+ * F, and also where it keeps the support (the zero entries of W and only
+ * those: the manifold gradients then measure the same thing), leaves F
+ * within FLAT_TOL x |F0| of F0 and shrinks the manifold gradient 4-fold
+ * (a "flat step", the same rule for every loss): 1 then, Wn = the step
+ * and *F = F(Wn); else 0.  w's support is kept (w->R1 is used). */
+#define FLAT_TOL 1e-13
+static int same_support(const mtl_problem *pb, const double *W,
+                        const double *Wn) {
+  int d = pb->d;
+  for (int t = 0; t < pb->T; t++)
+    for (int j = 0; j < pb->d_pen; j++)
+      if ((W[j + (size_t)t * d] == 0) != (Wn[j + (size_t)t * d] == 0))
+        return 0;
+  return 1;
+}
+
+static int full_step(mtl_problem *pb, const double *W, newton_ws *w,
                      double F0, double *Wn, double *F) {
   size_t dT = (size_t)pb->d * pb->T;
   double r0 = 0, r1 = 0, F1;
-  for (size_t k = 0; k < dT; k++)
-    r0 += w->R[k] * w->R[k];
   trial_point(pb, W, w, 1.0, Wn);
-  int rc = manifold_grad(pb, Wn, w, &F1);
-  if (rc)
+  int rc = mtl_problem_objective(pb, Wn, &F1);
+  if (!rc && F1 < F0) {
+    *F = F1;
+    return 1;
+  }
+  if (rc || !(F1 <= F0 + FLAT_TOL * fabs(F0)) || !same_support(pb, W, Wn))
     return rc;
-  for (size_t k = 0; k < dT; k++)
-    r1 += w->R[k] * w->R[k];
-  if (!(F1 <= F0 + 1e-13 * fabs(F0)) || !(r1 < 0.25 * r0))
+  if ((rc = manifold_grad(pb, Wn, w, 0, &F1)))
+    return rc;
+  for (size_t k = 0; k < dT; k++) {
+    r0 += w->R[k] * w->R[k];
+    r1 += w->R1[k] * w->R1[k];
+  }
+  if (!(r1 < 0.25 * r0))
     return 0;
   *F = F1;
   return 1;
 }
 
-int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
-                        double *F) {
+/* L2,1, where the full step fails: the step up to the first zero
+ * crossing, that row set to 0 (an active-set step).  A row of small
+ * norm that should vanish makes the Newton system ill-conditioned (its
+ * curvature lambda / ||w_j|| across the row, none along it), its radial
+ * move huge, and the other rows' steps wild, so that the full step rises
+ * and only tiny steps lower F, shrinking the row a little each time
+ * (School standardized, L2,1, from a FISTA iterate at gap 1e-4: steps of
+ * 1e-7 .. 6e-5, one row of norm 8e-3 too many, its move 2e4).  1 and *F
+ * = F(Wn) if a crossing comes before the full step and F does not rise
+ * beyond FLAT_TOL (at the optimum's rounding level, a row of norm 1e-5
+ * too many costs nothing visible: the gap and the next steps tell); else
+ * 0.  (L1 has no such curvature: its entries' steps stay decoupled.) */
+static int drop_step(mtl_problem *pb, const double *W, newton_ws *w,
+                     double F0, double *Wn, double *F) {
+  int d = pb->d, T = pb->T, first = -1;
+  double alpha = 1, F1;
+  if (pb->p.reg.type != MTL_REG_L21)
+    return 0;
+  for (int i = 0; i < w->m; i++) {
+    int j = w->act[i];
+    double ww = 0, ux = 0;
+    if (!(w->c[i] > 0))
+      continue; /* the unpenalized row */
+    for (int t = 0; t < T; t++) {
+      ww += W[j + (size_t)t * d] * W[j + (size_t)t * d];
+      ux += W[j + (size_t)t * d] * w->X[j + (size_t)t * d];
+    }
+    if (ux > 0 && ww < alpha * ux) { /* crosses at step ww / ux */
+      alpha = ww / ux;
+      first = j;
+    }
+  }
+  if (first < 0)
+    return 0;
+  trial_point(pb, W, w, alpha, Wn);
+  for (int t = 0; t < T; t++)
+    Wn[first + (size_t)t * d] = 0;
+  int rc = mtl_problem_objective(pb, Wn, &F1);
+  if (rc || !(F1 <= F0 + FLAT_TOL * fabs(F0)))
+    return rc;
+  *F = F1;
+  return 1;
+}
+
+int mtl__problem_newton(mtl_problem *pb, mtl__newton *w, const double *W,
+                        double *Wn, double *F) {
   mtl_reg_type rt = pb->p.reg.type;
   *F = NAN;
   if ((rt != MTL_REG_L1 && rt != MTL_REG_L21) || !(pb->p.reg.lambda > 0))
@@ -367,47 +477,30 @@ int mtl__problem_newton(mtl_problem *pb, const double *W, double *Wn,
   for (int t = 0; !pb->logit_H && t < pb->T; t++)
     if (pb->dual_idx[t] < 0)
       return 0;
-  int d = pb->d, T = pb->T;
-  size_t dT = (size_t)d * T;
-  newton_ws w = {.d = d, .T = T};
-  w.act = mtl__malloc((size_t)d * sizeof(int));
-  w.c = mtl__malloc((size_t)d * sizeof(double));
-  w.R = mtl__malloc(dT * sizeof(double));
-  w.X = mtl__calloc(dT, sizeof(double));
-  w.sg = mtl__calloc(dT, sizeof(double));
-  w.Cinv = rt == MTL_REG_L21
-               ? mtl__malloc((size_t)d * d * T * sizeof(double))
-               : NULL;
-  int rc = MTL_ENOMEM, better = 0;
   double F0;
-  if (!w.act || !w.c || !w.R || !w.X || !w.sg || (rt == MTL_REG_L21 && !w.Cinv))
-    goto done;
-  rc = manifold_grad(pb, W, &w, &F0);
-  if (!rc && w.m == 0 && rt == MTL_REG_L21)
-    goto done; /* every row zero: rc = 0, no step */
+  memset(w->X, 0, (size_t)pb->d * pb->T * sizeof(double));
+  int rc = manifold_grad(pb, W, w, 1, &F0);
+  if (!rc && w->m == 0 && rt == MTL_REG_L21)
+    return 0; /* every row zero: no step */
   if (!rc)
-    rc = rt == MTL_REG_L21 ? step_l21(pb, W, &w) : step_l1(pb, W, &w);
+    rc = rt == MTL_REG_L21 ? step_l21(pb, W, w) : step_l1(pb, W, w);
   if (rc)
-    goto done;
+    return rc;
   *F = F0;
-  for (double step = 1; step > 1e-12 && !better; step /= 4) {
-    trial_point(pb, W, &w, step, Wn);
+  /* the full step where it lowers F or is flat, else the zero crossings
+   * alone, else shorter steps */
+  if ((rc = full_step(pb, W, w, F0, Wn, F)) ||
+      (rc = drop_step(pb, W, w, F0, Wn, F)))
+    return rc;
+  for (double step = 0.25; step > 1e-12; step /= 4) {
     double F1;
-    rc = mtl_problem_objective(pb, Wn, &F1);
-    if (rc)
-      goto done;
+    trial_point(pb, W, w, step, Wn);
+    if ((rc = mtl_problem_objective(pb, Wn, &F1)))
+      return rc;
     if (F1 < F0) {
-      better = 1;
       *F = F1;
+      return 1;
     }
   }
-  rc = better || !pb->logit_H ? better : flat_step(pb, W, &w, F0, Wn, F);
-done:
-  free(w.act);
-  free(w.c);
-  free(w.R);
-  free(w.X);
-  free(w.sg);
-  free(w.Cinv);
-  return rc;
+  return 0;
 }
