@@ -40,7 +40,7 @@ print("%-34s %6.2f s CPU (user %.2f + sys %.2f)  %s" % (label, u + s, u, s, what
 PY
 }
 cpu "mtl demo" "$MTL" demo --json -o "$DIR/demo.model"
-"$MTL" gen --kind lowrank -T 100 -d 100 -n 50 --seed 1 -q -o "$DIR/lowrank.txt"
+"$MTL" gen --kind lowrank -T 100 -d 100 -n 50 --seed 1 -q -o "$DIR/lowrank.txt" >/dev/null
 cpu "cv trace T=100 d=100 n_t=50" "$MTL" cv "$DIR/lowrank.txt" --reg trace \
     --folds 5 --grid 'lambda=path:20:0.01' --json -q
 /usr/bin/python3 "$HERE/gen_wide.py" "$DIR/wide.txt" 1

@@ -20,10 +20,14 @@
  * whenever libmtl starts threads of its own it makes OpenBLAS run each call
  * on the calling thread.  This is a process-wide OpenBLAS setting; it is
  * documented in mtl.h. */
-/* Small factorizations run on the calling thread: OpenBLAS 0.3.21 threads
- * dsymv whatever its size, so every symmetric eigendecomposition (dsytrd)
- * woke its threads, which then spin in sched_yield: measured, mtl demo
- * spent 40% of its CPU time there (1.8 s of 4.9 s).  Below SMALL_LAPACK
+/* Small factorizations and solves run on the calling thread: OpenBLAS
+ * 0.3.21 threads dsymv whatever its size, so every symmetric
+ * eigendecomposition (dsytrd) woke its threads, which then spin in
+ * sched_yield: measured, mtl demo spent 40% of its CPU time there (1.8 s
+ * of 4.9 s).  Its dgetrf (dgesv) threads at any size too: the Newton
+ * polish's small solves on School made the solve spend 2.5x its CPU time
+ * (3.4 s of system time in bench_cert's L2,1 run with the bias
+ * unpenalized, 1.9 s against 0.77 s for the solve).  Below SMALL_LAPACK
  * entries a factorization (and a product below 2^21 multiply-adds, which
  * threads cannot speed up) is set to one thread for the call and the
  * count restored after it (both are a store to OpenBLAS's thread count
@@ -185,7 +189,9 @@ int mtl__syev(int n, double *A, double *w) {
 }
 
 int mtl__potrf(int n, double *A) {
+  int nt = small_begin((size_t)n * n);
   lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, A, n);
+  small_end(nt);
   if (info > 0)
     return mtl__err(MTL_ENUMERIC,
                     "Cholesky factorization failed: %d x %d matrix is not "
@@ -197,8 +203,10 @@ int mtl__potrf(int n, double *A) {
 }
 
 int mtl__potrs(int n, int nrhs, const double *L, double *B, int ldb) {
+  int nt = small_begin((size_t)n * (n > nrhs ? n : nrhs));
   lapack_int info =
       LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', n, nrhs, L, n, B, ldb);
+  small_end(nt);
   if (info != 0)
     return mtl__err(MTL_ELINALG, "dpotrs failed (info %d)", (int)info);
   return MTL_OK;
@@ -208,8 +216,10 @@ int mtl__gesv(int n, int nrhs, double *A, double *B, int ldb) {
   lapack_int *ipiv = mtl__malloc((size_t)n * sizeof(lapack_int));
   if (!ipiv)
     return MTL_ENOMEM;
+  int nt = small_begin((size_t)n * (n > nrhs ? n : nrhs));
   lapack_int info =
       LAPACKE_dgesv(LAPACK_COL_MAJOR, n, nrhs, A, n, ipiv, B, ldb);
+  small_end(nt);
   free(ipiv);
   if (info > 0)
     return mtl__err(MTL_ENUMERIC, "linear solve: %d x %d matrix is singular",
