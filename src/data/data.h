@@ -51,6 +51,11 @@ int mtl__dataset_adopt_dense(mtl_dataset *ds, int n, double *X, double *y,
 int mtl__dataset_adopt_csr(mtl_dataset *ds, int n, int64_t *indptr,
                            int32_t *indices, double *values, double *y,
                            mtl_task_kind kind, const char *name);
+/* A new dataset of src's columns cols[0..m-1] (distinct, in that order:
+ * column k of *out is column cols[k] of src) with src's targets, task
+ * weights and sample weights (data_cols.c). */
+int mtl__dataset_select_cols(const mtl_dataset *src, const int *cols, int m,
+                             mtl_dataset **out);
 /* The sample weight s_i of task t's sample i (1 without weights). */
 static inline double mtl__sw(const mtl__task *tk, int i) {
   return tk->sw ? tk->sw[i] : 1.0;
