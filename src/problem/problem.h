@@ -58,6 +58,11 @@ typedef struct mtl_certificate {
 
 int mtl_problem_certificate(mtl_problem *pb, const double *W,
                             mtl_certificate *cert);
+/* The same with the caller's work arrays (d x T each): G = the loss
+ * gradient at W on return, P scratch. */
+int mtl__problem_certificate_buf(mtl_problem *pb, const double *W,
+                                 mtl_certificate *cert, double *G,
+                                 double *P);
 
 /** Sets the interrupt flag: a solver running on pb returns MTL_ECANCELLED
  *  at its next iteration.  Safe to call from any thread or signal handler.

@@ -363,13 +363,21 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
   size_t dT = (size_t)pb->d * pb->T;
   double *G = mtl__malloc(dT * sizeof(double));
   double *P = mtl__malloc(dT * sizeof(double));
+  int rc = G && P ? mtl__problem_certificate_buf(pb, W, cert, G, P)
+                  : MTL_ENOMEM;
+  free(G);
+  free(P);
+  return rc;
+}
+
+int mtl__problem_certificate_buf(mtl_problem *pb, const double *W,
+                                 mtl_certificate *cert, double *G,
+                                 double *P) {
+  size_t dT = (size_t)pb->d * pb->T;
   double f;
-  int rc = MTL_ENOMEM;
-  if (!G || !P)
-    goto done;
-  rc = mtl__problem_loss_stats(pb, W, &f, G, 1);
+  int rc = mtl__problem_loss_stats(pb, W, &f, G, 1);
   if (rc)
-    goto done;
+    return rc;
   cert->primal = f + mtl__problem_reg_value(pb, W);
   /* residual: L ||W - prox_{1/L}(W - G/L)|| */
   double L = pb->L;
@@ -377,7 +385,7 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
     P[k] = W[k] - G[k] / L;
   rc = mtl__problem_prox(pb, 1.0 / L, P, P);
   if (rc)
-    goto done;
+    return rc;
   double res = 0;
   for (size_t k = 0; k < dT; k++)
     res += (W[k] - P[k]) * (W[k] - P[k]);
@@ -387,7 +395,7 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
   if (mtl__problem_has_dual(pb) && !mtl__problem_squared_only(pb)) {
     rc = mtl__problem_dual_logit(pb, W, &pb->p.reg, 1, &cert->dual);
     if (rc)
-      goto done;
+      return rc;
     cert->dual = fmin(cert->dual, cert->primal); /* rounding, as below */
     cert->gap = cert->primal - cert->dual;
   } else if (mtl__problem_has_dual(pb)) {
@@ -396,7 +404,7 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
     if (!rc)
       rc = newton_dual(pb, W, G, &dn);
     if (rc)
-      goto done;
+      return rc;
     if (dn > cert->dual)
       cert->dual = dn;
     /* a dual objective above the primal is rounding (F* lies between) */
@@ -404,9 +412,5 @@ int mtl_problem_certificate(mtl_problem *pb, const double *W,
       cert->dual = cert->primal;
     cert->gap = cert->primal - cert->dual;
   }
-  rc = MTL_OK;
-done:
-  free(G);
-  free(P);
-  return rc;
+  return MTL_OK;
 }

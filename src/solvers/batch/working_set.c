@@ -79,6 +79,7 @@ typedef struct ws {
   const mtl_solver_params *sp;
   int d, T, dp, bias;
   double *G;       /* d x T: the full loss gradient at W */
+  double *P;       /* d x T: the certificate's scratch */
   double *Ws;      /* the restricted W, (m + bias) x T */
   int *rows, m;    /* the working set, increasing */
   char *in;        /* dp: row in the last working set */
@@ -95,10 +96,7 @@ typedef struct ws {
 
 /* The full certificate and gradient at W: *ok when the gap passes. */
 static int full_check(ws *w, const double *W, int *ok) {
-  double f;
-  int rc = mtl_problem_certificate(w->pb, W, &w->cert);
-  if (!rc)
-    rc = mtl_problem_loss(w->pb, W, &f, w->G);
+  int rc = mtl__problem_certificate_buf(w->pb, W, &w->cert, w->G, w->P);
   if (rc)
     return rc;
   if (w->cert.dual > w->best_dual)
@@ -300,6 +298,7 @@ int mtl__ws_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     if (!isfinite(W[k]))
       return mtl__err(MTL_EINVAL, "initial W entry %zu is not finite", k);
   w.G = mtl__malloc(dT * sizeof(double));
+  w.P = mtl__malloc(dT * sizeof(double));
   w.Ws = mtl__malloc(dT * sizeof(double));
   w.rows = mtl__malloc((size_t)dp * sizeof(int));
   w.in = mtl__calloc((size_t)dp, 1);
@@ -307,7 +306,7 @@ int mtl__ws_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   if (sp->record_trace)
     w.trace = mtl__malloc((size_t)sp->max_iter * sizeof(double));
   int rc = MTL_ENOMEM;
-  if (!w.G || !w.Ws || !w.rows || !w.in || !w.rk ||
+  if (!w.G || !w.P || !w.Ws || !w.rows || !w.in || !w.rk ||
       (sp->record_trace && !w.trace))
     goto done;
   atomic_store(&pb->interrupt, 0);
@@ -333,6 +332,7 @@ int mtl__ws_solve(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   }
 done:
   free(w.G);
+  free(w.P);
   free(w.Ws);
   free(w.rows);
   free(w.in);
