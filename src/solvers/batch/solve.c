@@ -69,7 +69,8 @@ typedef struct pg_ctx {
   mtl_problem *pb;
   double tol_gap;
   double *Wn, *Wt; /* Newton polish (NULL = off): the point, a scratch */
-  double *G;       /* d x T: join_rows' gradient */
+  double *G;       /* d x T: join_rows' gradient, the certificate's */
+  double *P;       /* d x T: the certificate's scratch */
   mtl__newton *nw; /* the Newton steps' workspace (NULL: none yet) */
   int newton_ok;   /* 1: Wn holds a point whose gap passed */
   int wait, skip;  /* gap checks to skip before the next polish */
@@ -116,7 +117,8 @@ static double cpu_now(void) {
 
 static int gap_ok(pg_ctx *c, const double *W, int *ok) {
   mtl_certificate cert;
-  int rc = mtl_problem_certificate(c->pb, W, &cert);
+  int rc = c->G ? mtl__problem_certificate_buf(c->pb, W, &cert, c->G, c->P)
+                : mtl_problem_certificate(c->pb, W, &cert);
   if (!rc && cert.dual > c->best_dual)
     c->best_dual = cert.dual;
   double gap = cert.primal - c->best_dual;
@@ -460,7 +462,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
   if (o.check && mtl__problem_has_dual(pb) &&
       (pb->p.reg.type == MTL_REG_L1 || pb->p.reg.type == MTL_REG_L21 ||
        pb->p.reg.type == MTL_REG_TRACE)) {
-    nbuf = mtl__malloc(3 * dT * sizeof(double));
+    nbuf = mtl__malloc(4 * dT * sizeof(double));
     if (!nbuf) {
       free(trace);
       return MTL_ENOMEM;
@@ -468,6 +470,7 @@ static int prox_grad(mtl_problem *pb, const mtl_solver_params *sp, double *W,
     c.Wn = nbuf;
     c.Wt = nbuf + dT;
     c.G = nbuf + 2 * dT;
+    c.P = nbuf + 3 * dT;
   }
   int rc = mtl__apg(dT, W, smooth_cb, prox_cb, reg_cb, &c, &o, &out);
   if (rc >= 0 && c.newton_ok) {
